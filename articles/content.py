@@ -1,0 +1,131 @@
+"""The content of an article as plain data, and its content hash.
+
+``ArticleContent`` is what importers produce, what the integrity checker reads, what a
+published version's ``source`` stores, and what the content hash is computed from. It can be
+built from a parsed file (before anything is saved, for ``--dry-run``) or from the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from articles.models import Article
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    title: str
+    kind: str = "other"
+    authors: str = ""
+    publisher: str = ""
+    year: int | None = None
+    doi: str = ""
+    pmid: str = ""
+    url: str = ""
+    status: str = "current"
+
+    def canonical(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SectionData:
+    heading: str
+    body: str
+    level: int = 2
+
+
+@dataclass(frozen=True)
+class CitationData:
+    number: int
+    reference: ReferenceData
+
+
+@dataclass(frozen=True)
+class ArticleContent:
+    question: str
+    sections: tuple[SectionData, ...] = ()
+    citations: tuple[CitationData, ...] = ()
+    topic: str = ""
+    slug: str = ""
+    required_specialty: str = ""
+    # Lines of the source file that were dropped as site boilerplate (importers fill this).
+    dropped: tuple[str, ...] = field(default=(), compare=False)
+
+    def canonical(self) -> dict[str, Any]:
+        """What the content hash covers: question, sections, citations, cited reference records."""
+        return {
+            "question": self.question,
+            "sections": [{"heading": s.heading, "level": s.level, "body": s.body} for s in self.sections],
+            "citations": [
+                {"number": c.number, "reference": c.reference.canonical()}
+                for c in sorted(self.citations, key=lambda c: c.number)
+            ],
+        }
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.canonical())
+
+    def as_source(self) -> dict[str, Any]:
+        """The stored form of a published version's approved source (canonical + metadata)."""
+        return {**self.canonical(), "topic": self.topic, "slug": self.slug}
+
+    @classmethod
+    def from_source(cls, source: dict[str, Any]) -> ArticleContent:
+        return cls(
+            question=source["question"],
+            topic=source.get("topic", ""),
+            slug=source.get("slug", ""),
+            sections=tuple(SectionData(heading=s["heading"], body=s["body"], level=s["level"]) for s in source["sections"]),
+            citations=tuple(
+                CitationData(number=c["number"], reference=ReferenceData(**c["reference"])) for c in source["citations"]
+            ),
+        )
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(canonical: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(canonical).encode("utf-8")).hexdigest()
+
+
+def reference_data(reference: Any) -> ReferenceData:
+    """A ``references.Reference`` row as plain data."""
+    return ReferenceData(
+        title=reference.title,
+        kind=reference.kind,
+        authors=reference.authors,
+        publisher=reference.publisher,
+        year=reference.year,
+        doi=reference.doi,
+        pmid=reference.pmid,
+        url=reference.url,
+        status=reference.status,
+    )
+
+
+def content_from_article(article: Article) -> ArticleContent:
+    """The working copy of ``article`` as ``ArticleContent`` (three queries; prefetches welcome)."""
+    sections = tuple(
+        SectionData(heading=s.heading, body=s.body, level=s.level)
+        for s in sorted(article.sections.all(), key=lambda s: s.position)
+    )
+    citations = tuple(
+        CitationData(number=c.number, reference=reference_data(c.reference))
+        for c in sorted(article.citations.select_related("reference"), key=lambda c: c.number)
+    )
+    return ArticleContent(
+        question=article.question,
+        topic=article.topic,
+        slug=article.slug,
+        required_specialty=article.required_specialty.code if article.required_specialty_id else "",
+        sections=sections,
+        citations=citations,
+    )

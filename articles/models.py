@@ -1,0 +1,177 @@
+"""Articles, their ordered sections, and immutable published versions.
+
+The review state machine lives here as django-fsm transitions that only set fields. Who may
+act, the conditions with their reasons, locking, the audit entry and every side effect live
+in ``reviewboard.services``; nothing else changes ``state``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from articles import permissions
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    UNDER_REVIEW = "under_review", "Under review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    RETRACTED = "retracted", "Retracted"
+    ARCHIVED = "archived", "Archived"
+
+
+FROZEN_STATES = frozenset({ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW})
+EDITABLE_STATES = frozenset({ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED})
+
+
+class Article(ConcurrentTransitionMixin, models.Model):
+    slug = models.SlugField(max_length=120, unique=True)
+    question = models.CharField(max_length=300, help_text="The title readers see.")
+    topic = models.CharField(max_length=120, blank=True, db_index=True)
+    required_specialty = models.ForeignKey(
+        "reviewboard.Specialty", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    quorum = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Sign-offs needed to approve; empty means the board default."
+    )
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="authored_articles")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    state = FSMField(default=ReviewState.DRAFT, choices=ReviewState.choices, protected=True, db_index=True)
+    review_hash = models.CharField(
+        max_length=64, blank=True, help_text="Content hash frozen on submit: exactly what is under review."
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    next_review_due = models.DateTimeField(null=True, blank=True)
+    review_overdue = models.BooleanField(default=False)
+    review_overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    retraction_reason = models.TextField(blank=True)
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    live_version = models.ForeignKey(
+        "articles.PublishedVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The published version readers get.",
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "id"]
+        permissions = [
+            ("author_article", "Can write and submit own articles"),
+            ("edit_any_article", "Can edit and submit any article (editor)"),
+            ("chair_review", "Can assign reviewers, start reviews, approve, retract and archive"),
+            ("review_article", "Can review articles assigned to them"),
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.state in FROZEN_STATES
+
+    # --- transitions: they only set fields; see reviewboard.services -----------------------
+
+    @transition(field=state, source=[ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED],
+                target=ReviewState.SUBMITTED, permission=permissions.can_edit_as_author)
+    def submit(self, *, content_hash: str) -> None:
+        self.review_hash = content_hash
+
+    @transition(field=state, source=[ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW],
+                target=ReviewState.DRAFT, permission=permissions.can_edit_as_author)
+    def withdraw(self) -> None:
+        self.review_hash = ""
+
+    @transition(field=state, source=ReviewState.SUBMITTED, target=ReviewState.UNDER_REVIEW,
+                permission=permissions.can_chair)
+    def start_review(self) -> None:
+        pass
+
+    @transition(field=state, source=ReviewState.UNDER_REVIEW, target=ReviewState.CHANGES_REQUESTED,
+                permission=permissions.can_request_changes)
+    def request_changes(self) -> None:
+        self.review_hash = ""
+
+    @transition(field=state, source=ReviewState.UNDER_REVIEW, target=ReviewState.APPROVED,
+                permission=permissions.can_chair)
+    def approve(self, *, approved_at, next_review_due) -> None:
+        self.approved_at = approved_at
+        self.next_review_due = next_review_due
+        self.review_overdue = False
+        self.review_overdue_notified_at = None
+
+    @transition(field=state, source=ReviewState.APPROVED, target=ReviewState.DRAFT,
+                permission=permissions.can_edit_as_author)
+    def revise(self) -> None:
+        self.review_hash = ""
+
+    @transition(field=state, source=ReviewState.APPROVED, target=ReviewState.RETRACTED,
+                permission=permissions.can_chair)
+    def retract(self, *, reason: str, retracted_at) -> None:
+        self.retraction_reason = reason
+        self.retracted_at = retracted_at
+
+    @transition(field=state,
+                source=[s for s in ReviewState.values if s not in (ReviewState.APPROVED, ReviewState.ARCHIVED)],
+                target=ReviewState.ARCHIVED, permission=permissions.can_chair)
+    def archive(self) -> None:
+        pass
+
+
+class Section(models.Model):
+    """One heading and its Markdown body. ``level`` 2 is a top-level heading, 3 nested, and so on."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField()
+    heading = models.CharField(max_length=300)
+    level = models.PositiveSmallIntegerField(default=2)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["article", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "position"], name="section_unique_position"),
+            models.CheckConstraint(condition=Q(level__gte=1) & Q(level__lte=6), name="section_level_1_to_6"),
+        ]
+
+    def __str__(self) -> str:
+        return self.heading
+
+
+class PublishedVersion(models.Model):
+    """An immutable, numbered snapshot of approved content.
+
+    ``source`` (the approved question, sections, citations and reference records) is written
+    once, in the approval transaction, and never changes. ``payload_json`` is what the read API
+    serves byte for byte; a Celery task renders it after commit and may re-render it from
+    ``source`` when a cited reference record is corrected. ``rendered_at`` is null until then.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64)
+    source = models.JSONField()
+    approved_at = models.DateTimeField()
+    reviewers = models.JSONField(default=list, help_text="Who signed off: name and credentials, at approval.")
+    payload_json = models.TextField(blank=True)
+    etag = models.CharField(max_length=80, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["article", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="version_unique_number"),
+        ]
+        indexes = [models.Index(fields=["rendered_at"], name="version_rendered_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.article.slug} v{self.number}"

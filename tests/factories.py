@@ -1,0 +1,121 @@
+"""factory_boy factories shared by the whole suite. Traits give the usual states."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from articles.models import Article, Section
+from references.models import Citation, Reference
+from reviewboard.models import ReviewerProfile, Specialty
+
+User = get_user_model()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "pw")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(*(Group.objects.get(name=name) for name in extracted))
+            self.save()
+
+
+class AuthorFactory(UserFactory):
+    groups = ["Authors"]
+
+
+class ChairFactory(UserFactory):
+    groups = ["Board chair"]
+
+
+class SpecialtyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Specialty
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"specialty-{n}")
+    name = factory.LazyAttribute(lambda s: s.code.replace("-", " ").title())
+
+
+class ReviewerFactory(UserFactory):
+    """A user in ``Board reviewers`` with an active reviewer profile."""
+
+    groups = ["Board reviewers"]
+    profile = factory.RelatedFactory(
+        "tests.factories.ReviewerProfileFactory", factory_related_name="user", credentials="MD, FACP"
+    )
+
+
+class ReviewerProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewerProfile
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    credentials = "MD"
+    active = True
+
+    @factory.post_generation
+    def specialties(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.specialties.add(*extracted)
+
+
+class ReferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reference
+
+    kind = Reference.Kind.GUIDELINE
+    title = factory.Sequence(lambda n: f"Clinical guideline on low back pain management, part {n}")
+    authors = "American College of Physicians"
+    publisher = "Annals of Internal Medicine"
+    year = 2017
+    doi = factory.Sequence(lambda n: f"10.7326/m16-{n:04d}")
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    """A draft article on back pain with two sections citing [1] and [2]."""
+
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"back-pain-treatment-{n}")
+    question = "What are the treatment options for back pain?"
+    topic = "back pain"
+
+    @factory.post_generation
+    def authors(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.authors.add(*extracted)
+
+    @factory.post_generation
+    def with_content(self, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        Section.objects.create(
+            article=self, position=1, heading="First-line treatment", level=2,
+            body="Stay active and avoid bed rest for low back pain [1].",
+        )
+        Section.objects.create(
+            article=self, position=2, heading="Medication", level=2,
+            body="- NSAIDs are the first pharmacological option for back pain [2]\n- Use the lowest dose [1, 2]",
+        )
+        Citation.objects.create(article=self, number=1, reference=ReferenceFactory())
+        Citation.objects.create(
+            article=self, number=2,
+            reference=ReferenceFactory(title="Nonsteroidal anti-inflammatory drugs for low back pain", kind="systematic_review"),
+        )
