@@ -3,15 +3,22 @@
 ``check_content(content)`` reads an ``ArticleContent`` (parsed from a file, or built from the
 database) and returns an ``IntegrityReport`` of located findings, each with a stable code.
 Errors block submission; warnings are shown to reviewers.
+
+It is pure: no database, no settings. The identifier helpers here (``normalise_doi``,
+``is_valid_doi``, ``normalise_pmid``, ``is_valid_pmid``, ``normalise_title``) are the one
+definition that ``references.services`` also uses when it stores and deduplicates records.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from articles.content import ArticleContent
+from articles.content import ArticleContent, CitationData, ReferenceData
+from articles.markers import Marker, find_markers
 
 
 class Severity(StrEnum):
@@ -64,5 +71,397 @@ class IntegrityReport:
         return {"errors": [f.as_dict() for f in self.errors], "warnings": [f.as_dict() for f in self.warnings]}
 
 
+# --- codes ---------------------------------------------------------------------------------
+
+UNRESOLVED_CITATION = "unresolved-citation"
+ORPHAN_REFERENCE = "orphan-reference"
+DUPLICATE_REFERENCE = "duplicate-reference"
+INVALID_DOI = "invalid-doi"
+INVALID_PMID = "invalid-pmid"
+MISSING_IDENTIFIER = "missing-identifier"
+WITHDRAWN_REFERENCE = "withdrawn-reference"
+SUPERSEDED_REFERENCE = "superseded-reference"
+POSSIBLE_REFERENCE_MISMATCH = "possible-reference-mismatch"
+UNCITED_CLAIM = "uncited-claim"
+EMPTY_ARTICLE = "empty-article"
+
+SEVERITIES: dict[str, Severity] = {
+    UNRESOLVED_CITATION: Severity.ERROR,
+    ORPHAN_REFERENCE: Severity.ERROR,
+    DUPLICATE_REFERENCE: Severity.ERROR,
+    INVALID_DOI: Severity.ERROR,
+    INVALID_PMID: Severity.ERROR,
+    MISSING_IDENTIFIER: Severity.WARNING,
+    WITHDRAWN_REFERENCE: Severity.ERROR,
+    SUPERSEDED_REFERENCE: Severity.WARNING,
+    POSSIBLE_REFERENCE_MISMATCH: Severity.WARNING,
+    UNCITED_CLAIM: Severity.WARNING,
+    EMPTY_ARTICLE: Severity.ERROR,
+}
+
+
+# --- identifiers ---------------------------------------------------------------------------
+
+_DOI_PREFIX_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+# Crossref's recommended pattern (/^10.\d{4,9}/[-._;()/:A-Z0-9]+$/i), widened to the
+# characters of older DOIs it lists separately (Wiley's SICI form uses < > [ ] # and +).
+_DOI_RE = re.compile(r"^10\.\d{4,9}/[-._;()/:a-z0-9<>\[\]#+&]+$", re.IGNORECASE)
+_PMID_PREFIX_RE = re.compile(r"^pmid:\s*", re.IGNORECASE)
+_PMID_RE = re.compile(r"^[1-9]\d{0,7}$")
+
+
+def normalise_doi(doi: str) -> str:
+    """``" https://doi.org/10.7326/M16-2367 "`` -> ``"10.7326/m16-2367"`` (DOIs are case-insensitive)."""
+    return _DOI_PREFIX_RE.sub("", (doi or "").strip()).strip().lower()
+
+
+def is_valid_doi(doi: str) -> bool:
+    """A normalised DOI: ``10.<4-9 digits>/<suffix>``."""
+    return bool(_DOI_RE.match(doi))
+
+
+def normalise_pmid(pmid: str) -> str:
+    return _PMID_PREFIX_RE.sub("", (pmid or "").strip()).strip()
+
+
+def is_valid_pmid(pmid: str) -> bool:
+    """1 to 8 digits, no leading zero."""
+    return bool(_PMID_RE.match(pmid))
+
+
+def normalise_title(title: str) -> str:
+    """Case, punctuation and whitespace folded: ``"Low-back  Pain."`` -> ``"low back pain"``."""
+    return " ".join(re.findall(r"[^\W_]+", (title or "").casefold()))
+
+
+def work_keys(reference: ReferenceData) -> dict[str, str]:
+    """The keys that identify the same work: normalised DOI, PMID, and title + year."""
+    keys = {}
+    if doi := normalise_doi(reference.doi):
+        keys["doi"] = doi
+    if pmid := normalise_pmid(reference.pmid):
+        keys["pmid"] = pmid
+    if title := normalise_title(reference.title):
+        keys["title"] = f"{title}|{reference.year or ''}"
+    return keys
+
+
+# --- meaningful terms (for possible-reference-mismatch) ------------------------------------
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+# Common English words, and words every medical publication uses: sharing one of these says
+# nothing about whether a reference is about the article's subject.
+_STOP_WORDS_TEXT = """
+    about above according after again against all also among and any are around based because been before
+    being below best between both but can could did does doing down during each either every few for from
+    further had has have having her here hers his how however into its itself just least less like many
+    may might more most much must near new not now off once one only other others our out over own per
+    same several she should since some such than that the their them then there these they this those
+    through too two under until upon use used uses using very via was way were what when where whether
+    which while who whom whose why will with within without would yet you your versus among
+    guideline guidelines guidance patient patients clinical clinician clinicians practice practical
+    practitioner management managing manage treatment treatments treat treating therapy therapies therapeutic
+    option options approach approaches review reviews systematic meta analysis analyses medical medicine
+    medicines recommendation recommendations recommend recommended summary summaries update updated updates
+    evidence care health healthcare adult adults people person insight insights professional professionals
+    association society college american national international journal report statement consensus
+    standard standards primary secondary acute chronic disease diseases disorder disorders condition
+    conditions risk risks outcome outcomes study studies trial trials randomized randomised controlled
+    assessment evaluation prevention diagnosis diagnostic first line second year years general overview
+    introduction information quality safety effect effects effective effectiveness efficacy
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+
+def stem(word: str) -> str:
+    """A light, consistent suffix stripper: plural, -ing/-ed, -ly, -al and a final -e."""
+    w = word.lower()
+    if len(w) <= 3:
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("sses"):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    for suffix in ("ing", "ed"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            w = w[: -len(suffix)]
+            break
+    if w.endswith("ly") and len(w) >= 6:
+        w = w[:-2]
+    if w.endswith("al") and len(w) >= 6:
+        w = w[:-2]
+    if w.endswith("e") and len(w) >= 5:
+        w = w[:-1]
+    return w
+
+
+_STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS
+
+
+def meaningful_terms(text: str) -> set[str]:
+    """Lower-cased word stems longer than two characters that are not stop words."""
+    terms = set()
+    for word in _WORD_RE.findall(text or ""):
+        if word.lower() in STOP_WORDS:
+            continue
+        term = stem(word)
+        if len(term) > 2 and term not in _STOP_STEMS:
+            terms.add(term)
+    return terms
+
+
+# --- figures (for uncited-claim) -----------------------------------------------------------
+
+_NUMBER = r"\d+(?:[.,]\d+)?"
+_RANGE = rf"(?:[<>\u2264\u2265~]\s*|up\s+to\s+)?{_NUMBER}(?:\s*(?:-|\u2013|\u2014|to)\s*{_NUMBER})?"
+FIGURE_RE = re.compile(
+    rf"""
+    (?<![\w.]){_RANGE}\s*(?:%|percent\b|per\s+cent\b)                       # 75%, 10-20 percent
+    | (?<![\w.]){_RANGE}\s*                                                # 5 mg, 5mg, 0.5 mg/kg, 10 units
+      (?:mg|mcg|\u00b5g|\u03bcg|ug|g|ml|iu|units?|mmol|meq|ng)
+      (?:\s*/\s*(?:kg|day|d|dose|m2|h|hr|hour))?\b
+    | (?<![\w.]){_RANGE}\s*                                                # 48 hours, 2-3 weeks, <4 weeks
+      (?:minutes?|mins?|hours?|hrs?|h|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+_LIST_ITEM_RE = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,9}[.)])\s+")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or one list item (nested items are their own blocks) of a section body."""
+
+    text: str
+    start: int  # offset of its first character in the body
+
+
+def body_blocks(body: str) -> list[Block]:
+    """Split a Markdown body into paragraphs and list items.
+
+    A blank line ends a block; a list-item line starts a new one; any other line continues the
+    block before it (Markdown's lazy continuation).
+    """
+    blocks: list[Block] = []
+    lines: list[str] = []
+    start = 0
+    offset = 0
+
+    def flush() -> None:
+        text = "\n".join(lines).strip()
+        if text:
+            blocks.append(Block(text=text, start=start))
+        lines.clear()
+
+    for line in (body or "").splitlines(keepends=True):
+        stripped = line.strip()
+        if not stripped:
+            flush()
+        elif _LIST_ITEM_RE.match(line) or not lines:
+            flush()
+            start = offset
+            lines.append(stripped)
+        else:
+            lines.append(stripped)
+        offset += len(line)
+    flush()
+    return blocks
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    text = _LIST_ITEM_RE.sub("", " ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+# --- the check -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Use:
+    section: int
+    heading: str
+    marker: Marker
+
+
+@dataclass
+class _Collector:
+    items: list[tuple[tuple[Any, ...], Finding]] = field(default_factory=list)
+
+    def add(self, code: str, message: str, *, section: int | None = None, heading: str = "", marker: str = "",
+            number: int | None = None, position: int = 0) -> None:
+        finding = Finding(code=code, severity=SEVERITIES[code], message=message, section=section, heading=heading,
+                          marker=marker, number=number)
+        # Findings in a section come in text order; those about the reference list come last.
+        where = (0, section, position) if section is not None else (1, 0, 0)
+        self.items.append(((*where, code, number if number is not None else -1), finding))
+
+    def report(self) -> IntegrityReport:
+        return IntegrityReport(findings=[f for _, f in sorted(self.items, key=lambda item: item[0])])
+
+
+def _where(section: int, heading: str) -> str:
+    return f"section {section} '{heading}'"
+
+
+def _ref(citation: CitationData) -> str:
+    return f"Reference [{citation.number}] '{_excerpt(citation.reference.title, 80)}'"
+
+
 def check_content(content: ArticleContent) -> IntegrityReport:
-    raise NotImplementedError("being written: see the integrity issue")
+    """Every finding of the citation-integrity table for ``content``, located and in a stable order."""
+    out = _Collector()
+    sections = list(enumerate(content.sections, start=1))
+    by_number: dict[int, CitationData] = {}
+    for citation in content.citations:
+        by_number.setdefault(citation.number, citation)
+
+    _check_empty(out, content)
+
+    uses: dict[int, list[_Use]] = {}
+    for position, section in sections:
+        seen_unresolved: set[int] = set()
+        for marker in find_markers(section.body):
+            for number in marker.numbers:
+                uses.setdefault(number, []).append(_Use(position, section.heading, marker))
+                if number not in by_number and number not in seen_unresolved:
+                    seen_unresolved.add(number)
+                    out.add(
+                        UNRESOLVED_CITATION,
+                        f"{_marker_words(marker, number)} in {_where(position, section.heading)} "
+                        "has no reference behind it",
+                        section=position, heading=section.heading, marker=marker.raw, number=number,
+                        position=marker.start,
+                    )
+        _check_uncited_claims(out, position, section.heading, section.body)
+
+    for citation in sorted(by_number.values(), key=lambda c: c.number):
+        first = uses[citation.number][0] if uses.get(citation.number) else None
+        if first is None:
+            out.add(ORPHAN_REFERENCE, f"{_ref(citation)} is listed but no marker in the text cites it",
+                    number=citation.number)
+        _check_reference(out, content, citation, uses.get(citation.number, []))
+
+    _check_duplicates(out, sorted(by_number.values(), key=lambda c: c.number), uses)
+    return out.report()
+
+
+def _marker_words(marker: Marker, number: int) -> str:
+    if marker.raw == f"[{number}]":
+        return f"Marker {marker.raw}"
+    return f"Number {number} of marker {marker.raw}"
+
+
+def _located(uses: list[_Use]) -> dict[str, Any]:
+    if not uses:
+        return {}
+    first = uses[0]
+    return {"section": first.section, "heading": first.heading, "marker": first.marker.raw,
+            "position": first.marker.start}
+
+
+def _first_cited(uses: list[_Use]) -> str:
+    return f" (first cited in {_where(uses[0].section, uses[0].heading)})" if uses else ""
+
+
+def _check_empty(out: _Collector, content: ArticleContent) -> None:
+    if not content.sections:
+        out.add(EMPTY_ARTICLE, "The article has no sections")
+        return
+    for index, section in enumerate(content.sections):
+        if section.body.strip():
+            continue
+        following = content.sections[index + 1] if index + 1 < len(content.sections) else None
+        if following is not None and following.level > section.level:
+            continue  # a grouping heading: its content is the deeper sections under it
+        out.add(EMPTY_ARTICLE, f"{_where(index + 1, section.heading).capitalize()} has no body",
+                section=index + 1, heading=section.heading)
+
+
+def _check_uncited_claims(out: _Collector, position: int, heading: str, body: str) -> None:
+    for block in body_blocks(body):
+        figure = FIGURE_RE.search(block.text)
+        if figure is None or find_markers(block.text):
+            continue
+        out.add(
+            UNCITED_CLAIM,
+            f"'{_excerpt(block.text)}' in {_where(position, heading)} states a figure "
+            f"({figure.group(0).strip()}) with no citation marker",
+            section=position, heading=heading, position=block.start,
+        )
+
+
+def _check_reference(out: _Collector, content: ArticleContent, citation: CitationData, uses: list[_Use]) -> None:
+    reference = citation.reference
+    located = {**_located(uses), "number": citation.number}
+    first = _first_cited(uses)
+
+    doi = normalise_doi(reference.doi)
+    if doi and not is_valid_doi(doi):
+        out.add(INVALID_DOI, f"{_ref(citation)} has a malformed DOI '{reference.doi.strip()}' "
+                             f"(expected 10.<registrant>/<suffix>){first}", **located)
+    pmid = normalise_pmid(reference.pmid)
+    if pmid and not is_valid_pmid(pmid):
+        out.add(INVALID_PMID, f"{_ref(citation)} has a malformed PMID '{reference.pmid.strip()}' "
+                              f"(expected 1 to 8 digits){first}", **located)
+    if not (doi or pmid or reference.url.strip()):
+        out.add(MISSING_IDENTIFIER, f"{_ref(citation)} has no DOI, PMID or URL to verify it by{first}", **located)
+
+    if reference.status == "withdrawn":
+        out.add(WITHDRAWN_REFERENCE, f"{_ref(citation)} has been withdrawn and must not be cited{first}", **located)
+    elif reference.status == "superseded":
+        out.add(SUPERSEDED_REFERENCE, f"{_ref(citation)} has been superseded by a newer version{first}", **located)
+
+    title_terms = meaningful_terms(reference.title)
+    if not title_terms:
+        return  # nothing to judge by (a title of only generic words)
+    context = [content.question, content.topic]
+    if uses:
+        cited_in = {use.section for use in uses}
+        context += [f"{s.heading}\n{s.body}" for i, s in enumerate(content.sections, start=1) if i in cited_in]
+    else:
+        context += [f"{s.heading}\n{s.body}" for s in content.sections]
+    if title_terms.isdisjoint(meaningful_terms("\n".join(context))):
+        out.add(
+            POSSIBLE_REFERENCE_MISMATCH,
+            f"{_ref(citation)} shares no meaningful term with the question, topic or the text that cites it: "
+            f"check that it supports what it is cited for{first}",
+            **located,
+        )
+
+
+_KEY_LABELS = {"doi": "the same DOI", "pmid": "the same PMID", "title": "the same title and year"}
+
+
+def _check_duplicates(out: _Collector, citations: Iterable[CitationData], uses: dict[int, list[_Use]]) -> None:
+    """Each later citation of a work already cited under a lower number is a duplicate.
+
+    Title + year only counts when the two records' DOIs and PMIDs do not contradict it.
+    """
+    seen: list[tuple[CitationData, dict[str, str]]] = []
+    for citation in citations:
+        keys = work_keys(citation.reference)
+        for earlier, earlier_keys in seen:
+            match = _same_work(keys, earlier_keys)
+            if match:
+                out.add(
+                    DUPLICATE_REFERENCE,
+                    f"References [{earlier.number}] and [{citation.number}] are the same work "
+                    f"({_KEY_LABELS[match]}): cite it under one number{_first_cited(uses.get(citation.number, []))}",
+                    **{**_located(uses.get(citation.number, [])), "number": citation.number},
+                )
+                break
+        seen.append((citation, keys))
+
+
+def _same_work(a: dict[str, str], b: dict[str, str]) -> str:
+    for key in ("doi", "pmid"):
+        if key in a and a.get(key) == b.get(key):
+            return key
+    contradicted = any(key in a and key in b and a[key] != b[key] for key in ("doi", "pmid"))
+    if "title" in a and a.get("title") == b.get("title") and not contradicted:
+        return "title"
+    return ""
