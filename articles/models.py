@@ -161,9 +161,19 @@ class PublishedVersion(models.Model):
     source = models.JSONField()
     approved_at = models.DateTimeField()
     reviewers = models.JSONField(default=list, help_text="Who signed off: name and credentials, at approval.")
+    # Copies of the approved question and topic (immutable, like ``source``) so that the read
+    # API filters on what readers see, never on the working copy.
+    question = models.CharField(max_length=300, blank=True)
+    topic = models.CharField(max_length=120, blank=True, db_index=True)
     payload_json = models.TextField(blank=True)
+    summary_json = models.TextField(blank=True, help_text="The list-item form of the payload, served as is.")
     etag = models.CharField(max_length=80, blank=True)
-    rendered_at = models.DateTimeField(null=True, blank=True)
+    rendered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the served bytes last changed (null: not rendered yet)."
+    )
+    render_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set while a (re-)render is pending; cleared by the render."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -175,3 +185,27 @@ class PublishedVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article.slug} v{self.number}"
+
+
+class PublishedCitation(models.Model):
+    """Citation ``number`` of a published version and the reference record it was approved with.
+
+    Written once with the version. Rendering reads the reference's current record through it, and
+    a corrected reference finds every version to regenerate through it. When the record is gone,
+    the reference data stored in the version's ``source`` is used.
+    """
+
+    version = models.ForeignKey(PublishedVersion, on_delete=models.CASCADE, related_name="published_citations")
+    number = models.PositiveIntegerField()
+    reference = models.ForeignKey(
+        "references.Reference", null=True, blank=True, on_delete=models.SET_NULL, related_name="published_citations"
+    )
+
+    class Meta:
+        ordering = ["version", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "number"], name="published_citation_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} [{self.number}] -> {self.reference_id}"

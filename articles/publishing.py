@@ -1,0 +1,334 @@
+"""Published versions: created in the approval transaction, rendered after it commits.
+
+A published version stores the approved ``source`` once and never changes it. Its payload (the
+bytes the read API serves) is rendered from that source, the *current* records of the references
+it cites (through ``PublishedCitation``), and a few article-level fields that move over time
+(``next_review_due``, ``review_overdue``, and whether this version is the live one). Rendering is
+a pure function of that state, serialised canonically, so rendering twice gives identical bytes,
+and a render that produces the same bytes changes nothing (``rendered_at`` and the ETag stay).
+
+Time-varying fields are baked into the stored bytes, not spliced per request: whatever changes
+them calls ``article_payload_refresh(article_id)`` (the re-review job after flagging an article;
+the render itself when a newer version goes live and the older ones become ``superseded``).
+The detail endpoint therefore always serves stored bytes as they are.
+
+``rendered_at`` is when the served bytes last changed: the read API sends it as
+``Last-Modified`` and filters ``updated_since`` on it. ``render_requested_at`` is set while a
+render is pending (a new version, a corrected reference) and cleared by the render, so a sweep
+can find work a lost task left undone (``articles.selectors.versions_needing_render``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from articles.content import ArticleContent, canonical_json, reference_data
+from articles.models import Article, PublishedCitation, PublishedVersion
+from articles.rendering import render_section
+from config.exceptions import InvalidInput, NotFound
+from references.models import Citation, Reference
+
+logger = logging.getLogger(__name__)
+
+STATUS_APPROVED = "approved"
+STATUS_SUPERSEDED = "superseded"
+# The fields of a payload that the list endpoints serve (the summary); the rest is detail only.
+SUMMARY_FIELDS = (
+    "slug", "question", "topic", "version", "status", "content_hash", "approved_at", "last_updated",
+    "next_review_due", "review_overdue",
+)
+REFERENCE_FIELDS = ("kind", "title", "publisher", "year", "doi", "pmid", "url")
+
+
+# --- creation (inside the approval transaction) --------------------------------------------
+
+
+@transaction.atomic
+def published_version_create(
+    *, article: Article, content: ArticleContent, reviewers: list[dict], approved_at: datetime
+) -> PublishedVersion:
+    """Write the next numbered version of ``article`` from the approved ``content``.
+
+    The caller (the approval service) holds the article's row lock, so ``Max + 1`` is safe; the
+    unique constraint on (article, number) turns any slip into an error rather than a duplicate.
+    The render is enqueued after the transaction commits; ``rendered_at`` stays null until then.
+    """
+    if not content.sections:
+        raise InvalidInput("Approved content has no sections.", code="empty-article")
+    number = (PublishedVersion.objects.filter(article=article).aggregate(n=Max("number"))["n"] or 0) + 1
+    now = timezone.now()
+    version = PublishedVersion.objects.create(
+        article=article,
+        number=number,
+        content_hash=content.content_hash,
+        source=content.as_source(),
+        question=content.question,
+        topic=content.topic or article.topic,
+        approved_at=approved_at,
+        reviewers=[_reviewer(r) for r in reviewers],
+        render_requested_at=now,
+    )
+    PublishedCitation.objects.bulk_create(
+        PublishedCitation(version=version, number=number, reference_id=reference_id)
+        for number, reference_id in _cited_reference_ids(article=article, content=content).items()
+    )
+    transaction.on_commit(lambda: enqueue_render(version.pk))
+    return version
+
+
+def _reviewer(reviewer: dict) -> dict[str, str]:
+    return {"name": str(reviewer.get("name", "")), "credentials": str(reviewer.get("credentials") or "")}
+
+
+def _cited_reference_ids(*, article: Article, content: ArticleContent) -> dict[int, int | None]:
+    """Citation number -> id of the reference record the approved content cites.
+
+    The article's own citation rows answer when their record is exactly the approved one (the
+    usual case: the working copy was frozen under review); otherwise the record is found the way
+    the library deduplicates: DOI, then PMID, then title and year.
+    """
+    current = {c.number: c.reference for c in Citation.objects.filter(article=article).select_related("reference")}
+    ids: dict[int, int | None] = {}
+    for citation in content.citations:
+        reference = current.get(citation.number)
+        if reference is not None and reference_data(reference) == citation.reference:
+            ids[citation.number] = reference.pk
+        else:
+            ids[citation.number] = _find_reference_id(citation.reference)
+    return ids
+
+
+def _find_reference_id(data: Any) -> int | None:
+    queries = []
+    if data.doi:
+        queries.append(Reference.objects.filter(doi__iexact=data.doi))
+    if data.pmid:
+        queries.append(Reference.objects.filter(pmid=data.pmid))
+    queries.append(Reference.objects.filter(title__iexact=data.title, year=data.year))
+    for queryset in queries:
+        reference_id = queryset.order_by("pk").values_list("pk", flat=True).first()
+        if reference_id is not None:
+            return reference_id
+    return None
+
+
+def enqueue_render(version_id: int) -> None:
+    """Send the render task. A broker that is down is logged, not raised: the approval has
+    committed, and the version stays marked (``render_requested_at``) for the reconciliation sweep."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from articles.tasks import render_published_version
+
+    try:
+        render_published_version.delay(version_id)
+    except (BrokerError, ConnectionError, TimeoutError) as exc:
+        logger.warning("Could not enqueue the render of published version %s: %s", version_id, exc)
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def published_version_render(*, version_id: int) -> PublishedVersion:
+    """Render (or re-render) one version's payload; move the article's live version forward to it.
+
+    Idempotent: the same state renders the same bytes, and unchanged bytes are not written again.
+    Locks the article row, then the version rows (always in that order).
+    """
+    article_id = PublishedVersion.objects.filter(pk=version_id).values_list("article_id", flat=True).first()
+    if article_id is None:
+        raise NotFound(f"Published version {version_id} does not exist.", code="version-not-found")
+    article = Article.objects.select_for_update().get(pk=article_id)
+    version = PublishedVersion.objects.select_for_update().get(pk=version_id)
+    live_number = (
+        PublishedVersion.objects.filter(pk=article.live_version_id).values_list("number", flat=True).first()
+        if article.live_version_id
+        else None
+    )
+    if live_number is None or version.number > live_number:
+        Article.objects.filter(pk=article.pk).update(live_version=version)
+        article.live_version_id = version.pk
+        # Every other rendered version is now superseded: their stored bytes say so.
+        for older in _lock_rendered_versions(article, exclude=version.pk):
+            _render(older, article=article)
+    _render(version, article=article)
+    return version
+
+
+def article_payload_refresh(article_id: int) -> int:
+    """Re-render every rendered version of an article after an article-level field changed
+    (``review_overdue``, ``next_review_due``). Returns how many payloads changed."""
+    with transaction.atomic():
+        article = Article.objects.select_for_update().filter(pk=article_id).first()
+        if article is None:
+            return 0
+        return sum(_render(version, article=article) for version in _lock_rendered_versions(article))
+
+
+def _lock_rendered_versions(article: Article, *, exclude: int | None = None) -> list[PublishedVersion]:
+    queryset = PublishedVersion.objects.select_for_update().filter(article=article, rendered_at__isnull=False)
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude)
+    return list(queryset.order_by("pk"))
+
+
+def _render(version: PublishedVersion, *, article: Article) -> bool:
+    """Build and store ``version``'s payload. Returns whether the stored bytes changed."""
+    payload = build_payload(version, article=article, references=_current_references(version))
+    payload_json = canonical_json(payload)
+    summary_json = canonical_json({key: payload[key] for key in SUMMARY_FIELDS})
+    changed = payload_json != version.payload_json or summary_json != version.summary_json
+    if changed:
+        version.payload_json = payload_json
+        version.summary_json = summary_json
+        version.etag = payload_etag(payload_json)
+        version.rendered_at = timezone.now()
+    elif version.rendered_at is None:
+        version.rendered_at = timezone.now()
+    version.render_requested_at = None
+    version.save(update_fields=["payload_json", "summary_json", "etag", "rendered_at", "render_requested_at"])
+    return changed
+
+
+def _current_references(version: PublishedVersion) -> dict[int, Reference]:
+    return {
+        pc.number: pc.reference
+        for pc in PublishedCitation.objects.filter(version=version, reference__isnull=False).select_related("reference")
+    }
+
+
+def build_payload(version: PublishedVersion, *, article: Article, references: dict[int, Reference]) -> dict[str, Any]:
+    """Everything the detail endpoint returns, from the approved source and the current records."""
+    source = version.source
+    is_live = article.live_version_id == version.pk
+    cited = [ref for ref in references.values() if ref is not None]
+    last_updated = max([version.approved_at, *(ref.updated_at for ref in cited)])
+    return {
+        "slug": article.slug,
+        "question": source["question"],
+        "topic": version.topic,
+        "version": version.number,
+        "status": STATUS_APPROVED if is_live else STATUS_SUPERSEDED,
+        "content_hash": version.content_hash,
+        "approved_at": _iso(version.approved_at),
+        "last_updated": _iso(last_updated),
+        "next_review_due": _iso(article.next_review_due) if is_live else None,
+        "review_overdue": bool(article.review_overdue) if is_live else False,
+        "reviewers": [_reviewer(r) for r in version.reviewers],
+        "sections": [render_section(s["heading"], s["level"], s["body"]) for s in source["sections"]],
+        "references": [
+            _reference(citation["number"], references.get(citation["number"]), citation["reference"])
+            for citation in sorted(source["citations"], key=lambda c: c["number"])
+        ],
+        "disclaimer": settings.ARTICLE_DISCLAIMER,
+    }
+
+
+def _reference(number: int, record: Reference | None, approved: dict[str, Any]) -> dict[str, Any]:
+    data = reference_data(record).canonical() if record is not None else approved
+    return {"number": number, **{key: data.get(key) for key in REFERENCE_FIELDS}}
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def payload_etag(payload_json: str) -> str:
+    return '"' + hashlib.sha256(payload_json.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+# --- regeneration -----------------------------------------------------------------------------
+
+
+def regenerate_for_reference(reference_id: int) -> int:
+    """A reference record was corrected: mark and enqueue the render of every published version
+    that cites it (their source stays as approved). Returns how many were enqueued."""
+    with transaction.atomic():
+        version_ids = list(
+            PublishedVersion.objects.filter(published_citations__reference_id=reference_id)
+            .values_list("pk", flat=True)
+            .distinct()
+            .order_by("pk")
+        )
+        PublishedVersion.objects.filter(pk__in=version_ids).update(render_requested_at=timezone.now())
+        for version_id in version_ids:
+            transaction.on_commit(lambda version_id=version_id: enqueue_render(version_id))
+    return len(version_ids)
+
+
+@dataclass
+class RegenerationSummary:
+    articles: int = 0
+    versions: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    slugs: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"regenerated {self.versions} versions of {self.articles} articles; "
+            f"{self.changed} changed, {self.unchanged} unchanged"
+        )
+
+
+def regenerate_published(
+    *, slugs: Iterable[str] | None = None, all: bool = False, progress: Callable[[int], Any] | None = None
+) -> RegenerationSummary:
+    """Re-render, in-process, every rendered version of the named articles (or of all articles).
+
+    ``progress`` is called with the number of versions done after each one (a tqdm ``update``).
+    Unknown slugs raise ``NotFound`` naming them before anything is rendered.
+    """
+    slugs = list(dict.fromkeys(slugs or ()))
+    if all == bool(slugs):
+        raise InvalidInput("Name the articles to regenerate, or ask for all of them (not both).", code="no-selection")
+    versions = PublishedVersion.objects.filter(rendered_at__isnull=False)
+    if not all:
+        known = set(Article.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        unknown = [slug for slug in slugs if slug not in known]
+        if unknown:
+            raise NotFound(f"Unknown article slug(s): {', '.join(unknown)}.", code="unknown-slug", detail=unknown)
+        versions = versions.filter(article__slug__in=slugs)
+    summary = RegenerationSummary()
+    rows = list(versions.order_by("article_id", "number").values_list("pk", "article_id", "article__slug"))
+    seen: set[int] = set()
+    for version_id, article_id, slug in rows:
+        if article_id not in seen:
+            seen.add(article_id)
+            summary.slugs.append(slug)
+        changed = _rerender(version_id)
+        summary.versions += 1
+        summary.changed += changed
+        summary.unchanged += not changed
+        if progress is not None:
+            progress(1)
+    summary.articles = len(seen)
+    return summary
+
+
+@transaction.atomic
+def _rerender(version_id: int) -> bool:
+    article_id = PublishedVersion.objects.filter(pk=version_id).values_list("article_id", flat=True).first()
+    article = Article.objects.select_for_update().get(pk=article_id)
+    version = PublishedVersion.objects.select_for_update().get(pk=version_id)
+    return _render(version, article=article)
+
+
+def estimate_versions(*, slugs: Iterable[str] | None = None, all: bool = False) -> int:
+    """How many versions ``regenerate_published`` would render (for a progress bar's total)."""
+    versions = PublishedVersion.objects.filter(rendered_at__isnull=False)
+    if not all:
+        versions = versions.filter(article__slug__in=list(slugs or ()))
+    return versions.count()
