@@ -1,0 +1,340 @@
+"""Django admin for authors and editors: articles with their sections and citations.
+
+The change page shows the working copy's integrity findings, its content hash, a rendered
+preview and the published versions. Every save re-runs the integrity check and reports it.
+
+Content is frozen while an article is submitted or under review, and locked once approved,
+retracted or archived: every field and inline is then read-only, and a save is refused on
+the server by ``articles.services.article_assert_editable`` (a forged POST changes nothing).
+State never changes here: ``state`` is read-only and transitions go through
+``reviewboard.services``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import ngettext
+from django_fsm import ConcurrentTransition
+
+from articles import permissions
+from articles.content import ArticleContent, content_from_article
+from articles.models import EDITABLE_STATES, Article, ReviewState, Section
+from articles.rendering import render_section
+from config.exceptions import ServiceError
+from references.integrity import Finding, IntegrityReport
+from references.models import Citation, Reference
+
+# Why an article cannot be edited now, per state (shown as a banner on the change page).
+CONTENT_STATE_BANNERS = {
+    ReviewState.SUBMITTED: "Submitted for review: content is frozen. Withdraw it to edit.",
+    ReviewState.UNDER_REVIEW: "Under review: content is frozen. Withdraw it or request changes to edit.",
+    ReviewState.APPROVED: "Approved: content is locked. Revise it to start a new working copy.",
+    ReviewState.RETRACTED: "Retracted: content is locked.",
+    ReviewState.ARCHIVED: "Archived: content is locked.",
+}
+
+REFERENCE_KINDS = dict(Reference.Kind.choices)
+
+# Fields only a chair sets: they decide how the article is reviewed.
+CHAIR_FIELDS = ("required_specialty", "quorum")
+# Written by the review workflow and publishing, never by a form.
+WORKFLOW_FIELDS = (
+    "state", "review_hash", "approved_at", "next_review_due", "review_overdue",
+    "retraction_reason", "retracted_at", "live_version", "created_by", "created_at", "updated_at",
+)
+
+
+def count_per_article(model: type) -> Coalesce:
+    """Rows of ``model`` per article as a correlated subquery (no GROUP BY on the article list)."""
+    rows = model.objects.filter(article=OuterRef("pk")).order_by().values("article").annotate(n=Count("*"))
+    return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), 0)
+
+
+def content_is_editable(article: Article | None) -> bool:
+    """A new article, or one in draft / changes requested."""
+    return article is None or article.pk is None or article.state in EDITABLE_STATES
+
+
+def sees_all_articles(user: Any) -> bool:
+    """Editors, the chair and board reviewers see every article; authors only their own."""
+    return any(
+        user.has_perm(perm)
+        for perm in (permissions.EDITOR_PERM, permissions.CHAIR_PERM, permissions.REVIEWER_PERM)
+    )
+
+
+def check_working_copy(content: ArticleContent) -> IntegrityReport:
+    from references.integrity import check_content
+
+    return check_content(content)
+
+
+def finding_location(finding: Finding) -> str:
+    parts = []
+    if finding.section is not None:
+        heading = f' "{finding.heading}"' if finding.heading else ""
+        parts.append(f"section {finding.section}{heading}")
+    if finding.marker:
+        parts.append(f"marker {finding.marker}")
+    elif finding.number is not None:
+        parts.append(f"citation [{finding.number}]")
+    return ", ".join(parts) or "article"
+
+
+def summarise_findings(findings: list[Finding], *, limit: int = 5) -> str:
+    shown = "; ".join(f"{f.code} ({finding_location(f)})" for f in findings[:limit])
+    more = len(findings) - limit
+    return f"{shown}; and {more} more" if more > 0 else shown
+
+
+class ArticleContentInline:
+    """Sections and citations are the article's content: they follow the article's permissions.
+
+    Editable only while the article is (a new article or) in an editable state and the user
+    may edit this article; no add, change or delete otherwise.
+    """
+
+    def _parent(self) -> ArticleAdmin:
+        return self.admin_site.get_model_admin(Article)
+
+    def _may_edit(self, request: HttpRequest, obj: Article | None) -> bool:
+        parent = self._parent()
+        if obj is None:
+            return parent.has_add_permission(request)
+        return content_is_editable(obj) and parent.has_change_permission(request, obj)
+
+    def has_view_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
+        return self._parent().has_view_or_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
+        return self._may_edit(request, obj)
+
+
+class SectionInline(ArticleContentInline, admin.StackedInline):
+    model = Section
+    fields = (("position", "level", "heading"), "body")
+    ordering = ("position",)
+    extra = 0
+
+
+class CitationInline(ArticleContentInline, admin.TabularInline):
+    model = Citation
+    fields = ("number", "reference")
+    autocomplete_fields = ("reference",)
+    ordering = ("number",)
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Citation]:
+        return super().get_queryset(request).select_related("reference")
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = (
+        "question", "slug", "topic", "state", "updated_at", "section_count", "citation_count", "live",
+    )
+    list_display_links = ("question",)
+    list_filter = ("state", "topic")
+    search_fields = ("question", "slug", "topic")
+    list_per_page = 50
+    filter_horizontal = ("authors",)
+    prepopulated_fields = {"slug": ("question",)}
+    inlines = (SectionInline, CitationInline)
+    fieldsets = (
+        (None, {"fields": ("question", "slug", "topic", "authors")}),
+        ("Review", {"fields": ("required_specialty", "quorum", "state", "review_hash")}),
+        ("Publication", {
+            "fields": (
+                "live_version", "approved_at", "next_review_due", "review_overdue",
+                "retraction_reason", "retracted_at", "created_by", "created_at", "updated_at",
+            ),
+        }),
+    )
+
+    class Media:
+        css = {"all": ("articles/admin.css",)}
+
+    # --- who sees and edits what ------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("live_version")
+            .annotate(_section_count=count_per_article(Section), _citation_count=count_per_article(Citation))
+        )
+        if not sees_all_articles(request.user):
+            queryset = queryset.filter(authors=request.user)
+        return queryset
+
+    def has_change_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or obj.pk is None:
+            return True
+        # Memoised per request: the admin asks many times while drawing one page.
+        cache = request.__dict__.setdefault("_article_edit_permission", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = permissions.can_edit_as_author(obj, request.user)
+        return cache[obj.pk]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
+        if obj is not None and not content_is_editable(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        # Bulk delete would skip the per-article state check above.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_fieldsets(self, request: HttpRequest, obj: Article | None = None) -> Any:
+        if obj is None:  # a new article has no review or publication data yet
+            fields = ["question", "slug", "topic", "authors"]
+            if permissions.is_chair(request.user):
+                fields += CHAIR_FIELDS
+            return ((None, {"fields": fields}),)
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None) -> tuple[str, ...]:
+        if not content_is_editable(obj):
+            return tuple(flatten_fieldsets(self.get_fieldsets(request, obj)))
+        readonly = list(WORKFLOW_FIELDS)
+        if not permissions.is_chair(request.user):
+            readonly += CHAIR_FIELDS
+        if obj is not None and (obj.live_version_id or obj.approved_at):
+            readonly.append("slug")  # readers' URLs use it once it has been published
+        return tuple(readonly)
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Article | None = None) -> dict[str, Any]:
+        if "slug" in self.get_readonly_fields(request, obj):
+            return {}
+        return super().get_prepopulated_fields(request, obj)
+
+    # --- list columns -----------------------------------------------------------------------
+
+    @admin.display(description="sections", ordering="_section_count")
+    def section_count(self, obj: Article) -> int:
+        return obj._section_count
+
+    @admin.display(description="citations", ordering="_citation_count")
+    def citation_count(self, obj: Article) -> int:
+        return obj._citation_count
+
+    @admin.display(description="live", ordering="live_version__number")
+    def live(self, obj: Article) -> str | None:
+        return f"v{obj.live_version.number}" if obj.live_version_id else None
+
+    # --- saving -----------------------------------------------------------------------------
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceError as exc:
+            # Raised inside the admin's transaction, which has rolled back: nothing was saved.
+            self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        except ConcurrentTransition:
+            self.message_user(
+                request, "Not saved: the article changed state while you were editing. Reload and try again.",
+                level=messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
+        if change:
+            from articles.services import article_assert_editable
+
+            article_assert_editable(article=obj, user=request.user)
+        else:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        if not change:
+            article.authors.add(request.user)
+        self.report_integrity(request, article)
+
+    def report_integrity(self, request: HttpRequest, article: Article) -> None:
+        report = check_working_copy(content_from_article(article))
+        if report.errors:
+            count = len(report.errors)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d integrity error will block submission: %(list)s",
+                    "%(count)d integrity errors will block submission: %(list)s",
+                    count,
+                ) % {"count": count, "list": summarise_findings(report.errors)},
+                level=messages.WARNING,
+            )
+        if report.warnings:
+            count = len(report.warnings)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d integrity warning for reviewers: %(list)s",
+                    "%(count)d integrity warnings for reviewers: %(list)s",
+                    count,
+                ) % {"count": count, "list": summarise_findings(report.warnings)},
+                level=messages.INFO,
+            )
+        if not report.findings:
+            self.message_user(request, "Citation integrity: no findings.", level=messages.INFO)
+
+    # --- the change page --------------------------------------------------------------------
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False,
+        form_url: str = "", obj: Article | None = None,
+    ) -> HttpResponse:
+        if obj is not None and obj.pk is not None:
+            context.update(self.article_panels(obj))
+            if not content_is_editable(obj):
+                context.update(
+                    show_save=False, show_save_and_continue=False, show_save_and_add_another=False, show_delete=False
+                )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def article_panels(self, article: Article) -> dict[str, Any]:
+        """What the change page shows around the form: banner, findings, hash, preview, versions."""
+        content = content_from_article(article)
+        report = check_working_copy(content)
+        versions = list(
+            article.versions.order_by("-number").only("id", "number", "content_hash", "approved_at", "rendered_at")
+        )
+        return {
+            "content_banner": CONTENT_STATE_BANNERS.get(article.state, ""),
+            "content_hash": content.content_hash,
+            "integrity_errors": [{"finding": f, "location": finding_location(f)} for f in report.errors],
+            "integrity_warnings": [{"finding": f, "location": finding_location(f)} for f in report.warnings],
+            "preview": {
+                "question": content.question,
+                "sections": [render_section(s.heading, s.level, s.body) for s in content.sections],
+                "references": [
+                    {"number": c.number, "reference": c.reference, "kind": REFERENCE_KINDS.get(c.reference.kind, "")}
+                    for c in content.citations
+                ],
+            },
+            "published_versions": [
+                {"version": v, "short_hash": v.content_hash[:12], "is_live": v.pk == article.live_version_id}
+                for v in versions
+            ],
+        }
