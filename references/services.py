@@ -1,0 +1,274 @@
+"""Every write to the shared reference library.
+
+``reference_get_or_create`` is how importers and content updates turn plain ``ReferenceData``
+into a library record (deduplicated, never overwriting one). Corrections and status changes
+go through ``reference_correct`` and ``reference_mark_status``, which schedule the
+regeneration of published versions after commit. ``article_renumber_citations`` applies the
+renumbering tool to an article's working copy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+
+from articles.content import ReferenceData, content_from_article
+from config.exceptions import Conflict, InvalidInput, NotAllowed
+from references.integrity import (
+    is_valid_doi,
+    is_valid_pmid,
+    normalise_doi,
+    normalise_pmid,
+    normalise_title,
+)
+from references.models import Reference
+from references.renumber import renumber_content
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from articles.models import Article
+
+CHANGE_PERM = "references.change_reference"
+CORRECTABLE_FIELDS = ("kind", "title", "authors", "publisher", "year", "doi", "pmid", "url")
+MAX_YEAR = 2999
+
+
+def _field_length(name: str) -> int:
+    return Reference._meta.get_field(name).max_length
+
+
+def _check_lengths(values: dict[str, Any]) -> None:
+    for name in ("title", "authors", "publisher", "doi", "pmid", "url"):
+        value = values.get(name)
+        if isinstance(value, str) and len(value) > _field_length(name):
+            raise InvalidInput(
+                f"Reference {name} is {len(value)} characters long; at most {_field_length(name)} are allowed.",
+                code="invalid-reference", detail={"field": name},
+            )
+
+
+def _check_year(year: Any) -> int | None:
+    if year is None or year == "":
+        return None
+    if isinstance(year, bool) or not isinstance(year, int | str) or not str(year).strip().isdigit():
+        raise InvalidInput(f"Reference year {year!r} is not a year.", code="invalid-reference",
+                           detail={"field": "year"})
+    value = int(year)
+    if not 1 <= value <= MAX_YEAR:
+        raise InvalidInput(f"Reference year {value} is out of range.", code="invalid-reference",
+                           detail={"field": "year"})
+    return value
+
+
+def _choice(value: str, choices: type[Reference.Kind] | type[Reference.Status], default: str) -> str:
+    value = (value or "").strip().lower().replace(" ", "_")
+    return value if value in choices.values else default
+
+
+def _title_match(title: str, year: int | None) -> Reference | None:
+    """A record with the same normalised title and year (the oldest one, if several)."""
+    key = normalise_title(title)
+    if not key:
+        return None
+    # Narrow in the database by year and the title's longest word, then compare normalised titles.
+    longest = max(key.split(), key=len)
+    candidates = Reference.objects.filter(title__icontains=longest)
+    candidates = candidates.filter(year=year) if year is not None else candidates.filter(year__isnull=True)
+    for reference in candidates.order_by("pk"):
+        if normalise_title(reference.title) == key:
+            return reference
+    return None
+
+
+def _find_existing(*, doi: str, pmid: str, title: str, year: int | None) -> Reference | None:
+    if doi and (found := Reference.objects.filter(doi__iexact=doi).order_by("pk").first()):
+        return found
+    if pmid and (found := Reference.objects.filter(pmid=pmid).order_by("pk").first()):
+        return found
+    if not doi and not pmid:
+        return _title_match(title, year)
+    return None
+
+
+@transaction.atomic
+def reference_get_or_create(*, data: ReferenceData) -> Reference:
+    """The library record for ``data``: found by DOI (case-insensitive), then PMID, then
+    normalised title + year (only when ``data`` has neither DOI nor PMID); created otherwise.
+
+    An existing record is never overwritten. Malformed identifiers are stored as given
+    (normalised) so that the integrity check reports them, rather than refusing the import.
+    """
+    doi = normalise_doi(data.doi)
+    pmid = normalise_pmid(data.pmid)
+    title = " ".join((data.title or "").split())
+    if not title:
+        raise InvalidInput("A reference needs a title.", code="invalid-reference", detail={"field": "title"})
+    year = _check_year(data.year)
+    values = {
+        "kind": _choice(data.kind, Reference.Kind, Reference.Kind.OTHER),
+        "title": title,
+        "authors": (data.authors or "").strip(),
+        "publisher": (data.publisher or "").strip(),
+        "year": year,
+        "doi": doi,
+        "pmid": pmid,
+        "url": (data.url or "").strip(),
+        "status": _choice(data.status, Reference.Status, Reference.Status.CURRENT),
+    }
+    _check_lengths(values)
+
+    if existing := _find_existing(doi=doi, pmid=pmid, title=title, year=year):
+        return existing
+    try:
+        with transaction.atomic():
+            return Reference.objects.create(**values)
+    except IntegrityError:
+        # Another transaction created the same DOI or PMID between our look-up and our insert.
+        if existing := _find_existing(doi=doi, pmid=pmid, title=title, year=year):
+            return existing
+        raise
+
+
+def _require_change_permission(user: AbstractBaseUser | None) -> None:
+    if user is None or not user.is_authenticated or not user.is_active or not user.has_perm(CHANGE_PERM):
+        raise NotAllowed("You may not change reference records.", code="permission-denied")
+
+
+def _schedule_regeneration(reference_id: int) -> None:
+    def regenerate() -> None:
+        from articles.publishing import regenerate_for_reference
+
+        regenerate_for_reference(reference_id)
+
+    transaction.on_commit(regenerate)
+
+
+def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(fields) - set(CORRECTABLE_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            f"Cannot correct {', '.join(unknown)}: only {', '.join(CORRECTABLE_FIELDS)} can be corrected"
+            + (" (use reference_mark_status for the status)." if "status" in unknown else "."),
+            code="invalid-reference", detail={"field": unknown[0]},
+        )
+    values: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == "year":
+            values[name] = _check_year(value)
+            continue
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise InvalidInput(f"Reference {name} must be text.", code="invalid-reference", detail={"field": name})
+        value = value.strip()
+        if name == "title":
+            value = " ".join(value.split())
+            if not value:
+                raise InvalidInput("A reference needs a title.", code="invalid-reference", detail={"field": "title"})
+        elif name == "kind" and value not in Reference.Kind.values:
+            raise InvalidInput(
+                f"Unknown reference kind '{value}'; choose one of {', '.join(Reference.Kind.values)}.",
+                code="invalid-reference", detail={"field": "kind"},
+            )
+        elif name == "doi":
+            value = normalise_doi(value)
+            if value and not is_valid_doi(value):
+                raise InvalidInput(f"DOI '{fields[name]}' is malformed: expected 10.<registrant>/<suffix>.",
+                                   code="invalid-doi", detail={"field": "doi"})
+        elif name == "pmid":
+            value = normalise_pmid(value)
+            if value and not is_valid_pmid(value):
+                raise InvalidInput(f"PMID '{fields[name]}' is malformed: expected 1 to 8 digits.",
+                                   code="invalid-pmid", detail={"field": "pmid"})
+        elif name == "url" and value:
+            try:
+                URLValidator(schemes=["http", "https"])(value)
+            except ValidationError:
+                raise InvalidInput(f"URL '{value}' is not a valid http(s) address.", code="invalid-reference",
+                                   detail={"field": "url"}) from None
+        values[name] = value
+    _check_lengths(values)
+    for name in ("doi", "pmid"):
+        if values.get(name):
+            lookup = {f"{name}__iexact" if name == "doi" else name: values[name]}
+            other = Reference.objects.filter(**lookup).exclude(pk=reference.pk).first()
+            if other is not None:
+                raise Conflict(
+                    f"{name.upper()} {values[name]} is already used by reference #{other.pk} '{other.title}'.",
+                    code="duplicate-identifier", detail={"field": name, "reference": other.pk},
+                )
+    return values
+
+
+@transaction.atomic
+def reference_correct(*, reference: Reference, user: AbstractBaseUser, **fields: Any) -> Reference:
+    """Correct a library record; published versions citing it are regenerated after commit."""
+    _require_change_permission(user)
+    locked = Reference.objects.select_for_update().get(pk=reference.pk)
+    values = _validated_fields(locked, fields)
+    changed = [name for name, value in values.items() if getattr(locked, name) != value]
+    if not changed:
+        return locked
+    for name in changed:
+        setattr(locked, name, values[name])
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=[*changed, "updated_at"])
+    except IntegrityError:
+        raise Conflict("That DOI or PMID was just given to another reference.", code="duplicate-identifier",
+                       detail={"field": next((n for n in ("doi", "pmid") if n in changed), None)}) from None
+    _schedule_regeneration(locked.pk)
+    return locked
+
+
+@transaction.atomic
+def reference_mark_status(
+    *, reference: Reference, user: AbstractBaseUser, status: str, superseded_by: Reference | None = None
+) -> Reference:
+    """Mark a record current, superseded (optionally by a newer record) or withdrawn."""
+    _require_change_permission(user)
+    if status not in Reference.Status.values:
+        raise InvalidInput(f"Unknown reference status '{status}'; choose one of {', '.join(Reference.Status.values)}.",
+                           code="invalid-reference", detail={"field": "status"})
+    if superseded_by is not None:
+        if status != Reference.Status.SUPERSEDED:
+            raise InvalidInput("Only a superseded reference can name the record that supersedes it.",
+                               code="invalid-reference", detail={"field": "superseded_by"})
+        if superseded_by.pk == reference.pk:
+            raise InvalidInput("A reference cannot supersede itself.", code="invalid-reference",
+                               detail={"field": "superseded_by"})
+    locked = Reference.objects.select_for_update().get(pk=reference.pk)
+    new_by = superseded_by.pk if superseded_by is not None else None
+    if locked.status == status and locked.superseded_by_id == new_by:
+        return locked
+    locked.status = status
+    locked.superseded_by_id = new_by
+    locked.save(update_fields=["status", "superseded_by", "updated_at"])
+    _schedule_regeneration(locked.pk)
+    return locked
+
+
+@transaction.atomic
+def article_renumber_citations(*, article: Article, user: AbstractBaseUser) -> dict[int, int]:
+    """Renumber the markers of ``article``'s working copy to 1..n in order of first use.
+
+    Goes through ``articles.services.article_update_content`` (permission and content freeze);
+    returns the old -> new number mapping so the caller can tell the author what moved.
+    """
+    from articles.services import article_update_content
+
+    renumbered, mapping = renumber_content(content_from_article(article))
+    article_update_content(article=article, user=user, content=renumbered)
+    return mapping
+
+
+__all__ = [
+    "article_renumber_citations",
+    "reference_correct",
+    "reference_get_or_create",
+    "reference_mark_status",
+]
