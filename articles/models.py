@@ -13,6 +13,7 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from articles import permissions
+from reviewboard import conditions
 
 
 class ReviewState(models.TextChoices):
@@ -79,9 +80,13 @@ class Article(ConcurrentTransitionMixin, models.Model):
         return self.state in FROZEN_STATES
 
     # --- transitions: they only set fields; see reviewboard.services -----------------------
+    # ``permission`` says who (articles.permissions), ``conditions`` what must hold
+    # (reviewboard.conditions, each able to name itself when unmet). django-fsm checks the source
+    # state and the conditions when a transition is called, never the permission: the services do.
 
     @transition(field=state, source=[ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED],
-                target=ReviewState.SUBMITTED, permission=permissions.can_edit_as_author)
+                target=ReviewState.SUBMITTED, permission=permissions.can_edit_as_author,
+                conditions=[conditions.no_integrity_errors])
     def submit(self, *, content_hash: str) -> None:
         self.review_hash = content_hash
 
@@ -91,7 +96,9 @@ class Article(ConcurrentTransitionMixin, models.Model):
         self.review_hash = ""
 
     @transition(field=state, source=ReviewState.SUBMITTED, target=ReviewState.UNDER_REVIEW,
-                permission=permissions.can_chair)
+                permission=permissions.can_chair,
+                conditions=[conditions.enough_active_reviewers, conditions.no_reviewer_is_author,
+                            conditions.required_specialty_covered])
     def start_review(self) -> None:
         pass
 
@@ -101,7 +108,9 @@ class Article(ConcurrentTransitionMixin, models.Model):
         self.review_hash = ""
 
     @transition(field=state, source=ReviewState.UNDER_REVIEW, target=ReviewState.APPROVED,
-                permission=permissions.can_chair)
+                permission=permissions.can_chair,
+                conditions=[conditions.content_unchanged_since_submit, conditions.quorum_signed_current_hash,
+                            conditions.no_unresolved_blocking_comments])
     def approve(self, *, approved_at, next_review_due) -> None:
         self.approved_at = approved_at
         self.next_review_due = next_review_due

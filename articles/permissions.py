@@ -9,17 +9,33 @@ a data migration (``Authors``, ``Board reviewers``, ``Board chair``); the object
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
     from articles.models import Article
+    from reviewboard.models import Comment
 
 AUTHOR_PERM = "articles.author_article"
 EDITOR_PERM = "articles.edit_any_article"
 CHAIR_PERM = "articles.chair_review"
 REVIEWER_PERM = "articles.review_article"
+
+
+def requires(description: str) -> Callable:
+    """Attach ``requirement``: who passes the predicate, in words, for "not allowed" messages."""
+
+    def decorate(predicate: Callable) -> Callable:
+        predicate.requirement = description
+        return predicate
+
+    return decorate
+
+
+def requirement(predicate: Callable) -> str:
+    return getattr(predicate, "requirement", predicate.__name__)
 
 
 def _active(user: AbstractBaseUser | None) -> bool:
@@ -46,14 +62,43 @@ def is_assigned_reviewer(article: Article, user: AbstractBaseUser) -> bool:
     return article.assignments.filter(reviewer=user, closed_at__isnull=True).exists()
 
 
+@requires("an author of this article (permission articles.author_article) or an editor (articles.edit_any_article)")
 def can_edit_as_author(article: Article, user: AbstractBaseUser) -> bool:
     """Authors of this article (with the author permission) and editors."""
     return is_editor(user) or (_active(user) and user.has_perm(AUTHOR_PERM) and is_author(article, user))
 
 
+@requires("the board chair (permission articles.chair_review)")
 def can_chair(article: Article, user: AbstractBaseUser) -> bool:
     return is_chair(user)
 
 
+@requires("a reviewer assigned to this article (permission articles.review_article) or the board chair")
 def can_request_changes(article: Article, user: AbstractBaseUser) -> bool:
     return is_chair(user) or is_assigned_reviewer(article, user)
+
+
+@requires("an author of this article, a reviewer assigned to it, an editor or the board chair")
+def can_comment(article: Article, user: AbstractBaseUser) -> bool:
+    return can_edit_as_author(article, user) or is_chair(user) or is_assigned_reviewer(article, user)
+
+
+@requires("a reviewer assigned to this article or the board chair")
+def can_block(article: Article, user: AbstractBaseUser) -> bool:
+    """Who may mark a comment blocking (it holds back approval until resolved)."""
+    return is_chair(user) or is_assigned_reviewer(article, user)
+
+
+@requires(
+    "the comment's author or the board chair; an author of the article or an editor for a non-blocking comment"
+)
+def can_resolve_comment(comment: Comment, user: AbstractBaseUser) -> bool:
+    """A blocking comment is resolved by whoever raised it (the reviewer agrees) or by the chair.
+
+    Authors and editors may resolve non-blocking comments on their article, to say they were handled.
+    """
+    if not _active(user):
+        return False
+    if comment.author_id == user.pk or is_chair(user):
+        return True
+    return not comment.blocking and can_edit_as_author(comment.article, user)

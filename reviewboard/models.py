@@ -56,7 +56,9 @@ class Assignment(models.Model):
         ordering = ["due_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["article", "reviewer"], condition=Q(closed_at__isnull=True), name="assignment_one_open_per_reviewer"
+                fields=["article", "reviewer"],
+                condition=Q(closed_at__isnull=True),
+                name="assignment_one_open_per_reviewer",
             ),
         ]
         indexes = [models.Index(fields=["closed_at", "due_at"], name="assignment_open_due_idx")]
@@ -82,7 +84,9 @@ class SignOff(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["assignment", "content_hash"], condition=Q(decision="approve"), name="signoff_one_approval_per_hash"
+                fields=["assignment", "content_hash"],
+                condition=Q(decision="approve"),
+                name="signoff_one_approval_per_hash",
             ),
         ]
 
@@ -111,25 +115,72 @@ class Comment(models.Model):
         return self.body[:60]
 
 
-class AuditEntry(models.Model):
-    """One append-only entry of the audit log, chained to the one before by ``prev_hash``."""
+class AuditLogIsAppendOnly(Exception):
+    """Raised on any attempt to change or delete an audit entry through the ORM."""
 
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Reads only: the log is append-only, and ``reviewboard.services.audit_append`` is the one writer."""
+
+    def update(self, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries cannot be updated.")
+
+    def delete(self):
+        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditLogIsAppendOnly("Audit entries cannot be updated.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries are appended one at a time, chained to the one before.")
+
+    def update_or_create(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries cannot be updated.")
+
+
+class AuditEntry(models.Model):
+    """One append-only entry of the audit log, chained to the one before.
+
+    ``seq`` numbers the chain 1, 2, 3...; ``prev_hash`` is the ``entry_hash`` of entry ``seq - 1``
+    (64 zeros for the first); ``entry_hash`` is sha256 of the entry's canonical JSON including
+    ``prev_hash`` (``reviewboard.services.audit``). Both are unique, so the chain cannot fork.
+    """
+
+    GENESIS_HASH = "0" * 64
+
+    seq = models.PositiveBigIntegerField(unique=True, help_text="Position in the chain, from 1, without gaps.")
     created_at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_name = models.CharField(max_length=150, blank=True)
-    article = models.ForeignKey("articles.Article", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries")
+    article = models.ForeignKey(
+        "articles.Article", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries"
+    )
     action = models.CharField(max_length=40)
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
     comment = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, unique=True)
     entry_hash = models.CharField(max_length=64, unique=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
-        ordering = ["id"]
+        ordering = ["seq"]
         verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["article", "seq"], name="audit_article_seq_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.action} by {self.actor_name}"
+        return f"#{self.seq} {self.action} by {self.actor_name}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("Audit entries cannot be changed once written.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
