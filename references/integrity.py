@@ -377,7 +377,7 @@ def _check_empty(out: _Collector, content: ArticleContent) -> None:
         following = content.sections[index + 1] if index + 1 < len(content.sections) else None
         if following is not None and following.level > section.level:
             continue  # a grouping heading: its content is the deeper sections under it
-        out.add(EMPTY_ARTICLE, f"{_where(index + 1, section.heading).capitalize()} has no body",
+        out.add(EMPTY_ARTICLE, f"Section {index + 1} '{section.heading}' has no body",
                 section=index + 1, heading=section.heading)
 
 
