@@ -117,9 +117,12 @@ def content_from_article(article: Article) -> ArticleContent:
         SectionData(heading=s.heading, body=s.body, level=s.level)
         for s in sorted(article.sections.all(), key=lambda s: s.position)
     )
+    # A prefetched ``citations`` (with their references) is used as is; ``select_related`` would refetch it.
+    prefetched = "citations" in getattr(article, "_prefetched_objects_cache", {})
+    rows = article.citations.all() if prefetched else article.citations.select_related("reference")
     citations = tuple(
         CitationData(number=c.number, reference=reference_data(c.reference))
-        for c in sorted(article.citations.select_related("reference"), key=lambda c: c.number)
+        for c in sorted(rows, key=lambda c: c.number)
     )
     return ArticleContent(
         question=article.question,
