@@ -1,0 +1,245 @@
+"""Writes to an article's working copy: create it from content, replace its content.
+
+The importers, the admin, the API and the commands all call these; review transitions are in
+``reviewboard.services``. Content is frozen while it is under review and locked once approved.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.text import slugify
+
+from articles import permissions
+from articles.content import ArticleContent
+from articles.models import Article, ReviewState, Section
+from config.exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+from references.models import Citation
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from reviewboard.models import Specialty
+
+MAX_SLUG = Article._meta.get_field("slug").max_length
+MAX_QUESTION = Article._meta.get_field("question").max_length
+MAX_TOPIC = Article._meta.get_field("topic").max_length
+MAX_HEADING = Section._meta.get_field("heading").max_length
+MAX_CITATION_NUMBER = 2_147_483_647
+SLUG_ATTEMPTS = 50
+LOCKED_STATES = frozenset({ReviewState.APPROVED, ReviewState.RETRACTED, ReviewState.ARCHIVED})
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def _validate_content(content: ArticleContent) -> None:
+    """Raises ``InvalidInput`` naming the first field that cannot be stored."""
+
+    def invalid(message: str, field: str) -> InvalidInput:
+        return InvalidInput(message, code="invalid-content", detail={"field": field})
+
+    question = (content.question or "").strip()
+    if not question:
+        raise invalid("The article needs a question.", "question")
+    if len(question) > MAX_QUESTION:
+        raise invalid(f"The question is {len(question)} characters; at most {MAX_QUESTION} are allowed.", "question")
+    if len(content.topic or "") > MAX_TOPIC:
+        raise invalid(f"The topic is longer than {MAX_TOPIC} characters.", "topic")
+    for position, section in enumerate(content.sections, start=1):
+        field = f"sections[{position}]"
+        if not (section.heading or "").strip():
+            raise invalid(f"Section {position} has no heading.", f"{field}.heading")
+        if len(section.heading) > MAX_HEADING:
+            raise invalid(f"The heading of section {position} is longer than {MAX_HEADING} characters.",
+                          f"{field}.heading")
+        if isinstance(section.level, bool) or not isinstance(section.level, int) or not 1 <= section.level <= 6:
+            raise invalid(f"Section {position} has level {section.level!r}; levels go from 1 to 6.", f"{field}.level")
+    seen: set[int] = set()
+    for citation in content.citations:
+        number = citation.number
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_CITATION_NUMBER:
+            raise invalid(f"Citation number {number!r} is not a positive whole number.", "citations.number")
+        if number in seen:
+            raise invalid(f"Citation number {number} is used twice.", "citations.number")
+        seen.add(number)
+
+
+def _specialty(code: str) -> Specialty | None:
+    from reviewboard.models import Specialty
+
+    if not code:
+        return None
+    specialty = Specialty.objects.filter(code=code).first()
+    if specialty is None:
+        known = ", ".join(Specialty.objects.order_by("code").values_list("code", flat=True)[:20]) or "none yet"
+        raise InvalidInput(
+            f"Unknown specialty '{code}' (known codes: {known}).", code="unknown-specialty",
+            detail={"field": "specialty"},
+        )
+    return specialty
+
+
+# --- slugs ---------------------------------------------------------------------------------------
+
+
+def _base_slug(content: ArticleContent) -> str:
+    base = slugify(content.slug or content.question)[:MAX_SLUG].strip("-")
+    return base or "article"
+
+
+def _slug_candidates(base: str):
+    yield base
+    for n in range(2, SLUG_ATTEMPTS + 2):
+        suffix = f"-{n}"
+        yield f"{base[: MAX_SLUG - len(suffix)].rstrip('-')}{suffix}"
+
+
+def _insert_with_unique_slug(base: str, fields: dict) -> Article:
+    """Creates the article under the first free slug of ``base``, ``base-2``, ``base-3``...
+
+    The unique constraint decides: a slug taken by a concurrent import between the look-up and
+    the insert makes the insert fail inside a savepoint, and the next candidate is tried.
+    """
+    taken = set(Article.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    for slug in _slug_candidates(base):
+        if slug in taken:
+            continue
+        try:
+            with transaction.atomic():
+                return Article.objects.create(slug=slug, **fields)
+        except IntegrityError:
+            if not Article.objects.filter(slug=slug).exists():
+                raise
+            taken.add(slug)
+    raise Conflict(f"No free slug found for '{base}' after {SLUG_ATTEMPTS} attempts.", code="slug-taken",
+                   detail={"field": "slug"})
+
+
+# --- content rows --------------------------------------------------------------------------------
+
+
+def _write_sections(article: Article, content: ArticleContent) -> None:
+    """Replaces the sections, keeping the row (and the review comments anchored to it) of each
+    section whose heading is unchanged."""
+    existing = list(article.sections.order_by("position"))
+    by_heading: dict[str, list[Section]] = {}
+    for section in existing:
+        by_heading.setdefault(section.heading, []).append(section)
+    if existing:
+        # Move the current rows out of the way of the unique (article, position) constraint.
+        offset = max(s.position for s in existing) + len(content.sections) + 1
+        article.sections.update(position=F("position") + offset)
+    kept: set[int] = set()
+    to_create: list[Section] = []
+    for position, data in enumerate(content.sections, start=1):
+        candidates = by_heading.get(data.heading)
+        if candidates:
+            section = candidates.pop(0)
+            section.position, section.level, section.body = position, data.level, data.body
+            section.save(update_fields=["position", "level", "body"])
+            kept.add(section.pk)
+        else:
+            to_create.append(
+                Section(article=article, position=position, heading=data.heading, level=data.level, body=data.body)
+            )
+    article.sections.exclude(pk__in=kept).delete()
+    Section.objects.bulk_create(to_create)
+
+
+def _write_citations(article: Article, content: ArticleContent) -> None:
+    from references.services import reference_get_or_create
+
+    article.citations.all().delete()
+    Citation.objects.bulk_create(
+        Citation(article=article, number=c.number, reference=reference_get_or_create(data=c.reference))
+        for c in sorted(content.citations, key=lambda c: c.number)
+    )
+
+
+# --- services ------------------------------------------------------------------------------------
+
+
+def article_content_validate(*, content: ArticleContent) -> None:
+    """What ``article_create`` checks before writing anything (fields, specialty), for dry runs."""
+    _validate_content(content)
+    _specialty(content.required_specialty)
+
+
+def article_slug_preview(*, content: ArticleContent) -> str:
+    """The slug ``article_create`` would give ``content`` now (for dry runs; not reserved)."""
+    base = _base_slug(content)
+    taken = set(Article.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    return next((slug for slug in _slug_candidates(base) if slug not in taken), base)
+
+
+
+@transaction.atomic
+def article_create(*, content: ArticleContent, author: AbstractBaseUser | None = None) -> Article:
+    """A new draft article from ``content``: unique slug, sections, citations (library records are
+    found or created), the required specialty by code, and ``author`` as its author and creator."""
+    _validate_content(content)
+    specialty = _specialty(content.required_specialty)
+    article = _insert_with_unique_slug(
+        _base_slug(content),
+        {
+            "question": content.question.strip(),
+            "topic": (content.topic or "").strip(),
+            "required_specialty": specialty,
+            "created_by": author,
+        },
+    )
+    if author is not None:
+        article.authors.add(author)
+    _write_sections(article, content)
+    _write_citations(article, content)
+    return article
+
+
+def article_assert_editable(*, article: Article, user: AbstractBaseUser | None) -> None:
+    """Raises unless ``user`` may change ``article``'s content now.
+
+    ``NotAllowed`` without the author permission on this article (or the editor permission);
+    ``Conflict`` "content-frozen" while it is under review, "content-locked" once approved,
+    retracted or archived.
+    """
+    if user is None or not permissions.can_edit_as_author(article, user):
+        raise NotAllowed(
+            f"Only an author of this article with the '{permissions.AUTHOR_PERM}' permission, or an editor with "
+            f"'{permissions.EDITOR_PERM}', may change its content.",
+            code="permission-denied",
+            detail={"permission": permissions.AUTHOR_PERM},
+        )
+    state = ReviewState(article.state)
+    if state in (ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW):
+        raise Conflict(
+            f"The content is frozen while the article is {state.label.lower()}: withdraw it or request changes first.",
+            code="content-frozen", detail={"state": state.value},
+        )
+    if state in LOCKED_STATES:
+        raise Conflict(
+            f"The content of a {state.label.lower()} article is locked: revise it first to start a new working copy.",
+            code="content-locked", detail={"state": state.value},
+        )
+
+
+@transaction.atomic
+def article_update_content(*, article: Article, user: AbstractBaseUser, content: ArticleContent) -> Article:
+    """Replaces the question, topic, sections and citations of ``article``'s working copy.
+
+    The slug and the required specialty are not changed here. The article row is locked first,
+    so that a concurrent submit either sees the new content or makes this call fail.
+    """
+    _validate_content(content)
+    locked = Article.objects.select_for_update().filter(pk=article.pk).first()
+    if locked is None:
+        raise NotFound(f"Article {article.pk} does not exist.", code="article-not-found")
+    article_assert_editable(article=locked, user=user)
+    locked.question = content.question.strip()
+    locked.topic = (content.topic or "").strip()
+    locked.save(update_fields=["question", "topic", "updated_at"])
+    _write_sections(locked, content)
+    _write_citations(locked, content)
+    return locked
