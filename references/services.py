@@ -16,6 +16,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
 from articles.content import ReferenceData, content_from_article
+from articles.models import Article
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from references.integrity import (
     is_valid_doi,
@@ -30,7 +31,6 @@ from references.renumber import renumber_content
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-    from articles.models import Article
 
 CHANGE_PERM = "references.change_reference"
 CORRECTABLE_FIELDS = ("kind", "title", "authors", "publisher", "year", "doi", "pmid", "url")
@@ -261,7 +261,9 @@ def article_renumber_citations(*, article: Article, user: AbstractBaseUser) -> d
     """
     from articles.services import article_update_content
 
-    renumbered, mapping = renumber_content(content_from_article(article))
+    # Read the working copy under the same row lock the update takes, so nothing slips in between.
+    locked = Article.objects.select_for_update().get(pk=article.pk)
+    renumbered, mapping = renumber_content(content_from_article(locked))
     article_update_content(article=article, user=user, content=renumbered)
     return mapping
 

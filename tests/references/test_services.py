@@ -1,3 +1,4 @@
+import json
 from dataclasses import replace
 
 import pytest
@@ -7,14 +8,8 @@ from articles.content import ReferenceData
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from references.models import Reference
 from references.services import reference_correct, reference_get_or_create, reference_mark_status
-from tests.factories import ReferenceFactory, UserFactory
-
-
-def in_group(name):
-    # tests.factories.AuthorFactory / ReviewerFactory set ``groups`` as a plain attribute, which
-    # factory_boy passes to User(); the group is given as the post-generation argument instead.
-    return UserFactory(groups=[name])
-
+from tests.factories import ArticleFactory, ReferenceFactory, UserFactory
+from tests.references.factories import user_in
 
 ACP = ReferenceData(
     title="Noninvasive Treatments for Acute, Subacute, and Chronic Low Back Pain",
@@ -148,50 +143,84 @@ def editor(db):
 
 
 @pytest.fixture
-def regenerated(monkeypatch):
-    """What ``articles.publishing.regenerate_for_reference`` was called with (not its effect)."""
-    import articles.publishing
+def eager_tasks(settings):
+    """Run the render task in-process, so regeneration's real effect can be read back."""
+    from config.celery import app
 
-    calls: list[int] = []
-    monkeypatch.setattr(articles.publishing, "regenerate_for_reference", calls.append, raising=False)
-    return calls
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def published(db):
+    """An approved article's published version, rendered; it cites [1] and [2]."""
+    from tests.articles.publishing_helpers import approve
+
+    article = ArticleFactory()
+    return approve(article)
+
+
+def cited(version, number):
+    return version.article.citations.get(number=number).reference
+
+
+def payload_reference(version, number):
+    version.refresh_from_db()
+    return next(r for r in json.loads(version.payload_json)["references"] if r["number"] == number)
 
 
 @pytest.mark.django_db
-def test_correct_saves_normalised_fields_and_regenerates_after_commit(
-    editor, regenerated, django_capture_on_commit_callbacks
-):
+def test_correct_saves_normalised_fields(editor):
     reference = ReferenceFactory(title="Old title", doi="10.1000/old", pmid="")
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        corrected = reference_correct(
-            reference=reference, user=editor, title="  New   title ", doi="https://doi.org/10.1000/NEW", pmid="123"
-        )
+    corrected = reference_correct(
+        reference=reference, user=editor, title="  New   title ", doi="https://doi.org/10.1000/NEW", pmid="123"
+    )
 
     reference.refresh_from_db()
     assert (reference.title, reference.doi, reference.pmid) == ("New title", "10.1000/new", "123")
     assert corrected.pk == reference.pk
-    assert len(callbacks) == 1
-    assert regenerated == [reference.pk]
 
 
 @pytest.mark.django_db
-def test_correct_without_a_change_schedules_nothing(editor, regenerated, django_capture_on_commit_callbacks):
+def test_correct_regenerates_the_published_versions_citing_it_after_commit(
+    editor, published, eager_tasks, django_capture_on_commit_callbacks
+):
+    reference = cited(published, 1)
+    source = published.source
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        reference_correct(reference=reference, user=editor, title="Corrected guideline title")
+    assert payload_reference(published, 1)["title"] != "Corrected guideline title"  # not before commit
+    assert len(callbacks) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks[0]()
+
+    assert payload_reference(published, 1)["title"] == "Corrected guideline title"
+    assert published.source == source
+    assert published.render_requested_at is None
+
+
+@pytest.mark.django_db
+def test_correct_without_a_change_schedules_nothing(editor, django_capture_on_commit_callbacks):
     reference = ReferenceFactory(title="Same")
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         reference_correct(reference=reference, user=editor, title="Same")
 
     assert callbacks == []
-    assert regenerated == []
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "make_user", [lambda: in_group("Board reviewers"), UserFactory, lambda: None],
+    "make_user", [lambda: user_in("Board reviewers"), UserFactory, lambda: None],
     ids=["reviewer", "no-group", "anonymous"],
 )
-def test_correct_needs_the_change_reference_permission(make_user, regenerated, django_capture_on_commit_callbacks):
+def test_correct_needs_the_change_reference_permission(make_user, django_capture_on_commit_callbacks):
     user = make_user()
     reference = ReferenceFactory(title="Untouched")
 
@@ -201,14 +230,13 @@ def test_correct_needs_the_change_reference_permission(make_user, regenerated, d
     reference.refresh_from_db()
     assert reference.title == "Untouched"
     assert callbacks == []
-    assert regenerated == []
 
 
 @pytest.mark.django_db
-def test_authors_group_may_correct_records(regenerated):
+def test_authors_group_may_correct_records():
     reference = ReferenceFactory(title="Typo in titel")
 
-    reference_correct(reference=reference, user=in_group("Authors"), title="Typo in title")
+    reference_correct(reference=reference, user=user_in("Authors"), title="Typo in title")
 
     reference.refresh_from_db()
     assert reference.title == "Typo in title"
@@ -230,7 +258,7 @@ def test_authors_group_may_correct_records(regenerated):
         ({"status": "withdrawn"}, "invalid-reference", "status"),
     ],
 )
-def test_correct_refuses_invalid_fields_naming_them(editor, regenerated, fields, code, field):
+def test_correct_refuses_invalid_fields_naming_them(editor, fields, code, field):
     reference = ReferenceFactory(title="Untouched", doi="10.1000/kept", pmid="42")
 
     with pytest.raises(InvalidInput) as excinfo:
@@ -242,12 +270,11 @@ def test_correct_refuses_invalid_fields_naming_them(editor, regenerated, fields,
     assert (reference.title, reference.doi, reference.pmid, reference.status) == (
         "Untouched", "10.1000/kept", "42", "current"
     )
-    assert regenerated == []
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("field", "value"), [("doi", "10.1000/TAKEN"), ("pmid", "777")])
-def test_correct_refuses_an_identifier_another_record_uses(editor, regenerated, field, value):
+def test_correct_refuses_an_identifier_another_record_uses(editor, field, value):
     ReferenceFactory(doi="10.1000/taken", pmid="777")
     reference = ReferenceFactory(doi="10.1000/mine", pmid="")
 
@@ -264,29 +291,32 @@ def test_correct_refuses_an_identifier_another_record_uses(editor, regenerated, 
 
 
 @pytest.mark.django_db
-def test_mark_superseded_names_the_newer_record_and_regenerates(
-    editor, regenerated, django_capture_on_commit_callbacks
-):
+def test_mark_superseded_names_the_newer_record(editor, django_capture_on_commit_callbacks):
     old, new = ReferenceFactory(), ReferenceFactory()
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         reference_mark_status(reference=old, user=editor, status="superseded", superseded_by=new)
 
     old.refresh_from_db()
     assert (old.status, old.superseded_by_id) == ("superseded", new.pk)
-    assert regenerated == [old.pk]
+    assert len(callbacks) == 1
 
 
 @pytest.mark.django_db
-def test_mark_withdrawn(editor, regenerated, django_capture_on_commit_callbacks):
-    reference = ReferenceFactory()
+def test_mark_withdrawn_regenerates_the_published_versions_citing_it(
+    editor, published, eager_tasks, django_capture_on_commit_callbacks
+):
+    reference = cited(published, 2)
+    before = published.rendered_at
 
     with django_capture_on_commit_callbacks(execute=True):
         reference_mark_status(reference=reference, user=editor, status="withdrawn")
 
     reference.refresh_from_db()
     assert reference.status == "withdrawn"
-    assert regenerated == [reference.pk]
+    published.refresh_from_db()
+    assert json.loads(published.payload_json)["last_updated"].startswith(reference.updated_at.date().isoformat())
+    assert published.rendered_at > before
 
 
 @pytest.mark.django_db
@@ -294,7 +324,7 @@ def test_mark_withdrawn(editor, regenerated, django_capture_on_commit_callbacks)
     ("status", "by", "field"),
     [("retired", None, "status"), ("withdrawn", "other", "superseded_by"), ("superseded", "self", "superseded_by")],
 )
-def test_mark_status_refuses_nonsense(editor, regenerated, status, by, field):
+def test_mark_status_refuses_nonsense(editor, status, by, field):
     reference = ReferenceFactory()
     superseded_by = {"self": reference, "other": ReferenceFactory(), None: None}[by]
 
@@ -304,15 +334,14 @@ def test_mark_status_refuses_nonsense(editor, regenerated, status, by, field):
     assert excinfo.value.detail == {"field": field}
     reference.refresh_from_db()
     assert (reference.status, reference.superseded_by_id) == ("current", None)
-    assert regenerated == []
 
 
 @pytest.mark.django_db
-def test_mark_status_needs_permission(regenerated):
+def test_mark_status_needs_permission():
     reference = ReferenceFactory()
 
     with pytest.raises(NotAllowed):
-        reference_mark_status(reference=reference, user=in_group("Board reviewers"), status="withdrawn")
+        reference_mark_status(reference=reference, user=user_in("Board reviewers"), status="withdrawn")
 
     reference.refresh_from_db()
     assert reference.status == "current"
