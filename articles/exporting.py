@@ -1,0 +1,57 @@
+"""``ArticleContent`` -> Markdown with YAML front matter (the form ``import_article`` reads).
+
+``parse_document(export_markdown(content))`` has the same content hash as ``content``: the
+front matter carries the question and every reference field, the body every section heading
+(``#`` count = level) and body as stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from articles.content import ArticleContent, ReferenceData
+
+
+def _reference(number: int, reference: ReferenceData) -> dict[str, Any]:
+    entry: dict[str, Any] = {"number": number, "kind": reference.kind, "title": reference.title}
+    for name in ("authors", "publisher"):
+        if getattr(reference, name):
+            entry[name] = getattr(reference, name)
+    if reference.year is not None:
+        entry["year"] = reference.year
+    for name in ("doi", "pmid", "url"):
+        if getattr(reference, name):
+            entry[name] = getattr(reference, name)
+    if reference.status != "current":
+        entry["status"] = reference.status
+    return entry
+
+
+def front_matter(content: ArticleContent) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if content.slug:
+        data["slug"] = content.slug
+    data["question"] = content.question
+    if content.topic:
+        data["topic"] = content.topic
+    if content.required_specialty:
+        data["specialty"] = content.required_specialty
+    if content.citations:
+        data["references"] = [
+            _reference(c.number, c.reference) for c in sorted(content.citations, key=lambda c: c.number)
+        ]
+    return data
+
+
+def export_markdown(content: ArticleContent) -> str:
+    yaml_text = yaml.safe_dump(
+        front_matter(content), sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000
+    )
+    parts = ["---", yaml_text.rstrip("\n"), "---"]
+    for section in content.sections:
+        parts += ["", f"{'#' * section.level} {section.heading}"]
+        if section.body:
+            parts += ["", section.body]
+    return "\n".join(parts) + "\n"
