@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from articles.api import views
 
 app_name = "articles-api"
-urlpatterns: list = []
+urlpatterns = [
+    path("articles/", views.ArticleListView.as_view(), name="article-list"),
+    path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="article-detail"),
+    path("articles/<slug:slug>/versions/", views.ArticleVersionListView.as_view(), name="article-version-list"),
+    path(
+        "articles/<slug:slug>/versions/<int:number>/",
+        views.ArticleVersionDetailView.as_view(),
+        name="article-version-detail",
+    ),
+]

@@ -134,6 +134,10 @@ ARTICLE_DISCLAIMER = env(
 
 # --- REST framework ----------------------------------------------------------------------
 API_PUBLIC_READ = env.bool("API_PUBLIC_READ", default=False)
+# A verified API key is remembered per process this long (revocation takes effect within it).
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=60)
+# Throttle counts live in the default cache: set CACHE_URL (e.g. redis://...) to share them between processes.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [

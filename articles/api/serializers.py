@@ -1,0 +1,89 @@
+"""Shapes of the read API's responses, for the OpenAPI schema.
+
+The views serve stored payload bytes (rendered by ``articles.publishing``) and never run these
+serializers per request; they document exactly what ``build_payload`` writes.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class ReviewerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    credentials = serializers.CharField(allow_blank=True)
+
+
+class SectionSerializer(serializers.Serializer):
+    heading = serializers.CharField()
+    level = serializers.IntegerField(min_value=1, max_value=6)
+    html = serializers.CharField(allow_blank=True, help_text="Sanitised HTML; citation markers link to #ref-N.")
+    text = serializers.CharField(allow_blank=True, help_text="Plain text of the section.")
+    citations = serializers.ListField(child=serializers.IntegerField(), help_text="Citation numbers used.")
+
+
+class ReferenceSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    publisher = serializers.CharField(allow_blank=True)
+    year = serializers.IntegerField(allow_null=True)
+    doi = serializers.CharField(allow_blank=True)
+    pmid = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True)
+
+
+class ArticleSummarySerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    question = serializers.CharField()
+    topic = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField(help_text="Number of this published version.")
+    status = serializers.ChoiceField(
+        choices=["approved", "superseded"], help_text="approved: the live version; superseded: an earlier one."
+    )
+    content_hash = serializers.CharField(help_text="sha256 of exactly the content the board approved.")
+    approved_at = serializers.DateTimeField()
+    last_updated = serializers.DateTimeField(
+        help_text="When what readers see last changed: the approval, or a later correction of a cited reference."
+    )
+    next_review_due = serializers.DateTimeField(allow_null=True)
+    review_overdue = serializers.BooleanField()
+
+
+class ArticleDetailSerializer(ArticleSummarySerializer):
+    reviewers = ReviewerSerializer(many=True)
+    sections = SectionSerializer(many=True)
+    references = ReferenceSerializer(many=True)
+    disclaimer = serializers.CharField()
+
+
+class ArticlePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ArticleSummarySerializer(many=True)
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable kebab-case code.")
+    message = serializers.CharField()
+    detail = serializers.JSONField(required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()
+
+
+class RetractionDetailSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    retracted_at = serializers.DateTimeField(allow_null=True)
+
+
+class RetractedBodySerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["retracted"])
+    message = serializers.CharField()
+    detail = RetractionDetailSerializer()
+
+
+class RetractedSerializer(serializers.Serializer):
+    error = RetractedBodySerializer()

@@ -1,0 +1,390 @@
+"""The read API: visibility in every state, filters, ordering, pagination, conditional requests,
+API keys and throttling, and the query budget of the hot paths."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.http import http_date
+from rest_framework_api_key.models import APIKey
+
+from articles.api.authentication import clear_api_key_cache
+from articles.models import Article, PublishedVersion, Section
+from tests.articles.publishing_helpers import approve, big_article, many_reviewers, set_state
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/articles/"
+
+
+def detail(slug: str) -> str:
+    return f"/api/v1/articles/{slug}/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    cache.clear()
+    clear_api_key_cache()
+    yield
+    cache.clear()
+    clear_api_key_cache()
+
+
+@pytest.fixture
+def api_key(db):
+    _, key = APIKey.objects.create_key(name="web site")
+    return key
+
+
+@pytest.fixture
+def api(client, api_key):
+    client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {api_key}"
+    return client
+
+
+@pytest.fixture
+def published(db):
+    article = ArticleFactory()
+    approve(article)
+    article.refresh_from_db()
+    return article
+
+
+def slugs_in(response) -> list[str]:
+    return [item["slug"] for item in response.json()["results"]]
+
+
+# --- visibility ---------------------------------------------------------------------------------
+
+
+def test_approved_article_is_served_byte_for_byte(api, published):
+    response = api.get(detail(published.slug))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.content == published.live_version.payload_json.encode()
+    assert response["ETag"] == published.live_version.etag
+    assert response["Last-Modified"] == http_date(int(published.live_version.rendered_at.timestamp()))
+    assert slugs_in(api.get(LIST)) == [published.slug]
+
+
+@pytest.mark.parametrize("state", ["draft", "submitted", "under_review", "changes_requested", "archived"])
+def test_never_approved_content_is_invisible_in_every_read_endpoint(api, state):
+    article = ArticleFactory()
+    set_state(article, state)
+
+    for url in (detail(article.slug), detail(article.slug) + "versions/", detail(article.slug) + "versions/1/"):
+        response = api.get(url)
+        assert response.status_code == 404, url
+        assert response.json()["error"]["code"] == "not-found"
+    assert api.get(LIST).json()["count"] == 0
+
+
+def test_never_approved_and_unknown_slugs_answer_the_same(api):
+    draft = ArticleFactory()
+
+    unknown = api.get(detail("no-such-article"))
+    hidden = api.get(detail(draft.slug))
+
+    assert unknown.status_code == hidden.status_code == 404
+    assert unknown.content == hidden.content
+
+
+def test_approved_but_not_yet_rendered_is_invisible(api):
+    article = ArticleFactory()
+    approve(article, render=False)
+
+    assert api.get(detail(article.slug)).status_code == 404
+    assert api.get(LIST).json()["count"] == 0
+
+
+@pytest.mark.parametrize("working_state", ["draft", "submitted", "under_review", "changes_requested"])
+def test_revised_article_keeps_serving_its_approved_version(api, published, working_state):
+    live = published.live_version
+    set_state(published, working_state)
+    Article.objects.filter(pk=published.pk).update(question="Draft question under review", topic="draft topic")
+    Section.objects.filter(article=published, position=1).update(body="Unapproved new text [1].")
+
+    response = api.get(detail(published.slug))
+
+    assert response.status_code == 200
+    assert response.content == live.payload_json.encode()
+    assert b"Unapproved" not in response.content
+    listed = api.get(LIST).json()["results"]
+    assert [item["question"] for item in listed] == ["What are the treatment options for back pain?"]
+    assert api.get(LIST, {"q": "Draft question"}).json()["count"] == 0
+    assert api.get(LIST, {"topic": "draft topic"}).json()["count"] == 0
+    assert api.get(LIST, {"topic": "back pain"}).json()["count"] == 1
+
+
+def test_archived_after_approval_is_gone_from_every_endpoint_as_not_found(api, published):
+    set_state(published, "archived")
+
+    assert api.get(detail(published.slug)).status_code == 404
+    assert api.get(detail(published.slug) + "versions/").status_code == 404
+    assert api.get(detail(published.slug) + "versions/1/").status_code == 404
+    assert api.get(LIST).json()["count"] == 0
+
+
+def test_retracted_answers_410_with_the_reason_and_leaves_the_list(api, published):
+    retracted_at = timezone.now()
+    set_state(published, "retracted", retraction_reason="Dosing error in section 2", retracted_at=retracted_at)
+
+    for url in (detail(published.slug), detail(published.slug) + "versions/", detail(published.slug) + "versions/1/"):
+        response = api.get(url)
+        assert response.status_code == 410, url
+        error = response.json()["error"]
+        assert error["code"] == "retracted"
+        assert "Dosing error in section 2" in error["message"]
+        assert error["detail"]["reason"] == "Dosing error in section 2"
+    assert api.get(LIST).json()["count"] == 0
+
+
+# --- versions -----------------------------------------------------------------------------------
+
+
+def test_versions_list_and_one_version(api, published):
+    second = approve(published)
+
+    versions = api.get(detail(published.slug) + "versions/").json()
+    first = api.get(detail(published.slug) + "versions/1/")
+
+    assert [(v["version"], v["status"]) for v in versions] == [(2, "approved"), (1, "superseded")]
+    assert first.status_code == 200
+    assert first.json()["version"] == 1
+    assert first.json()["status"] == "superseded"
+    assert first["ETag"] == PublishedVersion.objects.get(article=published, number=1).etag
+    assert api.get(detail(published.slug)).json()["version"] == second.number
+    missing = api.get(detail(published.slug) + "versions/9/")
+    assert missing.status_code == 404
+
+
+def test_an_unrendered_newer_version_is_not_listed(api, published):
+    approve(published, render=False)
+
+    versions = api.get(detail(published.slug) + "versions/").json()
+
+    assert [v["version"] for v in versions] == [1]
+    assert api.get(detail(published.slug) + "versions/2/").status_code == 404
+
+
+# --- list: filters, ordering, pagination ---------------------------------------------------------
+
+
+def _published(slug: str, *, topic: str = "back pain", question: str | None = None, changed_days_ago: int = 0):
+    kwargs = {"slug": slug, "topic": topic}
+    if question:
+        kwargs["question"] = question
+    article = ArticleFactory(**kwargs)
+    version = approve(article)
+    PublishedVersion.objects.filter(pk=version.pk).update(rendered_at=timezone.now() - timedelta(days=changed_days_ago))
+    return article
+
+
+def test_list_is_newest_change_first_and_filters(api):
+    _published("old", topic="Migraine", question="How is migraine treated?", changed_days_ago=30)
+    _published("middle", topic="back pain", changed_days_ago=10)
+    _published("new", topic="back pain", question="When is imaging needed for back pain?", changed_days_ago=1)
+
+    assert slugs_in(api.get(LIST)) == ["new", "middle", "old"]
+    assert slugs_in(api.get(LIST, {"topic": "BACK PAIN"})) == ["new", "middle"]
+    assert slugs_in(api.get(LIST, {"q": "imaging"})) == ["new"]
+    since = (timezone.now() - timedelta(days=15)).isoformat()
+    assert slugs_in(api.get(LIST, {"updated_since": since})) == ["new", "middle"]
+    assert slugs_in(api.get(LIST, {"updated_since": since, "topic": "migraine"})) == []
+
+
+def test_list_item_is_the_summary_of_the_live_version(api, published):
+    item = api.get(LIST).json()["results"][0]
+    payload = json.loads(published.live_version.payload_json)
+
+    assert item == {key: payload[key] for key in item}
+    assert "sections" not in item
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2025-13-45T00:00:00", "2025-01-01T25:00"])
+def test_a_bad_updated_since_is_400_naming_the_field(api, published, value):
+    response = api.get(LIST, {"updated_since": value})
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid-input"
+    assert "updated_since" in error["detail"]
+
+
+def test_pagination(api):
+    for n in range(5):
+        _published(f"article-{n}", changed_days_ago=n)
+
+    first = api.get(LIST, {"page_size": 2}).json()
+    last = api.get(LIST, {"page_size": 2, "page": 3}).json()
+
+    assert first["count"] == 5
+    assert [i["slug"] for i in first["results"]] == ["article-0", "article-1"]
+    assert first["previous"] is None
+    assert "page=2" in first["next"]
+    assert [i["slug"] for i in last["results"]] == ["article-4"]
+    assert last["next"] is None
+    assert api.get(LIST, {"page": 9}).status_code == 404
+
+
+# --- conditional requests -------------------------------------------------------------------------
+
+
+def test_if_none_match_gives_304_without_a_body(api, published):
+    etag = api.get(detail(published.slug))["ETag"]
+
+    response = api.get(detail(published.slug), HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+
+
+def test_a_stale_etag_gets_the_new_bytes(api, published):
+    old = api.get(detail(published.slug))["ETag"]
+    Article.objects.filter(pk=published.pk).update(review_overdue=True)
+    from articles.publishing import article_payload_refresh
+
+    article_payload_refresh(published.pk)
+
+    response = api.get(detail(published.slug), HTTP_IF_NONE_MATCH=old)
+    assert response.status_code == 200
+    assert response["ETag"] != old
+    assert response.json()["review_overdue"] is True
+
+
+def test_if_modified_since(api, published):
+    last_modified = api.get(detail(published.slug))["Last-Modified"]
+    earlier = http_date(int(published.live_version.rendered_at.timestamp()) - 3600)
+
+    assert api.get(detail(published.slug), HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    assert api.get(detail(published.slug), HTTP_IF_MODIFIED_SINCE=earlier).status_code == 200
+
+
+def test_conditional_request_for_an_old_version(api, published):
+    approve(published)
+    first = api.get(detail(published.slug) + "versions/1/")
+
+    again = api.get(detail(published.slug) + "versions/1/", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.status_code == 304
+
+
+# --- API keys and throttling ----------------------------------------------------------------------
+
+
+def test_no_key_is_401_with_a_challenge(client, published):
+    response = client.get(detail(published.slug))
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Api-Key"
+    assert response.json()["error"]["code"] == "not-authenticated"
+    assert client.get(LIST).status_code == 401
+
+
+@pytest.mark.parametrize("header", ["Api-Key nope.nope", "Api-Key ", "Token abc"])
+def test_invalid_keys_are_401(client, published, header):
+    response = client.get(detail(published.slug), HTTP_AUTHORIZATION=header)
+
+    assert response.status_code == 401
+
+
+def test_revoked_and_expired_keys_are_401(client, published):
+    revoked, revoked_key = APIKey.objects.create_key(name="revoked")
+    APIKey.objects.filter(pk=revoked.pk).update(revoked=True)
+    _, expired_key = APIKey.objects.create_key(name="expired", expiry_date=timezone.now() - timedelta(minutes=1))
+
+    for key in (revoked_key, expired_key):
+        assert client.get(detail(published.slug), HTTP_AUTHORIZATION=f"Api-Key {key}").status_code == 401
+
+
+def test_public_read_lets_requests_without_a_key_through(client, published, settings):
+    settings.API_PUBLIC_READ = True
+
+    assert client.get(detail(published.slug)).status_code == 200
+    assert client.get(LIST).status_code == 200
+    assert client.get(detail(published.slug), HTTP_AUTHORIZATION="Api-Key wrong.key").status_code == 401
+
+
+def test_throttled_per_key_with_retry_after(client, published, settings):
+    rates = {"api_key": "3/min", "anon": "1/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    _, first_key = APIKey.objects.create_key(name="first")
+    _, second_key = APIKey.objects.create_key(name="second")
+
+    statuses = [
+        client.get(detail(published.slug), HTTP_AUTHORIZATION=f"Api-Key {first_key}").status_code for _ in range(4)
+    ]
+    throttled = client.get(detail(published.slug), HTTP_AUTHORIZATION=f"Api-Key {first_key}")
+    other = client.get(detail(published.slug), HTTP_AUTHORIZATION=f"Api-Key {second_key}")
+
+    assert statuses == [200, 200, 200, 429]
+    assert throttled.status_code == 429
+    assert 1 <= int(throttled["Retry-After"]) <= 61
+    assert throttled.json()["error"]["code"] == "throttled"
+    assert other.status_code == 200
+
+
+def test_public_reads_are_throttled_per_address(client, published, settings):
+    settings.API_PUBLIC_READ = True
+    rates = {"api_key": "3/min", "anon": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+
+    statuses = [client.get(detail(published.slug)).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+
+
+def test_a_verified_key_is_cached_and_the_cache_can_be_cleared(client, published, api_key, django_assert_num_queries):
+    auth = {"HTTP_AUTHORIZATION": f"Api-Key {api_key}"}
+    with django_assert_num_queries(2):  # key lookup + the article
+        client.get(detail(published.slug), **auth)
+    with django_assert_num_queries(1):  # the article only
+        client.get(detail(published.slug), **auth)
+    clear_api_key_cache()
+    APIKey.objects.update(revoked=True)
+    assert client.get(detail(published.slug), **auth).status_code == 401
+
+
+# --- query budget -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def heavy(db):
+    articles = []
+    for n in range(25):
+        article = big_article(sections=12, citations=15, slug=f"heavy-{n}")
+        approve(article, reviewers=many_reviewers(8))
+        articles.append(article)
+    return articles
+
+
+def test_detail_costs_at_most_two_queries_even_with_many_sections(api, heavy, django_assert_max_num_queries):
+    slug = heavy[0].slug
+    with django_assert_max_num_queries(2):
+        response = api.get(detail(slug))
+    assert response.status_code == 200
+    assert len(response.json()["sections"]) == 12
+    assert len(response.json()["reviewers"]) == 8
+    with django_assert_max_num_queries(2):
+        assert api.get(detail(slug), HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    with django_assert_max_num_queries(2):
+        assert api.get(detail(slug), HTTP_IF_NONE_MATCH='"stale"').status_code == 200
+    with django_assert_max_num_queries(2):
+        assert api.get(detail(slug) + "versions/1/").status_code == 200
+    with django_assert_max_num_queries(2):
+        assert api.get(detail(slug) + "versions/").status_code == 200
+
+
+@pytest.mark.parametrize("page_size", [1, 10, 25, 100])
+def test_list_page_costs_at_most_three_queries_for_any_size(api, heavy, page_size, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        response = api.get(LIST, {"page_size": page_size, "topic": "back pain", "q": "back"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == min(page_size, 25)
