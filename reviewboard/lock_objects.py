@@ -1,0 +1,49 @@
+"""Row locks for the review workflow, in one place (after Saleor's ``order/lock_objects.py``).
+
+Every review service locks the article row first, so that two requests on one article run one
+after the other and the second one re-reads what the first one did. Rows of an article's
+assignments and comments are locked only after their article (always the same order: no
+deadlocks). On SQLite ``select_for_update`` is a no-op; its single writer serialises instead.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from articles.models import Article
+from config.exceptions import NotFound
+from reviewboard.models import Assignment, Comment
+
+
+def article_qs_select_for_update() -> QuerySet[Article]:
+    return Article.objects.select_for_update().order_by("pk")
+
+
+def assignment_qs_select_for_update() -> QuerySet[Assignment]:
+    return Assignment.objects.select_for_update().order_by("pk")
+
+
+def comment_qs_select_for_update() -> QuerySet[Comment]:
+    return Comment.objects.select_for_update().order_by("pk")
+
+
+def lock_article(article_id: int) -> Article:
+    """The article row, locked until the transaction ends, with its state as committed now."""
+    article = article_qs_select_for_update().filter(pk=article_id).first()
+    if article is None:
+        raise NotFound(f"Article {article_id} does not exist.", code="article-not-found")
+    return article
+
+
+def lock_assignment(assignment_id: int) -> Assignment:
+    assignment = assignment_qs_select_for_update().filter(pk=assignment_id).first()
+    if assignment is None:
+        raise NotFound(f"Assignment {assignment_id} does not exist.", code="assignment-not-found")
+    return assignment
+
+
+def lock_comment(comment_id: int) -> Comment:
+    comment = comment_qs_select_for_update().filter(pk=comment_id).first()
+    if comment is None:
+        raise NotFound(f"Comment {comment_id} does not exist.", code="comment-not-found")
+    return comment

@@ -1,0 +1,140 @@
+"""Fixtures for the review workflow tests: the cast of a review and articles in each state.
+
+States are reached through the services (``submitted``, ``under_review``...), so a fixture article
+is in a state the workflow can really produce.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from articles.content import content_from_article
+from reviewboard import services
+from tests.factories import ArticleFactory, ReviewerProfileFactory, UserFactory
+
+BOARD_GROUPS = importlib.import_module("reviewboard.migrations.0002_board_groups").GROUPS
+
+
+def ensure_board_groups() -> None:
+    """Recreate the groups of the data migration (a transactional test's flush removes them)."""
+
+    def perm(app_label: str, codename: str) -> Permission:
+        return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+    for name, spec in BOARD_GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        perms = [perm(*p.split(".")) for p in spec["custom"]]
+        for (app_label, model), actions in spec["models"].items():
+            perms += [perm(app_label, f"{action}_{model}") for action in actions]
+        perms += [perm(app_label, f"view_{model}") for app_label, model in spec["view"]]
+        group.permissions.add(*perms)
+
+
+@pytest.fixture
+def board_groups(transactional_db):
+    ensure_board_groups()
+
+
+# tests.factories.AuthorFactory, ChairFactory and ReviewerFactory set ``groups`` as a plain class
+# attribute, which factory_boy passes to ``User()`` (TypeError); these name the group explicitly.
+def make_author(username: str, **kwargs):
+    return UserFactory(username=username, groups=["Authors"], **kwargs)
+
+
+def make_chair(username: str, **kwargs):
+    return UserFactory(username=username, groups=["Board chair"], **kwargs)
+
+
+def make_reviewer(username: str, *, credentials: str = "MD, FACP", specialties=(), active: bool = True, **kwargs):
+    user = UserFactory(username=username, groups=["Board reviewers"], **kwargs)
+    ReviewerProfileFactory(user=user, credentials=credentials, active=active, specialties=list(specialties))
+    return user
+
+
+@pytest.fixture
+def author(db):
+    return make_author("author")
+
+
+@pytest.fixture
+def chair(db):
+    return make_chair("chair")
+
+
+@pytest.fixture
+def reviewers(db):
+    return [make_reviewer(f"reviewer{i}") for i in (1, 2, 3)]
+
+
+@pytest.fixture
+def article(db, author):
+    return ArticleFactory(authors=[author])
+
+
+def content_hash(article) -> str:
+    return content_from_article(article).content_hash
+
+
+def submit(article, author):
+    return services.article_submit(article=article, user=author)
+
+
+def start_review(article, author, chair, reviewers):
+    article = submit(article, author)
+    for reviewer in reviewers:
+        services.assignment_create(article=article, reviewer=reviewer, user=chair)
+    return services.review_start(article=article, user=chair)
+
+
+def assignment_of(article, reviewer):
+    return article.assignments.get(reviewer=reviewer, closed_at__isnull=True)
+
+
+def sign(article, reviewer, *, content_hash_=None, comment=""):
+    return services.assignment_sign_off(
+        assignment=assignment_of(article, reviewer),
+        reviewer=reviewer,
+        content_hash=content_hash_ or article.review_hash,
+        comment=comment,
+    )
+
+
+@pytest.fixture
+def other_author(db):
+    return make_author("other-author")
+
+
+@pytest.fixture
+def submitted(article, author):
+    return submit(article, author)
+
+
+@pytest.fixture
+def under_review(article, author, chair, reviewers):
+    """Under review with reviewer1 and reviewer2 assigned (quorum 2); reviewer3 is not assigned."""
+    return start_review(article, author, chair, reviewers[:2])
+
+
+@pytest.fixture
+def make_cast(db):
+    """A fresh set of users, for tests that need more than one article's cast."""
+
+    def make(prefix: str):
+        return {
+            "author": make_author(f"{prefix}-author"),
+            "chair": make_chair(f"{prefix}-chair"),
+            "reviewers": [make_reviewer(f"{prefix}-reviewer{i}") for i in (1, 2, 3)],
+        }
+
+    return make
+
+
+@pytest.fixture
+def make_article(db):
+    def make(*authors, **kwargs):
+        return ArticleFactory(authors=list(authors), **kwargs)
+
+    return make
