@@ -28,17 +28,27 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.groups.add(*(Group.objects.get(name=name) for name in extracted))
-            self.save()
+        _add_groups(self, create, extracted)
+
+
+def _add_groups(user, create, names) -> None:
+    if create and names:
+        user.groups.add(*(Group.objects.get(name=name) for name in names))
+        # Permissions are cached per instance: drop the cache so has_perm sees the new groups.
+        for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            user.__dict__.pop(cache, None)
 
 
 class AuthorFactory(UserFactory):
-    groups = ["Authors"]
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        _add_groups(self, create, extracted or ["Authors"])
 
 
 class ChairFactory(UserFactory):
-    groups = ["Board chair"]
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        _add_groups(self, create, extracted or ["Board chair"])
 
 
 class SpecialtyFactory(factory.django.DjangoModelFactory):
@@ -53,7 +63,10 @@ class SpecialtyFactory(factory.django.DjangoModelFactory):
 class ReviewerFactory(UserFactory):
     """A user in ``Board reviewers`` with an active reviewer profile."""
 
-    groups = ["Board reviewers"]
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        _add_groups(self, create, extracted or ["Board reviewers"])
+
     profile = factory.RelatedFactory(
         "tests.factories.ReviewerProfileFactory", factory_related_name="user", credentials="MD, FACP"
     )
