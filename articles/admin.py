@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -129,6 +130,30 @@ class SectionInline(ArticleContentInline, admin.StackedInline):
     extra = 0
 
 
+class CitedReferenceSelect(AutocompleteSelect):
+    """The reference autocomplete, drawing each row's chosen reference from ``loaded``.
+
+    Django's widget runs one query per citation row to label the selected option; the
+    citation inline loads the article's references once and shares them with every row.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Shared by the copies Django makes for each row (widgets are copied shallowly).
+        self.loaded: dict[str, Reference] = {}
+
+    def optgroups(self, name: str, value: list[Any], attr: Any = None) -> list[tuple[Any, list, int]]:
+        selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if not selected or not selected <= self.loaded.keys():
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        for pk in sorted(selected):
+            reference = self.loaded[pk]
+            label = self.choices.field.label_from_instance(reference)
+            options.append(self.create_option(name, reference.pk, label, selected, len(options)))
+        return [(None, options, 0)]
+
+
 class CitationInline(ArticleContentInline, admin.TabularInline):
     model = Citation
     fields = ("number", "reference")
@@ -138,6 +163,22 @@ class CitationInline(ArticleContentInline, admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Citation]:
         return super().get_queryset(request).select_related("reference")
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "reference":
+            kwargs["widget"] = CitedReferenceSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request: HttpRequest, obj: Article | None = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields.get("reference")
+        widget = getattr(field, "widget", None)
+        widget = getattr(widget, "widget", widget)  # inside the admin's add/change-related wrapper
+        if obj is not None and obj.pk is not None and isinstance(widget, CitedReferenceSelect):
+            widget.loaded.update(
+                (str(c.reference_id), c.reference) for c in obj.citations.select_related("reference")
+            )
+        return formset
 
 
 @admin.register(Article)
@@ -260,7 +301,9 @@ class ArticleAdmin(admin.ModelAdmin):
         if change:
             from articles.services import article_assert_editable
 
-            article_assert_editable(article=obj, user=request.user)
+            # Checked on the locked row, not on the copy loaded with the form: a transition that
+            # committed meanwhile is seen here, and one that comes later waits for this save.
+            article_assert_editable(article=Article.objects.select_for_update().get(pk=obj.pk), user=request.user)
         else:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)

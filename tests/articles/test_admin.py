@@ -1,0 +1,353 @@
+"""The article admin: findings, preview and versions on the change page; the content freeze;
+the integrity report on save; authors limited to their own articles; bounded list queries."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from articles.content import content_from_article
+from articles.models import Article, PublishedVersion, ReviewState, Section
+from references.integrity import check_content
+from references.models import Citation
+from tests.factories import ArticleFactory, ReferenceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def user_in(group: str, username: str):
+    # tests.factories.AuthorFactory & co. set ``groups`` as a plain attribute (a TypeError on
+    # create), so the users here are made with UserFactory and the group named explicitly.
+    return UserFactory(username=username, groups=[group])
+
+
+@pytest.fixture
+def author(db):
+    return user_in("Authors", "author")
+
+
+@pytest.fixture
+def chair(db):
+    return user_in("Board chair", "chair")
+
+
+@pytest.fixture
+def article(db, author):
+    return ArticleFactory(authors=[author])
+
+
+def change_url(article: Article) -> str:
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+def field_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, list | tuple):
+        return [field_value(v) for v in value]
+    return value
+
+
+def form_data(response) -> dict[str, Any]:
+    """The POST body the change page would send unchanged: main form, inlines, management forms."""
+    data: dict[str, Any] = {}
+
+    def add(form) -> None:
+        for name in form.fields:
+            value = form[name].value()
+            if value is False or value is None:
+                continue
+            data[form.add_prefix(name)] = field_value(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = field_value(management[name].value())
+        for form in formset.forms:
+            add(form)
+    data["_continue"] = "Save and continue editing"
+    return data
+
+
+def section_key(data: dict[str, Any], position: int) -> str:
+    """The form prefix of the section inline row holding ``position``."""
+    for key, value in data.items():
+        if key.startswith("sections-") and key.endswith("-position") and int(value) == position:
+            return key.removesuffix("-position")
+    raise AssertionError(f"no section at position {position}")
+
+
+def message_texts(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_change_page_shows_findings_preview_and_versions(client, author, article):
+    # given: marker [3] in the second section with only citations 1 and 2 behind it
+    Section.objects.filter(article=article, position=2).update(body="- NSAIDs help for back pain [2, 3]")
+    version = PublishedVersion.objects.create(
+        article=article, number=1, content_hash="a" * 64, source={}, approved_at=timezone.now(),
+        rendered_at=timezone.now(),
+    )
+    PublishedVersion.objects.create(article=article, number=2, content_hash="b" * 64, source={},
+                                    approved_at=timezone.now())
+    Article.objects.filter(pk=article.pk).update(live_version=version)
+    client.force_login(author)
+    expected = check_content(content_from_article(article))
+    unresolved = next(f for f in expected.errors if f.code == "unresolved-citation")
+
+    # when
+    response = client.get(change_url(article))
+
+    # then: the findings of the working copy, with code, location and message
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "unresolved-citation" in page
+    assert escape(unresolved.message) in page
+    assert 'class="integrity-error"' in page
+    assert "marker [2, 3]" in page
+    # the content hash of the working copy
+    assert content_from_article(article).content_hash in page
+    # the rendered preview: citation markers link to the numbered reference list
+    assert re.search(r'<sup class="citation"><a href="#ref-2"[^>]*>2</a>, <a href="#ref-3"[^>]*>3</a></sup>', page)
+    assert 'id="ref-1"' in page
+    assert 'id="ref-2"' in page
+    assert "<h1>What are the treatment options for back pain?</h1>" in page
+    # the published versions, and which one is live
+    assert 'id="versions-panel"' in page
+    assert "aaaaaaaaaaaa" in page
+    assert "bbbbbbbbbbbb" in page
+    assert "no (pending)" in page
+    assert page.count("<strong>live</strong>") == 1
+    # a draft is editable: no freeze banner, a save button
+    assert "article-banner" not in page
+    assert 'name="_save"' in page
+
+
+def test_warnings_are_listed_apart_from_errors(client, author, article):
+    Section.objects.filter(article=article, position=1).update(body="Stay active: 75% improve within 48 hours.")
+    Section.objects.filter(article=article, position=2).update(body="- NSAIDs for back pain [1, 2]")
+    client.force_login(author)
+
+    response = client.get(change_url(article))
+
+    page = response.content.decode()
+    assert "uncited-claim" in page
+    assert 'class="integrity-warning"' in page
+    assert 'class="integrity-error"' not in page
+
+
+def test_clean_article_shows_no_findings(client, author, article):
+    client.force_login(author)
+    assert not check_content(content_from_article(article)).findings
+
+    response = client.get(change_url(article))
+
+    page = response.content.decode()
+    assert "No integrity findings." in page
+    assert 'class="integrity-error"' not in page
+    assert 'class="integrity-warning"' not in page
+
+
+def test_save_runs_the_checker_and_reports_it(client, author, article):
+    client.force_login(author)
+    data = form_data(client.get(change_url(article)))
+    data[f"{section_key(data, 1)}-body"] = "Stay active and avoid bed rest for low back pain [1, 3]."
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert Section.objects.get(article=article, position=1).body.endswith("[1, 3].")
+    texts = message_texts(response)
+    assert any("will block submission" in t and "unresolved-citation" in t for t in texts), texts
+
+
+def test_save_of_a_clean_article_says_so(client, author, article):
+    client.force_login(author)
+    data = form_data(client.get(change_url(article)))
+    data["topic"] = "low back pain"
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 302
+    assert Article.objects.get(pk=article.pk).topic == "low back pain"
+    assert "Citation integrity: no findings." in message_texts(response)
+
+
+@pytest.mark.parametrize(
+    ("state", "banner"),
+    [
+        (ReviewState.UNDER_REVIEW, "Under review: content is frozen. Withdraw it or request changes to edit."),
+        (ReviewState.SUBMITTED, "content is frozen"),
+        (ReviewState.APPROVED, "content is locked"),
+    ],
+)
+def test_frozen_article_is_read_only_with_a_banner(client, author, article, state, banner):
+    Article.objects.filter(pk=article.pk).update(state=state)
+    client.force_login(author)
+
+    response = client.get(change_url(article))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert banner in page
+    assert 'name="_save"' not in page
+    assert 'name="question"' not in page
+    assert 'name="sections-0-body"' not in page
+    assert "sections-0-DELETE" not in page
+    # the findings and the preview are still there for reviewers
+    assert 'id="integrity-panel"' in page
+    assert 'id="preview-panel"' in page
+
+
+def test_forged_post_on_frozen_article_is_refused_and_changes_nothing(client, author, article):
+    # given: the author loaded the editable page, then the article went under review
+    client.force_login(author)
+    data = form_data(client.get(change_url(article)))
+    Article.objects.filter(pk=article.pk).update(state=ReviewState.UNDER_REVIEW)
+    before_sections = list(Section.objects.filter(article=article).values_list("position", "heading", "body"))
+    before_citations = list(Citation.objects.filter(article=article).values_list("number", "reference_id"))
+    # when: a POST that rewrites a section, the question, adds a section and deletes a citation
+    data[f"{section_key(data, 1)}-body"] = "Tampered while under review [1]."
+    data["question"] = "Tampered question?"
+    total = int(data["sections-TOTAL_FORMS"])
+    data.update({
+        "sections-TOTAL_FORMS": total + 1, f"sections-{total}-position": 9, f"sections-{total}-level": 2,
+        f"sections-{total}-heading": "Injected", f"sections-{total}-body": "Injected body [1].",
+        "citations-0-DELETE": "on",
+    })
+
+    response = client.post(change_url(article), data)
+
+    # then: refused with a message, never a 500, and nothing changed
+    assert response.status_code == 302
+    assert response.url == change_url(article)
+    texts = message_texts(response)
+    assert any(t.startswith("Not saved:") for t in texts), texts
+    assert not any("was changed successfully" in t for t in texts)
+    fresh = Article.objects.get(pk=article.pk)
+    assert fresh.question == "What are the treatment options for back pain?"
+    assert fresh.state == ReviewState.UNDER_REVIEW
+    assert list(Section.objects.filter(article=article).values_list("position", "heading", "body")) == before_sections
+    assert list(Citation.objects.filter(article=article).values_list("number", "reference_id")) == before_citations
+
+
+def test_reviewer_sees_any_article_read_only(client, article):
+    reviewer = user_in("Board reviewers", "reviewer-view")
+    client.force_login(reviewer)
+
+    response = client.get(change_url(article))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'name="_save"' not in page
+    assert 'name="question"' not in page
+    assert 'id="preview-panel"' in page
+
+
+def test_add_article_makes_the_creator_an_author(client, author):
+    client.force_login(author)
+    add_url = reverse("admin:articles_article_add")
+    data = form_data(client.get(add_url))
+    data.update(question="How is gout treated?", slug="gout-treatment", topic="gout")
+
+    response = client.post(add_url, data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    created = Article.objects.get(slug="gout-treatment")
+    assert list(created.authors.all()) == [author]
+    assert created.created_by == author
+    assert created.state == ReviewState.DRAFT
+    # an empty article is reported at once
+    assert any("empty-article" in t for t in message_texts(response))
+
+
+def test_author_cannot_set_chair_fields(client, author, article):
+    client.force_login(author)
+    data = form_data(client.get(change_url(article)))
+    assert "quorum" not in data
+    data["quorum"] = 1
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 302
+    assert Article.objects.get(pk=article.pk).quorum is None
+
+
+def test_author_cannot_see_another_authors_article(client, author, article):
+    other = ArticleFactory(authors=[user_in("Authors", "other-author")], question="How is migraine treated?")
+    client.force_login(author)
+
+    listing = client.get(reverse("admin:articles_article_changelist"))
+    detail = client.get(change_url(other))
+    forged = client.post(change_url(other), {"question": "Hijacked?"})
+
+    assert article.slug in listing.content.decode()
+    assert other.slug not in listing.content.decode()
+    assert detail.status_code == 302  # the admin's "does not exist" redirect
+    assert forged.status_code == 302
+    assert Article.objects.get(pk=other.pk).question == "How is migraine treated?"
+
+
+def test_chair_sees_every_article(client, chair, article):
+    other = ArticleFactory(authors=[user_in("Authors", "other-author")])
+    client.force_login(chair)
+
+    listing = client.get(reverse("admin:articles_article_changelist"))
+
+    page = listing.content.decode()
+    assert article.slug in page
+    assert other.slug in page
+
+
+def test_article_list_queries_are_bounded(client, chair, author, django_assert_max_num_queries):
+    for _ in range(30):
+        ArticleFactory(authors=[author])
+    client.force_login(chair)
+    url = reverse("admin:articles_article_changelist")
+
+    with django_assert_max_num_queries(10):
+        response = client.get(url)
+    with django_assert_max_num_queries(10):
+        client.get(url, {"q": "back pain", "state__exact": "draft"})
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 30
+    assert response.context["cl"].result_list[0]._section_count == 2
+
+
+def test_author_article_list_queries_are_bounded(client, author, django_assert_max_num_queries):
+    for _ in range(30):
+        ArticleFactory(authors=[author])
+    client.force_login(author)
+
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("admin:articles_article_changelist"))
+
+    assert len(response.context["cl"].result_list) == 30
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_change_page_queries_do_not_grow_with_citations(client, author, django_assert_max_num_queries, frozen):
+    article = ArticleFactory(authors=[author], with_content=False)
+    for n in range(1, 26):
+        Section.objects.create(article=article, position=n, heading=f"Part {n}", body=f"Walking helps back pain [{n}].")
+        Citation.objects.create(article=article, number=n, reference=ReferenceFactory())
+    if frozen:
+        Article.objects.filter(pk=article.pk).update(state=ReviewState.UNDER_REVIEW)
+    client.force_login(author)
+
+    with django_assert_max_num_queries(20):
+        response = client.get(change_url(article))
+
+    assert response.status_code == 200
+    assert 'id="ref-25"' in response.content.decode()
