@@ -303,6 +303,21 @@ class _Collector:
         return IntegrityReport(findings=[f for _, f in sorted(self.items, key=lambda item: item[0])])
 
 
+class _Terms:
+    """Meaningful terms of the question and topic, and of each section, each computed once."""
+
+    def __init__(self, content: ArticleContent) -> None:
+        self.content = content
+        self.article = meaningful_terms(f"{content.question}\n{content.topic}")
+        self._sections: dict[int, set[str]] = {}
+
+    def section(self, position: int) -> set[str]:
+        if position not in self._sections:
+            section = self.content.sections[position - 1]
+            self._sections[position] = meaningful_terms(f"{section.heading}\n{section.body}")
+        return self._sections[position]
+
+
 def _where(section: int, heading: str) -> str:
     return f"section {section} '{heading}'"
 
@@ -320,6 +335,7 @@ def check_content(content: ArticleContent) -> IntegrityReport:
         by_number.setdefault(citation.number, citation)
 
     _check_empty(out, content)
+    terms = _Terms(content)
 
     uses: dict[int, list[_Use]] = {}
     for position, section in sections:
@@ -343,7 +359,7 @@ def check_content(content: ArticleContent) -> IntegrityReport:
         if first is None:
             out.add(ORPHAN_REFERENCE, f"{_ref(citation)} is listed but no marker in the text cites it",
                     number=citation.number)
-        _check_reference(out, content, citation, uses.get(citation.number, []))
+        _check_reference(out, content, citation, uses.get(citation.number, []), terms)
 
     _check_duplicates(out, sorted(by_number.values(), key=lambda c: c.number), uses)
     return out.report()
@@ -394,7 +410,9 @@ def _check_uncited_claims(out: _Collector, position: int, heading: str, body: st
         )
 
 
-def _check_reference(out: _Collector, content: ArticleContent, citation: CitationData, uses: list[_Use]) -> None:
+def _check_reference(
+    out: _Collector, content: ArticleContent, citation: CitationData, uses: list[_Use], terms: _Terms
+) -> None:
     reference = citation.reference
     located = {**_located(uses), "number": citation.number}
     first = _first_cited(uses)
@@ -418,13 +436,10 @@ def _check_reference(out: _Collector, content: ArticleContent, citation: Citatio
     title_terms = meaningful_terms(reference.title)
     if not title_terms:
         return  # nothing to judge by (a title of only generic words)
-    context = [content.question, content.topic]
-    if uses:
-        cited_in = {use.section for use in uses}
-        context += [f"{s.heading}\n{s.body}" for i, s in enumerate(content.sections, start=1) if i in cited_in]
-    else:
-        context += [f"{s.heading}\n{s.body}" for s in content.sections]
-    if title_terms.isdisjoint(meaningful_terms("\n".join(context))):
+    # The question and topic, and the sections that cite it (all sections, for an orphan).
+    cited_in = {use.section for use in uses} or set(range(1, len(content.sections) + 1))
+    contexts = [terms.article] + [terms.section(position) for position in sorted(cited_in)]
+    if all(title_terms.isdisjoint(context) for context in contexts):
         out.add(
             POSSIBLE_REFERENCE_MISMATCH,
             f"{_ref(citation)} shares no meaningful term with the question, topic or the text that cites it: "
@@ -441,27 +456,35 @@ def _check_duplicates(out: _Collector, citations: Iterable[CitationData], uses: 
 
     Title + year only counts when the two records' DOIs and PMIDs do not contradict it.
     """
-    seen: list[tuple[CitationData, dict[str, str]]] = []
+    first_by: dict[str, dict[str, tuple[CitationData, dict[str, str]]]] = {"doi": {}, "pmid": {}}
+    by_title: dict[str, list[tuple[CitationData, dict[str, str]]]] = {}
     for citation in citations:
         keys = work_keys(citation.reference)
-        for earlier, earlier_keys in seen:
-            match = _same_work(keys, earlier_keys)
-            if match:
-                out.add(
-                    DUPLICATE_REFERENCE,
-                    f"References [{earlier.number}] and [{citation.number}] are the same work "
-                    f"({_KEY_LABELS[match]}): cite it under one number{_first_cited(uses.get(citation.number, []))}",
-                    **{**_located(uses.get(citation.number, [])), "number": citation.number},
-                )
-                break
-        seen.append((citation, keys))
+        earlier, why = _earlier_same_work(keys, first_by, by_title)
+        if earlier is not None:
+            cited = uses.get(citation.number, [])
+            out.add(
+                DUPLICATE_REFERENCE,
+                f"References [{earlier.number}] and [{citation.number}] are the same work "
+                f"({_KEY_LABELS[why]}): cite it under one number{_first_cited(cited)}",
+                **{**_located(cited), "number": citation.number},
+            )
+        for name in ("doi", "pmid"):
+            if name in keys:
+                first_by[name].setdefault(keys[name], (citation, keys))
+        if "title" in keys:
+            by_title.setdefault(keys["title"], []).append((citation, keys))
 
 
-def _same_work(a: dict[str, str], b: dict[str, str]) -> str:
-    for key in ("doi", "pmid"):
-        if key in a and a.get(key) == b.get(key):
-            return key
-    contradicted = any(key in a and key in b and a[key] != b[key] for key in ("doi", "pmid"))
-    if "title" in a and a.get("title") == b.get("title") and not contradicted:
-        return "title"
-    return ""
+def _earlier_same_work(
+    keys: dict[str, str],
+    first_by: dict[str, dict[str, tuple[CitationData, dict[str, str]]]],
+    by_title: dict[str, list[tuple[CitationData, dict[str, str]]]],
+) -> tuple[CitationData | None, str]:
+    for name in ("doi", "pmid"):
+        if name in keys and keys[name] in first_by[name]:
+            return first_by[name][keys[name]][0], name
+    for earlier, earlier_keys in by_title.get(keys.get("title", ""), []):
+        if not any(n in keys and n in earlier_keys and keys[n] != earlier_keys[n] for n in ("doi", "pmid")):
+            return earlier, "title"
+    return None, ""

@@ -110,3 +110,20 @@ def test_many_articles_take_a_fixed_number_of_queries(django_assert_max_num_quer
 
     assert status == 1  # each has an orphan [3]
     assert out.count("orphan-reference") == 8
+
+
+@pytest.mark.django_db
+def test_the_seed_article_fails_with_its_located_findings():
+    from articles.services import article_create
+    from tests.references.seed import seed_content
+
+    article_create(content=seed_content(), author=None)
+
+    status, out, _ = run("what-are-the-treatment-options-for-back-pain", "--json")
+
+    assert status == 1
+    (report,) = json.loads(out)["articles"]
+    assert sorted({f["number"] for f in report["errors"] if f["code"] == "unresolved-citation"}) == [2, 3, 4]
+    assert {f["code"] for f in report["errors"]} == {"unresolved-citation"}
+    mismatch = [f for f in report["warnings"] if f["code"] == "possible-reference-mismatch"]
+    assert [(f["number"], f["section"], f["marker"]) for f in mismatch] == [(1, 1, "[1]")]
