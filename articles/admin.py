@@ -24,11 +24,12 @@ from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition
 
 from articles import permissions
-from articles.content import ArticleContent, content_from_article
+from articles.content import content_from_article
 from articles.models import EDITABLE_STATES, Article, ReviewState, Section
 from articles.rendering import render_section
+from articles.services import article_assert_editable
 from config.exceptions import ServiceError
-from references.integrity import Finding, IntegrityReport
+from references.integrity import Finding, check_content
 from references.models import Citation, Reference
 
 # Why an article cannot be edited now, per state (shown as a banner on the change page).
@@ -68,12 +69,6 @@ def sees_all_articles(user: Any) -> bool:
         user.has_perm(perm)
         for perm in (permissions.EDITOR_PERM, permissions.CHAIR_PERM, permissions.REVIEWER_PERM)
     )
-
-
-def check_working_copy(content: ArticleContent) -> IntegrityReport:
-    from references.integrity import check_content
-
-    return check_content(content)
 
 
 def finding_location(finding: Finding) -> str:
@@ -299,8 +294,6 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
         if change:
-            from articles.services import article_assert_editable
-
             # Checked on the locked row, not on the copy loaded with the form: a transition that
             # committed meanwhile is seen here, and one that comes later waits for this save.
             article_assert_editable(article=Article.objects.select_for_update().get(pk=obj.pk), user=request.user)
@@ -316,7 +309,7 @@ class ArticleAdmin(admin.ModelAdmin):
         self.report_integrity(request, article)
 
     def report_integrity(self, request: HttpRequest, article: Article) -> None:
-        report = check_working_copy(content_from_article(article))
+        report = check_content(content_from_article(article))
         if report.errors:
             count = len(report.errors)
             self.message_user(
@@ -359,7 +352,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def article_panels(self, article: Article) -> dict[str, Any]:
         """What the change page shows around the form: banner, findings, hash, preview, versions."""
         content = content_from_article(article)
-        report = check_working_copy(content)
+        report = check_content(content)
         versions = list(
             article.versions.order_by("-number").only("id", "number", "content_hash", "approved_at", "rendered_at")
         )

@@ -24,6 +24,7 @@ from articles.models import Article
 from config.exceptions import ServiceError
 from references.integrity import is_valid_doi, is_valid_pmid, normalise_doi, normalise_pmid
 from references.models import Citation, Reference
+from references.services import reference_correct, reference_get_or_create, reference_mark_status
 
 # "https://doi.org/10.1/x", "doi:10.1/x", "PMID: 123" are searched as "10.1/x" and "123".
 IDENTIFIER_PREFIX_RE = re.compile(r"(?i)(?:https?://(?:dx\.)?doi\.org/|\bdoi:\s*|\bpmid:?\s*)")
@@ -101,8 +102,6 @@ class ReferenceAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: Reference, form: Any, change: bool) -> None:
-        from references.services import reference_correct, reference_get_or_create, reference_mark_status
-
         if change:
             corrected = {name: form.cleaned_data[name] for name in form.changed_data if name not in STATUS_FIELDS}
             if corrected:

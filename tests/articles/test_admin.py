@@ -16,30 +16,9 @@ from articles.content import content_from_article
 from articles.models import Article, PublishedVersion, ReviewState, Section
 from references.integrity import check_content
 from references.models import Citation
-from tests.factories import ArticleFactory, ReferenceFactory, UserFactory
+from tests.factories import ArticleFactory, AuthorFactory, ReferenceFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def user_in(group: str, username: str):
-    # tests.factories.AuthorFactory & co. set ``groups`` as a plain attribute (a TypeError on
-    # create), so the users here are made with UserFactory and the group named explicitly.
-    return UserFactory(username=username, groups=[group])
-
-
-@pytest.fixture
-def author(db):
-    return user_in("Authors", "author")
-
-
-@pytest.fixture
-def chair(db):
-    return user_in("Board chair", "chair")
-
-
-@pytest.fixture
-def article(db, author):
-    return ArticleFactory(authors=[author])
 
 
 def change_url(article: Article) -> str:
@@ -242,7 +221,7 @@ def test_forged_post_on_frozen_article_is_refused_and_changes_nothing(client, au
 
 
 def test_reviewer_sees_any_article_read_only(client, article):
-    reviewer = user_in("Board reviewers", "reviewer-view")
+    reviewer = ReviewerFactory(username="reviewer-view")
     client.force_login(reviewer)
 
     response = client.get(change_url(article))
@@ -284,7 +263,7 @@ def test_author_cannot_set_chair_fields(client, author, article):
 
 
 def test_author_cannot_see_another_authors_article(client, author, article):
-    other = ArticleFactory(authors=[user_in("Authors", "other-author")], question="How is migraine treated?")
+    other = ArticleFactory(authors=[AuthorFactory(username="other-author")], question="How is migraine treated?")
     client.force_login(author)
 
     listing = client.get(reverse("admin:articles_article_changelist"))
@@ -299,7 +278,7 @@ def test_author_cannot_see_another_authors_article(client, author, article):
 
 
 def test_chair_sees_every_article(client, chair, article):
-    other = ArticleFactory(authors=[user_in("Authors", "other-author")])
+    other = ArticleFactory(authors=[AuthorFactory(username="other-author")])
     client.force_login(chair)
 
     listing = client.get(reverse("admin:articles_article_changelist"))

@@ -9,26 +9,11 @@ from django.urls import reverse
 
 from config.exceptions import Conflict
 from references.models import Citation, Reference
-from tests.factories import ArticleFactory, ReferenceFactory, UserFactory
+from tests.factories import ArticleFactory, ReferenceFactory
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:references_reference_changelist"
-
-
-def user_in(group: str, username: str):
-    # tests.factories.AuthorFactory & co. set ``groups`` as a plain attribute (a TypeError on create).
-    return UserFactory(username=username, groups=[group])
-
-
-@pytest.fixture
-def author(db):
-    return user_in("Authors", "author")
-
-
-@pytest.fixture
-def chair(db):
-    return user_in("Board chair", "chair")
 
 
 def change_url(reference: Reference) -> str:
@@ -198,7 +183,7 @@ def test_service_refusal_becomes_a_message_not_a_500(client, chair, monkeypatch)
     def refuse(**kwargs):
         raise Conflict("That DOI or PMID was just given to another reference.", code="duplicate-identifier")
 
-    monkeypatch.setattr("references.services.reference_correct", refuse)
+    monkeypatch.setattr("references.admin.reference_correct", refuse)
     client.force_login(chair)
 
     response = client.post(change_url(reference), edit_data(reference, title="Changed"))
