@@ -138,3 +138,40 @@ def make_article(db):
         return ArticleFactory(authors=list(authors), **kwargs)
 
     return make
+
+
+def snapshot(article) -> dict:
+    """Everything a refused action must leave as it was."""
+    from articles.models import Article, PublishedVersion
+    from reviewboard.models import Assignment, AuditEntry, Comment, SignOff
+
+    fresh = Article.objects.get(pk=article.pk)
+    return {
+        "state": fresh.state,
+        "review_hash": fresh.review_hash,
+        "approved_at": fresh.approved_at,
+        "retraction_reason": fresh.retraction_reason,
+        "assignments": sorted(Assignment.objects.filter(article=fresh).values_list("pk", "closed_at", "due_at")),
+        "signoffs": SignOff.objects.count(),
+        "comments": sorted(Comment.objects.filter(article=fresh).values_list("pk", "resolved_at")),
+        "audit": AuditEntry.objects.count(),
+        "versions": PublishedVersion.objects.filter(article=fresh).count(),
+    }
+
+
+@pytest.fixture
+def unchanged(django_capture_on_commit_callbacks, mailoutbox):
+    """``with unchanged(article): <refused action>``: asserts the action changed nothing and sent nothing."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def check(article):
+        before = snapshot(article)
+        mails = len(mailoutbox)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            yield
+        assert callbacks == []
+        assert len(mailoutbox) == mails
+        assert snapshot(article) == before
+
+    return check
