@@ -8,3 +8,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Unit tests call services and run their after-commit tasks in-process; the real-worker tests
+# (tests/jobs) switch this off and point the app at the real Redis themselves.
+CELERY_TASK_ALWAYS_EAGER = True

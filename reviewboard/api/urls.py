@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-app_name = "reviewboard-api"
-urlpatterns: list = []
+from reviewboard.api import views
+
+app_name = "review-api"
+urlpatterns = [
+    path("articles/", views.ReviewArticleListView.as_view(), name="article-list"),
+    path("articles/<slug:slug>/", views.ReviewArticleDetailView.as_view(), name="article-detail"),
+    path("articles/<slug:slug>/assignments/", views.AssignmentCreateView.as_view(), name="assignment-create"),
+    path("articles/<slug:slug>/transitions/<slug:name>/", views.TransitionView.as_view(), name="transition"),
+    path("articles/<slug:slug>/signoffs/", views.SignOffView.as_view(), name="signoff-create"),
+    path("articles/<slug:slug>/comments/", views.CommentCreateView.as_view(), name="comment-create"),
+    path(
+        "articles/<slug:slug>/comments/<int:comment_id>/resolve/",
+        views.CommentResolveView.as_view(),
+        name="comment-resolve",
+    ),
+]

@@ -1,0 +1,225 @@
+"""Input and output shapes of the review API. No business logic: views call the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from articles.content import ArticleContent, CitationData, ReferenceData, SectionData
+from articles.models import ReviewState
+from references.models import Reference
+
+# --- input -----------------------------------------------------------------------------------------
+
+
+class ReferenceInput(serializers.Serializer):
+    number = serializers.IntegerField(min_value=1, max_value=10_000)
+    kind = serializers.ChoiceField(choices=Reference.Kind.choices, default=Reference.Kind.OTHER)
+    title = serializers.CharField(max_length=500)
+    authors = serializers.CharField(max_length=500, allow_blank=True, default="")
+    publisher = serializers.CharField(max_length=300, allow_blank=True, default="")
+    year = serializers.IntegerField(min_value=1500, max_value=2200, required=False, allow_null=True, default=None)
+    doi = serializers.CharField(max_length=255, allow_blank=True, default="")
+    pmid = serializers.CharField(max_length=20, allow_blank=True, default="")
+    url = serializers.URLField(max_length=1000, allow_blank=True, default="")
+    status = serializers.ChoiceField(choices=Reference.Status.choices, default=Reference.Status.CURRENT)
+
+
+class SectionInput(serializers.Serializer):
+    heading = serializers.CharField(max_length=300)
+    level = serializers.IntegerField(min_value=1, max_value=6, default=2)
+    body = serializers.CharField(allow_blank=True, max_length=200_000, trim_whitespace=False)
+
+
+class ArticleCreateInput(serializers.Serializer):
+    """Either ``markdown`` (the import format, YAML front matter) or the JSON fields."""
+
+    markdown = serializers.CharField(required=False, max_length=1_000_000, trim_whitespace=False)
+    slug = serializers.SlugField(max_length=120, required=False, allow_blank=True, default="")
+    question = serializers.CharField(max_length=300, required=False)
+    topic = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    specialty = serializers.SlugField(max_length=60, required=False, allow_blank=True, default="")
+    sections = SectionInput(many=True, required=False, max_length=500)
+    references = ReferenceInput(many=True, required=False, max_length=2000, default=list)
+    submit = serializers.BooleanField(default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "markdown" in attrs:
+            extra = [f for f in ("question", "sections") if f in attrs]
+            if extra:
+                raise serializers.ValidationError({extra[0]: "Send either 'markdown' or the JSON fields, not both."})
+            return attrs
+        missing = [f for f in ("question", "sections") if f not in attrs]
+        if missing:
+            raise serializers.ValidationError({f: "This field is required (or send 'markdown')." for f in missing})
+        numbers = [r["number"] for r in attrs["references"]]
+        if len(numbers) != len(set(numbers)):
+            raise serializers.ValidationError({"references": "Each reference needs its own number."})
+        return attrs
+
+    def to_content(self) -> ArticleContent:
+        data = self.validated_data
+        return ArticleContent(
+            question=data["question"],
+            topic=data["topic"],
+            slug=data["slug"],
+            required_specialty=data["specialty"],
+            sections=tuple(
+                SectionData(heading=s["heading"], body=s["body"], level=s["level"]) for s in data["sections"]
+            ),
+            citations=tuple(
+                CitationData(number=r.pop("number"), reference=ReferenceData(**r))
+                for r in (dict(ref) for ref in data["references"])
+            ),
+        )
+
+
+class QueueFilterInput(serializers.Serializer):
+    state = serializers.ChoiceField(choices=ReviewState.choices, required=False)
+    assigned_to_me = serializers.BooleanField(required=False, default=False)
+
+
+class AssignmentInput(serializers.Serializer):
+    reviewer = serializers.CharField(max_length=150, help_text="Username of the reviewer.")
+    due = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class TransitionInput(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+
+class SignOffInput(serializers.Serializer):
+    content_hash = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="The content hash you read and approve.")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+
+class CommentInput(serializers.Serializer):
+    section = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="Position (1-based) of the section the comment is about.",
+    )
+    body = serializers.CharField(max_length=10_000)
+    blocking = serializers.BooleanField(default=False)
+
+
+# --- output ----------------------------------------------------------------------------------------
+
+
+class FindingOutput(serializers.Serializer):
+    code = serializers.CharField()
+    severity = serializers.CharField()
+    message = serializers.CharField()
+    section = serializers.IntegerField(allow_null=True)
+    heading = serializers.CharField()
+    marker = serializers.CharField()
+    number = serializers.IntegerField(allow_null=True)
+
+
+class IntegrityOutput(serializers.Serializer):
+    errors = FindingOutput(many=True)
+    warnings = FindingOutput(many=True)
+
+
+class ArticleCreatedOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    state = serializers.CharField()
+    content_hash = serializers.CharField()
+    integrity = IntegrityOutput()
+
+
+class UserOutput(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class AssignmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reviewer = UserOutput()
+    assigned_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    close_reason = serializers.CharField()
+
+
+class SignOffOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reviewer = UserOutput()
+    decision = serializers.CharField()
+    content_hash = serializers.CharField()
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class CommentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = UserOutput()
+    section = serializers.SerializerMethodField()
+    section_heading = serializers.CharField()
+    body = serializers.CharField()
+    blocking = serializers.BooleanField()
+    content_hash = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolved_by = UserOutput(allow_null=True)
+
+    def get_section(self, comment: Any) -> int | None:
+        return comment.section.position if comment.section_id and comment.section else None
+
+
+class SectionOutput(serializers.Serializer):
+    position = serializers.IntegerField()
+    heading = serializers.CharField()
+    level = serializers.IntegerField()
+    body = serializers.CharField()
+
+
+class ReferenceOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    kind = serializers.CharField(source="reference.kind")
+    title = serializers.CharField(source="reference.title")
+    authors = serializers.CharField(source="reference.authors")
+    publisher = serializers.CharField(source="reference.publisher")
+    year = serializers.IntegerField(source="reference.year", allow_null=True)
+    doi = serializers.CharField(source="reference.doi")
+    pmid = serializers.CharField(source="reference.pmid")
+    url = serializers.CharField(source="reference.url")
+    status = serializers.CharField(source="reference.status")
+
+
+class QueueItemOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    question = serializers.CharField()
+    topic = serializers.CharField()
+    state = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+    assigned_reviewers = serializers.SerializerMethodField()
+
+    def get_assigned_reviewers(self, article: Any) -> list[str]:
+        return [a.reviewer.get_username() for a in article.assignments.all()]
+
+
+class ArticleReviewOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    question = serializers.CharField()
+    topic = serializers.CharField()
+    state = serializers.CharField()
+    required_specialty = serializers.CharField(allow_null=True)
+    quorum = serializers.IntegerField()
+    content_hash = serializers.CharField(help_text="Hash of the working copy now.")
+    review_hash = serializers.CharField(help_text="Hash frozen on submit: what reviewers sign off.")
+    signoffs_counting = serializers.IntegerField()
+    sections = SectionOutput(many=True)
+    references = ReferenceOutput(many=True)
+    integrity = IntegrityOutput()
+    assignments = AssignmentOutput(many=True)
+    signoffs = SignOffOutput(many=True)
+    comments = CommentOutput(many=True)
+    available_transitions = serializers.ListField(child=serializers.CharField())
+    approved_at = serializers.DateTimeField(allow_null=True)
+    next_review_due = serializers.DateTimeField(allow_null=True)
+    retraction_reason = serializers.CharField()
