@@ -117,6 +117,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The periodic schedule lives in the database, editable by the chair in admin (Periodic tasks);
+# reviewboard.schedules creates the missing rows after migrate. Deliberately no
+# CELERY_BEAT_SCHEDULE: DatabaseScheduler would write it over the chair's edits at every start.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# With late acks a lost broker connection redelivers the running tasks anyway; stop them.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A broker that is down fails a publish within about a second instead of holding the request;
+# the task was enqueued after commit, so the work stays marked and the reconciliation repairs it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Retries with backoff are per task, for transient errors only (reviewboard.tasks.TRANSIENT_ERRORS).
+# A render pending longer than this is taken to be lost (broker down, worker killed) and redone.
+JOBS_RECONCILE_GRACE = timedelta(seconds=env.int("JOBS_RECONCILE_GRACE_SECONDS", default=120))
 
 # --- Review policy ----------------------------------------------------------------------
 REVIEW_DEFAULT_QUORUM = env.int("REVIEW_DEFAULT_QUORUM", default=2)
