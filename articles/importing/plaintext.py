@@ -81,7 +81,7 @@ _NOT_BEFORE_MARKER_TEXT = """
     a an the to of than and or at by about approx approximately around over under from between within after
     before for up per in on into least most last first next past only nearly almost roughly beyond below above
     exceeding exceeds exceed with without take takes taking times x aged age is are was were be been equals
-    equal plus minus score grade stage step type phase level class tier day week month year hour minute option
+    equal plus minus score grade stage step type phase level class tier day week month year option
     group category part section table figure box appendix visit dose cycle round number no version chapter
     zone item point line lead page rule criterion question session
 """
@@ -491,7 +491,8 @@ def _references(lines: list[_Line], *, source_name: str) -> list[CitationData]:
             entry.fields[name] = value
             continue
         # A text line: the title of the open entry, its source, or the title of a new entry.
-        if entry is None or (entry.title and (entry.source or entry.fields or number is not None)):
+        closed = entry is not None and any(entry.fields.get(name) for name in ("doi", "pmid", "url"))
+        if entry is None or (entry.title and (entry.source or closed or number is not None)):
             entry = _RefEntry(line=line.number, number=number)
             entries.append(entry)
         elif number is not None and entry.number is None:

@@ -1,0 +1,134 @@
+"""Markdown export: round-trips to the same content hash; the export_article command."""
+
+from dataclasses import replace
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+
+from articles.content import ArticleContent, CitationData, ReferenceData, SectionData, content_from_article
+from articles.exporting import export_markdown
+from articles.importing import parse_document, read_source
+from articles.services import article_create
+from tests.factories import ArticleFactory, SpecialtyFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTICLES = [
+    ROOT / "articles" / "demo" / "back-pain.txt",
+    *sorted((ROOT / "tests" / "fixtures" / "plaintext").glob("*.txt")),
+    *sorted((ROOT / "tests" / "fixtures" / "markdown").glob("*.md")),
+]
+
+
+def test_there_are_fixtures_of_both_formats():
+    assert len([p for p in ARTICLES if p.suffix == ".txt"]) >= 5
+    assert len([p for p in ARTICLES if p.suffix == ".md"]) >= 2
+
+
+@pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.name)
+def test_export_reimports_to_the_same_content_hash(path):
+    content = parse_document(read_source(path))
+
+    again = parse_document(export_markdown(content))
+
+    assert again.content_hash == content.content_hash
+    assert again.canonical() == content.canonical()
+    assert (again.slug, again.topic, again.required_specialty) == (
+        content.slug, content.topic, content.required_specialty,
+    )
+
+
+def test_export_is_front_matter_then_headings_by_level():
+    content = ArticleContent(
+        question="Is: this a 'tricky' question? #1",
+        slug="tricky",
+        topic="tests",
+        required_specialty="orthopedics",
+        sections=(
+            SectionData(heading="Group", level=2, body=""),
+            SectionData(heading="Child", level=3, body="- a [1]\n  - b"),
+        ),
+        citations=(
+            CitationData(number=1, reference=ReferenceData(title="A: title", kind="trial", year=2020,
+                                                           pmid="123", status="withdrawn")),
+        ),
+    )
+
+    text = export_markdown(content)
+
+    front, body = text.split("\n---\n", 1)
+    meta = yaml.safe_load(front.removeprefix("---\n"))
+    assert meta == {
+        "slug": "tricky",
+        "question": "Is: this a 'tricky' question? #1",
+        "topic": "tests",
+        "specialty": "orthopedics",
+        "references": [{"number": 1, "kind": "trial", "title": "A: title", "year": 2020, "pmid": "123",
+                        "status": "withdrawn"}],
+    }
+    assert body == "\n## Group\n\n### Child\n\n- a [1]\n  - b\n"
+    assert parse_document(text).content_hash == content.content_hash
+
+
+def test_saved_article_exports_and_reimports_to_its_content_hash(db):
+    SpecialtyFactory(code="family-medicine")
+    parsed = parse_document(read_source(ROOT / "tests" / "fixtures" / "markdown" / "low-back-pain.md"))
+    article = article_create(content=parsed, author=None)
+    saved = content_from_article(article)
+
+    again = parse_document(export_markdown(saved))
+
+    assert saved.content_hash == parsed.content_hash
+    assert again.content_hash == saved.content_hash
+    assert again.required_specialty == "family-medicine"
+
+
+# --- export_article ------------------------------------------------------------------------------
+
+
+def test_export_article_writes_markdown_to_stdout(db):
+    article = ArticleFactory(slug="export-me")
+    out = StringIO()
+
+    call_command("export_article", "export-me", stdout=out)
+
+    assert out.getvalue().startswith("---\nslug: export-me\n")
+    assert parse_document(out.getvalue()).content_hash == content_from_article(article).content_hash
+
+
+def test_export_article_writes_to_a_file(db, tmp_path):
+    article = ArticleFactory(slug="export-file")
+    target = tmp_path / "out.md"
+
+    call_command("export_article", "export-file", "--output", str(target), stdout=StringIO(), stderr=StringIO())
+
+    assert parse_document(target.read_text()).content_hash == content_from_article(article).content_hash
+
+
+def test_export_article_unknown_slug_exits_2(db):
+    with pytest.raises(CommandError) as exc:
+        call_command("export_article", "no-such-article")
+
+    assert exc.value.returncode == 2
+    assert "no-such-article" in str(exc.value)
+
+
+def test_export_article_unwritable_output_exits_2(db, tmp_path):
+    ArticleFactory(slug="export-nowhere")
+
+    with pytest.raises(CommandError) as exc:
+        call_command("export_article", "export-nowhere", "--output", str(tmp_path / "missing" / "x.md"))
+
+    assert exc.value.returncode == 2
+
+
+def test_export_of_content_with_a_changed_reference_is_still_exact():
+    content = parse_document(read_source(ARTICLES[1]))
+    changed = replace(content, citations=(
+        replace(content.citations[0], reference=replace(content.citations[0].reference, url="https://x.org/a b")),
+        *content.citations[1:],
+    ))
+
+    assert parse_document(export_markdown(changed)).content_hash == changed.content_hash
