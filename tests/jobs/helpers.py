@@ -15,3 +15,10 @@ class FailAfterOneBackend(EmailBackend):
             raise ConnectionError("The mail server closed the connection.")
         self.delivered += len(messages)
         return super().send_messages(messages)
+
+
+class AlwaysFailBackend(EmailBackend):
+    """A mail server that is down."""
+
+    def send_messages(self, messages):
+        raise ConnectionError("The mail server is unreachable.")
