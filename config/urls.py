@@ -15,3 +15,6 @@ urlpatterns = [
     path("api/v1/review/", include("reviewboard.api.urls")),
     path("api/v1/", include("articles.api.urls")),
 ]
+
+# Unknown URLs under /api/ answer in the API's JSON error shape; elsewhere Django's page.
+handler404 = "config.views.not_found"

@@ -4,10 +4,19 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.views import defaults
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("admin:index")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 for URLs that match no route: JSON in the API's error shape under /api/, else Django's page."""
+    if request.path.startswith("/api/"):
+        error = {"code": "not-found", "message": "No such endpoint or resource."}
+        return JsonResponse({"error": error}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

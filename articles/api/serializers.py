@@ -38,9 +38,8 @@ class ArticleSummarySerializer(serializers.Serializer):
     question = serializers.CharField()
     topic = serializers.CharField(allow_blank=True)
     version = serializers.IntegerField(help_text="Number of this published version.")
-    status = serializers.ChoiceField(
-        choices=["approved", "superseded"], help_text="approved: the live version; superseded: an earlier one."
-    )
+    # A plain string in the schema ("status" enums of other components would collide by name).
+    status = serializers.CharField(help_text='"approved": the live version; "superseded": an earlier one.')
     content_hash = serializers.CharField(help_text="sha256 of exactly the content the board approved.")
     approved_at = serializers.DateTimeField()
     last_updated = serializers.DateTimeField(

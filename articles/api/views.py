@@ -105,12 +105,32 @@ ERRORS = {
 NOT_FOUND = OpenApiResponse(shapes.ErrorSerializer, description="Unknown, never approved or archived.")
 GONE = OpenApiResponse(shapes.RetractedSerializer, description="Retracted; the reason is in error.detail.")
 NOT_MODIFIED = OpenApiResponse(description="The client's copy (If-None-Match / If-Modified-Since) is current.")
+INT32 = 2**31 - 1
+SLUG = OpenApiParameter(
+    "slug", OpenApiTypes.STR, OpenApiParameter.PATH, required=True, pattern=r"^[-a-zA-Z0-9_]+$",
+    description="The article's stable slug.",
+)
+NUMBER = OpenApiParameter(
+    "number", {"type": "integer", "minimum": 1, "maximum": INT32}, OpenApiParameter.PATH, required=True,
+    description="Version number, from 1.",
+)
+VALIDATORS = [
+    OpenApiParameter("ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304],
+                     description="Validator of the served bytes, for If-None-Match."),
+    OpenApiParameter("Last-Modified", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304],
+                     description="When the served bytes last changed, for If-Modified-Since."),
+    OpenApiParameter("Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429],
+                     description="Seconds to wait before the key may ask again."),
+]
 CONDITIONAL = [
+    SLUG,
     OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="ETag of a copy held."),
     OpenApiParameter(
         "If-Modified-Since", OpenApiTypes.STR, OpenApiParameter.HEADER, description="HTTP date of a copy held."
     ),
+    *VALIDATORS,
 ]
+TAGS = ["articles"]
 
 
 class ArticlePagination(PageNumberPagination):
@@ -121,6 +141,7 @@ class ArticlePagination(PageNumberPagination):
 class ArticleListView(ReadAPIView):
     @extend_schema(
         operation_id="articles_list",
+        tags=TAGS,
         summary="Approved, published articles, newest change first",
         parameters=[
             OpenApiParameter("topic", OpenApiTypes.STR, description="Exact topic (case-insensitive)."),
@@ -129,8 +150,11 @@ class ArticleListView(ReadAPIView):
                 description="ISO 8601 date-time: only articles whose published payload changed since.",
             ),
             OpenApiParameter("q", OpenApiTypes.STR, description="Words in the question."),
-            OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
-            OpenApiParameter("page_size", OpenApiTypes.INT, description="Items per page (at most 100; default 20)."),
+            OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": INT32}, description="From 1."),
+            OpenApiParameter(
+                "page_size", {"type": "integer", "minimum": 1, "maximum": 100}, description="Default 20."
+            ),
+            VALIDATORS[2],
         ],
         responses={
             200: shapes.ArticlePageSerializer,
@@ -158,6 +182,7 @@ class ArticleListView(ReadAPIView):
 class ArticleDetailView(ReadAPIView):
     @extend_schema(
         operation_id="articles_retrieve",
+        tags=TAGS,
         summary="The live published version of an article",
         parameters=CONDITIONAL,
         responses={200: shapes.ArticleDetailSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND, 410: GONE, **ERRORS},
@@ -170,7 +195,9 @@ class ArticleDetailView(ReadAPIView):
 class ArticleVersionListView(ReadAPIView):
     @extend_schema(
         operation_id="articles_versions_list",
+        tags=TAGS,
         summary="Every published version of an article, newest first",
+        parameters=[SLUG, VALIDATORS[2]],
         responses={200: shapes.ArticleSummarySerializer(many=True), 404: NOT_FOUND, 410: GONE, **ERRORS},
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
@@ -182,8 +209,9 @@ class ArticleVersionListView(ReadAPIView):
 class ArticleVersionDetailView(ReadAPIView):
     @extend_schema(
         operation_id="articles_versions_retrieve",
+        tags=TAGS,
         summary="One published version of an article",
-        parameters=CONDITIONAL,
+        parameters=[*CONDITIONAL, NUMBER],
         responses={
             200: shapes.ArticleDetailSerializer, 304: NOT_MODIFIED,
             404: OpenApiResponse(shapes.ErrorSerializer, description="Unknown article or version."),

@@ -29,6 +29,7 @@ def approve(article: Article, *, approved_at=None, reviewers=None, render: bool 
     if render:
         published_version_render(version_id=version.pk)
         version.refresh_from_db()
+        article.refresh_from_db()
     return version
 
 
