@@ -123,7 +123,7 @@ def signable_assignment(*, article: Article, user: AbstractBaseUser) -> Assignme
 
 
 def review_queue(*, user: AbstractBaseUser) -> QuerySet[Assignment]:
-    """"My review queue": the user's open assignments on articles under review not yet signed on their frozen hash."""
+    """ "My review queue": the user's open assignments on articles under review not yet signed on their frozen hash."""
     from articles.models import ReviewState
 
     signed = SignOff.objects.filter(

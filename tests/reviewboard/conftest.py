@@ -6,35 +6,17 @@ is in a state the workflow can really produce.
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.contrib.auth.models import Group, Permission
 
 from articles.content import content_from_article
 from reviewboard import services
+from reviewboard.groups import ensure_board_groups
 from tests.factories import ArticleFactory, ReviewerProfileFactory, UserFactory
-
-BOARD_GROUPS = importlib.import_module("reviewboard.migrations.0002_board_groups").GROUPS
-
-
-def ensure_board_groups() -> None:
-    """Recreate the groups of the data migration (a transactional test's flush removes them)."""
-
-    def perm(app_label: str, codename: str) -> Permission:
-        return Permission.objects.get(content_type__app_label=app_label, codename=codename)
-
-    for name, spec in BOARD_GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        perms = [perm(*p.split(".")) for p in spec["custom"]]
-        for (app_label, model), actions in spec["models"].items():
-            perms += [perm(app_label, f"{action}_{model}") for action in actions]
-        perms += [perm(app_label, f"view_{model}") for app_label, model in spec["view"]]
-        group.permissions.add(*perms)
 
 
 @pytest.fixture
 def board_groups(transactional_db):
+    """For transactional tests: the groups exist (re-created after each flush by reviewboard.groups)."""
     ensure_board_groups()
 
 
