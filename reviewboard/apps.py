@@ -9,5 +9,20 @@ class ReviewboardConfig(AppConfig):
     verbose_name = "Medical Advisory Board"
 
     def ready(self) -> None:
+        post_migrate.connect(_ensure_periodic_tasks, sender=self, dispatch_uid="reviewboard.ensure_periodic_tasks")
         # The board groups come back after a flush (they are data, created by migration 0002).
         post_migrate.connect(ensure_board_groups_after_migrate, sender=self, dispatch_uid="reviewboard.board_groups")
+
+
+def _ensure_periodic_tasks(sender, *, using: str = "default", plan=None, verbosity: int = 1, **kwargs) -> None:
+    """After migrate: create the default periodic jobs that are missing (never touching existing ones)."""
+    from django.db import connections
+
+    from reviewboard.schedules import ensure_periodic_tasks
+
+    # A partial migrate (or a migrate backwards) may leave django-celery-beat's tables out.
+    if "django_celery_beat_periodictask" not in connections[using].introspection.table_names():
+        return
+    created = ensure_periodic_tasks(using=using)
+    if created and verbosity >= 1:
+        print(f"  Created periodic tasks: {', '.join(created)}")

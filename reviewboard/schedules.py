@@ -1,0 +1,88 @@
+"""The periodic jobs and their default schedules, kept in the database by django-celery-beat.
+
+Beat runs with ``DatabaseScheduler``, so the chair (or an admin) edits the schedules in the admin
+under "Periodic tasks": change the time, disable a job, run it once. ``ensure_periodic_tasks``
+runs after every ``migrate`` and only creates what is missing: a job that already has a periodic
+task (matched by task name, whatever the row is called now, enabled or not) is left exactly as
+it is. To stop a job, disable it; a deleted one comes back with its default at the next migrate.
+
+``expire_seconds``: while no worker is running, beat keeps sending; a sweep that waited longer
+than its period is dropped, since the next one does the same work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    task: str
+    description: str
+    expire_seconds: int
+    crontab: dict[str, str] = field(default_factory=dict)  # minute, hour, ... ("*" when absent)
+    every_minutes: int | None = None
+
+
+JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob(
+        name="Remind late reviewers",
+        task="reviewboard.send_due_reminders",
+        description="Hourly: email each reviewer past due (at most once per 24 h); tell the chair after the third.",
+        crontab={"minute": "5"},
+        expire_seconds=55 * 60,
+    ),
+    PeriodicJob(
+        name="Flag articles due for re-review",
+        task="reviewboard.flag_overdue_reviews",
+        description="Daily: flag published articles past their review date (review_overdue) and tell the chair.",
+        crontab={"minute": "15", "hour": "6"},
+        expire_seconds=23 * 3600,
+    ),
+    PeriodicJob(
+        name="Reconcile published versions",
+        task="reviewboard.reconcile_published",
+        description="Every 10 minutes: render published versions a lost task left unrendered; "
+        "report approved articles without a published version.",
+        every_minutes=10,
+        expire_seconds=9 * 60,
+    ),
+)
+
+
+def ensure_periodic_tasks(*, using: str = "default") -> list[str]:
+    """Create the periodic task of every job that has none; return the names created."""
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    created: list[str] = []
+    with transaction.atomic(using=using):
+        existing = set(PeriodicTask.objects.using(using).values_list("task", flat=True))
+        for job in JOBS:
+            if job.task in existing:
+                continue
+            schedule: dict[str, object] = {}
+            if job.every_minutes is not None:
+                interval = IntervalSchedule.objects.using(using).filter(
+                    every=job.every_minutes, period=IntervalSchedule.MINUTES
+                ).first() or IntervalSchedule.objects.using(using).create(
+                    every=job.every_minutes, period=IntervalSchedule.MINUTES
+                )
+                schedule["interval"] = interval
+            else:
+                fields = {key: job.crontab.get(key, "*") for key in
+                          ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")}
+                fields["timezone"] = settings.CELERY_TIMEZONE
+                crontab = CrontabSchedule.objects.using(using).filter(**fields).first()
+                schedule["crontab"] = crontab or CrontabSchedule.objects.using(using).create(**fields)
+            _, was_created = PeriodicTask.objects.using(using).get_or_create(
+                name=job.name,
+                defaults={"task": job.task, "description": job.description, "expire_seconds": job.expire_seconds,
+                          **schedule},
+            )
+            if was_created:
+                created.append(job.name)
+    return created

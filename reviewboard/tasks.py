@@ -1,0 +1,75 @@
+"""Celery tasks of the board: thin wrappers around the sweeps in ``reviewboard.jobs``.
+
+Every sweep is idempotent and claims its work in the database, so the tasks are acknowledged
+late (a worker that dies mid-sweep leaves the message to be redelivered) and retried with
+exponential backoff and jitter, for transient failures only (``TRANSIENT_ERRORS``: database,
+broker or mail server unreachable). ``now`` (ISO 8601) is for time travel from the shell or a
+test; beat sends no arguments.
+
+``enqueue_after_commit`` is the one way to send a task from inside a transaction: it waits for
+the commit, and a broker that is down is logged, never raised (the transaction it follows has
+committed, and the reconciliation sweep repairs what the lost task would have done).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+import kombu.exceptions
+import redis.exceptions
+from celery import Task, shared_task
+from django.db import transaction
+
+from reviewboard.jobs import reconcile, reminders, rereview
+from reviewboard.jobs.common import TRANSIENT_ERRORS, parse_now
+
+logger = logging.getLogger(__name__)
+
+SWEEP_OPTIONS: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 10,  # 10 s, 20 s, 40 s ... with jitter
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+@shared_task(name="reviewboard.send_due_reminders", **SWEEP_OPTIONS)
+def send_due_reminders(now: str | None = None, batch_size: int = 1000) -> dict[str, Any]:
+    return reminders.send_due_reminders(now=parse_now(now), batch_size=batch_size).as_dict()
+
+
+@shared_task(name="reviewboard.flag_overdue_reviews", **SWEEP_OPTIONS)
+def flag_overdue_reviews(now: str | None = None) -> dict[str, Any]:
+    return rereview.flag_overdue_reviews(now=parse_now(now)).as_dict()
+
+
+@shared_task(name="reviewboard.reconcile_published", **SWEEP_OPTIONS)
+def reconcile_published(now: str | None = None) -> dict[str, Any]:
+    return reconcile.reconcile_published(now=parse_now(now)).as_dict()
+
+
+def enqueue_after_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+    """``task.delay(*args, **kwargs)`` once the current transaction commits (at once outside one).
+    A broker error is logged, not raised."""
+    transaction.on_commit(partial(_enqueue, task, args, kwargs))
+
+
+def _enqueue(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    try:
+        task.apply_async(args=args, kwargs=kwargs)
+    except BROKER_ERRORS as exc:
+        logger.error("Could not enqueue %s%r: %s. The reconciliation sweep will redo it.", task.name, args, exc)
+        return False
+    return True
