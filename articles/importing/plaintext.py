@@ -6,9 +6,12 @@ The export is what a browser gives when the article page is saved as text:
 - site boilerplate around the article (advisory-board banner, review status, "Last updated",
   the audience switch, the disclaimer and everything after it, "Have a follow-up question?")
   is dropped and recorded in ``ArticleContent.dropped``;
-- headings are short lines without terminal punctuation that are followed by content; a
-  heading immediately followed by another heading is its parent (level 2, then 3, deeper if
-  needed); a lone heading is a sibling of the previous section's heading;
+- headings are short lines without terminal punctuation, standing alone (a blank line
+  before, and a blank line then content, or a list, after); a heading immediately followed by
+  another heading is its parent (level 2, then 3, deeper if needed); a lone heading is a
+  sibling of the previous section's heading. Text before the first heading goes under
+  "Overview". Other text lines are paragraphs (a long line that does not end a sentence
+  continues on the next line);
 - ``•`` bullets nest by indentation and become Markdown lists (``- `` with the parent's
   content offset as indentation); ``1.`` lines become ordered lists;
 - citation numbers at the end of a line (``outcomes 2``, ``programs 1, 3``, ``... 1-3``) or
@@ -28,6 +31,11 @@ from articles.markers import MARKER_RE
 from references.integrity import normalise_doi, normalise_pmid
 
 TAB_WIDTH = 4
+# Non-breaking and typographic spaces count as spaces (indentation included); zero-width ones are dropped.
+_SPACES = {
+    **dict.fromkeys(map(ord, "\u00a0\u2002\u2003\u2007\u2009\u202f"), " "),
+    **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060"), None),
+}
 INTRO_HEADING = "Overview"
 # Field limits of the models the content is saved into (articles.Article / Section, references.Reference).
 MAX_QUESTION = 300
@@ -41,6 +49,8 @@ _NUMBERED_RE = re.compile(r"^(?P<number>\d{1,3})[.)]\s+(?P<text>\S.*)$")
 _TERMINAL_PUNCTUATION = tuple(".,:;!?\u2026")
 MAX_HEADING_CHARS = 100
 MAX_HEADING_WORDS = 14
+# A text line directly under a line at least this long (and not ending a sentence) continues it.
+WRAPPED_LINE_MIN = 60
 
 # --- boilerplate ---------------------------------------------------------------------------
 
@@ -160,9 +170,13 @@ class _RefEntry:
 
 
 def parse_plaintext(text: str, *, source_name: str = "") -> ArticleContent:
+    text = text.translate(_SPACES)
     lines = [_Line(number=i, raw=raw.rstrip()) for i, raw in enumerate(text.split("\n"), start=1)]
     kept, dropped = _drop_boilerplate(lines)
     question_line, body = _take_question(kept, source_name=source_name)
+    # Some exports repeat the title under the banner: it is the question, not body text.
+    dropped.extend(line.text for line in body if line.text == question_line.text)
+    body = [line for line in body if line.text != question_line.text]
     body, reference_lines = _split_references(body)
     sections = _sections(_blocks(body))
     citations = _references(reference_lines, source_name=source_name)
@@ -228,6 +242,12 @@ def _take_question(lines: list[_Line], *, source_name: str) -> tuple[_Line, list
         if line.blank:
             continue
         text = line.text
+        if text.startswith("#"):
+            raise ImportError_(
+                "this looks like Markdown without YAML front matter: start the file with a '---' line, "
+                "'question: ...', and another '---' line",
+                line=line.number, source_name=source_name,
+            )
         if _BULLET_RE.match(text) or _NUMBERED_RE.match(text):
             raise ImportError_(
                 f"the first line must be the question, found a list item: {text[:60]!r}",
@@ -287,10 +307,20 @@ def _looks_like_heading(text: str) -> bool:
     )
 
 
+def _stands_alone(lines: list[_Line], index: int) -> bool:
+    """A heading is followed by a blank line and then content, or directly by a list."""
+    if index + 1 >= len(lines):
+        return False
+    following = lines[index + 1]
+    if following.blank:
+        return _next_content(lines, index) is not None
+    return _list_item(following) is not None
+
+
 def _next_content(lines: list[_Line], index: int) -> _Line | None:
-    for line in lines[index + 1 :]:
-        if not line.blank:
-            return line
+    for i in range(index + 1, len(lines)):
+        if not lines[i].blank:
+            return lines[i]
     return None
 
 
@@ -299,6 +329,7 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
     blocks: list[_Block] = []
     current: _Block | None = None  # the open paragraph or list
     previous_blank = True
+    last_text = ""  # the previous non-blank line
     for index, line in enumerate(lines):
         if line.blank:
             previous_blank = True
@@ -323,17 +354,24 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
             # A citation number that the export put on a line of its own under the text it supports.
             target = current.items[-1] if current.kind == "list" else current
             target.text += " " + _MARKER_ONLY_RE.fullmatch(text).group("nums")
-        elif _looks_like_heading(text) and _next_content(lines, index) is not None and (
-            previous_blank or current is None or current.kind != "paragraph"
+        elif (
+            (previous_blank or (current is not None and current.kind == "list"))
+            and _looks_like_heading(text)
+            and _stands_alone(lines, index)
         ):
             blocks.append(_Block(kind="heading", line=line.number, text=text))
             current = None
-        elif current is not None and current.kind == "paragraph" and not previous_blank:
-            current.text += " " + text  # a wrapped paragraph
+        elif (
+            current is not None and current.kind == "paragraph" and not previous_blank
+            and len(last_text) >= WRAPPED_LINE_MIN
+            and not last_text.endswith(_TERMINAL_PUNCTUATION)
+        ):
+            current.text += " " + text  # a hard-wrapped paragraph
         else:
             current = _Block(kind="paragraph", line=line.number, text=text)
             blocks.append(current)
         previous_blank = False
+        last_text = text
     return blocks
 
 

@@ -387,3 +387,61 @@ def test_article_with_only_a_question_parses_to_no_sections():
 
     assert content.sections == ()
     assert "empty-article" in check_content(content).codes()
+
+
+def test_markdown_without_front_matter_gets_a_hint():
+    with pytest.raises(ImportError_) as exc:
+        parse_document("## Treatment\n\nRest.\n")
+
+    assert exc.value.line == 1
+    assert "front matter" in exc.value.message
+
+
+def test_repeated_title_and_non_breaking_space_indentation():
+    text = (
+        "Is ice good for sprains?\n\nPersonalize\n\nIs ice good for sprains?\n\nIce\n\n"
+        "\u00a0\u00a0\u2022 Ice for 20 minutes 1\n\u00a0\u00a0\u00a0\u00a0\u2022 Wrap\u200b the ice\n"
+    )
+
+    content = parse_document(text)
+
+    assert [s.heading for s in content.sections] == ["Ice"]
+    assert content.sections[0].body == "- Ice for 20 minutes [1]\n  - Wrap the ice"
+    assert content.dropped == ("Personalize", "Is ice good for sprains?")
+
+
+def test_a_megabyte_of_short_lines_parses_quickly():
+    text = "What is long?\n\n" + "Short line\n\n" * 40_000
+
+    content = parse_document(text)
+
+    assert len(content.sections) == 39_999  # a chain of headings; the last line is a paragraph
+    assert max(s.level for s in content.sections) == 6
+
+
+def test_short_lines_without_blank_lines_are_paragraphs_not_a_chain_of_headings():
+    content = parse_document("What are red flags?\n\nRed flags\n\nFever\nWeight loss\nNight pain\n")
+
+    assert [(s.heading, s.level) for s in content.sections] == [("Red flags", 2)]
+    assert content.sections[0].body == "Fever\n\nWeight loss\n\nNight pain"
+
+
+def test_hard_wrapped_paragraph_lines_are_joined():
+    text = (
+        "Does heat help?\n\nHeat\n\n"
+        "Superficial heat gives a small short-term reduction in pain and disability in\n"
+        "acute low back pain 1\n"
+    )
+
+    content = parse_document(text)
+
+    assert content.sections[0].body == (
+        "Superficial heat gives a small short-term reduction in pain and disability in acute low back pain [1]"
+    )
+
+
+def test_heading_directly_followed_by_a_list():
+    content = parse_document("Which drugs?\n\nOptions\n  \u2022 NSAIDs 1\n  \u2022 Duloxetine 2\nDoses\n\n1. Low 1\n")
+
+    assert [(s.heading, s.level) for s in content.sections] == [("Options", 2), ("Doses", 2)]
+    assert content.sections[0].body == "- NSAIDs [1]\n- Duloxetine [2]"
