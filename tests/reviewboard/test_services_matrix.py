@@ -1,0 +1,173 @@
+"""Every (role, transition, state): the allowed ones succeed, the rest are refused and change nothing.
+
+The article in each state has everything the transitions out of that state need (a clean
+content hash frozen, two active reviewers assigned who both signed it), so the only reasons for
+a refusal are who acts (NotAllowed, 403) and the state (Conflict "invalid-state", 409).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from articles.models import Article, ReviewState
+from config.exceptions import Conflict, NotAllowed
+from reviewboard import services
+from reviewboard.models import Assignment, AuditEntry, SignOff
+from reviewboard.services.guards import TRANSITIONS, transition_sources, transition_target
+from tests.factories import ArticleFactory
+from tests.reviewboard.conftest import content_hash, make_author, make_chair, make_reviewer, snapshot
+
+pytestmark = pytest.mark.django_db
+
+ROLES = (
+    "author",  # an author of this article (Authors group)
+    "other_author",  # in Authors, not an author of this article
+    "assigned_reviewer",  # Board reviewers, an open assignment on this article
+    "unassigned_reviewer",  # Board reviewers, no assignment here
+    "chair",  # Board chair (also the editor permission)
+    "anonymous",
+    "inactive",  # a deactivated account that is both chair and author of this article
+)
+
+WHO_MAY = {
+    "submit": {"author", "chair"},
+    "withdraw": {"author", "chair"},
+    "revise": {"author", "chair"},
+    "start_review": {"chair"},
+    "request_changes": {"assigned_reviewer", "chair"},
+    "approve": {"chair"},
+    "retract": {"chair"},
+    "archive": {"chair"},
+}
+
+
+def expected(role: str, transition: str, state: str) -> type[Exception] | None:
+    if role not in WHO_MAY[transition]:
+        return NotAllowed
+    if state not in transition_sources(transition):
+        return Conflict
+    return None
+
+
+def test_the_table_matches_the_brief():
+    assert {t: transition_sources(t) for t in TRANSITIONS} == {
+        "submit": ["draft", "changes_requested"],
+        "withdraw": ["submitted", "under_review"],
+        "start_review": ["submitted"],
+        "request_changes": ["under_review"],
+        "approve": ["under_review"],
+        "revise": ["approved"],
+        "retract": ["approved"],
+        "archive": ["draft", "submitted", "under_review", "changes_requested", "retracted"],
+    }
+
+
+def article_in(state: str, *, author, reviewers, chair, signed: bool = True) -> Article:
+    """An article in ``state`` whose conditions for every transition out of it hold."""
+    article = ArticleFactory(authors=[author])
+    frozen = content_hash(article)
+    # Test set-up only: the state is placed directly, the way a finished workflow would leave it.
+    Article.objects.filter(pk=article.pk).update(state=state, review_hash=frozen)
+    for reviewer in reviewers:
+        assignment = Assignment.objects.create(article=article, reviewer=reviewer, assigned_by=chair)
+        if signed:
+            SignOff.objects.create(article=article, assignment=assignment, reviewer=reviewer, content_hash=frozen)
+    return Article.objects.get(pk=article.pk)
+
+
+def user_for(role: str, cast: dict):
+    if role == "anonymous":
+        return AnonymousUser()
+    return cast[role]
+
+
+@pytest.fixture
+def cast(db):
+    author = make_author("m-author")
+    inactive = make_chair("m-inactive", is_active=False)
+    return {
+        "author": author,
+        "other_author": make_author("m-other-author"),
+        "assigned_reviewer": make_reviewer("m-assigned"),
+        "second_reviewer": make_reviewer("m-second"),
+        "unassigned_reviewer": make_reviewer("m-unassigned"),
+        "chair": make_chair("m-chair"),
+        "inactive": inactive,
+    }
+
+
+@pytest.mark.parametrize("state", ReviewState.values)
+@pytest.mark.parametrize("transition", TRANSITIONS)
+@pytest.mark.parametrize("role", ROLES)
+def test_role_transition_state(cast, role, transition, state, unchanged):
+    article = article_in(
+        state,
+        author=cast["author"],
+        reviewers=[cast["assigned_reviewer"], cast["second_reviewer"]],
+        chair=cast["chair"],
+    )
+    article.authors.add(cast["inactive"])
+    user = user_for(role, cast)
+    refusal = expected(role, transition, state)
+
+    if refusal is None:
+        assert transition in services.available_transitions(article=article, user=user)
+        audit_before = AuditEntry.objects.count()
+        result = services.article_transition(
+            article=article, user=user, name=transition, comment="Because.", reason="Because."
+        )
+        assert result.state == transition_target(transition)
+        assert Article.objects.get(pk=article.pk).state == transition_target(transition)
+        assert list(AuditEntry.objects.filter(seq__gt=audit_before).values_list("action", flat=True)) == [transition]
+    else:
+        assert transition not in services.available_transitions(article=article, user=user)
+        before = snapshot(article)
+        with unchanged(article), pytest.raises(refusal) as exc:
+            services.article_transition(
+                article=article, user=user, name=transition, comment="Because.", reason="Because."
+            )
+        assert snapshot(article) == before
+        if refusal is Conflict:
+            assert exc.value.code == "invalid-state"
+            assert exc.value.detail["state"] == state
+        else:
+            assert exc.value.code == "permission-denied"
+            assert exc.value.detail["transition"] == transition
+
+
+ACTIONS_UNDER_REVIEW = {
+    "sign_off": {"assigned_reviewer"},
+    "comment": {"author", "assigned_reviewer", "chair"},
+    "blocking_comment": {"assigned_reviewer", "chair"},
+}
+
+
+def run_action(action: str, article: Article, user, cast: dict):
+    if action == "sign_off":
+        assignment = Assignment.objects.get(article=article, reviewer=cast["assigned_reviewer"])
+        return services.assignment_sign_off(assignment=assignment, reviewer=user, content_hash=article.review_hash)
+    return services.comment_create(article=article, user=user, body="A remark.", blocking=action == "blocking_comment")
+
+
+@pytest.mark.parametrize("action", ACTIONS_UNDER_REVIEW)
+@pytest.mark.parametrize("role", ROLES)
+def test_role_action_under_review(cast, role, action, unchanged):
+    article = article_in(
+        ReviewState.UNDER_REVIEW,
+        author=cast["author"],
+        reviewers=[cast["assigned_reviewer"], cast["second_reviewer"]],
+        chair=cast["chair"],
+        signed=False,
+    )
+    article.authors.add(cast["inactive"])
+    user = user_for(role, cast)
+
+    if role in ACTIONS_UNDER_REVIEW[action]:
+        audit_before = AuditEntry.objects.count()
+        run_action(action, article, user, cast)
+        assert AuditEntry.objects.filter(seq__gt=audit_before).count() == 1
+    else:
+        with unchanged(article), pytest.raises(NotAllowed) as exc:
+            run_action(action, article, user, cast)
+        assert exc.value.code == "permission-denied"
