@@ -176,10 +176,11 @@ def celery_on(url: str, **transport_options) -> Iterator:
 
 
 def _reset_connections(app) -> None:
-    """Forget pooled broker connections, so the next publish uses the current ``broker_url``."""
-    if app._pool is not None:
-        with contextlib.suppress(Exception):
-            app._pool.force_close_all()
+    """Close and forget pooled broker connections (kombu keeps them in global pools keyed by URL),
+    so the next publish connects to the current ``broker_url``."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     if "amqp" in app.__dict__:
         app.amqp._producer_pool = None
