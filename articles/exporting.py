@@ -45,13 +45,21 @@ def front_matter(content: ArticleContent) -> dict[str, Any]:
     return data
 
 
+def _heading_line(level: int, heading: str) -> str:
+    line = f"{'#' * level} {heading}"
+    words = heading.split()
+    if words and set(words[-1]) == {"#"}:
+        line += " #"  # a closing sequence, so that the heading's own trailing "#"s are kept
+    return line
+
+
 def export_markdown(content: ArticleContent) -> str:
     yaml_text = yaml.safe_dump(
         front_matter(content), sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000
     )
     parts = ["---", yaml_text.rstrip("\n"), "---"]
     for section in content.sections:
-        parts += ["", f"{'#' * section.level} {section.heading}"]
+        parts += ["", _heading_line(section.level, section.heading)]
         if section.body:
             parts += ["", section.body]
     return "\n".join(parts) + "\n"

@@ -43,6 +43,11 @@ def decode_source(data: bytes, *, source_name: str = "") -> str:
 
 def check_text(text: str, *, source_name: str = "") -> str:
     """Normalises line ends and rejects text no importer can read (empty, control characters, HTML)."""
+    if len(text) > MAX_SOURCE_BYTES:
+        raise ImportError_(
+            f"the text is {len(text):,} characters; an article may be at most {MAX_SOURCE_BYTES:,}",
+            source_name=source_name,
+        )
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ImportError_("the file is empty", line=1, source_name=source_name)

@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from articles.content import ArticleContent, CitationData, ReferenceData, SectionData, content_from_article
 from articles.exporting import export_markdown
-from articles.importing import parse_document, read_source
+from articles.importing import ImportError_, parse_document, read_source
 from articles.services import article_create
 from tests.factories import ArticleFactory, SpecialtyFactory
 
@@ -132,3 +134,48 @@ def test_export_of_content_with_a_changed_reference_is_still_exact():
     ))
 
     assert parse_document(export_markdown(changed)).content_hash == changed.content_hash
+
+
+# --- any input: parse cleanly or refuse with ImportError_, and round-trip what parses -------------------
+
+_PLAIN_BITS = st.sampled_from([
+    "a", "Zq", " ", "1", " 2", ",", "-", "\u2013", ".", ":", ";", "?", "#", "*", "_", "[", "]", "(", ")", "\n",
+    "\n\n", "  ", "\u2022 ", "\u25e6", "\t", ">", "\\", "`", "!", "&", "<", "References", "Guideline", "DOI: 10.1/x",
+    "PMID: 12", "1. ", "  \u2022 ", "http://a.b", "Professional Medical Disclaimer", "Personalize", "\u00a0",
+])
+_YAML_BITS = st.sampled_from([
+    "question: ", "q?", " ", "\n", "references:", "\n  - ", "title: ", "T", "number: ", "1", "year: ", "2020",
+    "kind: ", "trial", "doi: ", "pmid: ", "url: ", ":", "'", '"', "[", "]", "{", "}", "&a ", "*a", "- ", "slug: ",
+    "topic: ", "#", "null", "~", "true", "\t", "status: ", "withdrawn",
+])
+_BODY_BITS = st.sampled_from([
+    "## ", "### ", "# ", "#", "text", " ", "\n", "\n\n", "[1]", "- ", "1. ", "  ", "#######", " #", "\\", "*", "---",
+])
+_PLAIN = st.lists(_PLAIN_BITS, max_size=60).map("".join)
+_MARKDOWN = st.tuples(st.lists(_YAML_BITS, max_size=25).map("".join), st.lists(_BODY_BITS, max_size=30).map("".join))
+
+
+def _round_trip(text: str) -> None:
+    try:
+        content = parse_document(text)
+    except ImportError_:
+        return
+    assert parse_document(export_markdown(content)).content_hash == content.content_hash
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_PLAIN)
+def test_any_plain_text_parses_or_is_refused_and_round_trips(text):
+    _round_trip(text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_MARKDOWN)
+def test_any_markdown_parses_or_is_refused_and_round_trips(parts):
+    _round_trip("---\nquestion: q\n" + parts[0] + "\n---\n" + parts[1])
+
+
+def test_heading_ending_in_hashes_keeps_them():
+    content = ArticleContent(question="q", sections=(SectionData(heading="C ##", body="x"),))
+
+    assert parse_document(export_markdown(content)).sections[0].heading == "C ##"

@@ -445,3 +445,8 @@ def test_heading_directly_followed_by_a_list():
 
     assert [(s.heading, s.level) for s in content.sections] == [("Options", 2), ("Doses", 2)]
     assert content.sections[0].body == "- NSAIDs [1]\n- Duloxetine [2]"
+
+
+def test_text_over_the_size_limit_is_refused_before_parsing():
+    with pytest.raises(ImportError_, match="at most 1,000,000"):
+        parse_document("What?\n\n" + "x" * 1_000_001)
