@@ -113,8 +113,10 @@ _KIND_LINES = {
     "other": "other", "review": "other", "observational study": "other", "cohort study": "other",
     "article": "other", "journal article": "other", "website": "other",
 }
-_REF_NUMBER_RE = re.compile(r"^(?:\[(?P<a>\d{1,4})\]|(?P<b>\d{1,4})[.)])\s*(?P<rest>.*)$")
-_DOI_RE = re.compile(r"^(?:doi\s*:?\s*|https?://(?:dx\.)?doi\.org/)(?P<value>\S+)$", re.IGNORECASE)
+_REF_NUMBER_RE = re.compile(r"^(?:\[(?P<a>\d{1,4})\]\s*|(?P<b>\d{1,4})[.)]\s+)(?P<rest>.*)$")
+_DOI_RE = re.compile(
+    r"^(?:doi\s*:?\s*|https?://(?:dx\.)?doi\.org/|(?=10\.\d{4,9}/))(?P<value>\S+)$", re.IGNORECASE
+)
 _PMID_RE = re.compile(r"^pmid\s*:?\s*(?P<value>\S+)$", re.IGNORECASE)
 _URL_RE = re.compile(r"^(?:url\s*:?\s*)?(?P<value>https?://\S+)$", re.IGNORECASE)
 _AUTHORS_RE = re.compile(r"^(?:authors?|issued by|by)\s*:\s*(?P<value>.+)$", re.IGNORECASE)
@@ -504,7 +506,7 @@ def _references(lines: list[_Line], *, source_name: str) -> list[CitationData]:
             continue
         text = line.text
         number = None
-        numbered = _REF_NUMBER_RE.match(text)
+        numbered = None if _DOI_RE.match(text) else _REF_NUMBER_RE.match(text)
         if numbered and numbered.group("rest"):
             number = int(numbered.group("a") or numbered.group("b"))
             text = numbered.group("rest")

@@ -44,7 +44,9 @@ def import_summary(*, content: ArticleContent, report: IntegrityReport, slug: st
     }
 
 
-def format_report(*, content: ArticleContent, report: IntegrityReport, headline: str) -> str:
+def format_report(
+    *, content: ArticleContent, report: IntegrityReport, headline: str, show_dropped: bool = False
+) -> str:
     """The human form: a headline, the content in brief, then errors and warnings, one per line."""
     markers = markers_used(content)
     lines = [
@@ -57,6 +59,8 @@ def format_report(*, content: ArticleContent, report: IntegrityReport, headline:
     ]
     if content.dropped:
         lines.append(f"  boilerplate   {len(content.dropped)} lines dropped")
+        if show_dropped:
+            lines.extend(f"    - {text[:100]}" for text in content.dropped)
     for title, findings in (("Errors (block submission)", report.errors), ("Warnings", report.warnings)):
         lines.append(f"{title}: {len(findings)}")
         lines.extend(f"  {f.code:<28} {f.message}" for f in findings)

@@ -277,3 +277,12 @@ def test_the_command_line_prints_no_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "binary file" in result.stderr
+
+
+def test_verbose_human_report_lists_the_dropped_boilerplate(db):
+    out, _ = run(str(SEED), "--dry-run", "--verbosity", "2")
+
+    assert out.startswith("Dry run: what-are-the-treatment-options-for-back-pain would be imported; nothing was saved.")
+    assert "14 lines dropped" in out
+    assert "    - Personalize" in out
+    assert "Errors (block submission): " in out

@@ -450,3 +450,18 @@ def test_heading_directly_followed_by_a_list():
 def test_text_over_the_size_limit_is_refused_before_parsing():
     with pytest.raises(ImportError_, match="at most 1,000,000"):
         parse_document("What?\n\n" + "x" * 1_000_001)
+
+
+def test_reference_lines_bare_doi_bracket_numbers_and_titles_starting_with_a_number():
+    text = (
+        "Does it work?\n\nEvidence\n\nIt works [1, 2].\n\nReferences\n\n"
+        "[1] Trial\n2019 update of the statin trial\nLancet, 2019\n10.1016/S0140-6736(19)31234-5\n\n"
+        "[2] Guideline\nStatins for prevention\nNICE, 2023\n"
+    )
+
+    refs = [c.reference for c in parse_document(text).citations]
+
+    assert [(r.kind, r.title, r.year) for r in refs] == [
+        ("trial", "2019 update of the statin trial", 2019), ("guideline", "Statins for prevention", 2023),
+    ]
+    assert refs[0].doi == "10.1016/s0140-6736(19)31234-5"

@@ -117,4 +117,6 @@ class Command(BaseCommand):
             summary = import_summary(content=content, report=report, slug=slug)
             self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2))
         else:
-            self.stdout.write(format_report(content=content, report=report, headline=headline))
+            self.stdout.write(format_report(
+                content=content, report=report, headline=headline, show_dropped=options["verbosity"] >= 2
+            ))
