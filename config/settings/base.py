@@ -121,6 +121,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # reviewboard.schedules creates the missing rows after migrate. Deliberately no
 # CELERY_BEAT_SCHEDULE: DatabaseScheduler would write it over the chair's edits at every start.
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = None  # no result backend, so no nightly "celery.backend_cleanup" in the schedule
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # With late acks a lost broker connection redelivers the running tasks anyway; stop them.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
@@ -149,6 +150,9 @@ ARTICLE_DISCLAIMER = env(
 API_PUBLIC_READ = env.bool("API_PUBLIC_READ", default=False)
 # A verified API key is remembered per process this long (revocation takes effect within it).
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=60)
+# A readable detail answer is served from process memory this long before the database is asked
+# again (0: ask on every request). See articles/api/payloads.py.
+API_DETAIL_CACHE_SECONDS = env.float("API_DETAIL_CACHE_SECONDS", default=1.0)
 # Throttle counts live in the default cache: set CACHE_URL (e.g. redis://...) to share them between processes.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 REST_FRAMEWORK = {
