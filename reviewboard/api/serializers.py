@@ -203,6 +203,13 @@ class QueueItemOutput(serializers.Serializer):
         return [a.reviewer.get_username() for a in article.assignments.all()]
 
 
+class QueuePageOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = QueueItemOutput(many=True)
+
+
 class ArticleReviewOutput(serializers.Serializer):
     slug = serializers.CharField()
     question = serializers.CharField()

@@ -13,7 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -103,7 +105,9 @@ def _detail_response(article: Article, user: Any, *, status_code: int = status.H
 class ReviewArticleListView(APIView):
     """The caller's review queue, and article creation for authors and the drafting pipeline."""
 
-    @extend_schema(parameters=[s.QueueFilterInput], responses={200: s.QueueItemOutput(many=True), **ERRORS})
+    @extend_schema(
+        operation_id="review_queue_list", parameters=[s.QueueFilterInput], responses={200: s.QueuePageOutput, **ERRORS}
+    )
     def get(self, request: Request) -> Response:
         filters = s.QueueFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -116,7 +120,11 @@ class ReviewArticleListView(APIView):
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(s.QueueItemOutput(page, many=True).data)
 
-    @extend_schema(request=s.ArticleCreateInput, responses={201: s.ArticleCreatedOutput, **ERRORS})
+    @extend_schema(
+        operation_id="review_article_create",
+        request=s.ArticleCreateInput,
+        responses={201: s.ArticleCreatedOutput, **ERRORS},
+    )
     def post(self, request: Request) -> Response:
         user = request.user
         if not (user.has_perm(permissions.AUTHOR_PERM) or permissions.is_editor(user)):
@@ -146,7 +154,7 @@ class ReviewArticleListView(APIView):
 
 
 class ReviewArticleDetailView(APIView):
-    @extend_schema(responses={200: s.ArticleReviewOutput, **ERRORS})
+    @extend_schema(operation_id="review_article_retrieve", responses={200: s.ArticleReviewOutput, **ERRORS})
     def get(self, request: Request, slug: str) -> Response:
         article = _visible_articles(request.user).filter(slug=slug).first()
         if article is None:
@@ -155,7 +163,11 @@ class ReviewArticleDetailView(APIView):
 
 
 class AssignmentCreateView(APIView):
-    @extend_schema(request=s.AssignmentInput, responses={201: s.ArticleReviewOutput, **ERRORS})
+    @extend_schema(
+        operation_id="review_assignment_create",
+        request=s.AssignmentInput,
+        responses={201: s.ArticleReviewOutput, **ERRORS},
+    )
     def post(self, request: Request, slug: str) -> Response:
         article = _article(slug)
         data = s.AssignmentInput(data=request.data)
@@ -174,7 +186,9 @@ class AssignmentCreateView(APIView):
 
 
 class TransitionView(APIView):
-    @extend_schema(request=s.TransitionInput, responses={200: s.ArticleReviewOutput, **ERRORS})
+    @extend_schema(
+        operation_id="review_transition", request=s.TransitionInput, responses={200: s.ArticleReviewOutput, **ERRORS}
+    )
     def post(self, request: Request, slug: str, name: str) -> Response:
         article = _article(slug)
         data = s.TransitionInput(data=request.data)
@@ -184,7 +198,9 @@ class TransitionView(APIView):
 
 
 class SignOffView(APIView):
-    @extend_schema(request=s.SignOffInput, responses={201: s.ArticleReviewOutput, **ERRORS})
+    @extend_schema(
+        operation_id="review_signoff_create", request=s.SignOffInput, responses={201: s.ArticleReviewOutput, **ERRORS}
+    )
     def post(self, request: Request, slug: str) -> Response:
         article = _article(slug)
         data = s.SignOffInput(data=request.data)
@@ -201,7 +217,9 @@ class SignOffView(APIView):
 
 
 class CommentCreateView(APIView):
-    @extend_schema(request=s.CommentInput, responses={201: s.CommentOutput, **ERRORS})
+    @extend_schema(
+        operation_id="review_comment_create", request=s.CommentInput, responses={201: s.CommentOutput, **ERRORS}
+    )
     def post(self, request: Request, slug: str) -> Response:
         article = _article(slug)
         data = s.CommentInput(data=request.data)
@@ -225,7 +243,7 @@ class CommentCreateView(APIView):
 
 
 class CommentResolveView(APIView):
-    @extend_schema(request=None, responses={200: s.CommentOutput, **ERRORS})
+    @extend_schema(operation_id="review_comment_resolve", request=None, responses={200: s.CommentOutput, **ERRORS})
     def post(self, request: Request, slug: str, comment_id: int) -> Response:
         article = _article(slug)
         comment = Comment.objects.filter(article=article, pk=comment_id).first()
@@ -233,3 +251,20 @@ class CommentResolveView(APIView):
             raise NotFound(f"No comment {comment_id} on this article.", code="comment-not-found")
         comment = services.comment_resolve(comment=comment, user=request.user)
         return Response(s.CommentOutput(comment).data)
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenView(ObtainAuthToken):
+    """``POST username, password`` -> ``{"token": ...}`` for ``Authorization: Token ...``."""
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=AuthTokenSerializer,
+        responses={200: TokenOutput, 400: OpenApiResponse(description="Wrong username or password, or missing.")},
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
