@@ -325,7 +325,8 @@ def test_change_page_queries_do_not_grow_with_citations(client, author, django_a
         Article.objects.filter(pk=article.pk).update(state=ReviewState.UNDER_REVIEW)
     client.force_login(author)
 
-    with django_assert_max_num_queries(20):
+    # The page is also the review screen (transitions, comments, reviewers, audit): a constant more.
+    with django_assert_max_num_queries(25):
         response = client.get(change_url(article))
 
     assert response.status_code == 200

@@ -1,0 +1,214 @@
+"""Django admin for the board: reviewers and specialties, and read-only views of the review records.
+
+Assignments, sign-offs, comments and audit entries are written only by ``reviewboard.services``
+(from the article's review screen, the API, commands and tasks), so their admin pages are lists
+to read: no add, change or delete. The audit log refuses them to everyone, superusers included.
+
+"My review queue" (``<admin>/reviewboard/assignment/queue/``) lists the articles assigned to the
+user that still wait for their sign-off on the content under review. The admin index shows it
+first to board reviewers (``admin/reviewboard/index.html``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from articles import permissions
+from articles.admin import STATE_LABELS, person_name, quorum_of, short_hash, signed_count
+from config.exceptions import ServiceError
+from reviewboard import selectors
+from reviewboard.models import Assignment, AuditEntry, Comment, ReviewerProfile, SignOff, Specialty
+from reviewboard.services import comment_resolve
+
+# Reviewers find their queue on the first screen after logging in.
+admin.site.index_template = "admin/reviewboard/index.html"
+
+
+def article_link(article: Any) -> str:
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    return format_html('<a href="{}">{}</a>', url, article.question)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the services write: visible to those with the view permission, never edited here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Specialty)
+class SpecialtyAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+    prepopulated_fields = {"code": ("name",)}
+
+
+@admin.register(ReviewerProfile)
+class ReviewerProfileAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "username", "credentials", "specialty_list", "active")
+    list_filter = ("active", "specialties")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "credentials")
+    filter_horizontal = ("specialties",)
+    raw_id_fields = ("user",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewerProfile]:
+        return super().get_queryset(request).select_related("user").prefetch_related("specialties")
+
+    @admin.display(description="username", ordering="user__username")
+    def username(self, obj: ReviewerProfile) -> str:
+        return obj.user.get_username()
+
+    @admin.display(description="specialties")
+    def specialty_list(self, obj: ReviewerProfile) -> str:
+        return ", ".join(s.name for s in obj.specialties.all())
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    list_display = ("article_question", "reviewer", "assigned_at", "due_at", "closed_at", "close_reason",
+                    "reminders_sent")
+    list_filter = (("closed_at", admin.EmptyFieldListFilter), "close_reason")
+    search_fields = ("article__question", "article__slug", "reviewer__username", "reviewer__last_name")
+    list_select_related = ("article", "reviewer")
+    date_hierarchy = "assigned_at"
+
+    @admin.display(description="article", ordering="article__question")
+    def article_question(self, obj: Assignment) -> str:
+        return article_link(obj.article)
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("queue/", self.admin_site.admin_view(self.queue_view), name="reviewboard_review_queue"),
+            *super().get_urls(),
+        ]
+
+    def queue_view(self, request: HttpRequest) -> HttpResponse:
+        """My review queue: open assignments on articles under review that I have not signed yet."""
+        now = timezone.now()
+        queue = selectors.review_queue(user=request.user).annotate(
+            _signed=signed_count(article="article_id", review_hash="article__review_hash"),
+            _quorum=quorum_of("article__quorum"),
+        )
+        rows = [
+            {
+                "assignment": assignment,
+                "article": assignment.article,
+                "url": reverse("admin:articles_article_change", args=[assignment.article_id]),
+                "state": STATE_LABELS.get(assignment.article.state, assignment.article.state),
+                "progress": f"{assignment._signed} of {assignment._quorum}",
+                "short_hash": short_hash(assignment.article.review_hash),
+                "overdue": bool(assignment.due_at and assignment.due_at < now),
+            }
+            for assignment in queue
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "My review queue",
+            "subtitle": None,
+            "opts": self.opts,
+            "rows": rows,
+            "overdue_count": sum(1 for row in rows if row["overdue"]),
+            "is_reviewer": request.user.has_perm(permissions.REVIEWER_PERM),
+            "reviewer_name": person_name(request.user),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/reviewboard/review_queue.html", context)
+
+
+@admin.register(SignOff)
+class SignOffAdmin(ReadOnlyAdmin):
+    list_display = ("article_question", "reviewer", "decision", "content", "created_at")
+    list_filter = ("decision",)
+    search_fields = ("article__question", "article__slug", "reviewer__username", "content_hash")
+    list_select_related = ("article", "reviewer")
+
+    @admin.display(description="article", ordering="article__question")
+    def article_question(self, obj: SignOff) -> str:
+        return article_link(obj.article)
+
+    @admin.display(description="content hash", ordering="content_hash")
+    def content(self, obj: SignOff) -> str:
+        return format_html('<code title="{}">{}</code>', obj.content_hash, short_hash(obj.content_hash))
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    """Comments are added on the article's review screen; here they are listed, and can be resolved."""
+
+    list_display = ("body_start", "article_question", "author", "section_heading", "blocking", "resolved",
+                    "created_at")
+    list_filter = ("blocking", ("resolved_at", admin.EmptyFieldListFilter))
+    search_fields = ("body", "article__question", "article__slug", "author__username")
+    list_select_related = ("article", "author")
+    actions = ("resolve_selected",)
+
+    @admin.display(description="comment")
+    def body_start(self, obj: Comment) -> str:
+        return obj.body[:80] + ("…" if len(obj.body) > 80 else "")
+
+    @admin.display(description="article", ordering="article__question")
+    def article_question(self, obj: Comment) -> str:
+        return article_link(obj.article)
+
+    @admin.display(description="resolved", boolean=True, ordering="resolved_at")
+    def resolved(self, obj: Comment) -> bool:
+        return obj.resolved_at is not None
+
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    @admin.action(description="Resolve the selected comments", permissions=["resolve"])
+    def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        done, refused = 0, []
+        for comment in queryset.order_by("pk"):
+            try:
+                comment_resolve(comment=comment, user=request.user)
+            except ServiceError as exc:
+                refused.append(f"#{comment.pk}: {exc.message}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{done} comment(s) resolved.", level=messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not resolved: " + " ".join(refused), level=messages.ERROR)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The append-only audit log: readable, never added to, changed or deleted here (superusers included)."""
+
+    list_display = ("seq", "created_at", "actor_name", "action", "article_question", "from_state", "to_state",
+                    "content", "comment")
+    list_filter = ("action",)
+    search_fields = ("actor_name", "action", "article__slug", "article__question", "content_hash", "comment")
+    list_select_related = ("article",)
+    ordering = ("-seq",)
+    readonly_fields = ("seq", "created_at", "actor", "actor_name", "article", "action", "from_state", "to_state",
+                       "content_hash", "comment", "data", "prev_hash", "entry_hash")
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return {}
+
+    @admin.display(description="article", ordering="article__question")
+    def article_question(self, obj: AuditEntry) -> str:
+        return article_link(obj.article) if obj.article_id else ""
+
+    @admin.display(description="content hash", ordering="content_hash")
+    def content(self, obj: AuditEntry) -> str:
+        if not obj.content_hash:
+            return ""
+        return format_html('<code title="{}">{}</code>', obj.content_hash, short_hash(obj.content_hash))
