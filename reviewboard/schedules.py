@@ -6,6 +6,9 @@ runs after every ``migrate`` and only creates what is missing: a job that alread
 task (matched by task name, whatever the row is called now, enabled or not) is left exactly as
 it is. To stop a job, disable it; a deleted one comes back with its default at the next migrate.
 
+The ``Board chair`` group is given the admin permissions on the schedules (view and change the
+periodic tasks; view, add and change crontabs and intervals) when the jobs are first created.
+
 ``expire_seconds``: while no worker is running, beat keeps sending; a sweep that waited longer
 than its period is dropped, since the next one does the same work.
 """
@@ -54,6 +57,14 @@ JOBS: tuple[PeriodicJob, ...] = (
 )
 
 
+CHAIR_GROUP = "Board chair"
+CHAIR_SCHEDULE_PERMISSIONS = (
+    "view_periodictask", "change_periodictask",
+    "view_crontabschedule", "add_crontabschedule", "change_crontabschedule",
+    "view_intervalschedule", "add_intervalschedule", "change_intervalschedule",
+)
+
+
 def ensure_periodic_tasks(*, using: str = "default") -> list[str]:
     """Create the periodic task of every job that has none; return the names created."""
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
@@ -85,4 +96,19 @@ def ensure_periodic_tasks(*, using: str = "default") -> list[str]:
             )
             if was_created:
                 created.append(job.name)
+        if created:
+            grant_chair_schedule_permissions(using=using)
     return created
+
+
+def grant_chair_schedule_permissions(*, using: str = "default") -> bool:
+    """Let the board chair edit the schedules in admin; False when the group does not exist (yet)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.using(using).filter(name=CHAIR_GROUP).first()
+    if group is None:
+        return False
+    group.permissions.add(*Permission.objects.using(using).filter(
+        content_type__app_label="django_celery_beat", codename__in=CHAIR_SCHEDULE_PERMISSIONS
+    ))
+    return True

@@ -127,21 +127,26 @@ def build_email(template: str, context: dict[str, Any], *, to: Sequence[str]) ->
     return message
 
 
-def send_all(messages: Sequence[EmailMultiAlternatives], *, release_unsent: Callable[[int], None]) -> int:
-    """Send ``messages`` in order over one connection.
+def send_all(
+    build: Callable[[], Sequence[EmailMultiAlternatives]], *, release_unsent: Callable[[int], None]
+) -> int:
+    """Build the messages (``build()``) and send them in order over one connection.
 
-    If sending fails, ``release_unsent(n)`` is called with the number already sent, so the caller
-    can give back its claims on the rest (they are tried again by the next sweep), and the error
-    is re-raised (a transient one makes the task retry).
+    Call it right after claiming the work the messages report. If building or sending fails,
+    ``release_unsent(n)`` is called with the number already sent, so the caller can give back its
+    claims on the rest (the next sweep tries them again), and the error is re-raised (a transient
+    one makes the task retry).
     """
     sent = 0
+    messages: Sequence[EmailMultiAlternatives] = ()
     try:
+        messages = build()
         with get_connection() as connection:
             for message in messages:
                 connection.send_messages([message])
                 sent += 1
     except Exception:
-        if sent < len(messages):
+        if sent < len(messages) or not messages:
             release_unsent(sent)
         raise
     return sent

@@ -146,7 +146,7 @@ def _report_missing(rows: list[dict[str, Any]]) -> list[int]:
         return []
     items = [{**row, "review_url": review_url(row["pk"])} for row in fresh]
     send_all(
-        [build_email("chair_missing_version", {"items": items}, to=chairs)],
+        lambda: [build_email("chair_missing_version", {"items": items}, to=chairs)],
         release_unsent=lambda sent: cache.delete_many([keys[row["pk"]] for row in fresh]),
     )
     return [row["pk"] for row in fresh]

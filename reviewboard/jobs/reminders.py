@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 
 from articles.models import ReviewState
 from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url, send_all
@@ -126,7 +127,9 @@ def send_due_reminders(*, now: datetime | None = None, batch_size: int = 1000) -
             lost_race += len(due_ids) - len(counts)
             claimed = sorted(counts)
             send_all(
-                [_reminder_email(by_id[pk], number=counts[pk]) for pk in claimed],
+                lambda claimed=claimed, by_id=by_id, counts=counts: [
+                    _reminder_email(by_id[pk], number=counts[pk]) for pk in claimed
+                ],
                 release_unsent=lambda sent, claimed=claimed, by_id=by_id: _release_reminders(
                     [by_id[pk] for pk in claimed[sent:]], now=now
                 ),
@@ -158,7 +161,7 @@ def send_due_reminders(*, now: datetime | None = None, batch_size: int = 1000) -
                 if escalated:
                     rows = [(by_id[pk], counts.get(pk, by_id[pk].reminders_sent)) for pk in escalated]
                     send_all(
-                        [_chair_email(rows, to=chairs)],
+                        lambda rows=rows, chairs=chairs: [_chair_email(rows, to=chairs)],
                         release_unsent=lambda sent, escalated=escalated: _release_chair(escalated, now=now),
                     )
                     notified.extend(escalated)
@@ -213,8 +216,8 @@ def _release_reminders(assignments: list[Assignment], *, now: datetime) -> None:
     and count come back, so the next sweep sends them."""
     if not assignments:
         return
-    previous = Case(
-        *(When(pk=a.pk, then=Value(a.last_reminded_at, output_field=DateTimeField())) for a in assignments),
+    previous = Cast(  # typed: a CASE of nothing but NULLs is text to PostgreSQL
+        Case(*(When(pk=a.pk, then=Value(a.last_reminded_at)) for a in assignments), output_field=DateTimeField()),
         output_field=DateTimeField(),
     )
     Assignment.objects.filter(pk__in=[a.pk for a in assignments], last_reminded_at=now).update(

@@ -108,9 +108,9 @@ def flag_overdue_reviews(*, now: datetime | None = None) -> RereviewSummary:
                 )
             )
             if notified:
-                articles = list(Article.objects.filter(pk__in=notified).order_by("next_review_due", "pk"))
+                articles = Article.objects.filter(pk__in=notified).order_by("next_review_due", "pk")
                 send_all(
-                    [_chair_email(articles, to=chairs, now=now)],
+                    lambda: [_chair_email(list(articles), to=chairs, now=now)],
                     release_unsent=lambda sent: _release_notified(notified, now=now),
                 )
 

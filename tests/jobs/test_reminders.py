@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import ReviewState
+from reviewboard.jobs import reminders
 from reviewboard.jobs.reminders import send_due_reminders
 from reviewboard.models import Assignment, SignOff
 from tests.factories import ReviewerFactory, UserFactory
@@ -264,3 +265,18 @@ def test_a_failed_send_gives_the_unsent_claims_back(chair, mailoutbox, settings)
 
     assert retry.reminded == (second.pk, third.pk)
     assert len(mailoutbox) == 3
+
+
+def test_an_email_that_cannot_be_built_gives_the_claims_back(chair, reviewer, mailoutbox, monkeypatch):
+    assignment = late_assignment(reviewer)
+
+    def broken(*args, **kwargs):
+        raise ValueError("template error")
+
+    monkeypatch.setattr(reminders, "_reminder_email", broken)
+    with pytest.raises(ValueError, match="template error"):
+        send_due_reminders(now=T0)
+
+    assert mailoutbox == []
+    assignment = fresh(assignment)
+    assert (assignment.reminders_sent, assignment.last_reminded_at) == (0, None)

@@ -50,3 +50,18 @@ def test_a_deleted_job_comes_back_with_its_default(db):
     assert ensure_periodic_tasks() == ["Reconcile published versions"]
     assert PeriodicTask.objects.filter(task="reviewboard.reconcile_published", enabled=True).count() == 1
     assert PeriodicTask.objects.filter(task__startswith="reviewboard.").count() == len(JOBS)
+
+
+def test_the_chair_may_edit_the_schedules_in_admin(chair, client):
+    PeriodicTask.objects.all().delete()  # a first migrate: the jobs are created, the chair may edit them
+    migrate_again()
+    chair = type(chair).objects.get(pk=chair.pk)  # fresh permission cache
+    assert chair.has_perm("django_celery_beat.change_periodictask")
+    assert chair.has_perm("django_celery_beat.add_crontabschedule")
+    assert not chair.has_perm("django_celery_beat.delete_periodictask")
+    client.force_login(chair)
+    reminders = PeriodicTask.objects.get(task="reviewboard.send_due_reminders")
+
+    response = client.get(f"/admin/django_celery_beat/periodictask/{reminders.pk}/change/")
+
+    assert response.status_code == 200
