@@ -102,7 +102,22 @@ def _word_segments(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segme
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         add(old_runs, a[i1:i2], tag != "equal")
         add(new_runs, b[j1:j2], tag != "equal")
-    return tuple(old_runs), tuple(new_runs)
+    return _join_changes(old_runs), _join_changes(new_runs)
+
+
+def _join_changes(runs: list[Segment]) -> tuple[Segment, ...]:
+    """A lone space between two changed runs joins them: "<del>the lowest dose</del>", not three pieces."""
+    joined: list[Segment] = []
+    for k, run in enumerate(runs):
+        between_changes = (
+            not run.changed and not run.text.strip() and 0 < k < len(runs) - 1
+            and runs[k - 1].changed and runs[k + 1].changed
+        )
+        if (between_changes or run.changed) and joined and joined[-1].changed:
+            joined[-1] = Segment(joined[-1].text + run.text, True)
+        else:
+            joined.append(run)
+    return tuple(joined)
 
 
 def diff_lines(old: Sequence[str], new: Sequence[str], *, context: int = CONTEXT_LINES) -> tuple[DiffLine, ...]:
