@@ -24,7 +24,7 @@ import pytest
 import redis
 from celery.signals import task_postrun
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from articles.content import content_from_article
@@ -34,6 +34,8 @@ from references.models import Reference
 from references.services import reference_correct
 from reviewboard import services
 from reviewboard import tasks as board_tasks
+from reviewboard.jobs import reconcile as reconcile_module
+from reviewboard.jobs.reconcile import ReconcileSummary
 from reviewboard.models import Assignment
 from tests.factories import ArticleFactory, AuthorFactory, ReviewerFactory
 from tests.jobs.conftest import (
@@ -50,13 +52,21 @@ from tests.jobs.conftest import (
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
+class RunLog(list):
+    def __init__(self):
+        super().__init__()
+        self.states: list[tuple[str, str | None]] = []
+
+
 @pytest.fixture
 def ran_on_worker():
-    """(task name, thread id) of every task the worker ran during the test."""
-    ran: list[tuple[str, int]] = []
+    """(task name, thread id) of every task the worker ran during the test; the end states in
+    ``ran.states`` (SUCCESS, RETRY, FAILURE)."""
+    ran = RunLog()
 
     def record(sender=None, **kwargs):
         ran.append((sender.name, threading.get_ident()))
+        ran.states.append((sender.name, kwargs.get("state")))
 
     task_postrun.connect(record, weak=False)
     yield ran
@@ -215,9 +225,7 @@ def test_a_worker_killed_in_the_middle_of_a_regeneration_leaves_no_duplicate_and
     assert Article.objects.get(pk=version.article_id).live_version_id == version.pk
     assert expected_task in {name for name, _ in ran_on_worker}
     # Nothing is left for the reconciliation sweep either.
-    from reviewboard.jobs.reconcile import reconcile_published
-
-    assert reconcile_published(now=timezone.now() + timedelta(minutes=5)).rendered == ()
+    assert reconcile_module.reconcile_published(now=timezone.now() + timedelta(minutes=5)).rendered == ()
 
 
 def test_the_reminder_sweep_runs_as_a_task_on_the_worker(chair, reviewer, celery_worker, mailoutbox, ran_on_worker):
@@ -238,3 +246,31 @@ def test_enqueue_after_commit_logs_a_broker_that_is_down(transactional_db, throw
         board_tasks.enqueue_after_commit(board_tasks.reconcile_published)  # outside a transaction: now
 
     assert "Could not enqueue reviewboard.reconcile_published" in caplog.text
+
+
+def test_a_transient_error_is_retried_with_backoff_and_a_bug_is_not(chair, celery_worker, monkeypatch, ran_on_worker):
+    calls: list[str] = []
+
+    def flaky(**kwargs):
+        calls.append("call")
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return ReconcileSummary()
+
+    monkeypatch.setattr(reconcile_module, "reconcile_published", flaky)
+    board_tasks.reconcile_published.delay()
+
+    wait_for(lambda: ("reviewboard.reconcile_published", "SUCCESS") in ran_on_worker.states,
+             what="the retried sweep (backoff up to 10 s)")
+    assert calls == ["call", "call"]
+    assert [state for name, state in ran_on_worker.states] == ["RETRY", "SUCCESS"]
+
+    def buggy(**kwargs):
+        calls.append("bug")
+        raise ValueError("a bug is not retried")
+
+    monkeypatch.setattr(reconcile_module, "reconcile_published", buggy)
+    board_tasks.reconcile_published.delay()
+
+    wait_for(lambda: ("reviewboard.reconcile_published", "FAILURE") in ran_on_worker.states, what="the failure")
+    assert calls == ["call", "call", "bug"]
