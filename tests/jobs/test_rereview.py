@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from articles.content import content_from_article
 from articles.models import Article, PublishedVersion, ReviewState
 from articles.publishing import published_version_create, published_version_render
+from reviewboard.jobs import rereview
 from reviewboard.jobs.rereview import flag_overdue_reviews
 from tests.factories import ArticleFactory, UserFactory
 from tests.jobs.conftest import T0
@@ -155,3 +158,38 @@ def test_a_failed_chair_email_gives_the_notice_back(chair, mailoutbox, settings)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert flag_overdue_reviews(now=T0 + DAY).chair_notified == (article.pk,)
     assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_flag_and_notify_each_article_once(chair, mailoutbox, monkeypatch):
+    articles = [approved_article(next_review_due=T0 - n * DAY) for n in range(1, 9)]
+    barrier = threading.Barrier(2, timeout=20)
+    claim = rereview.claim
+    met = threading.local()
+
+    def claim_together(*args, **kwargs):  # both sweeps have read before either flags
+        if not getattr(met, "done", False):
+            met.done = True
+            barrier.wait()
+        return claim(*args, **kwargs)
+
+    monkeypatch.setattr(rereview, "claim", claim_together)
+    results: list = [None, None]
+
+    def sweep(index: int) -> None:
+        try:
+            results[index] = flag_overdue_reviews(now=T0)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    first, second = results
+    assert sorted(first.flagged + second.flagged) == sorted(a.pk for a in articles)
+    assert sorted(first.chair_notified + second.chair_notified) == sorted(a.pk for a in articles)
+    for article in articles:
+        assert sum(f"/admin/articles/article/{article.pk}/change/" in m.body for m in mailoutbox) == 1
