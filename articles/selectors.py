@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from articles.models import Article, PublishedVersion, ReviewState
 
@@ -26,9 +28,8 @@ class ReaderView:
     retraction_reason: str
     retracted_at: datetime | None
     version_id: int | None
-    etag: str
+    etag: str | None
     rendered_at: datetime | None
-    payload_json: str | None = None  # None when it was not fetched
 
     @property
     def retracted(self) -> bool:
@@ -55,34 +56,79 @@ def published_summaries(*, queryset: QuerySet[Article] | None = None) -> QuerySe
 _META = ("state", "retraction_reason", "retracted_at")
 
 
-def article_live_view(*, slug: str, with_payload: bool) -> ReaderView | None:
-    """The live version of the article ``slug`` for readers, in one query (None: no such article)."""
+def article_live_view(*, slug: str) -> ReaderView | None:
+    """The article ``slug`` and its live version's metadata, in one query (None: no such article)."""
     fields = [*_META, "live_version_id", "live_version__etag", "live_version__rendered_at"]
-    if with_payload:
-        fields.append("live_version__payload_json")
     row = Article.objects.filter(slug=slug).values_list(*fields).first()
     return None if row is None else ReaderView(*row)
 
 
-def article_version_view(*, slug: str, number: int, with_payload: bool) -> ReaderView | None:
-    """Rendered version ``number`` of the article ``slug``, in one query; when that version does not
-    exist (or is not rendered) the article alone, in a second one (None: no such article)."""
-    fields = ["article__" + f for f in _META] + ["pk", "etag", "rendered_at"]
-    if with_payload:
-        fields.append("payload_json")
+@dataclass(frozen=True)
+class VersionRow:
+    """One version as the detail endpoints need it; ``payload_json`` is None when the caller
+    already holds the bytes of ``etag`` (it named that ETag)."""
+
+    state: str
+    version_id: int | None
+    etag: str | None
+    rendered_at: datetime | None
+    payload_json: str | None
+
+
+@cache
+def _live_sql() -> str:
+    article, version = Article._meta, PublishedVersion._meta
+    q = connection.ops.quote_name
+
+    def a(name: str) -> str:
+        return "a." + q(article.get_field(name).column)
+
+    def v(name: str) -> str:
+        return "v." + q(version.get_field(name).column)
+
+    # Only quoted table and column names from the models are interpolated; values are parameters.
+    return (
+        f"SELECT {a('state')}, {v('id')}, {v('etag')}, {v('rendered_at')}, "  # noqa: S608
+        f"CASE WHEN {v('etag')} IN (%s, %s) THEN NULL ELSE {v('payload_json')} END "
+        f"FROM {q(article.db_table)} a LEFT JOIN {q(version.db_table)} v "
+        f"ON {v('id')} = {a('live_version')} AND {v('rendered_at')} IS NOT NULL "
+        f"WHERE {a('slug')} = %s"
+    )
+
+
+def live_version_row(*, slug: str, known_etags: tuple[str, str]) -> VersionRow | None:
+    """The article ``slug`` and its live version, in one query (None: no such article).
+
+    The detail endpoint's hot query: plain columns, the SQL built once per process (the ORM would
+    compile the same statement on every request), and the payload only when its ETag is not one
+    of ``known_etags``. Version fields are None while nothing is live."""
+    with connection.cursor() as cursor:
+        cursor.execute(_live_sql(), [*known_etags, slug])
+        row = cursor.fetchone()
+    return None if row is None else VersionRow(*row)
+
+
+def version_row(*, slug: str, number: int, known_etags: tuple[str, str]) -> VersionRow | None:
+    """Rendered version ``number`` of ``slug``, in one query, with its payload unless its ETag is
+    one of ``known_etags`` (None: no such rendered version)."""
+    payload = Case(When(etag__in=known_etags, then=Value(None)), default=F("payload_json"))
     row = (
         PublishedVersion.objects.filter(article__slug=slug, number=number, rendered_at__isnull=False)
-        .values_list(*fields)
+        .annotate(payload_or_null=payload)
+        .values_list("article__state", "pk", "etag", "rendered_at", "payload_or_null")
         .first()
     )
-    if row is not None:
-        return ReaderView(*row)
-    meta = Article.objects.filter(slug=slug).values_list(*_META).first()
-    return None if meta is None else ReaderView(*meta, version_id=None, etag="", rendered_at=None)
+    return None if row is None else VersionRow(*row)
 
 
-def version_payload(*, version_id: int) -> str | None:
-    return PublishedVersion.objects.filter(pk=version_id).values_list("payload_json", flat=True).first()
+def version_row_by_id(*, version_id: int) -> VersionRow | None:
+    """A rendered version with its payload, by id."""
+    row = (
+        PublishedVersion.objects.filter(pk=version_id, rendered_at__isnull=False)
+        .values_list("article__state", "pk", "etag", "rendered_at", "payload_json")
+        .first()
+    )
+    return None if row is None else VersionRow(*row)
 
 
 def version_summaries(*, slug: str) -> list[str]:

@@ -43,6 +43,14 @@ _lock = threading.Lock()
 _parser = KeyParser()
 
 
+def key_from_request(request) -> str | None:
+    """The API key a request carries (``Authorization: Api-Key <key>``, or API_KEY_CUSTOM_HEADER)."""
+    authorization = request.META.get("HTTP_AUTHORIZATION", "")
+    if authorization[:8].lower() == "api-key ":  # the usual case, without a settings lookup
+        return authorization[8:] or None
+    return _parser.get(request)
+
+
 def clear_api_key_cache() -> None:
     with _lock:
         _verified.clear()
@@ -84,7 +92,7 @@ class APIKeyAuthentication(BaseAuthentication):
     keyword = "Api-Key"
 
     def authenticate(self, request: Request) -> tuple[AnonymousUser, ApiClient] | None:
-        key = _parser.get(request)
+        key = key_from_request(request)
         if not key:
             return None
         client = verify_api_key(key)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpResponse
-from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
@@ -23,12 +22,14 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from articles import selectors
+from articles.api import payloads
 from articles.api import serializers as shapes
-from articles.api.authentication import APIKeyAuthentication
+from articles.api.authentication import APIKeyAuthentication, key_from_request, verify_api_key
 from articles.api.filters import PublishedArticleFilter
 from articles.api.permissions import HasAPIKeyOrPublicRead
 from articles.api.throttling import APIKeyRateThrottle, PublicReadRateThrottle
-from articles.selectors import ReaderView
+from articles.models import ReviewState
+from articles.selectors import ReaderView, VersionRow
 from config.exceptions import NotFound, ServiceError
 
 JSON = "application/json"
@@ -67,28 +68,94 @@ def _check_visible(view: ReaderView | None, *, not_found=_not_found) -> ReaderVi
     return view
 
 
-def _is_conditional(request: Request) -> bool:
-    meta = request.META
-    return "HTTP_IF_NONE_MATCH" in meta or "HTTP_IF_MODIFIED_SINCE" in meta
+def _client_etag(request: HttpRequest) -> str:
+    """The one ETag the client says it holds, or "" (none, several, or "*")."""
+    tags = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
+    return tags[0].removeprefix("W/") if len(tags) == 1 else ""
 
 
-def _serve_version(request: Request, view: ReaderView) -> HttpResponse:
-    """200 with the stored bytes, or 304 when the client's copy is current."""
-    response = HttpResponse(content_type=JSON)
-    response["ETag"] = view.etag
-    response["Last-Modified"] = http_date(int(view.rendered_at.timestamp()))
+def _etag_matches(if_none_match: str, etag: str) -> bool:
+    if if_none_match.strip() == "*":
+        return True
+    return any(tag.removeprefix("W/") == etag for tag in parse_etags(if_none_match))
+
+
+def _headers(response: HttpResponse, *, etag: str, last_modified: int | str) -> HttpResponse:
+    response["ETag"] = etag
+    response["Last-Modified"] = last_modified if isinstance(last_modified, str) else http_date(last_modified)
     response["Cache-Control"] = CACHE_CONTROL
-    if _is_conditional(request):
-        not_modified = get_conditional_response(
-            request, etag=view.etag, last_modified=int(view.rendered_at.timestamp()), response=response
-        )
-        if not_modified is not response:
-            return not_modified
-    payload = view.payload_json
-    if payload is None:
-        payload = selectors.version_payload(version_id=view.version_id)
-    response.content = payload.encode("utf-8")
     return response
+
+
+def _is_current(request: HttpRequest, *, etag: str, last_modified: int) -> bool:
+    """Whether the client's copy is current (If-None-Match wins over If-Modified-Since)."""
+    meta = request.META
+    if_none_match = meta.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        return _etag_matches(if_none_match, etag)
+    if "HTTP_IF_MODIFIED_SINCE" in meta:
+        since = parse_http_date_safe(meta["HTTP_IF_MODIFIED_SINCE"])
+        return since is not None and last_modified <= since
+    return False
+
+
+def _ok(payload: payloads.Payload) -> HttpResponse:
+    response = HttpResponse(payload.content, content_type=JSON)
+    return _headers(response, etag=payload.etag, last_modified=payload.last_modified_http)
+
+
+def serve_cached(request: HttpRequest, payload: payloads.Payload) -> HttpResponse:
+    if _is_current(request, etag=payload.etag, last_modified=payload.last_modified):
+        return _headers(HttpResponseNotModified(), etag=payload.etag, last_modified=payload.last_modified_http)
+    return _ok(payload)
+
+
+def serve_version(request: HttpRequest, *, cache_key, row: VersionRow) -> HttpResponse:
+    """200 with the version's bytes, or 304 when the client's copy is current.
+
+    ``row`` comes with the payload text only when neither this process (under ``cache_key``) nor
+    the client holds the bytes of its ETag.
+    """
+    if row.payload_json is not None:
+        payload = payloads.remember(
+            cache_key, etag=row.etag, payload_json=row.payload_json, rendered_at=row.rendered_at
+        )
+    else:
+        payload = payloads.confirmed(cache_key, row.etag)
+    last_modified = payloads.epoch_seconds(row.rendered_at)
+    if _is_current(request, etag=row.etag, last_modified=last_modified):
+        return _headers(HttpResponseNotModified(), etag=row.etag, last_modified=last_modified)
+    if payload is None:
+        # Only the client held these bytes, yet its If-None-Match did not match as a whole (it
+        # listed several tags), or the entry was just evicted: fetch them.
+        refetched = selectors.version_row_by_id(version_id=row.version_id)
+        if refetched is None:
+            raise _not_found()
+        return serve_version(request, cache_key=cache_key, row=refetched)
+    return _ok(payload)
+
+
+def serve_live(request: HttpRequest, slug: str) -> HttpResponse:
+    """The live version of ``slug``: from the micro-cache, or one query (the payload only when it
+    is not already held)."""
+    cache_key = ("live", slug)
+    payload = payloads.fresh(cache_key)
+    if payload is not None:
+        return serve_cached(request, payload)
+    row = selectors.live_version_row(slug=slug, known_etags=(payloads.known_etag(cache_key), _client_etag(request)))
+    if row is None:
+        raise _not_found()
+    if row.state == ReviewState.RETRACTED:
+        raise _gone(selectors.article_live_view(slug=slug))
+    if row.version_id is None or row.state in selectors.HIDDEN_STATES:
+        raise _not_found()
+    return serve_version(request, cache_key=cache_key, row=row)
+
+
+def _error_response(exc: ServiceError) -> HttpResponse:
+    # Byte for byte what config.exceptions.api_exception_handler renders through DRF's JSONRenderer.
+    body = json.dumps({"error": exc.as_dict()}, ensure_ascii=False, separators=(",", ":"))
+    return HttpResponse(body.encode("utf-8"), status=exc.status_code, content_type=JSON)
 
 
 class ReadAPIView(APIView):
@@ -96,6 +163,33 @@ class ReadAPIView(APIView):
     permission_classes = [HasAPIKeyOrPublicRead]
     throttle_classes = [APIKeyRateThrottle, PublicReadRateThrottle]
     renderer_classes = [JSONRenderer]
+
+
+class KeyedFastPathMixin:
+    """The hot path of the detail endpoints, without DRF's per-request machinery.
+
+    A GET carrying a valid API key (verified through the per-process key cache) and within its
+    throttle is answered here directly: the same checks as the DRF path, the same answers and error
+    shape. Everything else (no key, an invalid key, a throttled key, public reads) goes through
+    DRF's full dispatch, which produces the 401/429 responses with their headers.
+    """
+
+    def serve(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        raise NotImplementedError
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "GET":
+            key = key_from_request(request)
+            client = verify_api_key(key) if key else None
+            if client is not None and APIKeyRateThrottle().allow_ident(client.prefix):
+                try:
+                    return self.serve(request, **kwargs)
+                except ServiceError as exc:
+                    return _error_response(exc)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: Request, **kwargs) -> HttpResponse:
+        return self.serve(request, **kwargs)
 
 
 ERRORS = {
@@ -179,17 +273,18 @@ class ArticleListView(ReadAPIView):
         return HttpResponse(body.encode("utf-8"), content_type=JSON)
 
 
-class ArticleDetailView(ReadAPIView):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="articles_retrieve",
         tags=TAGS,
         summary="The live published version of an article",
         parameters=CONDITIONAL,
         responses={200: shapes.ArticleDetailSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND, 410: GONE, **ERRORS},
     )
-    def get(self, request: Request, slug: str) -> HttpResponse:
-        view = _check_visible(selectors.article_live_view(slug=slug, with_payload=not _is_conditional(request)))
-        return _serve_version(request, view)
+)
+class ArticleDetailView(KeyedFastPathMixin, ReadAPIView):
+    def serve(self, request: HttpRequest, slug: str) -> HttpResponse:
+        return serve_live(request, slug)
 
 
 class ArticleVersionListView(ReadAPIView):
@@ -201,13 +296,13 @@ class ArticleVersionListView(ReadAPIView):
         responses={200: shapes.ArticleSummarySerializer(many=True), 404: NOT_FOUND, 410: GONE, **ERRORS},
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
-        _check_visible(selectors.article_live_view(slug=slug, with_payload=False))
+        _check_visible(selectors.article_live_view(slug=slug))
         body = "[" + ",".join(selectors.version_summaries(slug=slug)) + "]"
         return HttpResponse(body.encode("utf-8"), content_type=JSON)
 
 
-class ArticleVersionDetailView(ReadAPIView):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="articles_versions_retrieve",
         tags=TAGS,
         summary="One published version of an article",
@@ -218,11 +313,19 @@ class ArticleVersionDetailView(ReadAPIView):
             410: GONE, **ERRORS,
         },
     )
-    def get(self, request: Request, slug: str, number: int) -> HttpResponse:
-        view = selectors.article_version_view(slug=slug, number=number, with_payload=not _is_conditional(request))
-
-        def not_found() -> NotFound:
-            # The same answer for an unknown slug, a never-approved article and a missing version.
-            return NotFound(f"No published version {number} of an article with this slug.", code="not-found")
-
-        return _serve_version(request, _check_visible(view, not_found=not_found))
+)
+class ArticleVersionDetailView(KeyedFastPathMixin, ReadAPIView):
+    def serve(self, request: HttpRequest, slug: str, number: int) -> HttpResponse:
+        cache_key = ("version", slug, number)
+        payload = payloads.fresh(cache_key)
+        if payload is not None:
+            return serve_cached(request, payload)
+        known = (payloads.known_etag(cache_key), _client_etag(request))
+        row = selectors.version_row(slug=slug, number=number, known_etags=known)
+        if row is not None and row.state not in selectors.HIDDEN_STATES:
+            return serve_version(request, cache_key=cache_key, row=row)
+        view = selectors.article_live_view(slug=slug)
+        if view is not None and view.retracted:
+            raise _gone(view)
+        # The same answer for an unknown slug, a never-approved article and a missing version.
+        raise NotFound(f"No published version {number} of an article with this slug.", code="not-found")

@@ -25,7 +25,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from articles.api import payloads
 from articles.api.authentication import clear_api_key_cache
+from articles.api.throttling import clear_counters
 from tests.articles.publishing_helpers import approve, set_state
 from tests.factories import ArticleFactory, ChairFactory
 
@@ -46,7 +48,9 @@ def credentials(db, settings):
         **settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "100000/min", "anon": "100000/min"}
     }
     cache.clear()
+    clear_counters()
     clear_api_key_cache()
+    payloads.clear()
     _, key = APIKey.objects.create_key(name="schemathesis")
     chair = ChairFactory(username="schema-chair")
     token = Token.objects.create(user=chair)

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from rest_framework_api_key.models import APIKey
 
 from articles.api.authentication import clear_api_key_cache
+from articles.api.throttling import clear_counters
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     cache.clear()
+    clear_counters()
     clear_api_key_cache()
 
 

@@ -12,8 +12,11 @@ from django.utils import timezone
 from django.utils.http import http_date
 from rest_framework_api_key.models import APIKey
 
+from articles.api import payloads, throttling
 from articles.api.authentication import clear_api_key_cache
+from articles.api.throttling import clear_counters
 from articles.models import Article, PublishedVersion, Section
+from articles.publishing import article_payload_refresh
 from tests.articles.publishing_helpers import approve, big_article, many_reviewers, set_state
 from tests.factories import ArticleFactory
 
@@ -27,12 +30,17 @@ def detail(slug: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches():
+def _fresh_caches(settings):
+    settings.API_DETAIL_CACHE_SECONDS = 0  # every request asks the database (the micro-cache is tested below)
     cache.clear()
+    clear_counters()
     clear_api_key_cache()
+    payloads.clear()
     yield
     cache.clear()
+    clear_counters()
     clear_api_key_cache()
+    payloads.clear()
 
 
 @pytest.fixture
@@ -331,6 +339,22 @@ def test_throttled_per_key_with_retry_after(client, published, settings):
     assert other.status_code == 200
 
 
+def test_throttle_counts_in_a_shared_cache_when_one_is_configured(client, published, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL},
+    }
+    rates = {"api_key": "2/min", "anon": "1/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    _, key = APIKey.objects.create_key(name="shared")
+    auth = {"HTTP_AUTHORIZATION": f"Api-Key {key}"}
+
+    statuses = [client.get(detail(published.slug), **auth).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    assert not throttling._windows  # counted in Redis, not in the process
+    cache.clear()
+
+
 def test_public_reads_are_throttled_per_address(client, published, settings):
     settings.API_PUBLIC_READ = True
     rates = {"api_key": "3/min", "anon": "2/min"}
@@ -388,3 +412,69 @@ def test_list_page_costs_at_most_three_queries_for_any_size(api, heavy, page_siz
         response = api.get(LIST, {"page_size": page_size, "topic": "back pain", "q": "back"})
     assert response.status_code == 200
     assert len(response.json()["results"]) == min(page_size, 25)
+
+
+# --- the cached bytes and the fast path -------------------------------------------------------------
+
+
+def test_cached_bytes_are_never_served_stale(api, published, django_assert_max_num_queries):
+    api.get(detail(published.slug))  # warms the key and payload caches
+    Article.objects.filter(pk=published.pk).update(review_overdue=True)
+    article_payload_refresh(published.pk)
+
+    with django_assert_max_num_queries(1):
+        response = api.get(detail(published.slug))
+
+    assert response.json()["review_overdue"] is True
+    published.live_version.refresh_from_db()
+    assert response.content == published.live_version.payload_json.encode()
+
+
+def test_a_newer_version_replaces_the_cached_one(api, published):
+    api.get(detail(published.slug))
+    approve(published)
+
+    assert api.get(detail(published.slug)).json()["version"] == 2
+
+
+def test_retraction_is_seen_at_once_by_a_warm_cache(api, published):
+    api.get(detail(published.slug))
+    set_state(published, "retracted", retraction_reason="Withdrawn guideline")
+
+    assert api.get(detail(published.slug)).status_code == 410
+
+
+def test_keyed_fast_path_and_drf_path_answer_errors_alike(api, client, published, settings):
+    settings.API_PUBLIC_READ = True
+    set_state(published, "retracted", retraction_reason="Withdrawn guideline", retracted_at=timezone.now())
+    hidden = ArticleFactory()
+
+    urls = [detail("no-such-slug"), detail(hidden.slug), detail(published.slug), detail(hidden.slug) + "versions/1/"]
+    for url in urls:
+        keyed = api.get(url)
+        public = client.get(url, HTTP_AUTHORIZATION="")
+        assert keyed.status_code == public.status_code, url
+        assert keyed.content == public.content, url
+
+
+def test_the_micro_cache_answers_without_the_database_until_it_expires(
+    api, published, settings, monkeypatch, django_assert_num_queries
+):
+    settings.API_DETAIL_CACHE_SECONDS = 1
+    clock = [1000.0]
+    monkeypatch.setattr(payloads, "_now", lambda: clock[0])
+    old = api.get(detail(published.slug))
+    set_state(published, "retracted", retraction_reason="Withdrawn guideline")
+
+    clock[0] += 0.5
+    with django_assert_num_queries(0):
+        cached = api.get(detail(published.slug))
+    with django_assert_num_queries(0):
+        not_modified = api.get(detail(published.slug), HTTP_IF_NONE_MATCH=old["ETag"])
+    clock[0] += 0.6
+    expired = api.get(detail(published.slug))
+
+    assert cached.status_code == 200
+    assert cached.content == old.content
+    assert not_modified.status_code == 304
+    assert expired.status_code == 410
