@@ -58,7 +58,7 @@ from articles.diff import content_diff
 from articles.models import EDITABLE_STATES, Article, ReviewState, Section
 from articles.rendering import render_section
 from articles.services import article_assert_editable
-from config.exceptions import InvalidInput, ServiceError
+from config.exceptions import Conflict, InvalidInput, ServiceError
 from references.integrity import Finding, check_content
 from references.models import Citation, Reference
 from reviewboard import selectors
@@ -69,7 +69,6 @@ from reviewboard.services import (
     assignment_create,
     assignment_remove,
     assignment_sign_off,
-    available_transitions,
     comment_create,
     comment_resolve,
     transition_refusal,
@@ -634,6 +633,9 @@ class ArticleAdmin(admin.ModelAdmin):
         review_hash = article.review_hash
         under_review = article.state == ReviewState.UNDER_REVIEW
 
+        # One pass over the transitions: what available_transitions() returns (refusal None) are the
+        # buttons; a transition the user could make but for an unmet condition is named with the reason.
+        refusals = {name: transition_refusal(article=article, user=user, name=name) for name in TRANSITIONS}
         buttons = [
             {
                 "name": name,
@@ -641,7 +643,13 @@ class ArticleAdmin(admin.ModelAdmin):
                 "opens_form": name in TRANSITION_FORMS,
                 "url": self.review_url("transition", article, name),
             }
-            for name in available_transitions(article=article, user=user)
+            for name, refusal in refusals.items()
+            if refusal is None
+        ]
+        blocked = [
+            {"name": name, "label": TRANSITION_LABELS[name][0].rstrip("…"), "reason": refusal.message}
+            for name, refusal in refusals.items()
+            if isinstance(refusal, Conflict) and refusal.code != "invalid-state"
         ]
 
         may_assign = article.state in REVIEW_STATES and permissions.can_chair(article, user)
@@ -747,6 +755,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 "review_hash": review_hash,
                 "review_hash_short": short_hash(review_hash),
                 "buttons": buttons,
+                "blocked": blocked,
                 "sign_off": sign_off,
                 "my_assignment": my_assignment,
                 "assignments": assignment_rows,

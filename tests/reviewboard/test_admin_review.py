@@ -246,6 +246,32 @@ def test_buttons_are_the_transitions_the_user_may_use_now(cast, article, role, s
             assert f'action="{transition_url(article, name)}"' in html
 
 
+def test_a_transition_held_back_by_a_condition_says_why(cast, article):
+    # the chair, one reviewer assigned where the quorum is two
+    article = submit(article, cast["author"])
+    services.assignment_create(article=article, reviewer=cast["reviewer1"], user=cast["chair"])
+
+    html = page(logged_in(cast["chair"]), article)
+
+    assert "start_review" not in buttons(html)
+    refusal = services.transition_refusal(article=fresh(article), user=cast["chair"], name="start_review")
+    assert refusal.code == "not-enough-reviewers"
+    reason = escape(refusal.message)
+    assert f'<li data-blocked="start_review"><strong>Start review</strong> is not possible yet: {reason}' in html
+    # a refusal for want of permission is not advertised
+    assert "data-blocked" not in page(logged_in(cast["reviewer1"]), article)
+
+
+def test_an_author_sees_why_submit_is_held_back_by_integrity_errors(cast, article):
+    Section.objects.filter(article=article, position=1).update(body="Stay active for back pain [3].")
+
+    html = page(logged_in(cast["author"]), article)
+
+    assert buttons(html) == []
+    assert 'data-blocked="submit"' in html
+    assert "citation-integrity error" in html
+
+
 def test_chair_may_approve_when_the_quorum_signed_but_a_blocking_comment_was_resolved_late(cast, article):
     # the chair's approve button appears exactly when the conditions hold
     article = reach(ReviewState.UNDER_REVIEW, article, cast)
