@@ -17,7 +17,7 @@ from django.utils.html import escape
 
 from articles.models import Article, PublishedVersion, ReviewState, Section
 from reviewboard import services
-from reviewboard.models import Assignment, AuditEntry, Comment, SignOff
+from reviewboard.models import Assignment, AuditEntry, Comment, SignOff, Specialty
 from tests.reviewboard.conftest import assignment_of, make_author, make_reviewer, sign, start_review, submit
 
 pytestmark = pytest.mark.django_db
@@ -794,3 +794,40 @@ def test_the_chair_resolves_comments_from_the_comment_list(cast, article):
     assert response.status_code == 302
     comment.refresh_from_db()
     assert comment.resolved_by == cast["chair"]
+
+
+def test_the_article_audit_link_lists_that_articles_entries_only(cast, article, make_article):
+    submit(article, cast["author"])
+    other = submit(make_article(cast["author"], question="How is gout treated?"), cast["author"])
+    html = page(logged_in(cast["chair"]), article)
+    link = re.search(r'<a href="([^"]+)">The whole audit log of this article</a>', html).group(1).replace("&amp;", "&")
+
+    response = logged_in(cast["chair"]).get(link)
+
+    assert response.status_code == 200
+    assert [e.article_id for e in response.context["cl"].result_list] == [article.pk]
+    assert AuditEntry.objects.filter(article=other).exists()
+
+
+def test_chair_manages_reviewer_profiles_and_specialties(cast, django_assert_max_num_queries):
+    client = logged_in(cast["chair"])
+    response = client.post(reverse("admin:reviewboard_specialty_add"), {"name": "Rheumatology", "code": "rheumatology"})
+    assert response.status_code == 302
+    profile = cast["reviewer3"].reviewer_profile
+    data = {"user": cast["reviewer3"].pk, "credentials": "MD, PhD", "active": "on",
+            "specialties": [Specialty.objects.get(code="rheumatology").pk]}
+
+    response = client.post(reverse("admin:reviewboard_reviewerprofile_change", args=[profile.pk]), data)
+
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.credentials == "MD, PhD"
+    assert [s.name for s in profile.specialties.all()] == ["Rheumatology"]
+    with django_assert_max_num_queries(10):
+        listing = client.get(reverse("admin:reviewboard_reviewerprofile_changelist"))
+    assert "Rheumatology" in listing.content.decode()
+    # reviewers read the board's profiles but do not edit them
+    reviewer = logged_in(cast["reviewer1"])
+    assert reviewer.get(reverse("admin:reviewboard_reviewerprofile_changelist")).status_code == 200
+    assert reviewer.post(reverse("admin:reviewboard_reviewerprofile_change", args=[profile.pk]),
+                         {**data, "credentials": "Quack"}).status_code == 403
