@@ -26,7 +26,7 @@ export BENCH_PAYLOAD_FILE=bench/out/payload.json
 mkdir -p bench/out
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-     "$(free -g | awk '/Mem:/ {print $2}') GB RAM, $(date -u +%Y-%m-%dT%H:%MZ)"
+     "$(free -g | awk '/Mem:/ {print $2}') GB RAM, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 $PY bench/createdb.py
 $PY manage.py migrate --noinput -v0
 echo "== preparing ${BENCH_ARTICLES:-200} approved articles"
@@ -72,3 +72,4 @@ PYEOF
 $PY bench/load.py --port "$port" --duration "${BENCH_DURATION:-2}" --rounds "${BENCH_ROUNDS:-5}" \
   --processes "${BENCH_CLIENT_PROCESSES:-2}" --threads "${BENCH_CLIENT_THREADS:-4}" --spec "$spec" \
   --json-out bench/out/read_api.json
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,10 +1,20 @@
 """The read API: approved, published articles for client apps.
 
-The detail views serve the stored payload bytes of a published version as they are: one SQL
-query (two for a conditional request whose validators no longer match), no serializer, no JSON
-encoding per request. The list views splice the stored summary bytes of each row into the page.
-The verified API key is cached per process (see ``authentication``), so it costs no query after
-the first request.
+The detail endpoints serve the stored payload bytes of a published version as they are: no
+serializer and no JSON encoding per request. Their hot path (a GET with a valid API key) is:
+
+- the key: verified once, then remembered per process (``authentication``), so no query;
+- the throttle: a fixed-window counter (``throttling``);
+- the article: one hand-written query for its state and its version's ETag, which brings the
+  payload text only when neither this process nor the client already holds those bytes
+  (``selectors.live_version_row``, ``payloads``); a readable answer is then reused for
+  ``API_DETAIL_CACHE_SECONDS`` (1 s) without asking again;
+- the answer: 304 when the client's ETag / date is current, else the bytes.
+
+So a detail request costs at most 2 queries (key + article) and usually 0 or 1. Those requests
+bypass DRF's dispatch (``KeyedFastPathMixin``); everything else (no key, bad key, throttled,
+public reads) goes through it, with the same checks and the same error shape. The list views
+splice each row's stored summary bytes into the page (count + page: 2 queries).
 """
 
 from __future__ import annotations
