@@ -254,17 +254,21 @@ def payload_etag(payload_json: str) -> str:
 
 def regenerate_for_reference(reference_id: int) -> int:
     """A reference record was corrected: mark and enqueue the render of every published version
-    that cites it (their source stays as approved). Returns how many were enqueued."""
-    with transaction.atomic():
-        version_ids = list(
-            PublishedVersion.objects.filter(published_citations__reference_id=reference_id)
-            .values_list("pk", flat=True)
-            .distinct()
-            .order_by("pk")
-        )
-        PublishedVersion.objects.filter(pk__in=version_ids).update(render_requested_at=timezone.now())
-        for version_id in version_ids:
-            transaction.on_commit(lambda version_id=version_id: enqueue_render(version_id))
+    that cites it (their source stays as approved). Returns how many were enqueued.
+
+    Each version is marked by its own short UPDATE, never several row locks held at once, so this
+    cannot deadlock with a render (which locks the article, then its versions). The renders are
+    enqueued once the caller's transaction, if any, commits.
+    """
+    version_ids = list(
+        PublishedVersion.objects.filter(published_citations__reference_id=reference_id)
+        .values_list("pk", flat=True)
+        .distinct()
+        .order_by("pk")
+    )
+    for version_id in version_ids:
+        PublishedVersion.objects.filter(pk=version_id).update(render_requested_at=timezone.now())
+        transaction.on_commit(lambda version_id=version_id: enqueue_render(version_id))
     return len(version_ids)
 
 

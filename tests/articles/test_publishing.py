@@ -259,3 +259,36 @@ def test_create_inside_an_outer_transaction_rolls_back_with_it(article):
         approval_that_fails_later()
     assert not PublishedVersion.objects.exists()
     assert not PublishedCitation.objects.exists()
+
+
+def test_a_broker_that_is_down_leaves_the_version_marked_for_the_sweep(article, monkeypatch, caplog):
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from articles import tasks
+    from articles.selectors import versions_needing_render
+
+    def broker_down(*args, **kwargs):
+        raise BrokerError("connection refused")
+
+    monkeypatch.setattr(tasks.render_published_version, "delay", broker_down)
+    version = approve(article, render=False)
+
+    publishing.enqueue_render(version.pk)  # what the on-commit callback runs: logged, not raised
+
+    assert "Could not enqueue" in caplog.text
+    assert list(versions_needing_render()) == [version]
+    published_version_render(version_id=version.pk)
+    assert list(versions_needing_render()) == []
+
+
+def test_the_render_task_is_thin_and_idempotent(article):
+    from articles.tasks import render_published_version
+
+    version = approve(article, render=False)
+
+    first = render_published_version.apply(args=[version.pk]).get()
+    second = render_published_version.apply(args=[version.pk]).get()
+
+    version.refresh_from_db()
+    assert first == second == version.etag
+    assert render_published_version.apply(args=[987654]).get() == "missing"
