@@ -81,7 +81,9 @@ class ArticleContent:
             question=source["question"],
             topic=source.get("topic", ""),
             slug=source.get("slug", ""),
-            sections=tuple(SectionData(heading=s["heading"], body=s["body"], level=s["level"]) for s in source["sections"]),
+            sections=tuple(
+                SectionData(heading=s["heading"], body=s["body"], level=s["level"]) for s in source["sections"]
+            ),
             citations=tuple(
                 CitationData(number=c["number"], reference=ReferenceData(**c["reference"])) for c in source["citations"]
             ),

@@ -44,7 +44,10 @@ def _render_citation(self: Any, tokens: list, idx: int, options: Any, env: Any) 
 @cache
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.disable(["image", "table", "heading", "lheading", "code", "fence", "hr", "html_block", "html_inline"], ignoreInvalid=True)
+    md.disable(
+        ["image", "table", "heading", "lheading", "code", "fence", "hr", "html_block", "html_inline"],
+        ignoreInvalid=True,
+    )
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.add_render_rule("citation", _render_citation)
     return md

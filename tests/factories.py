@@ -120,15 +120,24 @@ class ArticleFactory(factory.django.DjangoModelFactory):
         if not create or extracted is False:
             return
         Section.objects.create(
-            article=self, position=1, heading="First-line treatment", level=2,
+            article=self,
+            position=1,
+            heading="First-line treatment",
+            level=2,
             body="Stay active and avoid bed rest for low back pain [1].",
         )
         Section.objects.create(
-            article=self, position=2, heading="Medication", level=2,
+            article=self,
+            position=2,
+            heading="Medication",
+            level=2,
             body="- NSAIDs are the first pharmacological option for back pain [2]\n- Use the lowest dose [1, 2]",
         )
         Citation.objects.create(article=self, number=1, reference=ReferenceFactory())
         Citation.objects.create(
-            article=self, number=2,
-            reference=ReferenceFactory(title="Nonsteroidal anti-inflammatory drugs for low back pain", kind="systematic_review"),
+            article=self,
+            number=2,
+            reference=ReferenceFactory(
+                title="Nonsteroidal anti-inflammatory drugs for low back pain", kind="systematic_review"
+            ),
         )

@@ -4,7 +4,12 @@ from articles.rendering import render_markdown, render_section
 
 
 def test_markers_parse_single_lists_and_ranges():
-    assert [m.numbers for m in find_markers("a [1] b [1, 3] c [2-4] d [5\u20137]")] == [(1,), (1, 3), (2, 3, 4), (5, 6, 7)]
+    assert [m.numbers for m in find_markers("a [1] b [1, 3] c [2-4] d [5\u20137]")] == [
+        (1,),
+        (1, 3),
+        (2, 3, 4),
+        (5, 6, 7),
+    ]
 
 
 def test_markdown_link_text_is_not_a_marker():
@@ -28,7 +33,7 @@ def test_markers_render_as_links_to_the_reference_list():
 
 
 def test_raw_html_and_script_urls_are_never_trusted():
-    html = render_markdown('<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>')
+    html = render_markdown("<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>")
     assert "<script" not in html
     assert "javascript:" not in html.replace("[x](javascript:alert(1))", "")
     assert "<img" not in html
@@ -36,8 +41,11 @@ def test_raw_html_and_script_urls_are_never_trusted():
 
 def test_nested_lists_bold_italic_and_links_render():
     html = render_markdown("- **a** *b* [site](https://example.org)\n  - nested\n\n1. one\n2. two")
-    assert "<ul>" in html and html.count("<ul>") == 2
-    assert "<ol>" in html and "<strong>a</strong>" in html and "<em>b</em>" in html
+    assert "<ul>" in html
+    assert html.count("<ul>") == 2
+    assert "<ol>" in html
+    assert "<strong>a</strong>" in html
+    assert "<em>b</em>" in html
     assert 'href="https://example.org"' in html
 
 
@@ -50,11 +58,15 @@ def test_render_section_gives_plain_text_and_citation_numbers():
 def test_content_hash_changes_with_content_and_reference_records():
     ref = ReferenceData(title="Guideline", year=2020)
     base = ArticleContent(question="Q?", sections=(SectionData("H", "Body [1]"),), citations=(CitationData(1, ref),))
-    same = ArticleContent(question="Q?", sections=(SectionData("H", "Body [1]"),), citations=(CitationData(1, ref),),
-                          topic="other topic")
+    same = ArticleContent(
+        question="Q?", sections=(SectionData("H", "Body [1]"),), citations=(CitationData(1, ref),), topic="other topic"
+    )
     edited = ArticleContent(question="Q?", sections=(SectionData("H", "Body [1]!"),), citations=(CitationData(1, ref),))
-    corrected = ArticleContent(question="Q?", sections=(SectionData("H", "Body [1]"),),
-                               citations=(CitationData(1, ReferenceData(title="Guideline", year=2021)),))
+    corrected = ArticleContent(
+        question="Q?",
+        sections=(SectionData("H", "Body [1]"),),
+        citations=(CitationData(1, ReferenceData(title="Guideline", year=2021)),),
+    )
     assert len(base.content_hash) == 64
     assert base.content_hash == same.content_hash
     assert len({base.content_hash, edited.content_hash, corrected.content_hash}) == 3
