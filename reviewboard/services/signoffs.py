@@ -35,7 +35,7 @@ def assignment_sign_off(
     Refusals: NotAllowed "permission-denied" (not this assignment's reviewer); Conflict "invalid-state"
     (article not under review), "assignment-closed", "reviewer-inactive", "stale-content-hash" (the hash
     is not the one under review, or the content changed since submit), "already-signed";
-    InvalidInput "content_hash-required". When the sign-off completes the quorum and no blocking
+    InvalidInput "content-hash-required". When the sign-off completes the quorum and no blocking
     comment is open, the article is approved in the same transaction (``signoff.article.state`` is
     then "approved").
     """
@@ -71,7 +71,7 @@ def assignment_sign_off(
     if not content_hash:
         raise InvalidInput(
             "content_hash is required: the hash of the content you approve.",
-            code="content_hash-required",
+            code="content-hash-required",
             detail={"field": "content_hash"},
         )
     current = selectors.article_content_hash(article)

@@ -144,7 +144,7 @@ def test_sign_off_needs_a_hash(under_review, reviewers, unchanged):
             assignment=assignment_of(under_review, reviewers[0]), reviewer=reviewers[0], content_hash=""
         )
 
-    assert exc.value.detail == {"field": "content_hash"}
+    assert (exc.value.code, exc.value.detail) == ("content-hash-required", {"field": "content_hash"})
 
 
 def test_quorum_counts_distinct_reviewers_on_the_current_hash(author, chair, reviewers):
