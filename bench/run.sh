@@ -29,6 +29,7 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
      "$(free -g | awk '/Mem:/ {print $2}') GB RAM, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 $PY bench/createdb.py
 $PY manage.py migrate --noinput -v0
+$PY manage.py collectstatic --noinput -v0
 echo "== preparing ${BENCH_ARTICLES:-200} approved articles"
 info=$($PY -m bench.prepare --articles "${BENCH_ARTICLES:-200}" --payload-file "$BENCH_PAYLOAD_FILE")
 slug=$($PY -c 'import json,sys; print(json.loads(sys.argv[1])["slug"])' "$info")
@@ -42,28 +43,35 @@ threads=${BENCH_THREADS:-2}
 .venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$port" --workers "$workers" \
   --worker-class gthread --threads "$threads" --keep-alive 30 --log-level warning &
 server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
-$PY - "$port" <<'PYEOF'
+# The same app with the 1 s detail micro-cache off: every detail request asks the database.
+port0=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+API_DETAIL_CACHE_SECONDS=0 .venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$port0" --workers "$workers" \
+  --worker-class gthread --threads "$threads" --keep-alive 30 --log-level warning &
+server0=$!
+trap 'kill "$server" "$server0" 2>/dev/null; wait "$server" "$server0" 2>/dev/null || true' EXIT
+$PY - "$port" "$port0" <<'PYEOF'
 import sys, time, urllib.request
-url = f"http://127.0.0.1:{sys.argv[1]}/bench/ceiling/"
-for _ in range(300):
-    try:
-        urllib.request.urlopen(url, timeout=1).read()
-        break
-    except OSError:
-        time.sleep(0.1)
-else:
-    sys.exit("gunicorn did not come up")
+for port in sys.argv[1:]:
+    url = f"http://127.0.0.1:{port}/bench/ceiling/"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        sys.exit("gunicorn did not come up")
 PYEOF
 
 echo "== gunicorn: $workers workers x $threads threads on 127.0.0.1:$port; payload $size bytes (/api/v1/articles/$slug/)"
-spec=$($PY - "$slug" "$key" "$etag" <<'PYEOF'
+spec=$($PY - "$slug" "$key" "$etag" "$port0" <<'PYEOF'
 import json, sys
-slug, key, etag = sys.argv[1:]
+slug, key, etag, port0 = sys.argv[1:]
 auth = {"Authorization": f"Api-Key {key}"}
 print(json.dumps([
     {"name": "ceiling", "path": "/bench/ceiling/", "headers": auth},
     {"name": "detail", "path": f"/api/v1/articles/{slug}/", "headers": auth},
+    {"name": "detail-uncached", "path": f"/api/v1/articles/{slug}/", "headers": auth, "port": int(port0)},
     {"name": "list", "path": "/api/v1/articles/?page_size=20", "headers": auth},
     {"name": "304", "path": f"/api/v1/articles/{slug}/", "headers": {**auth, "If-None-Match": etag}, "status": 304},
 ]))
