@@ -153,8 +153,9 @@ API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=60)
 # A readable detail answer is served from process memory this long before the database is asked
 # again (0: ask on every request). See articles/api/payloads.py.
 API_DETAIL_CACHE_SECONDS = env.float("API_DETAIL_CACHE_SECONDS", default=1.0)
-# Throttle counts live in the default cache: set CACHE_URL (e.g. redis://...) to share them between processes.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# The default cache holds API throttle counts and the jobs' "told the chair today" marks: shared
+# between processes on Redis when REDIS_URL is set (CACHE_URL overrides), else per process.
+CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL or "locmemcache://")}
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [

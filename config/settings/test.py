@@ -12,3 +12,6 @@ STORAGES = {
 # Unit tests call services and run their after-commit tasks in-process; the real-worker tests
 # (tests/jobs) switch this off and point the app at the real Redis themselves.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Each test process keeps its own cache: throttle counts must not leak between test runs.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
