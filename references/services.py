@@ -138,6 +138,19 @@ def _require_change_permission(user: AbstractBaseUser | None) -> None:
         raise NotAllowed("You may not change reference records.", code="permission-denied")
 
 
+def _require_editor_when_published(reference: Reference, user: AbstractBaseUser) -> None:
+    """A record that published versions cite changes what readers see, with no review: editors only."""
+    from articles import permissions
+
+    if not permissions.is_editor(user) and reference.published_citations.exists():
+        raise NotAllowed(
+            "This reference is cited by published articles, so correcting it changes what readers see: "
+            f"only an editor ('{permissions.EDITOR_PERM}') may change it.",
+            code="published-reference",
+            detail={"permission": permissions.EDITOR_PERM},
+        )
+
+
 def _schedule_regeneration(reference_id: int) -> None:
     def regenerate() -> None:
         from articles.publishing import regenerate_for_reference
@@ -209,6 +222,7 @@ def reference_correct(*, reference: Reference, user: AbstractBaseUser, **fields:
     """Correct a library record; published versions citing it are regenerated after commit."""
     _require_change_permission(user)
     locked = Reference.objects.select_for_update().get(pk=reference.pk)
+    _require_editor_when_published(locked, user)
     values = _validated_fields(locked, fields)
     changed = [name for name, value in values.items() if getattr(locked, name) != value]
     if not changed:
@@ -242,6 +256,7 @@ def reference_mark_status(
             raise InvalidInput("A reference cannot supersede itself.", code="invalid-reference",
                                detail={"field": "superseded_by"})
     locked = Reference.objects.select_for_update().get(pk=reference.pk)
+    _require_editor_when_published(locked, user)
     new_by = superseded_by.pk if superseded_by is not None else None
     if locked.status == status and locked.superseded_by_id == new_by:
         return locked

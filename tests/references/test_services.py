@@ -138,7 +138,7 @@ def test_get_or_create_maps_an_unknown_kind_to_other():
 @pytest.fixture
 def editor(db):
     user = UserFactory(username="librarian")
-    user.user_permissions.add(Permission.objects.get(codename="change_reference"))
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["change_reference", "edit_any_article"]))
     return user
 
 
@@ -345,3 +345,26 @@ def test_mark_status_needs_permission():
 
     reference.refresh_from_db()
     assert reference.status == "current"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ["correct", "withdraw"])
+def test_only_editors_change_a_reference_that_published_versions_cite(
+    published, action, django_capture_on_commit_callbacks
+):
+    reference = cited(published, 1)
+    before = (reference.title, reference.status)
+    author = user_in("Authors")
+    if action == "correct":
+        change = lambda: reference_correct(reference=reference, user=author, title="Quietly changed")  # noqa: E731
+    else:
+        change = lambda: reference_mark_status(reference=reference, user=author, status="withdrawn")  # noqa: E731
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(NotAllowed) as refused:
+        change()
+
+    assert refused.value.code == "published-reference"
+    assert "articles.edit_any_article" in refused.value.message
+    reference.refresh_from_db()
+    assert (reference.title, reference.status) == before
+    assert callbacks == []
