@@ -14,4 +14,5 @@ CELERY_TASK_ALWAYS_EAGER = False
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# SMTP from one URL, e.g. EMAIL_URL=smtp+tls://user:password@mail.example.org:587
+vars().update(env.email_url("EMAIL_URL"))
