@@ -26,6 +26,7 @@ from celery.signals import task_postrun
 from django.conf import settings
 from django.db import OperationalError, connection
 from django.utils import timezone
+from rest_framework_api_key.models import APIKey
 
 from articles.content import content_from_article
 from articles.models import Article, PublishedVersion, ReviewState
@@ -98,7 +99,7 @@ def rendered(version_id: int) -> bool:
                                            render_requested_at__isnull=True).exists()
 
 
-def test_an_approval_is_published_through_the_worker(chair, celery_worker, ran_on_worker):
+def test_an_approval_is_published_through_the_worker(chair, celery_worker, ran_on_worker, client):
     article, last_reviewer = review_with_one_sign_off_left(chair)
 
     _sign(article, last_reviewer)  # completes the quorum: approved, version written, render enqueued
@@ -113,6 +114,12 @@ def test_an_approval_is_published_through_the_worker(chair, celery_worker, ran_o
     payload = json.loads(PublishedVersion.objects.get(pk=version.pk).payload_json)
     assert (payload["slug"], payload["version"], payload["status"]) == (article.slug, 1, "approved")
     assert payload["content_hash"] == article.review_hash
+
+    # ... and client apps read it from the API.
+    _, key = APIKey.objects.create_key(name="worker test client")
+    response = client.get(f"/api/v1/articles/{article.slug}/", HTTP_AUTHORIZATION=f"Api-Key {key}")
+    assert response.status_code == 200
+    assert response.json()["content_hash"] == article.review_hash
 
 
 def test_with_the_broker_down_the_approval_commits_and_reconciliation_publishes_it(
