@@ -26,21 +26,17 @@ from datetime import datetime, time
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
-    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
-    Value,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
@@ -165,63 +161,6 @@ CLOSED_STATES = (ReviewState.RETRACTED, ReviewState.ARCHIVED)
 def short_hash(value: str) -> str:
     """A content hash as people read it out: "3fa2…9c1e"."""
     return f"{value[:4]}…{value[-4:]}" if len(value) > 8 else value
-
-
-def signed_count(*, article: str = "pk", review_hash: str = "review_hash") -> Coalesce:
-    """Distinct reviewers whose approval of the frozen hash counts, per article, as a subquery.
-
-    The same rule as ``reviewboard.selectors.counting_signoffs``: decision approve, on the frozen
-    hash, through a still-open assignment. ``article`` and ``review_hash`` name the outer columns.
-    """
-    rows = (
-        SignOff.objects.filter(
-            article=OuterRef(article),
-            decision=SignOff.Decision.APPROVE,
-            content_hash=OuterRef(review_hash),
-            assignment__closed_at__isnull=True,
-        )
-        .order_by()
-        .values("article")
-        .annotate(n=Count("reviewer", distinct=True))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
-def quorum_of(field: str = "quorum") -> Coalesce:
-    """The article's quorum, else the board default (read when the query is built, not at import)."""
-    return Coalesce(field, Value(settings.REVIEW_DEFAULT_QUORUM))
-
-
-def next_pending_due(*, article: str = "pk", review_hash: str = "review_hash") -> Subquery:
-    """The earliest due date of the open assignments not yet signed on the frozen hash."""
-    signed = SignOff.objects.filter(
-        assignment=OuterRef("pk"), decision=SignOff.Decision.APPROVE, content_hash=OuterRef(OuterRef(review_hash))
-    )
-    rows = (
-        Assignment.objects.filter(article=OuterRef(article), closed_at__isnull=True, due_at__isnull=False)
-        .exclude(Exists(signed))
-        .order_by("due_at")
-        .values("due_at")[:1]
-    )
-    return Subquery(rows)
-
-
-def active_reviewers() -> QuerySet:
-    """Users who may be assigned: active, in a group (or directly) holding the review permission, with an
-    active reviewer profile (what ``reviewboard.selectors.reviewer_is_active`` checks one user at a time)."""
-    app_label, codename = permissions.REVIEWER_PERM.split(".")
-    holds = Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label) | Q(
-        user_permissions__codename=codename, user_permissions__content_type__app_label=app_label
-    )
-    return (
-        get_user_model()
-        .objects.filter(holds | Q(is_superuser=True), is_active=True, reviewer_profile__active=True)
-        .select_related("reviewer_profile")
-        .prefetch_related("reviewer_profile__specialties")
-        .order_by("last_name", "first_name", "username")
-        .distinct()
-    )
 
 
 def reviewer_label(user: Any) -> str:
@@ -424,9 +363,9 @@ class ArticleAdmin(admin.ModelAdmin):
             .annotate(
                 _section_count=count_per_article(Section),
                 _citation_count=count_per_article(Citation),
-                _signed=signed_count(),
-                _quorum=quorum_of(),
-                _next_due=next_pending_due(),
+                _signed=selectors.signed_count(),
+                _quorum=selectors.quorum_of(),
+                _next_due=selectors.next_pending_due(),
             )
         )
         if not sees_all_articles(request.user):
@@ -727,7 +666,7 @@ class ArticleAdmin(admin.ModelAdmin):
         assign_form = None
         if may_assign:
             taken = [a.reviewer_id for a in assignments if a.closed_at is None]
-            candidates = active_reviewers().exclude(pk__in=taken).exclude(authored_articles=article)
+            candidates = selectors.active_reviewers().exclude(pk__in=taken).exclude(authored_articles=article)
             assign_form = {
                 "url": self.review_url("assign", article),
                 "reviewers": [{"pk": u.pk, "label": reviewer_label(u)} for u in candidates],

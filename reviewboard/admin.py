@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from articles import permissions
-from articles.admin import STATE_LABELS, person_name, quorum_of, short_hash, signed_count
+from articles.admin import STATE_LABELS, person_name, short_hash
 from config.exceptions import ServiceError
 from reviewboard import selectors
 from reviewboard.models import Assignment, AuditEntry, Comment, ReviewerProfile, SignOff, Specialty
@@ -100,8 +100,8 @@ class AssignmentAdmin(ReadOnlyAdmin):
         """My review queue: open assignments on articles under review that I have not signed yet."""
         now = timezone.now()
         queue = selectors.review_queue(user=request.user).annotate(
-            _signed=signed_count(article="article_id", review_hash="article__review_hash"),
-            _quorum=quorum_of("article__quorum"),
+            _signed=selectors.signed_count(article="article_id", review_hash="article__review_hash"),
+            _quorum=selectors.quorum_of("article__quorum"),
         )
         rows = [
             {

@@ -2,6 +2,12 @@
 
 Pure reads: nothing here writes. The services, the transition conditions, the admin and the API
 all use these, so "what counts" is defined once.
+
+Each rule is written once and serves both sides: a ``Q`` (``approval_of``, ``counts_toward_quorum``)
+filters the rows read one article at a time in Python (``counting_signoffs``, ``signable_assignment``)
+and the correlated subqueries the lists annotate in SQL (``signed_count``, ``next_pending_due``).
+Where Python must ask per object (``reviewer_is_active`` calls ``has_perm``; ``article_quorum``), the
+SQL twin (``active_reviewers``, ``quorum_of``) stands right after it and states the same conditions.
 """
 
 from __future__ import annotations
@@ -10,7 +16,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from articles import permissions
 from articles.content import content_from_article
@@ -43,6 +51,12 @@ def article_quorum(article: Article) -> int:
     return article.quorum or settings.REVIEW_DEFAULT_QUORUM
 
 
+def quorum_of(field: str = "quorum") -> Coalesce:
+    """``article_quorum`` as an annotation; ``field`` names the article's quorum column
+    (``article__quorum`` from an assignment). The default is read when the query is built, not at import."""
+    return Coalesce(field, Value(settings.REVIEW_DEFAULT_QUORUM))
+
+
 def article_content_hash(article: Article) -> str:
     """The content hash of the working copy as it is in the database now."""
     return content_from_article(article).content_hash
@@ -57,29 +71,70 @@ def open_assignments(article: Article) -> QuerySet[Assignment]:
 
 
 def reviewer_is_active(user: AbstractBaseUser) -> bool:
-    """An active user in ``Board reviewers`` (the review permission) with an active reviewer profile."""
+    """An active user in ``Board reviewers`` (the review permission) with an active reviewer profile.
+
+    One user at a time; ``active_reviewers`` is the same rule as a queryset."""
     if not (user.is_active and user.has_perm(permissions.REVIEWER_PERM)):
         return False
     profile = getattr(user, "reviewer_profile", None)
     return bool(profile is not None and profile.active)
 
 
+def active_reviewers() -> QuerySet[AbstractBaseUser]:
+    """The users ``reviewer_is_active`` accepts, as a queryset (who may be assigned): active, holding the
+    review permission (through a group or directly; a superuser holds every permission, as ``has_perm``
+    says), with an active reviewer profile. Loaded for labels, ordered by name."""
+    app_label, codename = permissions.REVIEWER_PERM.split(".")
+    holds_review_perm = (
+        Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
+        | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+        | Q(is_superuser=True)
+    )
+    return (
+        get_user_model()
+        .objects.filter(holds_review_perm, is_active=True, reviewer_profile__active=True)
+        .select_related("reviewer_profile")
+        .prefetch_related("reviewer_profile__specialties")
+        .order_by("last_name", "first_name", "username")
+        .distinct()
+    )
+
+
 def active_open_assignments(article: Article) -> list[Assignment]:
     return [a for a in open_assignments(article) if reviewer_is_active(a.reviewer)]
+
+
+def approval_of(content_hash: str | OuterRef) -> Q:
+    """A sign-off that approves ``content_hash`` (a value, or an ``OuterRef`` in a subquery)."""
+    return Q(decision=SignOff.Decision.APPROVE, content_hash=content_hash)
+
+
+def counts_toward_quorum(content_hash: str | OuterRef) -> Q:
+    """The rule for a sign-off that counts: it approves ``content_hash``, through a still-open assignment."""
+    return approval_of(content_hash) & Q(assignment__closed_at__isnull=True)
 
 
 def counting_signoffs(article: Article, content_hash: str) -> QuerySet[SignOff]:
     """Approvals that count toward the quorum: on ``content_hash``, through a still-open assignment."""
     return (
-        SignOff.objects.filter(
-            article=article,
-            decision=SignOff.Decision.APPROVE,
-            content_hash=content_hash,
-            assignment__closed_at__isnull=True,
-        )
+        SignOff.objects.filter(counts_toward_quorum(content_hash), article=article)
         .select_related("reviewer", "reviewer__reviewer_profile")
         .order_by("created_at", "id")
     )
+
+
+def signed_count(*, article: str = "pk", review_hash: str = "review_hash") -> Coalesce:
+    """What ``signoff_progress`` counts, per row, as an annotation: the distinct reviewers whose sign-off
+    counts toward the quorum on the frozen hash. ``article`` and ``review_hash`` name the outer columns
+    (``"article_id"`` and ``"article__review_hash"`` from an assignment)."""
+    rows = (
+        SignOff.objects.filter(counts_toward_quorum(OuterRef(review_hash)), article=OuterRef(article))
+        .order_by()
+        .values("article")
+        .annotate(n=Count("reviewer", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def signers(article: Article, content_hash: str) -> list[AbstractBaseUser]:
@@ -116,9 +171,7 @@ def signable_assignment(*, article: Article, user: AbstractBaseUser) -> Assignme
     assignment = open_assignments(article).filter(reviewer=user).first()
     if assignment is None or not reviewer_is_active(user):
         return None
-    already = SignOff.objects.filter(
-        assignment=assignment, content_hash=article.review_hash, decision=SignOff.Decision.APPROVE
-    ).exists()
+    already = SignOff.objects.filter(approval_of(article.review_hash), assignment=assignment).exists()
     return None if already else assignment
 
 
@@ -126,15 +179,26 @@ def review_queue(*, user: AbstractBaseUser) -> QuerySet[Assignment]:
     """ "My review queue": the user's open assignments on articles under review not yet signed on their frozen hash."""
     from articles.models import ReviewState
 
-    signed = SignOff.objects.filter(
-        assignment=OuterRef("pk"), decision=SignOff.Decision.APPROVE, content_hash=OuterRef("article__review_hash")
-    )
+    signed = SignOff.objects.filter(approval_of(OuterRef("article__review_hash")), assignment=OuterRef("pk"))
     return (
         Assignment.objects.filter(reviewer=user, closed_at__isnull=True, article__state=ReviewState.UNDER_REVIEW)
         .exclude(Exists(signed))
         .select_related("article")
         .order_by("due_at", "id")
     )
+
+
+def next_pending_due(*, article: str = "pk", review_hash: str = "review_hash") -> Subquery:
+    """Per row, as an annotation: the earliest due date of the article's open assignments whose reviewer has
+    not approved the frozen hash yet (the assignments ``review_queue`` lists to their reviewers)."""
+    signed = SignOff.objects.filter(approval_of(OuterRef(OuterRef(review_hash))), assignment=OuterRef("pk"))
+    rows = (
+        Assignment.objects.filter(article=OuterRef(article), closed_at__isnull=True, due_at__isnull=False)
+        .exclude(Exists(signed))
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    return Subquery(rows)
 
 
 def articles_for_user(

@@ -31,6 +31,7 @@ from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QueryS
 from django.db.models.functions import Cast
 
 from articles.models import ReviewState
+from reviewboard import selectors
 from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url, send_all
 from reviewboard.models import Assignment, SignOff
 
@@ -65,7 +66,7 @@ def open_overdue_assignments(*, now: datetime) -> QuerySet[Assignment]:
     """Open assignments past due on an article under review, not yet approved by their reviewer
     on the current review hash, whose reviewer can be emailed."""
     approved_current_hash = SignOff.objects.filter(
-        assignment=OuterRef("pk"), decision=SignOff.Decision.APPROVE, content_hash=OuterRef("article__review_hash")
+        selectors.approval_of(OuterRef("article__review_hash")), assignment=OuterRef("pk")
     )
     return (
         Assignment.objects.filter(

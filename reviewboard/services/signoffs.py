@@ -96,10 +96,7 @@ def assignment_sign_off(
         code="already-signed",
         detail={"assignment_id": assignment.pk, "content_hash": content_hash},
     )
-    existing = SignOff.objects.filter(
-        assignment=assignment, content_hash=content_hash, decision=SignOff.Decision.APPROVE
-    )
-    if existing.exists():
+    if SignOff.objects.filter(selectors.approval_of(content_hash), assignment=assignment).exists():
         raise already
     try:
         with transaction.atomic():
