@@ -1,0 +1,89 @@
+"""The SQL annotations in reviewboard.selectors give what their Python rules give, row for row."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from articles.models import Article
+from reviewboard import selectors
+from reviewboard.models import Assignment, SignOff
+from tests.factories import ReviewerProfileFactory, UserFactory
+from tests.reviewboard.conftest import assignment_of, make_reviewer, sign
+
+pytestmark = pytest.mark.django_db
+
+
+def annotated(article: Article, **annotations) -> Article:
+    return Article.objects.annotate(**annotations).get(pk=article.pk)
+
+
+def test_signed_count_counts_what_signoff_progress_counts(under_review, reviewers, chair):
+    reviewer1, reviewer2, reviewer3 = reviewers
+    sign(under_review, reviewer1)
+    # reviewer2 asks for changes: a sign-off, not an approval
+    SignOff.objects.create(
+        article=under_review, assignment=assignment_of(under_review, reviewer2), reviewer=reviewer2,
+        content_hash=under_review.review_hash, decision=SignOff.Decision.REQUEST_CHANGES,
+    )
+    # reviewer3 approved the frozen hash through an assignment that is closed now
+    closed = Assignment.objects.create(article=under_review, reviewer=reviewer3, closed_at=timezone.now())
+    SignOff.objects.create(article=under_review, assignment=closed, reviewer=reviewer3,
+                           content_hash=under_review.review_hash)
+    # reviewer2 approved another hash
+    SignOff.objects.create(article=under_review, assignment=assignment_of(under_review, reviewer2),
+                           reviewer=reviewer2, content_hash="0" * 64)
+
+    progress = selectors.signoff_progress(under_review)
+    assert progress.signed == 1
+    assert annotated(under_review, n=selectors.signed_count()).n == progress.signed
+    from_assignment = Assignment.objects.annotate(
+        n=selectors.signed_count(article="article_id", review_hash="article__review_hash")
+    ).get(pk=assignment_of(under_review, reviewer2).pk)
+    assert from_assignment.n == progress.signed
+
+
+def test_signed_count_is_zero_without_a_counting_signoff(article):
+    assert annotated(article, n=selectors.signed_count()).n == 0 == selectors.signoff_progress(article).signed
+
+
+def test_next_pending_due_is_the_earliest_open_unsigned_assignment(under_review, reviewers):
+    reviewer1, reviewer2, reviewer3 = reviewers
+    now = timezone.now()
+    Assignment.objects.filter(pk=assignment_of(under_review, reviewer1).pk).update(due_at=now + timedelta(days=1))
+    Assignment.objects.filter(pk=assignment_of(under_review, reviewer2).pk).update(due_at=now + timedelta(days=5))
+    Assignment.objects.create(article=under_review, reviewer=reviewer3, due_at=now, closed_at=now)
+    assert annotated(under_review, due=selectors.next_pending_due()).due == now + timedelta(days=1)
+
+    sign(under_review, reviewer1)  # signed on the frozen hash: no longer pending
+
+    assert annotated(under_review, due=selectors.next_pending_due()).due == now + timedelta(days=5)
+
+
+def test_active_reviewers_are_the_users_reviewer_is_active_accepts():
+    review_perm = Permission.objects.get(codename="review_article", content_type__app_label="articles")
+    direct = UserFactory(username="direct")
+    direct.user_permissions.add(review_perm)
+    ReviewerProfileFactory(user=direct)
+    superuser = UserFactory(username="super", is_superuser=True)
+    ReviewerProfileFactory(user=superuser)
+    no_perm = UserFactory(username="no-perm")
+    ReviewerProfileFactory(user=no_perm)
+    users = [
+        make_reviewer("in-group"),
+        direct,
+        superuser,
+        no_perm,
+        make_reviewer("profile-inactive", active=False),
+        make_reviewer("user-inactive", is_active=False),
+        UserFactory(username="no-profile", groups=["Board reviewers"]),
+    ]
+    fresh = {u.pk: type(u).objects.get(pk=u.pk) for u in users}  # no permission cache carried over
+
+    in_sql = set(selectors.active_reviewers().filter(pk__in=fresh).values_list("username", flat=True))
+    in_python = {u.username for u in fresh.values() if selectors.reviewer_is_active(u)}
+
+    assert in_sql == in_python == {"in-group", "direct", "super"}
