@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 
 from articles import permissions
 from articles.content import content_from_article
@@ -53,8 +53,9 @@ def article_quorum(article: Article) -> int:
 
 def quorum_of(field: str = "quorum") -> Coalesce:
     """``article_quorum`` as an annotation; ``field`` names the article's quorum column
-    (``article__quorum`` from an assignment). The default is read when the query is built, not at import."""
-    return Coalesce(field, Value(settings.REVIEW_DEFAULT_QUORUM))
+    (``article__quorum`` from an assignment). Like Python's ``or``, an empty quorum and 0 both mean the
+    default (NULLIF then COALESCE). The default is read when the query is built, not at import."""
+    return Coalesce(NullIf(field, Value(0)), Value(settings.REVIEW_DEFAULT_QUORUM))
 
 
 def article_content_hash(article: Article) -> str:

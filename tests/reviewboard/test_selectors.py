@@ -87,3 +87,13 @@ def test_active_reviewers_are_the_users_reviewer_is_active_accepts():
     in_python = {u.username for u in fresh.values() if selectors.reviewer_is_active(u)}
 
     assert in_sql == in_python == {"in-group", "direct", "super"}
+
+
+@pytest.mark.parametrize(("quorum", "required"), [(None, 2), (0, 2), (3, 3)])
+def test_quorum_of_is_article_quorum(article, settings, quorum, required):
+    settings.REVIEW_DEFAULT_QUORUM = 2
+    Article.objects.filter(pk=article.pk).update(quorum=quorum)
+    article.refresh_from_db()
+
+    assert selectors.article_quorum(article) == required
+    assert annotated(article, q=selectors.quorum_of()).q == required
