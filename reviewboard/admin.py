@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from articles import permissions
-from articles.admin import STATE_LABELS, person_name, short_hash
 from config.exceptions import ServiceError
 from reviewboard import selectors
+from reviewboard.admin_review import STATE_LABELS, person_name, short_hash
 from reviewboard.models import Assignment, AuditEntry, Comment, ReviewerProfile, SignOff, Specialty
 from reviewboard.services import comment_resolve
 

@@ -1,0 +1,583 @@
+"""The review screens of the article admin: the article's review page, its review actions and list columns.
+
+``ArticleReviewAdminMixin`` is mixed into ``articles.admin.ArticleAdmin``. The change page is also the
+review screen: the state and sign-off progress, ONLY the transition buttons the user may use now
+(``reviewboard.services.available_transitions``), the sign-off button naming the content hash it
+approves, the diff against the live published version, the comments, the assignments with their
+sign-offs, and the article's audit history. Every review action posts to its own admin URL
+(``<pk>/transition/<name>/``, ``<pk>/sign-off/``, ``<pk>/comments/``, ``<pk>/assignments/``...) whose
+view calls the one service for it and turns a refusal (``config.exceptions.ServiceError``) into an
+error message: never the change view's POST (refused on frozen articles), never django-fsm's
+transition methods directly.
+
+What counts (sign-offs, quorum, pending assignments, active reviewers) is read from
+``reviewboard.selectors``; nothing here decides it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from articles import permissions
+from articles.content import ArticleContent
+from articles.diff import content_diff
+from articles.models import Article, ReviewState
+from config.exceptions import Conflict, InvalidInput, ServiceError
+from reviewboard import selectors
+from reviewboard.models import Assignment, Comment, SignOff
+from reviewboard.services import (
+    TRANSITIONS,
+    article_transition,
+    assignment_create,
+    assignment_remove,
+    assignment_sign_off,
+    comment_create,
+    comment_resolve,
+    transition_refusal,
+)
+
+# --- buttons, labels and names ------------------------------------------------------------
+
+# How each transition's button reads, and what the success message says.
+TRANSITION_LABELS = {
+    "submit": ("Submit for review", "Submitted for review"),
+    "withdraw": ("Withdraw…", "Withdrawn"),
+    "start_review": ("Start review", "Review started"),
+    "request_changes": ("Request changes…", "Changes requested"),
+    "approve": ("Approve", "Approved"),
+    "revise": ("Revise (new working copy)", "A new working copy was started"),
+    "retract": ("Retract…", "Retracted"),
+    "archive": ("Archive…", "Archived"),
+}
+# Transitions whose button opens a small form first: (field, label, required, help).
+TRANSITION_FORMS = {
+    "withdraw": ("comment", "Why is the article withdrawn?", True,
+                 "Open assignments are closed; the content becomes editable again."),
+    "request_changes": ("comment", "What must change?", True,
+                        "The authors are emailed this comment; the review round ends."),
+    "retract": ("reason", "Reason for the retraction", True,
+                "Readers of the API get 410 Gone with this reason."),
+    "archive": ("comment", "Comment (optional)", False,
+                "Archiving takes the article out of the workflow; it cannot be undone here."),
+}
+STATE_LABELS = dict(ReviewState.choices)
+# States in which a review round runs: sign-off progress and due dates mean something.
+REVIEW_STATES = (ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW)
+# Comments cannot be added or resolved on these (reviewboard.services.comments).
+CLOSED_STATES = (ReviewState.RETRACTED, ReviewState.ARCHIVED)
+
+
+def short_hash(value: str) -> str:
+    """A content hash as people read it out: "3fa2…9c1e"."""
+    return f"{value[:4]}…{value[-4:]}" if len(value) > 8 else value
+
+
+def reviewer_label(user: Any) -> str:
+    name = user.get_full_name() or user.get_username()
+    profile = getattr(user, "reviewer_profile", None)
+    if profile is None:
+        return name
+    specialties = ", ".join(s.name for s in profile.specialties.all())
+    label = f"{name}, {profile.credentials}" if profile.credentials else name
+    return f"{label} ({specialties})" if specialties else label
+
+
+def person_name(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def reviewer_name(user: Any) -> str:
+    """Name and credentials ("Ada Osler, MD, FACP"); load the user with ``reviewer_profile`` first."""
+    profile = getattr(user, "reviewer_profile", None)
+    name = person_name(user)
+    return f"{name}, {profile.credentials}" if profile is not None and profile.credentials else name
+
+
+def signoff_status(signoff: SignOff, *, counting: set[int], review_hash: str) -> str:
+    """Why a sign-off counts toward the quorum now, or why not."""
+    if signoff.pk in counting:
+        return "counts"
+    if signoff.decision == SignOff.Decision.REQUEST_CHANGES:
+        return "requested changes"
+    if signoff.assignment.closed_at is not None:
+        return f"earlier round ({signoff.assignment.close_reason or 'closed'})"
+    if signoff.content_hash != review_hash:
+        return "stale: another content hash"
+    return "does not count"
+
+
+AUDIT_ROWS = 50
+AUDIT_ACTIONS = {
+    "submit": "submitted", "withdraw": "withdrew", "start_review": "started the review",
+    "request_changes": "requested changes", "approve": "approved", "revise": "started a revision",
+    "retract": "retracted", "archive": "archived", "assign": "assigned a reviewer",
+    "unassign": "removed a reviewer", "sign_off": "signed off", "comment": "commented",
+    "resolve_comment": "resolved a comment",
+}
+
+
+def audit_details(entry: Any) -> str:
+    """A line a person reads for one audit entry (the entry itself stays as stored)."""
+    data = entry.data or {}
+    action = AUDIT_ACTIONS.get(entry.action, entry.action)
+    if entry.action in ("assign", "unassign") and data.get("reviewer"):
+        return f"{action}: {data['reviewer']}"
+    if entry.action == "sign_off" and "signed" in data:
+        return f"{action} ({data['signed']} of {data.get('required', '?')})"
+    if entry.action == "comment":
+        where = f" on “{data['section_heading']}”" if data.get("section_heading") else ""
+        return f"{'added a blocking comment' if data.get('blocking') else action}{where}"
+    if entry.action == "approve" and data:
+        how = " automatically, when the quorum was met" if data.get("automatic") else ""
+        version = f"; version {data['version']} published" if data.get("version") else ""
+        return f"{action}{how}{version}"
+    return action
+
+
+class AssignForm(forms.Form):
+    """Reads the chair's assignment form; the service decides whether the reviewer may be assigned."""
+
+    reviewer = forms.ModelChoiceField(queryset=get_user_model().objects.all(), error_messages={
+        "required": "Choose a reviewer.", "invalid_choice": "That reviewer does not exist.",
+    })
+    due = forms.DateField(required=False, error_messages={"invalid": "Enter the due date as YYYY-MM-DD."})
+
+    def due_at(self) -> datetime | None:
+        """The due date as the end of that day in the current time zone."""
+        due = self.cleaned_data.get("due")
+        return timezone.make_aware(datetime.combine(due, time(23, 59))) if due else None
+
+
+class ArticleReviewAdminMixin:
+    """The review part of ``ArticleAdmin`` (a ``ModelAdmin`` of ``Article``): list columns, the review
+    panels of the change page and one URL per review action."""
+
+    # --- list columns -----------------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
+        """Adds what the review columns show: sign-offs counting now, the quorum, the next due date."""
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _signed=selectors.signed_count(),
+                _quorum=selectors.quorum_of(),
+                _next_due=selectors.next_pending_due(),
+            )
+        )
+
+    @admin.display(description="sign-offs")
+    def signoffs(self, obj: Article) -> str | None:
+        return f"{obj._signed} of {obj._quorum}" if obj.state in REVIEW_STATES else None
+
+    @admin.display(description="next due", ordering="_next_due")
+    def next_due(self, obj: Article) -> Any:
+        return obj._next_due if obj.state in REVIEW_STATES else None
+
+    @admin.display(description="overdue")
+    def overdue(self, obj: Article) -> str:
+        if obj.state == ReviewState.UNDER_REVIEW and obj._next_due and obj._next_due < timezone.now():
+            return format_html('<span class="review-overdue">{}</span>', "overdue")
+        if obj.state == ReviewState.APPROVED and obj.review_overdue:
+            return format_html('<span class="review-overdue">{}</span>', "re-review due")
+        return ""
+
+    # --- the review screen ------------------------------------------------------------------
+
+    def review_url(self, view: str, article: Article, *args: Any) -> str:
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
+        return reverse(name, args=[article.pk, *args], current_app=self.admin_site.name)
+
+    def review_panels(self, request: HttpRequest, article: Article, *, content: ArticleContent) -> dict[str, Any]:
+        """The review part of the change page, as data for the templates. Reads only.
+
+        What the user may do is asked of the services and ``articles.permissions`` (the same
+        predicates the services enforce); the views re-check everything by calling the services.
+        """
+        user = request.user
+        now = timezone.now()
+        review_hash = article.review_hash
+        under_review = article.state == ReviewState.UNDER_REVIEW
+
+        # One pass over the transitions: what available_transitions() returns (refusal None) are the
+        # buttons; a transition the user could make but for an unmet condition is named with the reason.
+        refusals = {name: transition_refusal(article=article, user=user, name=name) for name in TRANSITIONS}
+        buttons = [
+            {
+                "name": name,
+                "label": TRANSITION_LABELS[name][0],
+                "opens_form": name in TRANSITION_FORMS,
+                "url": self.review_url("transition", article, name),
+            }
+            for name, refusal in refusals.items()
+            if refusal is None
+        ]
+        blocked = [
+            {"name": name, "label": TRANSITION_LABELS[name][0].rstrip("…"), "reason": refusal.message}
+            for name, refusal in refusals.items()
+            if isinstance(refusal, Conflict) and refusal.code != "invalid-state"
+        ]
+
+        may_assign = article.state in REVIEW_STATES and permissions.can_chair(article, user)
+        assignments = list(
+            article.assignments.select_related("reviewer", "reviewer__reviewer_profile").order_by("assigned_at", "id")
+        )
+        signoffs = (
+            list(article.signoffs.select_related("reviewer", "assignment").order_by("created_at", "id"))
+            if assignments else []  # a sign-off is made through an assignment
+        )
+        counting = {s.pk for s in selectors.counting_signoffs(article, review_hash)} if review_hash else set()
+        signed_now = {s.assignment_id for s in signoffs if s.pk in counting}
+        assignment_rows = []
+        my_assignment = None
+        for assignment in assignments:
+            is_open = assignment.closed_at is None
+            signed = assignment.pk in signed_now
+            row = {
+                "assignment": assignment,
+                "reviewer": reviewer_name(assignment.reviewer),
+                "open": is_open,
+                "signed": signed,
+                "overdue": bool(
+                    is_open and under_review and not signed and assignment.due_at and assignment.due_at < now
+                ),
+                "remove_url": self.review_url("unassign", article, assignment.pk) if may_assign and is_open else "",
+            }
+            assignment_rows.append(row)
+            if is_open and assignment.reviewer_id == user.pk:
+                my_assignment = row
+        sign_off = None
+        if my_assignment is not None and selectors.signable_assignment(article=article, user=user) is not None:
+            sign_off = {
+                "content_hash": review_hash,
+                "short_hash": short_hash(review_hash),
+                "url": self.review_url("sign_off", article),
+            }
+        signoff_rows = [
+            {"signoff": s, "reviewer": person_name(s.reviewer), "short_hash": short_hash(s.content_hash),
+             "counts": s.pk in counting, "status": signoff_status(s, counting=counting, review_hash=review_hash)}
+            for s in signoffs
+        ]
+
+        open_for_comments = article.state not in CLOSED_STATES
+        sections = [
+            {"pk": section.pk, "heading": section.heading}
+            for section in sorted(article.sections.all(), key=lambda section: section.position)
+        ]
+        # The preview numbers its sections 1..n in this order (preview-section-N).
+        section_number = {section["pk"]: n for n, section in enumerate(sections, start=1)}
+        comment_rows = []
+        for comment in selectors.article_comments(article).order_by("created_at", "id"):
+            comment.article = article  # the permission predicates read it; no refetch
+            resolvable = (
+                open_for_comments
+                and comment.resolved_at is None
+                and permissions.can_resolve_comment(comment, user)
+            )
+            comment_rows.append({
+                "comment": comment,
+                "anchor": comment.section_heading or (comment.section.heading if comment.section else ""),
+                "section_number": section_number.get(comment.section_id),
+                "author": person_name(comment.author),
+                "resolved_by": person_name(comment.resolved_by) if comment.resolved_by else "",
+                "resolve_url": self.review_url("comment_resolve", article, comment.pk) if resolvable else "",
+            })
+        comment_form = None
+        if open_for_comments and permissions.can_comment(article, user):
+            comment_form = {
+                "url": self.review_url("comment", article),
+                "sections": sections,
+                "may_block": permissions.can_block(article, user),
+            }
+
+        assign_form = None
+        if may_assign:
+            taken = [a.reviewer_id for a in assignments if a.closed_at is None]
+            candidates = selectors.active_reviewers().exclude(pk__in=taken).exclude(authored_articles=article)
+            assign_form = {
+                "url": self.review_url("assign", article),
+                "reviewers": [{"pk": u.pk, "label": reviewer_label(u)} for u in candidates],
+                "required_specialty": article.required_specialty if article.required_specialty_id else None,
+            }
+
+        diff, diff_error = None, ""
+        live = article.live_version if article.live_version_id else None
+        if live is not None:
+            try:
+                diff = content_diff(old=ArticleContent.from_source(live.source), new=content)
+            except (KeyError, TypeError, ValueError):
+                diff_error = f"The stored source of v{live.number} cannot be read; no diff is shown."
+
+        audit = [
+            {"entry": entry, "short_hash": short_hash(entry.content_hash), "details": audit_details(entry)}
+            for entry in selectors.audit_entries(article=article).order_by("-seq")[:AUDIT_ROWS]
+        ]
+        return {
+            "review": {
+                "state": article.state,
+                "state_label": STATE_LABELS.get(article.state, article.state),
+                "in_review": article.state in REVIEW_STATES,
+                "progress": selectors.signoff_progress(article) if article.state in REVIEW_STATES else None,
+                "review_hash": review_hash,
+                "review_hash_short": short_hash(review_hash),
+                "buttons": buttons,
+                "blocked": blocked,
+                "sign_off": sign_off,
+                "my_assignment": my_assignment,
+                "assignments": assignment_rows,
+                "signoffs": signoff_rows,
+                "comments": comment_rows,
+                "unresolved_blocking": sum(
+                    1 for r in comment_rows if r["comment"].blocking and r["comment"].resolved_at is None
+                ),
+                "comment_form": comment_form,
+                "assign_form": assign_form,
+                "live_version": live,
+                "diff": diff,
+                "diff_error": diff_error,
+                "audit": audit,
+                "audit_limit": AUDIT_ROWS,
+                "audit_url": reverse("admin:reviewboard_auditentry_changelist", current_app=self.admin_site.name)
+                + f"?article__id__exact={article.pk}",
+            }
+        }
+
+    # --- the review actions: each its own URL, each one service call -------------------------
+
+    def get_urls(self) -> list[Any]:
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view  # staff login, CSRF protection, never cached
+        return [
+            path("<path:object_id>/transition/<str:name>/", wrap(self.transition_view),
+                 name="{}_{}_transition".format(*info)),
+            path("<path:object_id>/sign-off/", wrap(self.sign_off_view), name="{}_{}_sign_off".format(*info)),
+            path("<path:object_id>/comments/", wrap(self.comment_view), name="{}_{}_comment".format(*info)),
+            path("<path:object_id>/comments/<int:comment_id>/resolve/", wrap(self.comment_resolve_view),
+                 name="{}_{}_comment_resolve".format(*info)),
+            path("<path:object_id>/assignments/", wrap(self.assign_view), name="{}_{}_assign".format(*info)),
+            path("<path:object_id>/assignments/<int:assignment_id>/remove/", wrap(self.unassign_view),
+                 name="{}_{}_unassign".format(*info)),
+            *super().get_urls(),
+        ]
+
+    def _review_article(self, request: HttpRequest, object_id: str) -> Article | HttpResponseRedirect:
+        """The article if this user may see it; else an error message and a redirect to the list."""
+        article = self.get_object(request, unquote(object_id))
+        if article is None or not self.has_view_or_change_permission(request, article):
+            self.message_user(
+                request, f"There is no article with ID “{object_id}” that you may see.", level=messages.ERROR
+            )
+            changelist = f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"
+            return HttpResponseRedirect(reverse(changelist, current_app=self.admin_site.name))
+        return article
+
+    def _perform(
+        self,
+        request: HttpRequest,
+        article: Article,
+        action: Callable[[], Any],
+        *,
+        success: Callable[[Any], str],
+        refused: str,
+        retry_url: str = "",
+    ) -> HttpResponseRedirect:
+        """POST only: run ``action`` (one service call); a refusal becomes an error message, never a 500."""
+        change_url = self.review_url("change", article)
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        try:
+            result = action()
+        except ServiceError as exc:
+            # The service's transaction rolled back: nothing changed.
+            self.message_user(request, f"{refused}: {exc.message}", level=messages.ERROR)
+            return HttpResponseRedirect(retry_url if retry_url and isinstance(exc, InvalidInput) else change_url)
+        self.message_user(request, success(result), level=messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
+
+    def transition_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
+        found = self._review_article(request, object_id)
+        if not isinstance(found, Article):
+            return found
+        article = found
+        if name not in TRANSITIONS:
+            self.message_user(request, f"There is no transition “{name}”.", level=messages.ERROR)
+            return HttpResponseRedirect(self.review_url("change", article))
+        label, done = TRANSITION_LABELS[name]
+        label = label.rstrip("…")
+        spec = TRANSITION_FORMS.get(name)
+        form_url = self.review_url("transition", article, name)
+        if request.method != "POST" and spec is not None:
+            refusal = transition_refusal(article=article, user=request.user, name=name)
+            if refusal is not None:
+                self.message_user(request, f"{label} is not possible now: {refusal.message}", level=messages.ERROR)
+                return HttpResponseRedirect(self.review_url("change", article))
+            return self.transition_form_view(request, article, name, label=label, form_url=form_url)
+        text = request.POST.get(spec[0] if spec else "comment", "")
+        return self._perform(
+            request,
+            article,
+            lambda: article_transition(
+                article=article, user=request.user, name=name, comment=text, reason=text if name == "retract" else ""
+            ),
+            success=lambda result: f"{done}: the article is now {STATE_LABELS[result.state].lower()}.",
+            refused=f"{label} refused",
+            retry_url=form_url if spec else "",
+        )
+
+    def transition_form_view(
+        self, request: HttpRequest, article: Article, name: str, *, label: str, form_url: str
+    ) -> TemplateResponse:
+        field, prompt, required, help_text = TRANSITION_FORMS[name]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": article,
+            "title": f"{label}: {article.question}",
+            "transition": {
+                "name": name, "label": label, "field": field, "prompt": prompt, "required": required,
+                "help": help_text,
+            },
+            "state_label": STATE_LABELS.get(article.state, article.state),
+            "review_hash_short": short_hash(article.review_hash),
+            "action_url": form_url,
+            "change_url": self.review_url("change", article),
+            "has_view_permission": True,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/articles/article/transition_form.html", context)
+
+    def sign_off_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        found = self._review_article(request, object_id)
+        if not isinstance(found, Article):
+            return found
+        article = found
+        assignment = selectors.open_assignments(article).filter(reviewer=request.user.pk).first()
+        if request.method == "POST" and assignment is None:
+            self.message_user(
+                request,
+                "Sign-off refused: you have no open assignment on this article; only its assigned reviewers sign off.",
+                level=messages.ERROR,
+            )
+            return HttpResponseRedirect(self.review_url("change", article))
+
+        def signed(signoff: SignOff) -> str:
+            text = f"You signed off on content {short_hash(signoff.content_hash)}."
+            if signoff.article.state == ReviewState.APPROVED:
+                return f"{text} That completed the quorum: the article is approved."
+            return f"{text} Sign-offs: {selectors.signoff_progress(signoff.article)}."
+
+        return self._perform(
+            request,
+            article,
+            lambda: assignment_sign_off(
+                assignment=assignment,
+                reviewer=request.user,
+                content_hash=request.POST.get("content_hash", ""),
+                comment=request.POST.get("comment", ""),
+            ),
+            success=signed,
+            refused="Sign-off refused",
+        )
+
+    def comment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        found = self._review_article(request, object_id)
+        if not isinstance(found, Article):
+            return found
+        article = found
+        return self._perform(
+            request,
+            article,
+            lambda: comment_create(
+                article=article,
+                user=request.user,
+                body=request.POST.get("body", ""),
+                section=request.POST.get("section") or None,
+                blocking=request.POST.get("blocking") in ("on", "true", "1"),
+            ),
+            success=lambda comment: (
+                "Blocking comment added: it holds back approval until it is resolved."
+                if comment.blocking else "Comment added."
+            ),
+            refused="Comment not added",
+        )
+
+    def comment_resolve_view(self, request: HttpRequest, object_id: str, comment_id: int) -> HttpResponse:
+        found = self._review_article(request, object_id)
+        if not isinstance(found, Article):
+            return found
+        article = found
+        comment = Comment.objects.filter(article=article, pk=comment_id).first()
+        if comment is None:
+            self.message_user(request, f"Comment {comment_id} is not a comment on this article.", level=messages.ERROR)
+            return HttpResponseRedirect(self.review_url("change", article))
+
+        def resolved(comment: Comment) -> str:
+            state = Article.objects.values_list("state", flat=True).get(pk=article.pk)
+            if comment.blocking and state == ReviewState.APPROVED:
+                return "Comment resolved. It was the last thing holding back approval: the article is approved."
+            return "Comment resolved."
+
+        return self._perform(
+            request,
+            article,
+            lambda: comment_resolve(comment=comment, user=request.user),
+            success=resolved,
+            refused="Comment not resolved",
+        )
+
+    def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        found = self._review_article(request, object_id)
+        if not isinstance(found, Article):
+            return found
+        article = found
+        form = AssignForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and not form.is_valid():
+            problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+            self.message_user(request, f"Reviewer not assigned: {problems}", level=messages.ERROR)
+            return HttpResponseRedirect(self.review_url("change", article))
+
+        def assigned(assignment: Assignment) -> str:
+            due = f", due {assignment.due_at:%Y-%m-%d}" if assignment.due_at else ", due when the review starts"
+            return f"{person_name(assignment.reviewer)} assigned{due}."
+
+        return self._perform(
+            request,
+            article,
+            lambda: assignment_create(
+                article=article, reviewer=form.cleaned_data["reviewer"], user=request.user, due_at=form.due_at()
+            ),
+            success=assigned,
+            refused="Reviewer not assigned",
+        )
+
+    def unassign_view(self, request: HttpRequest, object_id: str, assignment_id: int) -> HttpResponse:
+        found = self._review_article(request, object_id)
+        if not isinstance(found, Article):
+            return found
+        article = found
+        assignment = Assignment.objects.filter(article=article, pk=assignment_id).select_related("reviewer").first()
+        if assignment is None:
+            self.message_user(
+                request, f"Assignment {assignment_id} is not an assignment of this article.", level=messages.ERROR
+            )
+            return HttpResponseRedirect(self.review_url("change", article))
+        return self._perform(
+            request,
+            article,
+            lambda: assignment_remove(assignment=assignment, user=request.user),
+            success=lambda removed: f"{person_name(removed.reviewer)} removed from the review.",
+            refused="Reviewer not removed",
+        )
