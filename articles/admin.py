@@ -23,7 +23,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition
 
@@ -32,6 +32,7 @@ from articles.content import ArticleContent, content_from_article
 from articles.models import EDITABLE_STATES, Article, ReviewState, Section
 from articles.rendering import render_section
 from articles.services import article_assert_editable
+from config.admin import ServiceErrorsAsMessagesMixin
 from config.exceptions import ServiceError
 from references.integrity import Finding, check_content
 from references.models import Citation, Reference
@@ -182,7 +183,7 @@ class CitationInline(ArticleContentInline, admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleReviewAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.ModelAdmin):
     list_display = (
         "question", "slug", "topic", "state", "signoffs", "next_due", "overdue", "updated_at",
         "section_count", "citation_count", "live",
@@ -285,21 +286,13 @@ class ArticleAdmin(ArticleReviewAdminMixin, admin.ModelAdmin):
 
     # --- saving -----------------------------------------------------------------------------
 
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceError as exc:
-            # Raised inside the admin's transaction, which has rolled back: nothing was saved.
-            self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-        except ConcurrentTransition:
-            self.message_user(
-                request, "Not saved: the article changed state while you were editing. Reload and try again.",
-                level=messages.ERROR,
-            )
-            return HttpResponseRedirect(request.get_full_path())
+    # A transition that committed while the form was open makes the save stale (ConcurrentTransitionMixin).
+    refusals = (ServiceError, ConcurrentTransition)
+
+    def refusal_message(self, exc: Exception) -> str:
+        if isinstance(exc, ConcurrentTransition):
+            return "Not saved: the article changed state while you were editing. Reload and try again."
+        return super().refusal_message(exc)
 
     def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
         if change:

@@ -15,13 +15,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.content import ReferenceData
 from articles.models import Article
-from config.exceptions import ServiceError
+from config.admin import ServiceErrorsAsMessagesMixin
 from references.integrity import is_valid_doi, is_valid_pmid, normalise_doi, normalise_pmid
 from references.models import Citation, Reference
 from references.services import reference_correct, reference_get_or_create, reference_mark_status
@@ -55,7 +55,7 @@ class ReferenceAdminForm(forms.ModelForm):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     form = ReferenceAdminForm
     list_display = ("title", "kind", "year", "doi", "pmid", "status", "citing_articles")
     list_filter = ("kind", "status", "year")
@@ -90,16 +90,6 @@ class ReferenceAdmin(admin.ModelAdmin):
         return obj._citing_articles
 
     # --- saving through the services ---------------------------------------------------------
-
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceError as exc:
-            # Raised inside the admin's transaction, which has rolled back: nothing was saved.
-            self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: Reference, form: Any, change: bool) -> None:
         if change:

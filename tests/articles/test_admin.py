@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from articles import admin as article_admin
 from articles.content import content_from_article
 from articles.models import Article, PublishedVersion, ReviewState, Section
 from references.integrity import check_content
@@ -218,6 +219,34 @@ def test_forged_post_on_frozen_article_is_refused_and_changes_nothing(client, au
     assert fresh.state == ReviewState.UNDER_REVIEW
     assert list(Section.objects.filter(article=article).values_list("position", "heading", "body")) == before_sections
     assert list(Citation.objects.filter(article=article).values_list("number", "reference_id")) == before_citations
+
+
+def test_a_save_that_lost_a_race_with_a_transition_is_refused_and_changes_nothing(
+    client, author, article, monkeypatch
+):
+    # given: the author's save is checked on the locked row, then a transition changes the state
+    # before the article row is written (django-fsm's ConcurrentTransitionMixin sees a stale state)
+    def editable_then_moved(*, article, user):
+        real_assert_editable(article=article, user=user)
+        Article.objects.filter(pk=article.pk).update(state=ReviewState.CHANGES_REQUESTED)
+
+    real_assert_editable = article_admin.article_assert_editable
+    monkeypatch.setattr(article_admin, "article_assert_editable", editable_then_moved)
+    client.force_login(author)
+    data = form_data(client.get(change_url(article)))
+    data["question"] = "Edited question?"
+
+    response = client.post(change_url(article), data)
+
+    # then: an error message and the form again, never a 500; the admin's transaction rolled back
+    assert response.status_code == 302
+    assert response.url == change_url(article)
+    assert message_texts(response) == [
+        "Not saved: the article changed state while you were editing. Reload and try again."
+    ]
+    fresh = Article.objects.get(pk=article.pk)
+    assert fresh.question == "What are the treatment options for back pain?"
+    assert fresh.state == ReviewState.DRAFT
 
 
 def test_reviewer_sees_any_article_read_only(client, article):
