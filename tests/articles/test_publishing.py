@@ -31,18 +31,6 @@ def article(db):
     return ArticleFactory()
 
 
-@pytest.fixture
-def eager_tasks(settings):
-    """Run Celery tasks in-process (the real-worker tests belong to the Celery suite)."""
-    from config.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
 def test_create_writes_next_number_source_and_citations_and_enqueues_after_commit(
     article, django_capture_on_commit_callbacks, monkeypatch
 ):

@@ -3,8 +3,9 @@
 No browser is ever downloaded: Playwright launches ``/usr/bin/chromium``. Playwright's sync API
 runs an event loop in the test thread, and Django refuses database access from a thread with a
 running loop; ``DJANGO_ALLOW_ASYNC_UNSAFE`` lifts that check for the browser tests only (set here
-per test, not for the whole session). Approval's render task runs in-process (eager) after the
-live server's commit, so a published version exists when the page says "Approved".
+per test, not for the whole session). Approval's render task runs in-process (``eager_tasks`` in
+tests/conftest.py) after the live server's commit, so a published version exists when the page
+says "Approved".
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from config.celery import app as celery_app
 from reviewboard.groups import ensure_board_groups
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,15 +28,6 @@ TIMEOUT_MS = 10_000
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
-
-
-@pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    """Tasks run in-process after commit (config/settings/test.py says so; made sure of here)."""
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before
 
 
 @pytest.fixture

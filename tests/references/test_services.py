@@ -143,18 +143,6 @@ def editor(db):
 
 
 @pytest.fixture
-def eager_tasks(settings):
-    """Run the render task in-process, so regeneration's real effect can be read back."""
-    from config.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture
 def published(db):
     """An approved article's published version, rendered; it cites [1] and [2]."""
     from tests.articles.publishing_helpers import approve
