@@ -395,6 +395,14 @@ def test_another_author_cannot_submit_an_article_that_is_not_theirs(cast, articl
     assert errors(response) == [f"There is no article with ID “{article.pk}” that you may see."]
 
 
+def test_a_post_to_a_transition_that_does_not_exist_is_refused(cast, article, unchanged):
+    with unchanged(article):
+        response = logged_in(cast["author"]).post(transition_url(article, "publish_now"))
+
+    assert response.status_code == 302
+    assert response.url == change_url(article)
+    assert errors(response) == ["There is no transition “publish_now”."]
+
 def test_a_post_without_the_csrf_token_is_rejected(cast, article, unchanged):
     client = Client(enforce_csrf_checks=True)
     client.force_login(cast["author"])
@@ -677,6 +685,18 @@ def test_chair_removes_an_assignment(cast, article, unchanged):
     assert assignment.close_reason == "removed"
     assert successes(response) == [f"{cast['reviewer2'].get_full_name()} removed from the review."]
 
+
+def test_removing_an_assignment_of_another_article_is_refused(cast, article, make_article, unchanged):
+    article = reach(ReviewState.SUBMITTED, article, cast)
+    other = reach(ReviewState.SUBMITTED, make_article(cast["author"], question="How is gout treated?"), cast)
+    assignment = assignment_of(other, cast["reviewer2"])
+
+    with unchanged(other):
+        response = logged_in(cast["chair"]).post(action_url("unassign", article, assignment.pk))
+
+    assert response.status_code == 302
+    assert response.url == change_url(article)
+    assert errors(response) == [f"Assignment {assignment.pk} is not an assignment of this article."]
 
 def test_assignments_and_signoffs_show_which_hash_and_whether_they_count(cast, article):
     article = reach(ReviewState.UNDER_REVIEW, article, cast)
