@@ -16,6 +16,7 @@ What counts (sign-offs, quorum, pending assignments, active reviewers) is read f
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any
@@ -159,6 +160,22 @@ class AssignForm(forms.Form):
         """The due date as the end of that day in the current time zone."""
         due = self.cleaned_data.get("due")
         return timezone.make_aware(datetime.combine(due, time(23, 59))) if due else None
+
+
+def review_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For a review action's view: its URL's ``object_id`` arrives as the article itself. A user who may
+    not see that article gets an error message and the article list instead (``_review_article``)."""
+
+    @functools.wraps(view)
+    def with_article(
+        self: ArticleReviewAdminMixin, request: HttpRequest, object_id: str, **kwargs: Any
+    ) -> HttpResponse:
+        found = self._review_article(request, object_id)
+        if not isinstance(found, Article):
+            return found
+        return view(self, request, found, **kwargs)
+
+    return with_article
 
 
 class ArticleReviewAdminMixin:
@@ -384,6 +401,11 @@ class ArticleReviewAdminMixin:
             return HttpResponseRedirect(reverse(changelist, current_app=self.admin_site.name))
         return article
 
+    def _refuse(self, request: HttpRequest, article: Article, message: str) -> HttpResponseRedirect:
+        """Nothing was done: ``message`` as an error, and back to the article's review page."""
+        self.message_user(request, message, level=messages.ERROR)
+        return HttpResponseRedirect(self.review_url("change", article))
+
     def _perform(
         self,
         request: HttpRequest,
@@ -407,14 +429,10 @@ class ArticleReviewAdminMixin:
         self.message_user(request, success(result), level=messages.SUCCESS)
         return HttpResponseRedirect(change_url)
 
-    def transition_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
-        found = self._review_article(request, object_id)
-        if not isinstance(found, Article):
-            return found
-        article = found
+    @review_action
+    def transition_view(self, request: HttpRequest, article: Article, name: str) -> HttpResponse:
         if name not in TRANSITIONS:
-            self.message_user(request, f"There is no transition “{name}”.", level=messages.ERROR)
-            return HttpResponseRedirect(self.review_url("change", article))
+            return self._refuse(request, article, f"There is no transition “{name}”.")
         label, done = TRANSITION_LABELS[name]
         label = label.rstrip("…")
         spec = TRANSITION_FORMS.get(name)
@@ -422,8 +440,7 @@ class ArticleReviewAdminMixin:
         if request.method != "POST" and spec is not None:
             refusal = transition_refusal(article=article, user=request.user, name=name)
             if refusal is not None:
-                self.message_user(request, f"{label} is not possible now: {refusal.message}", level=messages.ERROR)
-                return HttpResponseRedirect(self.review_url("change", article))
+                return self._refuse(request, article, f"{label} is not possible now: {refusal.message}")
             return self.transition_form_view(request, article, name, label=label, form_url=form_url)
         text = request.POST.get(spec[0] if spec else "comment", "")
         return self._perform(
@@ -459,19 +476,15 @@ class ArticleReviewAdminMixin:
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/articles/article/transition_form.html", context)
 
-    def sign_off_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        found = self._review_article(request, object_id)
-        if not isinstance(found, Article):
-            return found
-        article = found
+    @review_action
+    def sign_off_view(self, request: HttpRequest, article: Article) -> HttpResponse:
         assignment = selectors.open_assignments(article).filter(reviewer=request.user.pk).first()
         if request.method == "POST" and assignment is None:
-            self.message_user(
+            return self._refuse(
                 request,
+                article,
                 "Sign-off refused: you have no open assignment on this article; only its assigned reviewers sign off.",
-                level=messages.ERROR,
             )
-            return HttpResponseRedirect(self.review_url("change", article))
 
         def signed(signoff: SignOff) -> str:
             text = f"You signed off on content {short_hash(signoff.content_hash)}."
@@ -492,11 +505,8 @@ class ArticleReviewAdminMixin:
             refused="Sign-off refused",
         )
 
-    def comment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        found = self._review_article(request, object_id)
-        if not isinstance(found, Article):
-            return found
-        article = found
+    @review_action
+    def comment_view(self, request: HttpRequest, article: Article) -> HttpResponse:
         return self._perform(
             request,
             article,
@@ -514,15 +524,11 @@ class ArticleReviewAdminMixin:
             refused="Comment not added",
         )
 
-    def comment_resolve_view(self, request: HttpRequest, object_id: str, comment_id: int) -> HttpResponse:
-        found = self._review_article(request, object_id)
-        if not isinstance(found, Article):
-            return found
-        article = found
+    @review_action
+    def comment_resolve_view(self, request: HttpRequest, article: Article, comment_id: int) -> HttpResponse:
         comment = Comment.objects.filter(article=article, pk=comment_id).first()
         if comment is None:
-            self.message_user(request, f"Comment {comment_id} is not a comment on this article.", level=messages.ERROR)
-            return HttpResponseRedirect(self.review_url("change", article))
+            return self._refuse(request, article, f"Comment {comment_id} is not a comment on this article.")
 
         def resolved(comment: Comment) -> str:
             state = Article.objects.values_list("state", flat=True).get(pk=article.pk)
@@ -538,16 +544,12 @@ class ArticleReviewAdminMixin:
             refused="Comment not resolved",
         )
 
-    def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        found = self._review_article(request, object_id)
-        if not isinstance(found, Article):
-            return found
-        article = found
+    @review_action
+    def assign_view(self, request: HttpRequest, article: Article) -> HttpResponse:
         form = AssignForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and not form.is_valid():
             problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
-            self.message_user(request, f"Reviewer not assigned: {problems}", level=messages.ERROR)
-            return HttpResponseRedirect(self.review_url("change", article))
+            return self._refuse(request, article, f"Reviewer not assigned: {problems}")
 
         def assigned(assignment: Assignment) -> str:
             due = f", due {assignment.due_at:%Y-%m-%d}" if assignment.due_at else ", due when the review starts"
@@ -563,17 +565,11 @@ class ArticleReviewAdminMixin:
             refused="Reviewer not assigned",
         )
 
-    def unassign_view(self, request: HttpRequest, object_id: str, assignment_id: int) -> HttpResponse:
-        found = self._review_article(request, object_id)
-        if not isinstance(found, Article):
-            return found
-        article = found
+    @review_action
+    def unassign_view(self, request: HttpRequest, article: Article, assignment_id: int) -> HttpResponse:
         assignment = Assignment.objects.filter(article=article, pk=assignment_id).select_related("reviewer").first()
         if assignment is None:
-            self.message_user(
-                request, f"Assignment {assignment_id} is not an assignment of this article.", level=messages.ERROR
-            )
-            return HttpResponseRedirect(self.review_url("change", article))
+            return self._refuse(request, article, f"Assignment {assignment_id} is not an assignment of this article.")
         return self._perform(
             request,
             article,
