@@ -2,9 +2,10 @@
 
     python bench/load.py --port 8123 --duration 5 --rounds 2 --spec '<json list of endpoints>'
 
-Each endpoint is {"name", "path", "headers", "status"} and optionally "port" (another server). Rounds interleave the endpoints (A B C D
-A B C D ...) so that drift in the machine's load affects them alike. Prints requests/s, p50 and
-p99 latency per endpoint, and the ratio of "detail" to "ceiling" when both are present.
+Each endpoint is {"name", "path", "headers", "status"} and optionally "port" (another server).
+Rounds interleave the endpoints (A B C D A B C D ...) so that drift in the machine's load affects
+them alike. Prints requests/s, p50 and p99 latency per endpoint, and the ratio of "detail" to
+"ceiling" when both are present.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ def main() -> None:
                 before = len(totals[endpoint["name"]]["latencies"])
                 start_at = time.time() + 0.2
                 jobs = [
-                    (endpoint.get("port", args.port), endpoint["path"], endpoint.get("headers", {}), endpoint.get("status", 200),
-                     args.threads, start_at, args.duration)
+                    (endpoint.get("port", args.port), endpoint["path"], endpoint.get("headers", {}),
+                     endpoint.get("status", 200), args.threads, start_at, args.duration)
                     for _ in range(args.processes)
                 ]
                 for latencies, errors in pool.map(_worker_process, jobs):
