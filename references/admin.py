@@ -10,6 +10,7 @@ error message, never a 500. The change page lists the articles that cite the ref
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -38,6 +39,8 @@ class ReferenceAdminForm(forms.ModelForm):
     class Meta:
         model = Reference
         fields = (*DATA_FIELDS, "superseded_by")
+        # A URL typed without a scheme is read as https (Django 6's default; no deprecation warning).
+        field_classes = {"url": partial(forms.URLField, assume_scheme="https")}
 
     def clean_doi(self) -> str:
         doi = normalise_doi(self.cleaned_data.get("doi", ""))

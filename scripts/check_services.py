@@ -11,13 +11,18 @@ if not db_url.startswith(("postgres://", "postgresql://")):
     problems.append(f"DATABASE_URL must point at PostgreSQL for the test suite (got {db_url!r}).")
 else:
     import psycopg
+    import psycopg.sql
 
     parsed = urlparse(db_url)
     try:
-        psycopg.connect(
+        with psycopg.connect(
             host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-            password=parsed.password, dbname="postgres", connect_timeout=3,
-        ).close()
+            password=parsed.password, dbname="postgres", connect_timeout=3, autocommit=True,
+        ) as conn:
+            # The suite uses test_<name>; the database itself must exist for `makemigrations --check`.
+            name = parsed.path.lstrip("/")
+            if name and not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
     except psycopg.Error as exc:
         problems.append(f"PostgreSQL at {parsed.hostname}:{parsed.port or 5432} is not reachable: {exc}")
 

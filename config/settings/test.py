@@ -15,3 +15,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 
 # Each test process keeps its own cache: throttle counts must not leak between test runs.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# No collectstatic before tests: serve from the app directories instead of STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
