@@ -9,7 +9,6 @@ afterwards. ``throwaway_redis`` starts a private redis-server on a free port, so
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import socket
 import subprocess
@@ -20,36 +19,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 
 from articles.models import Article, ReviewState
+from reviewboard.groups import ensure_board_groups
 from reviewboard.models import Assignment
 from tests.factories import ArticleFactory, ChairFactory, ReviewerFactory
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the fixed "now" of the time-travelled tests
 REVIEW_HASH = "a" * 64
 WAIT_SECONDS = 30
-
-BOARD_GROUPS = importlib.import_module("reviewboard.migrations.0002_board_groups").GROUPS
-
-
-def ensure_board_groups() -> None:
-    """The groups of the data migration (a transactional test's flush removes them)."""
-    if Group.objects.filter(name__in=BOARD_GROUPS).count() == len(BOARD_GROUPS):
-        return
-
-    def perm(app_label: str, codename: str) -> Permission:
-        return Permission.objects.get(content_type__app_label=app_label, codename=codename)
-
-    for name, spec in BOARD_GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        perms = [perm(*p.split(".")) for p in spec["custom"]]
-        for (app_label, model), actions in spec["models"].items():
-            perms += [perm(app_label, f"{action}_{model}") for action in actions]
-        perms += [perm(app_label, f"view_{model}") for app_label, model in spec["view"]]
-        group.permissions.add(*perms)
-
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
