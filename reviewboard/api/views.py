@@ -138,17 +138,17 @@ class ReviewArticleListView(APIView):
             content = parse_document(data.validated_data["markdown"], source_name="markdown")
         else:
             content = data.to_content()
-        report = check_content(content)
         with transaction.atomic():
             article = article_create(content=content, author=user)
             if data.validated_data["submit"]:
-                services.article_submit(article=article, user=user)
-        article.refresh_from_db()
+                article = services.article_submit(article=article, user=user)
+        # Report on what was saved: the library normalises reference records (DOI case, prefixes).
+        saved = content_from_article(article)
         body = {
             "slug": article.slug,
             "state": article.state,
-            "content_hash": content.content_hash,
-            "integrity": report.as_dict(),
+            "content_hash": saved.content_hash,
+            "integrity": check_content(saved).as_dict(),
         }
         return Response(s.ArticleCreatedOutput(body).data, status=status.HTTP_201_CREATED)
 

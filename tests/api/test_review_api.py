@@ -367,3 +367,17 @@ def test_role_transition_state_matrix(matrix_board, role, name, state):
     assert response.json()["error"]["code"]
     assert article.state == state
     assert AuditEntry.objects.count() == audit_before
+
+
+def test_created_article_reports_the_hash_and_findings_of_what_was_saved(author):
+    payload = {
+        "question": "What are the treatment options for back pain?",
+        "sections": [{"heading": "First-line", "body": "Stay active for back pain [1]."}],
+        "references": [{"number": 1, "kind": "guideline", "title": "Low back pain guideline", "year": 2017,
+                        "doi": "https://doi.org/10.7326/M16-2367"}],
+    }
+    client = client_for(author)
+    created = client.post(BASE, payload, format="json").json()
+    saved = detail(client, created["slug"])
+    assert created["content_hash"] == saved["content_hash"]
+    assert created["integrity"] == saved["integrity"]
