@@ -1,8 +1,9 @@
 """Articles, their ordered sections, and immutable published versions.
 
-The review state machine lives here as django-fsm transitions that only set fields. Who may
-act, the conditions with their reasons, locking, the audit entry and every side effect live
-in ``reviewboard.services``; nothing else changes ``state``.
+``Article.state`` is the review state: a protected django-fsm field. The moves between states
+are declared, with who may make them and what must hold, in ``reviewboard.actions`` (one
+declaration per action) and performed by its runner; nothing else changes ``state``. This app
+only knows the states and which of them freeze or lock the content.
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-
-from articles import permissions
-from reviewboard import conditions
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
 
 class ReviewState(models.TextChoices):
@@ -26,8 +24,11 @@ class ReviewState(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+# The state sets, each defined once: every surface (admin, APIs, selectors, jobs) imports these.
 FROZEN_STATES = frozenset({ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW})
 EDITABLE_STATES = frozenset({ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED})
+LOCKED_STATES = frozenset({ReviewState.APPROVED, ReviewState.RETRACTED, ReviewState.ARCHIVED})
+CLOSED_STATES = frozenset({ReviewState.RETRACTED, ReviewState.ARCHIVED})
 
 
 class Article(ConcurrentTransitionMixin, models.Model):
@@ -47,12 +48,15 @@ class Article(ConcurrentTransitionMixin, models.Model):
 
     state = FSMField(default=ReviewState.DRAFT, choices=ReviewState.choices, protected=True, db_index=True)
     review_hash = models.CharField(
-        max_length=64, blank=True, help_text="Content hash frozen on submit: exactly what is under review."
+        max_length=64, blank=True,
+        help_text="The open review round's frozen content hash (kept by the action runner; empty between rounds).",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     next_review_due = models.DateTimeField(null=True, blank=True)
     review_overdue = models.BooleanField(default=False)
     review_overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # Set when the chair retracts the live version (in any state), cleared by the next approval:
+    # while set, readers get 410 Gone with the reason, whatever the working copy is doing.
     retraction_reason = models.TextField(blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
     live_version = models.ForeignKey(
@@ -79,60 +83,10 @@ class Article(ConcurrentTransitionMixin, models.Model):
     def is_frozen(self) -> bool:
         return self.state in FROZEN_STATES
 
-    # --- transitions: they only set fields; see reviewboard.services -----------------------
-    # ``permission`` says who (articles.permissions), ``conditions`` what must hold
-    # (reviewboard.conditions, each able to name itself when unmet). django-fsm checks the source
-    # state and the conditions when a transition is called, never the permission: the services do.
-
-    @transition(field=state, source=[ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED],
-                target=ReviewState.SUBMITTED, permission=permissions.can_edit_as_author,
-                conditions=[conditions.no_integrity_errors])
-    def submit(self, *, content_hash: str) -> None:
-        self.review_hash = content_hash
-
-    @transition(field=state, source=[ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW],
-                target=ReviewState.DRAFT, permission=permissions.can_edit_as_author)
-    def withdraw(self) -> None:
-        self.review_hash = ""
-
-    @transition(field=state, source=ReviewState.SUBMITTED, target=ReviewState.UNDER_REVIEW,
-                permission=permissions.can_chair,
-                conditions=[conditions.enough_active_reviewers, conditions.no_reviewer_is_author,
-                            conditions.required_specialty_covered])
-    def start_review(self) -> None:
-        pass
-
-    @transition(field=state, source=ReviewState.UNDER_REVIEW, target=ReviewState.CHANGES_REQUESTED,
-                permission=permissions.can_request_changes)
-    def request_changes(self) -> None:
-        self.review_hash = ""
-
-    @transition(field=state, source=ReviewState.UNDER_REVIEW, target=ReviewState.APPROVED,
-                permission=permissions.can_chair,
-                conditions=[conditions.content_unchanged_since_submit, conditions.quorum_signed_current_hash,
-                            conditions.no_unresolved_blocking_comments])
-    def approve(self, *, approved_at, next_review_due) -> None:
-        self.approved_at = approved_at
-        self.next_review_due = next_review_due
-        self.review_overdue = False
-        self.review_overdue_notified_at = None
-
-    @transition(field=state, source=ReviewState.APPROVED, target=ReviewState.DRAFT,
-                permission=permissions.can_edit_as_author)
-    def revise(self) -> None:
-        self.review_hash = ""
-
-    @transition(field=state, source=ReviewState.APPROVED, target=ReviewState.RETRACTED,
-                permission=permissions.can_chair)
-    def retract(self, *, reason: str, retracted_at) -> None:
-        self.retraction_reason = reason
-        self.retracted_at = retracted_at
-
-    @transition(field=state,
-                source=[s for s in ReviewState.values if s not in (ReviewState.APPROVED, ReviewState.ARCHIVED)],
-                target=ReviewState.ARCHIVED, permission=permissions.can_chair)
-    def archive(self) -> None:
-        pass
+    @property
+    def is_retracted(self) -> bool:
+        """The live version was retracted and nothing approved has replaced it (410 for readers)."""
+        return self.retracted_at is not None
 
 
 class Section(models.Model):
@@ -183,6 +137,8 @@ class PublishedVersion(models.Model):
     render_requested_at = models.DateTimeField(
         null=True, blank=True, help_text="Set while a (re-)render is pending; cleared by the render."
     )
+    retracted_at = models.DateTimeField(null=True, blank=True, help_text="When the chair retracted this version.")
+    retraction_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -42,10 +42,19 @@ logger = logging.getLogger(__name__)
 
 STATUS_APPROVED = "approved"
 STATUS_SUPERSEDED = "superseded"
+STATUS_RETRACTED = "retracted"
 # The fields of a payload that the list endpoints serve (the summary); the rest is detail only.
 SUMMARY_FIELDS = (
-    "slug", "question", "topic", "version", "status", "content_hash", "approved_at", "last_updated",
-    "next_review_due", "review_overdue",
+    "slug",
+    "question",
+    "topic",
+    "version",
+    "status",
+    "content_hash",
+    "approved_at",
+    "last_updated",
+    "next_review_due",
+    "review_overdue",
 )
 REFERENCE_FIELDS = ("kind", "title", "publisher", "year", "doi", "pmid", "url")
 
@@ -120,6 +129,23 @@ def _find_reference_id(data: Any) -> int | None:
         if reference_id is not None:
             return reference_id
     return None
+
+
+@transaction.atomic
+def published_version_retract(*, article: Article, reason: str, retracted_at: datetime) -> PublishedVersion:
+    """Retract the live version of a locked ``article``: readers get 410 with ``reason`` at once (the
+    article row says so, whatever state its working copy is in), and the version's stored payload says
+    "retracted" after the re-render. The approved source and content hash stay as they were."""
+    # The newest version: the live one, or the one whose render is about to make it live.
+    version = PublishedVersion.objects.select_for_update().filter(article=article).order_by("-number").first()
+    version.retracted_at = retracted_at
+    version.retraction_reason = reason
+    version.render_requested_at = timezone.now()
+    version.save(update_fields=["retracted_at", "retraction_reason", "render_requested_at"])
+    article.retracted_at = retracted_at
+    article.retraction_reason = reason
+    transaction.on_commit(lambda: enqueue_render(version.pk))
+    return version
 
 
 def enqueue_render(version_id: int) -> None:
@@ -201,6 +227,7 @@ def _render(version: PublishedVersion, *, article: Article) -> bool:
 
 
 def _current_references(version: PublishedVersion) -> dict[int, Reference]:
+    """The library records the approved citations point to now: only for the notices beside them."""
     return {
         pc.number: pc.reference
         for pc in PublishedCitation.objects.filter(version=version, reference__isnull=False).select_related("reference")
@@ -213,12 +240,13 @@ def build_payload(version: PublishedVersion, *, article: Article, references: di
     is_live = article.live_version_id == version.pk
     cited = [ref for ref in references.values() if ref is not None]
     last_updated = max([version.approved_at, *(ref.updated_at for ref in cited)])
+    status = STATUS_RETRACTED if version.retracted_at else (STATUS_APPROVED if is_live else STATUS_SUPERSEDED)
     return {
         "slug": article.slug,
         "question": source["question"],
         "topic": version.topic,
         "version": version.number,
-        "status": STATUS_APPROVED if is_live else STATUS_SUPERSEDED,
+        "status": status,
         "content_hash": version.content_hash,
         "approved_at": _iso(version.approved_at),
         "last_updated": _iso(last_updated),
@@ -235,8 +263,34 @@ def build_payload(version: PublishedVersion, *, article: Article, references: di
 
 
 def _reference(number: int, record: Reference | None, approved: dict[str, Any]) -> dict[str, Any]:
-    data = reference_data(record).canonical() if record is not None else approved
-    return {"number": number, **{key: data.get(key) for key in REFERENCE_FIELDS}}
+    """The citation exactly as approved, with a notice when its library record changed since."""
+    return {
+        "number": number,
+        **{key: approved.get(key) for key in REFERENCE_FIELDS},
+        "notice": reference_notice(record, approved),
+    }
+
+
+def reference_notice(record: Reference | None, approved: dict[str, Any]) -> dict[str, str] | None:
+    """What readers should know about an approved citation whose record changed since the approval:
+    withdrawn or superseded (status), or corrected (its bibliographic data differs). None: unchanged."""
+    if record is None:
+        return None
+    if record.status != approved.get("status", Reference.Status.CURRENT) and record.status != Reference.Status.CURRENT:
+        label = dict(Reference.Status.choices)[record.status].lower()
+        return {
+            "kind": record.status,
+            "text": f"This reference has been {label} since the board approved this "
+            "version; the article is due for re-review.",
+        }
+    current = reference_data(record).canonical()
+    if any(current.get(key) != approved.get(key) for key in REFERENCE_FIELDS):
+        return {
+            "kind": "corrected",
+            "text": "The record of this reference was corrected after the board approved "
+            "this version; the article is due for re-review.",
+        }
+    return None
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -20,6 +20,16 @@ from articles.models import Article, PublishedVersion, ReviewState
 HIDDEN_STATES = (ReviewState.RETRACTED, ReviewState.ARCHIVED)
 
 
+def reader_state(prefix: str = "") -> Case:
+    """The state readers are answered by: "retracted" while the live version is retracted (410, in any
+    working-copy state, archived included), else the article's state. ``prefix`` reaches the article
+    from another model (``"article__"``). ``READER_STATE_SQL`` is the same rule for the hot query."""
+    return Case(
+        When(**{f"{prefix}retracted_at__isnull": False}, then=Value(ReviewState.RETRACTED.value)),
+        default=F(f"{prefix}state"),
+    )
+
+
 @dataclass(frozen=True)
 class ReaderView:
     """What the read API needs to answer for one article: its state and one version's metadata."""
@@ -33,7 +43,7 @@ class ReaderView:
 
     @property
     def retracted(self) -> bool:
-        return self.state == ReviewState.RETRACTED
+        return self.state == ReviewState.RETRACTED  # the reader state (``reader_state``)
 
     @property
     def visible(self) -> bool:
@@ -42,9 +52,9 @@ class ReaderView:
 
 def published_articles() -> QuerySet[Article]:
     """Articles readers may list: a rendered live version, not retracted or archived."""
-    return Article.objects.filter(live_version__isnull=False, live_version__rendered_at__isnull=False).exclude(
-        state__in=HIDDEN_STATES
-    )
+    return Article.objects.filter(
+        live_version__isnull=False, live_version__rendered_at__isnull=False, retracted_at__isnull=True
+    ).exclude(state__in=HIDDEN_STATES)
 
 
 def published_summaries(*, queryset: QuerySet[Article] | None = None) -> QuerySet:
@@ -53,13 +63,13 @@ def published_summaries(*, queryset: QuerySet[Article] | None = None) -> QuerySe
     return queryset.order_by("-live_version__rendered_at", "-pk").values_list("live_version__summary_json", flat=True)
 
 
-_META = ("state", "retraction_reason", "retracted_at")
+_META = ("reader_state", "retraction_reason", "retracted_at")
 
 
 def article_live_view(*, slug: str) -> ReaderView | None:
     """The article ``slug`` and its live version's metadata, in one query (None: no such article)."""
     fields = [*_META, "live_version_id", "live_version__etag", "live_version__rendered_at"]
-    row = Article.objects.filter(slug=slug).values_list(*fields).first()
+    row = Article.objects.filter(slug=slug).annotate(reader_state=reader_state()).values_list(*fields).first()
     return None if row is None else ReaderView(*row)
 
 
@@ -88,7 +98,8 @@ def _live_sql() -> str:
 
     # Only quoted table and column names from the models are interpolated; values are parameters.
     return (
-        f"SELECT {a('state')}, {v('id')}, {v('etag')}, {v('rendered_at')}, "  # noqa: S608
+        f"SELECT CASE WHEN {a('retracted_at')} IS NOT NULL THEN %s ELSE {a('state')} END, "  # noqa: S608
+        f"{v('id')}, {v('etag')}, {v('rendered_at')}, "
         f"CASE WHEN {v('etag')} IN (%s, %s) THEN NULL ELSE {v('payload_json')} END "
         f"FROM {q(article.db_table)} a LEFT JOIN {q(version.db_table)} v "
         f"ON {v('id')} = {a('live_version')} AND {v('rendered_at')} IS NOT NULL "
@@ -103,7 +114,7 @@ def live_version_row(*, slug: str, known_etags: tuple[str, str]) -> VersionRow |
     compile the same statement on every request), and the payload only when its ETag is not one
     of ``known_etags``. Version fields are None while nothing is live."""
     with connection.cursor() as cursor:
-        cursor.execute(_live_sql(), [*known_etags, slug])
+        cursor.execute(_live_sql(), [ReviewState.RETRACTED.value, *known_etags, slug])
         row = cursor.fetchone()
     return None if row is None else VersionRow(*row)
 
@@ -114,8 +125,8 @@ def version_row(*, slug: str, number: int, known_etags: tuple[str, str]) -> Vers
     payload = Case(When(etag__in=known_etags, then=Value(None)), default=F("payload_json"))
     row = (
         PublishedVersion.objects.filter(article__slug=slug, number=number, rendered_at__isnull=False)
-        .annotate(payload_or_null=payload)
-        .values_list("article__state", "pk", "etag", "rendered_at", "payload_or_null")
+        .annotate(payload_or_null=payload, reader_state=reader_state("article__"))
+        .values_list("reader_state", "pk", "etag", "rendered_at", "payload_or_null")
         .first()
     )
     return None if row is None else VersionRow(*row)
@@ -125,7 +136,8 @@ def version_row_by_id(*, version_id: int) -> VersionRow | None:
     """A rendered version with its payload, by id."""
     row = (
         PublishedVersion.objects.filter(pk=version_id, rendered_at__isnull=False)
-        .values_list("article__state", "pk", "etag", "rendered_at", "payload_json")
+        .annotate(reader_state=reader_state("article__"))
+        .values_list("reader_state", "pk", "etag", "rendered_at", "payload_json")
         .first()
     )
     return None if row is None else VersionRow(*row)

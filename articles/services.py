@@ -1,27 +1,26 @@
 """Writes to an article's working copy: create it from content, replace its content.
 
-The importers, the admin, the API and the commands all call these; review transitions are in
-``reviewboard.services``. Content is frozen while it is under review and locked once approved.
+These are the content writers; who may write and when (content is frozen under review and
+locked once approved) is decided by the action registry in ``reviewboard.actions``, and the
+admin, the API, the importer and the commands reach these through ``reviewboard.services.content``,
+which also audits every write.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.text import slugify
 
-from articles import permissions
 from articles.content import ArticleContent
-from articles.models import Article, ReviewState, Section
-from config.exceptions import Conflict, InvalidInput, NotAllowed, NotFound
+from articles.models import Article, Section
+from config.exceptions import Conflict, InvalidInput, NotFound
 from references.models import Citation
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-    from reviewboard.models import Specialty
 
 MAX_SLUG = Article._meta.get_field("slug").max_length
 MAX_QUESTION = Article._meta.get_field("question").max_length
@@ -29,7 +28,6 @@ MAX_TOPIC = Article._meta.get_field("topic").max_length
 MAX_HEADING = Section._meta.get_field("heading").max_length
 MAX_CITATION_NUMBER = 2_147_483_647
 SLUG_ATTEMPTS = 50
-LOCKED_STATES = frozenset({ReviewState.APPROVED, ReviewState.RETRACTED, ReviewState.ARCHIVED})
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -53,8 +51,9 @@ def _validate_content(content: ArticleContent) -> None:
         if not (section.heading or "").strip():
             raise invalid(f"Section {position} has no heading.", f"{field}.heading")
         if len(section.heading) > MAX_HEADING:
-            raise invalid(f"The heading of section {position} is longer than {MAX_HEADING} characters.",
-                          f"{field}.heading")
+            raise invalid(
+                f"The heading of section {position} is longer than {MAX_HEADING} characters.", f"{field}.heading"
+            )
         if isinstance(section.level, bool) or not isinstance(section.level, int) or not 1 <= section.level <= 6:
             raise invalid(f"Section {position} has level {section.level!r}; levels go from 1 to 6.", f"{field}.level")
     seen: set[int] = set()
@@ -67,8 +66,9 @@ def _validate_content(content: ArticleContent) -> None:
         seen.add(number)
 
 
-def _specialty(code: str) -> Specialty | None:
-    from reviewboard.models import Specialty
+def _specialty(code: str) -> Any:
+    """The board's specialty with ``code`` (the model the article's ``required_specialty`` points to)."""
+    Specialty = Article._meta.get_field("required_specialty").related_model
 
     if not code:
         return None
@@ -76,7 +76,8 @@ def _specialty(code: str) -> Specialty | None:
     if specialty is None:
         known = ", ".join(Specialty.objects.order_by("code").values_list("code", flat=True)[:20]) or "none yet"
         raise InvalidInput(
-            f"Unknown specialty '{code}' (known codes: {known}).", code="unknown-specialty",
+            f"Unknown specialty '{code}' (known codes: {known}).",
+            code="unknown-specialty",
             detail={"field": "specialty"},
         )
     return specialty
@@ -114,8 +115,9 @@ def _insert_with_unique_slug(base: str, fields: dict) -> Article:
             if not Article.objects.filter(slug=slug).exists():
                 raise
             taken.add(slug)
-    raise Conflict(f"No free slug found for '{base}' after {SLUG_ATTEMPTS} attempts.", code="slug-taken",
-                   detail={"field": "slug"})
+    raise Conflict(
+        f"No free slug found for '{base}' after {SLUG_ATTEMPTS} attempts.", code="slug-taken", detail={"field": "slug"}
+    )
 
 
 # --- content rows --------------------------------------------------------------------------------
@@ -175,7 +177,6 @@ def article_slug_preview(*, content: ArticleContent) -> str:
     return next((slug for slug in _slug_candidates(base) if slug not in taken), base)
 
 
-
 @transaction.atomic
 def article_create(*, content: ArticleContent, author: AbstractBaseUser | None = None) -> Article:
     """A new draft article from ``content``: unique slug, sections, citations (library records are
@@ -198,45 +199,18 @@ def article_create(*, content: ArticleContent, author: AbstractBaseUser | None =
     return article
 
 
-def article_assert_editable(*, article: Article, user: AbstractBaseUser | None) -> None:
-    """Raises unless ``user`` may change ``article``'s content now.
-
-    ``NotAllowed`` without the author permission on this article (or the editor permission);
-    ``Conflict`` "content-frozen" while it is under review, "content-locked" once approved,
-    retracted or archived.
-    """
-    if user is None or not permissions.can_edit_as_author(article, user):
-        raise NotAllowed(
-            f"Only an author of this article with the '{permissions.AUTHOR_PERM}' permission, or an editor with "
-            f"'{permissions.EDITOR_PERM}', may change its content.",
-            code="permission-denied",
-            detail={"permission": permissions.AUTHOR_PERM},
-        )
-    state = ReviewState(article.state)
-    if state in (ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW):
-        raise Conflict(
-            f"The content is frozen while the article is {state.label.lower()}: withdraw it or request changes first.",
-            code="content-frozen", detail={"state": state.value},
-        )
-    if state in LOCKED_STATES:
-        raise Conflict(
-            f"The content of a {state.label.lower()} article is locked: revise it first to start a new working copy.",
-            code="content-locked", detail={"state": state.value},
-        )
-
-
 @transaction.atomic
-def article_update_content(*, article: Article, user: AbstractBaseUser, content: ArticleContent) -> Article:
+def article_update_content(*, article: Article, content: ArticleContent) -> Article:
     """Replaces the question, topic, sections and citations of ``article``'s working copy.
 
-    The slug and the required specialty are not changed here. The article row is locked first,
-    so that a concurrent submit either sees the new content or makes this call fail.
+    Only the ``edit_content`` action (``reviewboard.actions``) calls this: it decides who may and
+    in which states (content is frozen under review and locked once approved), and audits the
+    change. The slug and the required specialty are not changed here. The row is locked first.
     """
     _validate_content(content)
     locked = Article.objects.select_for_update().filter(pk=article.pk).first()
     if locked is None:
         raise NotFound(f"Article {article.pk} does not exist.", code="article-not-found")
-    article_assert_editable(article=locked, user=user)
     locked.question = content.question.strip()
     locked.topic = (content.topic or "").strip()
     locked.save(update_fields=["question", "topic", "updated_at"])

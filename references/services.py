@@ -2,9 +2,9 @@
 
 ``reference_get_or_create`` is how importers and content updates turn plain ``ReferenceData``
 into a library record (deduplicated, never overwriting one). Corrections and status changes
-go through ``reference_correct`` and ``reference_mark_status``, which schedule the
-regeneration of published versions after commit. ``article_renumber_citations`` applies the
-renumbering tool to an article's working copy.
+are written by ``reference_correct`` and ``reference_mark_status``; who may make them, their audit
+entry and what they mean for the articles citing the record are decided in
+``reviewboard.services.library`` (frozen and published content never changes with the library).
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
-from articles.content import ReferenceData, content_from_article
-from articles.models import Article
-from config.exceptions import Conflict, InvalidInput, NotAllowed
+from articles.content import ReferenceData
+from config.exceptions import Conflict, InvalidInput
 from references.integrity import (
     is_valid_doi,
     is_valid_pmid,
@@ -26,13 +25,11 @@ from references.integrity import (
     normalise_title,
 )
 from references.models import Reference
-from references.renumber import renumber_content
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    pass
 
 
-CHANGE_PERM = "references.change_reference"
 CORRECTABLE_FIELDS = ("kind", "title", "authors", "publisher", "year", "doi", "pmid", "url")
 MAX_YEAR = 2999
 
@@ -47,7 +44,8 @@ def _check_lengths(values: dict[str, Any]) -> None:
         if isinstance(value, str) and len(value) > _field_length(name):
             raise InvalidInput(
                 f"Reference {name} is {len(value)} characters long; at most {_field_length(name)} are allowed.",
-                code="invalid-reference", detail={"field": name},
+                code="invalid-reference",
+                detail={"field": name},
             )
 
 
@@ -55,12 +53,14 @@ def _check_year(year: Any) -> int | None:
     if year is None or year == "":
         return None
     if isinstance(year, bool) or not isinstance(year, int | str) or not str(year).strip().isdigit():
-        raise InvalidInput(f"Reference year {year!r} is not a year.", code="invalid-reference",
-                           detail={"field": "year"})
+        raise InvalidInput(
+            f"Reference year {year!r} is not a year.", code="invalid-reference", detail={"field": "year"}
+        )
     value = int(year)
     if not 1 <= value <= MAX_YEAR:
-        raise InvalidInput(f"Reference year {value} is out of range.", code="invalid-reference",
-                           detail={"field": "year"})
+        raise InvalidInput(
+            f"Reference year {value} is out of range.", code="invalid-reference", detail={"field": "year"}
+        )
     return value
 
 
@@ -133,40 +133,14 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
         raise
 
 
-def _require_change_permission(user: AbstractBaseUser | None) -> None:
-    if user is None or not user.is_authenticated or not user.is_active or not user.has_perm(CHANGE_PERM):
-        raise NotAllowed("You may not change reference records.", code="permission-denied")
-
-
-def _require_editor_when_published(reference: Reference, user: AbstractBaseUser) -> None:
-    """A record that published versions cite changes what readers see, with no review: editors only."""
-    from articles import permissions
-
-    if not permissions.is_editor(user) and reference.published_citations.exists():
-        raise NotAllowed(
-            "This reference is cited by published articles, so correcting it changes what readers see: "
-            f"only an editor ('{permissions.EDITOR_PERM}') may change it.",
-            code="published-reference",
-            detail={"permission": permissions.EDITOR_PERM},
-        )
-
-
-def _schedule_regeneration(reference_id: int) -> None:
-    def regenerate() -> None:
-        from articles.publishing import regenerate_for_reference
-
-        regenerate_for_reference(reference_id)
-
-    transaction.on_commit(regenerate)
-
-
 def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(fields) - set(CORRECTABLE_FIELDS))
     if unknown:
         raise InvalidInput(
             f"Cannot correct {', '.join(unknown)}: only {', '.join(CORRECTABLE_FIELDS)} can be corrected"
             + (" (use reference_mark_status for the status)." if "status" in unknown else "."),
-            code="invalid-reference", detail={"field": unknown[0]},
+            code="invalid-reference",
+            detail={"field": unknown[0]},
         )
     values: dict[str, Any] = {}
     for name, value in fields.items():
@@ -185,24 +159,32 @@ def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str,
         elif name == "kind" and value not in Reference.Kind.values:
             raise InvalidInput(
                 f"Unknown reference kind '{value}'; choose one of {', '.join(Reference.Kind.values)}.",
-                code="invalid-reference", detail={"field": "kind"},
+                code="invalid-reference",
+                detail={"field": "kind"},
             )
         elif name == "doi":
             value = normalise_doi(value)
             if value and not is_valid_doi(value):
-                raise InvalidInput(f"DOI '{fields[name]}' is malformed: expected 10.<registrant>/<suffix>.",
-                                   code="invalid-doi", detail={"field": "doi"})
+                raise InvalidInput(
+                    f"DOI '{fields[name]}' is malformed: expected 10.<registrant>/<suffix>.",
+                    code="invalid-doi",
+                    detail={"field": "doi"},
+                )
         elif name == "pmid":
             value = normalise_pmid(value)
             if value and not is_valid_pmid(value):
-                raise InvalidInput(f"PMID '{fields[name]}' is malformed: expected 1 to 8 digits.",
-                                   code="invalid-pmid", detail={"field": "pmid"})
+                raise InvalidInput(
+                    f"PMID '{fields[name]}' is malformed: expected 1 to 8 digits.",
+                    code="invalid-pmid",
+                    detail={"field": "pmid"},
+                )
         elif name == "url" and value:
             try:
                 URLValidator(schemes=["http", "https"])(value)
             except ValidationError:
-                raise InvalidInput(f"URL '{value}' is not a valid http(s) address.", code="invalid-reference",
-                                   detail={"field": "url"}) from None
+                raise InvalidInput(
+                    f"URL '{value}' is not a valid http(s) address.", code="invalid-reference", detail={"field": "url"}
+                ) from None
         values[name] = value
     _check_lengths(values)
     for name in ("doi", "pmid"):
@@ -212,17 +194,19 @@ def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str,
             if other is not None:
                 raise Conflict(
                     f"{name.upper()} {values[name]} is already used by reference #{other.pk} '{other.title}'.",
-                    code="duplicate-identifier", detail={"field": name, "reference": other.pk},
+                    code="duplicate-identifier",
+                    detail={"field": name, "reference": other.pk},
                 )
     return values
 
 
 @transaction.atomic
-def reference_correct(*, reference: Reference, user: AbstractBaseUser, **fields: Any) -> Reference:
-    """Correct a library record; published versions citing it are regenerated after commit."""
-    _require_change_permission(user)
+def reference_correct(*, reference: Reference, **fields: Any) -> Reference:
+    """Write corrected fields of a library record (validated, identifiers kept unique).
+
+    Only ``reviewboard.services.library`` calls this: it decides who may, audits the correction and
+    deals with the content that cites the record (frozen and published content never changes)."""
     locked = Reference.objects.select_for_update().get(pk=reference.pk)
-    _require_editor_when_published(locked, user)
     values = _validated_fields(locked, fields)
     changed = [name for name, value in values.items() if getattr(locked, name) != value]
     if not changed:
@@ -233,58 +217,46 @@ def reference_correct(*, reference: Reference, user: AbstractBaseUser, **fields:
         with transaction.atomic():
             locked.save(update_fields=[*changed, "updated_at"])
     except IntegrityError:
-        raise Conflict("That DOI or PMID was just given to another reference.", code="duplicate-identifier",
-                       detail={"field": next((n for n in ("doi", "pmid") if n in changed), None)}) from None
-    _schedule_regeneration(locked.pk)
+        raise Conflict(
+            "That DOI or PMID was just given to another reference.",
+            code="duplicate-identifier",
+            detail={"field": next((n for n in ("doi", "pmid") if n in changed), None)},
+        ) from None
     return locked
 
 
 @transaction.atomic
-def reference_mark_status(
-    *, reference: Reference, user: AbstractBaseUser, status: str, superseded_by: Reference | None = None
-) -> Reference:
-    """Mark a record current, superseded (optionally by a newer record) or withdrawn."""
-    _require_change_permission(user)
+def reference_mark_status(*, reference: Reference, status: str, superseded_by: Reference | None = None) -> Reference:
+    """Mark a record current, superseded (optionally by a newer record) or withdrawn (through
+    ``reviewboard.services.library``, like ``reference_correct``)."""
     if status not in Reference.Status.values:
-        raise InvalidInput(f"Unknown reference status '{status}'; choose one of {', '.join(Reference.Status.values)}.",
-                           code="invalid-reference", detail={"field": "status"})
+        raise InvalidInput(
+            f"Unknown reference status '{status}'; choose one of {', '.join(Reference.Status.values)}.",
+            code="invalid-reference",
+            detail={"field": "status"},
+        )
     if superseded_by is not None:
         if status != Reference.Status.SUPERSEDED:
-            raise InvalidInput("Only a superseded reference can name the record that supersedes it.",
-                               code="invalid-reference", detail={"field": "superseded_by"})
+            raise InvalidInput(
+                "Only a superseded reference can name the record that supersedes it.",
+                code="invalid-reference",
+                detail={"field": "superseded_by"},
+            )
         if superseded_by.pk == reference.pk:
-            raise InvalidInput("A reference cannot supersede itself.", code="invalid-reference",
-                               detail={"field": "superseded_by"})
+            raise InvalidInput(
+                "A reference cannot supersede itself.", code="invalid-reference", detail={"field": "superseded_by"}
+            )
     locked = Reference.objects.select_for_update().get(pk=reference.pk)
-    _require_editor_when_published(locked, user)
     new_by = superseded_by.pk if superseded_by is not None else None
     if locked.status == status and locked.superseded_by_id == new_by:
         return locked
     locked.status = status
     locked.superseded_by_id = new_by
     locked.save(update_fields=["status", "superseded_by", "updated_at"])
-    _schedule_regeneration(locked.pk)
     return locked
 
 
-@transaction.atomic
-def article_renumber_citations(*, article: Article, user: AbstractBaseUser) -> dict[int, int]:
-    """Renumber the markers of ``article``'s working copy to 1..n in order of first use.
-
-    Goes through ``articles.services.article_update_content`` (permission and content freeze);
-    returns the old -> new number mapping so the caller can tell the author what moved.
-    """
-    from articles.services import article_update_content
-
-    # Read the working copy under the same row lock the update takes, so nothing slips in between.
-    locked = Article.objects.select_for_update().get(pk=article.pk)
-    renumbered, mapping = renumber_content(content_from_article(locked))
-    article_update_content(article=article, user=user, content=renumbered)
-    return mapping
-
-
 __all__ = [
-    "article_renumber_citations",
     "reference_correct",
     "reference_get_or_create",
     "reference_mark_status",

@@ -21,9 +21,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from articles import permissions
 from config.exceptions import ServiceError
-from reviewboard import selectors
+from reviewboard import permissions, selectors
 from reviewboard.admin_review import STATE_LABELS, person_name, short_hash
 from reviewboard.models import Assignment, AuditEntry, Comment, ReviewerProfile, SignOff, Specialty
 from reviewboard.services import comment_resolve
@@ -212,3 +211,4 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         if not obj.content_hash:
             return ""
         return format_html('<code title="{}">{}</code>', obj.content_hash, short_hash(obj.content_hash))
+from reviewboard import admin_articles, admin_references  # noqa: E402,F401  (registers the Article and Reference admins)

@@ -32,12 +32,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from articles import permissions
 from articles.content import ArticleContent
 from articles.diff import content_diff
-from articles.models import Article, ReviewState
+from articles.models import CLOSED_STATES, FROZEN_STATES, Article, ReviewState
 from config.exceptions import Conflict, InvalidInput, ServiceError
-from reviewboard import selectors
+from reviewboard import permissions, selectors
+from reviewboard.actions import ACTIONS
+from reviewboard.actions.catalog import audit_label
 from reviewboard.models import Assignment, Comment, SignOff
 from reviewboard.services import (
     TRANSITIONS,
@@ -52,33 +53,31 @@ from reviewboard.services import (
 
 # --- buttons, labels and names ------------------------------------------------------------
 
-# How each transition's button reads, and what the success message says.
-TRANSITION_LABELS = {
-    "submit": ("Submit for review", "Submitted for review"),
-    "withdraw": ("Withdraw…", "Withdrawn"),
-    "start_review": ("Start review", "Review started"),
-    "request_changes": ("Request changes…", "Changes requested"),
-    "approve": ("Approve", "Approved"),
-    "revise": ("Revise (new working copy)", "A new working copy was started"),
-    "retract": ("Retract…", "Retracted"),
-    "archive": ("Archive…", "Archived"),
-}
-# Transitions whose button opens a small form first: (field, label, required, help).
-TRANSITION_FORMS = {
-    "withdraw": ("comment", "Why is the article withdrawn?", True,
-                 "Open assignments are closed; the content becomes editable again."),
-    "request_changes": ("comment", "What must change?", True,
-                        "The authors are emailed this comment; the review round ends."),
-    "retract": ("reason", "Reason for the retraction", True,
-                "Readers of the API get 410 Gone with this reason."),
-    "archive": ("comment", "Comment (optional)", False,
-                "Archiving takes the article out of the workflow; it cannot be undone here."),
-}
+# Labels, forms and confirmations come from the action declarations (``reviewboard.actions.catalog``).
+
+
+def action_label(name: str) -> str:
+    return ACTIONS[name].label
+
+
+def action_form(name: str) -> dict[str, Any] | None:
+    """The small form a transition's button opens first: its text input (a required reason or comment) and
+    the confirmation, when the action ends a round, publishes or retracts. None: the button acts at once."""
+    action = ACTIONS[name]
+    field = next((f for f in action.fields if f.kind == "text"), None)
+    if field is None or not (field.required or action.confirm):
+        return None
+    return {
+        "field": field.name,
+        "prompt": field.label,
+        "required": field.required,
+        "help": " ".join(part for part in (action.confirm, field.help) if part),
+    }
+
+
 STATE_LABELS = dict(ReviewState.choices)
 # States in which a review round runs: sign-off progress and due dates mean something.
-REVIEW_STATES = (ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW)
-# Comments cannot be added or resolved on these (reviewboard.services.comments).
-CLOSED_STATES = (ReviewState.RETRACTED, ReviewState.ARCHIVED)
+REVIEW_STATES = FROZEN_STATES
 
 
 def short_hash(value: str) -> str:
@@ -121,19 +120,12 @@ def signoff_status(signoff: SignOff, *, counting: set[int], review_hash: str) ->
 
 
 AUDIT_ROWS = 50
-AUDIT_ACTIONS = {
-    "submit": "submitted", "withdraw": "withdrew", "start_review": "started the review",
-    "request_changes": "requested changes", "approve": "approved", "revise": "started a revision",
-    "retract": "retracted", "archive": "archived", "assign": "assigned a reviewer",
-    "unassign": "removed a reviewer", "sign_off": "signed off", "comment": "commented",
-    "resolve_comment": "resolved a comment",
-}
 
 
 def audit_details(entry: Any) -> str:
     """A line a person reads for one audit entry (the entry itself stays as stored)."""
     data = entry.data or {}
-    action = AUDIT_ACTIONS.get(entry.action, entry.action)
+    action = audit_label(entry.action).lower()
     if entry.action in ("assign", "unassign") and data.get("reviewer"):
         return f"{action}: {data['reviewer']}"
     if entry.action == "sign_off" and "signed" in data:
@@ -151,9 +143,13 @@ def audit_details(entry: Any) -> str:
 class AssignForm(forms.Form):
     """Reads the chair's assignment form; the service decides whether the reviewer may be assigned."""
 
-    reviewer = forms.ModelChoiceField(queryset=get_user_model().objects.all(), error_messages={
-        "required": "Choose a reviewer.", "invalid_choice": "That reviewer does not exist.",
-    })
+    reviewer = forms.ModelChoiceField(
+        queryset=get_user_model().objects.all(),
+        error_messages={
+            "required": "Choose a reviewer.",
+            "invalid_choice": "That reviewer does not exist.",
+        },
+    )
     due = forms.DateField(required=False, error_messages={"invalid": "Enter the due date as YYYY-MM-DD."})
 
     def due_at(self) -> datetime | None:
@@ -235,15 +231,15 @@ class ArticleReviewAdminMixin:
         buttons = [
             {
                 "name": name,
-                "label": TRANSITION_LABELS[name][0],
-                "opens_form": name in TRANSITION_FORMS,
+                "label": action_label(name),
+                "opens_form": action_form(name) is not None,
                 "url": self.review_url("transition", article, name),
             }
             for name, refusal in refusals.items()
             if refusal is None
         ]
         blocked = [
-            {"name": name, "label": TRANSITION_LABELS[name][0].rstrip("…"), "reason": refusal.message}
+            {"name": name, "label": action_label(name), "reason": refusal.message}
             for name, refusal in refusals.items()
             if isinstance(refusal, Conflict) and refusal.code != "invalid-state"
         ]
@@ -254,7 +250,8 @@ class ArticleReviewAdminMixin:
         )
         signoffs = (
             list(article.signoffs.select_related("reviewer", "assignment").order_by("created_at", "id"))
-            if assignments else []  # a sign-off is made through an assignment
+            if assignments
+            else []  # a sign-off is made through an assignment
         )
         counting = {s.pk for s in selectors.counting_signoffs(article, review_hash)} if review_hash else set()
         signed_now = {s.assignment_id for s in signoffs if s.pk in counting}
@@ -284,8 +281,13 @@ class ArticleReviewAdminMixin:
                 "url": self.review_url("sign_off", article),
             }
         signoff_rows = [
-            {"signoff": s, "reviewer": person_name(s.reviewer), "short_hash": short_hash(s.content_hash),
-             "counts": s.pk in counting, "status": signoff_status(s, counting=counting, review_hash=review_hash)}
+            {
+                "signoff": s,
+                "reviewer": person_name(s.reviewer),
+                "short_hash": short_hash(s.content_hash),
+                "counts": s.pk in counting,
+                "status": signoff_status(s, counting=counting, review_hash=review_hash),
+            }
             for s in signoffs
         ]
 
@@ -300,18 +302,18 @@ class ArticleReviewAdminMixin:
         for comment in selectors.article_comments(article).order_by("created_at", "id"):
             comment.article = article  # the permission predicates read it; no refetch
             resolvable = (
-                open_for_comments
-                and comment.resolved_at is None
-                and permissions.can_resolve_comment(comment, user)
+                open_for_comments and comment.resolved_at is None and permissions.can_resolve_comment(comment, user)
             )
-            comment_rows.append({
-                "comment": comment,
-                "anchor": comment.section_heading or (comment.section.heading if comment.section else ""),
-                "section_number": section_number.get(comment.section_id),
-                "author": person_name(comment.author),
-                "resolved_by": person_name(comment.resolved_by) if comment.resolved_by else "",
-                "resolve_url": self.review_url("comment_resolve", article, comment.pk) if resolvable else "",
-            })
+            comment_rows.append(
+                {
+                    "comment": comment,
+                    "anchor": comment.section_heading or (comment.section.heading if comment.section else ""),
+                    "section_number": section_number.get(comment.section_id),
+                    "author": person_name(comment.author),
+                    "resolved_by": person_name(comment.resolved_by) if comment.resolved_by else "",
+                    "resolve_url": self.review_url("comment_resolve", article, comment.pk) if resolvable else "",
+                }
+            )
         comment_form = None
         if open_for_comments and permissions.can_comment(article, user):
             comment_form = {
@@ -378,15 +380,24 @@ class ArticleReviewAdminMixin:
         info = self.opts.app_label, self.opts.model_name
         wrap = self.admin_site.admin_view  # staff login, CSRF protection, never cached
         return [
-            path("<path:object_id>/transition/<str:name>/", wrap(self.transition_view),
-                 name="{}_{}_transition".format(*info)),
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                wrap(self.transition_view),
+                name="{}_{}_transition".format(*info),
+            ),
             path("<path:object_id>/sign-off/", wrap(self.sign_off_view), name="{}_{}_sign_off".format(*info)),
             path("<path:object_id>/comments/", wrap(self.comment_view), name="{}_{}_comment".format(*info)),
-            path("<path:object_id>/comments/<int:comment_id>/resolve/", wrap(self.comment_resolve_view),
-                 name="{}_{}_comment_resolve".format(*info)),
+            path(
+                "<path:object_id>/comments/<int:comment_id>/resolve/",
+                wrap(self.comment_resolve_view),
+                name="{}_{}_comment_resolve".format(*info),
+            ),
             path("<path:object_id>/assignments/", wrap(self.assign_view), name="{}_{}_assign".format(*info)),
-            path("<path:object_id>/assignments/<int:assignment_id>/remove/", wrap(self.unassign_view),
-                 name="{}_{}_unassign".format(*info)),
+            path(
+                "<path:object_id>/assignments/<int:assignment_id>/remove/",
+                wrap(self.unassign_view),
+                name="{}_{}_unassign".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -433,16 +444,15 @@ class ArticleReviewAdminMixin:
     def transition_view(self, request: HttpRequest, article: Article, name: str) -> HttpResponse:
         if name not in TRANSITIONS:
             return self._refuse(request, article, f"There is no transition “{name}”.")
-        label, done = TRANSITION_LABELS[name]
-        label = label.rstrip("…")
-        spec = TRANSITION_FORMS.get(name)
+        label, done = action_label(name), ACTIONS[name].audit_label
+        spec = action_form(name)
         form_url = self.review_url("transition", article, name)
         if request.method != "POST" and spec is not None:
             refusal = transition_refusal(article=article, user=request.user, name=name)
             if refusal is not None:
                 return self._refuse(request, article, f"{label} is not possible now: {refusal.message}")
             return self.transition_form_view(request, article, name, label=label, form_url=form_url)
-        text = request.POST.get(spec[0] if spec else "comment", "")
+        text = request.POST.get(spec["field"] if spec else "comment", "")
         return self._perform(
             request,
             article,
@@ -457,16 +467,13 @@ class ArticleReviewAdminMixin:
     def transition_form_view(
         self, request: HttpRequest, article: Article, name: str, *, label: str, form_url: str
     ) -> TemplateResponse:
-        field, prompt, required, help_text = TRANSITION_FORMS[name]
+        spec = action_form(name)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": article,
             "title": f"{label}: {article.question}",
-            "transition": {
-                "name": name, "label": label, "field": field, "prompt": prompt, "required": required,
-                "help": help_text,
-            },
+            "transition": {"name": name, "label": label, **spec},
             "state_label": STATE_LABELS.get(article.state, article.state),
             "review_hash_short": short_hash(article.review_hash),
             "action_url": form_url,
@@ -519,7 +526,8 @@ class ArticleReviewAdminMixin:
             ),
             success=lambda comment: (
                 "Blocking comment added: it holds back approval until it is resolved."
-                if comment.blocking else "Comment added."
+                if comment.blocking
+                else "Comment added."
             ),
             refused="Comment not added",
         )

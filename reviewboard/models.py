@@ -36,10 +36,64 @@ class ReviewerProfile(models.Model):
         return f"{name}, {self.credentials}" if self.credentials else name
 
 
+class ReviewRound(models.Model):
+    """One pass of the board over one frozen content hash.
+
+    Opens at submit with the content exactly as submitted (``snapshot``, the source form of
+    ``articles.content.ArticleContent``; ``content_hash`` is its hash) and closes with an outcome.
+    At most one round per article is open. Assignments, sign-offs and comments belong to a round;
+    approval publishes the round's snapshot, so what readers get is what the board read.
+    """
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        SUPERSEDED = "superseded", "Superseded"
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="review_rounds")
+    number = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64)
+    snapshot = models.JSONField(help_text="The content as submitted: what every sign-off in this round approves.")
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["article", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="round_unique_number"),
+            models.UniqueConstraint(
+                fields=["article"], condition=Q(closed_at__isnull=True), name="round_one_open_per_article"
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, outcome="") | Q(closed_at__isnull=False) & ~Q(outcome=""),
+                name="round_outcome_iff_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"round {self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def describe(self) -> str:
+        """ "round 2 (open)", "round 2 (ended with changes requested)": how people refer to it."""
+        if self.is_open:
+            return f"round {self.number} (open)"
+        return f"round {self.number} (ended: {self.get_outcome_display().lower()})"
+
+
 class Assignment(models.Model):
-    """A reviewer assigned to an article's current review. Open while ``closed_at`` is null."""
+    """A reviewer assigned to one review round of an article. Open while ``closed_at`` is null."""
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="assignments")
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="assignments")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -56,7 +110,7 @@ class Assignment(models.Model):
         ordering = ["due_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["article", "reviewer"],
+                fields=["round", "reviewer"],
                 condition=Q(closed_at__isnull=True),
                 name="assignment_one_open_per_reviewer",
             ),
@@ -73,6 +127,7 @@ class SignOff(models.Model):
         REQUEST_CHANGES = "request_changes", "Request changes"
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="signoffs")
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="signoffs")
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="signoffs")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signoffs")
     content_hash = models.CharField(max_length=64, help_text="The content this sign-off approves.")
@@ -95,7 +150,10 @@ class SignOff(models.Model):
 
 
 class Comment(models.Model):
+    """A review comment, in the round that was open when it was made (none for a comment on a draft)."""
+
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="review_comments")
+    round = models.ForeignKey(ReviewRound, null=True, blank=True, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     section = models.ForeignKey("articles.Section", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     section_heading = models.CharField(max_length=300, blank=True, help_text="The heading when the comment was made.")
@@ -107,12 +165,62 @@ class Comment(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    resolution_note = models.TextField(
+        blank=True, help_text="Why it was resolved (required from anyone but its author)."
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["article", "blocking", "resolved_at"], name="comment_open_blocking_idx")]
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+class Event(models.Model):
+    """A domain event in the transactional outbox.
+
+    Written by the action runner in the same transaction as the action and its audit entry, so an
+    event exists exactly when its action committed. ``reviewboard.outbox`` delivers it after commit
+    (a Celery task, and the reconcile sweep for anything a lost task left pending) to its consumers
+    (e-mail today). A failed delivery is recorded here and retried with backoff; it never undoes
+    or errors the action.
+    """
+
+    type = models.CharField(max_length=60, db_index=True)
+    article = models.ForeignKey("articles.Article", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(ReviewRound, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    version = models.ForeignKey(
+        "articles.PublishedVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    dispatched_at = models.DateTimeField(null=True, blank=True, help_text="When every consumer had it.")
+    failed_at = models.DateTimeField(null=True, blank=True, help_text="Given up: a consumer refused it for good.")
+    attempts = models.PositiveIntegerField(default=0)
+    done = models.JSONField(default=list, blank=True, help_text="The consumers that already had it (never twice).")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(dispatched_at__isnull=True, failed_at__isnull=True),
+                name="event_pending_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.pk}"
+
+    @property
+    def pending(self) -> bool:
+        return self.dispatched_at is None and self.failed_at is None
 
 
 class AuditLogIsAppendOnly(Exception):

@@ -1,125 +1,158 @@
-"""Emails of the review workflow, sent only after the transaction that caused them commits.
+"""E-mail consumers of the outbox's events: who is told what.
 
-The services call ``schedule(...)``; the email is rendered from the database after commit, so a
-rolled-back action never sends anything. A mail server failure is logged, never raised: the
-action it reports on has already happened.
+Each consumer takes one ``Event`` (delivered after its action committed, by ``reviewboard.outbox``),
+reads the current rows it needs, and sends one message per recipient. It raises on failure: the
+outbox records the error and retries a transient one (mail server down) or gives up on a permanent
+one (a message that cannot be built). Nothing here runs inside a web request's transaction.
+
+| event | who is told |
+|---|---|
+| article.submitted | the chair: assign reviewers and start the review |
+| review.started | each newly assigned reviewer: what, which content, when due |
+| changes.requested | the authors: what must change |
+| comment.blocking | the authors: a blocking comment holds back approval |
+| comment.resolved | the comment's author, when someone else resolved it, with the note |
+| round.closed | the round's reviewers (not for approval: that is version.approved) |
+| version.approved | the authors, the chair and the round's reviewers: a version is published |
+| version.retracted | the authors, the chair and the reviewers of the version: readers lost it |
+| article.review_due | the chair: a published article was flagged for re-review, and why |
 """
 
 from __future__ import annotations
 
-import logging
-import smtplib
-from collections.abc import Callable, Iterable
-from functools import partial
+from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import Q
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.core.mail import get_connection
 
-from articles import permissions
 from articles.models import Article
-from reviewboard.models import Assignment
-
-logger = logging.getLogger(__name__)
-
-
-def schedule(func: Callable[..., Any], **kwargs: Any) -> None:
-    """Run ``func(**kwargs)`` after the current transaction commits (at once outside one)."""
-    transaction.on_commit(partial(func, **kwargs))
+from reviewboard import permissions
+from reviewboard.jobs.common import build_email, review_url
+from reviewboard.models import Assignment, Comment, Event
 
 
-def article_review_url(article: Article) -> str:
-    try:
-        path = reverse("admin:articles_article_change", args=[article.pk])
-    except NoReverseMatch:
-        path = f"/admin/articles/article/{article.pk}/change/"
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
-
-
-def _send(*, template: str, subject: str, to: Iterable[str], context: dict[str, Any]) -> int:
+def _send(template: str, *, to: Iterable[str], context: dict[str, Any]) -> int:
     recipients = sorted({address for address in to if address})
     if not recipients:
         return 0
-    text = render_to_string(f"reviewboard/email/{template}.txt", context)
-    try:
-        html = render_to_string(f"reviewboard/email/{template}.html", context)
-    except TemplateDoesNotExist:
-        html = None
+    messages = [build_email(template, context, to=[address]) for address in recipients]
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0
+
+
+def _article(event: Event) -> Article:
+    return Article.objects.select_related("live_version").get(pk=event.article_id)
+
+
+def _authors(article: Article) -> list[str]:
+    return list(article.authors.filter(is_active=True).exclude(email="").values_list("email", flat=True))
+
+
+def _chairs() -> list[str]:
+    return list(permissions.chairs().exclude(email="").values_list("email", flat=True))
+
+
+def _round_reviewers(event: Event) -> list[str]:
+    if event.round_id is None:
+        return []
+    rows = Assignment.objects.filter(round_id=event.round_id, reviewer__is_active=True).exclude(reviewer__email="")
+    return list(rows.values_list("reviewer__email", flat=True).distinct())
+
+
+def _context(event: Event, article: Article, **extra: Any) -> dict[str, Any]:
+    return {"article": article, "event": event, "url": review_url(article.pk), "actor": _actor(event), **extra}
+
+
+def _actor(event: Event) -> str:
+    return permissions.display_name(event.actor) if event.actor_id else "the board"
+
+
+def email_chair_submitted(event: Event) -> int:
+    article = _article(event)
+    return _send("submitted", to=_chairs(), context=_context(event, article, round=event.payload.get("round")))
+
+
+def email_reviewers_review_started(event: Event) -> int:
+    article = _article(event)
     sent = 0
-    for address in recipients:
-        message = EmailMultiAlternatives(subject=subject, body=text, to=[address])
-        if html:
-            message.attach_alternative(html, "text/html")
-        try:
-            sent += message.send()
-        except (smtplib.SMTPException, OSError):
-            logger.exception("Could not send %r to %s", template, address)
-    return sent
-
-
-def chair_emails() -> list[str]:
-    """Addresses of active users holding the chair permission (through a group or directly)."""
-    app_label, codename = permissions.CHAIR_PERM.split(".")
-    holders = Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label) | Q(
-        user_permissions__codename=codename, user_permissions__content_type__app_label=app_label
-    )
-    users = get_user_model().objects.filter(holders, is_active=True).exclude(email="").distinct()
-    return list(users.values_list("email", flat=True))
-
-
-def notify_review_started(*, article_id: int, assignment_ids: list[int]) -> int:
-    """Tell each assigned reviewer that the review started: what, which content hash, when due."""
-    article = Article.objects.filter(pk=article_id).first()
-    if article is None:
-        return 0
-    sent = 0
-    assignments = Assignment.objects.filter(pk__in=assignment_ids, closed_at__isnull=True).select_related("reviewer")
-    for assignment in assignments:
-        reviewer = assignment.reviewer
-        context = {
-            "article": article,
-            "assignment": assignment,
-            "reviewer_name": reviewer.get_full_name() or reviewer.get_username(),
-            "content_hash": article.review_hash,
-            "due_at": assignment.due_at,
-            "url": article_review_url(article),
-        }
-        sent += _send(
-            template="review_started",
-            subject=f"Review requested: {article.question}",
-            to=[reviewer.email],
-            context=context,
+    assignments = Assignment.objects.filter(pk__in=event.payload.get("assignment_ids", []), closed_at__isnull=True)
+    for assignment in assignments.select_related("reviewer", "round"):
+        context = _context(
+            event,
+            article,
+            assignment=assignment,
+            reviewer_name=permissions.display_name(assignment.reviewer),
+            content_hash=assignment.round.content_hash,
+            due_at=assignment.due_at,
         )
+        sent += _send("review_started", to=[assignment.reviewer.email], context=context)
     return sent
 
 
-def notify_chair_submitted(*, article_id: int) -> int:
-    """Tell the chair an article was submitted and needs reviewers."""
-    article = Article.objects.filter(pk=article_id).first()
-    if article is None:
-        return 0
-    return _send(
-        template="submitted",
-        subject=f"Submitted for review: {article.question}",
-        to=chair_emails(),
-        context={"article": article, "url": article_review_url(article)},
-    )
+def email_authors_changes_requested(event: Event) -> int:
+    article = _article(event)
+    context = _context(event, article, comment=event.payload.get("comment", ""), by=event.payload.get("by", ""))
+    return _send("changes_requested", to=_authors(article), context=context)
 
 
-def notify_authors_changes_requested(*, article_id: int, comment: str, by: str) -> int:
-    """Tell the article's authors that changes were requested, and why."""
-    article = Article.objects.filter(pk=article_id).first()
-    if article is None:
+def email_authors_blocking_comment(event: Event) -> int:
+    article = _article(event)
+    comment = Comment.objects.select_related("author").filter(pk=event.payload.get("comment_id")).first()
+    if comment is None:
         return 0
-    return _send(
-        template="changes_requested",
-        subject=f"Changes requested: {article.question}",
-        to=article.authors.filter(is_active=True).values_list("email", flat=True),
-        context={"article": article, "comment": comment, "by": by, "url": article_review_url(article)},
-    )
+    context = _context(event, article, comment=comment, by=permissions.display_name(comment.author))
+    return _send("blocking_comment", to=_authors(article), context=context)
+
+
+def email_author_comment_resolved(event: Event) -> int:
+    article = _article(event)
+    comment = Comment.objects.select_related("author").filter(pk=event.payload.get("comment_id")).first()
+    if comment is None or not comment.author.is_active:
+        return 0
+    context = _context(event, article, comment=comment, by=event.payload.get("by", ""))
+    return _send("comment_resolved", to=[comment.author.email], context=context)
+
+
+def email_reviewers_round_closed(event: Event) -> int:
+    if event.payload.get("outcome") == "approved":
+        return 0  # told by version.approved
+    article = _article(event)
+    context = _context(event, article, round=event.payload.get("round"), outcome=event.payload.get("outcome", ""))
+    return _send("round_closed", to=_round_reviewers(event), context=context)
+
+
+def email_board_version_approved(event: Event) -> int:
+    article = _article(event)
+    to = [*_authors(article), *_chairs(), *_round_reviewers(event)]
+    return _send("version_approved", to=to, context=_context(event, article, version=event.payload.get("version")))
+
+
+def email_board_version_retracted(event: Event) -> int:
+    article = _article(event)
+    reviewers: list[str] = []
+    if event.version_id is not None:
+        rows = Assignment.objects.filter(
+            article=article, signoffs__content_hash=event.version.content_hash, reviewer__is_active=True
+        ).exclude(reviewer__email="")
+        reviewers = list(rows.values_list("reviewer__email", flat=True).distinct())
+    to = [*_authors(article), *_chairs(), *reviewers]
+    context = _context(event, article, version=event.payload.get("version"), reason=event.payload.get("reason", ""))
+    return _send("version_retracted", to=to, context=context)
+
+
+def email_chair_review_due(event: Event) -> int:
+    article = _article(event)
+    return _send("review_due", to=_chairs(), context=_context(event, article, reason=event.payload.get("reason", "")))
+
+
+EMAIL_CONSUMERS = (
+    ("article.review_due", email_chair_review_due),
+    ("article.submitted", email_chair_submitted),
+    ("review.started", email_reviewers_review_started),
+    ("changes.requested", email_authors_changes_requested),
+    ("comment.blocking", email_authors_blocking_comment),
+    ("comment.resolved", email_author_comment_resolved),
+    ("round.closed", email_reviewers_round_closed),
+    ("version.approved", email_board_version_approved),
+    ("version.retracted", email_board_version_retracted),
+)

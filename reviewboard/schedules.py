@@ -54,6 +54,14 @@ JOBS: tuple[PeriodicJob, ...] = (
         every_minutes=10,
         expire_seconds=9 * 60,
     ),
+    PeriodicJob(
+        name="Deliver pending events",
+        task="reviewboard.deliver_pending_events",
+        description="Every minute: deliver the e-mails (and other consumers) of events that a lost task or a "
+        "failed attempt left pending, with backoff.",
+        every_minutes=1,
+        expire_seconds=50,
+    ),
 )
 
 

@@ -20,9 +20,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from articles import permissions
 from articles.content import content_from_article
-from reviewboard.models import Assignment, AuditEntry, Comment, SignOff
+from reviewboard import permissions
+from reviewboard.models import Assignment, AuditEntry, Comment, Event, ReviewRound, SignOff
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -56,6 +56,59 @@ def quorum_of(field: str = "quorum") -> Coalesce:
     (``article__quorum`` from an assignment). Like Python's ``or``, an empty quorum and 0 both mean the
     default (NULLIF then COALESCE). The default is read when the query is built, not at import."""
     return Coalesce(NullIf(field, Value(0)), Value(settings.REVIEW_DEFAULT_QUORUM))
+
+
+def open_round(article: Article) -> ReviewRound | None:
+    """The article's open review round (at most one: a partial unique constraint), or None."""
+    return ReviewRound.objects.filter(article=article, closed_at__isnull=True).first()
+
+
+def article_rounds(article: Article) -> QuerySet[ReviewRound]:
+    return ReviewRound.objects.filter(article=article).order_by("number")
+
+
+def last_round_reviewed_by(article: Article, user: AbstractBaseUser) -> ReviewRound | None:
+    """The latest closed round of ``article`` in which ``user`` was assigned (to show what changed since)."""
+    return (
+        ReviewRound.objects.filter(article=article, closed_at__isnull=False, assignments__reviewer=user)
+        .order_by("-number")
+        .first()
+    )
+
+
+def conflict_of_interest(article: Article, reviewer: AbstractBaseUser) -> str | None:
+    """Why ``reviewer`` may not review ``article`` (a sentence), or None. The one conflict-of-interest rule:
+    the assignment refuses such a reviewer, and the start of a review refuses a round that has one."""
+    if article.authors.filter(pk=reviewer.pk).exists():
+        return f"{permissions.display_name(reviewer)} is an author of this article and cannot review it."
+    return None
+
+
+def visible_articles(user: AbstractBaseUser | None) -> QuerySet[Article]:
+    """The one rule for who sees which article (admin lists and pages, the review API, comments):
+    the chair and editors see every article; an author sees the articles they write; a reviewer
+    the articles they were assigned to, in any round (to read what changed since theirs)."""
+    from articles.models import Article
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Article.objects.none()
+    if permissions.is_chair(user) or permissions.is_editor(user):
+        return Article.objects.all()
+    mine = Article.objects.filter(Q(authors=user) | Q(assignments__reviewer=user)).values("pk")
+    return Article.objects.filter(pk__in=mine)
+
+
+def can_see_article(article: Article, user: AbstractBaseUser | None) -> bool:
+    return visible_articles(user).filter(pk=article.pk).exists()
+
+
+def visible_comments(user: AbstractBaseUser | None) -> QuerySet[Comment]:
+    """Review comments of the articles ``user`` sees (``visible_articles``), and no others."""
+    return Comment.objects.filter(article__in=visible_articles(user))
+
+
+def pending_events() -> QuerySet[Event]:
+    return Event.objects.filter(dispatched_at__isnull=True, failed_at__isnull=True)
 
 
 def article_content_hash(article: Article) -> str:
@@ -205,14 +258,10 @@ def next_pending_due(*, article: str = "pk", review_hash: str = "review_hash") -
 def articles_for_user(
     *, user: AbstractBaseUser, state: str | None = None, assigned_to_me: bool = False
 ) -> QuerySet[Article]:
-    """The articles a user works on: chair and editors see all, reviewers their assignments, authors their own."""
-    from articles.models import Article
-
-    qs = Article.objects.all()
+    """The articles a user works on (``visible_articles``); ``assigned_to_me``: open assignments only."""
+    qs = visible_articles(user)
     if assigned_to_me:
         qs = qs.filter(assignments__reviewer=user, assignments__closed_at__isnull=True)
-    elif not (permissions.is_chair(user) or permissions.is_editor(user)):
-        qs = qs.filter(Q(authors=user) | Q(assignments__reviewer=user, assignments__closed_at__isnull=True))
     if state:
         qs = qs.filter(state=state)
     return qs.distinct().prefetch_related(

@@ -22,6 +22,7 @@ import redis.exceptions
 from celery import Task, shared_task
 from django.db import transaction
 
+from reviewboard import outbox
 from reviewboard.jobs import reconcile, reminders, rereview
 from reviewboard.jobs.common import TRANSIENT_ERRORS, parse_now
 
@@ -60,6 +61,19 @@ def flag_overdue_reviews(now: str | None = None) -> dict[str, Any]:
 @shared_task(name="reviewboard.reconcile_published", **SWEEP_OPTIONS)
 def reconcile_published(now: str | None = None) -> dict[str, Any]:
     return reconcile.reconcile_published(now=parse_now(now)).as_dict()
+
+
+@shared_task(name="reviewboard.deliver_event", acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
+             retry_backoff_max=300, retry_jitter=True, max_retries=5)
+def deliver_event(event_id: int) -> str:
+    """Deliver one outbox event (``reviewboard.outbox.deliver``): idempotent, never twice at once."""
+    return outbox.deliver(event_id)
+
+
+@shared_task(name="reviewboard.deliver_pending_events", **SWEEP_OPTIONS)
+def deliver_pending_events(now: str | None = None) -> dict[str, int]:
+    """Deliver the outbox events that a lost task or a failed attempt left pending."""
+    return outbox.deliver_pending(now=parse_now(now))
 
 
 def enqueue_after_commit(task: Task, *args: Any, **kwargs: Any) -> None:

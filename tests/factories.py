@@ -141,3 +141,20 @@ class ArticleFactory(factory.django.DjangoModelFactory):
                 title="Nonsteroidal anti-inflammatory drugs for low back pain", kind="systematic_review"
             ),
         )
+
+
+def round_for(article):
+    """The article's open review round, or a new one frozen on its content now: for tests that place an
+    article in a review state directly (assignments and sign-offs belong to a round)."""
+    from articles.content import content_from_article
+    from reviewboard.models import ReviewRound
+
+    open_round = ReviewRound.objects.filter(article=article, closed_at__isnull=True).first()
+    if open_round is not None:
+        return open_round
+    content = content_from_article(article)
+    number = ReviewRound.objects.filter(article=article).count() + 1
+    return ReviewRound.objects.create(
+        article=article, number=number, content_hash=content.content_hash, snapshot=content.as_source(),
+        opened_at=timezone.now(),
+    )

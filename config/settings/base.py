@@ -131,6 +131,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # Retries with backoff are per task, for transient errors only (reviewboard.tasks.TRANSIENT_ERRORS).
 # A render pending longer than this is taken to be lost (broker down, worker killed) and redone.
 JOBS_RECONCILE_GRACE = timedelta(seconds=env.int("JOBS_RECONCILE_GRACE_SECONDS", default=120))
+# An outbox event younger than this is left to the task its commit enqueued; the sweep takes older ones.
+OUTBOX_GRACE = timedelta(seconds=env.int("OUTBOX_GRACE_SECONDS", default=30))
 
 # --- Review policy ----------------------------------------------------------------------
 REVIEW_DEFAULT_QUORUM = env.int("REVIEW_DEFAULT_QUORUM", default=2)

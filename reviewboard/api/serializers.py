@@ -9,6 +9,7 @@ from rest_framework import serializers
 from articles.content import ArticleContent, CitationData, ReferenceData, SectionData
 from articles.models import ReviewState
 from references.models import Reference
+from reviewboard.actions import TRANSITIONS
 
 # --- input -----------------------------------------------------------------------------------------
 
@@ -95,6 +96,16 @@ class SignOffInput(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
 
 
+class ResolveInput(serializers.Serializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=10_000,
+        help_text="How it was handled: required to resolve someone else's blocking comment.",
+    )
+
+
 class CommentInput(serializers.Serializer):
     section = serializers.IntegerField(
         required=False,
@@ -166,6 +177,8 @@ class CommentOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     resolved_at = serializers.DateTimeField(allow_null=True)
     resolved_by = UserOutput(allow_null=True)
+    resolution_note = serializers.CharField()
+    round = serializers.IntegerField(source="round.number", allow_null=True, default=None)
 
     def get_section(self, comment: Any) -> int | None:
         return comment.section.position if comment.section_id and comment.section else None
@@ -210,6 +223,32 @@ class QueuePageOutput(serializers.Serializer):
     results = QueueItemOutput(many=True)
 
 
+class RoundOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    content_hash = serializers.CharField(help_text="The content frozen for this round: what its sign-offs approve.")
+    opened_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    outcome = serializers.ChoiceField(choices=["", "approved", "changes_requested", "withdrawn", "superseded"])
+    reviewers = serializers.ListField(child=serializers.CharField())
+
+
+class ChangedSectionOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["added", "removed", "changed"])
+    heading = serializers.CharField()
+    old_heading = serializers.CharField()
+    diff = serializers.ListField(child=serializers.CharField(), help_text="Unified-diff lines of the section source.")
+
+
+class ChangesSinceOutput(serializers.Serializer):
+    since_round = serializers.IntegerField(help_text="The last round you reviewed.")
+    round = serializers.IntegerField(help_text="The round open now.")
+    old_hash = serializers.CharField()
+    new_hash = serializers.CharField()
+    question = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    sections = ChangedSectionOutput(many=True)
+    references = serializers.ListField(child=serializers.CharField())
+
+
 class ArticleReviewOutput(serializers.Serializer):
     slug = serializers.CharField()
     question = serializers.CharField()
@@ -226,7 +265,12 @@ class ArticleReviewOutput(serializers.Serializer):
     assignments = AssignmentOutput(many=True)
     signoffs = SignOffOutput(many=True)
     comments = CommentOutput(many=True)
-    available_transitions = serializers.ListField(child=serializers.CharField())
+    available_transitions = serializers.ListField(child=serializers.ChoiceField(choices=list(TRANSITIONS)))
     approved_at = serializers.DateTimeField(allow_null=True)
     next_review_due = serializers.DateTimeField(allow_null=True)
     retraction_reason = serializers.CharField()
+    round = RoundOutput(allow_null=True, help_text="The open review round, if any.")
+    rounds = RoundOutput(many=True)
+    changes_since_my_round = ChangesSinceOutput(
+        allow_null=True, help_text="For a reviewer of an earlier round: what changed since the round they reviewed."
+    )

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.db.models import F, Prefetch
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -21,17 +21,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles import permissions
-from articles.content import content_from_article
+from articles.content import ArticleContent, content_from_article
+from articles.diff import content_diff
 from articles.importing import parse_document
 from articles.models import Article, Section
-from articles.services import article_create
 from config.exceptions import InvalidInput, NotAllowed, NotFound
 from references.integrity import check_content
 from references.models import Citation
-from reviewboard import selectors, services
+from reviewboard import permissions, selectors, services
+from reviewboard.actions import TRANSITIONS, get_transition
 from reviewboard.api import serializers as s
-from reviewboard.models import Assignment, Comment, SignOff
+from reviewboard.models import Assignment, Comment, ReviewRound, SignOff
+from reviewboard.services.content import content_create
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: names the field."),
@@ -41,18 +42,53 @@ ERRORS = {
 }
 
 
-def _article(slug: str) -> Article:
-    article = Article.objects.filter(slug=slug).first()
+def _article(slug: str, user: Any) -> Article:
+    """The article ``slug`` if ``user`` sees it (``selectors.visible_articles``), else 404, for reads and
+    writes alike: the answer never tells a caller that an article it may not see exists."""
+    article = selectors.visible_articles(user).filter(slug=slug).first()
     if article is None:
-        raise NotFound(f"No article with slug '{slug}'.", code="article-not-found")
+        raise NotFound(f"No article with slug '{slug}' among the articles you work on.", code="article-not-found")
     return article
 
 
-def _visible_articles(user: Any) -> QuerySet[Article]:
-    qs = Article.objects.all()
-    if permissions.is_chair(user) or permissions.is_editor(user):
-        return qs
-    return qs.filter(Q(authors=user) | Q(assignments__reviewer=user)).distinct()
+def _round(round_: Any) -> dict[str, Any]:
+    return {
+        "number": round_.number,
+        "content_hash": round_.content_hash,
+        "opened_at": round_.opened_at,
+        "closed_at": round_.closed_at,
+        "outcome": round_.outcome,
+        "reviewers": [permissions.display_name(a.reviewer) for a in round_.assignments.all()],
+    }
+
+
+def _changes_since(article: Article, user: Any, current: Any) -> dict[str, Any] | None:
+    """What changed between the last round ``user`` reviewed and the open round (None if not a returning reviewer)."""
+    if current is None:
+        return None
+    earlier = selectors.last_round_reviewed_by(article, user)
+    if earlier is None or not earlier.snapshot or earlier.number >= current.number:
+        return None
+    diff = content_diff(
+        old=ArticleContent.from_source(earlier.snapshot), new=ArticleContent.from_source(current.snapshot)
+    )
+    return {
+        "since_round": earlier.number,
+        "round": current.number,
+        "old_hash": diff.old_hash,
+        "new_hash": diff.new_hash,
+        "question": list(diff.question) if diff.question else None,
+        "sections": [
+            {
+                "status": c.status,
+                "heading": c.heading,
+                "old_heading": c.old_heading,
+                "diff": [f"{line.sign}{line.text}" for line in c.lines if line.kind != "skip"],
+            }
+            for c in diff.changed_sections
+        ],
+        "references": [f"{line.sign}{line.text}" for line in diff.references if line.kind in ("added", "removed")],
+    }
 
 
 def _review_detail(article: Article, user: Any) -> dict[str, Any]:
@@ -67,14 +103,22 @@ def _review_detail(article: Article, user: Any) -> dict[str, Any]:
             Prefetch("signoffs", queryset=SignOff.objects.select_related("reviewer").order_by("created_at", "id")),
             Prefetch(
                 "review_comments",
-                queryset=Comment.objects.select_related("author", "resolved_by", "section").order_by(
+                queryset=Comment.objects.select_related("author", "resolved_by", "section", "round").order_by(
                     "created_at", "id"
                 ),
+            ),
+            Prefetch(
+                "review_rounds",
+                queryset=ReviewRound.objects.prefetch_related(
+                    Prefetch("assignments", queryset=Assignment.objects.select_related("reviewer__reviewer_profile"))
+                ).order_by("number"),
             ),
         )
         .get(pk=article.pk)
     )
     content = content_from_article(article)
+    rounds = list(article.review_rounds.all())
+    current = next((r for r in rounds if r.closed_at is None), None)
     return {
         "slug": article.slug,
         "question": article.question,
@@ -95,6 +139,9 @@ def _review_detail(article: Article, user: Any) -> dict[str, Any]:
         "approved_at": article.approved_at,
         "next_review_due": article.next_review_due,
         "retraction_reason": article.retraction_reason,
+        "round": _round(current) if current else None,
+        "rounds": [_round(r) for r in rounds],
+        "changes_since_my_round": _changes_since(article, user, current),
     }
 
 
@@ -139,7 +186,7 @@ class ReviewArticleListView(APIView):
         else:
             content = data.to_content()
         with transaction.atomic():
-            article = article_create(content=content, author=user)
+            article = content_create(content=content, author=user)
             if data.validated_data["submit"]:
                 article = services.article_submit(article=article, user=user)
         # Report on what was saved: the library normalises reference records (DOI case, prefixes).
@@ -156,10 +203,7 @@ class ReviewArticleListView(APIView):
 class ReviewArticleDetailView(APIView):
     @extend_schema(operation_id="review_article_retrieve", responses={200: s.ArticleReviewOutput, **ERRORS})
     def get(self, request: Request, slug: str) -> Response:
-        article = _visible_articles(request.user).filter(slug=slug).first()
-        if article is None:
-            raise NotFound(f"No article with slug '{slug}' among the articles you work on.", code="article-not-found")
-        return _detail_response(article, request.user)
+        return _detail_response(_article(slug, request.user), request.user)
 
 
 class AssignmentCreateView(APIView):
@@ -169,7 +213,7 @@ class AssignmentCreateView(APIView):
         responses={201: s.ArticleReviewOutput, **ERRORS},
     )
     def post(self, request: Request, slug: str) -> Response:
-        article = _article(slug)
+        article = _article(slug, request.user)
         data = s.AssignmentInput(data=request.data)
         data.is_valid(raise_exception=True)
         reviewer = get_user_model().objects.filter(username=data.validated_data["reviewer"]).first()
@@ -187,10 +231,22 @@ class AssignmentCreateView(APIView):
 
 class TransitionView(APIView):
     @extend_schema(
-        operation_id="review_transition", request=s.TransitionInput, responses={200: s.ArticleReviewOutput, **ERRORS}
+        operation_id="review_transition",
+        request=s.TransitionInput,
+        responses={200: s.ArticleReviewOutput, **ERRORS},
+        parameters=[
+            OpenApiParameter(
+                "name",
+                str,
+                OpenApiParameter.PATH,
+                enum=list(TRANSITIONS),
+                description="The transition, as declared in the action registry.",
+            )
+        ],
     )
     def post(self, request: Request, slug: str, name: str) -> Response:
-        article = _article(slug)
+        get_transition(name)  # an unknown name is a 400 before anything is looked up
+        article = _article(slug, request.user)
         data = s.TransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.article_transition(article=article, user=request.user, name=name, **data.validated_data)
@@ -202,10 +258,15 @@ class SignOffView(APIView):
         operation_id="review_signoff_create", request=s.SignOffInput, responses={201: s.ArticleReviewOutput, **ERRORS}
     )
     def post(self, request: Request, slug: str) -> Response:
-        article = _article(slug)
+        article = _article(slug, request.user)
         data = s.SignOffInput(data=request.data)
         data.is_valid(raise_exception=True)
-        assignment = Assignment.objects.filter(article=article, reviewer=request.user, closed_at__isnull=True).first()
+        # The open assignment, else the latest one: the service then names the round it belonged to.
+        assignment = (
+            Assignment.objects.filter(article=article, reviewer=request.user)
+            .order_by(F("closed_at").desc(nulls_first=True), "-pk")
+            .first()
+        )
         if assignment is None:
             raise NotAllowed(
                 "Only a reviewer with an open assignment on this article may sign off.",
@@ -221,7 +282,7 @@ class CommentCreateView(APIView):
         operation_id="review_comment_create", request=s.CommentInput, responses={201: s.CommentOutput, **ERRORS}
     )
     def post(self, request: Request, slug: str) -> Response:
-        article = _article(slug)
+        article = _article(slug, request.user)
         data = s.CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         section = None
@@ -243,13 +304,17 @@ class CommentCreateView(APIView):
 
 
 class CommentResolveView(APIView):
-    @extend_schema(operation_id="review_comment_resolve", request=None, responses={200: s.CommentOutput, **ERRORS})
+    @extend_schema(
+        operation_id="review_comment_resolve", request=s.ResolveInput, responses={200: s.CommentOutput, **ERRORS}
+    )
     def post(self, request: Request, slug: str, comment_id: int) -> Response:
-        article = _article(slug)
+        article = _article(slug, request.user)
         comment = Comment.objects.filter(article=article, pk=comment_id).first()
         if comment is None:
             raise NotFound(f"No comment {comment_id} on this article.", code="comment-not-found")
-        comment = services.comment_resolve(comment=comment, user=request.user)
+        data = s.ResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_resolve(comment=comment, user=request.user, note=data.validated_data["note"])
         return Response(s.CommentOutput(comment).data)
 
 

@@ -11,17 +11,17 @@ from typing import Any
 import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import InterfaceError, OperationalError, connections
 from django.db.models import QuerySet
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from articles.permissions import CHAIR_PERM
 from config.exceptions import InvalidInput
+from reviewboard.permissions import chairs
 
 logger = logging.getLogger(__name__)
 
@@ -102,10 +102,8 @@ def parse_now(value: str | None) -> datetime | None:
 
 
 def chair_emails() -> list[str]:
-    """Addresses of the board chairs: active users holding ``articles.chair_review``
-    (the ``Board chair`` group). Superusers are technical accounts, not the board."""
-    users = get_user_model()._default_manager.with_perm(CHAIR_PERM, include_superusers=False)
-    return list(users.exclude(email="").order_by("pk").values_list("email", flat=True))
+    """Addresses of the board chairs (``reviewboard.permissions.chairs``)."""
+    return list(chairs().exclude(email="").order_by("pk").values_list("email", flat=True))
 
 
 def review_url(article_id: int) -> str:
@@ -123,7 +121,11 @@ def build_email(template: str, context: dict[str, Any], *, to: Sequence[str]) ->
     message = EmailMultiAlternatives(
         subject=subject, body=render_to_string(f"reviewboard/email/{template}.txt", context), to=list(to)
     )
-    message.attach_alternative(render_to_string(f"reviewboard/email/{template}.html", context), "text/html")
+    try:
+        html = render_to_string(f"reviewboard/email/{template}.html", context)
+    except TemplateDoesNotExist:
+        return message
+    message.attach_alternative(html, "text/html")
     return message
 
 

@@ -6,6 +6,7 @@ article row first, raises ``config.exceptions`` errors with a stable code (NotAl
 commit. The admin, the API, commands and tasks all call these.
 """
 
+from reviewboard.actions import TRANSITIONS
 from reviewboard.services.assignments import assignment_create, assignment_remove
 from reviewboard.services.audit import (
     AuditProblem,
@@ -15,7 +16,6 @@ from reviewboard.services.audit import (
     audit_verify_chain,
 )
 from reviewboard.services.comments import comment_create, comment_resolve
-from reviewboard.services.guards import TRANSITIONS
 from reviewboard.services.signoffs import assignment_sign_off
 from reviewboard.services.transitions import (
     article_approve,

@@ -11,9 +11,9 @@ from rest_framework.test import APIClient
 
 from articles.content import content_from_article
 from articles.models import Article, ReviewState
-from articles.services import article_update_content
 from config.exceptions import Conflict
 from reviewboard.models import AuditEntry, Comment, SignOff
+from reviewboard.services.content import content_update as article_update_content
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from articles import admin as article_admin
 from articles.content import content_from_article
 from articles.models import Article, PublishedVersion, ReviewState, Section
 from references.integrity import check_content
 from references.models import Citation
+from reviewboard import admin_articles as article_admin
 from tests.factories import ArticleFactory, AuthorFactory, ReferenceFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db

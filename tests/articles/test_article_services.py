@@ -1,4 +1,4 @@
-"""articles.services: article_create, article_assert_editable, article_update_content."""
+"""articles.services: article_create; the edit_content action (who may edit, when) and content_update."""
 
 from dataclasses import replace
 from pathlib import Path
@@ -11,15 +11,15 @@ from articles.content import ArticleContent, CitationData, ReferenceData, Sectio
 from articles.importing import parse_document, read_source
 from articles.models import Article, ReviewState, Section
 from articles.services import (
-    article_assert_editable,
     article_content_validate,
     article_create,
     article_slug_preview,
-    article_update_content,
 )
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from references.models import Citation, Reference
+from reviewboard import actions
 from reviewboard.models import Comment
+from reviewboard.services.content import content_update as article_update_content
 from tests.factories import ArticleFactory, AuthorFactory, ReferenceFactory, SpecialtyFactory, UserFactory
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -320,3 +320,10 @@ def test_update_reads_the_state_under_the_lock_not_from_a_stale_instance(article
         article_update_content(article=stale, user=author, content=content())
 
     assert exc.value.code == "content-frozen"
+
+
+def article_assert_editable(*, article, user):
+    """The ``edit_content`` declaration's answer, raised (what every content write meets first)."""
+    refusal = actions.refusal("edit_content", article=article, user=user)
+    if refusal is not None:
+        raise refusal

@@ -13,12 +13,20 @@ from django.contrib.auth.models import AnonymousUser
 from articles.models import Article, ReviewState
 from config.exceptions import Conflict, NotAllowed
 from reviewboard import services
+from reviewboard.actions import ACTIONS, TRANSITIONS
 from reviewboard.models import Assignment, AuditEntry, SignOff
-from reviewboard.services.guards import TRANSITIONS, transition_sources, transition_target
 from tests.factories import ArticleFactory
 from tests.reviewboard.conftest import content_hash, make_author, make_chair, make_reviewer, snapshot
 
 pytestmark = pytest.mark.django_db
+
+
+def transition_sources(name):
+    return list(ACTIONS[name].sources)
+
+
+def transition_target(name):
+    return ACTIONS[name].target
 
 ROLES = (
     "author",  # an author of this article (Authors group)

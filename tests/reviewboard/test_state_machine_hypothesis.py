@@ -29,8 +29,8 @@ from articles.models import Article, PublishedVersion, ReviewState
 from articles.services import article_update_content
 from config.exceptions import ServiceError
 from reviewboard import services
+from reviewboard.actions import TRANSITIONS
 from reviewboard.models import Assignment, AuditEntry, Comment, SignOff
-from reviewboard.services.guards import TRANSITIONS
 from tests.factories import ArticleFactory
 from tests.reviewboard.conftest import make_author, make_chair, make_reviewer
 

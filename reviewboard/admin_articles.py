@@ -5,7 +5,8 @@ preview and the published versions. Every save re-runs the integrity check and r
 
 Content is frozen while an article is submitted or under review, and locked once approved,
 retracted or archived: every field and inline is then read-only, and a save is refused on
-the server by ``articles.services.article_assert_editable`` (a forged POST changes nothing).
+the server by the ``edit_content`` action (``reviewboard.services.content``), through which every
+save of this form goes (a forged POST changes nothing).
 State never changes here: ``state`` is read-only and transitions go through
 ``reviewboard.services``.
 
@@ -27,16 +28,16 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition
 
-from articles import permissions
-from articles.content import ArticleContent, content_from_article
+from articles.content import ArticleContent, CitationData, SectionData, content_from_article, reference_data
 from articles.models import EDITABLE_STATES, Article, ReviewState, Section
 from articles.rendering import render_section
-from articles.services import article_assert_editable
 from config.admin import ServiceErrorsAsMessagesMixin
 from config.exceptions import ServiceError
 from references.integrity import Finding, check_content
 from references.models import Citation, Reference
+from reviewboard import permissions, selectors
 from reviewboard.admin_review import ArticleReviewAdminMixin
+from reviewboard.services.content import article_review_settings_update, content_create, content_update
 
 # Why an article cannot be edited now, per state (shown as a banner on the change page).
 CONTENT_STATE_BANNERS = {
@@ -53,8 +54,17 @@ REFERENCE_KINDS = dict(Reference.Kind.choices)
 CHAIR_FIELDS = ("required_specialty", "quorum")
 # Written by the review workflow and publishing, never by a form.
 WORKFLOW_FIELDS = (
-    "state", "review_hash", "approved_at", "next_review_due", "review_overdue",
-    "retraction_reason", "retracted_at", "live_version", "created_by", "created_at", "updated_at",
+    "state",
+    "review_hash",
+    "approved_at",
+    "next_review_due",
+    "review_overdue",
+    "retraction_reason",
+    "retracted_at",
+    "live_version",
+    "created_by",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -67,14 +77,6 @@ def count_per_article(model: type) -> Coalesce:
 def content_is_editable(article: Article | None) -> bool:
     """A new article, or one in draft / changes requested."""
     return article is None or article.pk is None or article.state in EDITABLE_STATES
-
-
-def sees_all_articles(user: Any) -> bool:
-    """Editors, the chair and board reviewers see every article; authors only their own."""
-    return any(
-        user.has_perm(perm)
-        for perm in (permissions.EDITOR_PERM, permissions.CHAIR_PERM, permissions.REVIEWER_PERM)
-    )
 
 
 def finding_location(finding: Finding) -> str:
@@ -176,17 +178,24 @@ class CitationInline(ArticleContentInline, admin.TabularInline):
         widget = getattr(field, "widget", None)
         widget = getattr(widget, "widget", widget)  # inside the admin's add/change-related wrapper
         if obj is not None and obj.pk is not None and isinstance(widget, CitedReferenceSelect):
-            widget.loaded.update(
-                (str(c.reference_id), c.reference) for c in obj.citations.select_related("reference")
-            )
+            widget.loaded.update((str(c.reference_id), c.reference) for c in obj.citations.select_related("reference"))
         return formset
 
 
 @admin.register(Article)
 class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.ModelAdmin):
     list_display = (
-        "question", "slug", "topic", "state", "signoffs", "next_due", "overdue", "updated_at",
-        "section_count", "citation_count", "live",
+        "question",
+        "slug",
+        "topic",
+        "state",
+        "signoffs",
+        "next_due",
+        "overdue",
+        "updated_at",
+        "section_count",
+        "citation_count",
+        "live",
     )
     list_display_links = ("question",)
     list_filter = ("state", "topic")
@@ -198,12 +207,22 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
     fieldsets = (
         (None, {"fields": ("question", "slug", "topic", "authors")}),
         ("Review", {"fields": ("required_specialty", "quorum", "state", "review_hash")}),
-        ("Publication", {
-            "fields": (
-                "live_version", "approved_at", "next_review_due", "review_overdue",
-                "retraction_reason", "retracted_at", "created_by", "created_at", "updated_at",
-            ),
-        }),
+        (
+            "Publication",
+            {
+                "fields": (
+                    "live_version",
+                    "approved_at",
+                    "next_review_due",
+                    "review_overdue",
+                    "retraction_reason",
+                    "retracted_at",
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                ),
+            },
+        ),
     )
 
     class Media:
@@ -221,9 +240,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
                 _citation_count=count_per_article(Citation),
             )
         )
-        if not sees_all_articles(request.user):
-            queryset = queryset.filter(authors=request.user)
-        return queryset
+        return queryset.filter(pk__in=selectors.visible_articles(request.user).values("pk"))
 
     def has_change_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
         if not super().has_change_permission(request, obj):
@@ -294,21 +311,71 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
             return "Not saved: the article changed state while you were editing. Reload and try again."
         return super().refusal_message(exc)
 
+    # The one write path: the form and its inlines become an ``ArticleContent`` that goes through
+    # ``reviewboard.services.content`` like the API and the importer (who may, frozen/locked states,
+    # the audit entry with the hash before and after). Nothing is saved by the ModelAdmin itself.
+
     def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
-        if change:
-            # Checked on the locked row, not on the copy loaded with the form: a transition that
-            # committed meanwhile is seen here, and one that comes later waits for this save.
-            article_assert_editable(article=Article.objects.select_for_update().get(pk=obj.pk), user=request.user)
-        else:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        """Nothing here: ``save_related`` has the inlines too, and writes everything in one service call."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        article = form.instance
-        if not change:
-            article.authors.add(request.user)
+        content = self._content_from_forms(form, formsets)
+        if change:
+            article = content_update(article=form.instance, user=request.user, content=content)
+            if self._may_set_review_fields(request):
+                article_review_settings_update(
+                    article=article,
+                    user=request.user,
+                    quorum=form.cleaned_data.get("quorum", article.quorum),
+                    required_specialty=form.cleaned_data.get("required_specialty", article.required_specialty),
+                )
+        else:
+            article = content_create(content=content, author=request.user)
+            if self._may_set_review_fields(request):
+                article_review_settings_update(
+                    article=article,
+                    user=request.user,
+                    quorum=form.cleaned_data.get("quorum"),
+                    required_specialty=form.cleaned_data.get("required_specialty"),
+                )
+            form.instance.pk, form.instance.slug = article.pk, article.slug
+            form.instance._state.adding = False
+        if "authors" in form.cleaned_data and (
+            permissions.is_editor(request.user) or permissions.is_chair(request.user)
+        ):
+            article.authors.set(form.cleaned_data["authors"])
         self.report_integrity(request, article)
+
+    def _may_set_review_fields(self, request: HttpRequest) -> bool:
+        return permissions.is_chair(request.user)
+
+    @staticmethod
+    def _content_from_forms(form: Any, formsets: Any) -> ArticleContent:
+        """The submitted question, topic, sections and citations as plain content (deleted rows left out)."""
+        data = form.cleaned_data
+        instance = form.instance
+        sections: list[SectionData] = []
+        citations: list[CitationData] = []
+        for formset in formsets:
+            rows = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            if formset.model is Section:
+                rows.sort(key=lambda r: r.get("position") or 0)
+                sections += [
+                    SectionData(heading=r["heading"], body=r.get("body") or "", level=r.get("level") or 2) for r in rows
+                ]
+            elif formset.model is Citation:
+                citations += [
+                    CitationData(number=r["number"], reference=reference_data(r["reference"]))
+                    for r in rows
+                    if r.get("reference") is not None
+                ]
+        return ArticleContent(
+            question=data.get("question", instance.question),
+            topic=data.get("topic", instance.topic) or "",
+            slug=data.get("slug", instance.slug) or "",
+            sections=tuple(sections),
+            citations=tuple(citations),
+        )
 
     def report_integrity(self, request: HttpRequest, article: Article) -> None:
         report = check_content(content_from_article(article))
@@ -320,7 +387,8 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
                     "%(count)d integrity error will block submission: %(list)s",
                     "%(count)d integrity errors will block submission: %(list)s",
                     count,
-                ) % {"count": count, "list": summarise_findings(report.errors)},
+                )
+                % {"count": count, "list": summarise_findings(report.errors)},
                 level=messages.WARNING,
             )
         if report.warnings:
@@ -331,7 +399,8 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
                     "%(count)d integrity warning for reviewers: %(list)s",
                     "%(count)d integrity warnings for reviewers: %(list)s",
                     count,
-                ) % {"count": count, "list": summarise_findings(report.warnings)},
+                )
+                % {"count": count, "list": summarise_findings(report.warnings)},
                 level=messages.INFO,
             )
         if not report.findings:
@@ -340,8 +409,13 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
     # --- the change page --------------------------------------------------------------------
 
     def render_change_form(
-        self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False,
-        form_url: str = "", obj: Article | None = None,
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Article | None = None,
     ) -> HttpResponse:
         if obj is not None and obj.pk is not None:
             # Loaded once for the page: the content hash, the preview, the transition conditions

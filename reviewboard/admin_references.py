@@ -25,7 +25,8 @@ from articles.models import Article
 from config.admin import ServiceErrorsAsMessagesMixin
 from references.integrity import is_valid_doi, is_valid_pmid, normalise_doi, normalise_pmid
 from references.models import Citation, Reference
-from references.services import reference_correct, reference_get_or_create, reference_mark_status
+from references.services import reference_get_or_create
+from reviewboard.services.library import reference_correct, reference_mark_status
 
 # "https://doi.org/10.1/x", "doi:10.1/x", "PMID: 123" are searched as "10.1/x" and "123".
 IDENTIFIER_PREFIX_RE = re.compile(r"(?i)(?:https?://(?:dx\.)?doi\.org/|\bdoi:\s*|\bpmid:?\s*)")

@@ -1,16 +1,22 @@
-"""Who may perform each review transition on an article.
+"""Who is who on the board, and who may act on an article: each rule once.
 
-These predicates are the ``permission`` of the django-fsm transitions on ``Article``.
-django-fsm never checks them when a transition is called; the service layer does, through
-``django_fsm.has_transition_perm``. Model-level permissions come from the groups created by
-a data migration (``Authors``, ``Board reviewers``, ``Board chair``); the object-level part
-(author of this article, assigned to this article) is checked here.
+The action declarations (``reviewboard.actions.catalog``) use these predicates as their rules;
+the admin, both APIs, the selectors and the jobs import them rather than asking ``has_perm``
+themselves. Model-level permissions come from the groups created by a data migration
+(``Authors``, ``Board reviewers``, ``Board chair``); the object-level part (author of this
+article, assigned to this article) is checked here.
+
+Who the chair is: whoever holds ``articles.chair_review`` and is active. Superusers hold every
+permission, so they are chairs too, for acting (``is_chair``) and for being told (``chairs``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -54,6 +60,26 @@ def is_editor(user: AbstractBaseUser) -> bool:
 
 def is_chair(user: AbstractBaseUser) -> bool:
     return _active(user) and user.has_perm(CHAIR_PERM)
+
+
+def chairs() -> QuerySet:
+    """The users ``is_chair`` accepts, as a queryset (who is told what the chair must know)."""
+    return get_user_model()._default_manager.with_perm(CHAIR_PERM, include_superusers=True).filter(is_active=True)
+
+
+def is_board_reviewer(user: AbstractBaseUser) -> bool:
+    """Holds the review permission (the ``Board reviewers`` group)."""
+    return _active(user) and user.has_perm(REVIEWER_PERM)
+
+
+def display_name(user: AbstractBaseUser | None) -> str:
+    """How people are named to other people: full name with credentials when known, else the username."""
+    if user is None:
+        return ""
+    name = user.get_full_name() or user.get_username()
+    profile = getattr(user, "reviewer_profile", None)
+    credentials = getattr(profile, "credentials", "") if profile is not None else ""
+    return f"{name}, {credentials}" if credentials else name
 
 
 def is_assigned_reviewer(article: Article, user: AbstractBaseUser) -> bool:

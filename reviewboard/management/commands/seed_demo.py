@@ -21,8 +21,8 @@ from django.utils.text import slugify
 from articles.content import ArticleContent
 from articles.importing import ImportError_, parse_document, read_source
 from articles.models import Article
-from articles.services import article_create
 from reviewboard.models import ReviewerProfile, Specialty
+from reviewboard.services.content import content_create
 
 DEFAULT_PASSWORD = "review-demo"  # noqa: S105 - the documented password of local demo accounts
 SEED_ARTICLE = Path(__file__).resolve().parents[2] / "demo" / "back-pain.txt"
@@ -109,7 +109,7 @@ class Command(BaseCommand):
         if existing is not None:
             return existing, False
         seed = replace(content, slug=slug, topic=content.topic or SEED_TOPIC)
-        return article_create(content=seed, author=author), True
+        return content_create(content=seed, author=author), True
 
     def _print(self, users: list[Any], password: str, article: Article, created: bool) -> None:
         profiles = {

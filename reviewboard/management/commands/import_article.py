@@ -20,9 +20,10 @@ from django.db import transaction
 from articles.content import ArticleContent, content_from_article
 from articles.importing import ImportError_, parse_document, read_source
 from articles.importing.report import format_report, import_summary
-from articles.services import article_content_validate, article_create, article_slug_preview
+from articles.services import article_content_validate, article_slug_preview
 from config.exceptions import InvalidInput, NotAllowed, ServiceError
 from references.integrity import IntegrityReport, check_content
+from reviewboard.services.content import content_create
 
 EXIT_BLOCKED = 1
 EXIT_UNREADABLE = 2
@@ -90,7 +91,7 @@ class Command(BaseCommand):
             slug = article_slug_preview(content=content)
             raise _Blocked(self._blocked_message(report, dry_run=False), content=content, report=report, slug=slug)
         with transaction.atomic():
-            article = article_create(content=content, author=author)
+            article = content_create(content=content, author=author)
             saved = content_from_article(article)
             report = check_content(saved)
             if options["submit"]:

@@ -1,0 +1,24 @@
+"""Board actions: declared once (``catalog``), performed by one runner (``runner``).
+
+See ``docs/architecture.md`` for the picture: the round, the registry, the runner and the outbox.
+"""
+
+from reviewboard.actions.catalog import ACTIONS, TRANSITIONS
+from reviewboard.actions.registry import Action, ActionContext, Condition, Field, Rule, Unmet
+from reviewboard.actions.runner import available, get_action, get_transition, perform, refusal
+
+__all__ = [
+    "ACTIONS",
+    "TRANSITIONS",
+    "Action",
+    "ActionContext",
+    "Condition",
+    "Field",
+    "Rule",
+    "Unmet",
+    "available",
+    "get_action",
+    "get_transition",
+    "perform",
+    "refusal",
+]

@@ -1,0 +1,825 @@
+"""Every board action, declared once.
+
+Read one declaration to know an action: who may, from which states, what must hold, what it
+takes, what it changes, what the audit log calls it and which events it sends. The services
+(``reviewboard.services``), the admin buttons and forms, the API's enum of transitions and the
+audit views all read these declarations; ``reviewboard.actions.runner.perform`` runs any of them.
+
+Decisions recorded here:
+- A round opens at submit with the content exactly as submitted; request_changes, withdraw,
+  approve, retract and archive close it (with their outcome) together with its open assignments.
+  A resubmission after changes keeps the previous round's reviewers (the chair can change them).
+- Approval publishes the round's snapshot, never the live working copy: what readers get is what
+  the quorum signed. It happens on the sign-off that completes the quorum (``automatic``) or by the
+  chair; resolving a comment never approves anything.
+- A reviewer cannot sign off while their own blocking comment is open; resolving someone else's
+  blocking comment needs a note, and its author is told.
+- Retraction works in any state while a live version exists and is not retracted; it marks the
+  version retracted (readers get 410 with the reason) and any open round ends ("superseded").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from articles.content import ArticleContent, content_from_article
+from articles.models import CLOSED_STATES, EDITABLE_STATES, FROZEN_STATES, Article, ReviewState, Section
+from articles.publishing import published_version_create, published_version_retract
+from config.exceptions import Conflict, InvalidInput, NotAllowed
+from references.integrity import check_content
+from reviewboard import permissions, selectors
+from reviewboard.actions.registry import Action, ActionContext, Condition, Field, Rule, Unmet
+from reviewboard.models import Assignment, Comment, ReviewRound, SignOff
+
+ALL_STATES = tuple(ReviewState.values)
+
+
+def _states(*states: str) -> tuple[str, ...]:
+    return tuple(s for s in ALL_STATES if s in states)
+
+
+def _except(*states: str) -> tuple[str, ...]:
+    return tuple(s for s in ALL_STATES if s not in states)
+
+
+def _on_article(predicate: Any) -> Rule:
+    """A rule from an (article, user) predicate of ``reviewboard.permissions``, with its words."""
+    return Rule(permissions.requirement(predicate), lambda ctx: predicate(ctx.article, ctx.user))
+
+
+AUTHOR_OR_EDITOR = _on_article(permissions.can_edit_as_author)
+CHAIR = _on_article(permissions.can_chair)
+REVIEWER_OR_CHAIR = _on_article(permissions.can_request_changes)
+COMMENTER = _on_article(permissions.can_comment)
+ASSIGNMENT_REVIEWER = Rule(
+    "the reviewer of this assignment (a board reviewer assigned to this article)",
+    lambda ctx: (
+        ctx.target is not None and ctx.target.reviewer_id == ctx.user.pk and permissions.is_board_reviewer(ctx.user)
+    ),
+)
+COMMENT_RESOLVER = Rule(
+    permissions.requirement(permissions.can_resolve_comment),
+    lambda ctx: ctx.target is not None and permissions.can_resolve_comment(ctx.target, ctx.user),
+)
+
+COMMENT = Field("comment", "Comment", help="Shown in the article's history.")
+REASON = Field(
+    "reason", "Reason", required=True, what="reason for the retraction", help="Readers get this with the 410 answer."
+)
+
+
+def _name(user: Any) -> str:
+    return permissions.display_name(user)
+
+
+# --- rounds ------------------------------------------------------------------------------------
+
+
+def close_round(ctx: ActionContext, outcome: str, *, close_reason: str = "") -> list[int]:
+    """Close the open round (if any) with ``outcome``, and its open assignments (``close_reason``: the
+    action that closed them, "archived", "retracted"...; the outcome by default). Returns their ids."""
+    round_ = ctx.round
+    if round_ is None:
+        return []
+    ids = list(round_.assignments.filter(closed_at__isnull=True).order_by("pk").values_list("pk", flat=True))
+    Assignment.objects.filter(pk__in=ids).update(closed_at=ctx.now, close_reason=close_reason or outcome)
+    round_.closed_at = ctx.now
+    round_.outcome = outcome
+    round_.save(update_fields=["closed_at", "outcome"])
+    ctx.article.review_hash = ""
+    ctx.emit("round.closed", round=round_.number, outcome=outcome, assignment_ids=ids)
+    ctx.audit_data.setdefault("round", round_.number)
+    ctx.audit_data["round_outcome"] = outcome
+    ctx.audit_data["closed_assignments"] = ids
+    return ids
+
+
+# --- conditions ---------------------------------------------------------------------------------
+
+
+def _no_integrity_errors(ctx: ActionContext) -> Unmet | None:
+    report = check_content(content_from_article(ctx.article))
+    if not report.has_errors:
+        return None
+    codes = sorted({f.code for f in report.errors})
+    return Unmet(
+        "integrity-errors",
+        f"The article has {len(report.errors)} citation-integrity error(s) ({', '.join(codes)}); "
+        "fix them before submitting.",
+        report.as_dict(),
+    )
+
+
+def _enough_active_reviewers(ctx: ActionContext) -> Unmet | None:
+    quorum = selectors.article_quorum(ctx.article)
+    active = selectors.active_open_assignments(ctx.article)
+    if len(active) >= quorum:
+        return None
+    return Unmet(
+        "not-enough-reviewers",
+        f"At least {quorum} active reviewers must be assigned before the review starts; {len(active)} are.",
+        {"required": quorum, "assigned_active": len(active), "reviewers": [a.reviewer.get_username() for a in active]},
+    )
+
+
+def _no_conflicted_reviewer(ctx: ActionContext) -> Unmet | None:
+    conflicted = [
+        (a.reviewer, reason)
+        for a in selectors.open_assignments(ctx.article)
+        if (reason := selectors.conflict_of_interest(ctx.article, a.reviewer)) is not None
+    ]
+    if not conflicted:
+        return None
+    names = [user.get_username() for user, _ in conflicted]
+    return Unmet(
+        "conflict-of-interest",
+        f"{'; '.join(reason for _, reason in conflicted)} (remove the assignment).",
+        {"reviewers": names},
+    )
+
+
+def _required_specialty_covered(ctx: ActionContext) -> Unmet | None:
+    specialty = ctx.article.required_specialty
+    if specialty is None:
+        return None
+    for assignment in selectors.active_open_assignments(ctx.article):
+        if assignment.reviewer.reviewer_profile.specialties.filter(pk=specialty.pk).exists():
+            return None
+    return Unmet(
+        "specialty-missing",
+        f'The article requires a reviewer in "{specialty.name}"; none of the assigned active reviewers holds it.',
+        {"specialty": specialty.code},
+    )
+
+
+def _quorum_signed(ctx: ActionContext) -> Unmet | None:
+    progress = selectors.signoff_progress(ctx.article)
+    if progress.quorum_met:
+        return None
+    return Unmet(
+        "quorum-not-met",
+        f"{progress.signed} of {progress.required} required reviewers signed off on the content under review "
+        f"({progress.content_hash[:12]}).",
+        {"signed": progress.signed, "required": progress.required, "content_hash": progress.content_hash},
+    )
+
+
+def _no_blocking_comments(ctx: ActionContext) -> Unmet | None:
+    comments = list(selectors.unresolved_blocking_comments(ctx.article).select_related("author"))
+    if not comments:
+        return None
+    by = sorted({_name(c.author) for c in comments})
+    return Unmet(
+        "blocking-comments",
+        f"{len(comments)} blocking comment(s) are unresolved (from {', '.join(by)}).",
+        {"comments": [c.pk for c in comments]},
+    )
+
+
+def _has_live_version(ctx: ActionContext) -> Unmet | None:
+    if not ctx.article.versions.exists():
+        return Unmet("no-live-version", "There is no published version for readers to retract.", {})
+    if ctx.article.is_retracted:
+        return Unmet("already-retracted", "The live version is already retracted.", {})
+    return None
+
+
+NO_INTEGRITY_ERRORS = Condition("no_integrity_errors", _no_integrity_errors)
+ENOUGH_ACTIVE_REVIEWERS = Condition("enough_active_reviewers", _enough_active_reviewers)
+NO_CONFLICTED_REVIEWER = Condition("no_conflicted_reviewer", _no_conflicted_reviewer)
+REQUIRED_SPECIALTY_COVERED = Condition("required_specialty_covered", _required_specialty_covered)
+QUORUM_SIGNED = Condition("quorum_signed", _quorum_signed)
+NO_BLOCKING_COMMENTS = Condition("no_blocking_comments", _no_blocking_comments)
+HAS_LIVE_VERSION = Condition("has_live_version", _has_live_version)
+
+
+# --- transitions --------------------------------------------------------------------------------
+
+
+def _submit(ctx: ActionContext) -> None:
+    article = ctx.article
+    content = content_from_article(article)
+    previous = ReviewRound.objects.filter(article=article).order_by("-number").first()
+    round_ = ReviewRound.objects.create(
+        article=article,
+        number=(previous.number if previous else 0) + 1,
+        content_hash=content.content_hash,
+        snapshot=content.as_source(),
+        opened_at=ctx.now,
+        opened_by=ctx.user,
+    )
+    ctx.round = round_
+    article.review_hash = round_.content_hash
+    carried: list[str] = []
+    if previous is not None and previous.outcome == ReviewRound.Outcome.CHANGES_REQUESTED:
+        for assignment in previous.assignments.select_related("reviewer", "reviewer__reviewer_profile"):
+            reviewer = assignment.reviewer
+            if selectors.reviewer_is_active(reviewer) and selectors.conflict_of_interest(article, reviewer) is None:
+                Assignment.objects.create(article=article, round=round_, reviewer=reviewer, assigned_by=ctx.user)
+                carried.append(reviewer.get_username())
+    ctx.audit_hash = round_.content_hash
+    ctx.audit_data.update({"round": round_.number, "reviewers_carried_over": carried})
+    ctx.emit("article.submitted", round=round_.number)
+
+
+def _withdraw(ctx: ActionContext) -> None:
+    ctx.audit_hash = ctx.article.review_hash
+    close_round(ctx, ReviewRound.Outcome.WITHDRAWN)
+
+
+def _start_review(ctx: ActionContext) -> None:
+    due_at = ctx.now + settings.REVIEW_DEFAULT_DUE
+    assignments = selectors.active_open_assignments(ctx.article)
+    Assignment.objects.filter(pk__in=[a.pk for a in assignments], due_at__isnull=True).update(due_at=due_at)
+    ids = [a.pk for a in assignments]
+    ctx.audit_data.update(
+        {
+            "round": ctx.round.number if ctx.round else None,
+            "assignments": ids,
+            "reviewers": [a.reviewer.get_username() for a in assignments],
+            "quorum": selectors.article_quorum(ctx.article),
+        }
+    )
+    ctx.emit("review.started", assignment_ids=ids)
+
+
+def _request_changes(ctx: ActionContext) -> None:
+    own = selectors.open_assignments(ctx.article).filter(reviewer=ctx.user).first()
+    signoff = None
+    if own is not None:
+        signoff = SignOff.objects.create(
+            article=ctx.article,
+            round=ctx.round,
+            assignment=own,
+            reviewer=ctx.user,
+            content_hash=ctx.article.review_hash,
+            decision=SignOff.Decision.REQUEST_CHANGES,
+            comment=ctx.inputs["comment"],
+        )
+    ctx.audit_hash = ctx.article.review_hash
+    ctx.audit_data["signoff_id"] = signoff.pk if signoff else None
+    ctx.emit("changes.requested", comment=ctx.inputs["comment"], by=_name(ctx.user))
+    close_round(ctx, ReviewRound.Outcome.CHANGES_REQUESTED)
+
+
+def _reviewer_entry(user: Any) -> dict[str, str]:
+    profile = getattr(user, "reviewer_profile", None)
+    return {"name": user.get_full_name() or user.get_username(), "credentials": profile.credentials if profile else ""}
+
+
+def _approve(ctx: ActionContext) -> None:
+    article, round_ = ctx.article, ctx.round
+    content = ArticleContent.from_source(round_.snapshot)
+    signed_by = selectors.signers(article, round_.content_hash)
+    article.approved_at = ctx.now
+    article.next_review_due = ctx.now + settings.REVIEW_RECURRENCE
+    article.review_overdue = False
+    article.review_overdue_notified_at = None
+    article.retraction_reason = ""
+    article.retracted_at = None
+    version = published_version_create(
+        article=article, content=content, reviewers=[_reviewer_entry(u) for u in signed_by], approved_at=ctx.now
+    )
+    ctx.audit_hash = round_.content_hash
+    ctx.audit_data.update(
+        {
+            "automatic": ctx.automatic,
+            "trigger": ctx.trigger or ("chair" if not ctx.automatic else ""),
+            "signers": [u.get_username() for u in signed_by],
+            "version": version.number,
+            "version_id": version.pk,
+        }
+    )
+    ctx.emit("version.approved", version_id=version.pk, version=version.number)
+    close_round(ctx, ReviewRound.Outcome.APPROVED)
+
+
+def _revise(ctx: ActionContext) -> None:
+    live = ctx.article.live_version
+    ctx.audit_hash = live.content_hash if live else ""
+
+
+def _retract(ctx: ActionContext) -> None:
+    article = ctx.article
+    version = published_version_retract(article=article, reason=ctx.inputs["reason"], retracted_at=ctx.now)
+    ctx.audit_hash = version.content_hash
+    ctx.audit_comment = ctx.inputs["reason"]
+    ctx.audit_data.update({"version": version.number, "version_id": version.pk})
+    ctx.emit("version.retracted", version_id=version.pk, version=version.number, reason=ctx.inputs["reason"])
+    close_round(ctx, ReviewRound.Outcome.SUPERSEDED, close_reason="retracted")
+
+
+def _archive(ctx: ActionContext) -> None:
+    ctx.audit_hash = ctx.article.review_hash
+    ctx.emit("article.archived")
+    close_round(ctx, ReviewRound.Outcome.SUPERSEDED, close_reason="archived")
+
+
+# --- board actions that keep the state ---------------------------------------------------------
+
+
+def _check_due(due_at: Any) -> datetime | None:
+    if due_at in (None, ""):
+        return None
+    if not isinstance(due_at, datetime) or timezone.is_naive(due_at):
+        raise InvalidInput(
+            "The due date needs a date and a time with its time zone.",
+            code="invalid-due-date",
+            detail={"field": "due_at"},
+        )
+    if due_at <= timezone.now():
+        raise InvalidInput("The due date must be in the future.", code="invalid-due-date", detail={"field": "due_at"})
+    return due_at
+
+
+def _validate_assign(ctx: ActionContext) -> None:
+    reviewer = ctx.inputs["reviewer"]
+    ctx.inputs["due_at"] = _check_due(ctx.inputs.get("due_at"))
+    if not selectors.reviewer_is_active(reviewer):
+        raise Conflict(
+            f"{_name(reviewer)} is not an active board reviewer "
+            "(needs the Board reviewers group, an active account and an active reviewer profile).",
+            code="reviewer-inactive",
+            detail={"reviewer": reviewer.get_username()},
+        )
+    reason = selectors.conflict_of_interest(ctx.article, reviewer)
+    if reason is not None:
+        raise Conflict(reason, code="conflict-of-interest", detail={"reviewer": reviewer.get_username()})
+    if ctx.round.assignments.filter(reviewer=reviewer, closed_at__isnull=True).exists():
+        raise _already_assigned(reviewer)
+
+
+def _already_assigned(reviewer: Any) -> Conflict:
+    return Conflict(
+        f"{_name(reviewer)} is already assigned to this article.",
+        code="already-assigned",
+        detail={"reviewer": reviewer.get_username()},
+    )
+
+
+def _assign(ctx: ActionContext) -> Assignment:
+    reviewer, due_at = ctx.inputs["reviewer"], ctx.inputs["due_at"]
+    if due_at is None and ctx.article.state == ReviewState.UNDER_REVIEW:
+        due_at = ctx.now + settings.REVIEW_DEFAULT_DUE
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                article=ctx.article, round=ctx.round, reviewer=reviewer, assigned_by=ctx.user, due_at=due_at
+            )
+    except IntegrityError as exc:  # the one-open-assignment-per-reviewer constraint: a race lost
+        raise _already_assigned(reviewer) from exc
+    ctx.audit_data.update(
+        {
+            "round": ctx.round.number,
+            "assignment_id": assignment.pk,
+            "reviewer": reviewer.get_username(),
+            "reviewer_id": reviewer.pk,
+            "due_at": due_at,
+        }
+    )
+    if ctx.article.state == ReviewState.UNDER_REVIEW:
+        ctx.emit("review.started", assignment_ids=[assignment.pk])
+    return assignment
+
+
+def _validate_unassign(ctx: ActionContext) -> None:
+    assignment = ctx.target
+    if assignment.closed_at is not None:
+        raise Conflict(
+            f"This assignment is already closed ({assignment.close_reason or 'closed'}).",
+            code="assignment-closed",
+            detail={"assignment_id": assignment.pk, "close_reason": assignment.close_reason},
+        )
+
+
+def _unassign(ctx: ActionContext) -> Assignment:
+    assignment = ctx.target
+    assignment.closed_at = ctx.now
+    assignment.close_reason = "removed"
+    assignment.save(update_fields=["closed_at", "close_reason"])
+    ctx.audit_data.update(
+        {
+            "assignment_id": assignment.pk,
+            "reviewer": assignment.reviewer.get_username(),
+            "reviewer_id": assignment.reviewer_id,
+        }
+    )
+    return assignment
+
+
+def _validate_sign_off(ctx: ActionContext) -> None:
+    assignment, user, round_ = ctx.target, ctx.user, ctx.round
+    if assignment.round_id != (round_.pk if round_ else None) or assignment.closed_at is not None:
+        closed_round = assignment.round
+        raise Conflict(
+            f"Your assignment belongs to {closed_round.describe()}; "
+            + (f"the article is now in {round_.describe()}." if round_ else "no review round is open now."),
+            code="assignment-closed",
+            detail={
+                "assignment_id": assignment.pk,
+                "close_reason": assignment.close_reason,
+                "round": closed_round.number,
+                "round_outcome": closed_round.outcome,
+            },
+        )
+    if not selectors.reviewer_is_active(user):
+        raise Conflict(
+            "Your reviewer profile is inactive.", code="reviewer-inactive", detail={"reviewer": user.get_username()}
+        )
+    signed = ctx.inputs["content_hash"].strip().lower()
+    ctx.inputs["content_hash"] = signed
+    if signed != round_.content_hash:
+        earlier = ReviewRound.objects.filter(article=ctx.article, content_hash=signed).exclude(pk=round_.pk)
+        earlier = earlier.order_by("-number").first()
+        if earlier is not None:
+            message = (
+                f"You signed {signed[:12]}, the content of {earlier.describe()}; "
+                f"{round_.describe()} is reviewing {round_.content_hash[:12]}. Read what changed and sign again."
+            )
+        else:
+            message = (
+                f"You signed {signed[:12]}, the article under review is {round_.content_hash[:12]}; "
+                "this sign-off does not count. Reload the article and review the current content."
+            )
+        raise Conflict(
+            message,
+            code="stale-content-hash",
+            detail={"signed": signed, "under_review": round_.content_hash, "round": round_.number},
+        )
+    if SignOff.objects.filter(selectors.approval_of(signed), assignment=assignment).exists():
+        raise _already_signed(assignment, signed)
+    own_blocking = list(
+        selectors.unresolved_blocking_comments(ctx.article).filter(author=user).values_list("pk", flat=True)
+    )
+    if own_blocking:
+        raise Conflict(
+            f"You have {len(own_blocking)} open blocking comment(s) on this article: resolve them "
+            "(or ask the chair to) before you sign off.",
+            code="own-blocking-comment",
+            detail={"comments": own_blocking},
+        )
+
+
+def _already_signed(assignment: Assignment, content_hash: str) -> Conflict:
+    return Conflict(
+        f"You already signed off on {content_hash[:12]}.",
+        code="already-signed",
+        detail={"assignment_id": assignment.pk, "content_hash": content_hash},
+    )
+
+
+def _sign_off(ctx: ActionContext) -> SignOff:
+    assignment, content_hash = ctx.target, ctx.inputs["content_hash"]
+    try:
+        with transaction.atomic():
+            signoff = SignOff.objects.create(
+                article=ctx.article,
+                round=ctx.round,
+                assignment=assignment,
+                reviewer=ctx.user,
+                content_hash=content_hash,
+                decision=SignOff.Decision.APPROVE,
+                comment=ctx.inputs.get("comment", ""),
+            )
+    except IntegrityError as exc:
+        raise _already_signed(assignment, content_hash) from exc
+    progress = selectors.signoff_progress(ctx.article)
+    ctx.audit_hash = content_hash
+    ctx.audit_comment = signoff.comment
+    ctx.audit_data.update(
+        {
+            "round": ctx.round.number,
+            "signoff_id": signoff.pk,
+            "assignment_id": assignment.pk,
+            "signed": progress.signed,
+            "required": progress.required,
+        }
+    )
+    ctx.followed.append("approve")  # the runner approves now if every approval condition holds
+    return signoff
+
+
+def _section(article: Article, section: Any) -> Section | None:
+    if section in (None, ""):
+        return None
+    section_id = section.pk if isinstance(section, Section) else section
+    try:
+        found = Section.objects.filter(article=article, pk=int(section_id)).first()
+    except (TypeError, ValueError):
+        found = None
+    if found is None:
+        raise InvalidInput(
+            f"Section {section_id} is not a section of this article.",
+            code="invalid-section",
+            detail={"field": "section"},
+        )
+    return found
+
+
+def _validate_comment(ctx: ActionContext) -> None:
+    if ctx.inputs.get("blocking") and not permissions.can_block(ctx.article, ctx.user):
+        raise NotAllowed(
+            f"Only {permissions.requirement(permissions.can_block)} may make a blocking comment.",
+            code="permission-denied",
+            detail={"required": permissions.requirement(permissions.can_block), "action": "comment"},
+        )
+    ctx.inputs["section"] = _section(ctx.article, ctx.inputs.get("section"))
+
+
+def _comment(ctx: ActionContext) -> Comment:
+    anchor = ctx.inputs["section"]
+    content_hash = ctx.article.review_hash or selectors.article_content_hash(ctx.article)
+    comment = Comment.objects.create(
+        article=ctx.article,
+        round=ctx.round,
+        author=ctx.user,
+        section=anchor,
+        section_heading=anchor.heading if anchor else "",
+        body=ctx.inputs["body"],
+        blocking=bool(ctx.inputs.get("blocking")),
+        content_hash=content_hash,
+    )
+    ctx.audit_hash = content_hash
+    ctx.audit_comment = comment.body
+    ctx.audit_data.update(
+        {
+            "round": ctx.round.number if ctx.round else None,
+            "comment_id": comment.pk,
+            "section_id": anchor.pk if anchor else None,
+            "section_heading": comment.section_heading,
+            "blocking": comment.blocking,
+        }
+    )
+    if comment.blocking:
+        ctx.emit("comment.blocking", comment_id=comment.pk)
+    return comment
+
+
+def _validate_resolve(ctx: ActionContext) -> None:
+    comment = ctx.target
+    if comment.resolved_at is not None:
+        raise Conflict("This comment is already resolved.", code="already-resolved", detail={"comment_id": comment.pk})
+    if comment.author_id != ctx.user.pk and comment.blocking and not ctx.inputs.get("note"):
+        raise InvalidInput(
+            f"A note is required to resolve {_name(comment.author)}'s blocking comment: say how it was handled.",
+            code="note-required",
+            detail={"field": "note"},
+        )
+
+
+def _resolve_comment(ctx: ActionContext) -> Comment:
+    comment = ctx.target
+    comment.resolved_at = ctx.now
+    comment.resolved_by = ctx.user
+    comment.resolution_note = ctx.inputs.get("note", "")
+    comment.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
+    ctx.audit_hash = comment.content_hash
+    ctx.audit_comment = comment.resolution_note
+    ctx.audit_data.update({"comment_id": comment.pk, "blocking": comment.blocking})
+    if comment.author_id != ctx.user.pk:
+        ctx.emit("comment.resolved", comment_id=comment.pk, by=_name(ctx.user))
+    return comment
+
+
+def _content_state_refusal(article: Article) -> Unmet | None:
+    state = ReviewState(article.state)
+    if state in FROZEN_STATES:
+        return Unmet(
+            "content-frozen",
+            f"The content is frozen while the article is {state.label.lower()}: withdraw it or request changes first.",
+            {"state": state.value},
+        )
+    return Unmet(
+        "content-locked",
+        f"The content of a {state.label.lower()} article is locked: revise it first to start a new working copy.",
+        {"state": state.value},
+    )
+
+
+def _edit_content(ctx: ActionContext) -> Article:
+    from articles.services import article_update_content
+
+    before = selectors.article_content_hash(ctx.article)
+    article = article_update_content(article=ctx.article, content=ctx.inputs["content"])
+    after = selectors.article_content_hash(article)
+    ctx.audit_hash = after
+    ctx.audit_data.update({"hash_before": before, "hash_after": after, "changed": before != after})
+    return article
+
+
+# --- the registry -------------------------------------------------------------------------------
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action(
+            name="submit",
+            label="Submit for review",
+            verb="submit",
+            audit_label="Submitted for review",
+            who=AUTHOR_OR_EDITOR,
+            sources=_states(ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED),
+            target=ReviewState.SUBMITTED,
+            conditions=(NO_INTEGRITY_ERRORS,),
+            fields=(COMMENT,),
+            perform=_submit,
+        ),
+        Action(
+            name="withdraw",
+            label="Withdraw from review",
+            verb="withdraw",
+            audit_label="Withdrawn from review",
+            who=AUTHOR_OR_EDITOR,
+            sources=_states(ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW),
+            target=ReviewState.DRAFT,
+            perform=_withdraw,
+            confirm="This ends the review round.",
+            fields=(Field("comment", "Why", required=True, what="comment saying why the article is withdrawn"),),
+        ),
+        Action(
+            name="start_review",
+            label="Start the review",
+            verb="start the review of",
+            audit_label="Review started",
+            who=CHAIR,
+            sources=_states(ReviewState.SUBMITTED),
+            target=ReviewState.UNDER_REVIEW,
+            conditions=(ENOUGH_ACTIVE_REVIEWERS, NO_CONFLICTED_REVIEWER, REQUIRED_SPECIALTY_COVERED),
+            fields=(COMMENT,),
+            perform=_start_review,
+        ),
+        Action(
+            name="request_changes",
+            label="Request changes",
+            verb="request changes on",
+            audit_label="Changes requested",
+            who=REVIEWER_OR_CHAIR,
+            sources=_states(ReviewState.UNDER_REVIEW),
+            target=ReviewState.CHANGES_REQUESTED,
+            perform=_request_changes,
+            confirm="This ends the review round.",
+            fields=(Field("comment", "What must change", required=True, what="comment saying what must change"),),
+        ),
+        Action(
+            name="approve",
+            label="Approve and publish",
+            verb="approve",
+            audit_label="Approved and published",
+            who=CHAIR,
+            sources=_states(ReviewState.UNDER_REVIEW),
+            target=ReviewState.APPROVED,
+            conditions=(QUORUM_SIGNED, NO_BLOCKING_COMMENTS),
+            fields=(COMMENT,),
+            perform=_approve,
+            confirm="This publishes the content under review to readers.",
+        ),
+        Action(
+            name="revise",
+            label="Start a revision",
+            verb="revise",
+            audit_label="Revision started",
+            who=AUTHOR_OR_EDITOR,
+            sources=_states(ReviewState.APPROVED, ReviewState.RETRACTED),
+            target=ReviewState.DRAFT,
+            fields=(COMMENT,),
+            perform=_revise,
+        ),
+        Action(
+            name="retract",
+            label="Retract the live version",
+            verb="retract",
+            audit_label="Live version retracted",
+            who=CHAIR,
+            sources=_except(ReviewState.RETRACTED, ReviewState.ARCHIVED),
+            target=ReviewState.RETRACTED,
+            conditions=(HAS_LIVE_VERSION,),
+            fields=(REASON,),
+            perform=_retract,
+            confirm="Readers lose this article at once and get the reason instead.",
+        ),
+        Action(
+            name="archive",
+            label="Archive",
+            verb="archive",
+            audit_label="Archived",
+            who=CHAIR,
+            sources=_except(ReviewState.APPROVED, ReviewState.ARCHIVED),
+            target=ReviewState.ARCHIVED,
+            fields=(COMMENT,),
+            perform=_archive,
+            confirm="This ends any review and closes the article.",
+        ),
+        Action(
+            name="assign",
+            label="Assign a reviewer",
+            verb="assign reviewers to",
+            audit_label="Reviewer assigned",
+            who=CHAIR,
+            sources=tuple(s for s in ALL_STATES if s in FROZEN_STATES),
+            perform=_assign,
+            validate=_validate_assign,
+            fields=(
+                Field("reviewer", "Reviewer", kind="user", required=True, what="reviewer"),
+                Field("due_at", "Due", kind="datetime", help="Empty: the board's default from the start."),
+            ),
+        ),
+        Action(
+            name="unassign",
+            label="Remove the reviewer",
+            verb="remove reviewers from",
+            audit_label="Reviewer removed",
+            who=CHAIR,
+            sources=ALL_STATES,
+            perform=_unassign,
+            validate=_validate_unassign,
+            fields=(COMMENT,),
+            on="assignment",
+        ),
+        Action(
+            name="sign_off",
+            label="Sign off",
+            verb="sign off on",
+            audit_label="Signed off",
+            who=ASSIGNMENT_REVIEWER,
+            sources=_states(ReviewState.UNDER_REVIEW),
+            perform=_sign_off,
+            validate=_validate_sign_off,
+            on="assignment",
+            fields=(
+                Field(
+                    "content_hash",
+                    "Content you approve",
+                    kind="hash",
+                    required=True,
+                    what="content_hash: the hash of the content you approve",
+                ),
+                Field("comment", "Comment"),
+            ),
+        ),
+        Action(
+            name="comment",
+            label="Comment",
+            verb="comment on",
+            audit_label="Commented",
+            who=COMMENTER,
+            sources=_except(*CLOSED_STATES),
+            perform=_comment,
+            validate=_validate_comment,
+            fields=(
+                Field("body", "Comment", required=True, what="comment text"),
+                Field("section", "Section", kind="section"),
+                Field("blocking", "Blocking: holds back approval until resolved", kind="bool"),
+            ),
+        ),
+        Action(
+            name="resolve_comment",
+            label="Resolve",
+            verb="resolve comments on",
+            audit_label="Comment resolved",
+            who=COMMENT_RESOLVER,
+            sources=_except(*CLOSED_STATES),
+            perform=_resolve_comment,
+            validate=_validate_resolve,
+            on="comment",
+            fields=(
+                Field("note", "How it was handled", help="Required when you resolve someone else's blocking comment."),
+            ),
+        ),
+        Action(
+            name="edit_content",
+            label="Save content",
+            verb="change the content of",
+            audit_label="Content edited",
+            who=AUTHOR_OR_EDITOR,
+            sources=tuple(s for s in ALL_STATES if s in EDITABLE_STATES),
+            perform=_edit_content,
+            state_refusal=_content_state_refusal,
+            fields=(Field("content", "Content", kind="content", required=True, what="content"),),
+        ),
+    )
+}
+
+# The review transitions, in the order their buttons are drawn (the API's enum of transition names).
+TRANSITIONS: tuple[str, ...] = tuple(name for name, action in ACTIONS.items() if action.is_transition)
+
+# Audit entries written outside the registry's actions, and what the history calls them.
+OTHER_AUDIT_LABELS = {
+    "create": "Article created",
+    "review_settings": "Review settings changed",
+    "reference_correct": "Reference corrected in the library",
+    "reference_status": "Reference status changed in the library",
+    "flag_rereview": "Flagged for re-review",
+}
+
+
+def audit_label(name: str) -> str:
+    """How the history names audit action ``name``: the declaration's audit label, else the entry's own."""
+    action = ACTIONS.get(name)
+    if action is not None:
+        return action.audit_label
+    return OTHER_AUDIT_LABELS.get(name, name.replace("_", " ").capitalize())

@@ -1,0 +1,44 @@
+"""Flagging a published article for re-review now, for a reason (a corrected or retracted reference,
+a reader's report): the same fields the overdue sweep sets, an audit entry, and the chair told once
+through the outbox."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from articles.publishing import article_payload_refresh
+from reviewboard import outbox
+from reviewboard.lock_objects import lock_article
+from reviewboard.services.audit import audit_append
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+@transaction.atomic
+def article_flag_for_rereview(*, article_id: int, reason: str, user: AbstractBaseUser | None = None) -> bool:
+    """Mark the article's published content due for re-review now (``review_overdue`` for readers) and
+    tell the chair why. Returns False when it has no published version (nothing for readers to flag)."""
+    article = lock_article(article_id)
+    if article.live_version_id is None:
+        return False
+    now = timezone.now()
+    article.next_review_due = min(article.next_review_due or now, now)
+    article.review_overdue = True
+    article.review_overdue_notified_at = now  # told here; the daily sweep does not tell again
+    article.save(update_fields=["next_review_due", "review_overdue", "review_overdue_notified_at", "updated_at"])
+    audit_append(
+        action="flag_rereview",
+        actor=user,
+        article=article,
+        from_state=article.state,
+        to_state=article.state,
+        content_hash=article.live_version.content_hash,
+        comment=reason,
+    )
+    outbox.emit("article.review_due", article=article, actor=user, now=now, reason=reason)
+    transaction.on_commit(lambda: article_payload_refresh(article.pk))
+    return True
