@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 
 from django.db import connection
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 
 from articles.models import Article, PublishedVersion, ReviewState
 
@@ -23,10 +23,11 @@ HIDDEN_STATES = (ReviewState.RETRACTED, ReviewState.ARCHIVED)
 def reader_state(prefix: str = "") -> Case:
     """The state readers are answered by: "retracted" while the live version is retracted (410, in any
     working-copy state, archived included), else the article's state. ``prefix`` reaches the article
-    from another model (``"article__"``). ``READER_STATE_SQL`` is the same rule for the hot query."""
+    from another model (``"article__"``). ``_live_sql`` states the same rule for the hot query."""
     return Case(
         When(**{f"{prefix}retracted_at__isnull": False}, then=Value(ReviewState.RETRACTED.value)),
         default=F(f"{prefix}state"),
+        output_field=CharField(),
     )
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -78,8 +80,15 @@ class ReviewerProfileAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(ReadOnlyAdmin):
-    list_display = ("article_question", "reviewer", "assigned_at", "due_at", "closed_at", "close_reason",
-                    "reminders_sent")
+    list_display = (
+        "article_question",
+        "reviewer",
+        "assigned_at",
+        "due_at",
+        "closed_at",
+        "close_reason",
+        "reminders_sent",
+    )
     list_filter = (("closed_at", admin.EmptyFieldListFilter), "close_reason")
     search_fields = ("article__question", "article__slug", "reviewer__username", "reviewer__last_name")
     list_select_related = ("article", "reviewer")
@@ -144,16 +153,31 @@ class SignOffAdmin(ReadOnlyAdmin):
         return format_html('<code title="{}">{}</code>', obj.content_hash, short_hash(obj.content_hash))
 
 
+class ResolveActionForm(ActionForm):
+    """The comment list's action bar, with the note that resolving someone else's blocking comment needs."""
+
+    note = forms.CharField(
+        required=False,
+        label="Note",
+        help_text="How the comments were handled: required to resolve someone else's blocking comment.",
+    )
+
+
 @admin.register(Comment)
 class CommentAdmin(ReadOnlyAdmin):
     """Comments are added on the article's review screen; here they are listed, and can be resolved."""
 
-    list_display = ("body_start", "article_question", "author", "section_heading", "blocking", "resolved",
-                    "created_at")
+    list_display = ("body_start", "article_question", "author", "section_heading", "blocking", "resolved", "created_at")
     list_filter = ("blocking", ("resolved_at", admin.EmptyFieldListFilter))
     search_fields = ("body", "article__question", "article__slug", "author__username")
     list_select_related = ("article", "author")
     actions = ("resolve_selected",)
+    action_form = ResolveActionForm
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
+        """Only the comments of the articles the user sees (``selectors.visible_comments``)."""
+        visible = selectors.visible_comments(request.user).values("pk")
+        return super().get_queryset(request).filter(pk__in=visible)
 
     @admin.display(description="comment")
     def body_start(self, obj: Comment) -> str:
@@ -175,7 +199,7 @@ class CommentAdmin(ReadOnlyAdmin):
         done, refused = 0, []
         for comment in queryset.order_by("pk"):
             try:
-                comment_resolve(comment=comment, user=request.user)
+                comment_resolve(comment=comment, user=request.user, note=request.POST.get("note", ""))
             except ServiceError as exc:
                 refused.append(f"#{comment.pk}: {exc.message}")
             else:
@@ -190,14 +214,36 @@ class CommentAdmin(ReadOnlyAdmin):
 class AuditEntryAdmin(ReadOnlyAdmin):
     """The append-only audit log: readable, never added to, changed or deleted here (superusers included)."""
 
-    list_display = ("seq", "created_at", "actor_name", "action", "article_question", "from_state", "to_state",
-                    "content", "comment")
+    list_display = (
+        "seq",
+        "created_at",
+        "actor_name",
+        "action",
+        "article_question",
+        "from_state",
+        "to_state",
+        "content",
+        "comment",
+    )
     list_filter = ("action",)
     search_fields = ("actor_name", "action", "article__slug", "article__question", "content_hash", "comment")
     list_select_related = ("article",)
     ordering = ("-seq",)
-    readonly_fields = ("seq", "created_at", "actor", "actor_name", "article", "action", "from_state", "to_state",
-                       "content_hash", "comment", "data", "prev_hash", "entry_hash")
+    readonly_fields = (
+        "seq",
+        "created_at",
+        "actor",
+        "actor_name",
+        "article",
+        "action",
+        "from_state",
+        "to_state",
+        "content_hash",
+        "comment",
+        "data",
+        "prev_hash",
+        "entry_hash",
+    )
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         return {}
@@ -211,4 +257,6 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         if not obj.content_hash:
             return ""
         return format_html('<code title="{}">{}</code>', obj.content_hash, short_hash(obj.content_hash))
+
+
 from reviewboard import admin_articles, admin_references  # noqa: E402,F401  (registers the Article and Reference admins)

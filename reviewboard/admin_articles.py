@@ -349,6 +349,11 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
     def _may_set_review_fields(self, request: HttpRequest) -> bool:
         return permissions.is_chair(request.user)
 
+    def construct_change_message(self, request: HttpRequest, form: Any, formsets: Any, add: bool = False) -> Any:
+        """The admin log names the changed article fields only: the inline formsets are never saved by the
+        admin (no ``new_objects`` & co.); the content change is audited by the service (hash before/after)."""
+        return super().construct_change_message(request, form, [], add)
+
     @staticmethod
     def _content_from_forms(form: Any, formsets: Any) -> ArticleContent:
         """The submitted question, topic, sections and citations as plain content (deleted rows left out)."""
@@ -364,11 +369,14 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
                     SectionData(heading=r["heading"], body=r.get("body") or "", level=r.get("level") or 2) for r in rows
                 ]
             elif formset.model is Citation:
-                citations += [
-                    CitationData(number=r["number"], reference=reference_data(r["reference"]))
-                    for r in rows
-                    if r.get("reference") is not None
-                ]
+                # A view-only inline (content not editable) has its initial values as cleaned data: reference pks.
+                pks = [r["reference"] for r in rows if isinstance(r.get("reference"), int)]
+                records = Reference.objects.in_bulk(pks) if pks else {}
+                for r in rows:
+                    reference = r.get("reference")
+                    reference = records.get(reference) if isinstance(reference, int) else reference
+                    if reference is not None:
+                        citations.append(CitationData(number=r["number"], reference=reference_data(reference)))
         return ArticleContent(
             question=data.get("question", instance.question),
             topic=data.get("topic", instance.topic) or "",
@@ -437,7 +445,9 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
         content = content or content_from_article(article)
         report = check_content(content)
         versions = list(
-            article.versions.order_by("-number").only("id", "number", "content_hash", "approved_at", "rendered_at")
+            article.versions.order_by("-number").only(
+                "id", "number", "content_hash", "approved_at", "rendered_at", "retracted_at", "retraction_reason"
+            )
         )
         return {
             "content_banner": CONTENT_STATE_BANNERS.get(article.state, ""),

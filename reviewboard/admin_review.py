@@ -36,7 +36,7 @@ from articles.content import ArticleContent
 from articles.diff import content_diff
 from articles.models import CLOSED_STATES, FROZEN_STATES, Article, ReviewState
 from config.exceptions import Conflict, InvalidInput, ServiceError
-from reviewboard import permissions, selectors
+from reviewboard import actions, permissions, selectors
 from reviewboard.actions import ACTIONS
 from reviewboard.actions.catalog import audit_label
 from reviewboard.models import Assignment, Comment, SignOff
@@ -227,7 +227,7 @@ class ArticleReviewAdminMixin:
 
         # One pass over the transitions: what available_transitions() returns (refusal None) are the
         # buttons; a transition the user could make but for an unmet condition is named with the reason.
-        refusals = {name: transition_refusal(article=article, user=user, name=name) for name in TRANSITIONS}
+        refusals = actions.refusals(article=article, user=user, names=TRANSITIONS)
         buttons = [
             {
                 "name": name,
@@ -312,6 +312,8 @@ class ArticleReviewAdminMixin:
                     "author": person_name(comment.author),
                     "resolved_by": person_name(comment.resolved_by) if comment.resolved_by else "",
                     "resolve_url": self.review_url("comment_resolve", article, comment.pk) if resolvable else "",
+                    # Resolving someone else's blocking comment says how it was handled (its author is told).
+                    "note_required": comment.blocking and comment.author_id != user.pk,
                 }
             )
         comment_form = None
@@ -340,6 +342,8 @@ class ArticleReviewAdminMixin:
             except (KeyError, TypeError, ValueError):
                 diff_error = f"The stored source of v{live.number} cannot be read; no diff is shown."
 
+        rounds, since_my_round, since_my_round_error = self._rounds(article, user)
+
         audit = [
             {"entry": entry, "short_hash": short_hash(entry.content_hash), "details": audit_details(entry)}
             for entry in selectors.audit_entries(article=article).order_by("-seq")[:AUDIT_ROWS]
@@ -367,12 +371,51 @@ class ArticleReviewAdminMixin:
                 "live_version": live,
                 "diff": diff,
                 "diff_error": diff_error,
+                "rounds": rounds,
+                "since_my_round": since_my_round,
+                "since_my_round_error": since_my_round_error,
                 "audit": audit,
                 "audit_limit": AUDIT_ROWS,
                 "audit_url": reverse("admin:reviewboard_auditentry_changelist", current_app=self.admin_site.name)
                 + f"?article__id__exact={article.pk}",
             }
         }
+
+    def _rounds(self, article: Article, user: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None, str]:
+        """The article's review rounds (number, outcome, reviewers), and for a reviewer of an earlier round
+        what changed between the last round they reviewed and the latest round (their snapshots)."""
+        rounds = list(article.review_rounds.order_by("number"))
+        reviewers: dict[int, list[str]] = {}
+        reviewed: set[int] = set()
+        for assignment in (
+            Assignment.objects.filter(round__article=article)
+            .select_related("reviewer", "reviewer__reviewer_profile")
+            .order_by("assigned_at", "id")
+        ):
+            reviewers.setdefault(assignment.round_id, []).append(reviewer_name(assignment.reviewer))
+            if assignment.reviewer_id == user.pk:
+                reviewed.add(assignment.round_id)
+        rows = [
+            {
+                "round": round_,
+                "short_hash": short_hash(round_.content_hash),
+                "outcome": round_.get_outcome_display().lower() if round_.outcome else "open",
+                "reviewers": reviewers.get(round_.pk, []),
+            }
+            for round_ in rounds
+        ]
+        latest = rounds[-1] if rounds else None
+        mine = [round_ for round_ in rounds[:-1] if round_.pk in reviewed]
+        if latest is None or not mine:
+            return rows, None, ""
+        old = mine[-1]
+        try:
+            diff = content_diff(
+                old=ArticleContent.from_source(old.snapshot), new=ArticleContent.from_source(latest.snapshot)
+            )
+        except (KeyError, TypeError, ValueError):
+            return rows, None, f"The snapshot of round {old.number} cannot be read; no diff is shown."
+        return rows, {"old": old, "new": latest, "diff": diff}, ""
 
     # --- the review actions: each its own URL, each one service call -------------------------
 
@@ -539,15 +582,15 @@ class ArticleReviewAdminMixin:
             return self._refuse(request, article, f"Comment {comment_id} is not a comment on this article.")
 
         def resolved(comment: Comment) -> str:
-            state = Article.objects.values_list("state", flat=True).get(pk=article.pk)
-            if comment.blocking and state == ReviewState.APPROVED:
-                return "Comment resolved. It was the last thing holding back approval: the article is approved."
+            # Resolving never approves: approval comes from the next sign-off or the chair's approval.
+            if comment.author_id != request.user.pk:
+                return f"Comment resolved. {person_name(comment.author)} is told how it was handled."
             return "Comment resolved."
 
         return self._perform(
             request,
             article,
-            lambda: comment_resolve(comment=comment, user=request.user),
+            lambda: comment_resolve(comment=comment, user=request.user, note=request.POST.get("note", "")),
             success=resolved,
             refused="Comment not resolved",
         )

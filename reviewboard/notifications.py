@@ -52,10 +52,12 @@ def _chairs() -> list[str]:
     return list(permissions.chairs().exclude(email="").values_list("email", flat=True))
 
 
-def _round_reviewers(event: Event) -> list[str]:
+def _round_reviewers(event: Event, *, but_the_actor: bool = False) -> list[str]:
     if event.round_id is None:
         return []
     rows = Assignment.objects.filter(round_id=event.round_id, reviewer__is_active=True).exclude(reviewer__email="")
+    if but_the_actor and event.actor_id is not None:
+        rows = rows.exclude(reviewer_id=event.actor_id)
     return list(rows.values_list("reviewer__email", flat=True).distinct())
 
 
@@ -118,7 +120,7 @@ def email_reviewers_round_closed(event: Event) -> int:
         return 0  # told by version.approved
     article = _article(event)
     context = _context(event, article, round=event.payload.get("round"), outcome=event.payload.get("outcome", ""))
-    return _send("round_closed", to=_round_reviewers(event), context=context)
+    return _send("round_closed", to=_round_reviewers(event, but_the_actor=True), context=context)
 
 
 def email_board_version_approved(event: Event) -> int:

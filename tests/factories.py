@@ -5,6 +5,7 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from articles.models import Article, Section
 from references.models import Citation, Reference
@@ -155,6 +156,9 @@ def round_for(article):
     content = content_from_article(article)
     number = ReviewRound.objects.filter(article=article).count() + 1
     return ReviewRound.objects.create(
-        article=article, number=number, content_hash=content.content_hash, snapshot=content.as_source(),
+        article=article,
+        number=number,
+        content_hash=content.content_hash,
+        snapshot=content.as_source(),
         opened_at=timezone.now(),
     )

@@ -5,7 +5,7 @@ See ``docs/architecture.md`` for the picture: the round, the registry, the runne
 
 from reviewboard.actions.catalog import ACTIONS, TRANSITIONS
 from reviewboard.actions.registry import Action, ActionContext, Condition, Field, Rule, Unmet
-from reviewboard.actions.runner import available, get_action, get_transition, perform, refusal
+from reviewboard.actions.runner import available, get_action, get_transition, perform, refusal, refusals
 
 __all__ = [
     "ACTIONS",
@@ -21,4 +21,5 @@ __all__ = [
     "get_transition",
     "perform",
     "refusal",
+    "refusals",
 ]

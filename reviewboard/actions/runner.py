@@ -238,6 +238,8 @@ def perform(name: str, *, article: Article, user: AbstractBaseUser | None, targe
 
 def refusal(name: str, *, article: Article, user: AbstractBaseUser | None, target: Any = None) -> ServiceError | None:
     """Why ``user`` may not perform ``name`` on ``article`` now (None: they may), without acting."""
+    if target is None:
+        return refusals(article=article, user=user, names=(name,))[name]
     ctx = _context(get_action(name), article, user, target)
     try:
         check_permission(ctx)
@@ -248,6 +250,25 @@ def refusal(name: str, *, article: Article, user: AbstractBaseUser | None, targe
     return None
 
 
+def refusals(
+    *, article: Article, user: AbstractBaseUser | None, names: tuple[str, ...] = TRANSITIONS
+) -> dict[str, ServiceError | None]:
+    """``refusal`` for each of ``names``, reading the open round once (a screen asks about every button)."""
+    open_round = selectors.open_round(article)
+    answers: dict[str, ServiceError | None] = {}
+    for name in names:
+        ctx = ActionContext(action=get_action(name), article=article, user=user, round=open_round, now=timezone.now())
+        try:
+            check_permission(ctx)
+            check_state(ctx)
+            check_conditions(ctx)
+        except ServiceError as error:
+            answers[name] = error
+        else:
+            answers[name] = None
+    return answers
+
+
 def available(*, article: Article, user: AbstractBaseUser | None, names: tuple[str, ...] = TRANSITIONS) -> list[str]:
     """The actions among ``names`` that ``user`` may perform on ``article`` now, conditions included."""
-    return [name for name in names if refusal(name, article=article, user=user) is None]
+    return [name for name, refused in refusals(article=article, user=user, names=names).items() if refused is None]

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from articles.publishing import article_payload_refresh
+from articles.models import PublishedVersion
+from articles.publishing import enqueue_render
 from reviewboard import outbox
 from reviewboard.lock_objects import lock_article
 from reviewboard.services.audit import audit_append
@@ -40,5 +41,10 @@ def article_flag_for_rereview(*, article_id: int, reason: str, user: AbstractBas
         comment=reason,
     )
     outbox.emit("article.review_due", article=article, actor=user, now=now, reason=reason)
-    transaction.on_commit(lambda: article_payload_refresh(article.pk))
+    # Readers see ``review_overdue`` once the worker has re-rendered the payloads (never in this request).
+    versions = PublishedVersion.objects.filter(article=article, rendered_at__isnull=False)
+    version_ids = list(versions.values_list("pk", flat=True))
+    versions.update(render_requested_at=now)
+    for version_id in version_ids:
+        transaction.on_commit(lambda version_id=version_id: enqueue_render(version_id))
     return True

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from articles.content import content_from_article
 from articles.models import Article, ReviewState
 from config.exceptions import Conflict
+from reviewboard import selectors
 from reviewboard.models import AuditEntry, Comment, SignOff
 from reviewboard.services.content import content_update as article_update_content
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
@@ -166,18 +167,24 @@ def test_the_whole_board_path_over_the_api(board, django_capture_on_commit_callb
     review = detail(r1, slug)
     content_hash = review["review_hash"]
     assert "sign_off" not in review["available_transitions"]
-    r1_sign = r1.post(f"{BASE}{slug}/signoffs/", {"content_hash": content_hash}, format="json")
-    assert r1_sign.status_code == 201, r1_sign.content
-    # A blocking comment stands: the quorum alone does not approve.
+    # A reviewer cannot sign off while their own blocking comment is open.
+    r1_refused = r1.post(f"{BASE}{slug}/signoffs/", {"content_hash": content_hash}, format="json")
+    assert r1_refused.status_code == 409, r1_refused.content
+    assert r1_refused.json()["error"]["code"] == "own-blocking-comment"
     r2_sign = r2.post(f"{BASE}{slug}/signoffs/", {"content_hash": content_hash}, format="json")
     assert r2_sign.status_code == 201, r2_sign.content
     assert detail(chair, slug)["state"] == "under_review"
 
-    # Resolving the last blocking comment, with the quorum signed, approves the article.
-    with django_capture_on_commit_callbacks(execute=True):
-        resolved = r1.post(f"{BASE}{slug}/comments/{comment_id}/resolve/", {}, format="json")
+    # Resolving a comment never approves, even the last blocking one.
+    resolved = r1.post(f"{BASE}{slug}/comments/{comment_id}/resolve/", {}, format="json")
     assert resolved.status_code == 200, resolved.content
     assert resolved.json()["resolved_at"]
+    assert detail(chair, slug)["state"] == "under_review"
+
+    # The sign-off that completes the quorum, with no blocking comment left, approves the article.
+    with django_capture_on_commit_callbacks(execute=True):
+        r1_sign = r1.post(f"{BASE}{slug}/signoffs/", {"content_hash": content_hash}, format="json")
+    assert r1_sign.status_code == 201, r1_sign.content
     article.refresh_from_db()
     assert article.state == ReviewState.APPROVED
     assert article.live_version is not None
@@ -307,11 +314,15 @@ ALLOWED = {
     ("request_changes", "under_review"): {"assigned_reviewer", "chair"},
     ("approve", "under_review"): {"chair"},
     ("revise", "approved"): {"author", "chair"},
-    ("retract", "approved"): {"chair"},
+    ("revise", "retracted"): {"author", "chair"},
+    **{("retract", s): {"chair"} for s in STATES if s not in ("retracted", "archived")},
     **{("archive", s): {"chair"} for s in STATES if s not in ("approved", "archived")},
 }
-# Roles that may act but whose conditions are not met in this fixture (approve needs the quorum).
-CONDITION_UNMET = {("approve", "under_review")}
+# Roles that may act but whose conditions are not met in this fixture (approve needs the quorum; retract needs
+# a published version, and this fixture places the state directly without ever publishing one).
+CONDITION_UNMET = {("approve", "under_review")} | {
+    ("retract", s) for s in STATES if s not in ("retracted", "archived")
+}
 
 
 @pytest.fixture
@@ -335,12 +346,15 @@ def _article_in_state(board, state):
     """An article put straight into ``state`` (test set-up only), with two open assignments while in review."""
     from articles.content import content_from_article
     from reviewboard.models import Assignment
+    from tests.factories import round_for
 
     article = ArticleFactory(authors=[board["author"]])
     if state in ("submitted", "under_review"):
         Article.objects.filter(pk=article.pk).update(review_hash=content_from_article(article).content_hash)
         for reviewer in board["_assigned"]:
-            Assignment.objects.create(article=article, reviewer=reviewer, assigned_by=board["chair"])
+            Assignment.objects.create(
+                article=article, round=round_for(article), reviewer=reviewer, assigned_by=board["chair"]
+            )
     Article.objects.filter(pk=article.pk).update(state=state)
     return article
 
@@ -353,6 +367,13 @@ def test_role_transition_state_matrix(matrix_board, role, name, state):
     response = client_for(matrix_board[role]).post(f"{BASE}{article.slug}/transitions/{name}/", body, format="json")
     allowed = role in ALLOWED.get((name, state), set())
     article.refresh_from_db()
+    if not selectors.can_see_article(article, matrix_board[role]):
+        # One visibility rule: an article the user may not see does not exist for them (never 403-vs-404).
+        assert response.status_code == 404, (role, name, state, response.content)
+        assert not allowed
+        assert article.state == state
+        assert AuditEntry.objects.count() == audit_before
+        return
     if allowed and (name, state) not in CONDITION_UNMET:
         assert response.status_code == 200, (role, name, state, response.content)
         assert AuditEntry.objects.count() == audit_before + 1

@@ -94,7 +94,10 @@ def test_render_builds_the_full_payload_and_moves_live(article):
     assert 'href="#ref-2"' in payload["sections"][1]["html"]
     assert "<" not in payload["sections"][0]["text"]
     assert [r["number"] for r in payload["references"]] == [1, 2]
-    assert set(payload["references"][0]) == {"number", "kind", "title", "publisher", "year", "doi", "pmid", "url"}
+    assert set(payload["references"][0]) == {
+        "number", "kind", "title", "publisher", "year", "doi", "pmid", "url", "notice"
+    }
+    assert payload["references"][0]["notice"] is None  # the record is unchanged since the approval
     assert payload["disclaimer"]
     # canonical serialisation: sorted keys, compact
     assert version.payload_json == json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -178,7 +181,10 @@ def test_correcting_a_reference_regenerates_every_version_citing_it_with_source_
     for version in (first, second):
         version.refresh_from_db()
         assert version.source == sources[version.pk]
-        assert json.loads(version.payload_json)["references"][0]["title"] == "Corrected guideline title"
+        # Readers keep the approved citation data, with a notice that the record was corrected since.
+        cited = json.loads(version.payload_json)["references"][0]
+        assert cited["title"] == version.source["citations"][0]["reference"]["title"] != "Corrected guideline title"
+        assert cited["notice"]["kind"] == "corrected"
         assert version.render_requested_at is None
     untouched.refresh_from_db()
     assert untouched.payload_json == untouched_bytes

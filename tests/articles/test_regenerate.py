@@ -44,7 +44,7 @@ def test_all_unchanged_says_so_and_keeps_bytes(two_articles):
     assert dict(PublishedVersion.objects.values_list("pk", "payload_json")) == before
 
 
-def test_named_slug_rebuilds_from_the_current_reference_records(two_articles):
+def test_named_slug_rebuilds_with_notices_from_the_current_reference_records(two_articles):
     first, second = two_articles
     reference = first.citations.get(number=2).reference
     Reference.objects.filter(pk=reference.pk).update(title="Corrected title")
@@ -55,7 +55,9 @@ def test_named_slug_rebuilds_from_the_current_reference_records(two_articles):
 
     assert out.strip() == "regenerated 2 versions of 1 articles; 0 unchanged"
     for version in PublishedVersion.objects.filter(article=first):
-        assert json.loads(version.payload_json)["references"][1]["title"] == "Corrected title"
+        cited = json.loads(version.payload_json)["references"][1]
+        assert cited["title"] != "Corrected title"  # readers keep the approved citation data
+        assert cited["notice"]["kind"] == "corrected"
     assert dict(PublishedVersion.objects.values_list("pk", "source")) == sources
     second.live_version.refresh_from_db()
     assert second.live_version.payload_json == second_bytes

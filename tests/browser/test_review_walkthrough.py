@@ -52,12 +52,12 @@ def test_review_walkthrough(board, eager_tasks, login, live_server, artifacts):
         # the chair assigns two reviewers and starts the review
         current = chair = login("chair", "pw")
         chair.goto(review_page)
-        expect(chair.get_by_role("button", name="Start review")).to_have_count(0)  # no quorum assigned yet
+        expect(chair.get_by_role("button", name="Start the review")).to_have_count(0)  # no quorum assigned yet
         for reviewer in (reviewer1, reviewer2):
             chair.select_option("#assign-reviewer", value=str(reviewer.pk))
             chair.get_by_role("button", name="Assign", exact=True).click()
             success(chair, f"{reviewer.get_full_name()} assigned")
-        chair.get_by_role("button", name="Start review").click()
+        chair.get_by_role("button", name="Start the review").click()
         success(chair, "Review started: the article is now under review.")
         state_shown(chair, "Under review")
         expect(chair.locator("#review-progress")).to_have_text("0 of 2")
@@ -90,6 +90,7 @@ def test_review_walkthrough(board, eager_tasks, login, live_server, artifacts):
 
         # reviewer 1 resolves it and signs off on the hash the button names
         first.reload()
+        first.locator("#comments-panel textarea[name=note]").fill("Dose range stated in Medication.")
         first.locator("#comments-panel").get_by_role("button", name="Resolve").click()
         success(first, "Comment resolved.")
         review_hash = Article.objects.get(pk=article.pk).review_hash

@@ -24,11 +24,12 @@ from django.core.cache import cache
 from articles.models import Article, ReviewState
 from reviewboard.groups import ensure_board_groups
 from reviewboard.models import Assignment
-from tests.factories import ArticleFactory, ChairFactory, ReviewerFactory
+from tests.factories import ArticleFactory, ChairFactory, ReviewerFactory, round_for
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the fixed "now" of the time-travelled tests
 REVIEW_HASH = "a" * 64
 WAIT_SECONDS = 30
+
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
@@ -58,10 +59,12 @@ def under_review_article(**kwargs) -> Article:
     return ArticleFactory(**kwargs)
 
 
-def late_assignment(reviewer, *, article: Article | None = None, due_at: datetime = T0 - timedelta(hours=1),
-                    **fields) -> Assignment:
+def late_assignment(
+    reviewer, *, article: Article | None = None, due_at: datetime = T0 - timedelta(hours=1), **fields
+) -> Assignment:
+    article = article or under_review_article()
     return Assignment.objects.create(
-        article=article or under_review_article(), reviewer=reviewer, due_at=due_at, **fields
+        article=article, round=round_for(article), reviewer=reviewer, due_at=due_at, **fields
     )
 
 
@@ -115,9 +118,21 @@ def throwaway_redis() -> Iterator[RedisServer]:
 
     port = free_port()
     process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--daemonize", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     server = RedisServer(url=f"redis://127.0.0.1:{port}/0", process=process)
     try:
@@ -144,7 +159,8 @@ def celery_on(url: str, **transport_options) -> Iterator:
     saved = {key: app.conf[key] for key in keys}
     _reset_connections(app)
     app.conf.update(
-        broker_url=url, task_always_eager=False,
+        broker_url=url,
+        task_always_eager=False,
         broker_transport_options={**saved["broker_transport_options"], **transport_options},
     )
     try:
@@ -186,8 +202,9 @@ def celery_app(transactional_db, settings) -> Iterator:
 @contextlib.contextmanager
 def running_worker(app, **kwargs) -> Iterator:
     """An in-process worker (solo pool, own thread) consuming the app's default queue."""
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=WAIT_SECONDS,
-                      loglevel="WARNING", **kwargs) as worker:
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, shutdown_timeout=WAIT_SECONDS, loglevel="WARNING", **kwargs
+    ) as worker:
         yield worker
 
 

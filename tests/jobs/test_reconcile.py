@@ -25,12 +25,16 @@ def approve_without_render(**kwargs) -> PublishedVersion:
     article = ArticleFactory(**kwargs)
     content = content_from_article(Article.objects.get(pk=article.pk))
     Article.objects.filter(pk=article.pk).update(
-        state=ReviewState.APPROVED, review_hash=content.content_hash, approved_at=timezone.now(),
+        state=ReviewState.APPROVED,
+        review_hash=content.content_hash,
+        approved_at=timezone.now(),
         next_review_due=timezone.now() + timedelta(days=365),
     )
     return published_version_create(
-        article=Article.objects.get(pk=article.pk), content=content,
-        reviewers=[{"name": "Dr Ada Osler", "credentials": "MD"}], approved_at=timezone.now(),
+        article=Article.objects.get(pk=article.pk),
+        content=content,
+        reviewers=[{"name": "Dr Ada Osler", "credentials": "MD"}],
+        approved_at=timezone.now(),
     )
 
 
@@ -79,8 +83,10 @@ def test_a_lost_regeneration_is_redone_from_the_corrected_record(chair):
     assert summary.rendered == (version.pk,)
     version.refresh_from_db()
     assert version.render_requested_at is None
-    titles = [ref["title"] for ref in json.loads(version.payload_json)["references"]]
-    assert "Corrected guideline title for low back pain" in titles
+    # The payload keeps the approved citation and says beside it that its record was corrected since.
+    refs = json.loads(version.payload_json)["references"]
+    assert "Corrected guideline title for low back pain" not in [ref["title"] for ref in refs]
+    assert [ref["notice"]["kind"] for ref in refs if ref["notice"]] == ["corrected"]
     assert PublishedVersion.objects.count() == 1
 
 
@@ -104,8 +110,12 @@ def test_one_version_that_cannot_render_does_not_stop_the_others(chair, monkeypa
 
 
 def test_an_approved_article_without_its_version_is_reported_loudly_not_invented(chair, mailoutbox, caplog):
-    article = ArticleFactory(state=ReviewState.APPROVED, review_hash="c" * 64, approved_at=timezone.now(),
-                             question="Which exercises help chronic back pain?")
+    article = ArticleFactory(
+        state=ReviewState.APPROVED,
+        review_hash="c" * 64,
+        approved_at=timezone.now(),
+        question="Which exercises help chronic back pain?",
+    )
     caplog.set_level(logging.ERROR, logger="reviewboard.jobs.reconcile")
 
     summary = reconcile_published()

@@ -88,18 +88,16 @@ def test_the_chair_is_told_once_after_the_third_reminder(chair, reviewer, mailou
 
 
 def test_chairs_of_one_batch_get_one_digest(chair, mailoutbox):
-    assignments = [
-        late_assignment(ReviewerFactory(), reminders_sent=2, last_reminded_at=T0 - DAY) for _ in range(3)
-    ]
+    assignments = [late_assignment(ReviewerFactory(), reminders_sent=2, last_reminded_at=T0 - DAY) for _ in range(3)]
     second_chair = UserFactory(username="chair2", groups=["Board chair"])
-    UserFactory(username="admin", is_superuser=True)  # a technical account, not the board
+    admin = UserFactory(username="admin", is_superuser=True)  # superusers are chairs (permissions.chairs())
 
     summary = send_due_reminders(now=T0)
 
     assert summary.chair_notified == tuple(a.pk for a in assignments)
     digests = [m for m in mailoutbox if chair.email in m.to]
     assert len(digests) == 1
-    assert sorted(digests[0].to) == sorted([chair.email, second_chair.email])
+    assert sorted(digests[0].to) == sorted([chair.email, second_chair.email, admin.email])
     assert "3 reviews are late" in digests[0].subject
     for assignment in assignments:
         assert f"/admin/articles/article/{assignment.article_id}/change/" in digests[0].body
@@ -128,7 +126,11 @@ def test_signing_off_the_current_hash_stops_reminders(chair, reviewer, mailoutbo
     assignment = late_assignment(reviewer)
     send_due_reminders(now=T0)
     SignOff.objects.create(
-        article=assignment.article, assignment=assignment, reviewer=reviewer, content_hash=REVIEW_HASH
+        article=assignment.article,
+        round=assignment.round,
+        assignment=assignment,
+        reviewer=reviewer,
+        content_hash=REVIEW_HASH,
     )
 
     summary = send_due_reminders(now=T0 + 3 * DAY)
@@ -140,11 +142,17 @@ def test_signing_off_the_current_hash_stops_reminders(chair, reviewer, mailoutbo
 
 def test_a_sign_off_on_another_hash_or_a_change_request_does_not_stop_them(chair, reviewer, mailoutbox):
     stale = late_assignment(reviewer)
-    SignOff.objects.create(article=stale.article, assignment=stale, reviewer=reviewer, content_hash="b" * 64)
+    SignOff.objects.create(
+        article=stale.article, round=stale.round, assignment=stale, reviewer=reviewer, content_hash="b" * 64
+    )
     other = ReviewerFactory()
     asked_changes = late_assignment(other)
     SignOff.objects.create(
-        article=asked_changes.article, assignment=asked_changes, reviewer=other, content_hash=REVIEW_HASH,
+        article=asked_changes.article,
+        round=asked_changes.round,
+        assignment=asked_changes,
+        reviewer=other,
+        content_hash=REVIEW_HASH,
         decision=SignOff.Decision.REQUEST_CHANGES,
     )
 
@@ -248,8 +256,9 @@ def test_queries_grow_with_batches_not_with_assignments(chair, mailoutbox):
 
 def test_a_failed_send_gives_the_unsent_claims_back(chair, mailoutbox, settings):
     settings.EMAIL_BACKEND = "tests.jobs.helpers.FailAfterOneBackend"
-    first, second, third = (late_assignment(ReviewerFactory(), last_reminded_at=T0 - 2 * DAY, reminders_sent=1)
-                            for _ in range(3))
+    first, second, third = (
+        late_assignment(ReviewerFactory(), last_reminded_at=T0 - 2 * DAY, reminders_sent=1) for _ in range(3)
+    )
 
     with pytest.raises(ConnectionError):
         send_due_reminders(now=T0)

@@ -30,14 +30,13 @@ from rest_framework_api_key.models import APIKey
 
 from articles.content import content_from_article
 from articles.models import Article, PublishedVersion, ReviewState
-from articles.publishing import published_version_create, published_version_render
+from articles.publishing import enqueue_render, published_version_create, published_version_render
 from references.models import Reference
-from references.services import reference_correct
 from reviewboard import services
 from reviewboard import tasks as board_tasks
 from reviewboard.jobs import reconcile as reconcile_module
 from reviewboard.jobs.reconcile import ReconcileSummary
-from reviewboard.models import Assignment
+from reviewboard.models import Assignment, ReviewRound
 from tests.factories import ArticleFactory, AuthorFactory, ReviewerFactory
 from tests.jobs.conftest import (
     T0,
@@ -90,13 +89,15 @@ def review_with_one_sign_off_left(chair) -> tuple[Article, ReviewerFactory]:
 def _sign(article: Article, reviewer) -> None:
     services.assignment_sign_off(
         assignment=Assignment.objects.get(article=article, reviewer=reviewer, closed_at__isnull=True),
-        reviewer=reviewer, content_hash=article.review_hash,
+        reviewer=reviewer,
+        content_hash=article.review_hash,
     )
 
 
 def rendered(version_id: int) -> bool:
-    return PublishedVersion.objects.filter(pk=version_id, rendered_at__isnull=False,
-                                           render_requested_at__isnull=True).exists()
+    return PublishedVersion.objects.filter(
+        pk=version_id, rendered_at__isnull=False, render_requested_at__isnull=True
+    ).exists()
 
 
 def test_an_approval_is_published_through_the_worker(chair, celery_worker, ran_on_worker, client):
@@ -113,13 +114,14 @@ def test_an_approval_is_published_through_the_worker(chair, celery_worker, ran_o
     assert Article.objects.get(pk=article.pk).live_version_id == version.pk
     payload = json.loads(PublishedVersion.objects.get(pk=version.pk).payload_json)
     assert (payload["slug"], payload["version"], payload["status"]) == (article.slug, 1, "approved")
-    assert payload["content_hash"] == article.review_hash
+    approved_round = ReviewRound.objects.get(article=article, outcome=ReviewRound.Outcome.APPROVED)
+    assert payload["content_hash"] == version.content_hash == approved_round.content_hash
 
     # ... and client apps read it from the API.
     _, key = APIKey.objects.create_key(name="worker test client")
     response = client.get(f"/api/v1/articles/{article.slug}/", HTTP_AUTHORIZATION=f"Api-Key {key}")
     assert response.status_code == 200
-    assert response.json()["content_hash"] == article.review_hash
+    assert response.json()["content_hash"] == approved_round.content_hash
 
 
 def test_with_the_broker_down_the_approval_commits_and_reconciliation_publishes_it(
@@ -149,7 +151,7 @@ def test_with_the_broker_down_the_approval_commits_and_reconciliation_publishes_
             wait_for(lambda: rendered(version.pk), what="the reconciliation to render the lost version")
         purge_queues(app)
 
-    assert ("reviewboard.reconcile_published" in {name for name, _ in ran_on_worker})
+    assert "reviewboard.reconcile_published" in {name for name, _ in ran_on_worker}
     assert Article.objects.get(pk=article.pk).live_version_id == version.pk
     assert PublishedVersion.objects.filter(article=article).count() == 1
 
@@ -158,12 +160,16 @@ def _published_and_rendered(chair) -> PublishedVersion:
     article = ArticleFactory()
     content = content_from_article(Article.objects.get(pk=article.pk))
     Article.objects.filter(pk=article.pk).update(
-        state=ReviewState.APPROVED, review_hash=content.content_hash, approved_at=timezone.now(),
+        state=ReviewState.APPROVED,
+        review_hash=content.content_hash,
+        approved_at=timezone.now(),
         next_review_due=timezone.now() + timedelta(days=365),
     )
     version = published_version_create(
-        article=Article.objects.get(pk=article.pk), content=content,
-        reviewers=[{"name": "Dr Ada Osler", "credentials": "MD"}], approved_at=timezone.now(),
+        article=Article.objects.get(pk=article.pk),
+        content=content,
+        reviewers=[{"name": "Dr Ada Osler", "credentials": "MD"}],
+        approved_at=timezone.now(),
     )
     return published_version_render(version_id=version.pk)
 
@@ -182,8 +188,11 @@ def _slow_worker(tmp_path: Path, marker: Path) -> subprocess.Popen:
     }
     log = (tmp_path / "slow_worker.log").open("w")
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.jobs.slow_worker"], cwd=settings.BASE_DIR, env=env,
-        stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "tests.jobs.slow_worker"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -199,9 +208,16 @@ def test_a_worker_killed_in_the_middle_of_a_regeneration_leaves_no_duplicate_and
     marker = tmp_path / "rendering"
     worker = _slow_worker(tmp_path, marker)
     try:
-        reference_correct(reference=reference, user=chair, title="Low back pain guideline, corrected 2026 edition")
-        wait_for(marker.exists, what="the slow worker to be in the middle of the render "
-                 f"(log: {tmp_path / 'slow_worker.log'})")
+        # What a correction does for the published versions citing the record: mark them and send the
+        # render. (reference_correct also refreshes the payload in-process on commit, which would leave
+        # the worker nothing to change; this test is about the worker's render, so it is done by hand.)
+        Reference.objects.filter(pk=reference.pk).update(title="Low back pain guideline, corrected 2026 edition")
+        PublishedVersion.objects.filter(pk=version.pk).update(render_requested_at=timezone.now())
+        enqueue_render(version.pk)
+        wait_for(
+            marker.exists,
+            what=f"the slow worker to be in the middle of the render (log: {tmp_path / 'slow_worker.log'})",
+        )
     finally:
         worker.kill()  # SIGKILL: no warm shutdown, no ack, no rollback from the worker's side
         worker.wait(timeout=WAIT_SECONDS)
@@ -227,8 +243,10 @@ def test_a_worker_killed_in_the_middle_of_a_regeneration_leaves_no_duplicate_and
 
     versions = list(PublishedVersion.objects.filter(article_id=version.article_id))
     assert [(v.pk, v.number) for v in versions] == [(version.pk, 1)]
-    titles = [ref["title"] for ref in json.loads(versions[0].payload_json)["references"]]
-    assert "Low back pain guideline, corrected 2026 edition" in titles
+    # Re-rendered with the approved citation and a notice that its record was corrected since.
+    refs = json.loads(versions[0].payload_json)["references"]
+    assert "Low back pain guideline, corrected 2026 edition" not in [ref["title"] for ref in refs]
+    assert [ref["notice"]["kind"] for ref in refs if ref["notice"]] == ["corrected"]
     assert Article.objects.get(pk=version.article_id).live_version_id == version.pk
     assert expected_task in {name for name, _ in ran_on_worker}
     # Nothing is left for the reconciliation sweep either.
@@ -240,9 +258,11 @@ def test_the_reminder_sweep_runs_as_a_task_on_the_worker(chair, reviewer, celery
 
     board_tasks.send_due_reminders.delay(now=T0.isoformat())
 
-    wait_for(lambda: Assignment.objects.filter(pk=assignment.pk, reminders_sent=1).exists(),
-             what="the worker to run the reminder sweep")
-    assert ("reviewboard.send_due_reminders" in {name for name, _ in ran_on_worker})
+    wait_for(
+        lambda: Assignment.objects.filter(pk=assignment.pk, reminders_sent=1).exists(),
+        what="the worker to run the reminder sweep",
+    )
+    assert "reviewboard.send_due_reminders" in {name for name, _ in ran_on_worker}
     assert [m.to for m in mailoutbox] == [[reviewer.email]]
 
 
@@ -267,8 +287,10 @@ def test_a_transient_error_is_retried_with_backoff_and_a_bug_is_not(chair, celer
     monkeypatch.setattr(reconcile_module, "reconcile_published", flaky)
     board_tasks.reconcile_published.delay()
 
-    wait_for(lambda: ("reviewboard.reconcile_published", "SUCCESS") in ran_on_worker.states,
-             what="the retried sweep (backoff up to 10 s)")
+    wait_for(
+        lambda: ("reviewboard.reconcile_published", "SUCCESS") in ran_on_worker.states,
+        what="the retried sweep (backoff up to 10 s)",
+    )
     assert calls == ["call", "call"]
     assert [state for name, state in ran_on_worker.states] == ["RETRY", "SUCCESS"]
 

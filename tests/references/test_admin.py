@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from config.exceptions import Conflict
 from references.models import Citation, Reference
+from reviewboard.models import AuditEntry
 from tests.factories import ArticleFactory, ReferenceFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,12 +131,22 @@ def test_list_shows_citing_article_counts_in_bounded_queries(admin_client, djang
     assert counts[references[10].pk] == 0
 
 
+def _published_citing(reference: Reference):
+    """A published version citing ``reference`` as [1] (the admin's save re-renders it through the service)."""
+    from tests.articles.publishing_helpers import approve
+
+    article = ArticleFactory()
+    Citation.objects.filter(article=article, number=1).update(reference=reference)
+    return approve(article, render=False)
+
+
 def test_correction_goes_through_the_service_and_schedules_regeneration(
     client, chair, django_capture_on_commit_callbacks, monkeypatch
 ):
     reference = ReferenceFactory(title="Typo in titel", doi="10.1000/old")
-    regenerated: list[int] = []
-    monkeypatch.setattr("articles.publishing.regenerate_for_reference", regenerated.append)
+    version = _published_citing(reference)
+    rendered: list[int] = []
+    monkeypatch.setattr("reviewboard.services.library.enqueue_render", rendered.append)
     client.force_login(chair)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -145,13 +156,15 @@ def test_correction_goes_through_the_service_and_schedules_regeneration(
     reference.refresh_from_db()
     assert reference.title == "Typo in title"
     assert reference.doi == "10.1000/new"
-    assert regenerated == [reference.pk]
+    assert rendered == [version.pk]
+    assert AuditEntry.objects.filter(action="reference_correct", data__reference_id=reference.pk).exists()
 
 
 def test_status_change_goes_through_the_service(client, chair, django_capture_on_commit_callbacks, monkeypatch):
     old, new = ReferenceFactory(), ReferenceFactory()
-    regenerated: list[int] = []
-    monkeypatch.setattr("articles.publishing.regenerate_for_reference", regenerated.append)
+    version = _published_citing(old)
+    rendered: list[int] = []
+    monkeypatch.setattr("reviewboard.services.library.enqueue_render", rendered.append)
     client.force_login(chair)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -160,7 +173,8 @@ def test_status_change_goes_through_the_service(client, chair, django_capture_on
     assert response.status_code == 302
     old.refresh_from_db()
     assert (old.status, old.superseded_by_id) == ("superseded", new.pk)
-    assert regenerated == [old.pk]
+    assert rendered == [version.pk]
+    assert AuditEntry.objects.filter(action="reference_status", data__reference_id=old.pk).exists()
 
 
 def test_malformed_doi_is_a_form_error_and_changes_nothing(client, chair, django_capture_on_commit_callbacks):
@@ -183,7 +197,7 @@ def test_service_refusal_becomes_a_message_not_a_500(client, chair, monkeypatch)
     def refuse(**kwargs):
         raise Conflict("That DOI or PMID was just given to another reference.", code="duplicate-identifier")
 
-    monkeypatch.setattr("references.admin.reference_correct", refuse)
+    monkeypatch.setattr("reviewboard.admin_references.reference_correct", refuse)
     client.force_login(chair)
 
     response = client.post(change_url(reference), edit_data(reference, title="Changed"))

@@ -7,7 +7,8 @@ from django.contrib.auth.models import Permission
 from articles.content import ReferenceData
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from references.models import Reference
-from references.services import reference_correct, reference_get_or_create, reference_mark_status
+from references.services import reference_get_or_create
+from reviewboard.services.library import reference_correct, reference_mark_status
 from tests.factories import ArticleFactory, ReferenceFactory, UserFactory
 from tests.references.factories import user_in
 
@@ -178,19 +179,27 @@ def test_correct_regenerates_the_published_versions_citing_it_after_commit(
     editor, published, eager_tasks, django_capture_on_commit_callbacks
 ):
     reference = cited(published, 1)
-    source = published.source
+    approved_title = payload_reference(published, 1)["title"]
+    source, content_hash = published.source, published.content_hash
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         reference_correct(reference=reference, user=editor, title="Corrected guideline title")
-    assert payload_reference(published, 1)["title"] != "Corrected guideline title"  # not before commit
-    assert len(callbacks) == 1
+    assert payload_reference(published, 1)["notice"] is None  # not before commit
+    assert callbacks
 
     with django_capture_on_commit_callbacks(execute=True):
-        callbacks[0]()
+        for callback in callbacks:
+            callback()
 
-    assert payload_reference(published, 1)["title"] == "Corrected guideline title"
-    assert published.source == source
+    # Readers keep the approved citation, with a notice that its record was corrected since.
+    cited_now = payload_reference(published, 1)
+    assert cited_now["title"] == approved_title != "Corrected guideline title"
+    assert cited_now["notice"]["kind"] == "corrected"
+    published.refresh_from_db()
+    assert (published.source, published.content_hash) == (source, content_hash)
     assert published.render_requested_at is None
+    published.article.refresh_from_db()
+    assert published.article.review_overdue
 
 
 @pytest.mark.django_db
@@ -287,7 +296,7 @@ def test_mark_superseded_names_the_newer_record(editor, django_capture_on_commit
 
     old.refresh_from_db()
     assert (old.status, old.superseded_by_id) == ("superseded", new.pk)
-    assert len(callbacks) == 1
+    assert callbacks == []  # no published version cites it: nothing to re-render, nobody to flag
 
 
 @pytest.mark.django_db

@@ -16,7 +16,10 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from articles.models import Article, PublishedVersion, ReviewState, Section
-from reviewboard import services
+from articles.publishing import published_version_render
+from reviewboard import selectors, services
+from reviewboard.actions import ACTIONS
+from reviewboard.admin_review import person_name
 from reviewboard.models import Assignment, AuditEntry, Comment, SignOff, Specialty
 from tests.reviewboard.conftest import assignment_of, make_author, make_reviewer, sign, start_review, submit
 
@@ -212,14 +215,12 @@ def test_changelist_queries_are_bounded_with_reviews_running(cast, make_article,
 EXPECTED_BUTTONS = {
     ("author", ReviewState.DRAFT): ["submit"],
     ("chair", ReviewState.DRAFT): ["submit", "archive"],
-    ("reviewer1", ReviewState.DRAFT): [],
     ("author", ReviewState.SUBMITTED): ["withdraw"],
     ("chair", ReviewState.SUBMITTED): ["withdraw", "start_review", "archive"],
     ("reviewer1", ReviewState.SUBMITTED): [],
     ("author", ReviewState.UNDER_REVIEW): ["withdraw"],
     ("chair", ReviewState.UNDER_REVIEW): ["withdraw", "request_changes", "archive"],
     ("reviewer1", ReviewState.UNDER_REVIEW): ["request_changes"],
-    ("reviewer3", ReviewState.UNDER_REVIEW): [],
     ("author", ReviewState.CHANGES_REQUESTED): ["submit"],
     ("reviewer1", ReviewState.CHANGES_REQUESTED): [],
     ("author", ReviewState.APPROVED): ["revise"],
@@ -246,6 +247,18 @@ def test_buttons_are_the_transitions_the_user_may_use_now(cast, article, role, s
             assert f'action="{transition_url(article, name)}"' in html
 
 
+@pytest.mark.parametrize(("role", "state"), [("reviewer1", ReviewState.DRAFT), ("reviewer3", ReviewState.UNDER_REVIEW)])
+def test_a_reviewer_never_assigned_to_the_article_does_not_see_its_review_page(cast, article, role, state):
+    # one visibility rule (selectors.visible_articles): reviewers see the articles they were ever assigned to
+    article = reach(state, article, cast)
+
+    response = logged_in(cast[role]).get(change_url(article))
+
+    assert response.status_code == 302
+    assert "Sign off on content" not in response.content.decode()
+    assert article not in selectors.visible_articles(cast[role])
+
+
 def test_a_transition_held_back_by_a_condition_says_why(cast, article):
     # the chair, one reviewer assigned where the quorum is two
     article = submit(article, cast["author"])
@@ -257,7 +270,8 @@ def test_a_transition_held_back_by_a_condition_says_why(cast, article):
     refusal = services.transition_refusal(article=fresh(article), user=cast["chair"], name="start_review")
     assert refusal.code == "not-enough-reviewers"
     reason = escape(refusal.message)
-    assert f'<li data-blocked="start_review"><strong>Start review</strong> is not possible yet: {reason}' in html
+    label = ACTIONS["start_review"].label
+    assert f'<li data-blocked="start_review"><strong>{label}</strong> is not possible yet: {reason}' in html
     # a refusal for want of permission is not advertised
     assert "data-blocked" not in page(logged_in(cast["reviewer1"]), article)
 
@@ -272,21 +286,26 @@ def test_an_author_sees_why_submit_is_held_back_by_integrity_errors(cast, articl
     assert "citation-integrity error" in html
 
 
-def test_chair_may_approve_when_the_quorum_signed_but_a_blocking_comment_was_resolved_late(cast, article):
+def test_chair_may_approve_when_the_quorum_signed_but_a_blocking_comment_was_resolved_late(cast, article, unchanged):
     # the chair's approve button appears exactly when the conditions hold
     article = reach(ReviewState.UNDER_REVIEW, article, cast)
-    comment = services.comment_create(article=article, user=cast["reviewer1"], body="Check the dose.", blocking=True)
+    comment = services.comment_create(article=article, user=cast["chair"], body="Check the dose.", blocking=True)
     sign(article, cast["reviewer1"])
     sign(fresh(article), cast["reviewer2"])
     chair = logged_in(cast["chair"])
+    assert fresh(article).state == ReviewState.UNDER_REVIEW
     assert "approve" not in buttons(page(chair, article))  # the blocking comment holds it back
+    html = page(chair, article)
+    assert f'id="resolve-note-{comment.pk}" rows="2" cols="30">' in html  # their own comment: the note is optional
 
-    response = logged_in(cast["reviewer1"]).post(action_url("comment_resolve", article, comment.pk))
+    response = chair.post(action_url("comment_resolve", article, comment.pk), {"note": "Dose checked: 400 mg."})
 
-    # resolving the last blocking comment approves at once (the quorum had signed)
+    # resolving never approves, even the last blocking comment with the quorum signed: the chair approves
     assert response.status_code == 302
-    assert fresh(article).state == ReviewState.APPROVED
-    assert any("the article is approved" in text for text in successes(response))
+    assert successes(response) == ["Comment resolved."]
+    assert fresh(article).state == ReviewState.UNDER_REVIEW
+    assert Comment.objects.get(pk=comment.pk).resolved_by == cast["chair"]
+    assert "approve" in buttons(page(chair, article))
 
 
 def test_the_sign_off_button_names_and_posts_the_hash_under_review(cast, article):
@@ -299,7 +318,7 @@ def test_the_sign_off_button_names_and_posts_the_hash_under_review(cast, article
     assert f'<input type="hidden" name="content_hash" value="{review_hash}">' in html
     assert f'action="{action_url("sign_off", article)}"' in html
     # nobody else gets it: not the unassigned reviewer, the author or the chair
-    for role in ("reviewer3", "author", "chair"):
+    for role in ("author", "chair"):
         assert "Sign off on content" not in page(logged_in(cast[role]), article), role
 
 
@@ -345,7 +364,7 @@ def test_a_sign_off_on_a_stale_hash_is_refused_and_changes_nothing(cast, article
 def test_a_sign_off_by_someone_not_assigned_is_refused(cast, article, unchanged):
     article = reach(ReviewState.UNDER_REVIEW, article, cast)
 
-    for role in ("reviewer3", "author", "chair"):
+    for role in ("author", "chair"):
         with unchanged(article):
             response = logged_in(cast[role]).post(action_url("sign_off", article),
                                                   {"content_hash": article.review_hash})
@@ -490,7 +509,7 @@ def test_withdraw_with_a_comment(cast, article):
 
     response = logged_in(cast["author"]).post(transition_url(article, "withdraw"), {"comment": "Dose is wrong."})
 
-    assert successes(response) == ["Withdrawn: the article is now draft."]
+    assert successes(response) == [f"{ACTIONS['withdraw'].audit_label}: the article is now draft."]
     assert fresh(article).state == ReviewState.DRAFT
     assert AuditEntry.objects.get(article=article, action="withdraw").comment == "Dose is wrong."
     assert not Assignment.objects.filter(article=article, closed_at__isnull=True).exists()
@@ -513,7 +532,7 @@ def test_retract_with_a_reason(cast, article):
 
     response = logged_in(cast["chair"]).post(transition_url(article, "retract"), {"reason": "Guideline withdrawn."})
 
-    assert successes(response) == ["Retracted: the article is now retracted."]
+    assert successes(response) == [f"{ACTIONS['retract'].audit_label}: the article is now retracted."]
     retracted = fresh(article)
     assert retracted.state == ReviewState.RETRACTED
     assert retracted.retraction_reason == "Guideline withdrawn."
@@ -527,7 +546,7 @@ def test_the_form_page_is_not_shown_to_someone_who_may_not_use_it(cast, article,
 
     assert response.status_code == 302
     assert response.url == change_url(article)
-    assert any(text.startswith("Retract is not possible now:") for text in errors(response))
+    assert any(text.startswith(f"{ACTIONS['retract'].label} is not possible now:") for text in errors(response))
 
 
 # --- comments ---------------------------------------------------------------------------------
@@ -589,9 +608,14 @@ def test_resolving_a_comment(cast, article, unchanged):
         refused = author.post(action_url("comment_resolve", article, comment.pk))
     assert errors(refused)
 
-    response = logged_in(cast["chair"]).post(action_url("comment_resolve", article, comment.pk))
+    chair = logged_in(cast["chair"])
+    with unchanged(article):
+        no_note = chair.post(action_url("comment_resolve", article, comment.pk))
+    assert errors(no_note)[0].startswith("Comment not resolved:")
+    assert f'id="resolve-note-{comment.pk}" rows="2" cols="30" required' in page(chair, article)
+    response = chair.post(action_url("comment_resolve", article, comment.pk), {"note": "Dose added to section 2."})
 
-    assert successes(response) == ["Comment resolved."]
+    assert successes(response) == [f"Comment resolved. {person_name(cast['reviewer1'])} is told how it was handled."]
     comment.refresh_from_db()
     assert comment.resolved_by == cast["chair"]
     html = page(author, article)
@@ -806,9 +830,17 @@ def test_the_chair_resolves_comments_from_the_comment_list(cast, article):
     article = reach(ReviewState.UNDER_REVIEW, article, cast)
     comment = services.comment_create(article=article, user=cast["reviewer1"], body="Dose?", blocking=True)
 
-    response = logged_in(cast["chair"]).post(
+    chair = logged_in(cast["chair"])
+    without_note = chair.post(
         reverse("admin:reviewboard_comment_changelist"),
         {"action": "resolve_selected", "_selected_action": [comment.pk]},
+    )
+    assert errors(without_note)[0].startswith(f"Not resolved: #{comment.pk}:")  # someone else's blocking comment
+    assert Comment.objects.get(pk=comment.pk).resolved_at is None
+
+    response = chair.post(
+        reverse("admin:reviewboard_comment_changelist"),
+        {"action": "resolve_selected", "_selected_action": [comment.pk], "note": "Dose added."},
     )
 
     assert response.status_code == 302
@@ -851,3 +883,42 @@ def test_chair_manages_reviewer_profiles_and_specialties(cast, django_assert_max
     assert reviewer.get(reverse("admin:reviewboard_reviewerprofile_changelist")).status_code == 200
     assert reviewer.post(reverse("admin:reviewboard_reviewerprofile_change", args=[profile.pk]),
                          {**data, "credentials": "Quack"}).status_code == 403
+
+
+# --- review rounds and versions ------------------------------------------------------------------
+
+
+def test_the_rounds_panel_lists_each_round_and_shows_an_earlier_reviewer_what_changed(cast, article):
+    article = reach(ReviewState.CHANGES_REQUESTED, article, cast)  # round 1 ends: changes requested
+    section = Section.objects.get(article=article, position=2)
+    Section.objects.filter(pk=section.pk).update(body=section.body + "\n\nTake 400 mg three times a day.")
+    article = submit(fresh(article), cast["author"])  # round 2, reviewer1 and reviewer2 carried over
+
+    html = page(logged_in(cast["reviewer1"]), article)
+
+    assert 'id="rounds-panel"' in html
+    rounds = re.findall(r'<tr data-round="(\d)">.*?class="round-outcome">([^<]+)<', html, re.S)
+    assert rounds == [("1", "changes requested"), ("2", "open")]
+    assert person_name(cast["reviewer2"]) in html
+    assert "What changed since your round (round 1 → round 2)" in html
+    assert "Take 400 mg three times a day." in html.split('id="since-my-round"')[1].split('id="comments-panel"')[0]
+    # an author who reviewed no round gets the rounds, not the diff
+    author_html = page(logged_in(cast["author"]), article)
+    assert 'id="rounds-panel"' in author_html
+    assert "What changed since your round" not in author_html
+
+
+def test_a_retracted_version_is_shown_as_retracted_not_live(cast, article):
+    article = reach(ReviewState.APPROVED, article, cast)
+    version = published_version_render(version_id=PublishedVersion.objects.get(article=article).pk)  # the worker's job
+    html = page(logged_in(cast["chair"]), article)
+    assert "<strong>live</strong>" in html.split('id="versions-panel"')[1].split("</table>")[0]
+
+    services.article_transition(article=fresh(article), user=cast["chair"], name="retract", reason="Dose error.")
+
+    html = page(logged_in(cast["chair"]), article)
+    panel = html.split('id="versions-panel"')[1].split("</table>")[0]
+    assert f"v{version.number}" in panel
+    assert '<strong class="version-retracted">retracted</strong>' in panel
+    assert "Dose error." in panel
+    assert "<strong>live</strong>" not in panel

@@ -11,7 +11,7 @@ from django.utils import timezone
 from articles.models import Article
 from reviewboard import selectors
 from reviewboard.models import Assignment, SignOff
-from tests.factories import ReviewerProfileFactory, UserFactory
+from tests.factories import ReviewerProfileFactory, UserFactory, round_for
 from tests.reviewboard.conftest import assignment_of, make_reviewer, sign
 
 pytestmark = pytest.mark.django_db
@@ -25,17 +25,34 @@ def test_signed_count_counts_what_signoff_progress_counts(under_review, reviewer
     reviewer1, reviewer2, reviewer3 = reviewers
     sign(under_review, reviewer1)
     # reviewer2 asks for changes: a sign-off, not an approval
+    review_round = round_for(under_review)
     SignOff.objects.create(
-        article=under_review, assignment=assignment_of(under_review, reviewer2), reviewer=reviewer2,
-        content_hash=under_review.review_hash, decision=SignOff.Decision.REQUEST_CHANGES,
+        article=under_review,
+        round=review_round,
+        assignment=assignment_of(under_review, reviewer2),
+        reviewer=reviewer2,
+        content_hash=under_review.review_hash,
+        decision=SignOff.Decision.REQUEST_CHANGES,
     )
     # reviewer3 approved the frozen hash through an assignment that is closed now
-    closed = Assignment.objects.create(article=under_review, reviewer=reviewer3, closed_at=timezone.now())
-    SignOff.objects.create(article=under_review, assignment=closed, reviewer=reviewer3,
-                           content_hash=under_review.review_hash)
+    closed = Assignment.objects.create(
+        article=under_review, round=review_round, reviewer=reviewer3, closed_at=timezone.now()
+    )
+    SignOff.objects.create(
+        article=under_review,
+        round=review_round,
+        assignment=closed,
+        reviewer=reviewer3,
+        content_hash=under_review.review_hash,
+    )
     # reviewer2 approved another hash
-    SignOff.objects.create(article=under_review, assignment=assignment_of(under_review, reviewer2),
-                           reviewer=reviewer2, content_hash="0" * 64)
+    SignOff.objects.create(
+        article=under_review,
+        round=review_round,
+        assignment=assignment_of(under_review, reviewer2),
+        reviewer=reviewer2,
+        content_hash="0" * 64,
+    )
 
     progress = selectors.signoff_progress(under_review)
     assert progress.signed == 1
@@ -55,7 +72,9 @@ def test_next_pending_due_is_the_earliest_open_unsigned_assignment(under_review,
     now = timezone.now()
     Assignment.objects.filter(pk=assignment_of(under_review, reviewer1).pk).update(due_at=now + timedelta(days=1))
     Assignment.objects.filter(pk=assignment_of(under_review, reviewer2).pk).update(due_at=now + timedelta(days=5))
-    Assignment.objects.create(article=under_review, reviewer=reviewer3, due_at=now, closed_at=now)
+    Assignment.objects.create(
+        article=under_review, round=round_for(under_review), reviewer=reviewer3, due_at=now, closed_at=now
+    )
     assert annotated(under_review, due=selectors.next_pending_due()).due == now + timedelta(days=1)
 
     sign(under_review, reviewer1)  # signed on the frozen hash: no longer pending

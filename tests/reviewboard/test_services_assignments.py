@@ -11,7 +11,7 @@ from django.utils import timezone
 from articles.models import ReviewState
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from reviewboard import services
-from reviewboard.models import Assignment, AuditEntry
+from reviewboard.models import Assignment, AuditEntry, ReviewRound
 from tests.factories import UserFactory
 from tests.reviewboard.conftest import make_reviewer
 
@@ -123,18 +123,20 @@ def test_one_open_assignment_per_reviewer(submitted, chair, reviewers, unchanged
 def test_the_unique_constraint_backs_the_check(submitted, chair, reviewers, monkeypatch):
     # A lost race: the existence check saw nothing, the constraint still refuses the second row.
     services.assignment_create(article=submitted, reviewer=reviewers[0], user=chair)
-    real_filter = Assignment.objects.filter
+    # The check reads the round's open assignments (``round.assignments``): blind that manager.
+    round_manager = ReviewRound.assignments.related_manager_cls
+    real_filter = round_manager.filter
 
     class Blind:
         def exists(self):
             return False
 
-    def filter_(*args, **kwargs):
+    def filter_(self, *args, **kwargs):
         if kwargs.get("reviewer") == reviewers[0] and "closed_at__isnull" in kwargs:
             return Blind()
-        return real_filter(*args, **kwargs)
+        return real_filter(self, *args, **kwargs)
 
-    monkeypatch.setattr(Assignment.objects, "filter", filter_)
+    monkeypatch.setattr(round_manager, "filter", filter_)
     audit_before = AuditEntry.objects.count()
 
     with pytest.raises(Conflict) as exc:
@@ -160,7 +162,8 @@ def test_assignments_only_while_submitted_or_under_review(article, chair, review
 
 
 def test_a_new_round_may_assign_the_same_reviewer_again(under_review, author, chair, reviewers):
-    services.article_request_changes(article=under_review, user=chair, comment="Fix")
+    # Withdrawn (not changes requested): the new round starts without the previous reviewers.
+    services.article_withdraw(article=under_review, user=author, comment="Fix")
     services.article_submit(article=under_review, user=author)
 
     again = services.assignment_create(article=under_review, reviewer=reviewers[0], user=chair)

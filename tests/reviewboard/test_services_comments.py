@@ -95,8 +95,19 @@ def test_the_reviewer_who_raised_a_blocking_comment_resolves_it(blocking, review
     assert (entry.action, entry.data) == ("resolve_comment", {"comment_id": blocking.pk, "blocking": True})
 
 
-def test_the_chair_resolves_any_comment(blocking, chair):
-    assert services.comment_resolve(comment=blocking, user=chair).resolved_by == chair
+def test_the_chair_resolves_any_comment_with_a_note_and_its_author_is_told(
+    blocking, chair, reviewers, under_review, unchanged, django_capture_on_commit_callbacks, mailoutbox
+):
+    with unchanged(under_review), pytest.raises(InvalidInput) as exc:
+        services.comment_resolve(comment=blocking, user=chair)
+    assert (exc.value.code, exc.value.detail) == ("note-required", {"field": "note"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resolved = services.comment_resolve(comment=blocking, user=chair, note="Dose checked against [2].")
+
+    assert (resolved.resolved_by, resolved.resolution_note) == (chair, "Dose checked against [2].")
+    assert [m.to for m in mailoutbox] == [[reviewers[0].email]]
+    assert "Dose checked against [2]." in mailoutbox[0].body
 
 
 def test_the_article_author_cannot_resolve_a_blocking_comment(blocking, author, reviewers, under_review, unchanged):
@@ -120,28 +131,29 @@ def test_resolving_twice_is_a_conflict(blocking, reviewers, under_review, unchan
     assert exc.value.code == "already-resolved"
 
 
-def test_resolving_the_last_blocking_comment_approves_when_the_quorum_signed(blocking, under_review, reviewers):
-    sign(under_review, reviewers[0])
+def test_resolving_the_last_blocking_comment_never_approves(blocking, under_review, reviewers):
     sign(under_review, reviewers[1])
-    assert Article.objects.get(pk=under_review.pk).state == ReviewState.UNDER_REVIEW
 
     services.comment_resolve(comment=blocking, user=reviewers[0])
 
-    assert Article.objects.get(pk=under_review.pk).state == ReviewState.APPROVED
+    assert Article.objects.get(pk=under_review.pk).state == ReviewState.UNDER_REVIEW
+    assert AuditEntry.objects.order_by("-seq").first().action == "resolve_comment"
+    # The approval comes with the next sign-off, which completes the quorum.
+    assert sign(under_review, reviewers[0]).article.state == ReviewState.APPROVED
     approve = AuditEntry.objects.order_by("-seq").first()
     assert (approve.action, approve.data["automatic"], approve.data["trigger"]) == (
         "approve",
         True,
-        f"comment {blocking.pk} resolved",
+        f"sign_off by {reviewers[0]}",
     )
 
 
 def test_resolving_one_of_two_blocking_comments_does_not_approve(blocking, under_review, reviewers, chair):
     services.comment_create(article=under_review, user=chair, body="Also this", blocking=True)
-    sign(under_review, reviewers[0])
     sign(under_review, reviewers[1])
-
     services.comment_resolve(comment=blocking, user=reviewers[0])
+
+    sign(under_review, reviewers[0])
 
     assert Article.objects.get(pk=under_review.pk).state == ReviewState.UNDER_REVIEW
     assert Comment.objects.filter(article=under_review, blocking=True, resolved_at__isnull=True).count() == 1

@@ -1,22 +1,26 @@
 """Every (role, transition, state): the allowed ones succeed, the rest are refused and change nothing.
 
-The article in each state has everything the transitions out of that state need (a clean
-content hash frozen, two active reviewers assigned who both signed it), so the only reasons for
-a refusal are who acts (NotAllowed, 403) and the state (Conflict "invalid-state", 409).
+The article in each state has everything the transitions out of that state need (a published
+version for retract; while submitted or under review, an open round frozen on a clean content
+hash with two active reviewers assigned who both signed it), so the only reasons for a refusal
+are who acts (NotAllowed, 403) and the state (Conflict "invalid-state", 409).
 """
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
-from articles.models import Article, ReviewState
+from articles.content import content_from_article
+from articles.models import FROZEN_STATES, Article, PublishedVersion, ReviewState
+from articles.publishing import published_version_create
 from config.exceptions import Conflict, NotAllowed
 from reviewboard import services
 from reviewboard.actions import ACTIONS, TRANSITIONS
 from reviewboard.models import Assignment, AuditEntry, SignOff
-from tests.factories import ArticleFactory
-from tests.reviewboard.conftest import content_hash, make_author, make_chair, make_reviewer, snapshot
+from tests.factories import ArticleFactory, round_for
+from tests.reviewboard.conftest import make_author, make_chair, make_reviewer, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +31,7 @@ def transition_sources(name):
 
 def transition_target(name):
     return ACTIONS[name].target
+
 
 ROLES = (
     "author",  # an author of this article (Authors group)
@@ -51,6 +56,8 @@ WHO_MAY = {
 
 
 def expected(role: str, transition: str, state: str) -> type[Exception] | None:
+    if role == "assigned_reviewer" and state not in FROZEN_STATES:
+        role = "unassigned_reviewer"  # assignments are open only while a round is (submitted, under review)
     if role not in WHO_MAY[transition]:
         return NotAllowed
     if state not in transition_sources(transition):
@@ -65,22 +72,41 @@ def test_the_table_matches_the_brief():
         "start_review": ["submitted"],
         "request_changes": ["under_review"],
         "approve": ["under_review"],
-        "revise": ["approved"],
-        "retract": ["approved"],
+        "revise": ["approved", "retracted"],
+        "retract": ["draft", "submitted", "under_review", "changes_requested", "approved"],
         "archive": ["draft", "submitted", "under_review", "changes_requested", "retracted"],
     }
 
 
 def article_in(state: str, *, author, reviewers, chair, signed: bool = True) -> Article:
-    """An article in ``state`` whose conditions for every transition out of it hold."""
+    """An article in ``state`` whose conditions for every transition out of it hold: a published
+    version (retract needs one; the working copy is a revision of it unless approved), and while
+    submitted or under review an open round with ``reviewers`` assigned (and signed)."""
     article = ArticleFactory(authors=[author])
-    frozen = content_hash(article)
+    content = content_from_article(article)
+    now = timezone.now()
+    version = published_version_create(article=article, content=content, reviewers=[], approved_at=now)
     # Test set-up only: the state is placed directly, the way a finished workflow would leave it.
-    Article.objects.filter(pk=article.pk).update(state=state, review_hash=frozen)
-    for reviewer in reviewers:
-        assignment = Assignment.objects.create(article=article, reviewer=reviewer, assigned_by=chair)
-        if signed:
-            SignOff.objects.create(article=article, assignment=assignment, reviewer=reviewer, content_hash=frozen)
+    fields = {"state": state, "approved_at": now}
+    if state == ReviewState.RETRACTED:
+        fields.update(retracted_at=now, retraction_reason="Outdated dosing.")
+        PublishedVersion.objects.filter(pk=version.pk).update(retracted_at=now, retraction_reason="Outdated dosing.")
+    Article.objects.filter(pk=article.pk).update(**fields)
+    if state in FROZEN_STATES:
+        review_round = round_for(article)
+        Article.objects.filter(pk=article.pk).update(review_hash=review_round.content_hash)
+        for reviewer in reviewers:
+            assignment = Assignment.objects.create(
+                article=article, round=review_round, reviewer=reviewer, assigned_by=chair
+            )
+            if signed:
+                SignOff.objects.create(
+                    article=article,
+                    round=review_round,
+                    assignment=assignment,
+                    reviewer=reviewer,
+                    content_hash=review_round.content_hash,
+                )
     return Article.objects.get(pk=article.pk)
 
 

@@ -55,31 +55,40 @@ def test_stale_hash_is_refused_and_not_recorded(under_review, reviewers, unchang
     assert exc.value.detail == {
         "signed": stale,
         "under_review": under_review.review_hash,
-        "current": under_review.review_hash,
+        "round": 1,
     }
     assert f"you signed {stale[:12]}" in exc.value.message.lower()
 
 
-def test_sign_off_is_refused_when_the_content_changed_under_the_freeze(under_review, reviewers, unchanged):
+def test_sign_off_binds_to_the_rounds_snapshot_not_the_working_copy(under_review, reviewers, unchanged):
+    frozen = under_review.review_hash
+    # Rows changed behind the freeze (no service can): the round still reviews what was submitted.
     Section.objects.filter(article=under_review, position=1).update(body="Edited behind the freeze [1].")
+    live = content_hash(under_review)
+    assert live != frozen
 
     with unchanged(under_review), pytest.raises(Conflict) as exc:
-        sign(under_review, reviewers[0])
-
+        sign(under_review, reviewers[0], content_hash_=live)
     assert exc.value.code == "stale-content-hash"
-    assert exc.value.detail["current"] == content_hash(under_review) != under_review.review_hash
+    assert exc.value.detail == {"signed": live, "under_review": frozen, "round": 1}
+
+    assert sign(under_review, reviewers[0], content_hash_=frozen).content_hash == frozen
 
 
 def test_a_sign_off_from_an_earlier_round_does_not_count(under_review, author, chair, reviewers):
     first_hash = under_review.review_hash
     sign(under_review, reviewers[0])
     services.article_request_changes(article=under_review, user=reviewers[1], comment="Cite [2] better")
-    services.article_submit(article=under_review, user=author)  # same content, same hash
-    article = Article.objects.get(pk=under_review.pk)
-    for reviewer in reviewers[:2]:
-        services.assignment_create(article=article, reviewer=reviewer, user=chair)
-    article = services.review_start(article=article, user=chair)
+    old_assignment = SignOff.objects.get(reviewer=reviewers[0], decision="approve").assignment
+    services.article_submit(article=under_review, user=author)  # same content, same hash; reviewers kept
+    article = services.review_start(article=Article.objects.get(pk=under_review.pk), user=chair)
     assert article.review_hash == first_hash
+
+    with pytest.raises(Conflict) as exc:
+        services.assignment_sign_off(assignment=old_assignment, reviewer=reviewers[0], content_hash=first_hash)
+    assert exc.value.code == "assignment-closed"
+    assert "round 1 (ended: changes requested)" in exc.value.message
+    assert (exc.value.detail["round"], exc.value.detail["round_outcome"]) == (1, "changes_requested")
 
     signoff = sign(article, reviewers[1])
 
@@ -159,8 +168,8 @@ def test_quorum_counts_distinct_reviewers_on_the_current_hash(author, chair, rev
     assert SignOff.objects.filter(article=article, decision="approve").count() == 3
 
 
-def test_an_open_blocking_comment_holds_approval_back(under_review, reviewers):
-    services.comment_create(article=under_review, user=reviewers[0], body="Check the dose", blocking=True)
+def test_an_open_blocking_comment_holds_approval_back(under_review, chair, reviewers):
+    services.comment_create(article=under_review, user=chair, body="Check the dose", blocking=True)
     sign(under_review, reviewers[0])
 
     signoff = sign(under_review, reviewers[1])

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from articles.content import ArticleContent, SectionData, content_from_article
 from articles.models import Article, PublishedVersion, ReviewState, Section
-from articles.services import article_update_content
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from references.models import Citation
 from reviewboard import services
-from reviewboard.models import Assignment, AuditEntry, Comment, SignOff
+from reviewboard.models import Assignment, AuditEntry, Comment, ReviewRound, SignOff
+from reviewboard.services.content import content_update
 from tests.factories import ArticleFactory, SpecialtyFactory
 from tests.reviewboard.conftest import (
     assignment_of,
@@ -91,7 +91,7 @@ def test_content_is_frozen_while_submitted_and_under_review(under_review, author
     content = ArticleContent(question="Another question?", sections=(SectionData(heading="H", body="Body."),))
 
     with pytest.raises(Conflict) as exc:
-        article_update_content(article=under_review, user=author, content=content)
+        content_update(article=under_review, user=author, content=content)
 
     assert exc.value.code == "content-frozen"
     assert Article.objects.get(pk=under_review.pk).question != "Another question?"
@@ -138,7 +138,7 @@ def test_content_is_editable_again_after_withdraw(under_review, author):
         citations=content.citations,
     )
 
-    article_update_content(article=article, user=author, content=changed)
+    content_update(article=article, user=author, content=changed)
 
     assert content_hash(article) != content.content_hash
 
@@ -283,8 +283,11 @@ def test_reviewer_requests_changes_with_a_comment(
         frozen,
         "Cite the dose in section 2.",
     )
-    assert [m.to for m in mailoutbox] == [[author.email]]
-    assert "Cite the dose" in mailoutbox[0].body
+    # The authors learn what must change; the round's reviewers that their round ended.
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([author.email, reviewers[0].email, reviewers[1].email])
+    to_author = [m for m in mailoutbox if m.to == [author.email]]
+    assert len(to_author) == 1
+    assert "Cite the dose" in to_author[0].body
 
 
 def test_request_changes_needs_a_comment(under_review, reviewers, unchanged):
@@ -299,17 +302,24 @@ def test_unassigned_reviewer_cannot_request_changes(under_review, reviewers, unc
         services.article_request_changes(article=under_review, user=reviewers[2], comment="No")
 
 
-def test_resubmission_after_changes_needs_a_new_review_round(under_review, author, chair, reviewers):
+def test_resubmission_after_changes_keeps_the_reviewers_in_a_new_round(under_review, author, chair, reviewers):
     services.article_request_changes(article=under_review, user=chair, comment="Please fix")
     article = submit(under_review, author)
 
-    with pytest.raises(Conflict) as exc:
-        services.review_start(article=article, user=chair)
-    assert exc.value.code == "not-enough-reviewers"
+    rounds = list(ReviewRound.objects.filter(article=article).order_by("number"))
+    assert [(r.number, r.outcome, r.closed_at is None) for r in rounds] == [
+        (1, "changes_requested", False),
+        (2, "", True),
+    ]
+    carried = Assignment.objects.filter(round=rounds[1], closed_at__isnull=True)
+    assert sorted(a.reviewer.username for a in carried) == ["reviewer1", "reviewer2"]
+    assert all(a.due_at is None for a in carried)
+    assert set(rounds[0].assignments.values_list("close_reason", flat=True)) == {"changes_requested"}
+    assert last_audit().data["reviewers_carried_over"] == ["reviewer1", "reviewer2"]
 
-    for reviewer in reviewers[:2]:
-        services.assignment_create(article=article, reviewer=reviewer, user=chair)
-    assert services.review_start(article=article, user=chair).state == ReviewState.UNDER_REVIEW
+    started = services.review_start(article=article, user=chair)
+    assert started.state == ReviewState.UNDER_REVIEW
+    assert not Assignment.objects.filter(round=rounds[1], due_at__isnull=True).exists()
 
 
 # --- approve ------------------------------------------------------------------------------
@@ -325,8 +335,8 @@ def test_chair_cannot_approve_without_the_quorum(under_review, chair, reviewers,
     assert (exc.value.detail["signed"], exc.value.detail["required"]) == (1, 2)
 
 
-def test_chair_approves_when_quorum_met_but_a_blocking_comment_was_open(under_review, chair, reviewers):
-    comment = services.comment_create(article=under_review, user=reviewers[0], body="Dose?", blocking=True)
+def test_resolving_a_blocking_comment_after_the_quorum_does_not_approve(under_review, chair, reviewers):
+    comment = services.comment_create(article=under_review, user=chair, body="Dose?", blocking=True)
     sign(under_review, reviewers[0])
     sign(under_review, reviewers[1])
     assert Article.objects.get(pk=under_review.pk).state == ReviewState.UNDER_REVIEW
@@ -336,9 +346,25 @@ def test_chair_approves_when_quorum_met_but_a_blocking_comment_was_open(under_re
     assert exc.value.code == "blocking-comments"
     assert exc.value.detail["comments"] == [comment.pk]
 
-    # Resolving the last blocking comment approves at once: the quorum already signed.
+    # Resolving never approves: the chair approves explicitly afterwards.
+    services.comment_resolve(comment=comment, user=chair)
+    assert Article.objects.get(pk=under_review.pk).state == ReviewState.UNDER_REVIEW
+    assert services.article_approve(article=under_review, user=chair).state == ReviewState.APPROVED
+
+
+def test_a_reviewer_cannot_sign_off_over_their_own_open_blocking_comment(under_review, reviewers, unchanged):
+    comment = services.comment_create(article=under_review, user=reviewers[0], body="Dose?", blocking=True)
+    sign(under_review, reviewers[1])
+
+    with unchanged(under_review), pytest.raises(Conflict) as exc:
+        sign(under_review, reviewers[0])
+    assert exc.value.code == "own-blocking-comment"
+    assert exc.value.detail == {"comments": [comment.pk]}
+
     services.comment_resolve(comment=comment, user=reviewers[0])
-    assert Article.objects.get(pk=under_review.pk).state == ReviewState.APPROVED
+    assert Article.objects.get(pk=under_review.pk).state == ReviewState.UNDER_REVIEW
+    # The next sign-off completes the quorum and approves.
+    assert sign(under_review, reviewers[0]).article.state == ReviewState.APPROVED
 
 
 def test_chair_approve_after_quorum_when_automatic_approval_did_not_run(under_review, chair, reviewers):
@@ -368,7 +394,10 @@ def test_approval_sets_dates_closes_assignments_and_publishes(under_review, revi
     assert article.next_review_due == article.approved_at + timedelta(days=365)
     assert set(Assignment.objects.filter(article=article).values_list("close_reason", flat=True)) == {"approved"}
     version = PublishedVersion.objects.get(article=article)
-    assert version.content_hash == article.review_hash
+    review_round = ReviewRound.objects.get(article=article)
+    assert (review_round.outcome, review_round.closed_at) == ("approved", article.approved_at)
+    assert version.content_hash == review_round.content_hash == signoff.content_hash
+    assert article.review_hash == ""
     assert [r["name"] for r in version.reviewers] == [reviewers[0].get_full_name(), reviewers[1].get_full_name()]
     assert {r["credentials"] for r in version.reviewers} == {"MD, FACP"}
     approve = last_audit()
@@ -380,14 +409,19 @@ def test_approval_sets_dates_closes_assignments_and_publishes(under_review, revi
     )
 
 
-def test_content_changed_under_review_blocks_approval(under_review, chair, reviewers, unchanged):
+def test_approval_publishes_the_round_snapshot_not_the_working_copy(under_review, reviewers):
+    frozen = under_review.review_hash
     sign(under_review, reviewers[0])
+    # Rows changed behind the freeze (no service does this): what is published is what was signed.
     Section.objects.filter(article=under_review, position=1).update(body="Changed behind the freeze [1].")
 
-    with unchanged(under_review), pytest.raises(Conflict) as exc:
-        services.article_approve(article=under_review, user=chair)
+    article = sign(under_review, reviewers[1]).article
 
-    assert exc.value.code == "content-changed"
+    assert article.state == ReviewState.APPROVED
+    version = PublishedVersion.objects.get(article=article)
+    assert version.content_hash == frozen
+    assert "Changed behind the freeze" not in str(version.source)
+    assert "Stay active and avoid bed rest" in str(version.source)
 
 
 # --- revise, retract, archive -------------------------------------------------------------

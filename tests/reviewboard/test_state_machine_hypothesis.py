@@ -5,11 +5,16 @@ assignments, sign-offs (on the right or a stale hash), comments, resolutions and
 each by a random member of the cast. After every step it checks:
 
 - no approval without the quorum of assigned reviewers on the content hash that was approved, or
-  while a blocking comment was unresolved; an approved article's content is what was approved;
-- a recorded sign-off always names a hash that was under review (stale ones are refused);
-- no content edit while frozen: submitted or under review, the content hash is the frozen one;
+  while a blocking comment was unresolved; an approved article's newest published version is the
+  content of the round that approved it;
+- at most one open review round per article, open exactly while submitted or under review, and
+  the article's frozen hash is that round's;
+- a recorded sign-off always names a hash that was under review (stale ones are refused), and
+  every sign-off (the counting ones included) names its own round's content hash;
+- no content edit while frozen: ``content_update`` is refused ("content-frozen") while submitted or
+  under review, and the content hash stays the round's;
 - the audit chain verifies, with exactly one entry per action that succeeded (plus one for an
-  automatic approval) and none for a refused one.
+  automatic approval; content edits included) and none for a refused one.
 
 Each example runs inside a savepoint that is rolled back afterwards.
 """
@@ -25,12 +30,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from articles.content import SectionData, content_from_article
-from articles.models import Article, PublishedVersion, ReviewState
-from articles.services import article_update_content
+from articles.models import EDITABLE_STATES, FROZEN_STATES, Article, PublishedVersion, ReviewState
 from config.exceptions import ServiceError
-from reviewboard import services
+from reviewboard import selectors, services
 from reviewboard.actions import TRANSITIONS
-from reviewboard.models import Assignment, AuditEntry, Comment, SignOff
+from reviewboard.models import Assignment, AuditEntry, Comment, ReviewRound, SignOff
+from reviewboard.services.content import content_update
 from tests.factories import ArticleFactory
 from tests.reviewboard.conftest import make_author, make_chair, make_reviewer
 
@@ -41,6 +46,7 @@ REVIEWERS = ("reviewer0", "reviewer1", "reviewer2")
 users = st.one_of(st.just("proper"), st.sampled_from(CAST))
 reviewer_names = st.sampled_from(REVIEWERS)
 comments = st.sampled_from(["", "Because."])
+notes = st.sampled_from(["", "Handled in section 2."])
 
 
 class ReviewMachine(RuleBasedStateMachine):
@@ -199,12 +205,12 @@ class ReviewMachine(RuleBasedStateMachine):
             blocking=blocking,
         )
 
-    @rule(who=users)
-    def resolve(self, who: str) -> None:
+    @rule(who=users, note=notes)
+    def resolve(self, who: str, note: str) -> None:
         comment = Comment.objects.filter(article=self.article, resolved_at__isnull=True).first()
         if comment is not None:
             proper = next((name for name in CAST[:-1] if self.cast[name].pk == comment.author_id), "chair")
-            self.attempt(services.comment_resolve, comment=comment, user=self.user(who, proper))
+            self.attempt(services.comment_resolve, comment=comment, user=self.user(who, proper), note=note)
 
     @rule(who=users, breaks_integrity=st.booleans())
     def edit_content(self, who: str, breaks_integrity: bool) -> None:
@@ -219,21 +225,42 @@ class ReviewMachine(RuleBasedStateMachine):
                 *content.sections[1:],
             ),
         )
-        locked = article.state not in (ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED)
+        before = content.content_hash
         try:
-            article_update_content(article=article, user=self.user(who, "author"), content=edited)
-        except ServiceError:
+            content_update(article=article, user=self.user(who, "author"), content=edited)
+        except ServiceError as error:
+            refused = error.code
+        else:
+            refused = None
+        if refused is not None:
+            assert content_from_article(self.fresh()).content_hash == before, "a refused edit changed the content"
+            if article.state in FROZEN_STATES:
+                assert refused in ("content-frozen", "permission-denied")
             return
-        assert not locked, f"the content was edited while the article was {article.state}"
-        # Edits are not review actions: no audit entry is expected.
+        assert article.state in EDITABLE_STATES, f"the content was edited while the article was {article.state}"
+        self.expected_entries += 1  # an edit is audited ("edit_content")
 
     # --- invariants -----------------------------------------------------------------------
 
     @invariant()
     def frozen_content_is_what_was_submitted(self) -> None:
         article = self.fresh()
-        if article.state in (ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW, ReviewState.APPROVED):
-            assert content_from_article(article).content_hash == article.review_hash
+        live = content_from_article(article).content_hash
+        if article.state in FROZEN_STATES:
+            assert live == article.review_hash == selectors.open_round(article).content_hash
+        if article.state == ReviewState.APPROVED:
+            # Locked since it was submitted: the working copy is still what was approved.
+            assert live == PublishedVersion.objects.filter(article=article).latest("number").content_hash
+
+    @invariant()
+    def at_most_one_open_round_open_exactly_while_frozen(self) -> None:
+        article = self.fresh()
+        open_rounds = list(ReviewRound.objects.filter(article=article, closed_at__isnull=True))
+        assert len(open_rounds) <= 1
+        assert bool(open_rounds) == (article.state in FROZEN_STATES)
+        assert article.review_hash == (open_rounds[0].content_hash if open_rounds else "")
+        open_assignments = Assignment.objects.filter(article=article, closed_at__isnull=True)
+        assert set(open_assignments.values_list("round_id", flat=True)) <= {r.pk for r in open_rounds}
 
     @invariant()
     def no_approval_without_the_quorum_on_the_approved_hash(self) -> None:
@@ -262,7 +289,11 @@ class ReviewMachine(RuleBasedStateMachine):
             assert not blocking_then.exists(), "approved while a blocking comment was unresolved"
         if article.state == ReviewState.APPROVED:
             assert versions
-            assert versions[-1].content_hash == article.review_hash
+            approving = ReviewRound.objects.filter(article=article, outcome=ReviewRound.Outcome.APPROVED)
+            approving = approving.order_by("-number").first()
+            assert approving is not None
+            assert approving.closed_at == article.approved_at
+            assert versions[-1].content_hash == approving.content_hash
 
     @invariant()
     def sign_offs_name_a_hash_that_was_under_review(self) -> None:
@@ -273,6 +304,18 @@ class ReviewMachine(RuleBasedStateMachine):
         )
         approvals = SignOff.objects.filter(article=self.article, decision=SignOff.Decision.APPROVE)
         assert set(approvals.values_list("content_hash", flat=True)) <= frozen
+
+    @invariant()
+    def every_sign_off_names_its_rounds_hash(self) -> None:
+        signoffs = SignOff.objects.filter(article=self.article).select_related("round", "assignment")
+        for signoff in signoffs:
+            assert signoff.assignment.round_id == signoff.round_id
+            assert signoff.content_hash == signoff.round.content_hash
+        article = self.fresh()
+        if article.review_hash:
+            for signoff in selectors.counting_signoffs(article, article.review_hash).select_related("round"):
+                assert signoff.content_hash == signoff.round.content_hash == article.review_hash
+                assert signoff.round.closed_at is None
 
     @invariant()
     def audit_chain_verifies_with_one_entry_per_action(self) -> None:

@@ -25,7 +25,7 @@ from reviewboard.models import ReviewerProfile, Specialty
 from reviewboard.services.content import content_create
 
 DEFAULT_PASSWORD = "review-demo"  # noqa: S105 - the documented password of local demo accounts
-SEED_ARTICLE = Path(__file__).resolve().parents[2] / "demo" / "back-pain.txt"
+SEED_ARTICLE = Path(__file__).resolve().parents[3] / "articles" / "demo" / "back-pain.txt"
 SEED_TOPIC = "back pain"
 GROUPS = ("Authors", "Board reviewers", "Board chair")
 
