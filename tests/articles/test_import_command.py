@@ -59,7 +59,8 @@ def test_seed_dry_run_json_reports_the_brief_s_findings_and_saves_nothing(db):
     ]
     assert data["markers"] == [1, 2, 3, 4]
     assert data["references"] == [{
-        "number": 1, "kind": "guideline", "title": "Air Travel Guidelines for Medically Stable Patients",
+        "number": 1, "kind": "guideline", "label": "Guideline",
+        "title": "Air Travel Guidelines for Medically Stable Patients",
         "publisher": "Praxis Medical Insights: Practical Summaries of Clinical Guidelines", "year": 2025,
         "doi": "", "pmid": "", "url": "",
     }]

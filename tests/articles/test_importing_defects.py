@@ -24,15 +24,15 @@ UNKNOWN_LABELS = HEAD + (
     "  • Start before 16 weeks of gestation 2\n"
     "  • Continue until 36 weeks 1, 3\n\n"
     "References\n\n"
-    "Practice Bulletin\n\n"
+    "Research Letter\n\n"
     "Low-Dose Aspirin Use for the Prevention of Preeclampsia\n\n"
     "Obstetrics and Gynecology, 2018\n\n"
     "DOI: 10.1097/AOG.0000000000002708\n\n"
-    "Cohort Study\n\n"
+    "Registry Analysis\n\n"
     "Timing of aspirin initiation and preeclampsia risk in a national cohort\n\n"
     "BJOG, 2022\n\n"
     "PMID: 35029011\n\n"
-    "Scientific Statement\n\n"
+    "Clinical Commentary\n\n"
     "Aspirin dosing in pregnancy: a scientific statement on preeclampsia prevention\n\n"
     "Hypertension, 2023\n\n"
     "https://doi.org/10.1161/HYP.0000000000000210\n"
@@ -44,9 +44,9 @@ def test_unknown_labels_are_read_as_labels_so_a_clean_article_stays_clean():
 
     refs = [c.reference for c in sorted(content.citations, key=lambda c: c.number)]
     assert [(r.kind, r.label, r.title[:30]) for r in refs] == [
-        ("other", "Practice Bulletin", "Low-Dose Aspirin Use for the P"),
-        ("other", "Cohort Study", "Timing of aspirin initiation a"),
-        ("other", "Scientific Statement", "Aspirin dosing in pregnancy: a"),
+        ("other", "Research Letter", "Low-Dose Aspirin Use for the P"),
+        ("other", "Registry Analysis", "Timing of aspirin initiation a"),
+        ("other", "Clinical Commentary", "Aspirin dosing in pregnancy: a"),
     ]
     report = check_content(content)
     assert report.errors == []
@@ -164,3 +164,35 @@ def test_a_number_that_cannot_be_a_citation_after_a_quantity_word_stays_quiet():
     )
 
     assert findings(parse_document(text), "ambiguous-marker") == []
+
+
+@pytest.mark.parametrize(
+    ("label", "kind"),
+    [
+        ("Guideline", "guideline"),
+        ("Practice Bulletin", "guideline"),
+        ("Consensus Statement", "guideline"),
+        ("Position statement", "guideline"),
+        ("Scientific Statement", "guideline"),
+        ("Systematic Review", "systematic_review"),
+        ("Meta-analysis", "systematic_review"),
+        ("Systematic review and meta-analysis", "systematic_review"),
+        ("Randomised Controlled Trial", "trial"),
+        ("RCT", "trial"),
+        ("Clinical trial", "trial"),
+        ("Cohort Study", "other"),
+        ("Expert Opinion", "other"),
+        ("Research Paper", "other"),
+        ("Review", "other"),
+        ("Prescribing Information", "drug_label"),
+        ("Drug Label", "drug_label"),
+        ("Textbook", "textbook"),
+    ],
+)
+def test_known_labels_map_to_kinds_and_keep_their_text(label, kind):
+    references = f"{label}\n\nAspirin in preeclampsia\n\nACOG, 2021\n"
+    text = HEAD + "Aspirin prevents preterm preeclampsia. 1\n\nReferences\n\n" + references
+
+    (citation,) = parse_document(text).citations
+
+    assert (citation.reference.kind, citation.reference.label) == (kind, label)
