@@ -117,7 +117,7 @@ def import_finding(
 
 # --- identifiers ---------------------------------------------------------------------------
 
-_DOI_PREFIX_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi\s*:\s*)", re.IGNORECASE)
+_DOI_PREFIX_RE = re.compile(r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi\s*:\s*)", re.IGNORECASE)
 # Crossref's recommended pattern (/^10.\d{4,9}/[-._;()/:A-Z0-9]+$/i), widened to the
 # characters of older DOIs it lists separately (Wiley's SICI form uses < > [ ] # and +).
 _DOI_RE = re.compile(r"^10\.\d{4,9}/[-._;()/:a-z0-9<>\[\]#+&]+$", re.IGNORECASE)

@@ -91,6 +91,8 @@ _FOLLOW_UP_RE = re.compile(r"have a follow[- ]?up question\??", re.IGNORECASE)
 
 _NUMS = r"[1-9]\d{0,2}(?:\s*(?:,|[-\u2013\u2014])\s*[1-9]\d{0,2})*"
 _TRAILING_RE = re.compile(rf"^(?P<body>.*?[^\s\d])(?P<space>\s+)(?P<nums>{_NUMS})\s*$")
+# Numbers after a number ("a score of 2 2-4"): the quantity's and, perhaps, a citation's.
+_AFTER_NUMBER_RE = re.compile(rf"(?<![\d.,])(?P<number>\d+(?:[.,]\d+)?)\s+(?P<nums>{_NUMS})\s*$")
 _BEFORE_COLON_RE = re.compile(rf"(?P<space>\s+)(?P<nums>{_NUMS})(?=[:;](?:\s|$))")
 _MARKER_ONLY_RE = re.compile(rf"^\[?(?P<nums>{_NUMS})\]?$")
 # A bare number right after one of these words is a quantity, never a citation:
@@ -117,7 +119,7 @@ _MARKER_AFTER_CHARS = re.compile(r"[^\W\d_]|[)\].,;'\"\u201d\u2019?!%]")
 _REFERENCES_HEADING_RE = re.compile(r"(references|bibliography)\s*:?", re.IGNORECASE)
 _REF_NUMBER_RE = re.compile(r"^(?:\[(?P<a>\d{1,4})\]\s*|(?P<b>\d{1,4})[.)]\s+)(?P<rest>.*)$")
 _DOI_RE = re.compile(
-    r"^(?:doi\s*:?\s*|(?:https?://)?(?:dx\.)?doi\.org/|(?=10\.\d{4,9}/))(?P<value>\S+)$", re.IGNORECASE
+    r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi\s*:?\s*|(?=10\.\d{4,9}/))(?P<value>\S+)$", re.IGNORECASE
 )
 _PMID_RE = re.compile(r"^pmid\s*:?\s*(?P<value>\S+)$", re.IGNORECASE)
 _URL_RE = re.compile(r"^(?:url\s*:?\s*)?(?P<value>https?://\S+)$", re.IGNORECASE)
@@ -169,9 +171,9 @@ class _Block:
 
 @dataclass(frozen=True)
 class _Ambiguous:
-    """A number after a label noun that may be a citation: ``dose 2``."""
+    """Numbers kept as text that may be a citation: ``dose 2``, ``a score of 2 2-4``."""
 
-    word: str
+    word: str  # the word or number just before them
     nums: str
     at_end: bool  # trailing the text (else before a colon)
 
@@ -527,6 +529,9 @@ def _convert_markers(text: str) -> tuple[str, list[_Ambiguous]]:
             text = f"{trailing.group('body')} [{nums}]"
         elif reading == "label":
             ambiguous.append(_Ambiguous(word=word, nums=nums, at_end=True))
+    elif after_number := _AFTER_NUMBER_RE.search(text):
+        nums = _normalise_numbers(after_number.group("nums"))
+        ambiguous.append(_Ambiguous(word=after_number.group("number"), nums=nums, at_end=True))
 
     def before_colon(match: re.Match[str]) -> str:
         reading, word = _reading(match.string[: match.start()])
@@ -559,9 +564,8 @@ class _Body:
             where = last_line if found.at_end else line
             self.findings.append(import_finding(
                 AMBIGUOUS_MARKER,
-                f"Line {where}: '{found.word} {found.nums}' in '{_excerpt(text)}' was kept as text (a "
-                f"{found.word} number), not read as citation [{found.nums}]. If it cites reference "
-                f"{found.nums}, write '{found.word} [{found.nums}]'",
+                f"Line {where}: '{found.word} {found.nums}' in '{_excerpt(text)}' was kept as text, not read as "
+                f"citation [{found.nums}]. If it cites reference {found.nums}, write '{found.word} [{found.nums}]'",
                 line=where, section=self.section, heading=self.heading, number=numbers[0],
             ))
         return _escape(converted)

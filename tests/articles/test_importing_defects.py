@@ -196,3 +196,35 @@ def test_known_labels_map_to_kinds_and_keep_their_text(label, kind):
     (citation,) = parse_document(text).citations
 
     assert (citation.reference.kind, citation.reference.label) == (kind, label)
+
+
+def test_a_citation_number_after_a_quantity_number_is_reported():
+    text = HEAD + (
+        "  • Consider it for women with a score of 2 2-4\n\n"
+        "References\n\n"
+        "Guideline\nA\nACOG, 2021\n\nGuideline\nB\nACOG, 2022\n\nGuideline\nC\nACOG, 2023\n\nGuideline\nD\nACOG, 2024\n"
+    )
+
+    (finding,) = findings(parse_document(text), "ambiguous-marker")
+
+    assert (finding.line, finding.number) == (5, 2)
+    assert "'2 2-4'" in finding.message
+    assert "write '2 [2-4]'" in finding.message
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "doi.org/10.1136/BMJ.l1278",
+        "https://dx.doi.org/10.1136/BMJ.l1278",
+        "DOI 10.1136/BMJ.l1278",
+        "doi:10.1136/BMJ.l1278",
+        "10.1136/BMJ.l1278",
+    ],
+)
+def test_every_written_form_of_a_doi_is_read_to_the_doi_name_in_its_case(written):
+    text = HEAD + f"Aspirin prevents preeclampsia. 1\n\nReferences\n\nTrial\nAspirin trial\nBMJ, 2019\n{written}\n"
+
+    (citation,) = parse_document(text).citations
+
+    assert citation.reference.doi == "10.1136/BMJ.l1278"
