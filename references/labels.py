@@ -23,7 +23,8 @@ _KNOWN_TEXT = {
     GUIDELINE: """
         guideline | clinical guideline | clinical practice guideline | practice guideline | guidance
         | national guidance | recommendation | consensus statement | consensus guideline | expert consensus
-        | consensus recommendation | consensus report | position statement | position paper | practice bulletin | committee opinion
+        | consensus recommendation | consensus report | position statement | position paper | practice bulletin
+        | committee opinion
         | scientific statement | practice parameter | clinical policy | standard of care | quality standard
         | practice advisory | clinical pathway
     """,
