@@ -338,12 +338,19 @@ class _Terms:
         self.content = content
         self.article = meaningful_terms(f"{content.question}\n{content.topic}")
         self._sections: dict[int, set[str]] = {}
+        self._all: set[str] | None = None
 
     def section(self, position: int) -> set[str]:
         if position not in self._sections:
             section = self.content.sections[position - 1]
             self._sections[position] = meaningful_terms(f"{section.heading}\n{section.body}")
         return self._sections[position]
+
+    def all_sections(self) -> set[str]:
+        """The terms of every section, as one set (computed once: an article may list many orphans)."""
+        if self._all is None:
+            self._all = set().union(*(self.section(p) for p in range(1, len(self.content.sections) + 1)))
+        return self._all
 
 
 def _where(section: int, heading: str) -> str:
@@ -467,8 +474,11 @@ def _check_reference(
     if not title_terms:
         return  # nothing to judge by (a title of only generic words)
     # The question and topic, and the sections that cite it (all sections, for an orphan).
-    cited_in = {use.section for use in uses} or set(range(1, len(content.sections) + 1))
-    contexts = [terms.article] + [terms.section(position) for position in sorted(cited_in)]
+    cited_in = sorted({use.section for use in uses})
+    if cited_in:
+        contexts = [terms.article, *(terms.section(position) for position in cited_in)]
+    else:
+        contexts = [terms.article, terms.all_sections()]
     if all(title_terms.isdisjoint(context) for context in contexts):
         out.add(
             POSSIBLE_REFERENCE_MISMATCH,
