@@ -7,7 +7,9 @@ question line, then the article bodies of the corpus (headings, nested bullets, 
 citation numbers, boilerplate) repeated until the size is reached, then a ``References`` block that grows
 with it (the corpus's entries, repeated: labels of many kinds, identifiers in every form). It times
 ``parse_plaintext`` and ``check_content`` (best of ``--repeat`` runs each) and prints the time per MB and
-its ratio to the smallest export: a ratio near 1 means time grows linearly with size.
+its ratio to the smallest export: a ratio near 1 means time grows linearly with size. It also times
+both with Python's cyclic garbage collector paused (``gc off``): the collector's full passes walk every
+live object, so with it on the cost per MB creeps up with the number of objects alive at once.
 
 ``import_article`` refuses files over ``MAX_SOURCE_BYTES`` (1 MB); the benchmark calls the parser and the
 checker directly to show how the cost grows past it. No database is used.
@@ -16,6 +18,7 @@ checker directly to show how the cost grows past it. No database is used.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
 import re
@@ -54,12 +57,18 @@ def build_export(size: int) -> str:
     return head + body_unit * copies + "References\n\n" + ref_unit * copies
 
 
-def _best(function, repeat: int) -> tuple[float, object]:
+def _best(function, repeat: int, *, collect: bool = True) -> tuple[float, object]:
     best, result = float("inf"), None
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
+        gc.collect()
+        if not collect:
+            gc.disable()
+        try:
+            start = time.perf_counter()
+            result = function()
+            best = min(best, time.perf_counter() - start)
+        finally:
+            gc.enable()
     return best, result
 
 
@@ -80,19 +89,21 @@ def main() -> None:
     print(f"== {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {datetime.now(UTC):%Y-%m-%dT%H:%MZ}, load {os.getloadavg()[0]:.1f}")
     print(f"{'MB':>6} {'lines':>9} {'sections':>9} {'refs':>7} {'findings':>9} {'parse s':>8} {'check s':>8} "
-          f"{'total s':>8} {'s/MB':>7} {'ratio':>6}")
-    baseline = None
+          f"{'total s':>8} {'s/MB':>7} {'ratio':>6} {'gc off s':>9} {'s/MB':>7} {'ratio':>6}")
+    baseline = baseline_off = None
     for size in (float(s) for s in args.sizes.split(",")):
         text = build_export(int(size * MB))
         megabytes = len(text.encode()) / MB
         parse_time, content = _best(lambda text=text: parse_plaintext(text), args.repeat)
         check_time, report = _best(lambda content=content: check_content(content), args.repeat)
         total = parse_time + check_time
-        per_mb = total / megabytes
-        baseline = baseline or per_mb
+        off, _ = _best(lambda text=text: check_content(parse_plaintext(text)), args.repeat, collect=False)
+        per_mb, per_mb_off = total / megabytes, off / megabytes
+        baseline, baseline_off = baseline or per_mb, baseline_off or per_mb_off
         print(f"{megabytes:6.2f} {text.count(chr(10)) + 1:9,} {len(content.sections):9,} "
               f"{len(content.citations):7,} {len(report.findings):9,} {parse_time:8.2f} {check_time:8.2f} "
-              f"{total:8.2f} {per_mb:7.2f} {per_mb / baseline:6.2f}")
+              f"{total:8.2f} {per_mb:7.2f} {per_mb / baseline:6.2f} {off:9.2f} {per_mb_off:7.2f} "
+              f"{per_mb_off / baseline_off:6.2f}")
 
 
 if __name__ == "__main__":
