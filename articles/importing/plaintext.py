@@ -15,9 +15,15 @@ The export is what a browser gives when the article page is saved as text:
 - ``•`` bullets nest by indentation and become Markdown lists (``- `` with the parent's
   content offset as indentation); ``1.`` lines become ordered lists;
 - citation numbers at the end of a line (``outcomes 2``, ``programs 1, 3``, ``... 1-3``) or
-  before a colon (``intensity 1:``) become markers ``[2]``, ``[1, 3]``, ``[1-3]``;
-- a ``References`` block holds entries of a kind line, a title line and a "source, year"
-  line, optionally with DOI / PMID / URL / Authors lines; they are numbered 1..n in order.
+  before a colon (``intensity 1:``) become markers ``[2]``, ``[1, 3]``, ``[1-3]``; a number after
+  a quantity word (``up to 2``) is text; one after a noun that numbers things (``the dose 2``) or
+  after another number (``a score of 2 2-4``) is kept as text and, when a reference has that
+  number, reported as ``ambiguous-marker`` on its line;
+- a ``References`` block holds entries read by their shape: an optional short label line, a
+  title line, a "Publisher or journal, Year" line, then DOI / PMID / URL / Authors lines. Known
+  labels map to kinds (``references.labels``), unknown ones are kept as the label of an "other"
+  entry; an entry that cannot be read is an ``unreadable-reference`` finding on its line. Entries
+  are numbered 1..n in order, or by their own ``1.`` / ``[1]`` numbers.
 """
 
 from __future__ import annotations
