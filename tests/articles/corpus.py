@@ -6,6 +6,7 @@ question, the number of sections, markers, every reference field, and each findi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -32,3 +33,9 @@ def expected_report(summary: dict[str, Any]) -> dict[str, Any]:
         "errors": [{name: f[name] for name in FINDING_FIELDS} for f in summary["errors"]],
         "warnings": [{name: f[name] for name in FINDING_FIELDS} for f in summary["warnings"]],
     }
+
+
+def changes_when_saved(article: Path) -> bool:
+    """The expected report says what differs once saved (``"imported"``): the library merged references."""
+    path = expected_path(article)
+    return path.exists() and "imported" in json.loads(path.read_text())
