@@ -27,9 +27,14 @@ class ReferenceData:
     pmid: str = ""
     url: str = ""
     status: str = "current"
+    # The publication type as the source wrote it ("Practice Bulletin", "Cohort study"); ``kind`` is its class.
+    label: str = ""
 
     def canonical(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if not data["label"]:
+            del data["label"]  # records without a label keep the content hash they had before labels existed
+        return data
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,9 @@ class ArticleContent:
     required_specialty: str = ""
     # Lines of the source file that were dropped as site boilerplate (importers fill this).
     dropped: tuple[str, ...] = field(default=(), compare=False)
+    # Findings an importer made about lines of the source (``references.integrity.Finding``: unreadable
+    # reference entries, ambiguous citation numbers). Not content: the integrity check reports them.
+    import_findings: tuple[Any, ...] = field(default=(), compare=False)
 
     def canonical(self) -> dict[str, Any]:
         """What the content hash covers: question, sections, citations, cited reference records."""
@@ -110,6 +118,7 @@ def reference_data(reference: Any) -> ReferenceData:
         pmid=reference.pmid,
         url=reference.url,
         status=reference.status,
+        label=reference.label,
     )
 
 

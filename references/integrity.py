@@ -35,6 +35,7 @@ class Finding:
     heading: str = ""
     marker: str = ""  # the marker as written, e.g. "[2-4]"
     number: int | None = None  # the citation number concerned, when there is one
+    line: int | None = None  # 1-based line of the imported source file, for findings the importer makes
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +46,7 @@ class Finding:
             "heading": self.heading,
             "marker": self.marker,
             "number": self.number,
+            "line": self.line,
         }
 
 
@@ -84,6 +86,9 @@ SUPERSEDED_REFERENCE = "superseded-reference"
 POSSIBLE_REFERENCE_MISMATCH = "possible-reference-mismatch"
 UNCITED_CLAIM = "uncited-claim"
 EMPTY_ARTICLE = "empty-article"
+# Made by the plain-text importer (the file is readable, one part of it is not unambiguous).
+UNREADABLE_REFERENCE = "unreadable-reference"
+AMBIGUOUS_MARKER = "ambiguous-marker"
 
 SEVERITIES: dict[str, Severity] = {
     UNRESOLVED_CITATION: Severity.ERROR,
@@ -97,12 +102,22 @@ SEVERITIES: dict[str, Severity] = {
     POSSIBLE_REFERENCE_MISMATCH: Severity.WARNING,
     UNCITED_CLAIM: Severity.WARNING,
     EMPTY_ARTICLE: Severity.ERROR,
+    UNREADABLE_REFERENCE: Severity.ERROR,
+    AMBIGUOUS_MARKER: Severity.WARNING,
 }
+
+
+def import_finding(
+    code: str, message: str, *, line: int, section: int | None = None, heading: str = "", number: int | None = None
+) -> Finding:
+    """A finding an importer makes about a line of the source file (``unreadable-reference``, ``ambiguous-marker``)."""
+    return Finding(code=code, severity=SEVERITIES[code], message=message, section=section, heading=heading,
+                   number=number, line=line)
 
 
 # --- identifiers ---------------------------------------------------------------------------
 
-_DOI_PREFIX_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_DOI_PREFIX_RE = re.compile(r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi\s*:\s*)", re.IGNORECASE)
 # Crossref's recommended pattern (/^10.\d{4,9}/[-._;()/:A-Z0-9]+$/i), widened to the
 # characters of older DOIs it lists separately (Wiley's SICI form uses < > [ ] # and +).
 _DOI_RE = re.compile(r"^10\.\d{4,9}/[-._;()/:a-z0-9<>\[\]#+&]+$", re.IGNORECASE)
@@ -110,9 +125,17 @@ _PMID_PREFIX_RE = re.compile(r"^pmid:\s*", re.IGNORECASE)
 _PMID_RE = re.compile(r"^[1-9]\d{0,7}$")
 
 
+def doi_as_written(doi: str) -> str:
+    """``" https://doi.org/10.7326/M16-2367 "`` -> ``"10.7326/M16-2367"``: the DOI name, in the author's case.
+
+    What the library stores and every message quotes (it is in the author's source)."""
+    return _DOI_PREFIX_RE.sub("", (doi or "").strip()).strip()
+
+
 def normalise_doi(doi: str) -> str:
-    """``" https://doi.org/10.7326/M16-2367 "`` -> ``"10.7326/m16-2367"`` (DOIs are case-insensitive)."""
-    return _DOI_PREFIX_RE.sub("", (doi or "").strip()).strip().lower()
+    """``" https://doi.org/10.7326/M16-2367 "`` -> ``"10.7326/m16-2367"``: the form DOIs are compared in
+    (DOIs are case-insensitive). Stored records keep ``doi_as_written``."""
+    return doi_as_written(doi).lower()
 
 
 def is_valid_doi(doi: str) -> bool:
@@ -299,6 +322,11 @@ class _Collector:
         where = (0, section, position) if section is not None else (1, 0, 0)
         self.items.append(((*where, code, number if number is not None else -1), finding))
 
+    def add_found(self, finding: Finding) -> None:
+        """A finding made elsewhere (by an importer): placed at the start of its section, or with the references."""
+        where = (0, finding.section, -1) if finding.section is not None else (1, 0, 0)
+        self.items.append(((*where, finding.code, finding.line or -1), finding))
+
     def report(self) -> IntegrityReport:
         return IntegrityReport(findings=[f for _, f in sorted(self.items, key=lambda item: item[0])])
 
@@ -310,12 +338,19 @@ class _Terms:
         self.content = content
         self.article = meaningful_terms(f"{content.question}\n{content.topic}")
         self._sections: dict[int, set[str]] = {}
+        self._all: set[str] | None = None
 
     def section(self, position: int) -> set[str]:
         if position not in self._sections:
             section = self.content.sections[position - 1]
             self._sections[position] = meaningful_terms(f"{section.heading}\n{section.body}")
         return self._sections[position]
+
+    def all_sections(self) -> set[str]:
+        """The terms of every section, as one set (computed once: an article may list many orphans)."""
+        if self._all is None:
+            self._all = set().union(*(self.section(p) for p in range(1, len(self.content.sections) + 1)))
+        return self._all
 
 
 def _where(section: int, heading: str) -> str:
@@ -362,6 +397,8 @@ def check_content(content: ArticleContent) -> IntegrityReport:
         _check_reference(out, content, citation, uses.get(citation.number, []), terms)
 
     _check_duplicates(out, sorted(by_number.values(), key=lambda c: c.number), uses)
+    for finding in content.import_findings:
+        out.add_found(finding)
     return out.report()
 
 
@@ -419,7 +456,7 @@ def _check_reference(
 
     doi = normalise_doi(reference.doi)
     if doi and not is_valid_doi(doi):
-        out.add(INVALID_DOI, f"{_ref(citation)} has a malformed DOI '{reference.doi.strip()}' "
+        out.add(INVALID_DOI, f"{_ref(citation)} has a malformed DOI '{doi_as_written(reference.doi)}' "
                              f"(expected 10.<registrant>/<suffix>){first}", **located)
     pmid = normalise_pmid(reference.pmid)
     if pmid and not is_valid_pmid(pmid):
@@ -437,8 +474,11 @@ def _check_reference(
     if not title_terms:
         return  # nothing to judge by (a title of only generic words)
     # The question and topic, and the sections that cite it (all sections, for an orphan).
-    cited_in = {use.section for use in uses} or set(range(1, len(content.sections) + 1))
-    contexts = [terms.article] + [terms.section(position) for position in sorted(cited_in)]
+    cited_in = sorted({use.section for use in uses})
+    if cited_in:
+        contexts = [terms.article, *(terms.section(position) for position in cited_in)]
+    else:
+        contexts = [terms.article, terms.all_sections()]
     if all(title_terms.isdisjoint(context) for context in contexts):
         out.add(
             POSSIBLE_REFERENCE_MISMATCH,

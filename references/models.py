@@ -2,12 +2,14 @@
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class Reference(models.Model):
     """One bibliographic record, shared by every article that cites it.
 
-    Deduplicated by DOI and by PMID (each unique when present). DOIs are stored lower-case.
+    Deduplicated by DOI and by PMID (each unique when present). A DOI is stored as its author wrote it
+    (without a resolver prefix) and is unique and compared case-insensitively, as DOIs are.
     """
 
     class Kind(models.TextChoices):
@@ -24,6 +26,10 @@ class Reference(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.OTHER)
+    label = models.CharField(
+        max_length=100, blank=True,
+        help_text="The publication type as the source wrote it (e.g. 'Practice Bulletin'); the kind is its class.",
+    )
     title = models.CharField(max_length=500)
     authors = models.CharField(max_length=500, blank=True, help_text="Issuing body or authors.")
     publisher = models.CharField(max_length=300, blank=True, help_text="Publisher or journal.")
@@ -41,7 +47,7 @@ class Reference(models.Model):
     class Meta:
         ordering = ["title", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["doi"], condition=~Q(doi=""), name="reference_unique_doi"),
+            models.UniqueConstraint(Lower("doi"), condition=~Q(doi=""), name="reference_unique_doi_any_case"),
             models.UniqueConstraint(fields=["pmid"], condition=~Q(pmid=""), name="reference_unique_pmid"),
         ]
 

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 
 from articles.content import ReferenceData, content_from_article
 from articles.models import Article
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from references.integrity import (
+    doi_as_written,
     is_valid_doi,
     is_valid_pmid,
     normalise_doi,
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 
 
 CHANGE_PERM = "references.change_reference"
-CORRECTABLE_FIELDS = ("kind", "title", "authors", "publisher", "year", "doi", "pmid", "url")
+CORRECTABLE_FIELDS = ("kind", "label", "title", "authors", "publisher", "year", "doi", "pmid", "url")
 MAX_YEAR = 2999
 
 
@@ -42,7 +44,7 @@ def _field_length(name: str) -> int:
 
 
 def _check_lengths(values: dict[str, Any]) -> None:
-    for name in ("title", "authors", "publisher", "doi", "pmid", "url"):
+    for name in ("label", "title", "authors", "publisher", "doi", "pmid", "url"):
         value = values.get(name)
         if isinstance(value, str) and len(value) > _field_length(name):
             raise InvalidInput(
@@ -84,8 +86,13 @@ def _title_match(title: str, year: int | None) -> Reference | None:
     return None
 
 
+def references_with_doi(doi: str):
+    """Records whose DOI is ``doi`` in any case (uses the ``Lower("doi")`` unique index)."""
+    return Reference.objects.alias(doi_key=Lower("doi")).filter(doi_key=normalise_doi(doi))
+
+
 def _find_existing(*, doi: str, pmid: str, title: str, year: int | None) -> Reference | None:
-    if doi and (found := Reference.objects.filter(doi__iexact=doi).order_by("pk").first()):
+    if doi and (found := references_with_doi(doi).order_by("pk").first()):
         return found
     if pmid and (found := Reference.objects.filter(pmid=pmid).order_by("pk").first()):
         return found
@@ -99,10 +106,11 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
     """The library record for ``data``: found by DOI (case-insensitive), then PMID, then
     normalised title + year (only when ``data`` has neither DOI nor PMID); created otherwise.
 
-    An existing record is never overwritten. Malformed identifiers are stored as given
-    (normalised) so that the integrity check reports them, rather than refusing the import.
+    An existing record is never overwritten. A DOI is stored as written (resolver prefix removed,
+    case kept), so messages quote the author's text. Malformed identifiers are stored as given so
+    that the integrity check reports them, rather than refusing the import.
     """
-    doi = normalise_doi(data.doi)
+    doi = doi_as_written(data.doi)
     pmid = normalise_pmid(data.pmid)
     title = " ".join((data.title or "").split())
     if not title:
@@ -110,6 +118,7 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
     year = _check_year(data.year)
     values = {
         "kind": _choice(data.kind, Reference.Kind, Reference.Kind.OTHER),
+        "label": " ".join((data.label or "").split()),
         "title": title,
         "authors": (data.authors or "").strip(),
         "publisher": (data.publisher or "").strip(),
@@ -188,8 +197,8 @@ def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str,
                 code="invalid-reference", detail={"field": "kind"},
             )
         elif name == "doi":
-            value = normalise_doi(value)
-            if value and not is_valid_doi(value):
+            value = doi_as_written(value)
+            if value and not is_valid_doi(normalise_doi(value)):
                 raise InvalidInput(f"DOI '{fields[name]}' is malformed: expected 10.<registrant>/<suffix>.",
                                    code="invalid-doi", detail={"field": "doi"})
         elif name == "pmid":
@@ -207,8 +216,8 @@ def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str,
     _check_lengths(values)
     for name in ("doi", "pmid"):
         if values.get(name):
-            lookup = {f"{name}__iexact" if name == "doi" else name: values[name]}
-            other = Reference.objects.filter(**lookup).exclude(pk=reference.pk).first()
+            same = references_with_doi(values[name]) if name == "doi" else Reference.objects.filter(pmid=values[name])
+            other = same.exclude(pk=reference.pk).first()
             if other is not None:
                 raise Conflict(
                     f"{name.upper()} {values[name]} is already used by reference #{other.pk} '{other.title}'.",

@@ -7,6 +7,7 @@ article), which checks who may act; domain errors become 400/403/404/409 in
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -143,7 +144,7 @@ class ReviewArticleListView(APIView):
             if data.validated_data["submit"]:
                 article = services.article_submit(article=article, user=user)
         # Report on what was saved: the library normalises reference records (DOI case, prefixes).
-        saved = content_from_article(article)
+        saved = replace(content_from_article(article), import_findings=content.import_findings)
         body = {
             "slug": article.slug,
             "state": article.state,

@@ -11,6 +11,7 @@ unless the whole import succeeds.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -91,7 +92,9 @@ class Command(BaseCommand):
             raise _Blocked(self._blocked_message(report, dry_run=False), content=content, report=report, slug=slug)
         with transaction.atomic():
             article = article_create(content=content, author=author)
-            saved = content_from_article(article)
+            # Report on what was saved (the library may already hold a record), with what the importer found.
+            saved = replace(content_from_article(article), dropped=content.dropped,
+                            import_findings=content.import_findings)
             report = check_content(saved)
             if options["submit"]:
                 if report.has_errors:  # the library already held a record that changes the outcome
