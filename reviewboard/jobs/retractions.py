@@ -40,6 +40,8 @@ class RetractedCitationSummary:
     already_flagged: tuple[int, ...] = ()  # article ids already overdue (still reported to the chair)
 
     def __str__(self) -> str:
+        if not self.flagged and not self.already_flagged:
+            return "no published article cites a newly retracted paper"
         return (
             f"{len(self.flagged)} published article(s) flagged for re-review, "
             f"{len(self.already_flagged)} already flagged; the chair is told after commit"
