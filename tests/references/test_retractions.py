@@ -50,7 +50,8 @@ def test_the_sample_file_reads_every_nature_with_normalised_identifiers():
     assert by_id["900002"].original_pmid == "99000002"
     assert by_id["900001"].original_pmid == ""  # "0"
     assert by_id["900001"].notice_date == date(2024, 3, 14)
-    assert by_id["900001"].reasons == "Concerns/Issues About Data; Duplication of Image; Investigation by Journal/Publisher"
+    reasons = "Concerns/Issues About Data; Duplication of Image; Investigation by Journal/Publisher"
+    assert by_id["900001"].reasons == reasons
 
 
 def test_bad_rows_are_reported_by_line_and_skipped(tmp_path):
@@ -68,12 +69,13 @@ def test_bad_rows_are_reported_by_line_and_skipped(tmp_path):
     read = read_retractions(path)
     assert [n.record_id for n in read.notices] == ["1", "6", "8"]
     problems = {p.line: str(p) for p in read.problems}
-    assert "RetractionNature 'Retracted maybe'" in problems[3] and problems[3].endswith("row skipped")
+    assert "RetractionNature 'Retracted maybe'" in problems[3]
+    assert problems[3].endswith("row skipped")
     assert "RetractionDate '14/03/2024' is not a date" in problems[4]
     assert "no usable DOI or PubMed ID" in problems[5]
     assert "Record ID 1 is already on line 2" in problems[6]
     assert "OriginalPaperDOI 'not-a-doi' is malformed and was ignored" in problems[7]
-    assert not [p for p in read.problems if p.line == 7][0].skipped  # matched by its PMID instead
+    assert not next(p for p in read.problems if p.line == 7).skipped  # matched by its PMID instead
     assert read.rows == 7  # the blank row is not a row
 
 
@@ -117,7 +119,8 @@ def test_a_retraction_withdraws_the_library_record_with_its_doi_or_pmid():
     assert by_doi.status == Reference.Status.WITHDRAWN
     assert by_doi.retraction.record_id == "900001"
     assert by_pmid.status == Reference.Status.WITHDRAWN
-    assert untouched.status == Reference.Status.CURRENT and untouched.retraction is None
+    assert untouched.status == Reference.Status.CURRENT
+    assert untouched.retraction is None
 
 
 @pytest.mark.django_db
@@ -126,11 +129,15 @@ def test_an_expression_of_concern_links_without_withdrawing_corrections_and_rein
     corrected = ReferenceFactory(doi="10.5555/demo-renal-2021-0033")
     reinstated = ReferenceFactory(doi="10.5555/demo-gut-2016-0505")
     summary = load(SAMPLE)
-    assert summary.concern == [concern.pk] and summary.withdrawn == []
+    assert summary.concern == [concern.pk]
+    assert summary.withdrawn == []
     concern.refresh_from_db(), corrected.refresh_from_db(), reinstated.refresh_from_db()
-    assert concern.status == Reference.Status.CURRENT and concern.retraction.record_id == "900002"
-    assert corrected.retraction is None and corrected.status == Reference.Status.CURRENT
-    assert reinstated.retraction is None and reinstated.status == Reference.Status.CURRENT
+    assert concern.status == Reference.Status.CURRENT
+    assert concern.retraction.record_id == "900002"
+    assert corrected.retraction is None
+    assert corrected.status == Reference.Status.CURRENT
+    assert reinstated.retraction is None
+    assert reinstated.status == Reference.Status.CURRENT
 
 
 @pytest.mark.django_db
@@ -139,7 +146,8 @@ def test_a_retraction_wins_over_an_expression_of_concern_of_the_same_paper(tmp_p
     load(write(tmp_path, row(1, nature="Expression of concern", date_="1/1/2020 0:00"), row(2, date_="1/1/2021 0:00"),
                row(3, nature="Expression of concern", date_="1/1/2022 0:00")))
     reference.refresh_from_db()
-    assert reference.retraction.record_id == "2" and reference.status == Reference.Status.WITHDRAWN
+    assert reference.retraction.record_id == "2"
+    assert reference.status == Reference.Status.WITHDRAWN
 
 
 @pytest.mark.django_db
@@ -185,7 +193,8 @@ def test_queries_grow_with_batches_not_rows(tmp_path, django_assert_max_num_quer
     # 1 library read + per batch of 1000 (select existing, insert) x3 + notice ids + locked refs + 1 bulk update
     with django_assert_max_num_queries(12):
         summary = load(path)
-    assert summary.created == 2500 and len(summary.withdrawn) == 30
+    assert summary.created == 2500
+    assert len(summary.withdrawn) == 30
 
 
 # --- what the integrity check says ----------------------------------------------------------
@@ -218,7 +227,8 @@ def test_an_expression_of_concern_is_a_warning_naming_the_notice():
     load(SAMPLE)
     report = check_content(content_from_article(article))
     [finding] = [f for f in report.warnings if f.code == EXPRESSION_OF_CONCERN]
-    assert "Expression of concern of 2023-11-05" in finding.message and finding.number == 1
+    assert "Expression of concern of 2023-11-05" in finding.message
+    assert finding.number == 1
     assert not report.has_errors
 
 

@@ -57,21 +57,25 @@ def test_a_published_article_citing_a_retracted_paper_is_flagged_and_the_chair_t
     assert code == 0
     assert f"Flagged article(s): {article.pk}" in out
     article.refresh_from_db(), other.refresh_from_db()
-    assert article.review_overdue and article.next_review_due <= timezone.now()
+    assert article.review_overdue
+    assert article.next_review_due <= timezone.now()
     assert article.review_overdue_notified_at is not None
-    assert not other.review_overdue and other.next_review_due > timezone.now()
+    assert not other.review_overdue
+    assert other.next_review_due > timezone.now()
     # The read API's stored bytes say so.
     payload = json.loads(PublishedVersion.objects.get(pk=article.live_version_id).payload_json)
     assert payload["review_overdue"] is True
     [message] = mail.outbox
     assert message.to == ["chair@example.org"]
     assert article.question in message.subject
-    assert RETRACTED_DOI in message.body and "Retraction of 2024-03-14" in message.body
+    assert RETRACTED_DOI in message.body
+    assert "Retraction of 2024-03-14" in message.body
     assert "Retraction Watch record 900001" in message.body
 
     # Once: neither a second import nor the daily re-review sweep tells the chair again or unflags it.
     code, out, _ = run("import_retractions", str(SAMPLE), "--no-progress")
-    assert code == 0 and "0 notice(s) created, 0 updated, 6 unchanged" in out
+    assert code == 0
+    assert "0 notice(s) created, 0 updated, 6 unchanged" in out
     flag_overdue_reviews()
     article.refresh_from_db()
     assert article.review_overdue
@@ -83,7 +87,8 @@ def test_an_article_already_overdue_stays_flagged_and_the_chair_still_learns_of_
     article = published_citing_retracted_paper()
     Article.objects.filter(pk=article.pk).update(review_overdue=True, review_overdue_notified_at=timezone.now())
     code, out, _ = run("import_retractions", str(SAMPLE), "--no-progress")
-    assert code == 0 and "1 already flagged" in out
+    assert code == 0
+    assert "1 already flagged" in out
     [message] = mail.outbox
     assert RETRACTED_DOI in message.body
 
@@ -93,7 +98,8 @@ def test_a_draft_citing_a_retracted_paper_is_not_flagged_nor_reported(chair_with
     article = ArticleFactory()
     Reference.objects.filter(pk=article.citations.get(number=1).reference_id).update(doi=RETRACTED_DOI)
     code, out, _ = run("import_retractions", str(SAMPLE), "--no-progress")
-    assert code == 0 and "No published article cites a newly retracted paper" in out
+    assert code == 0
+    assert "No published article cites a newly retracted paper" in out
     article.refresh_from_db()
     assert not article.review_overdue
     assert mail.outbox == []
@@ -107,7 +113,8 @@ def test_bad_rows_are_reported_on_stderr_with_their_line_and_the_rest_loads(tmp_
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, out, err = run("import_retractions", str(path), "--no-progress")
     assert code == 0
-    assert "line 3: RetractionDate 'not a date' is not a date" in err and "row skipped" in err
+    assert "line 3: RetractionDate 'not a date' is not a date" in err
+    assert "row skipped" in err
     assert "7 row(s) read, 1 skipped: 6 notice(s) created" in out
     assert not Retraction.objects.filter(record_id="777").exists()
 
@@ -122,7 +129,8 @@ def test_an_unreadable_file_exits_2_and_writes_nothing(tmp_path, content, expect
     if content is not None:
         path.write_text(content, encoding="utf-8")
     code, _, err = run("import_retractions", str(path), "--no-progress")
-    assert code == 2 and expected in err
+    assert code == 2
+    assert expected in err
     assert not Retraction.objects.exists()
 
 
@@ -135,7 +143,8 @@ def test_demo_check_citations_flags_the_planted_retracted_citation_and_the_flag_
     ensure_board_groups()
     assert run("seed_demo")[0] == 0
     code, out, _ = run("seed_demo_published")
-    assert code == 0 and "Published demo article 'knee-osteoarthritis-treatment' (Approved)" in out
+    assert code == 0
+    assert "Published demo article 'knee-osteoarthritis-treatment' (Approved)" in out
     mail.outbox.clear()
 
     code, out, _ = run("import_retractions", str(SAMPLE), "--no-progress")
@@ -145,7 +154,8 @@ def test_demo_check_citations_flags_the_planted_retracted_citation_and_the_flag_
     assert code == 1
     report = {a["slug"]: a for a in json.loads(out)["articles"]}
     [finding] = report["knee-osteoarthritis-treatment"]["errors"]
-    assert finding["code"] == "withdrawn-reference" and finding["number"] == 3
+    assert finding["code"] == "withdrawn-reference"
+    assert finding["number"] == 3
     assert "Retraction of 2024-03-14" in finding["message"]
     article = Article.objects.get(slug="knee-osteoarthritis-treatment")
     assert article.review_overdue
