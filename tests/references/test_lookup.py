@@ -167,7 +167,8 @@ def test_blanks_are_filled_and_a_disagreeing_title_is_a_warning_naming_both(regi
                       publisher="Cochrane Library", year=2015),
     ))
     first, second = (c.reference for c in content.citations)
-    assert (first.publisher, first.year, first.authors) == ("Osteoarthritis and cartilage", 2019, "Bannuru RR, Osani MC")
+    assert (first.publisher, first.year) == ("Osteoarthritis and cartilage", 2019)
+    assert first.authors == "Bannuru RR, Osani MC"
     assert (second.publisher, second.year) == ("Cochrane Library", 2015)  # what the author wrote stays
     report = check_content(content)
     [mismatch] = [f for f in report.warnings if f.code == POSSIBLE_REFERENCE_MISMATCH]
