@@ -89,6 +89,7 @@ EMPTY_ARTICLE = "empty-article"
 # Made by the plain-text importer (the file is readable, one part of it is not unambiguous).
 UNREADABLE_REFERENCE = "unreadable-reference"
 AMBIGUOUS_MARKER = "ambiguous-marker"
+EXPRESSION_OF_CONCERN = "expression-of-concern"
 
 SEVERITIES: dict[str, Severity] = {
     UNRESOLVED_CITATION: Severity.ERROR,
@@ -104,6 +105,7 @@ SEVERITIES: dict[str, Severity] = {
     EMPTY_ARTICLE: Severity.ERROR,
     UNREADABLE_REFERENCE: Severity.ERROR,
     AMBIGUOUS_MARKER: Severity.WARNING,
+    EXPRESSION_OF_CONCERN: Severity.WARNING,
 }
 
 
@@ -234,6 +236,18 @@ def meaningful_terms(text: str) -> set[str]:
         if len(term) > 2 and term not in _STOP_STEMS:
             terms.add(term)
     return terms
+
+
+def titles_agree(written: str, registered: str) -> bool:
+    """Whether a reference's written title names the same work as the title registered for its
+    identifier: equal once case and punctuation are folded, or sharing at least half of the
+    shorter title's meaningful terms (registries add subtitles, drop them, or spell words out)."""
+    if normalise_title(written) == normalise_title(registered):
+        return True
+    ours, theirs = meaningful_terms(written), meaningful_terms(registered)
+    if not ours or not theirs:
+        return True  # nothing meaningful to compare
+    return len(ours & theirs) * 2 >= min(len(ours), len(theirs))
 
 
 # --- figures (for uncited-claim) -----------------------------------------------------------
@@ -466,9 +480,26 @@ def _check_reference(
         out.add(MISSING_IDENTIFIER, f"{_ref(citation)} has no DOI, PMID or URL to verify it by{first}", **located)
 
     if reference.status == "withdrawn":
-        out.add(WITHDRAWN_REFERENCE, f"{_ref(citation)} has been withdrawn and must not be cited{first}", **located)
+        if reference.notice and reference.notice_nature == "retraction":
+            message = f"{_ref(citation)} has been retracted: {reference.notice}; it must not be cited{first}"
+        else:
+            message = f"{_ref(citation)} has been withdrawn and must not be cited{first}"
+        out.add(WITHDRAWN_REFERENCE, message, **located)
     elif reference.status == "superseded":
         out.add(SUPERSEDED_REFERENCE, f"{_ref(citation)} has been superseded by a newer version{first}", **located)
+    if reference.notice_nature == "expression_of_concern":
+        out.add(EXPRESSION_OF_CONCERN, f"{_ref(citation)} is the subject of an {reference.notice}: "
+                                       f"check that it can still support what it is cited for{first}", **located)
+
+    if reference.registered_title and not titles_agree(reference.title, reference.registered_title):
+        source = reference.registered_source or "the registry"
+        out.add(
+            POSSIBLE_REFERENCE_MISMATCH,
+            f"{_ref(citation)} is titled '{reference.title}', but its "
+            f"{'DOI' if normalise_doi(reference.doi) else 'PMID'} is registered with {source} as "
+            f"'{reference.registered_title}': check the identifier and the title{first}",
+            **located,
+        )
 
     title_terms = meaningful_terms(reference.title)
     if not title_terms:

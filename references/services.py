@@ -27,8 +27,9 @@ from references.integrity import (
     normalise_pmid,
     normalise_title,
 )
-from references.models import Reference
+from references.models import Reference, Retraction
 from references.renumber import renumber_content
+from references.retractions import notice_for_identifiers
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -132,6 +133,7 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
 
     if existing := _find_existing(doi=doi, pmid=pmid, title=title, year=year):
         return existing
+    values.update(_library_facts(data, doi=doi, pmid=pmid))
     try:
         with transaction.atomic():
             return Reference.objects.create(**values)
@@ -140,6 +142,23 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
         if existing := _find_existing(doi=doi, pmid=pmid, title=title, year=year):
             return existing
         raise
+
+
+def _library_facts(data: ReferenceData, *, doi: str, pmid: str) -> dict[str, Any]:
+    """What a new record learns from the library: a matching retraction notice (a retraction
+    withdraws it) and the registered title, if the importer looked it up."""
+    facts: dict[str, Any] = {
+        "registered_title": " ".join((data.registered_title or "").split())[: _field_length("registered_title")],
+        "registered_source": (data.registered_source or "")[: _field_length("registered_source")],
+    }
+    notice = notice_for_identifiers(
+        doi=doi if is_valid_doi(normalise_doi(doi)) else "", pmid=pmid if is_valid_pmid(pmid) else ""
+    )
+    if notice is not None:
+        facts["retraction"] = notice
+        if notice.nature == Retraction.Nature.RETRACTION:
+            facts["status"] = Reference.Status.WITHDRAWN
+    return facts
 
 
 def _require_change_permission(user: AbstractBaseUser | None) -> None:

@@ -156,6 +156,19 @@ API_DETAIL_CACHE_SECONDS = env.float("API_DETAIL_CACHE_SECONDS", default=1.0)
 # The default cache holds API throttle counts and the jobs' "told the chair today" marks: shared
 # between processes on Redis when REDIS_URL is set (CACHE_URL overrides), else per process.
 CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL or "locmemcache://")}
+
+# Reference lookup (references.lookup): off by default; never blocks an import or a check.
+REFERENCE_LOOKUP_ENABLED = env.bool("REFERENCE_LOOKUP_ENABLED", default=False)
+REFERENCE_LOOKUP_CROSSREF_URL = env("REFERENCE_LOOKUP_CROSSREF_URL", default="https://api.crossref.org")
+REFERENCE_LOOKUP_PUBMED_URL = env(
+    "REFERENCE_LOOKUP_PUBMED_URL", default="https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+)
+REFERENCE_LOOKUP_TIMEOUT_SECONDS = env.float("REFERENCE_LOOKUP_TIMEOUT_SECONDS", default=5.0)
+REFERENCE_LOOKUP_CACHE_SECONDS = env.int("REFERENCE_LOOKUP_CACHE_SECONDS", default=7 * 24 * 3600)
+# Crossref asks clients to name themselves (with a contact address) to use its "polite" pool.
+REFERENCE_LOOKUP_USER_AGENT = env(
+    "REFERENCE_LOOKUP_USER_AGENT", default="reviewboard/0.1 (mailto:board@example.org)"
+)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [

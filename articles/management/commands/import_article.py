@@ -24,6 +24,7 @@ from articles.importing.report import format_report, import_summary
 from articles.services import article_content_validate, article_create, article_slug_preview
 from config.exceptions import InvalidInput, NotAllowed, ServiceError
 from references.integrity import IntegrityReport, check_content
+from references.lookup import with_registered_data
 
 EXIT_BLOCKED = 1
 EXIT_UNREADABLE = 2
@@ -51,6 +52,7 @@ class Command(BaseCommand):
             content = parse_document(read_source(path), source_name=str(path))
         except ImportError_ as exc:
             raise CommandError(f"Cannot import {exc.message}", returncode=EXIT_UNREADABLE) from None
+        content = with_registered_data(content)  # Crossref / PubMed, when REFERENCE_LOOKUP_ENABLED
         author = self._author(options["author"])
         if options["submit"] and author is None:
             raise CommandError("--submit needs --author: the user who submits the article.",
