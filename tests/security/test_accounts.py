@@ -8,10 +8,7 @@ Against the real PostgreSQL; each test says what an attacker or a board member d
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -24,6 +21,7 @@ from django_otp.oath import totp
 from rest_framework.test import APIClient
 
 from tests.factories import AuthorFactory, ChairFactory, ReviewerFactory
+from tests.security.production import run_with_production_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -318,27 +316,10 @@ def test_without_the_requirement_existing_logins_keep_working(client, chair):
 
 
 def test_production_settings_require_the_second_factor():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": "x" * 50,
-        "DJANGO_ALLOWED_HOSTS": "board.example.org",
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/reviewboard",
-        "REDIS_URL": "redis://127.0.0.1:6379/8",
-        "EMAIL_URL": "smtp://localhost:25",
-        "AUDIT_CHECKPOINT_KEY": "k" * 40,
-    }
-    env.pop("ACCOUNTS_REQUIRE_2FA", None)
-    code = "import django; django.setup(); from django.conf import settings as s; print(s.ACCOUNTS_REQUIRE_2FA)"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
+    out = run_with_production_settings(
+        "from django.conf import settings; print(settings.ACCOUNTS_REQUIRE_2FA)", without=("ACCOUNTS_REQUIRE_2FA",)
     )
+
     assert out.stdout.strip().splitlines()[-1] == "True", out.stderr
 
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -24,6 +21,7 @@ from reviewboard import services
 from reviewboard.models import AuditEntry
 from reviewboard.schedules import JOBS
 from tests.factories import UserFactory
+from tests.security.production import run_with_production_settings
 
 TABLE = AuditEntry._meta.db_table
 CHECKPOINTS = "reviewboard_auditcheckpoint"
@@ -232,25 +230,7 @@ def test_resign_refuses_a_checkpoint_no_configured_key_signed(db, settings):
 
 
 def test_production_needs_a_checkpoint_key():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": "x" * 50,
-        "DJANGO_ALLOWED_HOSTS": "board.example.org",
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/reviewboard",
-        "REDIS_URL": "redis://127.0.0.1:6379/8",
-        "EMAIL_URL": "smtp://localhost:25",
-    }
-    env.pop("AUDIT_CHECKPOINT_KEY", None)
-    out = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        env=env,
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    out = run_with_production_settings("pass", without=("AUDIT_CHECKPOINT_KEY",))
 
     assert out.returncode != 0
     assert "AUDIT_CHECKPOINT_KEY" in out.stderr
