@@ -56,6 +56,11 @@ def is_chair(user: AbstractBaseUser) -> bool:
     return _active(user) and user.has_perm(CHAIR_PERM)
 
 
+def is_board_member(user: AbstractBaseUser | None) -> bool:
+    """The chair, reviewers and editors (and superusers): the accounts that must use a second factor."""
+    return _active(user) and any(user.has_perm(perm) for perm in (CHAIR_PERM, REVIEWER_PERM, EDITOR_PERM))
+
+
 def is_assigned_reviewer(article: Article, user: AbstractBaseUser) -> bool:
     if not _active(user) or not user.has_perm(REVIEWER_PERM) or article.pk is None:
         return False

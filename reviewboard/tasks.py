@@ -24,6 +24,7 @@ from django.db import transaction
 
 from reviewboard.jobs import reconcile, reminders, rereview
 from reviewboard.jobs.common import TRANSIENT_ERRORS, parse_now
+from reviewboard.services.checkpoints import audit_checkpoint_create
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,12 @@ def flag_overdue_reviews(now: str | None = None) -> dict[str, Any]:
 @shared_task(name="reviewboard.reconcile_published", **SWEEP_OPTIONS)
 def reconcile_published(now: str | None = None) -> dict[str, Any]:
     return reconcile.reconcile_published(now=parse_now(now)).as_dict()
+
+
+@shared_task(name="reviewboard.checkpoint_audit_log", **SWEEP_OPTIONS)
+def checkpoint_audit_log() -> dict[str, Any]:
+    checkpoint = audit_checkpoint_create()
+    return {"seq": checkpoint.seq if checkpoint else None}
 
 
 def enqueue_after_commit(task: Task, *args: Any, **kwargs: Any) -> None:

@@ -14,9 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -252,20 +250,3 @@ class CommentResolveView(APIView):
             raise NotFound(f"No comment {comment_id} on this article.", code="comment-not-found")
         comment = services.comment_resolve(comment=comment, user=request.user)
         return Response(s.CommentOutput(comment).data)
-
-
-class TokenOutput(serializers.Serializer):
-    token = serializers.CharField()
-
-
-class TokenView(ObtainAuthToken):
-    """``POST username, password`` -> ``{"token": ...}`` for ``Authorization: Token ...``."""
-
-    @extend_schema(
-        operation_id="auth_token_create",
-        request=AuthTokenSerializer,
-        responses={200: TokenOutput, 400: OpenApiResponse(description="Wrong username or password, or missing.")},
-        auth=[],
-    )
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)

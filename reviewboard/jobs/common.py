@@ -104,7 +104,10 @@ def parse_now(value: str | None) -> datetime | None:
 def chair_emails() -> list[str]:
     """Addresses of the board chairs: active users holding ``articles.chair_review``
     (the ``Board chair`` group). Superusers are technical accounts, not the board."""
-    users = get_user_model()._default_manager.with_perm(CHAIR_PERM, include_superusers=False)
+    # The backend that holds permissions (django-axes' backend, listed first, only refuses locked logins).
+    users = get_user_model()._default_manager.with_perm(
+        CHAIR_PERM, include_superusers=False, backend="django.contrib.auth.backends.ModelBackend"
+    )
     return list(users.exclude(email="").order_by("pk").values_list("email", flat=True))
 
 
