@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reviewboard.permissions import is_board_member
 from django.conf import settings
+
+from reviewboard.permissions import is_board_member
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

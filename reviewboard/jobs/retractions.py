@@ -23,11 +23,11 @@ from datetime import datetime
 from typing import Any
 
 from django.core.mail import get_connection
-from django.db import transaction
 from django.db.models import F
 
 from articles.models import Article, PublishedCitation
 from references.models import Reference
+from reviewboard import outbox
 from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url
 from reviewboard.jobs.rereview import refresh_payloads, rereview_candidates
 
@@ -66,8 +66,7 @@ def flag_articles_citing_retracted(
     """Flag every published article whose live version cites one of ``reference_ids`` (records a
     retraction has just withdrawn) for re-review, and tell the chair after commit.
 
-    This is the one function that "flags and tells the chair" for retracted citations: the event
-    outbox can take it over whole.
+    The chair is told through the outbox ("citations.retracted", ``email_chair_retracted_citations``).
     """
     now = resolve_now(now)
     cited = published_citing(reference_ids)
@@ -87,17 +86,16 @@ def flag_articles_citing_retracted(
     already = sorted(set(cited) - set(flagged))
     refresh_payloads(flagged)
     items = [(article_id, cited[article_id]) for article_id in sorted(cited)]
-    transaction.on_commit(lambda: notify_chair_retracted_citations(items=items))
+    outbox.emit("citations.retracted", now=now, items=[[article_id, ids] for article_id, ids in items])
     summary = RetractedCitationSummary(flagged=tuple(flagged), already_flagged=tuple(already))
     logger.info("Retracted citations: %s", summary)
     return summary
 
 
-def notify_chair_retracted_citations(*, items: list[tuple[int, list[int]]]) -> int:
-    """One email to the chairs: each published article and the retracted papers it cites.
-
-    Runs after commit; a mail failure is logged, never raised (the flag is already set).
-    """
+def email_chair_retracted_citations(event: Any) -> int:
+    """The outbox consumer of "citations.retracted": one email to the chairs, each published article and
+    the retracted papers it cites. A failure is raised to the outbox, which records it and retries."""
+    items = [(article_id, list(ids)) for article_id, ids in event.payload.get("items", [])]
     chairs = chair_emails()
     if not chairs:
         logger.warning("%d published article(s) cite a retracted paper, but no chair has an email address.",
@@ -119,9 +117,5 @@ def notify_chair_retracted_citations(*, items: list[tuple[int, list[int]]]) -> i
     if not context["items"]:
         return 0
     message = build_email("retracted_citation", context, to=chairs)
-    try:
-        with get_connection() as connection:
-            return connection.send_messages([message]) or 0
-    except OSError:
-        logger.exception("Telling the chair about %d article(s) citing retracted papers failed.", len(items))
-        return 0
+    with get_connection() as connection:
+        return connection.send_messages([message]) or 0

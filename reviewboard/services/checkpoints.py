@@ -5,7 +5,7 @@ prove that the newest entries were not removed (a shorter chain is still a valid
 checkpoint records the head (seq, entry_hash) at a moment, signed with the server key
 ``AUDIT_CHECKPOINT_KEY`` (HMAC-SHA256), in its own table; beat creates one every 15 minutes
 (``reviewboard.checkpoint_audit_log``; ``manage.py checkpoint_audit_log`` by hand), and each one
-is also announced after commit (``notify_checkpoint_created``), so a copy lives outside the
+is also announced through the event outbox ("audit.checkpoint", logged by its consumer), so a copy lives outside the
 database. ``audit_checkpoints_verify`` then proves that every checkpointed entry is still in the
 chain with the same hash: removing entries is detected up to the last checkpoint.
 
@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.exceptions import Conflict
+from reviewboard import outbox
 from reviewboard.models import AuditCheckpoint, AuditEntry
 from reviewboard.services.audit import AuditVerification, _lock_chain
 
@@ -68,12 +69,16 @@ def audit_checkpoint_create(*, now: datetime | None = None) -> AuditCheckpoint |
     checkpoint = AuditCheckpoint(seq=head.seq, entry_hash=head.entry_hash, created_at=now or timezone.now())
     checkpoint.signature = checkpoint_signature(checkpoint)
     checkpoint.save()
-    transaction.on_commit(lambda: notify_checkpoint_created(checkpoint))
+    outbox.emit(
+        "audit.checkpoint", now=checkpoint.created_at, seq=checkpoint.seq, entry_hash=checkpoint.entry_hash,
+        created_at=checkpoint.created_at.isoformat(), signature=checkpoint.signature,
+    )
     return checkpoint
 
 
 def notify_checkpoint_created(checkpoint: AuditCheckpoint) -> None:
-    """Announce a checkpoint outside the database (today: the log; to move to the event outbox)."""
+    """Write a checkpoint to the log (a copy outside the database); the outbox's consumer of
+    "audit.checkpoint" calls this, and webhooks can take the same event elsewhere."""
     logger.info(
         "audit checkpoint seq=%s entry_hash=%s created_at=%s signature=%s",
         checkpoint.seq,
