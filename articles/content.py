@@ -27,9 +27,27 @@ class ReferenceData:
     pmid: str = ""
     url: str = ""
     status: str = "current"
+    # The publication type as the source wrote it ("Practice Bulletin", "Cohort study"); ``kind`` is its class.
+    label: str = ""
+    # What the library knows about the work, shown by the integrity check but not part of the
+    # record the board approves (not in ``canonical()``, the content hash, nor equality):
+    # a matched retraction notice (``notice_nature`` "retraction" or "expression_of_concern"),
+    # and the title registered for its DOI / PMID (reference lookup).
+    notice: str = field(default="", compare=False)
+    notice_nature: str = field(default="", compare=False)
+    registered_title: str = field(default="", compare=False)
+    registered_source: str = field(default="", compare=False)
 
     def canonical(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        for name in LIBRARY_FIELDS:
+            del data[name]
+        if not data["label"]:
+            del data["label"]  # records without a label keep the content hash they had before labels existed
+        return data
+
+
+LIBRARY_FIELDS = ("notice", "notice_nature", "registered_title", "registered_source")
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,9 @@ class ArticleContent:
     required_specialty: str = ""
     # Lines of the source file that were dropped as site boilerplate (importers fill this).
     dropped: tuple[str, ...] = field(default=(), compare=False)
+    # Findings an importer made about lines of the source (``references.integrity.Finding``: unreadable
+    # reference entries, ambiguous citation numbers). Not content: the integrity check reports them.
+    import_findings: tuple[Any, ...] = field(default=(), compare=False)
 
     def canonical(self) -> dict[str, Any]:
         """What the content hash covers: question, sections, citations, cited reference records."""
@@ -110,6 +131,12 @@ def reference_data(reference: Any) -> ReferenceData:
         pmid=reference.pmid,
         url=reference.url,
         status=reference.status,
+        label=reference.label,
+        # ``retraction`` is only read when set (rare), so an un-prefetched row costs no query.
+        notice=reference.retraction.describe() if reference.retraction_id else "",
+        notice_nature=reference.retraction.nature if reference.retraction_id else "",
+        registered_title=reference.registered_title,
+        registered_source=reference.registered_source,
     )
 
 
@@ -121,7 +148,7 @@ def content_from_article(article: Article) -> ArticleContent:
     )
     # A prefetched ``citations`` (with their references) is used as is; ``select_related`` would refetch it.
     prefetched = "citations" in getattr(article, "_prefetched_objects_cache", {})
-    rows = article.citations.all() if prefetched else article.citations.select_related("reference")
+    rows = article.citations.all() if prefetched else article.citations.select_related("reference__retraction")
     citations = tuple(
         CitationData(number=c.number, reference=reference_data(c.reference))
         for c in sorted(rows, key=lambda c: c.number)

@@ -15,7 +15,10 @@ from articles.content import ArticleContent, ReferenceData
 
 
 def _reference(number: int, reference: ReferenceData) -> dict[str, Any]:
-    entry: dict[str, Any] = {"number": number, "kind": reference.kind, "title": reference.title}
+    entry: dict[str, Any] = {"number": number, "kind": reference.kind}
+    if reference.label:
+        entry["label"] = reference.label
+    entry["title"] = reference.title
     for name in ("authors", "publisher"):
         if getattr(reference, name):
             entry[name] = getattr(reference, name)

@@ -47,6 +47,20 @@ class NotAllowed(ServiceError):
     default_code = "permission-denied"
 
 
+class NotAuthenticated(ServiceError):
+    """The credentials are missing, wrong, or ended (HTTP 401)."""
+
+    status_code = 401
+    default_code = "not-authenticated"
+
+
+class TooManyAttempts(ServiceError):
+    """Logins for this account are locked after repeated failures (HTTP 429); ``detail`` says until when."""
+
+    status_code = 429
+    default_code = "account-locked"
+
+
 class NotFound(ServiceError):
     status_code = 404
     default_code = "not-found"

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import api as accounts_api
 from config import views
-from reviewboard.api.views import TokenView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,7 +11,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/v1/auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
+    path("api/v1/auth/logout/", accounts_api.LogoutView.as_view(), name="api-logout"),
+    path("api/v1/auth/logout-all/", accounts_api.LogoutAllView.as_view(), name="api-logout-all"),
+    path("api/v1/auth/tokens/", accounts_api.TokenListView.as_view(), name="api-tokens"),
+    path("api/v1/auth/tokens/<str:token_key>/", accounts_api.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("api/v1/review/", include("reviewboard.api.urls")),
     path("api/v1/", include("articles.api.urls")),
 ]

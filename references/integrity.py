@@ -35,6 +35,7 @@ class Finding:
     heading: str = ""
     marker: str = ""  # the marker as written, e.g. "[2-4]"
     number: int | None = None  # the citation number concerned, when there is one
+    line: int | None = None  # 1-based line of the imported source file, for findings the importer makes
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +46,7 @@ class Finding:
             "heading": self.heading,
             "marker": self.marker,
             "number": self.number,
+            "line": self.line,
         }
 
 
@@ -84,6 +86,10 @@ SUPERSEDED_REFERENCE = "superseded-reference"
 POSSIBLE_REFERENCE_MISMATCH = "possible-reference-mismatch"
 UNCITED_CLAIM = "uncited-claim"
 EMPTY_ARTICLE = "empty-article"
+# Made by the plain-text importer (the file is readable, one part of it is not unambiguous).
+UNREADABLE_REFERENCE = "unreadable-reference"
+AMBIGUOUS_MARKER = "ambiguous-marker"
+EXPRESSION_OF_CONCERN = "expression-of-concern"
 
 SEVERITIES: dict[str, Severity] = {
     UNRESOLVED_CITATION: Severity.ERROR,
@@ -97,12 +103,23 @@ SEVERITIES: dict[str, Severity] = {
     POSSIBLE_REFERENCE_MISMATCH: Severity.WARNING,
     UNCITED_CLAIM: Severity.WARNING,
     EMPTY_ARTICLE: Severity.ERROR,
+    UNREADABLE_REFERENCE: Severity.ERROR,
+    AMBIGUOUS_MARKER: Severity.WARNING,
+    EXPRESSION_OF_CONCERN: Severity.WARNING,
 }
+
+
+def import_finding(
+    code: str, message: str, *, line: int, section: int | None = None, heading: str = "", number: int | None = None
+) -> Finding:
+    """A finding an importer makes about a line of the source file (``unreadable-reference``, ``ambiguous-marker``)."""
+    return Finding(code=code, severity=SEVERITIES[code], message=message, section=section, heading=heading,
+                   number=number, line=line)
 
 
 # --- identifiers ---------------------------------------------------------------------------
 
-_DOI_PREFIX_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_DOI_PREFIX_RE = re.compile(r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi\s*:\s*)", re.IGNORECASE)
 # Crossref's recommended pattern (/^10.\d{4,9}/[-._;()/:A-Z0-9]+$/i), widened to the
 # characters of older DOIs it lists separately (Wiley's SICI form uses < > [ ] # and +).
 _DOI_RE = re.compile(r"^10\.\d{4,9}/[-._;()/:a-z0-9<>\[\]#+&]+$", re.IGNORECASE)
@@ -110,9 +127,17 @@ _PMID_PREFIX_RE = re.compile(r"^pmid:\s*", re.IGNORECASE)
 _PMID_RE = re.compile(r"^[1-9]\d{0,7}$")
 
 
+def doi_as_written(doi: str) -> str:
+    """``" https://doi.org/10.7326/M16-2367 "`` -> ``"10.7326/M16-2367"``: the DOI name, in the author's case.
+
+    What the library stores and every message quotes (it is in the author's source)."""
+    return _DOI_PREFIX_RE.sub("", (doi or "").strip()).strip()
+
+
 def normalise_doi(doi: str) -> str:
-    """``" https://doi.org/10.7326/M16-2367 "`` -> ``"10.7326/m16-2367"`` (DOIs are case-insensitive)."""
-    return _DOI_PREFIX_RE.sub("", (doi or "").strip()).strip().lower()
+    """``" https://doi.org/10.7326/M16-2367 "`` -> ``"10.7326/m16-2367"``: the form DOIs are compared in
+    (DOIs are case-insensitive). Stored records keep ``doi_as_written``."""
+    return doi_as_written(doi).lower()
 
 
 def is_valid_doi(doi: str) -> bool:
@@ -213,6 +238,18 @@ def meaningful_terms(text: str) -> set[str]:
     return terms
 
 
+def titles_agree(written: str, registered: str) -> bool:
+    """Whether a reference's written title names the same work as the title registered for its
+    identifier: equal once case and punctuation are folded, or sharing at least half of the
+    shorter title's meaningful terms (registries add subtitles, drop them, or spell words out)."""
+    if normalise_title(written) == normalise_title(registered):
+        return True
+    ours, theirs = meaningful_terms(written), meaningful_terms(registered)
+    if not ours or not theirs:
+        return True  # nothing meaningful to compare
+    return len(ours & theirs) * 2 >= min(len(ours), len(theirs))
+
+
 # --- figures (for uncited-claim) -----------------------------------------------------------
 
 _NUMBER = r"\d+(?:[.,]\d+)?"
@@ -299,6 +336,11 @@ class _Collector:
         where = (0, section, position) if section is not None else (1, 0, 0)
         self.items.append(((*where, code, number if number is not None else -1), finding))
 
+    def add_found(self, finding: Finding) -> None:
+        """A finding made elsewhere (by an importer): placed at the start of its section, or with the references."""
+        where = (0, finding.section, -1) if finding.section is not None else (1, 0, 0)
+        self.items.append(((*where, finding.code, finding.line or -1), finding))
+
     def report(self) -> IntegrityReport:
         return IntegrityReport(findings=[f for _, f in sorted(self.items, key=lambda item: item[0])])
 
@@ -310,12 +352,19 @@ class _Terms:
         self.content = content
         self.article = meaningful_terms(f"{content.question}\n{content.topic}")
         self._sections: dict[int, set[str]] = {}
+        self._all: set[str] | None = None
 
     def section(self, position: int) -> set[str]:
         if position not in self._sections:
             section = self.content.sections[position - 1]
             self._sections[position] = meaningful_terms(f"{section.heading}\n{section.body}")
         return self._sections[position]
+
+    def all_sections(self) -> set[str]:
+        """The terms of every section, as one set (computed once: an article may list many orphans)."""
+        if self._all is None:
+            self._all = set().union(*(self.section(p) for p in range(1, len(self.content.sections) + 1)))
+        return self._all
 
 
 def _where(section: int, heading: str) -> str:
@@ -362,6 +411,8 @@ def check_content(content: ArticleContent) -> IntegrityReport:
         _check_reference(out, content, citation, uses.get(citation.number, []), terms)
 
     _check_duplicates(out, sorted(by_number.values(), key=lambda c: c.number), uses)
+    for finding in content.import_findings:
+        out.add_found(finding)
     return out.report()
 
 
@@ -419,7 +470,7 @@ def _check_reference(
 
     doi = normalise_doi(reference.doi)
     if doi and not is_valid_doi(doi):
-        out.add(INVALID_DOI, f"{_ref(citation)} has a malformed DOI '{reference.doi.strip()}' "
+        out.add(INVALID_DOI, f"{_ref(citation)} has a malformed DOI '{doi_as_written(reference.doi)}' "
                              f"(expected 10.<registrant>/<suffix>){first}", **located)
     pmid = normalise_pmid(reference.pmid)
     if pmid and not is_valid_pmid(pmid):
@@ -429,16 +480,36 @@ def _check_reference(
         out.add(MISSING_IDENTIFIER, f"{_ref(citation)} has no DOI, PMID or URL to verify it by{first}", **located)
 
     if reference.status == "withdrawn":
-        out.add(WITHDRAWN_REFERENCE, f"{_ref(citation)} has been withdrawn and must not be cited{first}", **located)
+        if reference.notice and reference.notice_nature == "retraction":
+            message = f"{_ref(citation)} has been retracted: {reference.notice}; it must not be cited{first}"
+        else:
+            message = f"{_ref(citation)} has been withdrawn and must not be cited{first}"
+        out.add(WITHDRAWN_REFERENCE, message, **located)
     elif reference.status == "superseded":
         out.add(SUPERSEDED_REFERENCE, f"{_ref(citation)} has been superseded by a newer version{first}", **located)
+    if reference.notice_nature == "expression_of_concern":
+        out.add(EXPRESSION_OF_CONCERN, f"{_ref(citation)} is the subject of an {reference.notice}: "
+                                       f"check that it can still support what it is cited for{first}", **located)
+
+    if reference.registered_title and not titles_agree(reference.title, reference.registered_title):
+        source = reference.registered_source or "the registry"
+        out.add(
+            POSSIBLE_REFERENCE_MISMATCH,
+            f"{_ref(citation)} is titled '{reference.title}', but its "
+            f"{'DOI' if normalise_doi(reference.doi) else 'PMID'} is registered with {source} as "
+            f"'{reference.registered_title}': check the identifier and the title{first}",
+            **located,
+        )
 
     title_terms = meaningful_terms(reference.title)
     if not title_terms:
         return  # nothing to judge by (a title of only generic words)
     # The question and topic, and the sections that cite it (all sections, for an orphan).
-    cited_in = {use.section for use in uses} or set(range(1, len(content.sections) + 1))
-    contexts = [terms.article] + [terms.section(position) for position in sorted(cited_in)]
+    cited_in = sorted({use.section for use in uses})
+    if cited_in:
+        contexts = [terms.article, *(terms.section(position) for position in cited_in)]
+    else:
+        contexts = [terms.article, terms.all_sections()]
     if all(title_terms.isdisjoint(context) for context in contexts):
         out.add(
             POSSIBLE_REFERENCE_MISMATCH,

@@ -2,12 +2,64 @@
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class Retraction(models.Model):
+    """One notice of the retraction dataset (Retraction Watch layout) about an original paper.
+
+    Loaded by ``manage.py import_retractions`` (``references.retractions``); matched to library
+    records by the original paper's normalised DOI or PMID. Only a notice of nature
+    ``retraction`` withdraws a record; an expression of concern is linked and shown as a warning;
+    corrections and reinstatements are kept for the record and change nothing.
+    """
+
+    class Nature(models.TextChoices):
+        RETRACTION = "retraction", "Retraction"
+        EXPRESSION_OF_CONCERN = "expression_of_concern", "Expression of concern"
+        CORRECTION = "correction", "Correction"
+        REINSTATEMENT = "reinstatement", "Reinstatement"
+
+    record_id = models.CharField("Record ID", max_length=32, unique=True, help_text="Retraction Watch's Record ID.")
+    nature = models.CharField(max_length=32, choices=Nature.choices)
+    title = models.CharField(max_length=1000, blank=True, help_text="Title of the original paper.")
+    journal = models.CharField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=500, blank=True)
+    original_doi = models.CharField("original paper DOI", max_length=255, blank=True, db_index=True,
+                                    help_text="Normalised (lower-case, no resolver prefix).")
+    original_pmid = models.CharField("original paper PMID", max_length=20, blank=True, db_index=True)
+    original_date = models.DateField(null=True, blank=True)
+    notice_doi = models.CharField("notice DOI", max_length=255, blank=True)
+    notice_pmid = models.CharField("notice PMID", max_length=20, blank=True)
+    notice_date = models.DateField(null=True, blank=True, help_text="Date of the retraction or other notice.")
+    reasons = models.TextField(blank=True, help_text="Reasons given, separated by '; '.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-notice_date", "record_id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_nature_display()} {self.record_id}: {self.title}"
+
+    def describe(self) -> str:
+        """``Retraction of 2021-03-04, notice 10.5555/x (Retraction Watch record 123; reasons: ...)``."""
+        text = self.get_nature_display()
+        if self.notice_date:
+            text += f" of {self.notice_date.isoformat()}"
+        if self.notice_doi or self.notice_pmid:
+            text += f", notice {self.notice_doi or 'PMID ' + self.notice_pmid}"
+        text += f" (Retraction Watch record {self.record_id}"
+        if self.reasons:
+            text += f"; reasons: {self.reasons}"
+        return text + ")"
 
 
 class Reference(models.Model):
     """One bibliographic record, shared by every article that cites it.
 
-    Deduplicated by DOI and by PMID (each unique when present). DOIs are stored lower-case.
+    Deduplicated by DOI and by PMID (each unique when present). A DOI is stored as its author wrote it
+    (without a resolver prefix) and is unique and compared case-insensitively, as DOIs are.
     """
 
     class Kind(models.TextChoices):
@@ -24,6 +76,10 @@ class Reference(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.OTHER)
+    label = models.CharField(
+        max_length=100, blank=True,
+        help_text="The publication type as the source wrote it (e.g. 'Practice Bulletin'); the kind is its class.",
+    )
     title = models.CharField(max_length=500)
     authors = models.CharField(max_length=500, blank=True, help_text="Issuing body or authors.")
     publisher = models.CharField(max_length=300, blank=True, help_text="Publisher or journal.")
@@ -35,13 +91,21 @@ class Reference(models.Model):
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
     )
+    retraction = models.ForeignKey(
+        Retraction, null=True, blank=True, on_delete=models.SET_NULL, related_name="references",
+        help_text="The retraction notice or expression of concern matched to this record by DOI or PMID.",
+    )
+    registered_title = models.CharField(
+        max_length=500, blank=True, help_text="The title registered for its DOI or PMID (reference lookup)."
+    )
+    registered_source = models.CharField(max_length=16, blank=True, help_text="Where registered_title came from.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["title", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["doi"], condition=~Q(doi=""), name="reference_unique_doi"),
+            models.UniqueConstraint(Lower("doi"), condition=~Q(doi=""), name="reference_unique_doi_any_case"),
             models.UniqueConstraint(fields=["pmid"], condition=~Q(pmid=""), name="reference_unique_pmid"),
         ]
 

@@ -14,7 +14,7 @@ def articles_with_citations(*, slugs: Sequence[str] | None = None) -> QuerySet[A
     """Articles (all, or those with ``slugs``) with everything ``content_from_article`` reads prefetched."""
     queryset = Article.objects.select_related("required_specialty").prefetch_related(
         "sections",
-        Prefetch("citations", queryset=Citation.objects.select_related("reference")),
+        Prefetch("citations", queryset=Citation.objects.select_related("reference__retraction")),
     )
     if slugs is not None:
         queryset = queryset.filter(slug__in=list(slugs))

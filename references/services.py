@@ -14,23 +14,26 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 
 from articles.content import ReferenceData
 from config.exceptions import Conflict, InvalidInput
 from references.integrity import (
+    doi_as_written,
     is_valid_doi,
     is_valid_pmid,
     normalise_doi,
     normalise_pmid,
     normalise_title,
 )
-from references.models import Reference
+from references.models import Reference, Retraction
+from references.retractions import notice_for_identifiers
 
 if TYPE_CHECKING:
     pass
 
 
-CORRECTABLE_FIELDS = ("kind", "title", "authors", "publisher", "year", "doi", "pmid", "url")
+CORRECTABLE_FIELDS = ("kind", "label", "title", "authors", "publisher", "year", "doi", "pmid", "url")
 MAX_YEAR = 2999
 
 
@@ -39,7 +42,7 @@ def _field_length(name: str) -> int:
 
 
 def _check_lengths(values: dict[str, Any]) -> None:
-    for name in ("title", "authors", "publisher", "doi", "pmid", "url"):
+    for name in ("label", "title", "authors", "publisher", "doi", "pmid", "url"):
         value = values.get(name)
         if isinstance(value, str) and len(value) > _field_length(name):
             raise InvalidInput(
@@ -84,8 +87,13 @@ def _title_match(title: str, year: int | None) -> Reference | None:
     return None
 
 
+def references_with_doi(doi: str):
+    """Records whose DOI is ``doi`` in any case (uses the ``Lower("doi")`` unique index)."""
+    return Reference.objects.alias(doi_key=Lower("doi")).filter(doi_key=normalise_doi(doi))
+
+
 def _find_existing(*, doi: str, pmid: str, title: str, year: int | None) -> Reference | None:
-    if doi and (found := Reference.objects.filter(doi__iexact=doi).order_by("pk").first()):
+    if doi and (found := references_with_doi(doi).order_by("pk").first()):
         return found
     if pmid and (found := Reference.objects.filter(pmid=pmid).order_by("pk").first()):
         return found
@@ -99,10 +107,11 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
     """The library record for ``data``: found by DOI (case-insensitive), then PMID, then
     normalised title + year (only when ``data`` has neither DOI nor PMID); created otherwise.
 
-    An existing record is never overwritten. Malformed identifiers are stored as given
-    (normalised) so that the integrity check reports them, rather than refusing the import.
+    An existing record is never overwritten. A DOI is stored as written (resolver prefix removed,
+    case kept), so messages quote the author's text. Malformed identifiers are stored as given so
+    that the integrity check reports them, rather than refusing the import.
     """
-    doi = normalise_doi(data.doi)
+    doi = doi_as_written(data.doi)
     pmid = normalise_pmid(data.pmid)
     title = " ".join((data.title or "").split())
     if not title:
@@ -110,6 +119,7 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
     year = _check_year(data.year)
     values = {
         "kind": _choice(data.kind, Reference.Kind, Reference.Kind.OTHER),
+        "label": " ".join((data.label or "").split()),
         "title": title,
         "authors": (data.authors or "").strip(),
         "publisher": (data.publisher or "").strip(),
@@ -123,6 +133,7 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
 
     if existing := _find_existing(doi=doi, pmid=pmid, title=title, year=year):
         return existing
+    values.update(_library_facts(data, doi=doi, pmid=pmid))
     try:
         with transaction.atomic():
             return Reference.objects.create(**values)
@@ -131,6 +142,23 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
         if existing := _find_existing(doi=doi, pmid=pmid, title=title, year=year):
             return existing
         raise
+
+
+def _library_facts(data: ReferenceData, *, doi: str, pmid: str) -> dict[str, Any]:
+    """What a new record learns from the library: a matching retraction notice (a retraction
+    withdraws it) and the registered title, if the importer looked it up."""
+    facts: dict[str, Any] = {
+        "registered_title": " ".join((data.registered_title or "").split())[: _field_length("registered_title")],
+        "registered_source": (data.registered_source or "")[: _field_length("registered_source")],
+    }
+    notice = notice_for_identifiers(
+        doi=doi if is_valid_doi(normalise_doi(doi)) else "", pmid=pmid if is_valid_pmid(pmid) else ""
+    )
+    if notice is not None:
+        facts["retraction"] = notice
+        if notice.nature == Retraction.Nature.RETRACTION:
+            facts["status"] = Reference.Status.WITHDRAWN
+    return facts
 
 
 def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str, Any]:
@@ -163,13 +191,10 @@ def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str,
                 detail={"field": "kind"},
             )
         elif name == "doi":
-            value = normalise_doi(value)
-            if value and not is_valid_doi(value):
-                raise InvalidInput(
-                    f"DOI '{fields[name]}' is malformed: expected 10.<registrant>/<suffix>.",
-                    code="invalid-doi",
-                    detail={"field": "doi"},
-                )
+            value = doi_as_written(value)
+            if value and not is_valid_doi(normalise_doi(value)):
+                raise InvalidInput(f"DOI '{fields[name]}' is malformed: expected 10.<registrant>/<suffix>.",
+                                   code="invalid-doi", detail={"field": "doi"})
         elif name == "pmid":
             value = normalise_pmid(value)
             if value and not is_valid_pmid(value):
@@ -189,8 +214,8 @@ def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str,
     _check_lengths(values)
     for name in ("doi", "pmid"):
         if values.get(name):
-            lookup = {f"{name}__iexact" if name == "doi" else name: values[name]}
-            other = Reference.objects.filter(**lookup).exclude(pk=reference.pk).first()
+            same = references_with_doi(values[name]) if name == "doi" else Reference.objects.filter(pmid=values[name])
+            other = same.exclude(pk=reference.pk).first()
             if other is not None:
                 raise Conflict(
                     f"{name.upper()} {values[name]} is already used by reference #{other.pk} '{other.title}'.",

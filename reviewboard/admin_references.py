@@ -23,14 +23,14 @@ from django.utils import timezone
 from articles.content import ReferenceData
 from articles.models import Article
 from config.admin import ServiceErrorsAsMessagesMixin
-from references.integrity import is_valid_doi, is_valid_pmid, normalise_doi, normalise_pmid
+from references.integrity import doi_as_written, is_valid_doi, is_valid_pmid, normalise_doi, normalise_pmid
 from references.models import Citation, Reference
 from references.services import reference_get_or_create
 from reviewboard.services.library import reference_correct, reference_mark_status
 
 # "https://doi.org/10.1/x", "doi:10.1/x", "PMID: 123" are searched as "10.1/x" and "123".
 IDENTIFIER_PREFIX_RE = re.compile(r"(?i)(?:https?://(?:dx\.)?doi\.org/|\bdoi:\s*|\bpmid:?\s*)")
-DATA_FIELDS = ("kind", "title", "authors", "publisher", "year", "doi", "pmid", "url", "status")
+DATA_FIELDS = ("kind", "label", "title", "authors", "publisher", "year", "doi", "pmid", "url", "status")
 STATUS_FIELDS = ("status", "superseded_by")
 
 
@@ -44,8 +44,8 @@ class ReferenceAdminForm(forms.ModelForm):
         field_classes = {"url": partial(forms.URLField, assume_scheme="https")}
 
     def clean_doi(self) -> str:
-        doi = normalise_doi(self.cleaned_data.get("doi", ""))
-        if doi and not is_valid_doi(doi):
+        doi = doi_as_written(self.cleaned_data.get("doi", ""))
+        if doi and not is_valid_doi(normalise_doi(doi)):
             raise forms.ValidationError(
                 "Malformed DOI: expected 10.<registrant>/<suffix>, for example 10.7326/m16-2367.", code="invalid-doi"
             )
@@ -68,7 +68,7 @@ class ReferenceAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     autocomplete_fields = ("superseded_by",)
     readonly_fields = ("created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("kind", "title", "authors", "publisher", "year")}),
+        (None, {"fields": ("kind", "label", "title", "authors", "publisher", "year")}),
         ("Identifiers", {"fields": ("doi", "pmid", "url")}),
         ("Status", {"fields": ("status", "superseded_by", "created_at", "updated_at")}),
     )

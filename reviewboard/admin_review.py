@@ -217,7 +217,7 @@ class ArticleReviewAdminMixin:
     def review_panels(self, request: HttpRequest, article: Article, *, content: ArticleContent) -> dict[str, Any]:
         """The review part of the change page, as data for the templates. Reads only.
 
-        What the user may do is asked of the services and ``articles.permissions`` (the same
+        What the user may do is asked of the services and ``reviewboard.permissions`` (the same
         predicates the services enforce); the views re-check everything by calling the services.
         """
         user = request.user

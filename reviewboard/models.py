@@ -292,3 +292,25 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+
+
+class AuditCheckpoint(models.Model):
+    """A signed record of the audit chain's head at one moment, kept apart from the chain.
+
+    ``signature`` is HMAC-SHA256 over (seq, entry_hash, created_at) with ``AUDIT_CHECKPOINT_KEY``
+    (``reviewboard.services.checkpoints``). ``verify_audit_log`` checks that every checkpointed
+    entry is still in the chain with the same hash, so deleting the newest entries is detected up
+    to the last checkpoint. On PostgreSQL a trigger refuses deleting checkpoints and changing what
+    they record (only ``signature`` may be rewritten, by ``checkpoint_audit_log --resign``).
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True, help_text="The chain's head entry (seq) when checkpointed.")
+    entry_hash = models.CharField(max_length=64, help_text="That entry's entry_hash.")
+    created_at = models.DateTimeField()
+    signature = models.CharField(max_length=64, help_text="HMAC-SHA256 with AUDIT_CHECKPOINT_KEY, hex.")
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at seq {self.seq} ({self.created_at:%Y-%m-%d %H:%M} UTC)"

@@ -16,6 +16,8 @@ one (a message that cannot be built). Nothing here runs inside a web request's t
 | version.approved | the authors, the chair and the round's reviewers: a version is published |
 | version.retracted | the authors, the chair and the reviewers of the version: readers lost it |
 | article.review_due | the chair: a published article was flagged for re-review, and why |
+| citations.retracted | the chair: published articles citing papers a retraction import just withdrew |
+| audit.checkpoint | (the log) a signed checkpoint of the audit chain's head, a copy outside the database |
 """
 
 from __future__ import annotations
@@ -147,8 +149,25 @@ def email_chair_review_due(event: Event) -> int:
     return _send("review_due", to=_chairs(), context=_context(event, article, reason=event.payload.get("reason", "")))
 
 
+def email_chair_retracted_citations(event: Event) -> int:
+    from reviewboard.jobs.retractions import email_chair_retracted_citations as send
+
+    return send(event)
+
+
+def log_audit_checkpoint(event: Event) -> int:
+    from reviewboard.services.checkpoints import AuditCheckpoint, notify_checkpoint_created
+
+    checkpoint = AuditCheckpoint.objects.filter(seq=event.payload.get("seq")).first()
+    if checkpoint is not None:
+        notify_checkpoint_created(checkpoint)
+    return 0
+
+
 EMAIL_CONSUMERS = (
     ("article.review_due", email_chair_review_due),
+    ("citations.retracted", email_chair_retracted_citations),
+    ("audit.checkpoint", log_audit_checkpoint),
     ("article.submitted", email_chair_submitted),
     ("review.started", email_reviewers_review_started),
     ("changes.requested", email_authors_changes_requested),

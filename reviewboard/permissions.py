@@ -64,7 +64,11 @@ def is_chair(user: AbstractBaseUser) -> bool:
 
 def chairs() -> QuerySet:
     """The users ``is_chair`` accepts, as a queryset (who is told what the chair must know)."""
-    return get_user_model()._default_manager.with_perm(CHAIR_PERM, include_superusers=True).filter(is_active=True)
+    # Permissions are held through ModelBackend (django-axes' backend, listed first, only refuses locked logins).
+    users = get_user_model()._default_manager.with_perm(
+        CHAIR_PERM, include_superusers=True, backend="django.contrib.auth.backends.ModelBackend"
+    )
+    return users.filter(is_active=True)
 
 
 def is_board_reviewer(user: AbstractBaseUser) -> bool:
@@ -80,6 +84,11 @@ def display_name(user: AbstractBaseUser | None) -> str:
     profile = getattr(user, "reviewer_profile", None)
     credentials = getattr(profile, "credentials", "") if profile is not None else ""
     return f"{name}, {credentials}" if credentials else name
+
+
+def is_board_member(user: AbstractBaseUser | None) -> bool:
+    """The chair, reviewers and editors (and superusers): the accounts that must use a second factor."""
+    return _active(user) and any(user.has_perm(perm) for perm in (CHAIR_PERM, REVIEWER_PERM, EDITOR_PERM))
 
 
 def is_assigned_reviewer(article: Article, user: AbstractBaseUser) -> bool:

@@ -62,6 +62,14 @@ JOBS: tuple[PeriodicJob, ...] = (
         every_minutes=1,
         expire_seconds=50,
     ),
+    PeriodicJob(
+        name="Checkpoint the audit log",
+        task="reviewboard.checkpoint_audit_log",
+        description="Every 15 minutes: sign the audit chain's head (seq, hash, time) with AUDIT_CHECKPOINT_KEY, "
+        "so verify_audit_log detects deleted newest entries up to the last checkpoint.",
+        every_minutes=15,
+        expire_seconds=14 * 60,
+    ),
 )
 
 

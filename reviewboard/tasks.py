@@ -25,6 +25,7 @@ from django.db import transaction
 from reviewboard import outbox
 from reviewboard.jobs import reconcile, reminders, rereview
 from reviewboard.jobs.common import TRANSIENT_ERRORS, parse_now
+from reviewboard.services.checkpoints import audit_checkpoint_create
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,12 @@ def deliver_event(event_id: int) -> str:
 def deliver_pending_events(now: str | None = None) -> dict[str, int]:
     """Deliver the outbox events that a lost task or a failed attempt left pending."""
     return outbox.deliver_pending(now=parse_now(now))
+
+
+@shared_task(name="reviewboard.checkpoint_audit_log", **SWEEP_OPTIONS)
+def checkpoint_audit_log() -> dict[str, Any]:
+    checkpoint = audit_checkpoint_create()
+    return {"seq": checkpoint.seq if checkpoint else None}
 
 
 def enqueue_after_commit(task: Task, *args: Any, **kwargs: Any) -> None:

@@ -7,7 +7,9 @@
     specialty: orthopedics               # optional Specialty code
     references:                          # optional list
       - number: 1
-        kind: guideline                  # guideline, systematic_review, trial, drug_label, textbook, other
+        kind: guideline                  # guideline, systematic_review, trial, drug_label, textbook, other,
+                                         # or a known label ("Meta-analysis", "Practice Bulletin")
+        label: Clinical practice guideline  # optional: the publication type as written
         title: Noninvasive treatments for low back pain
         authors: American College of Physicians
         publisher: Annals of Internal Medicine
@@ -37,15 +39,15 @@ from django.core.validators import validate_slug
 from articles.content import ArticleContent, CitationData, ReferenceData, SectionData
 from articles.importing.errors import ImportError_
 from articles.importing.plaintext import MAX_HEADING, MAX_QUESTION, REFERENCE_LIMITS
-from references.integrity import normalise_doi, normalise_pmid
+from references.integrity import doi_as_written, normalise_pmid
+from references.labels import KINDS, kind_for_label
 
 FRONT_MATTER_DELIMITER = "---"
 MAX_CITATION_NUMBER = 9999
 MAX_SLUG = 120
 MAX_TOPIC = 120
 TOP_LEVEL_KEYS = ("slug", "question", "topic", "specialty", "references")
-REFERENCE_KEYS = ("number", "kind", "title", "authors", "publisher", "year", "doi", "pmid", "url", "status")
-KINDS = ("guideline", "systematic_review", "trial", "drug_label", "textbook", "other")
+REFERENCE_KEYS = ("number", "kind", "label", "title", "authors", "publisher", "year", "doi", "pmid", "url", "status")
 STATUSES = ("current", "superseded", "withdrawn")
 _HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$")
 
@@ -201,7 +203,7 @@ def _references(value: Any, *, line_of, fail) -> list[CitationData]:
         seen[number] = index + 1
 
         fields: dict[str, Any] = {}
-        for key in ("title", "authors", "publisher", "doi", "pmid", "url"):
+        for key in ("label", "title", "authors", "publisher", "doi", "pmid", "url"):
             raw = entry.get(key)
             if raw is None:
                 fields[key] = ""
@@ -217,13 +219,22 @@ def _references(value: Any, *, line_of, fail) -> list[CitationData]:
         if not fields["title"]:
             raise fail(f"{where}.title is required", line("title"))
         fields["title"] = " ".join(fields["title"].split())
-        fields["doi"] = normalise_doi(fields["doi"])
+        fields["label"] = " ".join(fields["label"].split())
+        fields["doi"] = doi_as_written(fields["doi"])
         fields["pmid"] = normalise_pmid(fields["pmid"])
 
-        kind = entry.get("kind", "other")
-        kind = kind.strip().lower().replace(" ", "_").replace("-", "_") if isinstance(kind, str) else kind
+        written = entry.get("kind", "other")
+        kind = written.strip().lower().replace(" ", "_").replace("-", "_") if isinstance(written, str) else written
+        if kind not in KINDS and isinstance(written, str) and kind_for_label(written) is not None:
+            # A known label ("Meta-analysis", "Practice Bulletin"): its kind, and the label as written.
+            kind = kind_for_label(written)
+            fields["label"] = fields["label"] or " ".join(written.split())
         if kind not in KINDS:
-            raise fail(f"{where}.kind must be one of {', '.join(KINDS)}", line("kind"))
+            raise fail(
+                f"{where}.kind must be one of {', '.join(KINDS)} or a known label such as 'Meta-analysis'; "
+                "for another publication type write kind: other and put the type in 'label'",
+                line("kind"),
+            )
         status = entry.get("status", "current")
         if status not in STATUSES:
             raise fail(f"{where}.status must be one of {', '.join(STATUSES)}", line("status"))

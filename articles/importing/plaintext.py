@@ -15,9 +15,15 @@ The export is what a browser gives when the article page is saved as text:
 - ``•`` bullets nest by indentation and become Markdown lists (``- `` with the parent's
   content offset as indentation); ``1.`` lines become ordered lists;
 - citation numbers at the end of a line (``outcomes 2``, ``programs 1, 3``, ``... 1-3``) or
-  before a colon (``intensity 1:``) become markers ``[2]``, ``[1, 3]``, ``[1-3]``;
-- a ``References`` block holds entries of a kind line, a title line and a "source, year"
-  line, optionally with DOI / PMID / URL / Authors lines; they are numbered 1..n in order.
+  before a colon (``intensity 1:``) become markers ``[2]``, ``[1, 3]``, ``[1-3]``; a number after
+  a quantity word (``up to 2``) is text; one after a noun that numbers things (``the dose 2``) or
+  after another number (``a score of 2 2-4``) is kept as text and, when a reference has that
+  number, reported as ``ambiguous-marker`` on its line;
+- a ``References`` block holds entries read by their shape: an optional short label line, a
+  title line, a "Publisher or journal, Year" line, then DOI / PMID / URL / Authors lines. Known
+  labels map to kinds (``references.labels``), unknown ones are kept as the label of an "other"
+  entry; an entry that cannot be read is an ``unreadable-reference`` finding on its line. Entries
+  are numbered 1..n in order, or by their own ``1.`` / ``[1]`` numbers.
 """
 
 from __future__ import annotations
@@ -27,8 +33,16 @@ from dataclasses import dataclass, field
 
 from articles.content import ArticleContent, CitationData, ReferenceData, SectionData
 from articles.importing.errors import ImportError_
-from articles.markers import MARKER_RE
-from references.integrity import normalise_doi, normalise_pmid
+from articles.markers import MARKER_RE, parse_numbers
+from references.integrity import (
+    AMBIGUOUS_MARKER,
+    UNREADABLE_REFERENCE,
+    Finding,
+    doi_as_written,
+    import_finding,
+    normalise_pmid,
+)
+from references.labels import OTHER, is_short_line, kind_for_label, looks_like_label
 
 TAB_WIDTH = 4
 # Non-breaking and typographic spaces count as spaces (indentation included); zero-width ones are dropped.
@@ -40,7 +54,7 @@ INTRO_HEADING = "Overview"
 # Field limits of the models the content is saved into (articles.Article / Section, references.Reference).
 MAX_QUESTION = 300
 MAX_HEADING = 300
-REFERENCE_LIMITS = {"title": 500, "authors": 500, "publisher": 300, "doi": 255, "pmid": 20, "url": 1000}
+REFERENCE_LIMITS = {"label": 100, "title": 500, "authors": 500, "publisher": 300, "doi": 255, "pmid": 20, "url": 1000}
 
 # --- line classes ------------------------------------------------------------------------
 
@@ -83,44 +97,45 @@ _FOLLOW_UP_RE = re.compile(r"have a follow[- ]?up question\??", re.IGNORECASE)
 
 _NUMS = r"[1-9]\d{0,2}(?:\s*(?:,|[-\u2013\u2014])\s*[1-9]\d{0,2})*"
 _TRAILING_RE = re.compile(rf"^(?P<body>.*?[^\s\d])(?P<space>\s+)(?P<nums>{_NUMS})\s*$")
+# Numbers after a number ("a score of 2 2-4"): the quantity's and, perhaps, a citation's.
+_AFTER_NUMBER_RE = re.compile(rf"(?<![\d.,])(?P<number>\d+(?:[.,]\d+)?)\s+(?P<nums>{_NUMS})\s*$")
 _BEFORE_COLON_RE = re.compile(rf"(?P<space>\s+)(?P<nums>{_NUMS})(?=[:;](?:\s|$))")
 _MARKER_ONLY_RE = re.compile(rf"^\[?(?P<nums>{_NUMS})\]?$")
-# A bare number right after one of these words is a quantity or a label, never a citation:
-# "up to 2", "within 48", "aged 65", "Grade 3", "Step 1:", "Type 2".
-_NOT_BEFORE_MARKER_TEXT = """
+# A bare number right after one of these words is a quantity, never a citation:
+# "up to 2", "within 48", "aged 65", "more than 3", "equals 4".
+_QUANTITY_WORDS_TEXT = """
     a an the to of than and or at by about approx approximately around over under from between within after
     before for up per in on into least most last first next past only nearly almost roughly beyond below above
     exceeding exceeds exceed with without take takes taking times x aged age is are was were be been equals
-    equal plus minus score grade stage step type phase level class tier day week month year option
-    group category part section table figure box appendix visit dose cycle round number no version chapter
-    zone item point line lead page rule criterion question session
+    equal plus minus
 """
-_NOT_BEFORE_MARKER = frozenset(_NOT_BEFORE_MARKER_TEXT.split())
+_QUANTITY_WORDS = frozenset(_QUANTITY_WORDS_TEXT.split())
+# After one of these nouns a number may be its label ("type 2", "visit 3", "grade 1") or a citation
+# ("reduce the dose 2"): it is kept as text and, when it could be a citation, reported as ambiguous-marker.
+_LABEL_NOUNS_TEXT = """
+    score grade stage step type phase level class tier day week month year option group category part section
+    table figure box appendix visit dose cycle round number no version chapter zone item point line lead page
+    rule criterion question session
+"""
+_LABEL_NOUNS = frozenset(_LABEL_NOUNS_TEXT.split())
 _MARKER_AFTER_CHARS = re.compile(r"[^\W\d_]|[)\].,;'\"\u201d\u2019?!%]")
 
 # --- references --------------------------------------------------------------------------
 
 _REFERENCES_HEADING_RE = re.compile(r"(references|bibliography)\s*:?", re.IGNORECASE)
-_KIND_LINES = {
-    "guideline": "guideline", "guidelines": "guideline", "clinical guideline": "guideline",
-    "practice guideline": "guideline", "consensus statement": "guideline",
-    "systematic review": "systematic_review", "systematic review and meta-analysis": "systematic_review",
-    "meta-analysis": "systematic_review", "meta analysis": "systematic_review",
-    "trial": "trial", "clinical trial": "trial", "randomized controlled trial": "trial",
-    "randomised controlled trial": "trial", "rct": "trial",
-    "drug label": "drug_label", "prescribing information": "drug_label", "fda label": "drug_label",
-    "textbook": "textbook", "book": "textbook",
-    "other": "other", "review": "other", "observational study": "other", "cohort study": "other",
-    "article": "other", "journal article": "other", "website": "other",
-}
 _REF_NUMBER_RE = re.compile(r"^(?:\[(?P<a>\d{1,4})\]\s*|(?P<b>\d{1,4})[.)]\s+)(?P<rest>.*)$")
 _DOI_RE = re.compile(
-    r"^(?:doi\s*:?\s*|https?://(?:dx\.)?doi\.org/|(?=10\.\d{4,9}/))(?P<value>\S+)$", re.IGNORECASE
+    r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi\s*:?\s*|(?=10\.\d{4,9}/))(?P<value>\S+)$", re.IGNORECASE
 )
 _PMID_RE = re.compile(r"^pmid\s*:?\s*(?P<value>\S+)$", re.IGNORECASE)
 _URL_RE = re.compile(r"^(?:url\s*:?\s*)?(?P<value>https?://\S+)$", re.IGNORECASE)
 _AUTHORS_RE = re.compile(r"^(?:authors?|issued by|by)\s*:\s*(?P<value>.+)$", re.IGNORECASE)
-_SOURCE_YEAR_RE = re.compile(r"^(?P<publisher>.*?)[\s,.;:]*\(?(?P<year>(?:1[89]|20|21)\d\d)\)?\.?$")
+_YEAR = r"(?P<year>(?:1[89]|20|21)\d\d)"
+_MONTH = r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?)?"
+# "Publisher or journal, Year" (also "; 2019", ". 2019", ", March 2019", " (2019)").
+_SOURCE_LINE_RE = re.compile(rf"^(?P<publisher>.*?\S)\s*(?:[,;.:]\s*{_MONTH}\(?|\(){_YEAR}\)?\.?$", re.IGNORECASE)
+# Only where an entry has no such line: "Lancet 2019".
+_LOOSE_SOURCE_RE = re.compile(rf"^(?P<publisher>.*?[^\W\d_].*?)\s+{_YEAR}\.?$")
 
 
 @dataclass
@@ -148,6 +163,7 @@ class _Item:
     marker: str  # "-" or "3."
     text: str
     line: int
+    last_line: int = 0  # where its text ends (a wrapped item, a citation number on a line of its own)
 
 
 @dataclass
@@ -156,16 +172,47 @@ class _Block:
     line: int
     text: str = ""
     items: list[_Item] = field(default_factory=list)
+    last_line: int = 0
+
+
+@dataclass(frozen=True)
+class _Ambiguous:
+    """Numbers kept as text that may be a citation: ``dose 2``, ``a score of 2 2-4``."""
+
+    word: str  # the word or number just before them
+    nums: str
+    at_end: bool  # trailing the text (else before a colon)
+
+
+@dataclass
+class _RefLine:
+    line: int  # 1-based line in the source
+    text: str
+    identifier: tuple[str, str] | None  # ("doi", "10.1/x"), ("pmid", ...), ("url", ...), ("authors", ...)
+    prefix: int | None  # the entry number written before the text ("3." or "[3]") in a numbered list
+    rest: str  # the text after that number
+    blank_before: bool
 
 
 @dataclass
 class _RefEntry:
     line: int
-    kind: str = "other"
     number: int | None = None
-    title: str = ""
-    source: str = ""
+    texts: list[str] = field(default_factory=list)  # the lines above the source line: label and title
+    source: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def closed(self) -> bool:
+        """Its source line or an identifier has been read: the next text line starts another entry."""
+        return self.source is not None or any(self.fields.get(name) for name in ("doi", "pmid", "url"))
+
+
+@dataclass(frozen=True)
+class _ReadEntry:
+    label: str
+    title: str
+    source: str
 
 
 # --- public ---------------------------------------------------------------------------------
@@ -180,13 +227,16 @@ def parse_plaintext(text: str, *, source_name: str = "") -> ArticleContent:
     dropped.extend(line.text for line in body if line.text == question_line.text)
     body = [line for line in body if line.text != question_line.text]
     body, reference_lines = _split_references(body)
-    sections = _sections(_blocks(body))
-    citations = _references(reference_lines, source_name=source_name)
+    citations, reference_findings = _references(reference_lines, source_name=source_name)
+    citable = frozenset(c.number for c in citations) | {f.number for f in reference_findings if f.number}
+    body_findings: list[Finding] = []
+    sections = _sections(_blocks(body), citable=citable, findings=body_findings)
     return ArticleContent(
         question=question_line.text,
         sections=tuple(sections),
         citations=tuple(citations),
         dropped=tuple(dropped),
+        import_findings=(*body_findings, *reference_findings),
     )
 
 
@@ -284,11 +334,12 @@ def _list_item(line: _Line) -> _Item | None:
     text = line.text
     bullet = _BULLET_RE.match(text)
     if bullet:
-        return _Item(indent=line.indent, marker="-", text=bullet.group("text"), line=line.number)
+        return _Item(indent=line.indent, marker="-", text=bullet.group("text"), line=line.number,
+                     last_line=line.number)
     numbered = _NUMBERED_RE.match(text)
     if numbered:
         return _Item(indent=line.indent, marker=f"{int(numbered.group('number'))}.", text=numbered.group("text"),
-                     line=line.number)
+                     line=line.number, last_line=line.number)
     return None
 
 
@@ -350,12 +401,14 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
             and line.indent > current.items[-1].indent
         ):
             current.items[-1].text += " " + text  # a wrapped list item
+            current.items[-1].last_line = line.number
         elif (
             current is not None and not previous_blank and _MARKER_ONLY_RE.fullmatch(text)
         ):
             # A citation number that the export put on a line of its own under the text it supports.
             target = current.items[-1] if current.kind == "list" else current
             target.text += " " + _MARKER_ONLY_RE.fullmatch(text).group("nums")
+            target.last_line = line.number
         elif (
             (previous_blank or (current is not None and current.kind == "list"))
             and _looks_like_heading(text)
@@ -369,15 +422,18 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
             and not last_text.endswith(_TERMINAL_PUNCTUATION)
         ):
             current.text += " " + text  # a hard-wrapped paragraph
+            current.last_line = line.number
         else:
-            current = _Block(kind="paragraph", line=line.number, text=text)
+            current = _Block(kind="paragraph", line=line.number, text=text, last_line=line.number)
             blocks.append(current)
         previous_blank = False
         last_text = text
     return blocks
 
 
-def _sections(blocks: list[_Block]) -> list[SectionData]:
+def _sections(
+    blocks: list[_Block], *, citable: frozenset[int], findings: list[Finding]
+) -> list[SectionData]:
     """Groups blocks under headings and gives each heading its level.
 
     A run of headings with no content between them is a chain of parents: the first is
@@ -403,8 +459,13 @@ def _sections(blocks: list[_Block]) -> list[SectionData]:
     for heading in run:  # headings at the very end with nothing under them
         sections.append((heading.text, 2, []))
     return [
-        SectionData(heading=heading[:MAX_HEADING], level=level, body=_render_body(body))
-        for heading, level, body in sections
+        SectionData(
+            heading=heading[:MAX_HEADING], level=level,
+            body=_Body(section=position, heading=heading[:MAX_HEADING], citable=citable, findings=findings).render(
+                body
+            ),
+        )
+        for position, (heading, level, body) in enumerate(sections, start=1)
     ]
 
 
@@ -439,119 +500,245 @@ def _normalise_numbers(nums: str) -> str:
     return ", ".join(re.sub(r"\s*[-\u2013\u2014]\s*", "-", part) for part in parts)
 
 
-def _can_precede_marker(body: str) -> bool:
+def _reading(body: str) -> tuple[str, str]:
+    """How a bare number right after ``body`` reads: ``("marker", "")``, ``("quantity", "")``, or
+    ``("label", noun)`` when it may be the noun's number ("type 2") as much as a citation."""
     if not body or not _MARKER_AFTER_CHARS.fullmatch(body[-1]):
-        return False
+        return "quantity", ""
     if not body[-1].isalpha():
-        return True
-    word = re.findall(r"[^\W\d_]+$", body)
-    return not word or word[0].lower() not in _NOT_BEFORE_MARKER
+        return "marker", ""
+    word = re.findall(r"[^\W\d_]+$", body)[0].lower()
+    if word in _QUANTITY_WORDS:
+        return "quantity", ""
+    if word in _LABEL_NOUNS:
+        # "Stage 2" or "Step 1:" opening the line is a label; "reduce the dose 2" may be a citation.
+        return ("label", word) if len(body.split()) > 1 else ("quantity", "")
+    return "marker", ""
 
 
 def _trailing_marker(text: str) -> re.Match[str] | None:
     match = _TRAILING_RE.match(text)
-    if match and _can_precede_marker(match.group("body")):
+    if match and _reading(match.group("body"))[0] == "marker":
         return match
     return None
 
 
-def _convert_markers(text: str) -> str:
-    """Bare citation numbers -> ``[n]`` markers (trailing, or before a colon)."""
-    trailing = _trailing_marker(text)
+def _convert_markers(text: str) -> tuple[str, list[_Ambiguous]]:
+    """Bare citation numbers -> ``[n]`` markers (trailing, or before a colon), and the numbers after a
+    label noun that were kept as text although they may be citations."""
+    ambiguous: list[_Ambiguous] = []
+    trailing = _TRAILING_RE.match(text)
     if trailing:
-        text = f"{trailing.group('body')} [{_normalise_numbers(trailing.group('nums'))}]"
+        reading, word = _reading(trailing.group("body"))
+        nums = _normalise_numbers(trailing.group("nums"))
+        if reading == "marker":
+            text = f"{trailing.group('body')} [{nums}]"
+        elif reading == "label":
+            ambiguous.append(_Ambiguous(word=word, nums=nums, at_end=True))
+    elif after_number := _AFTER_NUMBER_RE.search(text):
+        nums = _normalise_numbers(after_number.group("nums"))
+        ambiguous.append(_Ambiguous(word=after_number.group("number"), nums=nums, at_end=True))
 
     def before_colon(match: re.Match[str]) -> str:
-        if _can_precede_marker(match.string[: match.start()]):
-            return f" [{_normalise_numbers(match.group('nums'))}]"
+        reading, word = _reading(match.string[: match.start()])
+        nums = _normalise_numbers(match.group("nums"))
+        if reading == "marker":
+            return f" [{nums}]"
+        if reading == "label":
+            ambiguous.append(_Ambiguous(word=word, nums=nums, at_end=False))
         return match.group(0)
 
-    return _BEFORE_COLON_RE.sub(before_colon, text)
+    return _BEFORE_COLON_RE.sub(before_colon, text), ambiguous
 
 
-def _inline(text: str) -> str:
-    return _escape(_convert_markers(" ".join(text.split())))
+@dataclass
+class _Body:
+    """Renders the blocks of one section, reporting numbers that may or may not be citations."""
+
+    section: int
+    heading: str
+    citable: frozenset[int]  # the numbers of the reference entries
+    findings: list[Finding]
+
+    def inline(self, text: str, *, line: int, last_line: int) -> str:
+        text = " ".join(text.split())
+        converted, ambiguous = _convert_markers(text)
+        for found in ambiguous:
+            numbers = parse_numbers(found.nums)
+            if not numbers or not set(numbers) <= self.citable:
+                continue  # no reference has that number: a quantity
+            where = last_line if found.at_end else line
+            self.findings.append(import_finding(
+                AMBIGUOUS_MARKER,
+                f"Line {where}: '{found.word} {found.nums}' in '{_excerpt(text)}' was kept as text, not read as "
+                f"citation [{found.nums}]. If it cites reference {found.nums}, write '{found.word} [{found.nums}]'",
+                line=where, section=self.section, heading=self.heading, number=numbers[0],
+            ))
+        return _escape(converted)
+
+    def render(self, blocks: list[_Block]) -> str:
+        parts = [
+            self.render_list(b.items) if b.kind == "list"
+            else self.inline(b.text, line=b.line, last_line=b.last_line or b.line)
+            for b in blocks
+        ]
+        return "\n\n".join(parts)
+
+    def render_list(self, items: list[_Item]) -> str:
+        out: list[str] = []
+        indents: list[int] = []  # source indentation of the open levels
+        widths: list[int] = []  # Markdown content offset added by each open level's marker
+        for item in items:
+            while indents and item.indent < indents[-1]:
+                indents.pop()
+                widths.pop()
+            if not indents or item.indent > indents[-1]:
+                indents.append(item.indent)
+                widths.append(0)
+            widths[-1] = len(item.marker) + 1
+            prefix = " " * sum(widths[:-1])
+            text = self.inline(item.text, line=item.line, last_line=item.last_line or item.line)
+            out.append(f"{prefix}{item.marker} {text}")
+        return "\n".join(out)
 
 
-def _render_list(items: list[_Item]) -> str:
-    out: list[str] = []
-    indents: list[int] = []  # source indentation of the open levels
-    widths: list[int] = []  # Markdown content offset added by each open level's marker
-    for item in items:
-        while indents and item.indent < indents[-1]:
-            indents.pop()
-            widths.pop()
-        if not indents or item.indent > indents[-1]:
-            indents.append(item.indent)
-            widths.append(0)
-        widths[-1] = len(item.marker) + 1
-        prefix = " " * sum(widths[:-1])
-        out.append(f"{prefix}{item.marker} {_inline(item.text)}")
-    return "\n".join(out)
-
-
-def _render_body(blocks: list[_Block]) -> str:
-    parts = [_render_list(b.items) if b.kind == "list" else _inline(b.text) for b in blocks]
-    return "\n\n".join(parts)
+def _excerpt(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else "\u2026" + text[-(limit - 1) :].lstrip()
 
 
 # --- references ---------------------------------------------------------------------------------
 
 
-def _references(lines: list[_Line], *, source_name: str) -> list[CitationData]:
-    """Entries of kind / title / "source, year" lines (each optional but the title) plus identifier lines."""
-    entries: list[_RefEntry] = []
+def _reference_lines(lines: list[_Line]) -> tuple[list[_RefLine], bool]:
+    """The non-blank lines of the block, each with its kind, and whether entries are written as blocks.
+
+    Two layouts occur: every line on its own paragraph (the seed), or each entry as a block of lines with
+    blank lines between entries. In the second a blank line ends an entry."""
+    texts = [line for line in lines if not line.blank]
+    numbered = bool(texts) and _identifier(texts[0].text) is None and _REF_NUMBER_RE.match(texts[0].text) is not None
+    out: list[_RefLine] = []
+    blocks = False
+    previous: _Line | None = None
     for line in lines:
         if line.blank:
+            previous = None
             continue
         text = line.text
-        number = None
-        numbered = None if _DOI_RE.match(text) else _REF_NUMBER_RE.match(text)
-        if numbered and numbered.group("rest"):
-            number = int(numbered.group("a") or numbered.group("b"))
-            text = numbered.group("rest")
-        entry = entries[-1] if entries else None
-        kind = _KIND_LINES.get(text.lower().rstrip(":").strip())
-        if kind is not None:
-            entries.append(_RefEntry(line=line.number, kind=kind, number=number))
-            continue
         identifier = _identifier(text)
-        if identifier is not None:
-            name, value = identifier
-            if entry is None or not entry.title:
-                raise ImportError_(
-                    f"References: a {name.upper() if name != 'authors' else 'Authors'} line before any reference title",
-                    line=line.number, source_name=source_name,
-                )
-            if entry.fields.get(name):
-                raise ImportError_(
-                    f"References: a second {name} line for the reference that starts on line {entry.line}",
-                    line=line.number, source_name=source_name,
-                )
-            entry.fields[name] = value
+        prefix = None if identifier is not None or not numbered else _REF_NUMBER_RE.match(text)
+        ref_line = _RefLine(
+            line=line.number,
+            text=text,
+            identifier=identifier,
+            prefix=int(prefix.group("a") or prefix.group("b")) if prefix and prefix.group("rest") else None,
+            rest=prefix.group("rest") if prefix and prefix.group("rest") else text,
+            blank_before=previous is None,
+        )
+        if previous is not None and identifier is None and _identifier(previous.text) is None:
+            blocks = True
+        out.append(ref_line)
+        previous = line
+    return out, blocks
+
+
+def _references(lines: list[_Line], *, source_name: str) -> tuple[list[CitationData], list[Finding]]:
+    """Entries by shape: an optional label line, a title, a "Publisher or journal, Year" line, then DOI /
+    PMID / URL / Authors lines. Known labels map to kinds, others are kept as labels of kind "other". An
+    entry that cannot be read is an ``unreadable-reference`` finding (it keeps its number, so the entries
+    after it keep theirs), never a guess."""
+    ref_lines, blocks = _reference_lines(lines)
+    entries: list[_RefEntry] = []
+    findings: list[Finding] = []
+    current: _RefEntry | None = None
+    expected = 1  # the next entry number of a numbered list
+    for ref in ref_lines:
+        if ref.blank_before and blocks:
+            current = None
+        if ref.identifier is not None:
+            _add_identifier(ref, current or (entries[-1] if entries else None), findings)
             continue
-        # A text line: the title of the open entry, its source, or the title of a new entry.
-        closed = entry is not None and any(entry.fields.get(name) for name in ("doi", "pmid", "url"))
-        if entry is None or (entry.title and (entry.source or closed or number is not None)):
-            entry = _RefEntry(line=line.number, number=number)
-            entries.append(entry)
-        elif number is not None and entry.number is None:
-            entry.number = number
-        if not entry.title:
-            entry.title = text
+        text = ref.text
+        if ref.prefix is not None and (current is None or current.closed or ref.prefix == expected):
+            current = _RefEntry(line=ref.line, number=ref.prefix)
+            entries.append(current)
+            expected = ref.prefix + 1
+            text = ref.rest
+        source = _SOURCE_LINE_RE.match(text) is not None
+        if current is not None and (
+            current.closed or (not source and current.texts and kind_for_label(text) is not None)
+        ):
+            current = None  # after its source or identifiers, or at a known label, the next entry starts
+        if current is None:
+            current = _RefEntry(line=ref.line)
+            entries.append(current)
+        if source:
+            current.source = text
         else:
-            entry.source = text
+            current.texts.append(text)
     explicit = [e.number for e in entries]
     use_explicit = bool(entries) and all(n is not None for n in explicit) and len(set(explicit)) == len(explicit)
-    return [
-        _citation(entry, number=entry.number if use_explicit else index, source_name=source_name)
-        for index, entry in enumerate(entries, start=1)
-    ]
+    citations = []
+    for index, entry in enumerate(entries, start=1):
+        number = entry.number if use_explicit else index
+        read = _read_entry(entry)
+        if isinstance(read, str):
+            findings.append(import_finding(
+                UNREADABLE_REFERENCE,
+                f"References: the entry at line {entry.line} (reference {number}) cannot be read: {read}. "
+                "Write each entry as an optional label line, a title line, a 'Publisher or journal, Year' line, "
+                "then DOI / PMID / URL lines",
+                line=entry.line, number=number,
+            ))
+            continue
+        citations.append(_citation(read, entry=entry, number=number, source_name=source_name))
+    return citations, findings
+
+
+def _add_identifier(ref: _RefLine, entry: _RefEntry | None, findings: list[Finding]) -> None:
+    """A DOI / PMID / URL / Authors line belongs to the entry above it."""
+    name, value = ref.identifier
+    shown = "Authors" if name == "authors" else name.upper()
+    if entry is None or not entry.texts:
+        findings.append(import_finding(
+            UNREADABLE_REFERENCE, f"References: a {shown} line with no reference title above it: {ref.text[:80]!r}",
+            line=ref.line,
+        ))
+    elif entry.fields.get(name):
+        findings.append(import_finding(
+            UNREADABLE_REFERENCE,
+            f"References: a second {shown} line for the reference that starts on line {entry.line}: "
+            f"{ref.text[:80]!r} (one {shown} per reference)",
+            line=ref.line,
+        ))
+    else:
+        entry.fields[name] = value
+
+
+def _read_entry(entry: _RefEntry) -> _ReadEntry | str:
+    """Label, title and source of an entry by their shape, or why they cannot be told apart."""
+    texts = list(entry.texts)
+    source = entry.source
+    if source is None and len(texts) >= 2 and _LOOSE_SOURCE_RE.match(texts[-1]):
+        source = texts.pop()  # "Lancet 2019": a year without the comma
+    shown = " / ".join(repr(t[:60]) for t in [*texts, *([source] if source else [])])
+    if not texts:
+        return f"a 'Publisher, Year' line with no title above it ({shown})" if source else "no title"
+    if len(texts) == 1 and kind_for_label(texts[0]) is not None:
+        return f"{texts[0]!r} is a label with no title under it"
+    if len(texts) == 1:
+        return _ReadEntry(label="", title=texts[0], source=source or "")
+    if len(texts) == 2 and source is not None and is_short_line(texts[0]):
+        return _ReadEntry(label=texts[0], title=texts[1], source=source)
+    if len(texts) == 2 and source is None:
+        if looks_like_label(texts[0]):
+            return _ReadEntry(label=texts[0], title=texts[1], source="")
+        return _ReadEntry(label="", title=texts[0], source=texts[1])  # a publisher without a year
+    return f"{len(texts)} lines where a label and a title are expected ({shown})"
 
 
 def _identifier(text: str) -> tuple[str, str] | None:
     if m := _DOI_RE.match(text):
-        return "doi", normalise_doi(m.group("value").rstrip("."))
+        return "doi", doi_as_written(m.group("value").rstrip("."))
     if m := _PMID_RE.match(text):
         return "pmid", normalise_pmid(m.group("value").rstrip("."))
     if m := _URL_RE.match(text):
@@ -561,15 +748,13 @@ def _identifier(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _citation(entry: _RefEntry, *, number: int, source_name: str) -> CitationData:
-    if not entry.title:
-        raise ImportError_("References: an entry has a kind line but no title", line=entry.line,
-                           source_name=source_name)
-    publisher, year = entry.source, None
-    if match := _SOURCE_YEAR_RE.match(entry.source):
+def _citation(read: _ReadEntry, *, entry: _RefEntry, number: int, source_name: str) -> CitationData:
+    publisher, year = read.source, None
+    if match := (_SOURCE_LINE_RE.match(read.source) or _LOOSE_SOURCE_RE.match(read.source)):
         publisher, year = match.group("publisher").strip(" ,.;:"), int(match.group("year"))
-    title = " ".join(entry.title.split())
-    values = {"title": title, "publisher": publisher, **entry.fields}
+    title = " ".join(read.title.split())
+    label = " ".join(read.label.split()).removesuffix(":").strip()
+    values = {"label": label, "title": title, "publisher": publisher, **entry.fields}
     for name, value in values.items():
         if len(value) > REFERENCE_LIMITS[name]:
             raise ImportError_(
@@ -579,7 +764,8 @@ def _citation(entry: _RefEntry, *, number: int, source_name: str) -> CitationDat
     return CitationData(
         number=number,
         reference=ReferenceData(
-            kind=entry.kind,
+            kind=(kind_for_label(label) or OTHER) if label else OTHER,
+            label=label,
             title=title,
             authors=entry.fields.get("authors", ""),
             publisher=publisher,

@@ -30,6 +30,7 @@ def import_summary(*, content: ArticleContent, report: IntegrityReport, slug: st
             {
                 "number": c.number,
                 "kind": c.reference.kind,
+                "label": c.reference.label,
                 "title": c.reference.title,
                 "publisher": c.reference.publisher,
                 "year": c.reference.year,

@@ -21,18 +21,23 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with accounts.admin_site.BoardAdminSite (second factor, enrolment) as the default site.
+    "accounts.apps.BoardAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "rest_framework_api_key",
+    "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "accounts",
     "references",
     "articles",
     "reviewboard",
@@ -45,8 +50,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused by django-axes into accounts.lockout.lockout_response (429).
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out username before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -75,9 +89,47 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Board accounts (accounts/) -----------------------------------------------------------
+# Admin sessions last at most this long and end when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+# Board members (chair, reviewers, editors) must confirm a TOTP code at admin login and at
+# POST /api/v1/auth/token/ (field otp_token). Off for local runs and tests; on in production.
+ACCOUNTS_REQUIRE_2FA = env.bool("ACCOUNTS_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Medical Advisory Board")
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
+# pair is refused (HTTP 429) for AXES_COOLOFF_MINUTES, on the admin login and the token endpoint
+# alike. Reset by hand: manage.py axes_reset_username USERNAME (see docs/operations.md).
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A lockout lasts AXES_COOLOFF_TIME from the failure that caused it; more tries do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Behind a proxy, axes must read the client address from X-Forwarded-For (production sets these).
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else (
+    "REMOTE_ADDR",
+)
+# django-rest-knox: API tokens are stored hashed, expire, and are one per login (device).
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
+# knox's own migrations would create its (swapped-out) knox_authtoken table; it has no table here.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=24)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -148,6 +200,12 @@ ARTICLE_DISCLAIMER = env(
     ),
 )
 
+# --- Audit log checkpoints (reviewboard/services/checkpoints.py) -----------------------------
+# HMAC-SHA256 key that signs each checkpoint of the audit chain head. Required in production;
+# after a rotation the previous keys stay in the fallbacks until `checkpoint_audit_log --resign`.
+AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default="insecure-local-audit-checkpoint-key")
+AUDIT_CHECKPOINT_KEY_FALLBACKS = env.list("AUDIT_CHECKPOINT_KEY_FALLBACKS", default=[])
+
 # --- REST framework ----------------------------------------------------------------------
 API_PUBLIC_READ = env.bool("API_PUBLIC_READ", default=False)
 # A verified API key is remembered per process this long (revocation takes effect within it).
@@ -158,11 +216,24 @@ API_DETAIL_CACHE_SECONDS = env.float("API_DETAIL_CACHE_SECONDS", default=1.0)
 # The default cache holds API throttle counts and the jobs' "told the chair today" marks: shared
 # between processes on Redis when REDIS_URL is set (CACHE_URL overrides), else per process.
 CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL or "locmemcache://")}
+
+# Reference lookup (references.lookup): off by default; never blocks an import or a check.
+REFERENCE_LOOKUP_ENABLED = env.bool("REFERENCE_LOOKUP_ENABLED", default=False)
+REFERENCE_LOOKUP_CROSSREF_URL = env("REFERENCE_LOOKUP_CROSSREF_URL", default="https://api.crossref.org")
+REFERENCE_LOOKUP_PUBMED_URL = env(
+    "REFERENCE_LOOKUP_PUBMED_URL", default="https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+)
+REFERENCE_LOOKUP_TIMEOUT_SECONDS = env.float("REFERENCE_LOOKUP_TIMEOUT_SECONDS", default=5.0)
+REFERENCE_LOOKUP_CACHE_SECONDS = env.int("REFERENCE_LOOKUP_CACHE_SECONDS", default=7 * 24 * 3600)
+# Crossref asks clients to name themselves (with a contact address) to use its "polite" pool.
+REFERENCE_LOOKUP_USER_AGENT = env(
+    "REFERENCE_LOOKUP_USER_AGENT", default="reviewboard/0.1 (mailto:board@example.org)"
+)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
+        "accounts.authentication.BoardSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -16,3 +16,7 @@ CSRF_COOKIE_SECURE = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # SMTP from one URL, e.g. EMAIL_URL=smtp+tls://user:password@mail.example.org:587
 vars().update(env.email_url("EMAIL_URL"))
+# Board members confirm a TOTP code at every login (admin and API token); see docs/operations.md.
+ACCOUNTS_REQUIRE_2FA = env.bool("ACCOUNTS_REQUIRE_2FA", default=True)
+# Signs the audit chain checkpoints (HMAC-SHA256); rotate with AUDIT_CHECKPOINT_KEY_FALLBACKS.
+AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY")

@@ -18,6 +18,7 @@ class ReferenceInput(serializers.Serializer):
     number = serializers.IntegerField(min_value=1, max_value=10_000)
     kind = serializers.ChoiceField(choices=Reference.Kind.choices, default=Reference.Kind.OTHER)
     title = serializers.CharField(max_length=500)
+    label = serializers.CharField(max_length=100, allow_blank=True, default="")
     authors = serializers.CharField(max_length=500, allow_blank=True, default="")
     publisher = serializers.CharField(max_length=300, allow_blank=True, default="")
     year = serializers.IntegerField(min_value=1500, max_value=2200, required=False, allow_null=True, default=None)
@@ -129,6 +130,7 @@ class FindingOutput(serializers.Serializer):
     heading = serializers.CharField()
     marker = serializers.CharField()
     number = serializers.IntegerField(allow_null=True)
+    line = serializers.IntegerField(allow_null=True, help_text="Line of the imported source, for import findings.")
 
 
 class IntegrityOutput(serializers.Serializer):

@@ -7,15 +7,14 @@ article), which checks who may act; domain errors become 400/403/404/409 in
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Prefetch
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -190,7 +189,7 @@ class ReviewArticleListView(APIView):
             if data.validated_data["submit"]:
                 article = services.article_submit(article=article, user=user)
         # Report on what was saved: the library normalises reference records (DOI case, prefixes).
-        saved = content_from_article(article)
+        saved = replace(content_from_article(article), import_findings=content.import_findings)
         body = {
             "slug": article.slug,
             "state": article.state,
@@ -316,20 +315,3 @@ class CommentResolveView(APIView):
         data.is_valid(raise_exception=True)
         comment = services.comment_resolve(comment=comment, user=request.user, note=data.validated_data["note"])
         return Response(s.CommentOutput(comment).data)
-
-
-class TokenOutput(serializers.Serializer):
-    token = serializers.CharField()
-
-
-class TokenView(ObtainAuthToken):
-    """``POST username, password`` -> ``{"token": ...}`` for ``Authorization: Token ...``."""
-
-    @extend_schema(
-        operation_id="auth_token_create",
-        request=AuthTokenSerializer,
-        responses={200: TokenOutput, 400: OpenApiResponse(description="Wrong username or password, or missing.")},
-        auth=[],
-    )
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)

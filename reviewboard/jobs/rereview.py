@@ -114,7 +114,7 @@ def flag_overdue_reviews(*, now: datetime | None = None) -> RereviewSummary:
                     release_unsent=lambda sent: _release_notified(notified, now=now),
                 )
 
-    refreshed, refresh_failed = _refresh_payloads([*flagged, *cleared])
+    refreshed, refresh_failed = refresh_payloads([*flagged, *cleared])
     summary = RereviewSummary(
         flagged=tuple(flagged), cleared=tuple(cleared), chair_notified=tuple(notified),
         refreshed=refreshed, refresh_failed=tuple(refresh_failed), no_chair=no_chair,
@@ -137,7 +137,7 @@ def _release_notified(article_ids: list[int], *, now: datetime) -> None:
     logger.error("Telling the chair about re-reviews failed; %d notice(s) given back.", len(article_ids))
 
 
-def _refresh_payloads(article_ids: list[int]) -> tuple[int, list[int]]:
+def refresh_payloads(article_ids: list[int]) -> tuple[int, list[int]]:
     """Rebuild the stored API payloads of the articles whose flag changed (after commit)."""
     if not article_ids:
         return 0, []

@@ -15,6 +15,11 @@ from reviewboard.services.audit import (
     audit_verify,
     audit_verify_chain,
 )
+from reviewboard.services.checkpoints import (
+    audit_checkpoint_create,
+    audit_checkpoints_resign,
+    audit_checkpoints_verify,
+)
 from reviewboard.services.comments import comment_create, comment_resolve
 from reviewboard.services.signoffs import assignment_sign_off
 from reviewboard.services.transitions import (
@@ -47,6 +52,9 @@ __all__ = [
     "assignment_remove",
     "assignment_sign_off",
     "audit_append",
+    "audit_checkpoint_create",
+    "audit_checkpoints_resign",
+    "audit_checkpoints_verify",
     "audit_verify",
     "audit_verify_chain",
     "available_transitions",

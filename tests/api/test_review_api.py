@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 from django.core import mail
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_issue
 from articles.content import content_from_article
 from articles.models import Article, ReviewState
 from config.exceptions import Conflict
@@ -24,8 +24,8 @@ BASE = "/api/v1/review/articles/"
 
 def client_for(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = api_token_issue(user=user, device="tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 
@@ -43,7 +43,9 @@ def detail(client, slug):
 def test_token_endpoint_issues_a_token_for_valid_credentials(author):
     response = APIClient().post("/api/v1/auth/token/", {"username": "author", "password": "pw"}, format="json")
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=author).key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert client.get(BASE).status_code == 200
 
 
 def test_token_endpoint_refuses_bad_credentials_with_400(author):

@@ -16,7 +16,6 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from rest_framework_api_key.models import APIKey
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -25,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.services import api_token_issue
 from articles.api import payloads
 from articles.api.authentication import clear_api_key_cache
 from articles.api.throttling import clear_counters
@@ -53,8 +53,8 @@ def credentials(db, settings):
     payloads.clear()
     _, key = APIKey.objects.create_key(name="schemathesis")
     chair = ChairFactory(username="schema-chair")
-    token = Token.objects.create(user=chair)
-    return {"read": f"Api-Key {key}", "review": f"Token {token.key}"}
+    _, token = api_token_issue(user=chair, device="schemathesis")
+    return {"read": f"Api-Key {key}", "review": f"Token {token}"}
 
 
 @pytest.fixture

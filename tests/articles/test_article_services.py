@@ -20,6 +20,7 @@ from references.models import Citation, Reference
 from reviewboard import actions
 from reviewboard.models import Comment
 from reviewboard.services.content import content_update as article_update_content
+from tests.articles.corpus import changes_when_saved
 from tests.factories import ArticleFactory, AuthorFactory, ReferenceFactory, SpecialtyFactory, UserFactory
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -175,7 +176,9 @@ def test_a_failing_reference_rolls_back_the_whole_article(db):
 
 def test_every_fixture_saves_with_the_hash_it_parsed_to(db):
     SpecialtyFactory(code="family-medicine")
-    for path in sorted(FIXTURES.glob("*/*.*")):
+    for path in sorted(p for p in FIXTURES.glob("*/*.*") if p.suffix in (".txt", ".md")):
+        if changes_when_saved(path):
+            continue  # cites one DOI under two numbers: the library keeps one record (see its expected report)
         parsed = parse_document(read_source(path))
         article = article_create(content=parsed)
         assert content_from_article(article).content_hash == parsed.content_hash, path.name

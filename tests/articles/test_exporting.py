@@ -21,6 +21,8 @@ ARTICLES = [
     ROOT / "articles" / "demo" / "back-pain.txt",
     *sorted((ROOT / "tests" / "fixtures" / "plaintext").glob("*.txt")),
     *sorted((ROOT / "tests" / "fixtures" / "markdown").glob("*.md")),
+    *sorted((ROOT / "tests" / "fixtures" / "corpus").glob("*.txt")),
+    *sorted((ROOT / "tests" / "fixtures" / "corpus").glob("*.md")),
 ]
 
 

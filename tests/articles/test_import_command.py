@@ -59,7 +59,8 @@ def test_seed_dry_run_json_reports_the_brief_s_findings_and_saves_nothing(db):
     ]
     assert data["markers"] == [1, 2, 3, 4]
     assert data["references"] == [{
-        "number": 1, "kind": "guideline", "title": "Air Travel Guidelines for Medically Stable Patients",
+        "number": 1, "kind": "guideline", "label": "Guideline",
+        "title": "Air Travel Guidelines for Medically Stable Patients",
         "publisher": "Praxis Medical Insights: Practical Summaries of Clinical Guidelines", "year": 2025,
         "doi": "", "pmid": "", "url": "",
     }]
@@ -286,3 +287,18 @@ def test_verbose_human_report_lists_the_dropped_boilerplate(db):
     assert "14 lines dropped" in out
     assert "    - Personalize" in out
     assert "Errors (block submission): " in out
+
+
+def test_an_unreadable_reference_blocks_submit_with_its_line_and_nothing_is_saved(db, author, tmp_path):
+    before = counts()
+    out = StringIO()
+    path = tmp_path / "unreadable.txt"
+    path.write_text("Is ice good for sprains?\n\nIce\n\nIce helps. 1\n\nReferences\n\nGuideline\nNICE, 2020\n")
+
+    with pytest.raises(CommandError) as exc:
+        call_command("import_article", str(path), "--submit", "--author", "author", "--json", stdout=out)
+
+    assert exc.value.returncode == 1
+    errors = json.loads(out.getvalue())["errors"]
+    assert [(f["code"], f["line"]) for f in errors] == [("unresolved-citation", None), ("unreadable-reference", 9)]
+    assert counts() == before

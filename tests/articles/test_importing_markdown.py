@@ -42,9 +42,9 @@ def test_low_back_pain_references_are_typed_and_normalised():
 
     assert refs[1].kind == "guideline"
     assert refs[1].authors == "American College of Physicians"
-    assert refs[1].doi == "10.7326/m16-2367"  # DOIs are case-insensitive: stored lower-case
+    assert refs[1].doi == "10.7326/M16-2367"  # as written: compared case-insensitively, shown as the author wrote
     assert refs[1].pmid == "28192789"  # an unquoted YAML number is accepted as a PMID
-    assert refs[2].doi == "10.1002/14651858.cd013581"  # the doi.org prefix is dropped
+    assert refs[2].doi == "10.1002/14651858.CD013581"  # the doi.org prefix is dropped
     assert refs[3].status == "superseded"
     assert refs[3].year == 2010
 
@@ -197,3 +197,26 @@ def test_huge_markers_in_markdown_are_a_finding_not_a_crash():
 
     report = check_content(content)
     assert {f.number for f in report.errors if f.code == "unresolved-citation"} >= {999999999}
+
+
+def test_a_known_label_as_kind_maps_to_its_kind_and_keeps_the_label():
+    text = (
+        "---\nquestion: Does aspirin prevent preeclampsia?\nreferences:\n"
+        "  - kind: Meta-analysis\n    title: Aspirin for preeclampsia\n"
+        "  - kind: other\n    label: Research Letter\n    title: Aspirin adherence\n"
+        "---\n\n## Aspirin\n\nYes [1, 2].\n"
+    )
+
+    refs = [c.reference for c in parse_document(text).citations]
+
+    assert [(r.kind, r.label) for r in refs] == [("systematic_review", "Meta-analysis"), ("other", "Research Letter")]
+
+
+def test_an_unknown_kind_is_refused_with_a_hint_about_label():
+    text = "---\nquestion: Q?\nreferences:\n  - kind: Research Letter\n    title: T\n---\n\n## A\n\nB [1].\n"
+
+    with pytest.raises(ImportError_) as exc:
+        parse_document(text)
+
+    assert exc.value.line == 4
+    assert "'label'" in exc.value.message

@@ -155,7 +155,7 @@ def test_correction_goes_through_the_service_and_schedules_regeneration(
     assert response.status_code == 302, response.context and response.context["errors"]
     reference.refresh_from_db()
     assert reference.title == "Typo in title"
-    assert reference.doi == "10.1000/new"
+    assert reference.doi == "10.1000/NEW"  # as written
     assert rendered == [version.pk]
     assert AuditEntry.objects.filter(action="reference_correct", data__reference_id=reference.pk).exists()
 
@@ -219,7 +219,7 @@ def test_new_reference_is_normalised(client, chair):
 
     assert response.status_code == 302, response.context and response.context["errors"]
     created = Reference.objects.get(pmid="1234567")
-    assert created.doi == "10.1000/abc.123"
+    assert created.doi == "10.1000/ABC.123"  # the resolver prefix dropped, the author's case kept
     assert created.title == "A randomised trial of walking"
 
 

@@ -392,3 +392,21 @@ def test_every_code_has_a_severity_and_serialises():
     assert {f["code"] for f in as_dict["warnings"]} == {
         "missing-identifier", "possible-reference-mismatch", "uncited-claim",
     }
+
+
+def test_orphans_are_judged_against_all_sections_once_not_once_per_orphan(monkeypatch):
+    from references import integrity
+
+    sections = tuple(SectionData(heading=f"Part {i}", body=f"Back pain part {i} [1].") for i in range(1, 101))
+    orphans = tuple(CitationData(number=n, reference=ReferenceData(title=f"Knee surgery {n}", doi=f"10.1000/{n}"))
+                    for n in range(2, 102))
+    content = ArticleContent(question="Back pain?", sections=sections,
+                             citations=(CitationData(number=1, reference=ACP), *orphans))
+    calls = []
+    original = integrity._Terms.section
+    monkeypatch.setattr(integrity._Terms, "section", lambda self, p: calls.append(p) or original(self, p))
+
+    report = check_content(content)
+
+    assert len([f for f in report.findings if f.code == "possible-reference-mismatch"]) == 100
+    assert len(calls) <= 2 * len(sections)  # each section's terms once for the union, once for its citations

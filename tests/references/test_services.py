@@ -27,11 +27,11 @@ ACP = ReferenceData(
 
 
 @pytest.mark.django_db
-def test_get_or_create_creates_a_record_with_a_normalised_doi():
+def test_get_or_create_creates_a_record_with_the_doi_as_written_without_its_resolver():
     reference = reference_get_or_create(data=replace(ACP, doi="https://doi.org/10.7326/M16-2367"))
 
     assert reference.pk is not None
-    assert reference.doi == "10.7326/m16-2367"
+    assert reference.doi == "10.7326/M16-2367"
     assert reference.pmid == "28192789"
     assert reference.kind == Reference.Kind.GUIDELINE
 
@@ -170,7 +170,7 @@ def test_correct_saves_normalised_fields(editor):
     )
 
     reference.refresh_from_db()
-    assert (reference.title, reference.doi, reference.pmid) == ("New title", "10.1000/new", "123")
+    assert (reference.title, reference.doi, reference.pmid) == ("New title", "10.1000/NEW", "123")
     assert corrected.pk == reference.pk
 
 

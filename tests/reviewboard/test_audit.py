@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from reviewboard import services
 from reviewboard.models import AuditEntry, AuditLogIsAppendOnly
@@ -57,8 +57,11 @@ class _Buffer:
 
 
 def raw(sql: str, params=()):
-    with connection.cursor() as cursor:
+    """Tamper as a superuser who switched the append-only triggers off (only one can): what the chain must show."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(sql, params)
+        cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 # --- append-only --------------------------------------------------------------------------
@@ -207,7 +210,8 @@ def _swap(a: int, b: int) -> None:
             json.dumps(v) if c == "data" and not isinstance(v, str) else v for c, v in zip(COLUMNS, row, strict=True)
         ]
 
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")  # past the append-only triggers
         cursor.execute(f"SELECT {cols} FROM {TABLE} WHERE id = %s", [a])  # noqa: S608 - table and column names are ours
         row_a = cursor.fetchone()
         cursor.execute(f"SELECT {cols} FROM {TABLE} WHERE id = %s", [b])  # noqa: S608 - table and column names are ours

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.content import content_from_article
 from references.integrity import IntegrityReport, check_content
+from references.lookup import with_registered_data
 from references.selectors import articles_with_citations
 
 
@@ -35,7 +36,9 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"No article with slug {', '.join(repr(s) for s in missing)}.", returncode=2)
 
-        results = [(article, check_content(content_from_article(article))) for article in articles]
+        # With REFERENCE_LOOKUP_ENABLED, titles are compared with Crossref / PubMed (cached answers).
+        results = [(article, check_content(with_registered_data(content_from_article(article))))
+                   for article in articles]
         errors = sum(len(report.errors) for _, report in results)
         warnings = sum(len(report.warnings) for _, report in results)
         failed = bool(errors or (options["fail_on_warnings"] and warnings))

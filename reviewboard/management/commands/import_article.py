@@ -11,6 +11,7 @@ unless the whole import succeeds.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -23,6 +24,7 @@ from articles.importing.report import format_report, import_summary
 from articles.services import article_content_validate, article_slug_preview
 from config.exceptions import InvalidInput, NotAllowed, ServiceError
 from references.integrity import IntegrityReport, check_content
+from references.lookup import with_registered_data
 from reviewboard.services.content import content_create
 
 EXIT_BLOCKED = 1
@@ -51,6 +53,7 @@ class Command(BaseCommand):
             content = parse_document(read_source(path), source_name=str(path))
         except ImportError_ as exc:
             raise CommandError(f"Cannot import {exc.message}", returncode=EXIT_UNREADABLE) from None
+        content = with_registered_data(content)  # Crossref / PubMed, when REFERENCE_LOOKUP_ENABLED
         author = self._author(options["author"])
         if options["submit"] and author is None:
             raise CommandError("--submit needs --author: the user who submits the article.",
@@ -92,7 +95,9 @@ class Command(BaseCommand):
             raise _Blocked(self._blocked_message(report, dry_run=False), content=content, report=report, slug=slug)
         with transaction.atomic():
             article = content_create(content=content, author=author)
-            saved = content_from_article(article)
+            # Report on what was saved (the library may already hold a record), with what the importer found.
+            saved = replace(content_from_article(article), dropped=content.dropped,
+                            import_findings=content.import_findings)
             report = check_content(saved)
             if options["submit"]:
                 if report.has_errors:  # the library already held a record that changes the outcome

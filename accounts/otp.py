@@ -1,0 +1,106 @@
+"""The second factor: TOTP devices (django-otp), checked the same way by the admin login and the API.
+
+``check_second_factor`` is the one place that decides whether a login may go on: it says why not
+with a stable code. A wrong code counts against the device (django-otp's throttling:
+each failure doubles the wait), so guessing the six digits is as slow as guessing a password.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django_otp import devices_for_user
+from django_otp.models import VerifyNotAllowed
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.policy import second_factor_required
+from config.exceptions import InvalidInput
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+    from django_otp.models import Device
+
+OTP_FIELD = "otp_token"
+
+
+class SecondFactorRefused(InvalidInput):
+    """The second factor is missing, wrong or throttled; ``detail`` names the ``otp_token`` field."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message, code=code, detail={OTP_FIELD: [message]})
+
+
+def has_confirmed_device(user: AbstractBaseUser) -> bool:
+    return any(True for _ in devices_for_user(user, confirmed=True))
+
+
+def _normalise(token: str | None) -> str:
+    return (token or "").strip().replace(" ", "")
+
+
+def verify_on_device(device: Device, token: str | None) -> bool:
+    """Whether ``device`` accepts ``token`` now; a throttled device says how long to wait."""
+    token = _normalise(token)
+    if not token:
+        return False
+    allowed, extra = device.verify_is_allowed()
+    if not allowed:
+        if extra and extra.get("reason") == VerifyNotAllowed.N_FAILED_ATTEMPTS:
+            raise SecondFactorRefused(
+                f"Too many wrong codes ({extra.get('failure_count')} in a row): wait a little and use the next code.",
+                code="otp-token-throttled",
+            )
+        return False
+    return bool(device.verify_token(token))
+
+
+def verify_token(user: AbstractBaseUser, token: str | None) -> Device | None:
+    """The confirmed device of ``user`` that accepts ``token``, or None.
+
+    Its own transaction (the devices are locked while checked), committed before the caller
+    refuses the login, so that the failure counts towards the device's throttle.
+    """
+    with transaction.atomic():
+        for device in devices_for_user(user, confirmed=True, for_verify=True):
+            if verify_on_device(device, token):
+                return device
+    return None
+
+
+def check_second_factor(user: AbstractBaseUser, token: str | None) -> Device | None:
+    """The device that confirmed ``token``; None when the user needs no second factor.
+
+    A code is asked of every account that enrolled an authenticator, and an authenticator is
+    required of board members where ``ACCOUNTS_REQUIRE_2FA`` is on. Raises ``SecondFactorRefused``
+    (400, naming ``otp_token``) when the code is missing or wrong, or a required authenticator is
+    not enrolled yet.
+    """
+    if not has_confirmed_device(user):
+        if second_factor_required(user):
+            raise SecondFactorRefused(
+                "This board account has no authenticator yet: log in to the admin once to enrol one "
+                "(or ask an administrator to add a TOTP device), then send its current code as otp_token.",
+                code="otp-not-enrolled",
+            )
+        return None
+    if not _normalise(token):
+        raise SecondFactorRefused(
+            "This account uses a second factor: send the 6-digit code of your authenticator app as otp_token.",
+            code="otp-token-required",
+        )
+    device = verify_token(user, token)
+    if device is None:
+        raise SecondFactorRefused(
+            "The authenticator code is wrong or expired: send the current 6-digit code as otp_token.",
+            code="otp-token-invalid",
+        )
+    return device
+
+
+def pending_enrolment(user: AbstractBaseUser) -> TOTPDevice:
+    """The user's unconfirmed authenticator, created on first use (the QR code shown to enrol it)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
