@@ -37,6 +37,7 @@ from articles.models import Article, PublishedCitation, PublishedVersion
 from articles.rendering import render_section
 from config.exceptions import InvalidInput, NotFound
 from references.models import Citation, Reference
+from references.services import reference_find
 
 logger = logging.getLogger(__name__)
 
@@ -118,17 +119,8 @@ def _cited_reference_ids(*, article: Article, content: ArticleContent) -> dict[i
 
 
 def _find_reference_id(data: Any) -> int | None:
-    queries = []
-    if data.doi:
-        queries.append(Reference.objects.filter(doi__iexact=data.doi))
-    if data.pmid:
-        queries.append(Reference.objects.filter(pmid=data.pmid))
-    queries.append(Reference.objects.filter(title__iexact=data.title, year=data.year))
-    for queryset in queries:
-        reference_id = queryset.order_by("pk").values_list("pk", flat=True).first()
-        if reference_id is not None:
-            return reference_id
-    return None
+    reference = reference_find(data=data)
+    return reference.pk if reference is not None else None
 
 
 @transaction.atomic

@@ -102,6 +102,14 @@ def _find_existing(*, doi: str, pmid: str, title: str, year: int | None) -> Refe
     return None
 
 
+def reference_find(*, data: ReferenceData) -> Reference | None:
+    """The library record ``data`` names, found the one way the library deduplicates: DOI
+    (case-insensitive), then PMID, then normalised title + year when it has neither; None if there is none."""
+    title = " ".join((data.title or "").split())
+    year = data.year if isinstance(data.year, int) else None
+    return _find_existing(doi=doi_as_written(data.doi), pmid=normalise_pmid(data.pmid), title=title, year=year)
+
+
 @transaction.atomic
 def reference_get_or_create(*, data: ReferenceData) -> Reference:
     """The library record for ``data``: found by DOI (case-insensitive), then PMID, then
