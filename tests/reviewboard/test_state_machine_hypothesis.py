@@ -132,6 +132,19 @@ class ReviewMachine(RuleBasedStateMachine):
                     )
                 else:
                     self.attempt(services.review_start, article=article, user=self.cast["chair"])
+            elif state == ReviewState.UNDER_REVIEW and stale == 1:
+                # A round sent back: the next submit opens a round with the same reviewers.
+                self.attempt(
+                    services.article_request_changes,
+                    article=article,
+                    user=self.cast[self.open_reviewer()] if self.open_reviewer() != "chair" else self.cast["chair"],
+                    comment="Cite the trial.",
+                )
+            elif state == ReviewState.APPROVED and stale in (2, 3):
+                if stale == 2:
+                    self.attempt(services.article_revise, article=article, user=self.cast["author"])
+                else:
+                    self.attempt(services.article_retract, article=article, user=self.cast["chair"], reason="Unsafe.")
             elif state == ReviewState.UNDER_REVIEW:
                 signed = SignOff.objects.filter(article=article, content_hash=article.review_hash).values_list(
                     "assignment_id", flat=True
