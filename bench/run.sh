@@ -24,6 +24,7 @@ export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}  # required by producti
 export CACHE_URL=${CACHE_URL:-locmemcache://}            # throttle counted per process (set redis://... to measure a shared one)
 export API_KEY_THROTTLE_RATE=1000000000/min               # measure the throttle's cost, not its refusals
 export DB_CONN_MAX_AGE=60
+export AUDIT_CHECKPOINT_KEY=bench-only-not-a-secret         # required by production settings
 export BENCH_PAYLOAD_FILE=bench/out/payload.json
 mkdir -p bench/out
 

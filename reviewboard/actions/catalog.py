@@ -217,8 +217,12 @@ def _submit(ctx: ActionContext) -> None:
     article.review_hash = round_.content_hash
     carried: list[str] = []
     if previous is not None and previous.outcome == ReviewRound.Outcome.CHANGES_REQUESTED:
-        for assignment in previous.assignments.select_related("reviewer", "reviewer__reviewer_profile"):
+        # The reviewers still assigned when the round ended (not those the chair removed), once each.
+        ended_with = previous.assignments.filter(close_reason=ReviewRound.Outcome.CHANGES_REQUESTED)
+        for assignment in ended_with.select_related("reviewer", "reviewer__reviewer_profile").order_by("pk"):
             reviewer = assignment.reviewer
+            if reviewer.get_username() in carried:
+                continue
             if selectors.reviewer_is_active(reviewer) and selectors.conflict_of_interest(article, reviewer) is None:
                 Assignment.objects.create(article=article, round=round_, reviewer=reviewer, assigned_by=ctx.user)
                 carried.append(reviewer.get_username())

@@ -174,3 +174,20 @@ def _perms(*names):
         app, codename = name.split(".")
         found.append(Permission.objects.get(content_type__app_label=app, codename=codename))
     return found
+
+
+def test_resubmission_carries_each_reviewer_once_and_not_the_removed(submitted, author, chair, reviewers):
+    # given: in round 1 reviewer1 is assigned, removed and assigned again; reviewer3 is assigned and removed
+    first = services.assignment_create(article=submitted, reviewer=reviewers[0], user=chair)
+    services.assignment_remove(assignment=first, user=chair)
+    services.assignment_create(article=submitted, reviewer=reviewers[0], user=chair)
+    services.assignment_create(article=submitted, reviewer=reviewers[1], user=chair)
+    removed = services.assignment_create(article=submitted, reviewer=reviewers[2], user=chair)
+    services.assignment_remove(assignment=removed, user=chair)
+    article = services.review_start(article=Article.objects.get(pk=submitted.pk), user=chair)
+    services.article_request_changes(article=article, user=reviewers[0], comment="Cite the trial")
+    # when: the author resubmits
+    article = services.article_submit(article=Article.objects.get(pk=article.pk), user=author)
+    # then: round 2 has reviewer1 and reviewer2, once each, and not the removed reviewer3
+    second = ReviewRound.objects.get(article=article, number=2)
+    assert sorted(second.assignments.values_list("reviewer__username", flat=True)) == ["reviewer1", "reviewer2"]
