@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition
 
 from articles import permissions
-from articles.content import ArticleContent, content_from_article
+from articles.content import ArticleContent, content_from_article, safe_link
 from articles.models import EDITABLE_STATES, Article, ReviewState, Section
 from articles.rendering import render_section
 from articles.services import article_assert_editable
@@ -374,7 +374,10 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
                 "question": content.question,
                 "sections": [render_section(s.heading, s.level, s.body) for s in content.sections],
                 "references": [
-                    {"number": c.number, "reference": c.reference, "kind": REFERENCE_KINDS.get(c.reference.kind, "")}
+                    {
+                        "number": c.number, "reference": c.reference, "kind": REFERENCE_KINDS.get(c.reference.kind, ""),
+                        "link": safe_link(c.reference.url),
+                    }
                     for c in content.citations
                 ],
             },

@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from articles.content import ArticleContent, canonical_json, reference_data
+from articles.content import ArticleContent, canonical_json, reference_data, safe_link
 from articles.models import Article, PublishedCitation, PublishedVersion
 from articles.rendering import render_section
 from config.exceptions import InvalidInput, NotFound
@@ -236,7 +236,8 @@ def build_payload(version: PublishedVersion, *, article: Article, references: di
 
 def _reference(number: int, record: Reference | None, approved: dict[str, Any]) -> dict[str, Any]:
     data = reference_data(record).canonical() if record is not None else approved
-    return {"number": number, **{key: data.get(key) for key in REFERENCE_FIELDS}}
+    # Client apps render ``url`` as a link: only an http(s) address ever reaches them.
+    return {"number": number, **{key: data.get(key) for key in REFERENCE_FIELDS}, "url": safe_link(data.get("url"))}
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
-from articles.content import ReferenceData, content_from_article
+from articles.content import ReferenceData, content_from_article, control_character_problem, link_url_problem
 from articles.models import Article
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from references.integrity import (
@@ -42,8 +40,12 @@ def _field_length(name: str) -> int:
 
 
 def _check_lengths(values: dict[str, Any]) -> None:
+    """Lengths, and one line of text each: the same rules the model fields and the importers apply."""
     for name in ("title", "authors", "publisher", "doi", "pmid", "url"):
         value = values.get(name)
+        if isinstance(value, str) and (problem := control_character_problem(value)):
+            raise InvalidInput(f"Reference {name} must be a single line: it {problem}.", code="invalid-reference",
+                               detail={"field": name})
         if isinstance(value, str) and len(value) > _field_length(name):
             raise InvalidInput(
                 f"Reference {name} is {len(value)} characters long; at most {_field_length(name)} are allowed.",
@@ -120,6 +122,9 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
         "status": _choice(data.status, Reference.Status, Reference.Status.CURRENT),
     }
     _check_lengths(values)
+    if problem := link_url_problem(values["url"]):
+        raise InvalidInput(f"Reference URL '{values['url']}': {problem}.", code="invalid-reference",
+                           detail={"field": "url"})
 
     if existing := _find_existing(doi=doi, pmid=pmid, title=title, year=year):
         return existing
@@ -197,12 +202,8 @@ def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str,
             if value and not is_valid_pmid(value):
                 raise InvalidInput(f"PMID '{fields[name]}' is malformed: expected 1 to 8 digits.",
                                    code="invalid-pmid", detail={"field": "pmid"})
-        elif name == "url" and value:
-            try:
-                URLValidator(schemes=["http", "https"])(value)
-            except ValidationError:
-                raise InvalidInput(f"URL '{value}' is not a valid http(s) address.", code="invalid-reference",
-                                   detail={"field": "url"}) from None
+        elif name == "url" and (problem := link_url_problem(value)):
+            raise InvalidInput(f"URL '{value}': {problem}.", code="invalid-reference", detail={"field": "url"})
         values[name] = value
     _check_lengths(values)
     for name in ("doi", "pmid"):

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "django_celery_beat",
     "references",
     "articles",
@@ -47,7 +49,27 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+
+# Content-Security-Policy (django-csp) on every response: the admin and the API docs load scripts,
+# styles and images from this origin only (Swagger UI is served from the project by
+# drf-spectacular-sidecar), no inline script runs, nothing may frame the pages. Inline styles stay
+# allowed: Django's admin and Swagger UI set style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -138,6 +160,8 @@ REVIEW_DEFAULT_DUE = timedelta(days=env.int("REVIEW_DEFAULT_DUE_DAYS", default=7
 REVIEW_RECURRENCE = timedelta(days=env.int("REVIEW_RECURRENCE_DAYS", default=365))
 REVIEW_REMINDER_INTERVAL = timedelta(hours=24)
 REVIEW_REMINDERS_BEFORE_CHAIR = 3
+# An article may cite at most this many references (every write path: API, import, admin).
+ARTICLE_MAX_REFERENCES = env.int("ARTICLE_MAX_REFERENCES", default=1000)
 ARTICLE_DISCLAIMER = env(
     "ARTICLE_DISCLAIMER",
     default=(
@@ -178,4 +202,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the project's static files (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
