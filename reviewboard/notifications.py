@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template import TemplateDoesNotExist
@@ -46,6 +46,8 @@ def _send(*, template: str, subject: str, to: Iterable[str], context: dict[str, 
     recipients = sorted({address for address in to if address})
     if not recipients:
         return 0
+    # One header line whatever the article holds (rows stored before single-line fields were enforced).
+    subject = " ".join(subject.split())
     text = render_to_string(f"reviewboard/email/{template}.txt", context)
     try:
         html = render_to_string(f"reviewboard/email/{template}.html", context)
@@ -58,7 +60,7 @@ def _send(*, template: str, subject: str, to: Iterable[str], context: dict[str, 
             message.attach_alternative(html, "text/html")
         try:
             sent += message.send()
-        except (smtplib.SMTPException, OSError):
+        except (smtplib.SMTPException, OSError, BadHeaderError):
             logger.exception("Could not send %r to %s", template, address)
     return sent
 
