@@ -180,6 +180,10 @@ API_DETAIL_CACHE_SECONDS = env.float("API_DETAIL_CACHE_SECONDS", default=1.0)
 # The default cache holds API throttle counts and the jobs' "told the chair today" marks: shared
 # between processes on Redis when REDIS_URL is set (CACHE_URL overrides), else per process.
 CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL or "locmemcache://")}
+# An unreachable Redis fails a cache call within this many seconds (the throttle then counts per process).
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    _timeout = env.float("CACHE_TIMEOUT_SECONDS", default=1.0)
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=_timeout, socket_timeout=_timeout)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
