@@ -21,9 +21,11 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition
 
@@ -48,6 +50,10 @@ CONTENT_STATE_BANNERS = {
 }
 
 REFERENCE_KINDS = dict(Reference.Kind.choices)
+# The change page stays small for very large articles: the preview draws this many sections and
+# references, the findings table 50 of each severity, the inlines a page of rows at a time.
+PREVIEW_SECTIONS = 100
+PREVIEW_REFERENCES = 200
 
 # Fields only a chair sets: they decide how the article is reviewed.
 CHAIR_FIELDS = ("required_specialty", "quorum")
@@ -95,12 +101,51 @@ def summarise_findings(findings: list[Finding], *, limit: int = 5) -> str:
     return f"{shown}; and {more} more" if more > 0 else shown
 
 
+class PagedInlineFormSet(BaseInlineFormSet):
+    """An inline formset showing one page of the article's rows (``?<prefix>-page=N``).
+
+    An article with thousands of citations would otherwise draw thousands of rows (megabytes of
+    HTML). The page number travels in the query string, which the change form posts back to, so a
+    save reads and validates exactly the rows that were shown; rows on other pages are untouched.
+    """
+
+    per_page = 50
+    request: HttpRequest | None = None  # set per request by ArticleContentInline.get_formset
+
+    def get_queryset(self) -> Any:
+        if not hasattr(self, "_paged_queryset"):
+            queryset = super().get_queryset()
+            number = self.request.GET.get(f"{self.prefix}-page") if self.request is not None else None
+            self.page = Paginator(queryset, self.per_page).get_page(number)
+            self._paged_queryset = list(self.page.object_list)
+        return self._paged_queryset
+
+    def page_links(self) -> list[dict[str, Any]]:
+        """Links to every page when there is more than one (for the inline's template)."""
+        self.get_queryset()
+        if self.page.paginator.num_pages <= 1:
+            return []
+        query = self.request.GET.copy() if self.request is not None else QueryDict(mutable=True)
+        links = []
+        for number in self.page.paginator.page_range:
+            query[f"{self.prefix}-page"] = number
+            links.append({"number": number, "url": f"?{query.urlencode()}", "current": number == self.page.number})
+        return links
+
+
 class ArticleContentInline:
     """Sections and citations are the article's content: they follow the article's permissions.
 
     Editable only while the article is (a new article or) in an editable state and the user
-    may edit this article; no add, change or delete otherwise.
+    may edit this article; no add, change or delete otherwise. Shown a page at a time
+    (``PagedInlineFormSet``).
     """
+
+    formset = PagedInlineFormSet
+
+    def get_formset(self, request: HttpRequest, obj: Article | None = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"request": request})
 
     def _parent(self) -> ArticleAdmin:
         return self.admin_site.get_model_admin(Article)
@@ -126,6 +171,7 @@ class ArticleContentInline:
 
 class SectionInline(ArticleContentInline, admin.StackedInline):
     model = Section
+    template = "admin/articles/article/paged_stacked.html"
     fields = (("position", "level", "heading"), "body")
     ordering = ("position",)
     extra = 0
@@ -157,6 +203,7 @@ class CitedReferenceSelect(AutocompleteSelect):
 
 class CitationInline(ArticleContentInline, admin.TabularInline):
     model = Citation
+    template = "admin/articles/article/paged_tabular.html"
     fields = ("number", "reference")
     autocomplete_fields = ("reference",)
     ordering = ("number",)
@@ -372,14 +419,16 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
             "integrity_warnings": [{"finding": f, "location": finding_location(f)} for f in report.warnings],
             "preview": {
                 "question": content.question,
-                "sections": [render_section(s.heading, s.level, s.body) for s in content.sections],
+                "sections": [render_section(s.heading, s.level, s.body) for s in content.sections[:PREVIEW_SECTIONS]],
+                "more_sections": max(0, len(content.sections) - PREVIEW_SECTIONS),
                 "references": [
                     {
                         "number": c.number, "reference": c.reference, "kind": REFERENCE_KINDS.get(c.reference.kind, ""),
                         "link": safe_link(c.reference.url),
                     }
-                    for c in content.citations
+                    for c in content.citations[:PREVIEW_REFERENCES]
                 ],
+                "more_references": max(0, len(content.citations) - PREVIEW_REFERENCES),
             },
             "published_versions": [
                 {"version": v, "short_hash": v.content_hash[:12], "is_live": v.pk == article.live_version_id}

@@ -173,12 +173,14 @@ def _write_sections(article: Article, content: ArticleContent) -> None:
 
 
 def _write_citations(article: Article, content: ArticleContent) -> None:
-    from references.services import reference_get_or_create
+    from references.services import references_get_or_create
 
+    citations = sorted(content.citations, key=lambda c: c.number)
+    records = references_get_or_create(data=[c.reference for c in citations])
     article.citations.all().delete()
     Citation.objects.bulk_create(
-        Citation(article=article, number=c.number, reference=reference_get_or_create(data=c.reference))
-        for c in sorted(content.citations, key=lambda c: c.number)
+        Citation(article=article, number=c.number, reference=record)
+        for c, record in zip(citations, records, strict=True)
     )
 
 

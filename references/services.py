@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 
 from articles.content import ReferenceData, content_from_article, control_character_problem, link_url_problem
 from articles.models import Article
@@ -96,6 +98,33 @@ def _find_existing(*, doi: str, pmid: str, title: str, year: int | None) -> Refe
     return None
 
 
+def _new_reference_values(data: ReferenceData) -> dict[str, Any]:
+    """The normalised, validated field values of a new library record for ``data``."""
+    title = " ".join((data.title or "").split())
+    if not title:
+        raise InvalidInput("A reference needs a title.", code="invalid-reference", detail={"field": "title"})
+    values = {
+        "kind": _choice(data.kind, Reference.Kind, Reference.Kind.OTHER),
+        "title": title,
+        "authors": (data.authors or "").strip(),
+        "publisher": (data.publisher or "").strip(),
+        "year": _check_year(data.year),
+        "doi": normalise_doi(data.doi),
+        "pmid": normalise_pmid(data.pmid),
+        "url": (data.url or "").strip(),
+        "status": _choice(data.status, Reference.Status, Reference.Status.CURRENT),
+    }
+    _check_lengths(values)
+    if problem := link_url_problem(values["url"]):
+        raise InvalidInput(f"Reference URL '{values['url']}': {problem}.", code="invalid-reference",
+                           detail={"field": "url"})
+    return values
+
+
+def _lookup(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: values[name] for name in ("doi", "pmid", "title", "year")}
+
+
 @transaction.atomic
 def reference_get_or_create(*, data: ReferenceData) -> Reference:
     """The library record for ``data``: found by DOI (case-insensitive), then PMID, then
@@ -104,38 +133,95 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
     An existing record is never overwritten. Malformed identifiers are stored as given
     (normalised) so that the integrity check reports them, rather than refusing the import.
     """
-    doi = normalise_doi(data.doi)
-    pmid = normalise_pmid(data.pmid)
-    title = " ".join((data.title or "").split())
-    if not title:
-        raise InvalidInput("A reference needs a title.", code="invalid-reference", detail={"field": "title"})
-    year = _check_year(data.year)
-    values = {
-        "kind": _choice(data.kind, Reference.Kind, Reference.Kind.OTHER),
-        "title": title,
-        "authors": (data.authors or "").strip(),
-        "publisher": (data.publisher or "").strip(),
-        "year": year,
-        "doi": doi,
-        "pmid": pmid,
-        "url": (data.url or "").strip(),
-        "status": _choice(data.status, Reference.Status, Reference.Status.CURRENT),
-    }
-    _check_lengths(values)
-    if problem := link_url_problem(values["url"]):
-        raise InvalidInput(f"Reference URL '{values['url']}': {problem}.", code="invalid-reference",
-                           detail={"field": "url"})
-
-    if existing := _find_existing(doi=doi, pmid=pmid, title=title, year=year):
+    values = _new_reference_values(data)
+    if existing := _find_existing(**_lookup(values)):
         return existing
     try:
         with transaction.atomic():
             return Reference.objects.create(**values)
     except IntegrityError:
         # Another transaction created the same DOI or PMID between our look-up and our insert.
-        if existing := _find_existing(doi=doi, pmid=pmid, title=title, year=year):
+        if existing := _find_existing(**_lookup(values)):
             return existing
         raise
+
+
+TITLE_LOOKUP_CHUNK = 200
+
+
+class _Library:
+    """The records a batch of references may match, loaded in a few queries (not one per reference)."""
+
+    def __init__(self, batch: list[dict[str, Any]]) -> None:
+        self.by_doi: dict[str, Reference] = {}
+        self.by_pmid: dict[str, Reference] = {}
+        self.by_title: dict[tuple[str, int | None], Reference] = {}
+        dois = {v["doi"] for v in batch if v["doi"]}
+        pmids = {v["pmid"] for v in batch if v["pmid"]}
+        if dois:
+            rows = Reference.objects.annotate(doi_key=Lower("doi")).filter(doi_key__in=dois).order_by("-pk")
+            self.by_doi.update((r.doi.lower(), r) for r in rows)  # oldest last: it wins
+        if pmids:
+            self.by_pmid.update((r.pmid, r) for r in Reference.objects.filter(pmid__in=pmids).order_by("-pk"))
+        wanted = {
+            (key, v["year"]) for v in batch if not v["doi"] and not v["pmid"] and (key := normalise_title(v["title"]))
+        }
+        # Narrowed like _title_match (the title's longest word, the year), a chunk of titles per query.
+        narrow = sorted({(max(key.split(), key=len), year) for key, year in wanted}, key=str)
+        for start in range(0, len(narrow), TITLE_LOOKUP_CHUNK):
+            condition = Q()
+            for word, year in narrow[start : start + TITLE_LOOKUP_CHUNK]:
+                condition |= Q(title__icontains=word) & (Q(year=year) if year is not None else Q(year__isnull=True))
+            for reference in Reference.objects.filter(condition).order_by("-pk"):
+                key = (normalise_title(reference.title), reference.year)
+                if key in wanted:
+                    self.by_title[key] = reference
+
+    def find(self, values: dict[str, Any]) -> Reference | None:
+        """The same answer as ``_find_existing`` for these values."""
+        if values["doi"] and (found := self.by_doi.get(values["doi"])):
+            return found
+        if values["pmid"] and (found := self.by_pmid.get(values["pmid"])):
+            return found
+        if not values["doi"] and not values["pmid"]:
+            return self.by_title.get((normalise_title(values["title"]), values["year"]))
+        return None
+
+    def add(self, reference: Reference) -> None:
+        if reference.doi:
+            self.by_doi.setdefault(reference.doi.lower(), reference)
+        if reference.pmid:
+            self.by_pmid.setdefault(reference.pmid, reference)
+        if not reference.doi and not reference.pmid:
+            self.by_title.setdefault((normalise_title(reference.title), reference.year), reference)
+
+
+@transaction.atomic
+def references_get_or_create(*, data: list[ReferenceData]) -> list[Reference]:
+    """``reference_get_or_create`` for each item of ``data``, in order, in a number of queries that
+    does not grow with the size of the batch (a handful of look-ups and one bulk insert).
+
+    Items of the batch that are the same work get the same record. If another transaction creates
+    one of the same records meanwhile (the unique DOI/PMID constraints say so), the batch is done
+    again item by item, which resolves the race the way ``reference_get_or_create`` does.
+    """
+    batch = [_new_reference_values(item) for item in data]
+    library = _Library(batch)
+    records: list[Reference | None] = []
+    new: dict[int, Reference] = {}  # the records to insert, by identity (one per work)
+    for values in batch:
+        found = library.find(values)
+        if found is None:
+            found = Reference(**values)
+            library.add(found)
+            new[id(found)] = found
+        records.append(found)
+    try:
+        with transaction.atomic():
+            Reference.objects.bulk_create(list(new.values()))
+    except IntegrityError:
+        return [reference_get_or_create(data=item) for item in data]
+    return records
 
 
 def _require_change_permission(user: AbstractBaseUser | None) -> None:

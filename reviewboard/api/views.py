@@ -19,6 +19,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from articles import permissions
@@ -259,6 +260,9 @@ class TokenOutput(serializers.Serializer):
 
 class TokenView(ObtainAuthToken):
     """``POST username, password`` -> ``{"token": ...}`` for ``Authorization: Token ...``."""
+
+    # ObtainAuthToken names its own parsers; use the project's (bounded JSON nesting).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(
         operation_id="auth_token_create",
