@@ -56,7 +56,7 @@ PREVIEW_SECTIONS = 100
 PREVIEW_REFERENCES = 200
 
 # Fields only a chair sets: they decide how the article is reviewed.
-CHAIR_FIELDS = ("required_specialty", "quorum")
+CHAIR_FIELDS = permissions.REVIEW_SETTINGS_FIELDS
 # Written by the review workflow and publishing, never by a form.
 WORKFLOW_FIELDS = (
     "state", "review_hash", "approved_at", "next_review_due", "review_overdue",
@@ -297,7 +297,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
     def get_fieldsets(self, request: HttpRequest, obj: Article | None = None) -> Any:
         if obj is None:  # a new article has no review or publication data yet
             fields = ["question", "slug", "topic", "authors"]
-            if permissions.is_chair(request.user):
+            if permissions.can_set_review_settings(request.user):
                 fields += CHAIR_FIELDS
             return ((None, {"fields": fields}),)
         return super().get_fieldsets(request, obj)
@@ -306,7 +306,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
         if not content_is_editable(obj):
             return tuple(flatten_fieldsets(self.get_fieldsets(request, obj)))
         readonly = list(WORKFLOW_FIELDS)
-        if not permissions.is_chair(request.user):
+        if not permissions.can_set_review_settings(request.user):
             readonly += CHAIR_FIELDS
         if obj is not None and (obj.live_version_id or obj.approved_at):
             readonly.append("slug")  # readers' URLs use it once it has been published

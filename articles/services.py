@@ -206,6 +206,13 @@ def article_create(*, content: ArticleContent, author: AbstractBaseUser | None =
     """A new draft article from ``content``: unique slug, sections, citations (library records are
     found or created), the required specialty by code, and ``author`` as its author and creator."""
     _validate_content(content)
+    if content.required_specialty and author is not None and not permissions.can_set_review_settings(author):
+        raise NotAllowed(
+            "Only the board chair sets the specialty an article's review requires "
+            f"({permissions.requirement(permissions.can_set_review_settings)}); leave 'specialty' out.",
+            code="permission-denied",
+            detail={"field": "specialty", "permission": permissions.CHAIR_PERM},
+        )
     specialty = _specialty(content.required_specialty)
     article = _insert_with_unique_slug(
         _base_slug(content),

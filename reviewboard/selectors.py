@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce, NullIf
 
 from articles import permissions
 from articles.content import content_from_article
+from config.exceptions import NotFound
 from reviewboard.models import Assignment, AuditEntry, Comment, SignOff
 
 if TYPE_CHECKING:
@@ -200,6 +201,27 @@ def next_pending_due(*, article: str = "pk", review_hash: str = "review_hash") -
         .values("due_at")[:1]
     )
     return Subquery(rows)
+
+
+def articles_visible_to(*, user: AbstractBaseUser) -> QuerySet[Article]:
+    """The articles the review API shows ``user`` at all: every article for the chair and editors;
+    otherwise those they author or are (or were) assigned to review. Anything else is answered with
+    404, whatever the request (GET or POST), so that the API never reveals that an article exists.
+    """
+    from articles.models import Article
+
+    if permissions.is_chair(user) or permissions.is_editor(user):
+        return Article.objects.all()
+    visible = Article.objects.filter(Q(authors=user) | Q(assignments__reviewer=user)).values("pk")
+    return Article.objects.filter(pk__in=visible)
+
+
+def article_visible_to(*, user: AbstractBaseUser, slug: str) -> Article:
+    """The article ``slug`` if ``user`` may see it (``articles_visible_to``), else ``NotFound``."""
+    article = articles_visible_to(user=user).filter(slug=slug).first()
+    if article is None:
+        raise NotFound(f"No article with slug '{slug}' among the articles you work on.", code="article-not-found")
+    return article
 
 
 def articles_for_user(

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -42,18 +42,9 @@ ERRORS = {
 }
 
 
-def _article(slug: str) -> Article:
-    article = Article.objects.filter(slug=slug).first()
-    if article is None:
-        raise NotFound(f"No article with slug '{slug}'.", code="article-not-found")
-    return article
-
-
-def _visible_articles(user: Any) -> QuerySet[Article]:
-    qs = Article.objects.all()
-    if permissions.is_chair(user) or permissions.is_editor(user):
-        return qs
-    return qs.filter(Q(authors=user) | Q(assignments__reviewer=user)).distinct()
+def _article(request: Request, slug: str) -> Article:
+    """The article of a per-article endpoint: 404 unless the caller may see it (one rule for GET and POST)."""
+    return selectors.article_visible_to(user=request.user, slug=slug)
 
 
 def _review_detail(article: Article, user: Any) -> dict[str, Any]:
@@ -157,10 +148,7 @@ class ReviewArticleListView(APIView):
 class ReviewArticleDetailView(APIView):
     @extend_schema(operation_id="review_article_retrieve", responses={200: s.ArticleReviewOutput, **ERRORS})
     def get(self, request: Request, slug: str) -> Response:
-        article = _visible_articles(request.user).filter(slug=slug).first()
-        if article is None:
-            raise NotFound(f"No article with slug '{slug}' among the articles you work on.", code="article-not-found")
-        return _detail_response(article, request.user)
+        return _detail_response(_article(request, slug), request.user)
 
 
 class AssignmentCreateView(APIView):
@@ -170,7 +158,7 @@ class AssignmentCreateView(APIView):
         responses={201: s.ArticleReviewOutput, **ERRORS},
     )
     def post(self, request: Request, slug: str) -> Response:
-        article = _article(slug)
+        article = _article(request, slug)
         data = s.AssignmentInput(data=request.data)
         data.is_valid(raise_exception=True)
         reviewer = get_user_model().objects.filter(username=data.validated_data["reviewer"]).first()
@@ -191,7 +179,7 @@ class TransitionView(APIView):
         operation_id="review_transition", request=s.TransitionInput, responses={200: s.ArticleReviewOutput, **ERRORS}
     )
     def post(self, request: Request, slug: str, name: str) -> Response:
-        article = _article(slug)
+        article = _article(request, slug)
         data = s.TransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.article_transition(article=article, user=request.user, name=name, **data.validated_data)
@@ -203,7 +191,7 @@ class SignOffView(APIView):
         operation_id="review_signoff_create", request=s.SignOffInput, responses={201: s.ArticleReviewOutput, **ERRORS}
     )
     def post(self, request: Request, slug: str) -> Response:
-        article = _article(slug)
+        article = _article(request, slug)
         data = s.SignOffInput(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = Assignment.objects.filter(article=article, reviewer=request.user, closed_at__isnull=True).first()
@@ -222,7 +210,7 @@ class CommentCreateView(APIView):
         operation_id="review_comment_create", request=s.CommentInput, responses={201: s.CommentOutput, **ERRORS}
     )
     def post(self, request: Request, slug: str) -> Response:
-        article = _article(slug)
+        article = _article(request, slug)
         data = s.CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         section = None
@@ -246,7 +234,7 @@ class CommentCreateView(APIView):
 class CommentResolveView(APIView):
     @extend_schema(operation_id="review_comment_resolve", request=None, responses={200: s.CommentOutput, **ERRORS})
     def post(self, request: Request, slug: str, comment_id: int) -> Response:
-        article = _article(slug)
+        article = _article(request, slug)
         comment = Comment.objects.filter(article=article, pk=comment_id).first()
         if comment is None:
             raise NotFound(f"No comment {comment_id} on this article.", code="comment-not-found")

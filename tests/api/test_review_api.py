@@ -353,11 +353,17 @@ def test_role_transition_state_matrix(matrix_board, role, name, state):
     response = client_for(matrix_board[role]).post(f"{BASE}{article.slug}/transitions/{name}/", body, format="json")
     allowed = role in ALLOWED.get((name, state), set())
     article.refresh_from_db()
-    if allowed and (name, state) not in CONDITION_UNMET:
+    # Who may see the article at all (reviewboard.selectors.articles_visible_to): the others get the
+    # same 404 as for an unknown slug, never a 403 that would tell them it exists.
+    visible = role in ("author", "chair") or (role == "assigned_reviewer" and state in ("submitted", "under_review"))
+    if not visible:
+        assert response.status_code == 404, (role, name, state, response.content)
+        assert response.json()["error"]["code"] == "article-not-found"
+    elif allowed and (name, state) not in CONDITION_UNMET:
         assert response.status_code == 200, (role, name, state, response.content)
         assert AuditEntry.objects.count() == audit_before + 1
         return
-    if allowed:
+    elif allowed:
         assert response.status_code == 409, (role, name, state, response.content)
     else:
         assert response.status_code in (403, 409), (role, name, state, response.content)
