@@ -19,3 +19,5 @@ urlpatterns = [
 
 # Unknown URLs under /api/ answer in the API's JSON error shape; elsewhere Django's page.
 handler404 = "config.views.not_found"
+# A body too large (413) or unreadable (400) under /api/ answers in the same shape.
+handler400 = "config.views.bad_request"

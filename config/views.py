@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -20,6 +21,26 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
         error = {"code": "not-found", "message": "No such endpoint or resource."}
         return JsonResponse({"error": error}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400 raised outside a view's own handling (Django's SuspiciousOperation): under /api/ in the API's
+    JSON error shape, with 413 for a body above DATA_UPLOAD_MAX_MEMORY_SIZE; else Django's page."""
+    if not request.path.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        error = {
+            "code": "request-too-large",
+            "message": f"The request body is larger than {limit:,} bytes.",
+            "detail": {"limit": limit},
+        }
+        return JsonResponse({"error": error}, status=413)
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        error = {"code": "too-many-fields", "message": "The request has too many form fields or files."}
+        return JsonResponse({"error": error}, status=400)
+    error = {"code": "bad-request", "message": "The request could not be read."}
+    return JsonResponse({"error": error}, status=400)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
