@@ -241,6 +241,15 @@ class ArticlePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request) -> int:
+        """``page_size`` from 1 to 100 (the schema's range); anything else is a 400, not silently replaced."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError({"page_size": f"A whole number from 1 to {self.max_page_size}."})
+        return int(raw)
+
 
 class ArticleListView(ReadAPIView):
     @extend_schema(

@@ -17,9 +17,9 @@ from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from articles import permissions
@@ -28,6 +28,7 @@ from articles.importing import parse_document
 from articles.models import Article, Section
 from articles.services import article_create
 from config.exceptions import InvalidInput, NotAllowed, NotFound
+from config.parsers import BoundedJSONParser
 from references.integrity import check_content
 from references.models import Citation
 from reviewboard import selectors, services
@@ -249,8 +250,8 @@ class TokenOutput(serializers.Serializer):
 class TokenView(ObtainAuthToken):
     """``POST username, password`` -> ``{"token": ...}`` for ``Authorization: Token ...``."""
 
-    # ObtainAuthToken names its own parsers; use the project's (bounded JSON nesting).
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    # JSON (nesting bounded, as everywhere) or a form: ``curl -d username=... -d password=...``.
+    parser_classes = (BoundedJSONParser, FormParser, MultiPartParser)
 
     @extend_schema(
         operation_id="auth_token_create",

@@ -117,6 +117,8 @@ def test_an_assigned_reviewer_still_sees_and_comments(author, chair, reviewers, 
 
 
 def test_an_author_who_may_see_the_article_still_gets_403_for_a_chair_action(author, draft, reviewers):
-    response = client_for(author).post(f"{REVIEW_BASE}{draft.slug}/assignments/", {"reviewer": "reviewer1"})
+    response = client_for(author).post(
+        f"{REVIEW_BASE}{draft.slug}/assignments/", {"reviewer": "reviewer1"}, format="json"
+    )
 
     assert response.status_code == 403
