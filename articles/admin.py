@@ -142,6 +142,7 @@ class ArticleContentInline:
     """
 
     formset = PagedInlineFormSet
+    template = "admin/articles/article/paged_inline.html"  # page links, then ``rows_template``
 
     def get_formset(self, request: HttpRequest, obj: Article | None = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
@@ -171,7 +172,7 @@ class ArticleContentInline:
 
 class SectionInline(ArticleContentInline, admin.StackedInline):
     model = Section
-    template = "admin/articles/article/paged_stacked.html"
+    rows_template = "admin/edit_inline/stacked.html"
     fields = (("position", "level", "heading"), "body")
     ordering = ("position",)
     extra = 0
@@ -203,7 +204,7 @@ class CitedReferenceSelect(AutocompleteSelect):
 
 class CitationInline(ArticleContentInline, admin.TabularInline):
     model = Citation
-    template = "admin/articles/article/paged_tabular.html"
+    rows_template = "admin/edit_inline/tabular.html"
     fields = ("number", "reference")
     autocomplete_fields = ("reference",)
     ordering = ("number",)

@@ -14,18 +14,12 @@ from articles.models import Article, ReviewState
 from articles.services import article_update_content
 from config.exceptions import Conflict
 from reviewboard.models import AuditEntry, Comment, SignOff
+from tests.api.clients import client_for
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/review/articles/"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 @pytest.fixture

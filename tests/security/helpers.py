@@ -1,18 +1,12 @@
-"""Shared by the security tests: API clients per role, and a Markdown article with front matter."""
+"""Shared by the security tests: the review API client, and a Markdown article with front matter."""
 
 from __future__ import annotations
 
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
+from tests.api.clients import client_for
+
+__all__ = ["REVIEW_BASE", "client_for", "markdown_article"]
 
 REVIEW_BASE = "/api/v1/review/articles/"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def markdown_article(
