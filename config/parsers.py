@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser
 
 # No request of the APIs nests deeper than a handful of levels (an article's references are 3).
@@ -39,3 +39,13 @@ class BoundedJSONParser(JSONParser):
         if json_depth_exceeds(data, MAX_JSON_DEPTH):
             raise ParseError(f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels deep.")
         return data
+
+
+def refuse_unknown_query_parameters(query_params: Any, known: tuple[str, ...]) -> None:
+    """A 400 naming any query parameter a list endpoint does not know: a mistyped filter
+    (``?topc=...``) would otherwise be ignored and the whole list returned as if it had matched."""
+    unknown = sorted(name for name in query_params if name not in known)
+    if unknown:
+        raise ValidationError(
+            {name or "(empty name)": f"Unknown query parameter; known: {', '.join(known)}." for name in unknown}
+        )

@@ -41,6 +41,7 @@ from articles.api.throttling import APIKeyRateThrottle, PublicReadRateThrottle
 from articles.models import ReviewState
 from articles.selectors import ReaderView, VersionRow
 from config.exceptions import NotFound, ServiceError
+from config.parsers import refuse_unknown_query_parameters
 
 JSON = "application/json"
 CACHE_CONTROL = "no-cache"  # clients may keep a copy but revalidate (ETag / Last-Modified) each time
@@ -251,6 +252,9 @@ class ArticlePagination(PageNumberPagination):
         return int(raw)
 
 
+LIST_PARAMETERS = ("topic", "updated_since", "q", "page", "page_size")
+
+
 class ArticleListView(ReadAPIView):
     @extend_schema(
         operation_id="articles_list",
@@ -277,6 +281,7 @@ class ArticleListView(ReadAPIView):
         },
     )
     def get(self, request: Request) -> HttpResponse:
+        refuse_unknown_query_parameters(request.query_params, LIST_PARAMETERS)
         filterset = PublishedArticleFilter(request.query_params, queryset=selectors.published_articles())
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)

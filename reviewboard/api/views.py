@@ -28,7 +28,7 @@ from articles.importing import parse_document
 from articles.models import Article, Section
 from articles.services import article_create
 from config.exceptions import InvalidInput, NotAllowed, NotFound
-from config.parsers import BoundedJSONParser
+from config.parsers import BoundedJSONParser, refuse_unknown_query_parameters
 from references.integrity import check_content
 from references.models import Citation
 from reviewboard import selectors, services
@@ -102,6 +102,7 @@ class ReviewArticleListView(APIView):
         operation_id="review_queue_list", parameters=[s.QueueFilterInput], responses={200: s.QueuePageOutput, **ERRORS}
     )
     def get(self, request: Request) -> Response:
+        refuse_unknown_query_parameters(request.query_params, ("state", "assigned_to_me", "page"))
         filters = s.QueueFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = selectors.articles_for_user(

@@ -199,3 +199,20 @@ def test_saving_one_page_of_inline_rows_leaves_the_other_pages_alone(admin_clien
     assert Section.objects.get(article=huge_article, position=51).heading == "Part 51, renamed"
     assert Section.objects.filter(article=huge_article).count() == 300
     assert Citation.objects.filter(article=huge_article).count() == 2000
+
+
+@pytest.mark.parametrize(
+    ("path", "auth"),
+    [("/api/v1/articles/?topc=back+pain", "key"), (f"{REVIEW_BASE}?stat=draft", "token")],
+)
+def test_a_mistyped_list_filter_is_a_400_naming_it_not_the_whole_list(client, author, path, auth):
+    from rest_framework_api_key.models import APIKey
+
+    if auth == "key":
+        _, key = APIKey.objects.create_key(name="web site")
+        response = client.get(path, HTTP_AUTHORIZATION=f"Api-Key {key}")
+    else:
+        response = client_for(author).get(path)
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["detail"]) == [path.split("?")[1].split("=")[0]]
