@@ -41,11 +41,19 @@ class BoundedJSONParser(JSONParser):
         return data
 
 
-def refuse_unknown_query_parameters(query_params: Any, known: tuple[str, ...]) -> None:
-    """A 400 naming any query parameter a list endpoint does not know: a mistyped filter
-    (``?topc=...``) would otherwise be ignored and the whole list returned as if it had matched."""
-    unknown = sorted(name for name in query_params if name not in known)
-    if unknown:
-        raise ValidationError(
-            {name or "(empty name)": f"Unknown query parameter; known: {', '.join(known)}." for name in unknown}
-        )
+def refuse_unknown_query_parameters(
+    query_params: Any, known: tuple[str, ...], *, non_empty: tuple[str, ...] = ()
+) -> None:
+    """A 400 naming any query parameter a list endpoint does not know, or one of ``non_empty`` given
+    with no value: a mistyped filter (``?topc=...``) or ``?state=`` would otherwise be ignored and the
+    whole list returned as if it had matched."""
+    errors = {
+        name or "(empty name)": f"Unknown query parameter; known: {', '.join(known)}."
+        for name in query_params
+        if name not in known
+    }
+    errors.update(
+        {name: "Give a value, or leave the parameter out." for name in non_empty if query_params.get(name, None) == ""}
+    )
+    if errors:
+        raise ValidationError(dict(sorted(errors.items())))

@@ -81,12 +81,6 @@ class QueueFilterInput(serializers.Serializer):
     state = serializers.ChoiceField(choices=ReviewState.choices, required=False)
     assigned_to_me = serializers.BooleanField(required=False, default=False)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # A query string's empty value would be read as "absent": ``?state=`` names no state.
-        if self.initial_data.get("state", None) == "":
-            raise serializers.ValidationError({"state": "Give a state, or leave 'state' out."})
-        return attrs
-
 
 class AssignmentInput(serializers.Serializer):
     reviewer = serializers.CharField(max_length=150, help_text="Username of the reviewer.")

@@ -102,7 +102,8 @@ class ReviewArticleListView(APIView):
         operation_id="review_queue_list", parameters=[s.QueueFilterInput], responses={200: s.QueuePageOutput, **ERRORS}
     )
     def get(self, request: Request) -> Response:
-        refuse_unknown_query_parameters(request.query_params, ("state", "assigned_to_me", "page"))
+        parameters = ("state", "assigned_to_me", "page")
+        refuse_unknown_query_parameters(request.query_params, parameters, non_empty=parameters)
         filters = s.QueueFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = selectors.articles_for_user(

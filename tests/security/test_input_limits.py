@@ -216,3 +216,11 @@ def test_a_mistyped_list_filter_is_a_400_naming_it_not_the_whole_list(client, au
 
     assert response.status_code == 400
     assert list(response.json()["error"]["detail"]) == [path.split("?")[1].split("=")[0]]
+
+
+@pytest.mark.parametrize("query", ["state=", "assigned_to_me=", "page="])
+def test_an_empty_review_queue_filter_is_a_400_naming_it(author, query):
+    response = client_for(author).get(f"{REVIEW_BASE}?{query}")
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["detail"]) == [query.rstrip("=")]
