@@ -23,11 +23,14 @@ from pathlib import Path
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/reviewboard_bench_create"
 
 
-def payload(n: int) -> dict:
+def payload(n: int, *, with_doi: bool | None = None) -> dict:
+    """An article citing ``n`` references: with a DOI each, none, or (None) every other one.
+
+    Also used by tests/security/test_input_limits.py (query counts)."""
     references = []
     for i in range(1, n + 1):
         reference = {"number": i, "kind": "trial", "title": f"Back pain trial number {i}", "year": 2000 + i % 20}
-        if i % 2:
+        if with_doi or (with_doi is None and i % 2):
             reference["doi"] = f"10.1000/bench.{i}"
         references.append(reference)
     sections = [

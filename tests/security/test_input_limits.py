@@ -20,6 +20,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from articles.models import Article, Section
+from bench.bench_article_create import payload
 from references.models import Citation, Reference
 from tests.factories import ArticleFactory
 from tests.security.helpers import REVIEW_BASE, client_for
@@ -64,26 +65,9 @@ def test_nesting_within_the_limit_still_parses(author):
     assert response.json()["error"]["code"] == "invalid-input"  # the field is wrong, the JSON is fine
 
 
-def article_payload(n: int, *, with_doi: bool) -> dict:
-    references = []
-    for i in range(1, n + 1):
-        reference = {"number": i, "kind": "trial", "title": f"Back pain trial number {i}", "year": 2000 + i % 20}
-        if with_doi:
-            reference["doi"] = f"10.1000/bp.{i}"
-        references.append(reference)
-    sections = [
-        {
-            "heading": f"Part {k + 1}",
-            "body": " ".join(f"Back pain claim [{i}]." for i in range(k * 50 + 1, k * 50 + 51)),
-        }
-        for k in range(n // 50)
-    ]
-    return {"question": "What are the treatment options for back pain?", "sections": sections, "references": references}
-
-
 def queries_to_create(client, n: int, *, with_doi: bool) -> int:
     with CaptureQueriesContext(connection) as captured:
-        response = client.post(REVIEW_BASE, article_payload(n, with_doi=with_doi), format="json")
+        response = client.post(REVIEW_BASE, payload(n, with_doi=with_doi), format="json")
     assert response.status_code == 201, response.content[:300]
     return len(captured.captured_queries)
 
@@ -112,7 +96,7 @@ def test_references_of_a_large_article_are_deduplicated_against_the_library(auth
 def test_more_references_than_the_cap_is_a_clear_400_and_writes_nothing(author, settings):
     settings.ARTICLE_MAX_REFERENCES = 1000
 
-    response = client_for(author).post(REVIEW_BASE, article_payload(2000, with_doi=True), format="json")
+    response = client_for(author).post(REVIEW_BASE, payload(2000, with_doi=True), format="json")
 
     assert response.status_code == 400
     error = response.json()["error"]
