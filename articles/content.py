@@ -9,11 +9,70 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
 if TYPE_CHECKING:
     from articles.models import Article
+
+
+# --- field rules shared by every write path (importers, both APIs, admin forms, model fields) -----
+
+# The only schemes a reference URL may have: anything else (javascript:, data:, vbscript:, file:...)
+# is refused on the way in and never rendered as a link on the way out.
+LINK_SCHEMES = ("http", "https")
+_link_validator = URLValidator(schemes=list(LINK_SCHEMES))
+# Line and paragraph separators that are not in Unicode's Cc category but break a line all the same.
+_LINE_BREAKING = {"\u2028", "\u2029", "\u0085"}
+
+
+def link_url_problem(url: str) -> str | None:
+    """Why ``url`` may not be a reference's link, or None when it is an http(s) address."""
+    if not url:
+        return None
+    try:
+        _link_validator(url)
+    except ValidationError:
+        scheme = urlsplit(url).scheme.lower() if ":" in url else ""
+        if scheme and scheme not in LINK_SCHEMES:
+            return f"the URL scheme '{scheme}:' is not allowed; only http and https addresses are"
+        return "not a valid http(s) address"
+    return None
+
+
+def safe_link(url: str | None) -> str:
+    """``url`` when it may be rendered as a link (http or https), else "" (stored before the rule)."""
+    return url if url and link_url_problem(url) is None else ""
+
+
+def validate_link_url(url: str) -> None:
+    """Django validator form of ``link_url_problem`` (model fields, admin forms, serializers)."""
+    problem = link_url_problem(url)
+    if problem:
+        raise ValidationError(f"Enter an http or https address: {problem}.", code="invalid-url")
+
+
+def control_character_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a single-line field (a control character, a line break), or None."""
+    for index, char in enumerate(value or ""):
+        if char in _LINE_BREAKING or unicodedata.category(char) == "Cc":
+            name = unicodedata.name(char, "") or {"\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\t": "TAB"}.get(
+                char, "control character"
+            )
+            return f"contains a control character ({name}, U+{ord(char):04X}) at position {index + 1}"
+    return None
+
+
+def validate_single_line(value: str) -> None:
+    """Django validator form of ``control_character_problem``."""
+    problem = control_character_problem(value)
+    if problem:
+        raise ValidationError(f"Must be a single line of text: it {problem}.", code="control-character")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
+from articles.content import validate_single_line
+
 
 class ReviewState(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -33,8 +35,8 @@ CLOSED_STATES = frozenset({ReviewState.RETRACTED, ReviewState.ARCHIVED})
 
 class Article(ConcurrentTransitionMixin, models.Model):
     slug = models.SlugField(max_length=120, unique=True)
-    question = models.CharField(max_length=300, help_text="The title readers see.")
-    topic = models.CharField(max_length=120, blank=True, db_index=True)
+    question = models.CharField(max_length=300, help_text="The title readers see.", validators=[validate_single_line])
+    topic = models.CharField(max_length=120, blank=True, db_index=True, validators=[validate_single_line])
     required_specialty = models.ForeignKey(
         "reviewboard.Specialty", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -94,7 +96,7 @@ class Section(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveIntegerField()
-    heading = models.CharField(max_length=300)
+    heading = models.CharField(max_length=300, validators=[validate_single_line])
     level = models.PositiveSmallIntegerField(default=2)
     body = models.TextField(blank=True)
 

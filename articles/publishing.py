@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from articles.content import ArticleContent, canonical_json, reference_data
+from articles.content import ArticleContent, canonical_json, reference_data, safe_link
 from articles.models import Article, PublishedCitation, PublishedVersion
 from articles.rendering import render_section
 from config.exceptions import InvalidInput, NotFound
@@ -259,6 +259,8 @@ def _reference(number: int, record: Reference | None, approved: dict[str, Any]) 
     return {
         "number": number,
         **{key: approved.get(key) for key in REFERENCE_FIELDS},
+        # Client apps render ``url`` as a link: only an http(s) address ever reaches them.
+        "url": safe_link(approved.get("url")),
         "notice": reference_notice(record, approved),
     }
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.text import slugify
 
-from articles.content import ArticleContent
+from articles.content import ArticleContent, control_character_problem, link_url_problem
 from articles.models import Article, Section
 from config.exceptions import Conflict, InvalidInput, NotFound
 from references.models import Citation
@@ -28,6 +29,8 @@ MAX_TOPIC = Article._meta.get_field("topic").max_length
 MAX_HEADING = Section._meta.get_field("heading").max_length
 MAX_CITATION_NUMBER = 2_147_483_647
 SLUG_ATTEMPTS = 50
+# Reference fields that are one line of text (the URL is also checked for its scheme).
+REFERENCE_LINE_FIELDS = ("title", "authors", "publisher", "doi", "pmid", "url")
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -39,25 +42,45 @@ def _validate_content(content: ArticleContent) -> None:
     def invalid(message: str, field: str) -> InvalidInput:
         return InvalidInput(message, code="invalid-content", detail={"field": field})
 
+    def single_line(value: str, label: str, field: str) -> None:
+        if problem := control_character_problem(value):
+            raise invalid(f"{label} must be a single line: it {problem}.", field)
+
     question = (content.question or "").strip()
     if not question:
         raise invalid("The article needs a question.", "question")
     if len(question) > MAX_QUESTION:
         raise invalid(f"The question is {len(question)} characters; at most {MAX_QUESTION} are allowed.", "question")
+    single_line(question, "The question", "question")
     if len(content.topic or "") > MAX_TOPIC:
         raise invalid(f"The topic is longer than {MAX_TOPIC} characters.", "topic")
+    single_line((content.topic or "").strip(), "The topic", "topic")
     for position, section in enumerate(content.sections, start=1):
         field = f"sections[{position}]"
         if not (section.heading or "").strip():
             raise invalid(f"Section {position} has no heading.", f"{field}.heading")
+        single_line(section.heading.strip(), f"The heading of section {position}", f"{field}.heading")
         if len(section.heading) > MAX_HEADING:
             raise invalid(
                 f"The heading of section {position} is longer than {MAX_HEADING} characters.", f"{field}.heading"
             )
         if isinstance(section.level, bool) or not isinstance(section.level, int) or not 1 <= section.level <= 6:
             raise invalid(f"Section {position} has level {section.level!r}; levels go from 1 to 6.", f"{field}.level")
+    limit = settings.ARTICLE_MAX_REFERENCES
+    if len(content.citations) > limit:
+        raise InvalidInput(
+            f"The article cites {len(content.citations)} references; at most {limit} are allowed "
+            "(setting ARTICLE_MAX_REFERENCES).",
+            code="too-many-references", detail={"field": "references", "limit": limit},
+        )
     seen: set[int] = set()
-    for citation in content.citations:
+    for index, citation in enumerate(content.citations, start=1):
+        reference = citation.reference
+        for name in REFERENCE_LINE_FIELDS:
+            single_line((getattr(reference, name) or "").strip(), f"Reference {index} {name}",
+                        f"references[{index}].{name}")
+        if problem := link_url_problem((reference.url or "").strip()):
+            raise invalid(f"Reference {index} url: {problem}.", f"references[{index}].url")
         number = citation.number
         if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_CITATION_NUMBER:
             raise invalid(f"Citation number {number!r} is not a positive whole number.", "citations.number")
@@ -152,12 +175,14 @@ def _write_sections(article: Article, content: ArticleContent) -> None:
 
 
 def _write_citations(article: Article, content: ArticleContent) -> None:
-    from references.services import reference_get_or_create
+    from references.services import references_get_or_create
 
+    citations = sorted(content.citations, key=lambda c: c.number)
+    records = references_get_or_create(data=[c.reference for c in citations])
     article.citations.all().delete()
     Citation.objects.bulk_create(
-        Citation(article=article, number=c.number, reference=reference_get_or_create(data=c.reference))
-        for c in sorted(content.citations, key=lambda c: c.number)
+        Citation(article=article, number=c.number, reference=record)
+        for c, record in zip(citations, records, strict=True)
     )
 
 

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from articles.content import validate_link_url, validate_single_line
+
 
 class Retraction(models.Model):
     """One notice of the retraction dataset (Retraction Watch layout) about an original paper.
@@ -80,13 +82,17 @@ class Reference(models.Model):
         max_length=100, blank=True,
         help_text="The publication type as the source wrote it (e.g. 'Practice Bulletin'); the kind is its class.",
     )
-    title = models.CharField(max_length=500)
-    authors = models.CharField(max_length=500, blank=True, help_text="Issuing body or authors.")
-    publisher = models.CharField(max_length=300, blank=True, help_text="Publisher or journal.")
+    title = models.CharField(max_length=500, validators=[validate_single_line])
+    authors = models.CharField(
+        max_length=500, blank=True, help_text="Issuing body or authors.", validators=[validate_single_line]
+    )
+    publisher = models.CharField(
+        max_length=300, blank=True, help_text="Publisher or journal.", validators=[validate_single_line]
+    )
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     doi = models.CharField("DOI", max_length=255, blank=True, db_index=True)
     pmid = models.CharField("PMID", max_length=20, blank=True, db_index=True)
-    url = models.URLField("URL", max_length=1000, blank=True)
+    url = models.URLField("URL", max_length=1000, blank=True, validators=[validate_link_url])
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CURRENT)
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 
-from articles.content import ReferenceData
+from articles.content import ReferenceData, control_character_problem, link_url_problem
 from config.exceptions import Conflict, InvalidInput
 from references.integrity import (
     doi_as_written,
@@ -42,8 +41,12 @@ def _field_length(name: str) -> int:
 
 
 def _check_lengths(values: dict[str, Any]) -> None:
+    """Lengths, and one line of text each: the same rules the model fields and the importers apply."""
     for name in ("label", "title", "authors", "publisher", "doi", "pmid", "url"):
         value = values.get(name)
+        if isinstance(value, str) and (problem := control_character_problem(value)):
+            raise InvalidInput(f"Reference {name} must be a single line: it {problem}.", code="invalid-reference",
+                               detail={"field": name})
         if isinstance(value, str) and len(value) > _field_length(name):
             raise InvalidInput(
                 f"Reference {name} is {len(value)} characters long; at most {_field_length(name)} are allowed.",
@@ -102,6 +105,35 @@ def _find_existing(*, doi: str, pmid: str, title: str, year: int | None) -> Refe
     return None
 
 
+def _new_reference_values(data: ReferenceData) -> dict[str, Any]:
+    """The normalised, validated field values of a new library record for ``data``. A DOI is kept as
+    written (resolver prefix removed, case kept), so messages quote the author's text."""
+    title = " ".join((data.title or "").split())
+    if not title:
+        raise InvalidInput("A reference needs a title.", code="invalid-reference", detail={"field": "title"})
+    values = {
+        "kind": _choice(data.kind, Reference.Kind, Reference.Kind.OTHER),
+        "label": " ".join((data.label or "").split()),
+        "title": title,
+        "authors": (data.authors or "").strip(),
+        "publisher": (data.publisher or "").strip(),
+        "year": _check_year(data.year),
+        "doi": doi_as_written(data.doi),
+        "pmid": normalise_pmid(data.pmid),
+        "url": (data.url or "").strip(),
+        "status": _choice(data.status, Reference.Status, Reference.Status.CURRENT),
+    }
+    _check_lengths(values)
+    if problem := link_url_problem(values["url"]):
+        raise InvalidInput(f"Reference URL '{values['url']}': {problem}.", code="invalid-reference",
+                           detail={"field": "url"})
+    return values
+
+
+def _lookup(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: values[name] for name in ("doi", "pmid", "title", "year")}
+
+
 def reference_find(*, data: ReferenceData) -> Reference | None:
     """The library record ``data`` names, found the one way the library deduplicates: DOI
     (case-insensitive), then PMID, then normalised title + year when it has neither; None if there is none."""
@@ -119,35 +151,16 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
     case kept), so messages quote the author's text. Malformed identifiers are stored as given so
     that the integrity check reports them, rather than refusing the import.
     """
-    doi = doi_as_written(data.doi)
-    pmid = normalise_pmid(data.pmid)
-    title = " ".join((data.title or "").split())
-    if not title:
-        raise InvalidInput("A reference needs a title.", code="invalid-reference", detail={"field": "title"})
-    year = _check_year(data.year)
-    values = {
-        "kind": _choice(data.kind, Reference.Kind, Reference.Kind.OTHER),
-        "label": " ".join((data.label or "").split()),
-        "title": title,
-        "authors": (data.authors or "").strip(),
-        "publisher": (data.publisher or "").strip(),
-        "year": year,
-        "doi": doi,
-        "pmid": pmid,
-        "url": (data.url or "").strip(),
-        "status": _choice(data.status, Reference.Status, Reference.Status.CURRENT),
-    }
-    _check_lengths(values)
-
-    if existing := _find_existing(doi=doi, pmid=pmid, title=title, year=year):
+    values = _new_reference_values(data)
+    if existing := _find_existing(**_lookup(values)):
         return existing
-    values.update(_library_facts(data, doi=doi, pmid=pmid))
+    values.update(_library_facts(data, doi=values["doi"], pmid=values["pmid"]))
     try:
         with transaction.atomic():
             return Reference.objects.create(**values)
     except IntegrityError:
         # Another transaction created the same DOI or PMID between our look-up and our insert.
-        if existing := _find_existing(doi=doi, pmid=pmid, title=title, year=year):
+        if existing := _find_existing(**_lookup(values)):
             return existing
         raise
 
@@ -167,6 +180,85 @@ def _library_facts(data: ReferenceData, *, doi: str, pmid: str) -> dict[str, Any
         if notice.nature == Retraction.Nature.RETRACTION:
             facts["status"] = Reference.Status.WITHDRAWN
     return facts
+
+
+TITLE_LOOKUP_CHUNK = 200
+
+
+class _Library:
+    """The records a batch of references may match, loaded in a few queries (not one per reference)."""
+
+    def __init__(self, batch: list[dict[str, Any]]) -> None:
+        self.by_doi: dict[str, Reference] = {}
+        self.by_pmid: dict[str, Reference] = {}
+        self.by_title: dict[tuple[str, int | None], Reference] = {}
+        dois = {v["doi"] for v in batch if v["doi"]}
+        pmids = {v["pmid"] for v in batch if v["pmid"]}
+        if dois:
+            keys = {doi.lower() for doi in dois}
+            rows = Reference.objects.annotate(doi_key=Lower("doi")).filter(doi_key__in=keys).order_by("-pk")
+            self.by_doi.update((r.doi.lower(), r) for r in rows)  # oldest last: it wins
+        if pmids:
+            self.by_pmid.update((r.pmid, r) for r in Reference.objects.filter(pmid__in=pmids).order_by("-pk"))
+        wanted = {
+            (key, v["year"]) for v in batch if not v["doi"] and not v["pmid"] and (key := normalise_title(v["title"]))
+        }
+        # Narrowed like _title_match (the title's longest word, the year), a chunk of titles per query.
+        narrow = sorted({(max(key.split(), key=len), year) for key, year in wanted}, key=str)
+        for start in range(0, len(narrow), TITLE_LOOKUP_CHUNK):
+            condition = Q()
+            for word, year in narrow[start : start + TITLE_LOOKUP_CHUNK]:
+                condition |= Q(title__icontains=word) & (Q(year=year) if year is not None else Q(year__isnull=True))
+            for reference in Reference.objects.filter(condition).order_by("-pk"):
+                key = (normalise_title(reference.title), reference.year)
+                if key in wanted:
+                    self.by_title[key] = reference
+
+    def find(self, values: dict[str, Any]) -> Reference | None:
+        """The same answer as ``_find_existing`` for these values."""
+        if values["doi"] and (found := self.by_doi.get(values["doi"].lower())):
+            return found
+        if values["pmid"] and (found := self.by_pmid.get(values["pmid"])):
+            return found
+        if not values["doi"] and not values["pmid"]:
+            return self.by_title.get((normalise_title(values["title"]), values["year"]))
+        return None
+
+    def add(self, reference: Reference) -> None:
+        if reference.doi:
+            self.by_doi.setdefault(reference.doi.lower(), reference)
+        if reference.pmid:
+            self.by_pmid.setdefault(reference.pmid, reference)
+        if not reference.doi and not reference.pmid:
+            self.by_title.setdefault((normalise_title(reference.title), reference.year), reference)
+
+
+@transaction.atomic
+def references_get_or_create(*, data: list[ReferenceData]) -> list[Reference]:
+    """``reference_get_or_create`` for each item of ``data``, in order, in a number of queries that
+    does not grow with the size of the batch (a handful of look-ups and one bulk insert).
+
+    Items of the batch that are the same work get the same record. If another transaction creates
+    one of the same records meanwhile (the unique DOI/PMID constraints say so), the batch is done
+    again item by item, which resolves the race the way ``reference_get_or_create`` does.
+    """
+    batch = [_new_reference_values(item) for item in data]
+    library = _Library(batch)
+    records: list[Reference | None] = []
+    new: dict[int, Reference] = {}  # the records to insert, by identity (one per work)
+    for item, values in zip(data, batch, strict=True):
+        found = library.find(values)
+        if found is None:
+            found = Reference(**values, **_library_facts(item, doi=values["doi"], pmid=values["pmid"]))
+            library.add(found)
+            new[id(found)] = found
+        records.append(found)
+    try:
+        with transaction.atomic():
+            Reference.objects.bulk_create(list(new.values()))
+    except IntegrityError:
+        return [reference_get_or_create(data=item) for item in data]
+    return records
 
 
 def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str, Any]:
@@ -206,18 +298,10 @@ def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str,
         elif name == "pmid":
             value = normalise_pmid(value)
             if value and not is_valid_pmid(value):
-                raise InvalidInput(
-                    f"PMID '{fields[name]}' is malformed: expected 1 to 8 digits.",
-                    code="invalid-pmid",
-                    detail={"field": "pmid"},
-                )
-        elif name == "url" and value:
-            try:
-                URLValidator(schemes=["http", "https"])(value)
-            except ValidationError:
-                raise InvalidInput(
-                    f"URL '{value}' is not a valid http(s) address.", code="invalid-reference", detail={"field": "url"}
-                ) from None
+                raise InvalidInput(f"PMID '{fields[name]}' is malformed: expected 1 to 8 digits.",
+                                   code="invalid-pmid", detail={"field": "pmid"})
+        elif name == "url" and (problem := link_url_problem(value)):
+            raise InvalidInput(f"URL '{value}': {problem}.", code="invalid-reference", detail={"field": "url"})
         values[name] = value
     _check_lengths(values)
     for name in ("doi", "pmid"):

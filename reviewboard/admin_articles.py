@@ -22,13 +22,22 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition
 
-from articles.content import ArticleContent, CitationData, SectionData, content_from_article, reference_data
+from articles.content import (
+    ArticleContent,
+    CitationData,
+    SectionData,
+    content_from_article,
+    reference_data,
+    safe_link,
+)
 from articles.models import EDITABLE_STATES, Article, ReviewState, Section
 from articles.rendering import render_section
 from config.admin import ServiceErrorsAsMessagesMixin
@@ -49,9 +58,13 @@ CONTENT_STATE_BANNERS = {
 }
 
 REFERENCE_KINDS = dict(Reference.Kind.choices)
+# The change page stays small for very large articles: the preview draws this many sections and
+# references, the findings table 50 of each severity, the inlines a page of rows at a time.
+PREVIEW_SECTIONS = 100
+PREVIEW_REFERENCES = 200
 
 # Fields only a chair sets: they decide how the article is reviewed.
-CHAIR_FIELDS = ("required_specialty", "quorum")
+CHAIR_FIELDS = permissions.REVIEW_SETTINGS_FIELDS
 # Written by the review workflow and publishing, never by a form.
 WORKFLOW_FIELDS = (
     "state",
@@ -97,12 +110,52 @@ def summarise_findings(findings: list[Finding], *, limit: int = 5) -> str:
     return f"{shown}; and {more} more" if more > 0 else shown
 
 
+class PagedInlineFormSet(BaseInlineFormSet):
+    """An inline formset showing one page of the article's rows (``?<prefix>-page=N``).
+
+    An article with thousands of citations would otherwise draw thousands of rows (megabytes of
+    HTML). The page number travels in the query string, which the change form posts back to, so a
+    save reads and validates exactly the rows that were shown; rows on other pages are untouched.
+    """
+
+    per_page = 50
+    request: HttpRequest | None = None  # set per request by ArticleContentInline.get_formset
+
+    def get_queryset(self) -> Any:
+        if not hasattr(self, "_paged_queryset"):
+            queryset = super().get_queryset()
+            number = self.request.GET.get(f"{self.prefix}-page") if self.request is not None else None
+            self.page = Paginator(queryset, self.per_page).get_page(number)
+            self._paged_queryset = list(self.page.object_list)
+        return self._paged_queryset
+
+    def page_links(self) -> list[dict[str, Any]]:
+        """Links to every page when there is more than one (for the inline's template)."""
+        self.get_queryset()
+        if self.page.paginator.num_pages <= 1:
+            return []
+        query = self.request.GET.copy() if self.request is not None else QueryDict(mutable=True)
+        links = []
+        for number in self.page.paginator.page_range:
+            query[f"{self.prefix}-page"] = number
+            links.append({"number": number, "url": f"?{query.urlencode()}", "current": number == self.page.number})
+        return links
+
+
 class ArticleContentInline:
     """Sections and citations are the article's content: they follow the article's permissions.
 
     Editable only while the article is (a new article or) in an editable state and the user
-    may edit this article; no add, change or delete otherwise.
+    may edit this article; no add, change or delete otherwise. Shown a page at a time
+    (``PagedInlineFormSet``).
     """
+
+    formset = PagedInlineFormSet
+    template = "admin/articles/article/paged_inline.html"  # page links, then ``rows_template``
+
+    def get_formset(self, request: HttpRequest, obj: Article | None = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"request": request})
 
     def _parent(self) -> ArticleAdmin:
         return self.admin_site.get_model_admin(Article)
@@ -128,6 +181,7 @@ class ArticleContentInline:
 
 class SectionInline(ArticleContentInline, admin.StackedInline):
     model = Section
+    rows_template = "admin/edit_inline/stacked.html"
     fields = (("position", "level", "heading"), "body")
     ordering = ("position",)
     extra = 0
@@ -159,6 +213,7 @@ class CitedReferenceSelect(AutocompleteSelect):
 
 class CitationInline(ArticleContentInline, admin.TabularInline):
     model = Citation
+    rows_template = "admin/edit_inline/tabular.html"
     fields = ("number", "reference")
     autocomplete_fields = ("reference",)
     ordering = ("number",)
@@ -267,7 +322,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
     def get_fieldsets(self, request: HttpRequest, obj: Article | None = None) -> Any:
         if obj is None:  # a new article has no review or publication data yet
             fields = ["question", "slug", "topic", "authors"]
-            if permissions.is_chair(request.user):
+            if permissions.can_set_review_settings(request.user):
                 fields += CHAIR_FIELDS
             return ((None, {"fields": fields}),)
         return super().get_fieldsets(request, obj)
@@ -276,7 +331,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
         if not content_is_editable(obj):
             return tuple(flatten_fieldsets(self.get_fieldsets(request, obj)))
         readonly = list(WORKFLOW_FIELDS)
-        if not permissions.is_chair(request.user):
+        if not permissions.can_set_review_settings(request.user):
             readonly += CHAIR_FIELDS
         if obj is not None and (obj.live_version_id or obj.approved_at):
             readonly.append("slug")  # readers' URLs use it once it has been published
@@ -456,11 +511,16 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
             "integrity_warnings": [{"finding": f, "location": finding_location(f)} for f in report.warnings],
             "preview": {
                 "question": content.question,
-                "sections": [render_section(s.heading, s.level, s.body) for s in content.sections],
+                "sections": [render_section(s.heading, s.level, s.body) for s in content.sections[:PREVIEW_SECTIONS]],
+                "more_sections": max(0, len(content.sections) - PREVIEW_SECTIONS),
                 "references": [
-                    {"number": c.number, "reference": c.reference, "kind": REFERENCE_KINDS.get(c.reference.kind, "")}
-                    for c in content.citations
+                    {
+                        "number": c.number, "reference": c.reference, "kind": REFERENCE_KINDS.get(c.reference.kind, ""),
+                        "link": safe_link(c.reference.url),
+                    }
+                    for c in content.citations[:PREVIEW_REFERENCES]
                 ],
+                "more_references": max(0, len(content.citations) - PREVIEW_REFERENCES),
             },
             "published_versions": [
                 {"version": v, "short_hash": v.content_hash[:12], "is_live": v.pk == article.live_version_id}

@@ -1,6 +1,6 @@
 """The review screens of the article admin: the article's review page, its review actions and list columns.
 
-``ArticleReviewAdminMixin`` is mixed into ``articles.admin.ArticleAdmin``. The change page is also the
+``ArticleReviewAdminMixin`` is mixed into ``reviewboard.admin_articles.ArticleAdmin``. The change page is also the
 review screen: the state and sign-off progress, ONLY the transition buttons the user may use now
 (``reviewboard.services.available_transitions``), the sign-off button naming the content hash it
 approves, the diff against the live published version, the comments, the assignments with their

@@ -108,6 +108,16 @@ def can_chair(article: Article, user: AbstractBaseUser) -> bool:
     return is_chair(user)
 
 
+# Fields of an article that decide how it is reviewed. Only the chair sets them: the admin shows them
+# read-only to everyone else, and the services refuse them from anyone else (API, importer --author).
+REVIEW_SETTINGS_FIELDS = ("required_specialty", "quorum")
+
+
+@requires("the board chair (permission articles.chair_review)")
+def can_set_review_settings(user: AbstractBaseUser) -> bool:
+    return is_chair(user)
+
+
 @requires("a reviewer assigned to this article (permission articles.review_article) or the board chair")
 def can_request_changes(article: Article, user: AbstractBaseUser) -> bool:
     return is_chair(user) or is_assigned_reviewer(article, user)

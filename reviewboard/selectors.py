@@ -21,6 +21,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce, NullIf
 
 from articles.content import content_from_article
+from config.exceptions import NotFound
 from reviewboard import permissions
 from reviewboard.models import Assignment, AuditEntry, Comment, Event, ReviewRound, SignOff
 
@@ -253,6 +254,15 @@ def next_pending_due(*, article: str = "pk", review_hash: str = "review_hash") -
         .values("due_at")[:1]
     )
     return Subquery(rows)
+
+
+def article_visible_to(*, user: AbstractBaseUser, slug: str) -> Article:
+    """The article ``slug`` if ``user`` may see it (``visible_articles``), else ``NotFound``: the same 404 for
+    an unknown slug and for an article the user may not see, for GET and POST alike."""
+    article = visible_articles(user).filter(slug=slug).first()
+    if article is None:
+        raise NotFound(f"No article with slug '{slug}' among the articles you work on.", code="article-not-found")
+    return article
 
 
 def articles_for_user(

@@ -15,6 +15,12 @@ class UtcIsoDateTimeField(IsoDateTimeField):
     """An ISO 8601 date-time, normalised to UTC (the database refuses offsets such as -18:19, and
     dates near year 1 or 9999 can overflow when converted): any such value is a 400, not a 500."""
 
+    def clean(self, value):
+        # Present but empty (``?updated_since=``) is not a date-time: say so rather than ignore it.
+        if value == "":
+            raise forms.ValidationError("Enter a date-time, or leave updated_since out.", code="invalid")
+        return super().clean(value)
+
     def to_python(self, value):
         parsed = super().to_python(value)
         if parsed is None:

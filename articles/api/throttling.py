@@ -8,10 +8,16 @@ small cache operations). A fixed window can let up to twice the rate through acr
 boundary; that is the usual trade. The counts live in Django's default cache: point
 ``CACHE_URL`` at Redis so that every worker process shares them. With the default local-memory
 cache (private to each process) they are kept in a plain dict instead.
+
+A shared cache that cannot be reached (Redis down, a network split) never fails a read: the
+throttle counts in this process instead (each process then allows the rate on its own), logs a
+warning once, leaves the cache alone for ``CACHE_RETRY_SECONDS`` so that requests do not each pay
+for a failed connection, and ``/healthz`` reports the outage (``cache_outage``).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -22,6 +28,17 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from articles.api.authentication import ApiClient
 
+logger = logging.getLogger(__name__)
+
+CACHE_RETRY_SECONDS = 30.0
+# What a cache backend raises when its server is unreachable (redis-py's errors are not OSErrors).
+try:
+    from redis.exceptions import RedisError as _RedisError
+except ImportError:  # pragma: no cover - redis is a dependency; the cache may still be another backend
+    _RedisError = OSError
+CACHE_ERRORS: tuple[type[BaseException], ...] = (_RedisError, OSError)
+
+_outage: dict[str, float | str] = {"until": 0.0, "error": ""}
 _windows: dict[str, tuple[int, int]] = {}  # key -> (window, count), for a local-memory cache
 _windows_lock = threading.Lock()
 
@@ -42,6 +59,35 @@ def _count_in_process(key: str, window: int) -> int:
 def clear_counters() -> None:
     with _windows_lock:
         _windows.clear()
+    _outage.update(until=0.0, error="")
+
+
+def cache_outage() -> str:
+    """Why the shared cache is being bypassed now ("" when it is in use)."""
+    return str(_outage["error"]) if time.monotonic() < float(_outage["until"]) else ""
+
+
+def _cache_failed(exc: BaseException) -> None:
+    if not cache_outage():
+        logger.warning(
+            "API throttle: the shared cache is unreachable (%s: %s); counting per process for %.0f s",
+            exc.__class__.__name__, exc, CACHE_RETRY_SECONDS,
+        )
+    _outage.update(until=time.monotonic() + CACHE_RETRY_SECONDS, error=exc.__class__.__name__)
+
+
+def _count_shared(backend, bucket: str, timeout: int) -> int | None:
+    """The window's count in the shared cache, or None when the cache cannot be reached."""
+    if cache_outage():
+        return None
+    try:
+        try:  # the usual case: the window's counter exists (one cache operation)
+            return backend.incr(bucket)
+        except ValueError:  # first request of the window (or the counter was evicted)
+            return 1 if backend.add(bucket, 1, timeout) else backend.incr(bucket)
+    except CACHE_ERRORS as exc:
+        _cache_failed(exc)
+        return None
 
 
 class FixedWindowRateThrottle(SimpleRateThrottle):
@@ -60,14 +106,11 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         window = int(now // self.duration)
         self.wait_seconds = (window + 1) * self.duration - now
         backend = caches["default"]  # DRF's ``cache`` attribute is a proxy to it
-        if isinstance(backend, LocMemCache):
+        count = None
+        if not isinstance(backend, LocMemCache):
+            count = _count_shared(backend, f"{key}:{window}", self.duration + 1)
+        if count is None:
             count = _count_in_process(key, window)
-        else:
-            bucket = f"{key}:{window}"
-            try:  # the usual case: the window's counter exists (one cache operation)
-                count = backend.incr(bucket)
-            except ValueError:  # first request of the window (or the counter was evicted)
-                count = 1 if backend.add(bucket, 1, self.duration + 1) else backend.incr(bucket)
         return count <= self.num_requests
 
     def wait(self) -> float:

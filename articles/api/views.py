@@ -41,6 +41,7 @@ from articles.api.throttling import APIKeyRateThrottle, PublicReadRateThrottle
 from articles.models import ReviewState
 from articles.selectors import ReaderView, VersionRow
 from config.exceptions import NotFound, ServiceError
+from config.parsers import refuse_unknown_query_parameters
 
 JSON = "application/json"
 CACHE_CONTROL = "no-cache"  # clients may keep a copy but revalidate (ETag / Last-Modified) each time
@@ -241,6 +242,18 @@ class ArticlePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request) -> int:
+        """``page_size`` from 1 to 100 (the schema's range); anything else is a 400, not silently replaced."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError({"page_size": f"A whole number from 1 to {self.max_page_size}."})
+        return int(raw)
+
+
+LIST_PARAMETERS = ("topic", "updated_since", "q", "page", "page_size")
+
 
 class ArticleListView(ReadAPIView):
     @extend_schema(
@@ -268,6 +281,7 @@ class ArticleListView(ReadAPIView):
         },
     )
     def get(self, request: Request) -> HttpResponse:
+        refuse_unknown_query_parameters(request.query_params, LIST_PARAMETERS)
         filterset = PublishedArticleFilter(request.query_params, queryset=selectors.published_articles())
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)

@@ -36,7 +36,14 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
-from articles.content import ArticleContent, CitationData, ReferenceData, SectionData
+from articles.content import (
+    ArticleContent,
+    CitationData,
+    ReferenceData,
+    SectionData,
+    control_character_problem,
+    link_url_problem,
+)
 from articles.importing.errors import ImportError_
 from articles.importing.plaintext import MAX_HEADING, MAX_QUESTION, REFERENCE_LIMITS
 from references.integrity import doi_as_written, normalise_pmid
@@ -148,8 +155,8 @@ def _front_matter(yaml_text: str, *, first_line: int, source_name: str) -> dict[
         value = value.strip()
         if required and not value:
             raise fail(f"'{name}' must not be empty", line_of(name))
-        if "\n" in value:
-            raise fail(f"'{name}' must be a single line", line_of(name))
+        if problem := control_character_problem(value):
+            raise fail(f"'{name}' must be a single line: it {problem}", line_of(name))
         if limit and len(value) > limit:
             raise fail(f"'{name}' is {len(value)} characters; at most {limit} are allowed", line_of(name))
         return value
@@ -213,6 +220,10 @@ def _references(value: Any, *, line_of, fail) -> list[CitationData]:
             if not isinstance(raw, str):
                 raise fail(f"{where}.{key} must be text, not {type(raw).__name__}", line(key))
             raw = raw.strip()
+            if problem := control_character_problem(raw):
+                raise fail(f"{where}.{key} must be a single line: it {problem}", line(key))
+            if key == "url" and (problem := link_url_problem(raw)):
+                raise fail(f"{where}.url: {problem}", line(key))
             if len(raw) > REFERENCE_LIMITS[key]:
                 raise fail(f"{where}.{key} is longer than {REFERENCE_LIMITS[key]} characters", line(key))
             fields[key] = raw
@@ -266,6 +277,8 @@ def _sections(lines: list[str], *, first_line: int, question: str, source_name: 
                 )
             if not text:
                 raise ImportError_("a heading with no text", line=first_line + offset, source_name=source_name)
+            if problem := control_character_problem(text):
+                raise ImportError_(f"the heading {problem}", line=first_line + offset, source_name=source_name)
             if len(text) > MAX_HEADING:
                 raise ImportError_(
                     f"the heading is longer than {MAX_HEADING} characters", line=first_line + offset,

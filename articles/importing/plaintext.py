@@ -145,7 +145,9 @@ class _Line:
 
     @property
     def text(self) -> str:
-        return self.raw.strip()
+        # A tab or form feed inside a line of a page export is layout: a space (questions, headings and
+        # reference titles are single-line fields; indentation is read from ``raw``).
+        return self.raw.strip().replace("\t", " ").replace("\x0c", " ")
 
     @property
     def indent(self) -> int:

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "django_celery_beat",
     "accounts",
     "references",
@@ -53,6 +55,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last: turns a login refused by django-axes into accounts.lockout.lockout_response (429).
     "axes.middleware.AxesMiddleware",
 ]
@@ -62,6 +65,25 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Content-Security-Policy (django-csp) on every response: the admin and the API docs load scripts,
+# styles and images from this origin only (Swagger UI is served from the project by
+# drf-spectacular-sidecar), no inline script runs, nothing may frame the pages. Inline styles stay
+# allowed: Django's admin and Swagger UI set style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -136,6 +158,10 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Request bodies above this (2.5 MB, Django's default, stated here) are refused: 413 in the API's JSON
+# error shape (config.views.bad_request).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
@@ -192,6 +218,8 @@ REVIEW_DEFAULT_DUE = timedelta(days=env.int("REVIEW_DEFAULT_DUE_DAYS", default=7
 REVIEW_RECURRENCE = timedelta(days=env.int("REVIEW_RECURRENCE_DAYS", default=365))
 REVIEW_REMINDER_INTERVAL = timedelta(hours=24)
 REVIEW_REMINDERS_BEFORE_CHAIR = 3
+# An article may cite at most this many references (every write path: API, import, admin).
+ARTICLE_MAX_REFERENCES = env.int("ARTICLE_MAX_REFERENCES", default=1000)
 ARTICLE_DISCLAIMER = env(
     "ARTICLE_DISCLAIMER",
     default=(
@@ -229,6 +257,10 @@ REFERENCE_LOOKUP_CACHE_SECONDS = env.int("REFERENCE_LOOKUP_CACHE_SECONDS", defau
 REFERENCE_LOOKUP_USER_AGENT = env(
     "REFERENCE_LOOKUP_USER_AGENT", default="reviewboard/0.1 (mailto:board@example.org)"
 )
+# An unreachable Redis fails a cache call within this many seconds (the throttle then counts per process).
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    _timeout = env.float("CACHE_TIMEOUT_SECONDS", default=1.0)
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=_timeout, socket_timeout=_timeout)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -236,6 +268,9 @@ REST_FRAMEWORK = {
         "accounts.authentication.BoardSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The API takes JSON bodies (nested sections and references have no form encoding); the token
+    # endpoint also takes forms (reviewboard.api.views.TokenView).
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -251,4 +286,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the project's static files (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_error_responses",
+    ],
 }

@@ -11,9 +11,19 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = False
+
+# --- HTTPS (see docs/operations.md) -------------------------------------------------------
+# The service runs behind a TLS-terminating proxy that sets X-Forwarded-Proto on every request
+# (and strips any such header a client sends): that is how Django knows a request came over https.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# The proxy's and the orchestrator's health probes speak plain http to the service.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # SMTP from one URL, e.g. EMAIL_URL=smtp+tls://user:password@mail.example.org:587
 vars().update(env.email_url("EMAIL_URL"))
 # Board members confirm a TOTP code at every login (admin and API token); see docs/operations.md.

@@ -24,7 +24,8 @@ class ReferenceInput(serializers.Serializer):
     year = serializers.IntegerField(min_value=1500, max_value=2200, required=False, allow_null=True, default=None)
     doi = serializers.CharField(max_length=255, allow_blank=True, default="")
     pmid = serializers.CharField(max_length=20, allow_blank=True, default="")
-    url = serializers.URLField(max_length=1000, allow_blank=True, default="")
+    # http or https only: checked with every other write path by articles.content.link_url_problem.
+    url = serializers.CharField(max_length=1000, allow_blank=True, default="")
     status = serializers.ChoiceField(choices=Reference.Status.choices, default=Reference.Status.CURRENT)
 
 
@@ -43,7 +44,8 @@ class ArticleCreateInput(serializers.Serializer):
     topic = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     specialty = serializers.SlugField(max_length=60, required=False, allow_blank=True, default="")
     sections = SectionInput(many=True, required=False, max_length=500)
-    references = ReferenceInput(many=True, required=False, max_length=2000, default=list)
+    # How many: ARTICLE_MAX_REFERENCES, checked by the service for every write path.
+    references = ReferenceInput(many=True, required=False, default=list)
     submit = serializers.BooleanField(default=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from articles.diff import content_diff
 from articles.importing import parse_document
 from articles.models import Article, Section
 from config.exceptions import InvalidInput, NotAllowed, NotFound
+from config.parsers import refuse_unknown_query_parameters
 from references.integrity import check_content
 from references.models import Citation
 from reviewboard import permissions, selectors, services
@@ -44,10 +45,7 @@ ERRORS = {
 def _article(slug: str, user: Any) -> Article:
     """The article ``slug`` if ``user`` sees it (``selectors.visible_articles``), else 404, for reads and
     writes alike: the answer never tells a caller that an article it may not see exists."""
-    article = selectors.visible_articles(user).filter(slug=slug).first()
-    if article is None:
-        raise NotFound(f"No article with slug '{slug}' among the articles you work on.", code="article-not-found")
-    return article
+    return selectors.article_visible_to(user=user, slug=slug)
 
 
 def _round(round_: Any) -> dict[str, Any]:
@@ -155,6 +153,8 @@ class ReviewArticleListView(APIView):
         operation_id="review_queue_list", parameters=[s.QueueFilterInput], responses={200: s.QueuePageOutput, **ERRORS}
     )
     def get(self, request: Request) -> Response:
+        parameters = ("state", "assigned_to_me", "page")
+        refuse_unknown_query_parameters(request.query_params, parameters, non_empty=parameters)
         filters = s.QueueFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = selectors.articles_for_user(

@@ -27,7 +27,15 @@ if TYPE_CHECKING:
 
 @transaction.atomic
 def content_create(*, content: ArticleContent, author: AbstractBaseUser | None = None) -> Article:
-    """A new draft from ``content`` (``articles.services.article_create``), audited as "create"."""
+    """A new draft from ``content`` (``articles.services.article_create``), audited as "create". Only the
+    chair sets the specialty the review requires (``permissions.can_set_review_settings``), on every path."""
+    if content.required_specialty and author is not None and not permissions.can_set_review_settings(author):
+        raise NotAllowed(
+            "Only the board chair sets the specialty an article's review requires "
+            f"({permissions.requirement(permissions.can_set_review_settings)}); leave 'specialty' out.",
+            code="permission-denied",
+            detail={"field": "specialty", "permission": permissions.CHAIR_PERM},
+        )
     article = article_create(content=content, author=author)
     audit_append(
         action="create",
@@ -63,7 +71,7 @@ def article_review_settings_update(
 ) -> Article:
     """Set how an article is reviewed: its quorum and required specialty (the chair only; audited)."""
     locked = lock_article(article.pk)
-    if user is None or not permissions.is_chair(user):
+    if user is None or not permissions.can_set_review_settings(user):
         raise NotAllowed(
             f"Only {permissions.requirement(permissions.can_chair)} may set the quorum or the required specialty.",
             code="permission-denied",

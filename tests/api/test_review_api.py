@@ -8,25 +8,18 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
-from accounts.services import api_token_issue
 from articles.content import content_from_article
 from articles.models import Article, ReviewState
 from config.exceptions import Conflict
 from reviewboard import selectors
 from reviewboard.models import AuditEntry, Comment, SignOff
 from reviewboard.services.content import content_update as article_update_content
+from tests.api.clients import client_for
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/review/articles/"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    _, token = api_token_issue(user=user, device="tests")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 @pytest.fixture
@@ -372,6 +365,7 @@ def test_role_transition_state_matrix(matrix_board, role, name, state):
     if not selectors.can_see_article(article, matrix_board[role]):
         # One visibility rule: an article the user may not see does not exist for them (never 403-vs-404).
         assert response.status_code == 404, (role, name, state, response.content)
+        assert response.json()["error"]["code"] == "article-not-found"
         assert not allowed
         assert article.state == state
         assert AuditEntry.objects.count() == audit_before
@@ -380,7 +374,7 @@ def test_role_transition_state_matrix(matrix_board, role, name, state):
         assert response.status_code == 200, (role, name, state, response.content)
         assert AuditEntry.objects.count() == audit_before + 1
         return
-    if allowed:
+    elif allowed:
         assert response.status_code == 409, (role, name, state, response.content)
     else:
         assert response.status_code in (403, 409), (role, name, state, response.content)

@@ -131,7 +131,7 @@ def test_export_article_unwritable_output_exits_2(db, tmp_path):
 def test_export_of_content_with_a_changed_reference_is_still_exact():
     content = parse_document(read_source(ARTICLES[1]))
     changed = replace(content, citations=(
-        replace(content.citations[0], reference=replace(content.citations[0].reference, url="https://x.org/a b")),
+        replace(content.citations[0], reference=replace(content.citations[0].reference, url="https://x.org/a%20b")),
         *content.citations[1:],
     ))
 

@@ -1,4 +1,4 @@
-"""GET /healthz reports the database and the broker."""
+"""GET /healthz reports the database, the broker and the cache."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def test_healthy_with_a_reachable_broker(client, settings):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "cache": "ok"}
 
 
 def test_degraded_when_the_broker_is_down(client, settings):

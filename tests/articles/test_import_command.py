@@ -245,16 +245,17 @@ def test_huge_markers_are_a_finding_not_a_crash(db, tmp_path):
 def test_a_failure_midway_leaves_nothing_behind(db, monkeypatch):
     import references.services
 
-    real = references.services.reference_get_or_create
+    real = references.services._new_reference_values
     calls = []
 
-    def fail_on_third(*, data):
+    def fail_on_third(data):
         calls.append(data)
         if len(calls) == 3:
             raise references.services.InvalidInput("The library refused it.", code="invalid-reference")
-        return real(data=data)
+        return real(data)
 
-    monkeypatch.setattr(references.services, "reference_get_or_create", fail_on_third)
+    # The library's per-record validation (the batch write calls it for each reference in turn).
+    monkeypatch.setattr(references.services, "_new_reference_values", fail_on_third)
     before = counts()
 
     error = refused(str(MIGRAINE))
