@@ -254,16 +254,32 @@ def notice_for_identifiers(*, doi: str, pmid: str) -> Retraction | None:
 
     The library stores DOIs as written; notices hold the normalised form, so the DOI is compared
     normalised (case-insensitively), as ``_library_identifiers`` does for a whole import."""
-    doi, pmid = normalise_doi(doi), normalise_pmid(pmid)
-    query = Q()
-    if doi:
-        query |= Q(original_doi=doi)
-    if pmid:
-        query |= Q(original_pmid=pmid)
-    if not query:
-        return None
-    candidates = Retraction.objects.filter(query, nature__in=LINKED_NATURES)
-    return min(candidates, key=lambda n: notice_priority(n.nature, n.notice_date), default=None)
+    return notices_for_identifiers([(doi, pmid)])[0]
+
+
+def notices_for_identifiers(identifiers: list[tuple[str, str]]) -> list[Retraction | None]:
+    """``notice_for_identifiers`` for each (DOI, PMID) pair, in one query for the whole list."""
+    keys = [(normalise_doi(doi), normalise_pmid(pmid)) for doi, pmid in identifiers]
+    dois = {doi for doi, _ in keys if doi}
+    pmids = {pmid for _, pmid in keys if pmid}
+    if not dois and not pmids:
+        return [None] * len(keys)
+    by_doi: dict[str, list[Retraction]] = {}
+    by_pmid: dict[str, list[Retraction]] = {}
+    query = Q(original_doi__in=dois) | Q(original_pmid__in=pmids)
+    for notice in Retraction.objects.filter(query, nature__in=LINKED_NATURES):
+        if notice.original_doi:
+            by_doi.setdefault(notice.original_doi, []).append(notice)
+        if notice.original_pmid:
+            by_pmid.setdefault(notice.original_pmid, []).append(notice)
+    return [
+        min(
+            [*(by_doi.get(doi, []) if doi else []), *(by_pmid.get(pmid, []) if pmid else [])],
+            key=lambda n: notice_priority(n.nature, n.notice_date),
+            default=None,
+        )
+        for doi, pmid in keys
+    ]
 
 
 @transaction.atomic

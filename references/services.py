@@ -26,7 +26,7 @@ from references.integrity import (
     normalise_title,
 )
 from references.models import Reference, Retraction
-from references.retractions import notice_for_identifiers
+from references.retractions import notice_for_identifiers, notices_for_identifiers
 
 if TYPE_CHECKING:
     pass
@@ -165,16 +165,22 @@ def reference_get_or_create(*, data: ReferenceData) -> Reference:
         raise
 
 
-def _library_facts(data: ReferenceData, *, doi: str, pmid: str) -> dict[str, Any]:
+def _valid_identifiers(doi: str, pmid: str) -> dict[str, str]:
+    return {"doi": doi if is_valid_doi(normalise_doi(doi)) else "", "pmid": pmid if is_valid_pmid(pmid) else ""}
+
+
+def _library_facts(
+    data: ReferenceData, *, doi: str, pmid: str, notice: Retraction | bool | None = True
+) -> dict[str, Any]:
     """What a new record learns from the library: a matching retraction notice (a retraction
-    withdraws it) and the registered title, if the importer looked it up."""
+    withdraws it; ``notice`` when the caller looked it up already) and the registered title, if the
+    importer looked it up."""
     facts: dict[str, Any] = {
         "registered_title": " ".join((data.registered_title or "").split())[: _field_length("registered_title")],
         "registered_source": (data.registered_source or "")[: _field_length("registered_source")],
     }
-    notice = notice_for_identifiers(
-        doi=doi if is_valid_doi(normalise_doi(doi)) else "", pmid=pmid if is_valid_pmid(pmid) else ""
-    )
+    if notice is True:
+        notice = notice_for_identifiers(**_valid_identifiers(doi, pmid))
     if notice is not None:
         facts["retraction"] = notice
         if notice.nature == Retraction.Nature.RETRACTION:
@@ -244,12 +250,14 @@ def references_get_or_create(*, data: list[ReferenceData]) -> list[Reference]:
     """
     batch = [_new_reference_values(item) for item in data]
     library = _Library(batch)
+    identifiers = [_valid_identifiers(values["doi"], values["pmid"]) for values in batch]
+    notices = notices_for_identifiers([(ids["doi"], ids["pmid"]) for ids in identifiers])
     records: list[Reference | None] = []
     new: dict[int, Reference] = {}  # the records to insert, by identity (one per work)
-    for item, values in zip(data, batch, strict=True):
+    for item, values, notice in zip(data, batch, notices, strict=True):
         found = library.find(values)
         if found is None:
-            found = Reference(**values, **_library_facts(item, doi=values["doi"], pmid=values["pmid"]))
+            found = Reference(**values, **_library_facts(item, doi=values["doi"], pmid=values["pmid"], notice=notice))
             library.add(found)
             new[id(found)] = found
         records.append(found)

@@ -411,33 +411,51 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
 
     @staticmethod
     def _content_from_forms(form: Any, formsets: Any) -> ArticleContent:
-        """The submitted question, topic, sections and citations as plain content (deleted rows left out)."""
-        data = form.cleaned_data
-        instance = form.instance
-        sections: list[SectionData] = []
-        citations: list[CitationData] = []
+        """The submitted question, topic, sections and citations as plain content. An inline shows one page
+        of rows (``PagedInlineFormSet``): rows on the other pages are kept as stored, the page's rows are
+        replaced by what was posted, deleted rows are left out and new ones added."""
+        data, instance = form.cleaned_data, form.instance
+        stored: dict[type, dict[Any, dict[str, Any]]] = {Section: {}, Citation: {}}
+        if instance.pk:
+            for section in instance.sections.all():
+                stored[Section][section.pk] = {
+                    "position": section.position, "heading": section.heading, "body": section.body,
+                    "level": section.level,
+                }
+            for citation in instance.citations.select_related("reference"):
+                stored[Citation][citation.pk] = {"number": citation.number, "reference": citation.reference}
         for formset in formsets:
-            rows = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-            if formset.model is Section:
-                rows.sort(key=lambda r: r.get("position") or 0)
-                sections += [
-                    SectionData(heading=r["heading"], body=r.get("body") or "", level=r.get("level") or 2) for r in rows
-                ]
-            elif formset.model is Citation:
-                # A view-only inline (content not editable) has its initial values as cleaned data: reference pks.
-                pks = [r["reference"] for r in rows if isinstance(r.get("reference"), int)]
-                records = Reference.objects.in_bulk(pks) if pks else {}
-                for r in rows:
-                    reference = r.get("reference")
-                    reference = records.get(reference) if isinstance(reference, int) else reference
-                    if reference is not None:
-                        citations.append(CitationData(number=r["number"], reference=reference_data(reference)))
+            rows = stored.get(formset.model)
+            if rows is None:
+                continue
+            for extra, row_form in enumerate(formset.forms):
+                cleaned, pk = row_form.cleaned_data, row_form.instance.pk
+                if not cleaned:  # an empty extra form
+                    continue
+                if cleaned.get("DELETE"):
+                    rows.pop(pk, None)
+                else:
+                    rows[pk if pk else ("new", extra)] = cleaned
+        sections = sorted(stored[Section].values(), key=lambda r: r.get("position") or 0)
+        citations = stored[Citation].values()
+        # A view-only inline (content not editable) has its initial values as cleaned data: reference pks.
+        pks = [r["reference"] for r in citations if isinstance(r.get("reference"), int)]
+        records = Reference.objects.in_bulk(pks) if pks else {}
+        cited = []
+        for row in citations:
+            reference = row.get("reference")
+            reference = records.get(reference) if isinstance(reference, int) else reference
+            if reference is not None:
+                cited.append(CitationData(number=row["number"], reference=reference_data(reference)))
         return ArticleContent(
             question=data.get("question", instance.question),
             topic=data.get("topic", instance.topic) or "",
             slug=data.get("slug", instance.slug) or "",
-            sections=tuple(sections),
-            citations=tuple(citations),
+            sections=tuple(
+                SectionData(heading=r["heading"], body=r.get("body") or "", level=r.get("level") or 2)
+                for r in sections
+            ),
+            citations=tuple(sorted(cited, key=lambda c: c.number)),
         )
 
     def report_integrity(self, request: HttpRequest, article: Article) -> None:

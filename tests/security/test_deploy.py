@@ -33,6 +33,7 @@ DOCUMENTED_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/7",
     "EMAIL_URL": "smtp+tls://board:secret@mail.example.org:587",
     "SITE_URL": "https://board.example.org",
+    "AUDIT_CHECKPOINT_KEY": "an-example-long-random-audit-checkpoint-key-0123456789",
 }
 
 
@@ -62,6 +63,7 @@ def test_operations_doc_lists_the_production_environment():
         "DJANGO_SECRET_KEY",
         "DJANGO_ALLOWED_HOSTS",
         "EMAIL_URL",
+        "AUDIT_CHECKPOINT_KEY",
         "X-Forwarded-Proto",
         "DJANGO_SECURE_HSTS_SECONDS",
         "Content-Security-Policy",
