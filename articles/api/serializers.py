@@ -57,10 +57,10 @@ class ArticleDetailSerializer(ArticleSummarySerializer):
 
 
 class ArticlePageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = ArticleSummarySerializer(many=True)
+    next = serializers.URLField(allow_null=True, help_text="The next page (an opaque cursor); null on the last.")
+    results = ArticleSummarySerializer(
+        many=True, help_text="Summaries; with expand=full, each is the full article (as the detail endpoint serves it)."
+    )
 
 
 class ErrorBodySerializer(serializers.Serializer):
