@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from config.schema import ErrorSerializer  # noqa: F401  (the shared error body, for the views' schema)
+
 
 class ReviewerSerializer(serializers.Serializer):
     name = serializers.CharField()
@@ -61,16 +63,6 @@ class ArticlePageSerializer(serializers.Serializer):
     results = ArticleSummarySerializer(
         many=True, help_text="Summaries; with expand=full, each is the full article (as the detail endpoint serves it)."
     )
-
-
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable kebab-case code.")
-    message = serializers.CharField()
-    detail = serializers.JSONField(required=False)
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorBodySerializer()
 
 
 class RetractionDetailSerializer(serializers.Serializer):

@@ -283,6 +283,8 @@ def serve_list(request: HttpRequest) -> HttpResponse:
     )
 )
 class ArticleListView(KeyedFastPathMixin, ReadAPIView):
+    """Readable articles, newest change first, one keyset page at a time."""
+
     def serve(self, request: HttpRequest) -> HttpResponse:
         return serve_list(request)
 
@@ -297,6 +299,8 @@ class ArticleListView(KeyedFastPathMixin, ReadAPIView):
     )
 )
 class ArticleDetailView(KeyedFastPathMixin, ReadAPIView):
+    """The live version's stored bytes, with ETag / Last-Modified; 304 when the client's copy is current."""
+
     def serve(self, request: HttpRequest, slug: str) -> HttpResponse:
         return serve_live(request, slug)
 
@@ -329,6 +333,8 @@ class ArticleVersionListView(ReadAPIView):
     )
 )
 class ArticleVersionDetailView(KeyedFastPathMixin, ReadAPIView):
+    """One published version's stored bytes, with ETag / Last-Modified; 304 when the client's copy is current."""
+
     def serve(self, request: HttpRequest, slug: str, number: int) -> HttpResponse:
         cache_key = ("version", slug, number)
         payload = payloads.fresh(cache_key)

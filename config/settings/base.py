@@ -81,11 +81,36 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
-# Parallel test runs on one PostgreSQL server (CI, several developers) each get their own test DB.
-DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default=None)}
+
+
+def database_from_env(url: str, *, conn_max_age: int) -> dict:
+    """The default database from DATABASE_URL (``url``) and the DB_* connection settings.
+
+    On PostgreSQL, psycopg 3 binds parameters on the server and prepares a statement once a
+    connection has run it ``DB_PREPARE_THRESHOLD`` times (default 5; "off" never prepares), so the
+    read API's repeated queries skip parsing and planning (see bench/RESULTS.md). Behind a
+    connection pooler in transaction mode (PgBouncer < 1.21), set DB_PREPARE_THRESHOLD=off.
+    """
+    database = env.db_url_config(url)
+    database["ATOMIC_REQUESTS"] = False
+    database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=conn_max_age)
+    # A persistent connection is checked before its first use in a request (one cheap round trip
+    # then, not per query), so a database restart costs no failed request.
+    database["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip().lower()
+        database["OPTIONS"] = {
+            **database.get("OPTIONS", {}),
+            "server_side_binding": env.bool("DB_SERVER_SIDE_BINDING", default=True),
+            "prepare_threshold": None if threshold in ("", "off", "none") else int(threshold),
+        }
+    # Parallel test runs on one PostgreSQL server (CI, several developers) each get their own test DB.
+    database["TEST"] = {"NAME": env("TEST_DB_NAME", default=None)}
+    return database
+
+
+SQLITE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": database_from_env(env.str("DATABASE_URL", default=SQLITE_URL), conn_max_age=0)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -231,6 +256,9 @@ REFERENCE_LOOKUP_USER_AGENT = env(
 )
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON in, JSON out: the schema then declares one request content type, which generated
+    # clients need (three would give each function a union of one type three times).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
         "accounts.authentication.BoardSessionAuthentication",
@@ -251,4 +279,5 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.document_error_bodies"],
 }
