@@ -60,6 +60,16 @@ class ListingRow:
     json: str  # the live version's stored summary, or its full payload
 
 
+def _article_column(name: str) -> str:
+    """A quoted article column under the alias ``a`` of the hand-built statements."""
+    return "a." + connection.ops.quote_name(Article._meta.get_field(name).column)
+
+
+def _version_column(name: str) -> str:
+    """A quoted version column under the alias ``v`` of the hand-built statements."""
+    return "v." + connection.ops.quote_name(PublishedVersion._meta.get_field(name).column)
+
+
 @cache
 def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool) -> str:
     """The list page's statement for one combination of options, built once per process.
@@ -71,15 +81,7 @@ def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool) 
     the pages before it. Only the page's rows are joined to their version (by primary key), and
     only the column served: the summary, or the payload with ``full``. No count.
     """
-    article, version = Article._meta, PublishedVersion._meta
-    qn = connection.ops.quote_name
-
-    def a(name: str) -> str:
-        return "a." + qn(article.get_field(name).column)
-
-    def v(name: str) -> str:
-        return "v." + qn(version.get_field(name).column)
-
+    a, v, qn = _article_column, _version_column, connection.ops.quote_name
     hidden = ", ".join(f"'{state.value}'" for state in (ReviewState.RETRACTED, ReviewState.ARCHIVED))
     where = [
         f"{a('live_rendered_at')} IS NOT NULL",
@@ -98,7 +100,8 @@ def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool) 
     # Only quoted names from the models and the two state constants are interpolated; values are parameters.
     return (
         f"SELECT {a('live_rendered_at')}, {a('id')}, {column} "  # noqa: S608
-        f"FROM {qn(article.db_table)} a JOIN {qn(version.db_table)} v ON {v('id')} = {a('live_version')} "
+        f"FROM {qn(Article._meta.db_table)} a JOIN {qn(PublishedVersion._meta.db_table)} v "
+        f"ON {v('id')} = {a('live_version')} "
         f"WHERE {' AND '.join(where)} "
         f"ORDER BY {a('live_rendered_at')} DESC, {a('id')} DESC LIMIT %(limit)s"
     )
@@ -156,21 +159,14 @@ class VersionRow:
 
 @cache
 def _live_sql() -> str:
-    article, version = Article._meta, PublishedVersion._meta
-    q = connection.ops.quote_name
-
-    def a(name: str) -> str:
-        return "a." + q(article.get_field(name).column)
-
-    def v(name: str) -> str:
-        return "v." + q(version.get_field(name).column)
+    a, v, q = _article_column, _version_column, connection.ops.quote_name
 
     # Only quoted table and column names from the models are interpolated; values are parameters.
     return (
         f"SELECT CASE WHEN {a('retracted_at')} IS NOT NULL THEN %s ELSE {a('state')} END, "  # noqa: S608
         f"{v('id')}, {v('etag')}, {v('rendered_at')}, "
         f"CASE WHEN {v('etag')} = %s THEN NULL ELSE {v('payload_json')} END "
-        f"FROM {q(article.db_table)} a LEFT JOIN {q(version.db_table)} v "
+        f"FROM {q(Article._meta.db_table)} a LEFT JOIN {q(PublishedVersion._meta.db_table)} v "
         f"ON {v('id')} = {a('live_version')} AND {v('rendered_at')} IS NOT NULL "
         f"WHERE {a('slug')} = %s"
     )
