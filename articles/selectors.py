@@ -77,9 +77,10 @@ def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool) 
     Readable articles (a rendered live version, neither retracted nor archived) are read from the
     article table alone, newest change first, through ``article_listing_idx``: the WHERE clause
     repeats the index's condition as Django writes it, so PostgreSQL can prove the partial index
-    applies; the cursor is a row comparison, so the scan starts at the cursor instead of skipping
-    the pages before it. Only the page's rows are joined to their version (by primary key), and
-    only the column served: the summary, or the payload with ``full``. No count.
+    applies (``article_listing_topic_idx`` when a topic is asked for); the cursor is a row
+    comparison, so the scan starts at the cursor instead of skipping the pages before it. Only the
+    page's rows are joined to their version (by primary key), and only the column served: the
+    summary, or the payload with ``full``. No count. Plain SQL that SQLite runs too (development).
     """
     a, v, qn = _article_column, _version_column, connection.ops.quote_name
     hidden = ", ".join(f"'{state.value}'" for state in (ReviewState.RETRACTED, ReviewState.ARCHIVED))
@@ -93,9 +94,9 @@ def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool) 
     if since:
         where.append(f"{a('live_rendered_at')} >= %(since)s")
     if topic:
-        where.append(f"UPPER({v('topic')}) = UPPER(%(topic)s)")
+        where.append(f"UPPER({a('live_topic')}) = UPPER(%(topic)s)")
     if q:
-        where.append(f"{v('question')} ILIKE %(q)s")
+        where.append(f"UPPER({v('question')}) LIKE UPPER(%(q)s) ESCAPE '\\'")  # portable ILIKE
     column = v("payload_json") if full else v("summary_json")
     # Only quoted names from the models and the two state constants are interpolated; values are parameters.
     return (

@@ -117,7 +117,8 @@ def clone(template: Article, *, first: int, last: int) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO articles_article (slug, {acols}) "
-            f"SELECT '{SLUG_PREFIX}' || n, {acols} FROM articles_article, generate_series(%s, %s) n WHERE id = %s",
+            f"SELECT '{SLUG_PREFIX}' || n, {acols} "
+            "FROM articles_article, generate_series(%s::int, %s::int) n WHERE id = %s",
             [first, last, template.pk],
         )
         cursor.execute(
@@ -127,12 +128,13 @@ def clone(template: Article, *, first: int, last: int) -> None:
             f"'\"' || left(md5(replace(v.payload_json, %s, {new})), 32) || '\"', "
             f"v.rendered_at - n * interval '1 second', "
             + ", ".join(f"v.{c}" for c in version_fields)
-            + f" FROM articles_publishedversion v, generate_series(%s, %s) n "
+            + f" FROM articles_publishedversion v, generate_series(%s::int, %s::int) n "
             f"JOIN articles_article a ON a.slug = '{SLUG_PREFIX}' || n WHERE v.id = %s",
             [old, old, old, first, last, template.live_version_id],
         )
         cursor.execute(
-            "UPDATE articles_article a SET live_version_id = v.id, live_rendered_at = v.rendered_at "
+            "UPDATE articles_article a "
+            "SET live_version_id = v.id, live_rendered_at = v.rendered_at, live_topic = v.topic "
             f"FROM articles_publishedversion v WHERE v.article_id = a.id AND {_bench_number_sql('a.slug')} "
             "BETWEEN %s AND %s",
             [first, last],

@@ -21,6 +21,7 @@ PY=.venv/bin/python
 export DJANGO_SETTINGS_MODULE=bench.settings
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/reviewboard_bench}
 export DJANGO_SECRET_KEY=bench-only-not-a-secret
+export AUDIT_CHECKPOINT_KEY=bench-only-not-a-secret          # required by production settings; no checkpoint is signed here
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 export EMAIL_URL=consolemail://                           # required by production settings; no mail is sent here
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}  # required by production settings; never contacted here
