@@ -117,28 +117,17 @@ def test_a_generated_client_runs_the_whole_path(generated, live_server, fresh_ca
     author, chair, r1, r2 = (login(name) for name in ("author", "chair", "reviewer1", "reviewer2"))
     created = article_create.sync_detailed(
         client=author,
-        body=models.ArticleCreateInputRequest.from_dict(
-            {
-                "question": "What are the treatment options for back pain?",
-                "topic": "back pain",
-                "sections": [{"heading": "First-line", "level": 2, "body": "Stay active [1]. Exercise helps [2]."}],
-                "references": [
-                    {
-                        "number": 1,
-                        "kind": "guideline",
-                        "title": "Low back pain guideline",
-                        "year": 2017,
-                        "doi": "10.7326/M16-2367",
-                    },
-                    {
-                        "number": 2,
-                        "kind": "systematic_review",
-                        "title": "Exercise therapy for low back pain",
-                        "year": 2021,
-                        "doi": "10.1002/14651858.CD009790.pub2",
-                    },
-                ],
-            }
+        body=models.ArticleCreateInputRequest(
+            question="What are the treatment options for back pain?",
+            topic="back pain",
+            sections=[models.SectionInputRequest(heading="First-line", level=2, body="Stay active [1]. Exercise [2].")],
+            references=[
+                models.ReferenceInputRequest.from_dict(reference)
+                for reference in (
+                    {"number": 1, "kind": "guideline", "title": "ACP back pain guideline", "doi": "10.7326/M16-2367"},
+                    {"number": 2, "kind": "systematic_review", "title": "Exercise therapy", "pmid": "26695455"},
+                )
+            ],
         ),
     )
     assert created.status_code == 201, created.content
