@@ -215,6 +215,12 @@ def _render(version: PublishedVersion, *, article: Article) -> bool:
         version.rendered_at = timezone.now()
     version.render_requested_at = None
     version.save(update_fields=["payload_json", "summary_json", "etag", "rendered_at", "render_requested_at"])
+    live = {"live_rendered_at": version.rendered_at, "live_topic": version.topic}
+    if article.live_version_id == version.pk and any(getattr(article, k) != v for k, v in live.items()):
+        # The list's order key and topic: kept equal to the live version's, in this transaction.
+        Article.objects.filter(pk=article.pk).update(**live)
+        for name, value in live.items():
+            setattr(article, name, value)
     return changed
 
 

@@ -51,17 +51,89 @@ class ReaderView:
         return self.version_id is not None and self.rendered_at is not None and self.state not in HIDDEN_STATES
 
 
-def published_articles() -> QuerySet[Article]:
-    """Articles readers may list: a rendered live version, not retracted or archived."""
-    return Article.objects.filter(
-        live_version__isnull=False, live_version__rendered_at__isnull=False, retracted_at__isnull=True
-    ).exclude(state__in=HIDDEN_STATES)
+@dataclass(frozen=True)
+class ListingRow:
+    """One item of a list page: its position in the order (for the next cursor) and its bytes."""
+
+    rendered_at: datetime
+    article_id: int
+    json: str  # the live version's stored summary, or its full payload
 
 
-def published_summaries(*, queryset: QuerySet[Article] | None = None) -> QuerySet:
-    """The list endpoint's rows: each live version's stored summary bytes, newest change first."""
-    queryset = published_articles() if queryset is None else queryset
-    return queryset.order_by("-live_version__rendered_at", "-pk").values_list("live_version__summary_json", flat=True)
+def _article_column(name: str) -> str:
+    """A quoted article column under the alias ``a`` of the hand-built statements."""
+    return "a." + connection.ops.quote_name(Article._meta.get_field(name).column)
+
+
+def _version_column(name: str) -> str:
+    """A quoted version column under the alias ``v`` of the hand-built statements."""
+    return "v." + connection.ops.quote_name(PublishedVersion._meta.get_field(name).column)
+
+
+@cache
+def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool) -> str:
+    """The list page's statement for one combination of options, built once per process.
+
+    Readable articles (a rendered live version, neither retracted nor archived) are read from the
+    article table alone, newest change first, through ``article_listing_idx``: the WHERE clause
+    repeats the index's condition as Django writes it, so PostgreSQL can prove the partial index
+    applies (``article_listing_topic_idx`` when a topic is asked for); the cursor is a row
+    comparison, so the scan starts at the cursor instead of skipping the pages before it. Only the
+    page's rows are joined to their version (by primary key), and only the column served: the
+    summary, or the payload with ``full``. No count. Plain SQL that SQLite runs too (development).
+    """
+    a, v, qn = _article_column, _version_column, connection.ops.quote_name
+    hidden = ", ".join(f"'{state.value}'" for state in (ReviewState.RETRACTED, ReviewState.ARCHIVED))
+    where = [
+        f"{a('live_rendered_at')} IS NOT NULL",
+        f"{a('retracted_at')} IS NULL",
+        f"NOT ({a('state')} IN ({hidden}))",
+    ]
+    if after:
+        where.append(f"({a('live_rendered_at')}, {a('id')}) < (%(after_at)s, %(after_id)s)")
+    if since:
+        where.append(f"{a('live_rendered_at')} >= %(since)s")
+    if topic:
+        where.append(f"UPPER({a('live_topic')}) = UPPER(%(topic)s)")
+    if q:
+        where.append(f"UPPER({v('question')}) LIKE UPPER(%(q)s) ESCAPE '\\'")  # portable ILIKE
+    column = v("payload_json") if full else v("summary_json")
+    # Only quoted names from the models and the two state constants are interpolated; values are parameters.
+    return (
+        f"SELECT {a('live_rendered_at')}, {a('id')}, {column} "  # noqa: S608
+        f"FROM {qn(Article._meta.db_table)} a JOIN {qn(PublishedVersion._meta.db_table)} v "
+        f"ON {v('id')} = {a('live_version')} "
+        f"WHERE {' AND '.join(where)} "
+        f"ORDER BY {a('live_rendered_at')} DESC, {a('id')} DESC LIMIT %(limit)s"
+    )
+
+
+def _like_contains(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def published_page(
+    *,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+    topic: str = "",
+    updated_since: datetime | None = None,
+    q: str = "",
+    full: bool = False,
+) -> list[ListingRow]:
+    """Up to ``limit`` readable articles, newest change first (``live_rendered_at``, then id), after
+    the position ``after``; each with its live version's summary (or full payload). One query.
+
+    Filters read the live version, never the working copy: ``topic`` exact and case-insensitive,
+    ``q`` words in the question, ``updated_since`` the payload changed at or after it."""
+    since = updated_since is not None
+    sql = _listing_sql(full=full, after=after is not None, topic=bool(topic), since=since, q=bool(q))
+    params: dict[str, object] = {"limit": limit, "topic": topic, "since": updated_since, "q": _like_contains(q)}
+    if after is not None:
+        params["after_at"], params["after_id"] = after
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [ListingRow(*row) for row in cursor.fetchall()]
 
 
 _META = ("reader_state", "retraction_reason", "retracted_at")
@@ -88,42 +160,35 @@ class VersionRow:
 
 @cache
 def _live_sql() -> str:
-    article, version = Article._meta, PublishedVersion._meta
-    q = connection.ops.quote_name
-
-    def a(name: str) -> str:
-        return "a." + q(article.get_field(name).column)
-
-    def v(name: str) -> str:
-        return "v." + q(version.get_field(name).column)
+    a, v, q = _article_column, _version_column, connection.ops.quote_name
 
     # Only quoted table and column names from the models are interpolated; values are parameters.
     return (
         f"SELECT CASE WHEN {a('retracted_at')} IS NOT NULL THEN %s ELSE {a('state')} END, "  # noqa: S608
         f"{v('id')}, {v('etag')}, {v('rendered_at')}, "
-        f"CASE WHEN {v('etag')} IN (%s, %s) THEN NULL ELSE {v('payload_json')} END "
-        f"FROM {q(article.db_table)} a LEFT JOIN {q(version.db_table)} v "
+        f"CASE WHEN {v('etag')} = %s THEN NULL ELSE {v('payload_json')} END "
+        f"FROM {q(Article._meta.db_table)} a LEFT JOIN {q(PublishedVersion._meta.db_table)} v "
         f"ON {v('id')} = {a('live_version')} AND {v('rendered_at')} IS NOT NULL "
         f"WHERE {a('slug')} = %s"
     )
 
 
-def live_version_row(*, slug: str, known_etags: tuple[str, str]) -> VersionRow | None:
+def live_version_row(*, slug: str, known_etag: str) -> VersionRow | None:
     """The article ``slug`` and its live version, in one query (None: no such article).
 
     The detail endpoint's hot query: plain columns, the SQL built once per process (the ORM would
-    compile the same statement on every request), and the payload only when its ETag is not one
-    of ``known_etags``. Version fields are None while nothing is live."""
+    compile the same statement on every request), and the payload only when its ETag is not
+    ``known_etag`` (the one this process holds). Version fields are None while nothing is live."""
     with connection.cursor() as cursor:
-        cursor.execute(_live_sql(), [ReviewState.RETRACTED.value, *known_etags, slug])
+        cursor.execute(_live_sql(), [ReviewState.RETRACTED.value, known_etag, slug])
         row = cursor.fetchone()
     return None if row is None else VersionRow(*row)
 
 
-def version_row(*, slug: str, number: int, known_etags: tuple[str, str]) -> VersionRow | None:
+def version_row(*, slug: str, number: int, known_etag: str) -> VersionRow | None:
     """Rendered version ``number`` of ``slug``, in one query, with its payload unless its ETag is
-    one of ``known_etags`` (None: no such rendered version)."""
-    payload = Case(When(etag__in=known_etags, then=Value(None)), default=F("payload_json"))
+    ``known_etag`` (None: no such rendered version)."""
+    payload = Case(When(etag=known_etag, then=Value(None)), default=F("payload_json"))
     row = (
         PublishedVersion.objects.filter(article__slug=slug, number=number, rendered_at__isnull=False)
         .annotate(payload_or_null=payload, reader_state=reader_state("article__"))

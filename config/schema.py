@@ -10,6 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework import serializers
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable kebab-case code.")
+    message = serializers.CharField()
+    detail = serializers.JSONField(
+        required=False, help_text="What was wrong, e.g. each invalid field and its messages (400)."
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()
+
+
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 MALFORMED_BODY = "Also a malformed body: bad JSON, nested more than 20 levels, NUL characters."
 BODY_ERRORS = {
@@ -35,6 +50,6 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
                 if "NUL" not in bad_input.get("description", ""):
                     bad_input["description"] = f"{bad_input.get('description', '')} {MALFORMED_BODY}".strip()
             for status, response in responses.items():
-                if status.startswith("4") and "content" not in response:
+                if status[0] in "45" and not response.get("content"):
                     response["content"] = {"application/json": {"schema": ERROR_REF}}
     return result

@@ -1,10 +1,12 @@
 """Per-process cache of served payload bytes.
 
 Validated by ETag: each request reads the article's state and its version's ETag in one query,
-and the query returns the payload text only when that ETag is neither the one this process holds
-nor the one the client sent (``If-None-Match``). An unchanged payload (tens of kilobytes,
-TOAST-compressed in PostgreSQL and decoded on every fetch) is thus neither transferred nor decoded
-again, and a re-render changes the ETag so the same query brings the new bytes.
+and the query returns the payload text only when that ETag is not the one this process holds.
+An unchanged payload (tens of kilobytes, TOAST-compressed in PostgreSQL and decoded on every
+fetch) is thus neither transferred nor decoded again, and a re-render changes the ETag so the same
+query brings the new bytes. The client's ``If-None-Match`` plays no part in what is fetched: a
+worker whose clients only revalidate still fetches the bytes once and fills its cache (it used to
+skip them and then ask the database on every revalidation).
 
 Micro-cached: an entry validated less than ``API_DETAIL_CACHE_SECONDS`` ago (default 1 s; 0 turns
 this off) is served without asking the database at all, the way a reverse proxy's micro-cache

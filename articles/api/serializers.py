@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from config.schema import ErrorSerializer  # noqa: F401  (the shared error body, for the views' schema)
+
 
 class ReviewerSerializer(serializers.Serializer):
     name = serializers.CharField()
@@ -57,20 +59,10 @@ class ArticleDetailSerializer(ArticleSummarySerializer):
 
 
 class ArticlePageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = ArticleSummarySerializer(many=True)
-
-
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable kebab-case code.")
-    message = serializers.CharField()
-    detail = serializers.JSONField(required=False)
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorBodySerializer()
+    next = serializers.URLField(allow_null=True, help_text="The next page (an opaque cursor); null on the last.")
+    results = ArticleSummarySerializer(
+        many=True, help_text="Summaries; with expand=full, each is the full article (as the detail endpoint serves it)."
+    )
 
 
 class RetractionDetailSerializer(serializers.Serializer):

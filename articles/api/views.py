@@ -6,7 +6,7 @@ serializer and no JSON encoding per request. Their hot path (a GET with a valid 
 - the key: verified once, then remembered per process (``authentication``), so no query;
 - the throttle: a fixed-window counter (``throttling``);
 - the article: one hand-written query for its state and its version's ETag, which brings the
-  payload text only when neither this process nor the client already holds those bytes
+  payload text only when this process does not already hold those bytes
   (``selectors.live_version_row``, ``payloads``); a readable answer is then reused for
   ``API_DETAIL_CACHE_SECONDS`` (1 s) without asking again;
 - the answer: 304 when the client's ETag / date is current, else the bytes.
@@ -14,7 +14,7 @@ serializer and no JSON encoding per request. Their hot path (a GET with a valid 
 So a detail request costs at most 2 queries (key + article) and usually 0 or 1. Those requests
 bypass DRF's dispatch (``KeyedFastPathMixin``); everything else (no key, bad key, throttled,
 public reads) goes through it, with the same checks and the same error shape. The list views
-splice each row's stored summary bytes into the page (count + page: 2 queries).
+splice each row's stored summary bytes into the page (one keyset query, no count).
 """
 
 from __future__ import annotations
@@ -25,17 +25,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from articles import selectors
-from articles.api import payloads
+from articles.api import listing, payloads
 from articles.api import serializers as shapes
 from articles.api.authentication import APIKeyAuthentication, key_from_request, verify_api_key
-from articles.api.filters import PublishedArticleFilter
 from articles.api.permissions import HasAPIKeyOrPublicRead
 from articles.api.throttling import APIKeyRateThrottle, PublicReadRateThrottle
 from articles.models import ReviewState
@@ -79,12 +76,6 @@ def _check_visible(view: ReaderView | None, *, not_found=_not_found) -> ReaderVi
     return view
 
 
-def _client_etag(request: HttpRequest) -> str:
-    """The one ETag the client says it holds, or "" (none, several, or "*")."""
-    tags = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
-    return tags[0].removeprefix("W/") if len(tags) == 1 else ""
-
-
 def _etag_matches(if_none_match: str, etag: str) -> bool:
     if if_none_match.strip() == "*":
         return True
@@ -124,8 +115,9 @@ def serve_cached(request: HttpRequest, payload: payloads.Payload) -> HttpRespons
 def serve_version(request: HttpRequest, *, cache_key, row: VersionRow) -> HttpResponse:
     """200 with the version's bytes, or 304 when the client's copy is current.
 
-    ``row`` comes with the payload text only when neither this process (under ``cache_key``) nor
-    the client holds the bytes of its ETag.
+    ``row`` comes with the payload text unless this process already holds the bytes of its ETag
+    (under ``cache_key``). It does not matter whether the client holds them: a worker answering
+    only revalidations must still fill its micro-cache, or it asks the database on every one.
     """
     if row.payload_json is not None:
         payload = payloads.remember(
@@ -137,8 +129,7 @@ def serve_version(request: HttpRequest, *, cache_key, row: VersionRow) -> HttpRe
     if _is_current(request, etag=row.etag, last_modified=last_modified):
         return _headers(HttpResponseNotModified(), etag=row.etag, last_modified=last_modified)
     if payload is None:
-        # Only the client held these bytes, yet its If-None-Match did not match as a whole (it
-        # listed several tags), or the entry was just evicted: fetch them.
+        # The entry was evicted (or replaced by another thread) since the query: fetch the bytes.
         refetched = selectors.version_row_by_id(version_id=row.version_id)
         if refetched is None:
             raise _not_found()
@@ -153,7 +144,7 @@ def serve_live(request: HttpRequest, slug: str) -> HttpResponse:
     payload = payloads.fresh(cache_key)
     if payload is not None:
         return serve_cached(request, payload)
-    row = selectors.live_version_row(slug=slug, known_etags=(payloads.known_etag(cache_key), _client_etag(request)))
+    row = selectors.live_version_row(slug=slug, known_etag=payloads.known_etag(cache_key))
     if row is None:
         raise _not_found()
     if row.state == ReviewState.RETRACTED:
@@ -238,28 +229,38 @@ CONDITIONAL = [
 TAGS = ["articles"]
 
 
-class ArticlePagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 100
+def serve_list(request: HttpRequest) -> HttpResponse:
+    """A page of readable articles, newest change first: one query, no count, the stored bytes of
+    each item spliced in; ``next`` carries an opaque cursor (null on the last page)."""
+    refuse_unknown_query_parameters(request.GET, LIST_PARAMETERS)
+    query = listing.parse_listing_query(request.GET)
+    rows = selectors.published_page(
+        limit=query.page_size + 1, after=query.after, topic=query.topic, updated_since=query.updated_since,
+        q=query.q, full=query.full,
+    )
+    next_link = "null"
+    if len(rows) > query.page_size:
+        rows = rows[: query.page_size]
+        params = request.GET.copy()
+        params["cursor"] = listing.encode_cursor(rows[-1].rendered_at, rows[-1].article_id)
+        next_link = json.dumps(request.build_absolute_uri("?" + params.urlencode()))
+    body = f'{{"next":{next_link},"results":[{",".join(row.json for row in rows)}]}}'
+    return HttpResponse(body.encode("utf-8"), content_type=JSON)
 
-    def get_page_size(self, request) -> int:
-        """``page_size`` from 1 to 100 (the schema's range); anything else is a 400, not silently replaced."""
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
-            raise ValidationError({"page_size": f"A whole number from 1 to {self.max_page_size}."})
-        return int(raw)
+# The list's query parameters: any other one is a 400 naming it (a mistyped filter never returns everything).
+LIST_PARAMETERS = ("topic", "updated_since", "q", "cursor", "page_size", "expand")
 
 
-LIST_PARAMETERS = ("topic", "updated_since", "q", "page", "page_size")
-
-
-class ArticleListView(ReadAPIView):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="articles_list",
         tags=TAGS,
         summary="Approved, published articles, newest change first",
+        description=(
+            "Keyset-paginated: follow `next` (an opaque cursor) until it is null. There is no total "
+            "count. To mirror the catalogue, ask with `expand=full` (each item is then the full article, "
+            "as the detail endpoint serves it) and, on later runs, `updated_since` the start of the last run."
+        ),
         parameters=[
             OpenApiParameter("topic", OpenApiTypes.STR, description="Exact topic (case-insensitive)."),
             OpenApiParameter(
@@ -267,34 +268,30 @@ class ArticleListView(ReadAPIView):
                 description="ISO 8601 date-time: only articles whose published payload changed since.",
             ),
             OpenApiParameter("q", OpenApiTypes.STR, description="Words in the question."),
-            OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": INT32}, description="From 1."),
+            OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's next link."),
             OpenApiParameter(
-                "page_size", {"type": "integer", "minimum": 1, "maximum": 100}, description="Default 20."
+                "page_size", {"type": "integer", "minimum": 1, "maximum": listing.MAX_PAGE_SIZE},
+                description=f"Default {listing.DEFAULT_PAGE_SIZE}; at most {listing.MAX_FULL_PAGE_SIZE} "
+                "with expand=full.",
+            ),
+            OpenApiParameter(
+                "expand", OpenApiTypes.STR, enum=[listing.EXPAND_FULL],
+                description="full: each item is the full article (sections, references, reviewers).",
             ),
             VALIDATORS[2],
         ],
         responses={
             200: shapes.ArticlePageSerializer,
-            400: OpenApiResponse(shapes.ErrorSerializer, description="A filter value is invalid (named in detail)."),
-            404: OpenApiResponse(shapes.ErrorSerializer, description="No such page."),
+            400: OpenApiResponse(shapes.ErrorSerializer, description="A parameter is invalid (named in detail)."),
             **ERRORS,
         },
     )
-    def get(self, request: Request) -> HttpResponse:
-        refuse_unknown_query_parameters(request.query_params, LIST_PARAMETERS)
-        filterset = PublishedArticleFilter(request.query_params, queryset=selectors.published_articles())
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        paginator = ArticlePagination()
-        rows = selectors.published_summaries(queryset=filterset.qs)
-        summaries = paginator.paginate_queryset(rows, request, view=self)
-        body = (
-            f'{{"count":{paginator.page.paginator.count},'
-            f'"next":{json.dumps(paginator.get_next_link())},'
-            f'"previous":{json.dumps(paginator.get_previous_link())},'
-            f'"results":[{",".join(summaries)}]}}'
-        )
-        return HttpResponse(body.encode("utf-8"), content_type=JSON)
+)
+class ArticleListView(KeyedFastPathMixin, ReadAPIView):
+    """Readable articles, newest change first, one keyset page at a time."""
+
+    def serve(self, request: HttpRequest) -> HttpResponse:
+        return serve_list(request)
 
 
 @extend_schema_view(
@@ -307,6 +304,8 @@ class ArticleListView(ReadAPIView):
     )
 )
 class ArticleDetailView(KeyedFastPathMixin, ReadAPIView):
+    """The live version's stored bytes, with ETag / Last-Modified; 304 when the client's copy is current."""
+
     def serve(self, request: HttpRequest, slug: str) -> HttpResponse:
         return serve_live(request, slug)
 
@@ -339,13 +338,14 @@ class ArticleVersionListView(ReadAPIView):
     )
 )
 class ArticleVersionDetailView(KeyedFastPathMixin, ReadAPIView):
+    """One published version's stored bytes, with ETag / Last-Modified; 304 when the client's copy is current."""
+
     def serve(self, request: HttpRequest, slug: str, number: int) -> HttpResponse:
         cache_key = ("version", slug, number)
         payload = payloads.fresh(cache_key)
         if payload is not None:
             return serve_cached(request, payload)
-        known = (payloads.known_etag(cache_key), _client_etag(request))
-        row = selectors.version_row(slug=slug, number=number, known_etags=known)
+        row = selectors.version_row(slug=slug, number=number, known_etag=payloads.known_etag(cache_key))
         if row is not None and row.state not in selectors.HIDDEN_STATES:
             return serve_version(request, cache_key=cache_key, row=row)
         view = selectors.article_live_view(slug=slug)

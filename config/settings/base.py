@@ -103,11 +103,36 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
-# Parallel test runs on one PostgreSQL server (CI, several developers) each get their own test DB.
-DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default=None)}
+
+
+def database_from_env(url: str, *, conn_max_age: int) -> dict:
+    """The default database from DATABASE_URL (``url``) and the DB_* connection settings.
+
+    On PostgreSQL, psycopg 3 binds parameters on the server and prepares a statement once a
+    connection has run it ``DB_PREPARE_THRESHOLD`` times (default 5; "off" never prepares), so the
+    read API's repeated queries skip parsing and planning (see bench/RESULTS.md). Behind a
+    connection pooler in transaction mode (PgBouncer < 1.21), set DB_PREPARE_THRESHOLD=off.
+    """
+    database = env.db_url_config(url)
+    database["ATOMIC_REQUESTS"] = False
+    database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=conn_max_age)
+    # A persistent connection is checked before its first use in a request (one cheap round trip
+    # then, not per query), so a database restart costs no failed request.
+    database["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip().lower()
+        database["OPTIONS"] = {
+            **database.get("OPTIONS", {}),
+            "server_side_binding": env.bool("DB_SERVER_SIDE_BINDING", default=True),
+            "prepare_threshold": None if threshold in ("", "off", "none") else int(threshold),
+        }
+    # Parallel test runs on one PostgreSQL server (CI, several developers) each get their own test DB.
+    database["TEST"] = {"NAME": env("TEST_DB_NAME", default=None)}
+    return database
+
+
+SQLITE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": database_from_env(env.str("DATABASE_URL", default=SQLITE_URL), conn_max_age=0)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -268,8 +293,8 @@ REST_FRAMEWORK = {
         "accounts.authentication.BoardSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # The API takes JSON bodies (nested sections and references have no form encoding); the token
-    # endpoint also takes forms (reviewboard.api.views.TokenView).
+    # JSON in (nesting bounded), JSON out: the schema then declares one request content type, which
+    # generated clients need (three would give each function a union of one type three times).
     "DEFAULT_PARSER_CLASSES": ["config.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

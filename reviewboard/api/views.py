@@ -34,8 +34,10 @@ from reviewboard.api import serializers as s
 from reviewboard.models import Assignment, Comment, ReviewRound, SignOff
 from reviewboard.services.content import content_create
 
+# Each gets the shared error body in the schema (config.schema.document_error_responses).
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: names the field."),
+    401: OpenApiResponse(description="No token, or one that expired, was revoked or ended by a password change."),
     403: OpenApiResponse(description="Not allowed: names the missing permission."),
     404: OpenApiResponse(description="No such article (or not one you work on)."),
     409: OpenApiResponse(description="A condition is not met, or another request won the race."),

@@ -144,6 +144,8 @@ def test_review_api_has_no_server_error_and_matches_the_schema(case, api_schema,
 READ_CASES = [
     ("/api/v1/articles/", {}, {}, {}),
     ("/api/v1/articles/", {}, {"topic": "back pain", "page_size": 1}, {}),
+    ("/api/v1/articles/", {}, {"expand": "full", "page_size": 2}, {}),
+    ("/api/v1/articles/", {}, {"page_size": 0}, {}),
     ("/api/v1/articles/{slug}/", {"slug": "live"}, {}, {}),
     ("/api/v1/articles/{slug}/", {"slug": "retracted"}, {}, {}),
     ("/api/v1/articles/{slug}/", {"slug": "draft"}, {}, {}),
@@ -167,6 +169,54 @@ def test_real_read_responses_match_the_schema(api_schema, credentials, path, pat
 
 def test_the_schema_validates_without_warnings(db):
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def _operations(schema: dict):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_the_schema_declares_json_request_bodies_only(client):
+    schema = client.get("/api/schema/?format=json").json()
+
+    bodies = {name: list(op["requestBody"]["content"]) for name, op in _operations(schema) if "requestBody" in op}
+
+    assert bodies  # the review API and the token endpoint take bodies
+    assert all(types == ["application/json"] for types in bodies.values()), bodies
+
+
+def test_every_error_status_documents_the_error_body(client):
+    schema = client.get("/api/schema/?format=json").json()
+
+    undocumented = [
+        f"{name} {status}"
+        for name, operation in _operations(schema)
+        for status, response in operation["responses"].items()
+        if status[0] in "45" and "application/json" not in response.get("content", {})
+    ]
+    statuses = {status for _, op in _operations(schema) for status in op["responses"] if status[0] in "45"}
+
+    assert undocumented == []
+    assert {"400", "401", "404", "409", "410", "429"} <= statuses
+
+
+def test_the_review_api_refuses_form_bodies_with_415(author):
+    response = client_with_token(author).post(
+        "/api/v1/review/articles/", {"question": "Q?"}, format="multipart"
+    )
+
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported-media-type"
+
+
+def client_with_token(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    _, token = api_token_issue(user=user, device="tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
 
 
 def test_unknown_api_urls_answer_in_the_error_shape(client):
