@@ -102,7 +102,7 @@ class ReviewerProfileFactory(factory.django.DjangoModelFactory):
         Credential.objects.create(
             profile=self,
             kind=Credential.Kind.DEGREE,
-            name="MD",
+            name=self.credentials or "MD",
             issuing_body="Medical school",
             verified_by=self.user,
             verified_at=now,
