@@ -17,6 +17,7 @@ one (a message that cannot be built). Nothing here runs inside a web request's t
 | version.retracted | the authors, the chair and the reviewers of the version: readers lost it |
 | article.review_due | the chair: a published article was flagged for re-review, and why |
 | citations.retracted | the chair: published articles citing papers a retraction import just withdrew |
+| assignment.declined | the chair: a reviewer declined, with the reason (assign someone else) |
 | audit.checkpoint | (the log) a signed checkpoint of the audit chain's head, a copy outside the database |
 """
 
@@ -155,6 +156,12 @@ def email_chair_retracted_citations(event: Event) -> int:
     return send(event)
 
 
+def email_chair_assignment_declined(event: Event) -> int:
+    article = _article(event)
+    context = _context(event, article, reason=event.payload.get("reason", ""))
+    return _send("assignment_declined", to=_chairs(), context=context)
+
+
 def log_audit_checkpoint(event: Event) -> int:
     from reviewboard.services.checkpoints import AuditCheckpoint, notify_checkpoint_created
 
@@ -176,4 +183,5 @@ EMAIL_CONSUMERS = (
     ("round.closed", email_reviewers_round_closed),
     ("version.approved", email_board_version_approved),
     ("version.retracted", email_board_version_retracted),
+    ("assignment.declined", email_chair_assignment_declined),
 )

@@ -172,3 +172,18 @@ def test_only_the_assigned_reviewer_answers(under_review, reviewers, chair):
 
     with pytest.raises(NotAllowed):
         services.assignment_accept(assignment=assignment_of(under_review, reviewers[0]), user=chair, no_conflict=True)
+
+
+def test_the_chair_gets_an_email_when_a_reviewer_declines(under_review, reviewers, chair, mailoutbox, settings):
+    from reviewboard import outbox
+
+    chair.email = "chair@example.org"
+    chair.save(update_fields=["email"])
+    services.assignment_decline(
+        assignment=assignment_of(under_review, reviewers[1]), user=reviewers[1], reason="On leave until June."
+    )
+    event = Event.objects.get(type="assignment.declined")
+    outbox.deliver(event.pk)
+    declined = [m for m in mailoutbox if m.subject.startswith("Assignment declined")]
+    assert [m.to for m in declined] == [["chair@example.org"]]
+    assert "On leave until June." in declined[0].body
