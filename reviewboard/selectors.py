@@ -246,6 +246,26 @@ def article_content_hash(article: Article) -> str:
     return content_from_article(article).content_hash
 
 
+def assignment_answer(assignment: Assignment) -> str:
+    """The reviewer's answer to an assignment: "accepted", "declined", or "awaiting" (no answer yet; an
+    assignment closed without one, e.g. removed by the chair, stays "awaiting" with its close reason)."""
+    if assignment.declined_at is not None:
+        return "declined"
+    if assignment.accepted_at is not None:
+        return "accepted"
+    return "awaiting"
+
+
+def describe_answer(assignment: Assignment) -> str:
+    """How the review screen and the queue say it: "Accepted 2026-03-02", "Declined: on leave", "No answer yet"."""
+    answer = assignment_answer(assignment)
+    if answer == "accepted":
+        return f"Accepted {timezone.localtime(assignment.accepted_at):%Y-%m-%d}"
+    if answer == "declined":
+        return f"Declined: {assignment.decline_reason}" if assignment.decline_reason else "Declined"
+    return "No answer yet"
+
+
 def open_assignments(article: Article) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(article=article, closed_at__isnull=True)
