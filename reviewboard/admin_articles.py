@@ -28,8 +28,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition
 
-from articles.content import ArticleContent, CitationData, SectionData, content_from_article, reference_data
-from articles.models import EDITABLE_STATES, Article, ReviewState, Section
+from articles.content import PATIENT, ArticleContent, CitationData, SectionData, content_from_article, reference_data
+from articles.models import EDITABLE_STATES, Article, Audience, ReviewState, Section
 from articles.rendering import render_section
 from config.admin import ServiceErrorsAsMessagesMixin
 from config.exceptions import ServiceError
@@ -95,6 +95,25 @@ def summarise_findings(findings: list[Finding], *, limit: int = 5) -> str:
     shown = "; ".join(f"{f.code} ({finding_location(f)})" for f in findings[:limit])
     more = len(findings) - limit
     return f"{shown}; and {more} more" if more > 0 else shown
+
+
+def preview_audiences(content: ArticleContent) -> list[dict[str, Any]]:
+    """The clinician and patient versions side by side, when the article has both (else empty: one column).
+    Sections are numbered across both (``preview-section-N``) in the order of ``content.sections``."""
+    if PATIENT not in content.audiences:
+        return []
+    number = {id(section): n for n, section in enumerate(content.sections, start=1)}
+    return [
+        {
+            "audience": audience,
+            "label": f"For {Audience(audience).label.lower()}",
+            "sections": [
+                {"number": number[id(s)], **render_section(s.heading, s.level, s.body)}
+                for s in content.audience_sections(audience)
+            ],
+        }
+        for audience in content.audiences
+    ]
 
 
 class ArticleContentInline:
@@ -457,6 +476,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
             "preview": {
                 "question": content.question,
                 "sections": [render_section(s.heading, s.level, s.body) for s in content.sections],
+                "audiences": preview_audiences(content),
                 "references": [
                     {"number": c.number, "reference": c.reference, "kind": REFERENCE_KINDS.get(c.reference.kind, "")}
                     for c in content.citations

@@ -143,6 +143,14 @@ def verified_credentials(credentials: list[Credential], *, today: date | None = 
     return [c for c in credentials if c.is_verified and not c.is_expired(today)]
 
 
+def credential_status(credential: Credential, *, today: date | None = None) -> str:
+    """ "verified", "not verified" or "expired": how the board sees a credential (readers only get verified ones)."""
+    today = today or timezone.localdate()
+    if credential.is_expired(today):
+        return "expired"
+    return "verified" if credential.is_verified else "not verified"
+
+
 def reviewer_conflict(
     article: Article, reviewer: AbstractBaseUser, *, now: datetime | None = None
 ) -> ConflictOfInterest | None:

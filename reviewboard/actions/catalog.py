@@ -37,6 +37,7 @@ from reviewboard.actions.registry import Action, ActionContext, Condition, Field
 from reviewboard.models import (
     Assignment,
     Comment,
+    Credential,
     Declaration,
     DeclaredRelationship,
     ReviewRound,
@@ -74,6 +75,7 @@ BOARD_MEMBER = Rule(
     "a board member (reviewer or chair), for their own declaration",
     lambda ctx: permissions.is_board_reviewer(ctx.user) or permissions.is_chair(ctx.user),
 )
+CHAIR_OF_THE_BOARD = Rule("the board chair", lambda ctx: permissions.is_chair(ctx.user))
 COMMENT_RESOLVER = Rule(
     permissions.requirement(permissions.can_resolve_comment),
     lambda ctx: ctx.target is not None and permissions.can_resolve_comment(ctx.target, ctx.user),
@@ -874,6 +876,45 @@ def _declare_interests(ctx: ActionContext) -> Declaration:
     return declaration
 
 
+# --- credentials on record ----------------------------------------------------------------------
+
+
+def _validate_verify_credential(ctx: ActionContext) -> None:
+    credential = ctx.target
+    if credential.is_verified:
+        raise Conflict(
+            f"{credential.name} was already verified on {timezone.localtime(credential.verified_at):%Y-%m-%d}.",
+            code="credential-already-verified",
+            detail={"credential_id": credential.pk},
+        )
+    if credential.is_expired(timezone.localdate()):
+        raise Conflict(
+            f"{credential.name} expired on {credential.expires_on}: record the renewed one instead.",
+            code="credential-expired",
+            detail={"credential_id": credential.pk, "field": "expires_on"},
+        )
+
+
+def _verify_credential(ctx: ActionContext) -> Credential:
+    """The chair checked the credential at its source: from now on readers may see it (while unexpired)."""
+    credential = ctx.target
+    credential.verified_by, credential.verified_at = ctx.user, ctx.now
+    credential.save(update_fields=["verified_by", "verified_at"])
+    ctx.audit_hash = ""
+    ctx.audit_data.update(
+        {
+            "credential_id": credential.pk,
+            "reviewer": credential.profile.user.get_username(),
+            "credential": credential.name,
+            "kind": credential.kind,
+            "number": credential.number,
+            "issuing_body": credential.issuing_body,
+            "expires_on": credential.expires_on,
+        }
+    )
+    return credential
+
+
 # --- the registry -------------------------------------------------------------------------------
 
 ACTIONS: dict[str, Action] = {
@@ -1036,6 +1077,18 @@ ACTIONS: dict[str, Action] = {
                 Field("relationships", "Relationships", kind="relationships"),
                 Field("statement", "Statement"),
             ),
+        ),
+        Action(
+            name="verify_credential",
+            label="Verify the credential",
+            verb="verify credentials as",
+            audit_label="Credential verified",
+            who=CHAIR_OF_THE_BOARD,
+            sources=ALL_STATES,
+            perform=_verify_credential,
+            validate=_validate_verify_credential,
+            on="credential",
+            fields=(COMMENT,),
         ),
         Action(
             name="unassign",

@@ -26,7 +26,7 @@ from config.exceptions import Conflict, InvalidInput, NotAllowed, ServiceError
 from reviewboard import outbox, selectors
 from reviewboard.actions.catalog import ACTIONS, TRANSITIONS
 from reviewboard.actions.registry import Action, ActionContext
-from reviewboard.lock_objects import lock_article, lock_assignment, lock_comment
+from reviewboard.lock_objects import lock_article, lock_assignment, lock_comment, lock_credential
 from reviewboard.services.audit import audit_append
 
 if TYPE_CHECKING:
@@ -162,11 +162,17 @@ def _context(action: Action, article: Article, user: Any, target: Any = None, **
 # --- performing ---------------------------------------------------------------------------------
 
 
+# Actions on a board member's own record, or on a reviewer's credential: no article.
+NO_ARTICLE = ("member", "credential")
+
+
 def _lock_target(action: Action, target: Any) -> Any:
     if action.on == "assignment":
         return lock_assignment(target.pk)
     if action.on == "comment":
         return lock_comment(target.pk)
+    if action.on == "credential":
+        return lock_credential(target.pk)
     return None
 
 
@@ -228,9 +234,9 @@ def perform(
     for transitions (a fresh, locked instance), otherwise what the action made (assignment, sign-off...).
     A member's own action (``on="member"``, a declaration of interests) takes no article."""
     action = get_action(name)
-    if (action.on == "member") != (article is None):
+    if (action.on in NO_ARTICLE) != (article is None):
         raise InvalidInput(
-            f"{action.label} {'takes no' if action.on == 'member' else 'needs an'} article.",
+            f"{action.label} {'takes no' if action.on in NO_ARTICLE else 'needs an'} article.",
             code="invalid-target",
             detail={"field": "article"},
         )

@@ -26,6 +26,7 @@ from reviewboard.services.checkpoints import (
     audit_checkpoints_verify,
 )
 from reviewboard.services.comments import comment_create, comment_resolve
+from reviewboard.services.credentials import credential_verify
 from reviewboard.services.declarations import declaration_sign
 from reviewboard.services.signoffs import assignment_sign_off
 from reviewboard.services.transitions import (
@@ -68,6 +69,7 @@ __all__ = [
     "available_transitions",
     "comment_create",
     "comment_resolve",
+    "credential_verify",
     "declaration_sign",
     "review_start",
     "transition_refusal",
