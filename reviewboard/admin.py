@@ -11,6 +11,7 @@ first to board reviewers (``admin/reviewboard/index.html``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -46,6 +47,32 @@ admin.site.index_template = "admin/reviewboard/index.html"
 def article_link(article: Any) -> str:
     url = reverse("admin:articles_article_change", args=[article.pk])
     return format_html('<a href="{}">{}</a>', url, article.question)
+
+
+def perform_each(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    service: Callable[[Any], Any],
+    *,
+    name: Callable[[Any], str],
+    done: str,
+    not_done: str,
+) -> None:
+    """An admin action over the selected rows: one service call each (its own transaction); the refused ones
+    are named with the service's reason, the others done."""
+    count, refused = 0, []
+    for obj in queryset.order_by("pk"):
+        try:
+            service(obj)
+        except ServiceError as exc:
+            refused.append(f"{name(obj)}: {exc.message}")
+        else:
+            count += 1
+    if count:
+        model_admin.message_user(request, f"{count} {done}.", level=messages.SUCCESS)
+    if refused:
+        model_admin.message_user(request, f"{not_done}: " + " ".join(refused), level=messages.ERROR)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -195,18 +222,15 @@ class CredentialAdmin(admin.ModelAdmin):
 
     @admin.action(description="Verify the selected credentials (checked at their source)", permissions=["verify"])
     def verify_selected(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
-        done, refused = 0, []
-        for credential in queryset.order_by("pk"):
-            try:
-                credential_verify(credential=credential, user=request.user)
-            except ServiceError as exc:
-                refused.append(f"{credential.name} ({person_name(credential.profile.user)}): {exc.message}")
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{done} credential(s) verified.", level=messages.SUCCESS)
-        if refused:
-            self.message_user(request, "Not verified: " + " ".join(refused), level=messages.ERROR)
+        perform_each(
+            self,
+            request,
+            queryset,
+            lambda credential: credential_verify(credential=credential, user=request.user),
+            name=lambda credential: f"{credential.name} ({person_name(credential.profile.user)})",
+            done="credential(s) verified",
+            not_done="Not verified",
+        )
 
 
 @admin.register(Assignment)
@@ -329,18 +353,16 @@ class CommentAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Resolve the selected comments", permissions=["resolve"])
     def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        done, refused = 0, []
-        for comment in queryset.order_by("pk"):
-            try:
-                comment_resolve(comment=comment, user=request.user, note=request.POST.get("note", ""))
-            except ServiceError as exc:
-                refused.append(f"#{comment.pk}: {exc.message}")
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{done} comment(s) resolved.", level=messages.SUCCESS)
-        if refused:
-            self.message_user(request, "Not resolved: " + " ".join(refused), level=messages.ERROR)
+        note = request.POST.get("note", "")
+        perform_each(
+            self,
+            request,
+            queryset,
+            lambda comment: comment_resolve(comment=comment, user=request.user, note=note),
+            name=lambda comment: f"#{comment.pk}",
+            done="comment(s) resolved",
+            not_done="Not resolved",
+        )
 
 
 @admin.register(AuditEntry)

@@ -189,6 +189,22 @@ def review_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return with_article
 
 
+def on_assignment(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Under ``review_action``: the URL's ``assignment_id`` arrives as that assignment of the article, or the
+    user is sent back to the review page with an error message."""
+
+    @functools.wraps(view)
+    def with_assignment(
+        self: ArticleReviewAdminMixin, request: HttpRequest, article: Article, *, assignment_id: int, **kwargs: Any
+    ) -> HttpResponse:
+        assignment = Assignment.objects.filter(article=article, pk=assignment_id).select_related("reviewer").first()
+        if assignment is None:
+            return self._refuse(request, article, f"Assignment {assignment_id} is not an assignment of this article.")
+        return view(self, request, article, assignment, **kwargs)
+
+    return with_assignment
+
+
 class ArticleReviewAdminMixin:
     """The review part of ``ArticleAdmin`` (a ``ModelAdmin`` of ``Article``): list columns, the review
     panels of the change page and one URL per review action."""
@@ -679,10 +695,8 @@ class ArticleReviewAdminMixin:
         )
 
     @review_action
-    def unassign_view(self, request: HttpRequest, article: Article, assignment_id: int) -> HttpResponse:
-        assignment = Assignment.objects.filter(article=article, pk=assignment_id).select_related("reviewer").first()
-        if assignment is None:
-            return self._refuse(request, article, f"Assignment {assignment_id} is not an assignment of this article.")
+    @on_assignment
+    def unassign_view(self, request: HttpRequest, article: Article, assignment: Assignment) -> HttpResponse:
         return self._perform(
             request,
             article,
@@ -692,10 +706,8 @@ class ArticleReviewAdminMixin:
         )
 
     @review_action
-    def assignment_accept_view(self, request: HttpRequest, article: Article, assignment_id: int) -> HttpResponse:
-        assignment = Assignment.objects.filter(article=article, pk=assignment_id).first()
-        if assignment is None:
-            return self._refuse(request, article, f"Assignment {assignment_id} is not an assignment of this article.")
+    @on_assignment
+    def assignment_accept_view(self, request: HttpRequest, article: Article, assignment: Assignment) -> HttpResponse:
 
         def accepted(result: Assignment) -> str:
             due = f" Your review is due {timezone.localtime(result.due_at):%Y-%m-%d}." if result.due_at else ""
@@ -712,10 +724,8 @@ class ArticleReviewAdminMixin:
         )
 
     @review_action
-    def assignment_decline_view(self, request: HttpRequest, article: Article, assignment_id: int) -> HttpResponse:
-        assignment = Assignment.objects.filter(article=article, pk=assignment_id).first()
-        if assignment is None:
-            return self._refuse(request, article, f"Assignment {assignment_id} is not an assignment of this article.")
+    @on_assignment
+    def assignment_decline_view(self, request: HttpRequest, article: Article, assignment: Assignment) -> HttpResponse:
         return self._perform(
             request,
             article,
