@@ -109,11 +109,18 @@ class ReferenceData:
 LIBRARY_FIELDS = ("notice", "notice_nature", "registered_title", "registered_source")
 
 
+CLINICIAN = "clinician"
+PATIENT = "patient"
+AUDIENCES = (CLINICIAN, PATIENT)
+
+
 @dataclass(frozen=True)
 class SectionData:
     heading: str
     body: str
     level: int = 2
+    # Who it is written for: the clinician version (every article) or the patient version (optional).
+    audience: str = CLINICIAN
 
 
 @dataclass(frozen=True)
@@ -137,15 +144,29 @@ class ArticleContent:
     import_findings: tuple[Any, ...] = field(default=(), compare=False)
 
     def canonical(self) -> dict[str, Any]:
-        """What the content hash covers: question, sections, citations, cited reference records."""
-        return {
+        """What the content hash covers: question, sections of both audiences, citations, cited reference
+        records. ``patient_sections`` is there only when the article has a patient version, so an article
+        without one keeps the hash it had before audiences existed; one hash (one sign-off) covers both."""
+        data: dict[str, Any] = {
             "question": self.question,
-            "sections": [{"heading": s.heading, "level": s.level, "body": s.body} for s in self.sections],
+            "sections": [_section(s) for s in self.audience_sections(CLINICIAN)],
             "citations": [
                 {"number": c.number, "reference": c.reference.canonical()}
                 for c in sorted(self.citations, key=lambda c: c.number)
             ],
         }
+        patient = self.audience_sections(PATIENT)
+        if patient:
+            data["patient_sections"] = [_section(s) for s in patient]
+        return data
+
+    def audience_sections(self, audience: str) -> tuple[SectionData, ...]:
+        return tuple(s for s in self.sections if s.audience == audience)
+
+    @property
+    def audiences(self) -> tuple[str, ...]:
+        """The versions this content has: always the clinician one, the patient one when it has sections."""
+        return tuple(a for a in AUDIENCES if a == CLINICIAN or self.audience_sections(a))
 
     @property
     def content_hash(self) -> str:
@@ -162,12 +183,18 @@ class ArticleContent:
             topic=source.get("topic", ""),
             slug=source.get("slug", ""),
             sections=tuple(
-                SectionData(heading=s["heading"], body=s["body"], level=s["level"]) for s in source["sections"]
+                SectionData(heading=s["heading"], body=s["body"], level=s["level"], audience=audience)
+                for audience, key in ((CLINICIAN, "sections"), (PATIENT, "patient_sections"))
+                for s in source.get(key, ())
             ),
             citations=tuple(
                 CitationData(number=c["number"], reference=ReferenceData(**c["reference"])) for c in source["citations"]
             ),
         )
+
+
+def _section(section: SectionData) -> dict[str, Any]:
+    return {"heading": section.heading, "level": section.level, "body": section.body}
 
 
 def canonical_json(data: Any) -> str:
@@ -202,8 +229,8 @@ def reference_data(reference: Any) -> ReferenceData:
 def content_from_article(article: Article) -> ArticleContent:
     """The working copy of ``article`` as ``ArticleContent`` (three queries; prefetches welcome)."""
     sections = tuple(
-        SectionData(heading=s.heading, body=s.body, level=s.level)
-        for s in sorted(article.sections.all(), key=lambda s: s.position)
+        SectionData(heading=s.heading, body=s.body, level=s.level, audience=s.audience)
+        for s in sorted(article.sections.all(), key=lambda s: (s.audience != CLINICIAN, s.position))
     )
     # A prefetched ``citations`` (with their references) is used as is; ``select_related`` would refetch it.
     prefetched = "citations" in getattr(article, "_prefetched_objects_cache", {})

@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from articles.content import ArticleContent, ReferenceData
+from articles.content import PATIENT, ArticleContent, ReferenceData
+from articles.importing.markdown import PATIENT_MARKER
 
 
 def _reference(number: int, reference: ReferenceData) -> dict[str, Any]:
@@ -61,8 +62,11 @@ def export_markdown(content: ArticleContent) -> str:
         front_matter(content), sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000
     )
     parts = ["---", yaml_text.rstrip("\n"), "---"]
-    for section in content.sections:
-        parts += ["", _heading_line(section.level, section.heading)]
-        if section.body:
-            parts += ["", section.body]
+    for audience in content.audiences:
+        if audience == PATIENT:
+            parts += ["", f"# {PATIENT_MARKER}"]
+        for section in content.audience_sections(audience):
+            parts += ["", _heading_line(section.level, section.heading)]
+            if section.body:
+                parts += ["", section.body]
     return "\n".join(parts) + "\n"

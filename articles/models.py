@@ -55,7 +55,8 @@ class Article(ConcurrentTransitionMixin, models.Model):
 
     state = FSMField(default=ReviewState.DRAFT, choices=ReviewState.choices, protected=True, db_index=True)
     review_hash = models.CharField(
-        max_length=64, blank=True,
+        max_length=64,
+        blank=True,
         help_text="The open review round's frozen content hash (kept by the action runner; empty between rounds).",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
@@ -67,7 +68,11 @@ class Article(ConcurrentTransitionMixin, models.Model):
     retraction_reason = models.TextField(blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
     live_version = models.ForeignKey(
-        "articles.PublishedVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "articles.PublishedVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="The published version readers get.",
     )
     # A copy of ``live_version.rendered_at``, written by the render (``articles.publishing``) in the
@@ -114,11 +119,21 @@ class Article(ConcurrentTransitionMixin, models.Model):
         return self.retracted_at is not None
 
 
+class Audience(models.TextChoices):
+    """Who a section is written for. Every article has the clinician version; a patient version is optional."""
+
+    CLINICIAN = "clinician", "Clinicians"
+    PATIENT = "patient", "Patients"
+
+
 class Section(models.Model):
-    """One heading and its Markdown body. ``level`` 2 is a top-level heading, 3 nested, and so on."""
+    """One heading and its Markdown body. ``level`` 2 is a top-level heading, 3 nested, and so on.
+
+    ``audience``: the clinician sections come first (by position), then the patient version's."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveIntegerField()
+    audience = models.CharField(max_length=20, choices=Audience.choices, default=Audience.CLINICIAN)
     heading = models.CharField(max_length=300, validators=[validate_single_line])
     level = models.PositiveSmallIntegerField(default=2)
     body = models.TextField(blank=True)
@@ -156,6 +171,9 @@ class PublishedVersion(models.Model):
     payload_json = models.TextField(blank=True)
     summary_json = models.TextField(blank=True, help_text="The list-item form of the payload, served as is.")
     etag = models.CharField(max_length=80, blank=True)
+    # The patient version's payload and ETag (empty when the version has no patient sections).
+    patient_payload_json = models.TextField(blank=True)
+    patient_etag = models.CharField(max_length=80, blank=True)
     rendered_at = models.DateTimeField(
         null=True, blank=True, help_text="When the served bytes last changed (null: not rendered yet)."
     )

@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from articles.content import ArticleContent, canonical_json, reference_data, safe_link
+from articles.content import CLINICIAN, PATIENT, ArticleContent, canonical_json, reference_data, safe_link
 from articles.models import Article, PublishedCitation, PublishedVersion
 from articles.rendering import render_section
 from config.exceptions import InvalidInput, NotFound
@@ -85,7 +85,7 @@ def published_version_create(
         question=content.question,
         topic=content.topic or article.topic,
         approved_at=approved_at,
-        reviewers=[_reviewer(r) for r in reviewers],
+        reviewers=[_stored_reviewer(r) for r in reviewers],
         render_requested_at=now,
     )
     PublishedCitation.objects.bulk_create(
@@ -97,7 +97,54 @@ def published_version_create(
 
 
 def _reviewer(reviewer: dict) -> dict[str, str]:
+    """How readers see a reviewer: name and the verified, unexpired credentials baked in at approval."""
     return {"name": str(reviewer.get("name", "")), "credentials": str(reviewer.get("credentials") or "")}
+
+
+def _stored_reviewer(reviewer: dict) -> dict[str, Any]:
+    """A reviewer entry as stored on the version (``reviewboard`` bakes it in at approval): name, verified
+    credentials, disclosure, the chair's override (None when there was none)."""
+    disclosure = reviewer.get("disclosure") or {}
+    return {
+        **_reviewer(reviewer),
+        "verified_credentials": [
+            {key: str(c.get(key) or "") for key in ("kind", "name", "issuing_body", "verified_on")}
+            for c in reviewer.get("verified_credentials") or []
+        ],
+        "disclosure": {
+            "summary": str(disclosure.get("summary") or ""),
+            "relationships": [str(r) for r in disclosure.get("relationships") or []],
+            "signed_at": disclosure.get("signed_at"),
+        },
+        "override": reviewer.get("override") or None,
+    }
+
+
+def provenance(version: PublishedVersion) -> dict[str, Any]:
+    """Who reviewed this version, for a disclosure line under the article: each reviewer with verified
+    credentials and their declaration's summary, and the chair's overrides of conflicts of interest."""
+    reviewers = [_stored_reviewer(r) for r in version.reviewers]
+    return {
+        "reviewers": [
+            {
+                "name": r["name"],
+                "credentials": r["verified_credentials"],
+                "disclosure": r["disclosure"]["summary"],
+                "relationships": r["disclosure"]["relationships"],
+                "declaration_signed_on": r["disclosure"]["signed_at"],
+            }
+            for r in reviewers
+        ],
+        "chair_overrides": [
+            {
+                "reviewer": r["name"],
+                "conflict": r["override"].get("conflict", ""),
+                "reason": r["override"].get("reason", ""),
+            }
+            for r in reviewers
+            if r["override"]
+        ],
+    }
 
 
 def _cited_reference_ids(*, article: Article, content: ArticleContent) -> dict[int, int | None]:
@@ -202,19 +249,39 @@ def _lock_rendered_versions(article: Article, *, exclude: int | None = None) -> 
 
 def _render(version: PublishedVersion, *, article: Article) -> bool:
     """Build and store ``version``'s payload. Returns whether the stored bytes changed."""
-    payload = build_payload(version, article=article, references=_current_references(version))
+    references = _current_references(version)
+    payload = build_payload(version, article=article, references=references)
     payload_json = canonical_json(payload)
     summary_json = canonical_json({key: payload[key] for key in SUMMARY_FIELDS})
-    changed = payload_json != version.payload_json or summary_json != version.summary_json
+    patient_json = ""
+    if PATIENT in payload["available_audiences"]:
+        patient_json = canonical_json(build_payload(version, article=article, references=references, audience=PATIENT))
+    changed = (
+        payload_json != version.payload_json
+        or summary_json != version.summary_json
+        or patient_json != version.patient_payload_json
+    )
     if changed:
         version.payload_json = payload_json
         version.summary_json = summary_json
         version.etag = payload_etag(payload_json)
+        version.patient_payload_json = patient_json
+        version.patient_etag = payload_etag(patient_json) if patient_json else ""
         version.rendered_at = timezone.now()
     elif version.rendered_at is None:
         version.rendered_at = timezone.now()
     version.render_requested_at = None
-    version.save(update_fields=["payload_json", "summary_json", "etag", "rendered_at", "render_requested_at"])
+    version.save(
+        update_fields=[
+            "payload_json",
+            "summary_json",
+            "etag",
+            "patient_payload_json",
+            "patient_etag",
+            "rendered_at",
+            "render_requested_at",
+        ]
+    )
     live = {"live_rendered_at": version.rendered_at, "live_topic": version.topic}
     if article.live_version_id == version.pk and any(getattr(article, k) != v for k, v in live.items()):
         # The list's order key and topic: kept equal to the live version's, in this transaction.
@@ -232,9 +299,14 @@ def _current_references(version: PublishedVersion) -> dict[int, Reference]:
     }
 
 
-def build_payload(version: PublishedVersion, *, article: Article, references: dict[int, Reference]) -> dict[str, Any]:
-    """Everything the detail endpoint returns, from the approved source and the current records."""
+def build_payload(
+    version: PublishedVersion, *, article: Article, references: dict[int, Reference], audience: str = CLINICIAN
+) -> dict[str, Any]:
+    """Everything the detail endpoint returns for one audience (``?audience=``), from the approved source and
+    the current records. Both audiences share the approved citations, reviewers and provenance."""
     source = version.source
+    available = [CLINICIAN, *([PATIENT] if source.get("patient_sections") else [])]
+    section_key = "patient_sections" if audience == PATIENT else "sections"
     is_live = article.live_version_id == version.pk
     cited = [ref for ref in references.values() if ref is not None]
     last_updated = max([version.approved_at, *(ref.updated_at for ref in cited)])
@@ -250,8 +322,11 @@ def build_payload(version: PublishedVersion, *, article: Article, references: di
         "last_updated": _iso(last_updated),
         "next_review_due": _iso(article.next_review_due) if is_live else None,
         "review_overdue": bool(article.review_overdue) if is_live else False,
+        "audience": audience,
+        "available_audiences": available,
         "reviewers": [_reviewer(r) for r in version.reviewers],
-        "sections": [render_section(s["heading"], s["level"], s["body"]) for s in source["sections"]],
+        "provenance": provenance(version),
+        "sections": [render_section(s["heading"], s["level"], s["body"]) for s in source.get(section_key, [])],
         "references": [
             _reference(citation["number"], references.get(citation["number"]), citation["reference"])
             for citation in sorted(source["citations"], key=lambda c: c["number"])

@@ -14,6 +14,7 @@ from functools import cache
 
 from django.db import connection
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models.functions import NullIf
 
 from articles.models import Article, PublishedVersion, ReviewState
 
@@ -158,52 +159,59 @@ class VersionRow:
     payload_json: str | None
 
 
+# The stored bytes and validator of each audience's payload (``PublishedVersion``).
+AUDIENCE_COLUMNS = {"clinician": ("etag", "payload_json"), "patient": ("patient_etag", "patient_payload_json")}
+
+
 @cache
-def _live_sql() -> str:
+def _live_sql(audience: str = "clinician") -> str:
+    etag, payload = AUDIENCE_COLUMNS[audience]
     a, v, q = _article_column, _version_column, connection.ops.quote_name
 
     # Only quoted table and column names from the models are interpolated; values are parameters.
     return (
         f"SELECT CASE WHEN {a('retracted_at')} IS NOT NULL THEN %s ELSE {a('state')} END, "  # noqa: S608
-        f"{v('id')}, {v('etag')}, {v('rendered_at')}, "
-        f"CASE WHEN {v('etag')} = %s THEN NULL ELSE {v('payload_json')} END "
+        f"{v('id')}, NULLIF({v(etag)}, ''), {v('rendered_at')}, "
+        f"CASE WHEN {v(etag)} = %s THEN NULL ELSE {v(payload)} END "
         f"FROM {q(Article._meta.db_table)} a LEFT JOIN {q(PublishedVersion._meta.db_table)} v "
         f"ON {v('id')} = {a('live_version')} AND {v('rendered_at')} IS NOT NULL "
         f"WHERE {a('slug')} = %s"
     )
 
 
-def live_version_row(*, slug: str, known_etag: str) -> VersionRow | None:
+def live_version_row(*, slug: str, known_etag: str, audience: str = "clinician") -> VersionRow | None:
     """The article ``slug`` and its live version, in one query (None: no such article).
 
     The detail endpoint's hot query: plain columns, the SQL built once per process (the ORM would
     compile the same statement on every request), and the payload only when its ETag is not
     ``known_etag`` (the one this process holds). Version fields are None while nothing is live."""
     with connection.cursor() as cursor:
-        cursor.execute(_live_sql(), [ReviewState.RETRACTED.value, known_etag, slug])
+        cursor.execute(_live_sql(audience), [ReviewState.RETRACTED.value, known_etag, slug])
         row = cursor.fetchone()
     return None if row is None else VersionRow(*row)
 
 
-def version_row(*, slug: str, number: int, known_etag: str) -> VersionRow | None:
+def version_row(*, slug: str, number: int, known_etag: str, audience: str = "clinician") -> VersionRow | None:
     """Rendered version ``number`` of ``slug``, in one query, with its payload unless its ETag is
-    ``known_etag`` (None: no such rendered version)."""
-    payload = Case(When(etag=known_etag, then=Value(None)), default=F("payload_json"))
+    ``known_etag`` (None: no such rendered version; etag None: no payload for ``audience``)."""
+    etag, payload_json = AUDIENCE_COLUMNS[audience]
+    payload = Case(When(**{etag: known_etag}, then=Value(None)), default=F(payload_json))
     row = (
         PublishedVersion.objects.filter(article__slug=slug, number=number, rendered_at__isnull=False)
-        .annotate(payload_or_null=payload, reader_state=reader_state("article__"))
-        .values_list("reader_state", "pk", "etag", "rendered_at", "payload_or_null")
+        .annotate(payload_or_null=payload, reader_state=reader_state("article__"), the_etag=NullIf(etag, Value("")))
+        .values_list("reader_state", "pk", "the_etag", "rendered_at", "payload_or_null")
         .first()
     )
     return None if row is None else VersionRow(*row)
 
 
-def version_row_by_id(*, version_id: int) -> VersionRow | None:
-    """A rendered version with its payload, by id."""
+def version_row_by_id(*, version_id: int, audience: str = "clinician") -> VersionRow | None:
+    """A rendered version with its payload for ``audience``, by id."""
+    etag, payload_json = AUDIENCE_COLUMNS[audience]
     row = (
         PublishedVersion.objects.filter(pk=version_id, rendered_at__isnull=False)
         .annotate(reader_state=reader_state("article__"))
-        .values_list("reader_state", "pk", "etag", "rendered_at", "payload_json")
+        .values_list("reader_state", "pk", etag, "rendered_at", payload_json)
         .first()
     )
     return None if row is None else VersionRow(*row)

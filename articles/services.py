@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.text import slugify
 
-from articles.content import ArticleContent, control_character_problem, link_url_problem
+from articles.content import AUDIENCES, CLINICIAN, ArticleContent, control_character_problem, link_url_problem
 from articles.models import Article, Section
 from config.exceptions import Conflict, InvalidInput, NotFound
 from references.models import Citation
@@ -66,6 +66,13 @@ def _validate_content(content: ArticleContent) -> None:
             )
         if isinstance(section.level, bool) or not isinstance(section.level, int) or not 1 <= section.level <= 6:
             raise invalid(f"Section {position} has level {section.level!r}; levels go from 1 to 6.", f"{field}.level")
+        if section.audience not in AUDIENCES:
+            raise invalid(
+                f"Section {position} is for {section.audience!r}; audiences are: {', '.join(AUDIENCES)}.",
+                f"{field}.audience",
+            )
+    if content.audience_sections(CLINICIAN) == () and content.sections:
+        raise invalid("The patient version needs the clinician version: add its sections first.", "sections")
     limit = settings.ARTICLE_MAX_REFERENCES
     if len(content.citations) > limit:
         raise InvalidInput(
@@ -150,17 +157,18 @@ def _write_sections(article: Article, content: ArticleContent) -> None:
     """Replaces the sections, keeping the row (and the review comments anchored to it) of each
     section whose heading is unchanged."""
     existing = list(article.sections.order_by("position"))
-    by_heading: dict[str, list[Section]] = {}
+    by_heading: dict[tuple[str, str], list[Section]] = {}
     for section in existing:
-        by_heading.setdefault(section.heading, []).append(section)
+        by_heading.setdefault((section.audience, section.heading), []).append(section)
     if existing:
         # Move the current rows out of the way of the unique (article, position) constraint.
         offset = max(s.position for s in existing) + len(content.sections) + 1
         article.sections.update(position=F("position") + offset)
     kept: set[int] = set()
     to_create: list[Section] = []
-    for position, data in enumerate(content.sections, start=1):
-        candidates = by_heading.get(data.heading)
+    ordered = [*content.audience_sections(CLINICIAN), *(s for s in content.sections if s.audience != CLINICIAN)]
+    for position, data in enumerate(ordered, start=1):
+        candidates = by_heading.get((data.audience, data.heading))
         if candidates:
             section = candidates.pop(0)
             section.position, section.level, section.body = position, data.level, data.body
@@ -168,7 +176,14 @@ def _write_sections(article: Article, content: ArticleContent) -> None:
             kept.add(section.pk)
         else:
             to_create.append(
-                Section(article=article, position=position, heading=data.heading, level=data.level, body=data.body)
+                Section(
+                    article=article,
+                    position=position,
+                    heading=data.heading,
+                    level=data.level,
+                    body=data.body,
+                    audience=data.audience,
+                )
             )
     article.sections.exclude(pk__in=kept).delete()
     Section.objects.bulk_create(to_create)

@@ -11,23 +11,34 @@ first to board reviewers (``admin/reviewboard/index.html``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from config.exceptions import ServiceError
 from reviewboard import permissions, selectors
 from reviewboard.admin_review import STATE_LABELS, person_name, short_hash
-from reviewboard.models import Assignment, AuditEntry, Comment, ReviewerProfile, SignOff, Specialty
-from reviewboard.services import comment_resolve
+from reviewboard.models import (
+    Assignment,
+    AuditEntry,
+    Comment,
+    Credential,
+    Declaration,
+    ReviewerProfile,
+    SignOff,
+    Specialty,
+)
+from reviewboard.services import comment_resolve, credential_verify
+from reviewboard.services.credentials import VERIFIED_FIELDS
 
 # Reviewers find their queue on the first screen after logging in.
 admin.site.index_template = "admin/reviewboard/index.html"
@@ -36,6 +47,32 @@ admin.site.index_template = "admin/reviewboard/index.html"
 def article_link(article: Any) -> str:
     url = reverse("admin:articles_article_change", args=[article.pk])
     return format_html('<a href="{}">{}</a>', url, article.question)
+
+
+def perform_each(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    service: Callable[[Any], Any],
+    *,
+    name: Callable[[Any], str],
+    done: str,
+    not_done: str,
+) -> None:
+    """An admin action over the selected rows: one service call each (its own transaction); the refused ones
+    are named with the service's reason, the others done."""
+    count, refused = 0, []
+    for obj in queryset.order_by("pk"):
+        try:
+            service(obj)
+        except ServiceError as exc:
+            refused.append(f"{name(obj)}: {exc.message}")
+        else:
+            count += 1
+    if count:
+        model_admin.message_user(request, f"{count} {done}.", level=messages.SUCCESS)
+    if refused:
+        model_admin.message_user(request, f"{not_done}: " + " ".join(refused), level=messages.ERROR)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -58,16 +95,89 @@ class SpecialtyAdmin(admin.ModelAdmin):
     prepopulated_fields = {"code": ("name",)}
 
 
+class CredentialInline(admin.TabularInline):
+    """The reviewer's credentials on record. Verification is the chair's action ("Verify the selected
+    credentials" in the credential list, ``services.credential_verify``); editing what a verified credential
+    says withdraws its verification (``ReviewerProfileAdmin.save_formset``)."""
+
+    model = Credential
+    extra = 0
+    fields = ("kind", "name", "number", "issuing_body", "expires_on", "status", "verified_by", "verified_at")
+    readonly_fields = ("status", "verified_by", "verified_at")
+
+    @admin.display(description="status")
+    def status(self, obj: Credential) -> str:
+        return selectors.credential_status(obj) if obj.pk else "new"
+
+
 @admin.register(ReviewerProfile)
 class ReviewerProfileAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "username", "credentials", "specialty_list", "active")
+    list_display = ("__str__", "username", "credentials", "specialty_list", "declaration_status", "active")
     list_filter = ("active", "specialties")
     search_fields = ("user__username", "user__first_name", "user__last_name", "credentials")
     filter_horizontal = ("specialties",)
     raw_id_fields = ("user",)
+    inlines = (CredentialInline,)
+    readonly_fields = ("declarations",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewerProfile]:
-        return super().get_queryset(request).select_related("user").prefetch_related("specialties")
+        newest = Declaration.objects.filter(member=OuterRef("user")).order_by("-signed_at", "-id")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user")
+            .prefetch_related("specialties")
+            .annotate(_declaration_expires=Subquery(newest.values("expires_at")[:1]))
+        )
+
+    @admin.display(description="declaration of interests", ordering="_declaration_expires")
+    def declaration_status(self, obj: ReviewerProfile) -> str:
+        expires = getattr(obj, "_declaration_expires", None)
+        if expires is None:
+            return "none"
+        verb = "expired" if expires <= timezone.now() else "expires"
+        return f"{verb} {timezone.localtime(expires):%Y-%m-%d}"
+
+    @admin.display(description="declarations of interest (newest first, read-only)")
+    def declarations(self, obj: ReviewerProfile) -> str:
+        """The member's signed declarations: signed through ``services.declaration_sign`` (API), never edited."""
+        if obj.pk is None:
+            return "—"
+        rows = Declaration.objects.filter(member=obj.user).prefetch_related("relationships")
+        rows = rows.order_by("-signed_at", "-id")
+        now = timezone.now()
+        items = [
+            format_html(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                f"{timezone.localtime(d.signed_at):%Y-%m-%d}",
+                f"{timezone.localtime(d.expires_at):%Y-%m-%d}" + (" (expired)" if d.is_expired(now) else ""),
+                "Nothing to declare"
+                if d.nothing_to_declare
+                else "; ".join(r.describe() for r in d.relationships.all()),
+                d.statement,
+            )
+            for d in rows
+        ]
+        if not items:
+            return "None signed: this member cannot be assigned until they sign one."
+        return format_html(
+            '<table class="declaration-history"><thead><tr><th>Signed</th><th>Expires</th><th>Relationships</th>'
+            "<th>Statement</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "{}", ((item,) for item in items)),
+        )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is Credential:
+            for inline_form in formset.forms:
+                credential = inline_form.instance
+                if credential.pk and credential.is_verified and set(inline_form.changed_data) & set(VERIFIED_FIELDS):
+                    credential.verified_by = credential.verified_at = None
+                    self.message_user(
+                        request,
+                        f"{credential.name}: changed, so its verification was withdrawn; the chair verifies it again.",
+                        level=messages.WARNING,
+                    )
+        super().save_formset(request, form, formset, change)
 
     @admin.display(description="username", ordering="user__username")
     def username(self, obj: ReviewerProfile) -> str:
@@ -76,6 +186,51 @@ class ReviewerProfileAdmin(admin.ModelAdmin):
     @admin.display(description="specialties")
     def specialty_list(self, obj: ReviewerProfile) -> str:
         return ", ".join(s.name for s in obj.specialties.all())
+
+
+@admin.register(Credential)
+class CredentialAdmin(admin.ModelAdmin):
+    """Credentials are recorded on the reviewer profile; here the chair verifies them."""
+
+    list_display = (
+        "name",
+        "reviewer",
+        "kind",
+        "number",
+        "issuing_body",
+        "expires_on",
+        "status",
+        "verified_by",
+        "verified_at",
+    )
+    list_filter = ("kind", ("verified_at", admin.EmptyFieldListFilter))
+    search_fields = ("name", "number", "profile__user__username", "profile__user__last_name")
+    list_select_related = ("profile__user", "verified_by")
+    readonly_fields = ("verified_by", "verified_at")
+    actions = ("verify_selected",)
+
+    @admin.display(description="reviewer", ordering="profile__user__last_name")
+    def reviewer(self, obj: Credential) -> str:
+        return person_name(obj.profile.user)
+
+    @admin.display(description="status")
+    def status(self, obj: Credential) -> str:
+        return selectors.credential_status(obj)
+
+    def has_verify_permission(self, request: HttpRequest) -> bool:
+        return permissions.is_chair(request.user)
+
+    @admin.action(description="Verify the selected credentials (checked at their source)", permissions=["verify"])
+    def verify_selected(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
+        perform_each(
+            self,
+            request,
+            queryset,
+            lambda credential: credential_verify(credential=credential, user=request.user),
+            name=lambda credential: f"{credential.name} ({person_name(credential.profile.user)})",
+            done="credential(s) verified",
+            not_done="Not verified",
+        )
 
 
 @admin.register(Assignment)
@@ -120,6 +275,8 @@ class AssignmentAdmin(ReadOnlyAdmin):
                 "progress": f"{assignment._signed} of {assignment._quorum}",
                 "short_hash": short_hash(assignment.article.review_hash),
                 "overdue": bool(assignment.due_at and assignment.due_at < now),
+                "answer": selectors.assignment_answer(assignment),
+                "answer_text": selectors.describe_answer(assignment),
             }
             for assignment in queue
         ]
@@ -196,18 +353,16 @@ class CommentAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Resolve the selected comments", permissions=["resolve"])
     def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        done, refused = 0, []
-        for comment in queryset.order_by("pk"):
-            try:
-                comment_resolve(comment=comment, user=request.user, note=request.POST.get("note", ""))
-            except ServiceError as exc:
-                refused.append(f"#{comment.pk}: {exc.message}")
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{done} comment(s) resolved.", level=messages.SUCCESS)
-        if refused:
-            self.message_user(request, "Not resolved: " + " ".join(refused), level=messages.ERROR)
+        note = request.POST.get("note", "")
+        perform_each(
+            self,
+            request,
+            queryset,
+            lambda comment: comment_resolve(comment=comment, user=request.user, note=note),
+            name=lambda comment: f"#{comment.pk}",
+            done="comment(s) resolved",
+            not_done="Not resolved",
+        )
 
 
 @admin.register(AuditEntry)

@@ -31,6 +31,7 @@ from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition
 
 from articles.content import (
+    PATIENT,
     ArticleContent,
     CitationData,
     SectionData,
@@ -38,7 +39,7 @@ from articles.content import (
     reference_data,
     safe_link,
 )
-from articles.models import EDITABLE_STATES, Article, ReviewState, Section
+from articles.models import EDITABLE_STATES, Article, Audience, ReviewState, Section
 from articles.rendering import render_section
 from config.admin import ServiceErrorsAsMessagesMixin
 from config.exceptions import ServiceError
@@ -140,6 +141,23 @@ class PagedInlineFormSet(BaseInlineFormSet):
             query[f"{self.prefix}-page"] = number
             links.append({"number": number, "url": f"?{query.urlencode()}", "current": number == self.page.number})
         return links
+def preview_audiences(content: ArticleContent) -> list[dict[str, Any]]:
+    """The clinician and patient versions side by side, when the article has both (else empty: one column).
+    Sections are numbered across both (``preview-section-N``) in the order of ``content.sections``."""
+    if PATIENT not in content.audiences:
+        return []
+    number = {id(section): n for n, section in enumerate(content.sections, start=1)}
+    return [
+        {
+            "audience": audience,
+            "label": f"For {Audience(audience).label.lower()}",
+            "sections": [
+                {"number": number[id(s)], **render_section(s.heading, s.level, s.body)}
+                for s in content.audience_sections(audience)
+            ],
+        }
+        for audience in content.audiences
+    ]
 
 
 class ArticleContentInline:
@@ -182,7 +200,7 @@ class ArticleContentInline:
 class SectionInline(ArticleContentInline, admin.StackedInline):
     model = Section
     rows_template = "admin/edit_inline/stacked.html"
-    fields = (("position", "level", "heading"), "body")
+    fields = (("position", "audience", "level", "heading"), "body")
     ordering = ("position",)
     extra = 0
 
@@ -419,7 +437,8 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
         if instance.pk:
             for section in instance.sections.all():
                 stored[Section][section.pk] = {
-                    "position": section.position, "heading": section.heading, "body": section.body,
+                    "position": section.position,
+                    "audience": section.audience, "heading": section.heading, "body": section.body,
                     "level": section.level,
                 }
             for citation in instance.citations.select_related("reference"):
@@ -452,7 +471,10 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
             topic=data.get("topic", instance.topic) or "",
             slug=data.get("slug", instance.slug) or "",
             sections=tuple(
-                SectionData(heading=r["heading"], body=r.get("body") or "", level=r.get("level") or 2)
+                SectionData(
+                    heading=r["heading"], body=r.get("body") or "", level=r.get("level") or 2,
+                    audience=r.get("audience") or Audience.CLINICIAN,
+                )
                 for r in sections
             ),
             citations=tuple(sorted(cited, key=lambda c: c.number)),
@@ -531,6 +553,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
                 "question": content.question,
                 "sections": [render_section(s.heading, s.level, s.body) for s in content.sections[:PREVIEW_SECTIONS]],
                 "more_sections": max(0, len(content.sections) - PREVIEW_SECTIONS),
+                "audiences": preview_audiences(content),
                 "references": [
                     {
                         "number": c.number, "reference": c.reference, "kind": REFERENCE_KINDS.get(c.reference.kind, ""),

@@ -43,7 +43,9 @@ from reviewboard.models import Assignment, Comment, SignOff
 from reviewboard.services import (
     TRANSITIONS,
     article_transition,
+    assignment_accept,
     assignment_create,
+    assignment_decline,
     assignment_remove,
     assignment_sign_off,
     comment_create,
@@ -106,6 +108,18 @@ def reviewer_name(user: Any) -> str:
     return f"{name}, {profile.credentials}" if profile is not None and profile.credentials else name
 
 
+def credential_rows(user: Any, *, today: Any) -> list[dict[str, str]]:
+    """The reviewer's credentials on record with their status (verified, not verified, expired); load the
+    user with ``reviewer_profile__credential_records`` first."""
+    profile = getattr(user, "reviewer_profile", None)
+    if profile is None:
+        return []
+    return [
+        {"name": c.name, "status": selectors.credential_status(c, today=today), "kind": c.get_kind_display()}
+        for c in profile.credential_records.all()
+    ]
+
+
 def signoff_status(signoff: SignOff, *, counting: set[int], review_hash: str) -> str:
     """Why a sign-off counts toward the quorum now, or why not."""
     if signoff.pk in counting:
@@ -151,6 +165,7 @@ class AssignForm(forms.Form):
         },
     )
     due = forms.DateField(required=False, error_messages={"invalid": "Enter the due date as YYYY-MM-DD."})
+    override_reason = forms.CharField(required=False, max_length=10_000)
 
     def due_at(self) -> datetime | None:
         """The due date as the end of that day in the current time zone."""
@@ -172,6 +187,22 @@ def review_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         return view(self, request, found, **kwargs)
 
     return with_article
+
+
+def on_assignment(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Under ``review_action``: the URL's ``assignment_id`` arrives as that assignment of the article, or the
+    user is sent back to the review page with an error message."""
+
+    @functools.wraps(view)
+    def with_assignment(
+        self: ArticleReviewAdminMixin, request: HttpRequest, article: Article, *, assignment_id: int, **kwargs: Any
+    ) -> HttpResponse:
+        assignment = Assignment.objects.filter(article=article, pk=assignment_id).select_related("reviewer").first()
+        if assignment is None:
+            return self._refuse(request, article, f"Assignment {assignment_id} is not an assignment of this article.")
+        return view(self, request, article, assignment, **kwargs)
+
+    return with_assignment
 
 
 class ArticleReviewAdminMixin:
@@ -222,6 +253,7 @@ class ArticleReviewAdminMixin:
         """
         user = request.user
         now = timezone.now()
+        today = timezone.localdate()
         review_hash = article.review_hash
         under_review = article.state == ReviewState.UNDER_REVIEW
 
@@ -246,7 +278,9 @@ class ArticleReviewAdminMixin:
 
         may_assign = article.state in REVIEW_STATES and permissions.can_chair(article, user)
         assignments = list(
-            article.assignments.select_related("reviewer", "reviewer__reviewer_profile").order_by("assigned_at", "id")
+            article.assignments.select_related("reviewer", "reviewer__reviewer_profile")
+            .prefetch_related("reviewer__reviewer_profile__credential_records")
+            .order_by("assigned_at", "id")
         )
         signoffs = (
             list(article.signoffs.select_related("reviewer", "assignment").order_by("created_at", "id"))
@@ -269,10 +303,14 @@ class ArticleReviewAdminMixin:
                     is_open and under_review and not signed and assignment.due_at and assignment.due_at < now
                 ),
                 "remove_url": self.review_url("unassign", article, assignment.pk) if may_assign and is_open else "",
+                "answer": selectors.assignment_answer(assignment),
+                "answer_text": selectors.describe_answer(assignment),
+                "credentials": credential_rows(assignment.reviewer, today=today),
             }
-            assignment_rows.append(row)
             if is_open and assignment.reviewer_id == user.pk:
+                row["answer_form"] = self._answer_form(article, assignment, user)
                 my_assignment = row
+            assignment_rows.append(row)
         sign_off = None
         if my_assignment is not None and selectors.signable_assignment(article=article, user=user) is not None:
             sign_off = {
@@ -381,6 +419,32 @@ class ArticleReviewAdminMixin:
             }
         }
 
+    def _answer_form(self, article: Article, assignment: Assignment, user: Any) -> dict[str, Any] | None:
+        """Accept / decline buttons for the reviewer's own open assignment not yet answered, when the runner
+        would let them (state, permission); the reason a standing conflict blocks accepting is shown."""
+        if assignment.accepted_at is not None:
+            return None
+        refusals = {
+            name: actions.refusal(name, article=article, user=user, target=assignment)
+            for name in ("accept_assignment", "decline_assignment")
+        }
+        if all(refusal is not None for refusal in refusals.values()):
+            return None
+        conflict = selectors.conflict_stands(article, assignment)
+        return {
+            "accept_url": self.review_url("assignment_accept", article, assignment.pk)
+            if refusals["accept_assignment"] is None
+            else "",
+            "decline_url": self.review_url("assignment_decline", article, assignment.pk)
+            if refusals["decline_assignment"] is None
+            else "",
+            "accept_label": action_label("accept_assignment"),
+            "decline_label": action_label("decline_assignment"),
+            "confirm_label": ACTIONS["accept_assignment"].field("no_conflict").label,
+            "decline_help": ACTIONS["decline_assignment"].confirm,
+            "conflict": conflict.message if conflict is not None else "",
+        }
+
     def _rounds(self, article: Article, user: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None, str]:
         """The article's review rounds (number, outcome, reviewers), and for a reviewer of an earlier round
         what changed between the last round they reviewed and the latest round (their snapshots)."""
@@ -440,6 +504,16 @@ class ArticleReviewAdminMixin:
                 "<path:object_id>/assignments/<int:assignment_id>/remove/",
                 wrap(self.unassign_view),
                 name="{}_{}_unassign".format(*info),
+            ),
+            path(
+                "<path:object_id>/assignments/<int:assignment_id>/accept/",
+                wrap(self.assignment_accept_view),
+                name="{}_{}_assignment_accept".format(*info),
+            ),
+            path(
+                "<path:object_id>/assignments/<int:assignment_id>/decline/",
+                wrap(self.assignment_decline_view),
+                name="{}_{}_assignment_decline".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -610,21 +684,52 @@ class ArticleReviewAdminMixin:
             request,
             article,
             lambda: assignment_create(
-                article=article, reviewer=form.cleaned_data["reviewer"], user=request.user, due_at=form.due_at()
+                article=article,
+                reviewer=form.cleaned_data["reviewer"],
+                user=request.user,
+                due_at=form.due_at(),
+                override_reason=form.cleaned_data["override_reason"],
             ),
             success=assigned,
             refused="Reviewer not assigned",
         )
 
     @review_action
-    def unassign_view(self, request: HttpRequest, article: Article, assignment_id: int) -> HttpResponse:
-        assignment = Assignment.objects.filter(article=article, pk=assignment_id).select_related("reviewer").first()
-        if assignment is None:
-            return self._refuse(request, article, f"Assignment {assignment_id} is not an assignment of this article.")
+    @on_assignment
+    def unassign_view(self, request: HttpRequest, article: Article, assignment: Assignment) -> HttpResponse:
         return self._perform(
             request,
             article,
             lambda: assignment_remove(assignment=assignment, user=request.user),
             success=lambda removed: f"{person_name(removed.reviewer)} removed from the review.",
             refused="Reviewer not removed",
+        )
+
+    @review_action
+    @on_assignment
+    def assignment_accept_view(self, request: HttpRequest, article: Article, assignment: Assignment) -> HttpResponse:
+
+        def accepted(result: Assignment) -> str:
+            due = f" Your review is due {timezone.localtime(result.due_at):%Y-%m-%d}." if result.due_at else ""
+            return f"You accepted the assignment, confirming no conflict of interest.{due}"
+
+        return self._perform(
+            request,
+            article,
+            lambda: assignment_accept(
+                assignment=assignment, user=request.user, no_conflict=request.POST.get("no_conflict") in ("on", "1")
+            ),
+            success=accepted,
+            refused="Not accepted",
+        )
+
+    @review_action
+    @on_assignment
+    def assignment_decline_view(self, request: HttpRequest, article: Article, assignment: Assignment) -> HttpResponse:
+        return self._perform(
+            request,
+            article,
+            lambda: assignment_decline(assignment=assignment, user=request.user, reason=request.POST.get("reason", "")),
+            success=lambda result: "You declined the assignment. The chair is told and will assign someone else.",
+            refused="Not declined",
         )

@@ -17,7 +17,14 @@ logger = logging.getLogger(__name__)
 
 
 def board_group_spec() -> dict:
-    return importlib.import_module("reviewboard.migrations.0002_board_groups").GROUPS
+    """The groups of migration 0002, with the grants later migrations added (0009: credentials)."""
+    groups = importlib.import_module("reviewboard.migrations.0002_board_groups").GROUPS
+    later = importlib.import_module("reviewboard.migrations.0009_chair_credential_permissions").GRANTS
+    spec = {name: {**g, "models": dict(g["models"]), "view": list(g["view"])} for name, g in groups.items()}
+    for name, extra in later.items():
+        spec[name]["models"].update(extra["models"])
+        spec[name]["view"] += extra["view"]
+    return spec
 
 
 def ensure_board_groups(*, using: str = "default") -> list[str]:

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from articles.models import Article
 from config.exceptions import NotFound
-from reviewboard.models import Assignment, Comment
+from reviewboard.models import Assignment, Comment, Credential
 
 
 def article_qs_select_for_update() -> QuerySet[Article]:
@@ -47,3 +47,11 @@ def lock_comment(comment_id: int) -> Comment:
     if comment is None:
         raise NotFound(f"Comment {comment_id} does not exist.", code="comment-not-found")
     return comment
+
+
+def lock_credential(credential_id: int) -> Credential:
+    """A reviewer's credential row (no article: verifying it is the chair's action on the record)."""
+    credential = Credential.objects.select_for_update().select_related("profile__user").filter(pk=credential_id).first()
+    if credential is None:
+        raise NotFound(f"Credential {credential_id} does not exist.", code="credential-not-found")
+    return credential

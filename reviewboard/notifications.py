@@ -17,6 +17,9 @@ one (a message that cannot be built). Nothing here runs inside a web request's t
 | version.retracted | the authors, the chair and the reviewers of the version: readers lost it |
 | article.review_due | the chair: a published article was flagged for re-review, and why |
 | citations.retracted | the chair: published articles citing papers a retraction import just withdrew |
+| assignment.declined | the chair: a reviewer declined, with the reason (assign someone else) |
+| assignment.unanswered | the chair: a reviewer neither accepted nor declined within ASSIGNMENT_ANSWER_WITHIN |
+| declaration.expiring | the member: their declaration of interests expires in 30 (then 7) days: sign a new one |
 | audit.checkpoint | (the log) a signed checkpoint of the audit chain's head, a copy outside the database |
 """
 
@@ -25,12 +28,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import get_connection
+from django.urls import reverse
 
 from articles.models import Article
 from reviewboard import permissions
 from reviewboard.jobs.common import build_email, review_url
-from reviewboard.models import Assignment, Comment, Event
+from reviewboard.models import Assignment, Comment, Declaration, Event
 
 
 def _send(template: str, *, to: Iterable[str], context: dict[str, Any]) -> int:
@@ -155,6 +160,46 @@ def email_chair_retracted_citations(event: Event) -> int:
     return send(event)
 
 
+def email_chair_assignment_declined(event: Event) -> int:
+    article = _article(event)
+    context = _context(event, article, reason=event.payload.get("reason", ""))
+    return _send("assignment_declined", to=_chairs(), context=context)
+
+
+def email_chair_assignment_unanswered(event: Event) -> int:
+    assignment = (
+        Assignment.objects.select_related("reviewer", "article")
+        .filter(pk=event.payload.get("assignment_id"), closed_at__isnull=True, accepted_at__isnull=True)
+        .first()
+    )
+    if assignment is None:
+        return 0  # answered (or closed) since the sweep: nothing to chase
+    context = _context(
+        event,
+        assignment.article,
+        reviewer_name=permissions.display_name(assignment.reviewer),
+        reviewer_email=assignment.reviewer.email,
+        assigned_at=assignment.assigned_at,
+        answer_within_days=settings.ASSIGNMENT_ANSWER_WITHIN.days,
+    )
+    return _send("assignment_unanswered", to=_chairs(), context=context)
+
+
+def email_member_declaration_expiring(event: Event) -> int:
+    declaration = Declaration.objects.select_related("member").filter(pk=event.payload.get("declaration_id")).first()
+    if declaration is None or not declaration.member.is_active:
+        return 0
+    if Declaration.objects.filter(member=declaration.member, signed_at__gt=declaration.signed_at).exists():
+        return 0  # a new declaration was signed since the sweep
+    context = {
+        "member_name": permissions.display_name(declaration.member),
+        "declaration": declaration,
+        "days": event.payload.get("days"),
+        "url": settings.SITE_URL.rstrip("/") + reverse("review-api:declaration-create"),
+    }
+    return _send("declaration_expiring", to=[declaration.member.email], context=context)
+
+
 def log_audit_checkpoint(event: Event) -> int:
     from reviewboard.services.checkpoints import AuditCheckpoint, notify_checkpoint_created
 
@@ -176,4 +221,7 @@ EMAIL_CONSUMERS = (
     ("round.closed", email_reviewers_round_closed),
     ("version.approved", email_board_version_approved),
     ("version.retracted", email_board_version_retracted),
+    ("assignment.declined", email_chair_assignment_declined),
+    ("assignment.unanswered", email_chair_assignment_unanswered),
+    ("declaration.expiring", email_member_declaration_expiring),
 )

@@ -47,6 +47,14 @@ JOBS: tuple[PeriodicJob, ...] = (
         expire_seconds=23 * 3600,
     ),
     PeriodicJob(
+        name="Who may review: expiring declarations, unanswered assignments",
+        task="reviewboard.sweep_who_may_review",
+        description="Hourly: remind members whose declaration of interests expires in 30 and in 7 days (once each); "
+        "tell the chair about assignments not accepted or declined within ASSIGNMENT_ANSWER_WITHIN (once each).",
+        crontab={"minute": "25"},
+        expire_seconds=55 * 60,
+    ),
+    PeriodicJob(
         name="Reconcile published versions",
         task="reviewboard.reconcile_published",
         description="Every 10 minutes: render published versions a lost task left unrendered; "

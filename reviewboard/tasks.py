@@ -23,7 +23,7 @@ from celery import Task, shared_task
 from django.db import transaction
 
 from reviewboard import outbox
-from reviewboard.jobs import reconcile, reminders, rereview
+from reviewboard.jobs import reconcile, reminders, rereview, who_may_review
 from reviewboard.jobs.common import TRANSIENT_ERRORS, parse_now
 from reviewboard.services.checkpoints import audit_checkpoint_create
 
@@ -57,6 +57,11 @@ def send_due_reminders(now: str | None = None, batch_size: int = 1000) -> dict[s
 @shared_task(name="reviewboard.flag_overdue_reviews", **SWEEP_OPTIONS)
 def flag_overdue_reviews(now: str | None = None) -> dict[str, Any]:
     return rereview.flag_overdue_reviews(now=parse_now(now)).as_dict()
+
+
+@shared_task(name="reviewboard.sweep_who_may_review", **SWEEP_OPTIONS)
+def sweep_who_may_review(now: str | None = None) -> dict[str, Any]:
+    return who_may_review.sweep_who_may_review(now=parse_now(now)).as_dict()
 
 
 @shared_task(name="reviewboard.reconcile_published", **SWEEP_OPTIONS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -9,7 +11,7 @@ from django.utils import timezone
 
 from articles.models import Article, Section
 from references.models import Citation, Reference
-from reviewboard.models import ReviewerProfile, Specialty
+from reviewboard.models import Credential, Declaration, ReviewerProfile, Specialty
 
 User = get_user_model()
 
@@ -86,6 +88,25 @@ class ReviewerProfileFactory(factory.django.DjangoModelFactory):
     def specialties(self, create, extracted, **kwargs):
         if create and extracted:
             self.specialties.add(*extracted)
+
+    @factory.post_generation
+    def on_record(self, create, extracted, **kwargs):
+        """A reviewer who may review: a current "nothing to declare" declaration and a verified degree
+        (``on_record=False``: neither)."""
+        if not create or extracted is False:
+            return
+        now = timezone.now()
+        Declaration.objects.create(
+            member=self.user, nothing_to_declare=True, signed_at=now, expires_at=now + timedelta(days=365)
+        )
+        Credential.objects.create(
+            profile=self,
+            kind=Credential.Kind.DEGREE,
+            name=self.credentials or "MD",
+            issuing_body="Medical school",
+            verified_by=self.user,
+            verified_at=now,
+        )
 
 
 class ReferenceFactory(factory.django.DjangoModelFactory):

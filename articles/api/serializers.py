@@ -51,8 +51,37 @@ class ArticleSummarySerializer(serializers.Serializer):
     review_overdue = serializers.BooleanField()
 
 
+class CredentialSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text='"degree", "board_certification" or "licence".')
+    name = serializers.CharField()
+    issuing_body = serializers.CharField(allow_blank=True)
+    verified_on = serializers.CharField(help_text="Date the board verified it (YYYY-MM-DD).")
+
+
+class ProvenanceReviewerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    credentials = CredentialSerializer(many=True, help_text="Verified and unexpired at approval; nothing else.")
+    disclosure = serializers.CharField(help_text='"No relevant interests declared." or the relevant relationships.')
+    relationships = serializers.ListField(child=serializers.CharField())
+    declaration_signed_on = serializers.CharField(allow_null=True)
+
+
+class OverrideSerializer(serializers.Serializer):
+    reviewer = serializers.CharField()
+    conflict = serializers.CharField(help_text="The conflict of interest the chair overrode.")
+    reason = serializers.CharField(help_text="The chair's written reason.")
+
+
+class ProvenanceSerializer(serializers.Serializer):
+    reviewers = ProvenanceReviewerSerializer(many=True)
+    chair_overrides = OverrideSerializer(many=True)
+
+
 class ArticleDetailSerializer(ArticleSummarySerializer):
+    audience = serializers.ChoiceField(choices=["clinician", "patient"])
+    available_audiences = serializers.ListField(child=serializers.CharField())
     reviewers = ReviewerSerializer(many=True)
+    provenance = ProvenanceSerializer(help_text="Who reviewed this version, for a disclosure line.")
     sections = SectionSerializer(many=True)
     references = ReferenceSerializer(many=True)
     disclaimer = serializers.CharField()

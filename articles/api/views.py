@@ -35,9 +35,10 @@ from articles.api import serializers as shapes
 from articles.api.authentication import APIKeyAuthentication, key_from_request, verify_api_key
 from articles.api.permissions import HasAPIKeyOrPublicRead
 from articles.api.throttling import APIKeyRateThrottle, PublicReadRateThrottle
+from articles.content import AUDIENCES, CLINICIAN
 from articles.models import ReviewState
 from articles.selectors import ReaderView, VersionRow
-from config.exceptions import NotFound, ServiceError
+from config.exceptions import InvalidInput, NotFound, ServiceError
 from config.parsers import refuse_unknown_query_parameters
 
 JSON = "application/json"
@@ -112,7 +113,23 @@ def serve_cached(request: HttpRequest, payload: payloads.Payload) -> HttpRespons
     return _ok(payload)
 
 
-def serve_version(request: HttpRequest, *, cache_key, row: VersionRow) -> HttpResponse:
+def requested_audience(request: HttpRequest) -> str:
+    """``?audience=clinician|patient`` (clinician when absent); anything else is refused (400)."""
+    audience = request.GET.get("audience", "") or CLINICIAN
+    if audience not in AUDIENCES:
+        raise InvalidInput(
+            f"Unknown audience {audience!r}; expected one of: {', '.join(AUDIENCES)}.",
+            code="invalid-audience",
+            detail={"field": "audience", "allowed": list(AUDIENCES)},
+        )
+    return audience
+
+
+def _no_audience(audience: str) -> NotFound:
+    return NotFound(f"This article has no {audience} version.", code="audience-not-available")
+
+
+def serve_version(request: HttpRequest, *, cache_key, row: VersionRow, audience: str = CLINICIAN) -> HttpResponse:
     """200 with the version's bytes, or 304 when the client's copy is current.
 
     ``row`` comes with the payload text unless this process already holds the bytes of its ETag
@@ -130,28 +147,31 @@ def serve_version(request: HttpRequest, *, cache_key, row: VersionRow) -> HttpRe
         return _headers(HttpResponseNotModified(), etag=row.etag, last_modified=last_modified)
     if payload is None:
         # The entry was evicted (or replaced by another thread) since the query: fetch the bytes.
-        refetched = selectors.version_row_by_id(version_id=row.version_id)
+        refetched = selectors.version_row_by_id(version_id=row.version_id, audience=audience)
         if refetched is None:
             raise _not_found()
-        return serve_version(request, cache_key=cache_key, row=refetched)
+        return serve_version(request, cache_key=cache_key, row=refetched, audience=audience)
     return _ok(payload)
 
 
 def serve_live(request: HttpRequest, slug: str) -> HttpResponse:
     """The live version of ``slug``: from the micro-cache, or one query (the payload only when it
     is not already held)."""
-    cache_key = ("live", slug)
+    audience = requested_audience(request)
+    cache_key = ("live", slug, audience)
     payload = payloads.fresh(cache_key)
     if payload is not None:
         return serve_cached(request, payload)
-    row = selectors.live_version_row(slug=slug, known_etag=payloads.known_etag(cache_key))
+    row = selectors.live_version_row(slug=slug, known_etag=payloads.known_etag(cache_key), audience=audience)
     if row is None:
         raise _not_found()
     if row.state == ReviewState.RETRACTED:
         raise _gone(selectors.article_live_view(slug=slug))
     if row.version_id is None or row.state in selectors.HIDDEN_STATES:
         raise _not_found()
-    return serve_version(request, cache_key=cache_key, row=row)
+    if row.etag is None:
+        raise _no_audience(audience)
+    return serve_version(request, cache_key=cache_key, row=row, audience=audience)
 
 
 def _error_response(exc: ServiceError) -> HttpResponse:
@@ -200,6 +220,7 @@ ERRORS = {
 }
 NOT_FOUND = OpenApiResponse(shapes.ErrorSerializer, description="Unknown, never approved or archived.")
 GONE = OpenApiResponse(shapes.RetractedSerializer, description="Retracted; the reason is in error.detail.")
+BAD_AUDIENCE = OpenApiResponse(shapes.ErrorSerializer, description="Unknown audience (invalid-audience).")
 NOT_MODIFIED = OpenApiResponse(description="The client's copy (If-None-Match / If-Modified-Since) is current.")
 INT32 = 2**31 - 1
 SLUG = OpenApiParameter(
@@ -218,8 +239,13 @@ VALIDATORS = [
     OpenApiParameter("Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429],
                      description="Seconds to wait before the key may ask again."),
 ]
+AUDIENCE = OpenApiParameter(
+    "audience", {"type": "string", "enum": ["clinician", "patient"]},
+    description="Which version: clinician (default) or patient (plain language; 404 when the article has none).",
+)
 CONDITIONAL = [
     SLUG,
+    AUDIENCE,
     OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="ETag of a copy held."),
     OpenApiParameter(
         "If-Modified-Since", OpenApiTypes.STR, OpenApiParameter.HEADER, description="HTTP date of a copy held."
@@ -300,7 +326,10 @@ class ArticleListView(KeyedFastPathMixin, ReadAPIView):
         tags=TAGS,
         summary="The live published version of an article",
         parameters=CONDITIONAL,
-        responses={200: shapes.ArticleDetailSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND, 410: GONE, **ERRORS},
+        responses={
+            200: shapes.ArticleDetailSerializer, 304: NOT_MODIFIED, 400: BAD_AUDIENCE, 404: NOT_FOUND, 410: GONE,
+            **ERRORS,
+        },
     )
 )
 class ArticleDetailView(KeyedFastPathMixin, ReadAPIView):
@@ -331,7 +360,7 @@ class ArticleVersionListView(ReadAPIView):
         summary="One published version of an article",
         parameters=[*CONDITIONAL, NUMBER],
         responses={
-            200: shapes.ArticleDetailSerializer, 304: NOT_MODIFIED,
+            200: shapes.ArticleDetailSerializer, 304: NOT_MODIFIED, 400: BAD_AUDIENCE,
             404: OpenApiResponse(shapes.ErrorSerializer, description="Unknown article or version."),
             410: GONE, **ERRORS,
         },
@@ -341,13 +370,18 @@ class ArticleVersionDetailView(KeyedFastPathMixin, ReadAPIView):
     """One published version's stored bytes, with ETag / Last-Modified; 304 when the client's copy is current."""
 
     def serve(self, request: HttpRequest, slug: str, number: int) -> HttpResponse:
-        cache_key = ("version", slug, number)
+        audience = requested_audience(request)
+        cache_key = ("version", slug, number, audience)
         payload = payloads.fresh(cache_key)
         if payload is not None:
             return serve_cached(request, payload)
-        row = selectors.version_row(slug=slug, number=number, known_etag=payloads.known_etag(cache_key))
+        row = selectors.version_row(
+            slug=slug, number=number, known_etag=payloads.known_etag(cache_key), audience=audience
+        )
         if row is not None and row.state not in selectors.HIDDEN_STATES:
-            return serve_version(request, cache_key=cache_key, row=row)
+            if row.etag is None:
+                raise _no_audience(audience)
+            return serve_version(request, cache_key=cache_key, row=row, audience=audience)
         view = selectors.article_live_view(slug=slug)
         if view is not None and view.retracted:
             raise _gone(view)

@@ -37,6 +37,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
 from articles.content import (
+    CLINICIAN,
+    PATIENT,
     ArticleContent,
     CitationData,
     ReferenceData,
@@ -261,8 +263,14 @@ def _references(value: Any, *, line_of, fail) -> list[CitationData]:
 # --- body ---------------------------------------------------------------------------------------
 
 
+PATIENT_MARKER = "Patient version"
+
+
 def _sections(lines: list[str], *, first_line: int, question: str, source_name: str) -> list[SectionData]:
-    sections: list[tuple[str, int, list[str]]] = []
+    """The sections; a ``# Patient version`` heading starts the patient version (plain language), whose
+    sections follow it as '## Heading' like the clinician ones."""
+    sections: list[tuple[str, int, list[str], str]] = []
+    audience = CLINICIAN
     for offset, line in enumerate(lines):
         heading = _HEADING_RE.match(line)
         if heading:
@@ -271,9 +279,23 @@ def _sections(lines: list[str], *, first_line: int, question: str, source_name: 
             if level == 1:
                 if text == question and not sections:
                     continue
+                if text.casefold() == PATIENT_MARKER.casefold():
+                    if audience == PATIENT:
+                        raise ImportError_(
+                            "a second '# Patient version' heading", line=first_line + offset, source_name=source_name
+                        )
+                    if not sections:
+                        raise ImportError_(
+                            "'# Patient version' before any clinician section; the clinician version comes first",
+                            line=first_line + offset,
+                            source_name=source_name,
+                        )
+                    audience = PATIENT
+                    continue
                 raise ImportError_(
                     "a '#' heading: the question goes in the front matter; write sections as '## Heading'",
-                    line=first_line + offset, source_name=source_name,
+                    line=first_line + offset,
+                    source_name=source_name,
                 )
             if not text:
                 raise ImportError_("a heading with no text", line=first_line + offset, source_name=source_name)
@@ -281,20 +303,25 @@ def _sections(lines: list[str], *, first_line: int, question: str, source_name: 
                 raise ImportError_(f"the heading {problem}", line=first_line + offset, source_name=source_name)
             if len(text) > MAX_HEADING:
                 raise ImportError_(
-                    f"the heading is longer than {MAX_HEADING} characters", line=first_line + offset,
+                    f"the heading is longer than {MAX_HEADING} characters",
+                    line=first_line + offset,
                     source_name=source_name,
                 )
-            sections.append((text, level, []))
+            sections.append((text, level, [], audience))
             continue
         if not sections:
             if line.strip():
                 raise ImportError_(
                     "text before the first section heading; start each section with '## Heading'",
-                    line=first_line + offset, source_name=source_name,
+                    line=first_line + offset,
+                    source_name=source_name,
                 )
             continue
         sections[-1][2].append(line)
-    return [SectionData(heading=h, level=level, body=_body(body)) for h, level, body in sections]
+    return [
+        SectionData(heading=h, level=level, body=_body(body), audience=audience)
+        for h, level, body, audience in sections
+    ]
 
 
 def _body(lines: list[str]) -> str:

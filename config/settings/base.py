@@ -166,8 +166,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Behind a proxy, axes must read the client address from X-Forwarded-For (production sets these).
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else (
-    "REMOTE_ADDR",
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
 )
 # django-rest-knox: API tokens are stored hashed, expire, and are one per login (device).
 KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
@@ -245,6 +245,12 @@ REVIEW_REMINDER_INTERVAL = timedelta(hours=24)
 REVIEW_REMINDERS_BEFORE_CHAIR = 3
 # An article may cite at most this many references (every write path: API, import, admin).
 ARTICLE_MAX_REFERENCES = env.int("ARTICLE_MAX_REFERENCES", default=1000)
+# Who may review: a declaration of interests is valid this long after it was signed; its member is
+# reminded these many days before it expires; an assignment not answered (accepted or declined)
+# within ASSIGNMENT_ANSWER_WITHIN is reported to the chair.
+DECLARATION_VALID_FOR = timedelta(days=env.int("DECLARATION_VALID_DAYS", default=365))
+DECLARATION_REMINDER_DAYS = (30, 7)
+ASSIGNMENT_ANSWER_WITHIN = timedelta(days=env.int("ASSIGNMENT_ANSWER_DAYS", default=3))
 ARTICLE_DISCLAIMER = env(
     "ARTICLE_DISCLAIMER",
     default=(

@@ -20,7 +20,7 @@ Decisions recorded here:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -34,7 +34,16 @@ from config.exceptions import Conflict, InvalidInput, NotAllowed
 from references.integrity import check_content
 from reviewboard import permissions, selectors
 from reviewboard.actions.registry import Action, ActionContext, Condition, Field, Rule, Unmet
-from reviewboard.models import Assignment, Comment, ReviewRound, SignOff
+from reviewboard.models import (
+    Assignment,
+    Comment,
+    Credential,
+    Declaration,
+    DeclaredRelationship,
+    ReviewRound,
+    SignOff,
+    Specialty,
+)
 
 ALL_STATES = tuple(ReviewState.values)
 
@@ -62,6 +71,11 @@ ASSIGNMENT_REVIEWER = Rule(
         ctx.target is not None and ctx.target.reviewer_id == ctx.user.pk and permissions.is_board_reviewer(ctx.user)
     ),
 )
+BOARD_MEMBER = Rule(
+    "a board member (reviewer or chair), for their own declaration",
+    lambda ctx: permissions.is_board_reviewer(ctx.user) or permissions.is_chair(ctx.user),
+)
+CHAIR_OF_THE_BOARD = Rule("the board chair", lambda ctx: permissions.is_chair(ctx.user))
 COMMENT_RESOLVER = Rule(
     permissions.requirement(permissions.can_resolve_comment),
     lambda ctx: ctx.target is not None and permissions.can_resolve_comment(ctx.target, ctx.user),
@@ -129,17 +143,17 @@ def _enough_active_reviewers(ctx: ActionContext) -> Unmet | None:
 
 def _no_conflicted_reviewer(ctx: ActionContext) -> Unmet | None:
     conflicted = [
-        (a.reviewer, reason)
+        (a.reviewer, conflict)
         for a in selectors.open_assignments(ctx.article)
-        if (reason := selectors.conflict_of_interest(ctx.article, a.reviewer)) is not None
+        if (conflict := selectors.conflict_stands(ctx.article, a)) is not None
     ]
     if not conflicted:
         return None
     names = [user.get_username() for user, _ in conflicted]
     return Unmet(
         "conflict-of-interest",
-        f"{'; '.join(reason for _, reason in conflicted)} (remove the assignment).",
-        {"reviewers": names},
+        f"{'; '.join(c.message for _, c in conflicted)} (remove the assignment, or reassign with a written override).",
+        {"reviewers": names, "reasons": [c.code for _, c in conflicted]},
     )
 
 
@@ -271,15 +285,40 @@ def _request_changes(ctx: ActionContext) -> None:
     close_round(ctx, ReviewRound.Outcome.CHANGES_REQUESTED)
 
 
-def _reviewer_entry(user: Any) -> dict[str, str]:
-    profile = getattr(user, "reviewer_profile", None)
-    return {"name": user.get_full_name() or user.get_username(), "credentials": profile.credentials if profile else ""}
+def _reviewer_entry(signoff: SignOff, *, article: Article, now: datetime) -> dict[str, Any]:
+    """What readers are told about one reviewer of a version, baked in at approval: name, verified and
+    unexpired credentials only, the disclosure from the declaration they signed under, the chair's override."""
+    user, assignment = signoff.reviewer, signoff.assignment
+    credentials = selectors.verified_credentials(selectors.credentials_on_record(user), today=now.date())
+    override = None
+    if assignment.override_reason:
+        override = {"conflict": assignment.override_conflict, "reason": assignment.override_reason}
+    return {
+        "name": user.get_full_name() or user.get_username(),
+        "credentials": ", ".join(c.name for c in credentials),
+        "verified_credentials": [
+            {
+                "kind": c.kind,
+                "name": c.name,
+                "issuing_body": c.issuing_body,
+                "verified_on": c.verified_at.date().isoformat(),
+            }
+            for c in credentials
+        ],
+        "disclosure": selectors.disclosure(signoff.declaration, article, now=now),
+        "override": override,
+    }
 
 
 def _approve(ctx: ActionContext) -> None:
     article, round_ = ctx.article, ctx.round
     content = ArticleContent.from_source(round_.snapshot)
     signed_by = selectors.signers(article, round_.content_hash)
+    first_signoffs: dict[int, SignOff] = {}
+    for signoff in selectors.counting_signoffs(article, round_.content_hash).select_related(
+        "assignment", "declaration"
+    ):
+        first_signoffs.setdefault(signoff.reviewer_id, signoff)
     article.approved_at = ctx.now
     article.next_review_due = ctx.now + settings.REVIEW_RECURRENCE
     article.review_overdue = False
@@ -287,7 +326,10 @@ def _approve(ctx: ActionContext) -> None:
     article.retraction_reason = ""
     article.retracted_at = None
     version = published_version_create(
-        article=article, content=content, reviewers=[_reviewer_entry(u) for u in signed_by], approved_at=ctx.now
+        article=article,
+        content=content,
+        reviewers=[_reviewer_entry(s, article=article, now=ctx.now) for s in first_signoffs.values()],
+        approved_at=ctx.now,
     )
     ctx.audit_hash = round_.content_hash
     ctx.audit_data.update(
@@ -351,9 +393,21 @@ def _validate_assign(ctx: ActionContext) -> None:
             code="reviewer-inactive",
             detail={"reviewer": reviewer.get_username()},
         )
-    reason = selectors.conflict_of_interest(ctx.article, reviewer)
-    if reason is not None:
-        raise Conflict(reason, code="conflict-of-interest", detail={"reviewer": reviewer.get_username()})
+    conflict = selectors.reviewer_conflict(ctx.article, reviewer)
+    override = ctx.inputs.get("override_reason", "")
+    ctx.inputs["override_conflict"] = ""
+    if conflict is not None:
+        detail = {"reviewer": reviewer.get_username(), "reason": conflict.code, "overridable": conflict.overridable}
+        if not override or not conflict.overridable:
+            hint = " The chair may assign them anyway with a written override reason." if conflict.overridable else ""
+            raise Conflict(conflict.message + hint, code="conflict-of-interest", detail=detail)
+        ctx.inputs["override_conflict"] = conflict.message
+    elif override:
+        raise InvalidInput(
+            f"{_name(reviewer)} has no conflict of interest with this article: there is nothing to override.",
+            code="override-not-needed",
+            detail={"field": "override_reason"},
+        )
     if ctx.round.assignments.filter(reviewer=reviewer, closed_at__isnull=True).exists():
         raise _already_assigned(reviewer)
 
@@ -373,7 +427,14 @@ def _assign(ctx: ActionContext) -> Assignment:
     try:
         with transaction.atomic():
             assignment = Assignment.objects.create(
-                article=ctx.article, round=ctx.round, reviewer=reviewer, assigned_by=ctx.user, due_at=due_at
+                article=ctx.article,
+                round=ctx.round,
+                reviewer=reviewer,
+                assigned_by=ctx.user,
+                due_at=due_at,
+                due_explicit=ctx.inputs["due_at"] is not None,
+                override_reason=ctx.inputs.get("override_reason", ""),
+                override_conflict=ctx.inputs["override_conflict"],
             )
     except IntegrityError as exc:  # the one-open-assignment-per-reviewer constraint: a race lost
         raise _already_assigned(reviewer) from exc
@@ -386,8 +447,80 @@ def _assign(ctx: ActionContext) -> Assignment:
             "due_at": due_at,
         }
     )
+    if assignment.override_reason:
+        ctx.audit_comment = assignment.override_reason
+        ctx.audit_data.update(
+            {"conflict_overridden": assignment.override_conflict, "override_reason": assignment.override_reason}
+        )
     if ctx.article.state == ReviewState.UNDER_REVIEW:
         ctx.emit("review.started", assignment_ids=[assignment.pk])
+    return assignment
+
+
+def _open_assignment_of_round(ctx: ActionContext) -> Assignment:
+    assignment, round_ = ctx.target, ctx.round
+    if assignment.closed_at is not None or assignment.round_id != (round_.pk if round_ else None):
+        raise Conflict(
+            f"This assignment is closed ({assignment.close_reason or 'closed'}).",
+            code="assignment-closed",
+            detail={"assignment_id": assignment.pk, "close_reason": assignment.close_reason},
+        )
+    if assignment.accepted_at is not None:
+        raise Conflict(
+            f"You accepted this assignment on {assignment.accepted_at:%Y-%m-%d}.",
+            code="already-answered",
+            detail={"assignment_id": assignment.pk, "accepted_at": assignment.accepted_at.isoformat()},
+        )
+    return assignment
+
+
+def _validate_accept(ctx: ActionContext) -> None:
+    assignment = _open_assignment_of_round(ctx)
+    if not ctx.inputs.get("no_conflict"):
+        raise InvalidInput(
+            "Accepting confirms that you have no conflict of interest with this article: tick the confirmation.",
+            code="no-conflict-required",
+            detail={"field": "no_conflict"},
+        )
+    conflict = selectors.conflict_stands(ctx.article, assignment)
+    if conflict is not None:
+        raise Conflict(conflict.message, code="conflict-of-interest", detail={"reason": conflict.code})
+
+
+def _accept_assignment(ctx: ActionContext) -> Assignment:
+    """The due date runs from acceptance (unless the chair set one) once the review has started."""
+    assignment = ctx.target
+    assignment.accepted_at = ctx.now
+    fields = ["accepted_at"]
+    if ctx.article.state == ReviewState.UNDER_REVIEW and not assignment.due_explicit:
+        assignment.due_at = ctx.now + settings.REVIEW_DEFAULT_DUE
+        fields.append("due_at")
+    assignment.save(update_fields=fields)
+    declaration = selectors.current_declaration(ctx.user)
+    ctx.audit_data.update(
+        {
+            "assignment_id": assignment.pk,
+            "due_at": assignment.due_at,
+            "declaration_id": declaration.pk if declaration else None,
+            "no_conflict_confirmed": True,
+        }
+    )
+    return assignment
+
+
+def _validate_decline(ctx: ActionContext) -> None:
+    _open_assignment_of_round(ctx)
+
+
+def _decline_assignment(ctx: ActionContext) -> Assignment:
+    assignment = ctx.target
+    assignment.declined_at = assignment.closed_at = ctx.now
+    assignment.decline_reason = ctx.inputs["reason"]
+    assignment.close_reason = "declined"
+    assignment.save(update_fields=["declined_at", "closed_at", "decline_reason", "close_reason"])
+    ctx.audit_comment = assignment.decline_reason
+    ctx.audit_data.update({"assignment_id": assignment.pk, "reviewer": ctx.user.get_username()})
+    ctx.emit("assignment.declined", assignment_id=assignment.pk, reason=assignment.decline_reason)
     return assignment
 
 
@@ -435,6 +568,9 @@ def _validate_sign_off(ctx: ActionContext) -> None:
         raise Conflict(
             "Your reviewer profile is inactive.", code="reviewer-inactive", detail={"reviewer": user.get_username()}
         )
+    conflict = selectors.conflict_stands(ctx.article, assignment)
+    if conflict is not None:
+        raise Conflict(conflict.message, code="conflict-of-interest", detail={"reason": conflict.code})
     signed = ctx.inputs["content_hash"].strip().lower()
     ctx.inputs["content_hash"] = signed
     if signed != round_.content_hash:
@@ -489,9 +625,14 @@ def _sign_off(ctx: ActionContext) -> SignOff:
                 content_hash=content_hash,
                 decision=SignOff.Decision.APPROVE,
                 comment=ctx.inputs.get("comment", ""),
+                declaration=selectors.current_declaration(ctx.user),
             )
     except IntegrityError as exc:
         raise _already_signed(assignment, content_hash) from exc
+    if assignment.accepted_at is None:  # signing off is the strongest acceptance there is
+        assignment.accepted_at = ctx.now
+        assignment.save(update_fields=["accepted_at"])
+        ctx.audit_data["accepted_with_sign_off"] = True
     progress = selectors.signoff_progress(ctx.article)
     ctx.audit_hash = content_hash
     ctx.audit_comment = signoff.comment
@@ -500,6 +641,7 @@ def _sign_off(ctx: ActionContext) -> SignOff:
             "round": ctx.round.number,
             "signoff_id": signoff.pk,
             "assignment_id": assignment.pk,
+            "declaration_id": signoff.declaration_id,
             "signed": progress.signed,
             "required": progress.required,
         }
@@ -616,6 +758,167 @@ def _edit_content(ctx: ActionContext) -> Article:
     return article
 
 
+# --- who may review: declarations of interest ---------------------------------------------------
+
+
+def _parse_day(value: Any, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{field}: {value!r} is not a date (YYYY-MM-DD).", code="invalid-date", detail={"field": field}
+        ) from exc
+
+
+def _clean_relationships(rows: Any) -> list[dict[str, Any]]:
+    """The declared relationships, checked: each needs an organisation and a known kind; names the bad field."""
+    if rows in (None, ""):
+        return []
+    if not isinstance(rows, list | tuple):
+        raise InvalidInput(
+            "relationships must be a list.", code="invalid-relationships", detail={"field": "relationships"}
+        )
+    kinds = dict(DeclaredRelationship.Kind.choices)
+    codes = {s.code: s for s in Specialty.objects.all()}
+    cleaned = []
+    for index, row in enumerate(rows):
+        where = f"relationships[{index}]"
+        if not isinstance(row, dict):
+            raise InvalidInput(f"{where} must be an object.", code="invalid-relationships", detail={"field": where})
+        organisation = str(row.get("organisation") or "").strip()
+        if not organisation:
+            raise InvalidInput(
+                f"{where}.organisation is required.",
+                code="organisation-required",
+                detail={"field": f"{where}.organisation"},
+            )
+        kind = str(row.get("kind") or "").strip()
+        if kind not in kinds:
+            raise InvalidInput(
+                f"{where}.kind must be one of: {', '.join(kinds)}.",
+                code="invalid-kind",
+                detail={"field": f"{where}.kind"},
+            )
+        topics = row.get("topics") or []
+        if isinstance(topics, str):
+            topics = [t for t in (part.strip() for part in topics.split(",")) if t]
+        specialties = []
+        for code in row.get("specialties") or []:
+            code = getattr(code, "code", code)
+            if code not in codes:
+                raise InvalidInput(
+                    f"{where}.specialties: unknown specialty {code!r}.",
+                    code="invalid-specialty",
+                    detail={"field": f"{where}.specialties"},
+                )
+            specialties.append(codes[code])
+        started, ended = (
+            _parse_day(row.get("started_on"), f"{where}.started_on"),
+            _parse_day(row.get("ended_on"), f"{where}.ended_on"),
+        )
+        if started and ended and ended < started:
+            raise InvalidInput(
+                f"{where}: it ends before it starts.", code="invalid-date", detail={"field": f"{where}.ended_on"}
+            )
+        cleaned.append(
+            {
+                "organisation": organisation[:200],
+                "kind": kind,
+                "topics": [str(t).strip()[:120] for t in topics if str(t).strip()],
+                "specialties": specialties,
+                "started_on": started,
+                "ended_on": ended,
+            }
+        )
+    return cleaned
+
+
+def _validate_declare(ctx: ActionContext) -> None:
+    relationships = _clean_relationships(ctx.inputs.get("relationships"))
+    nothing = bool(ctx.inputs.get("nothing_to_declare"))
+    if nothing and relationships:
+        raise InvalidInput(
+            'A declaration is either "nothing to declare" or a list of relationships, not both.',
+            code="declaration-contradictory",
+            detail={"field": "nothing_to_declare"},
+        )
+    if not nothing and not relationships:
+        raise InvalidInput(
+            "Declare at least one relationship, or state explicitly that you have nothing to declare.",
+            code="declaration-empty",
+            detail={"field": "relationships"},
+        )
+    ctx.inputs["relationships"] = relationships
+
+
+def _declare_interests(ctx: ActionContext) -> Declaration:
+    declaration = Declaration.objects.create(
+        member=ctx.user,
+        nothing_to_declare=bool(ctx.inputs.get("nothing_to_declare")),
+        signed_at=ctx.now,
+        expires_at=ctx.now + settings.DECLARATION_VALID_FOR,
+        statement=ctx.inputs.get("statement", ""),
+    )
+    for row in ctx.inputs["relationships"]:
+        specialties = row.pop("specialties")
+        relationship = DeclaredRelationship.objects.create(declaration=declaration, **row)
+        relationship.specialties.set(specialties)
+    ctx.audit_hash = ""
+    ctx.audit_comment = declaration.statement
+    ctx.audit_data.update(
+        {
+            "declaration_id": declaration.pk,
+            "nothing_to_declare": declaration.nothing_to_declare,
+            "relationships": [r.describe() for r in declaration.relationships.all()],
+            "expires_at": declaration.expires_at,
+        }
+    )
+    return declaration
+
+
+# --- credentials on record ----------------------------------------------------------------------
+
+
+def _validate_verify_credential(ctx: ActionContext) -> None:
+    credential = ctx.target
+    if credential.is_verified:
+        raise Conflict(
+            f"{credential.name} was already verified on {timezone.localtime(credential.verified_at):%Y-%m-%d}.",
+            code="credential-already-verified",
+            detail={"credential_id": credential.pk},
+        )
+    if credential.is_expired(timezone.localdate()):
+        raise Conflict(
+            f"{credential.name} expired on {credential.expires_on}: record the renewed one instead.",
+            code="credential-expired",
+            detail={"credential_id": credential.pk, "field": "expires_on"},
+        )
+
+
+def _verify_credential(ctx: ActionContext) -> Credential:
+    """The chair checked the credential at its source: from now on readers may see it (while unexpired)."""
+    credential = ctx.target
+    credential.verified_by, credential.verified_at = ctx.user, ctx.now
+    credential.save(update_fields=["verified_by", "verified_at"])
+    ctx.audit_hash = ""
+    ctx.audit_data.update(
+        {
+            "credential_id": credential.pk,
+            "reviewer": credential.profile.user.get_username(),
+            "credential": credential.name,
+            "kind": credential.kind,
+            "number": credential.number,
+            "issuing_body": credential.issuing_body,
+            "expires_on": credential.expires_on,
+        }
+    )
+    return credential
+
+
 # --- the registry -------------------------------------------------------------------------------
 
 ACTIONS: dict[str, Action] = {
@@ -729,8 +1032,67 @@ ACTIONS: dict[str, Action] = {
             validate=_validate_assign,
             fields=(
                 Field("reviewer", "Reviewer", kind="user", required=True, what="reviewer"),
-                Field("due_at", "Due", kind="datetime", help="Empty: the board's default from the start."),
+                Field("due_at", "Due", kind="datetime", help="Empty: the board's default from acceptance."),
+                Field(
+                    "override_reason",
+                    "Override a conflict of interest: why",
+                    help="Only to assign a reviewer over a declared or expired-record conflict; audited and shown "
+                    "to readers.",
+                ),
             ),
+        ),
+        Action(
+            name="accept_assignment",
+            label="Accept the assignment",
+            verb="accept assignments on",
+            audit_label="Assignment accepted",
+            who=ASSIGNMENT_REVIEWER,
+            sources=tuple(s for s in ALL_STATES if s in FROZEN_STATES),
+            perform=_accept_assignment,
+            validate=_validate_accept,
+            on="assignment",
+            fields=(Field("no_conflict", "I have no conflict of interest with this article", kind="bool"),),
+        ),
+        Action(
+            name="decline_assignment",
+            label="Decline the assignment",
+            verb="decline assignments on",
+            audit_label="Assignment declined",
+            who=ASSIGNMENT_REVIEWER,
+            sources=tuple(s for s in ALL_STATES if s in FROZEN_STATES),
+            perform=_decline_assignment,
+            validate=_validate_decline,
+            on="assignment",
+            confirm="The chair is told and will assign someone else.",
+            fields=(Field("reason", "Why you decline", required=True, what="reason for declining"),),
+        ),
+        Action(
+            name="declare_interests",
+            label="Sign a declaration of interests",
+            verb="declare interests as",
+            audit_label="Interests declared",
+            who=BOARD_MEMBER,
+            sources=ALL_STATES,
+            perform=_declare_interests,
+            validate=_validate_declare,
+            on="member",
+            fields=(
+                Field("nothing_to_declare", "I have nothing to declare", kind="bool"),
+                Field("relationships", "Relationships", kind="relationships"),
+                Field("statement", "Statement"),
+            ),
+        ),
+        Action(
+            name="verify_credential",
+            label="Verify the credential",
+            verb="verify credentials as",
+            audit_label="Credential verified",
+            who=CHAIR_OF_THE_BOARD,
+            sources=ALL_STATES,
+            perform=_verify_credential,
+            validate=_validate_verify_credential,
+            on="credential",
+            fields=(COMMENT,),
         ),
         Action(
             name="unassign",

@@ -59,7 +59,8 @@ class Condition:
 @dataclass(frozen=True)
 class Field:
     """One input of an action. ``kind``: "text" (multi-line), "line" (single line), "bool",
-    "datetime", "user", "section", "hash". ``required`` inputs that are missing or blank are refused
+    "datetime", "user", "section", "hash", "relationships" (a list of objects).
+    ``required`` inputs that are missing or blank are refused
     with 400 naming the field; ``what`` completes "A ... is required."."""
 
     name: str
@@ -87,7 +88,8 @@ class Action:
     state_refusal: Callable[[Article], Unmet | None] | None = None
     # Checks that depend on the inputs (a chosen reviewer, a hash): run after the conditions.
     validate: Callable[[ActionContext], None] | None = None
-    # Which object the action is performed on besides the article: "assignment", "comment" or "".
+    # Which object the action is performed on besides the article: "assignment", "comment" or "";
+    # "member": no article at all, the acting member's own record (a declaration of interests).
     on: str = ""
 
     @property

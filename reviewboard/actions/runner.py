@@ -26,7 +26,7 @@ from config.exceptions import Conflict, InvalidInput, NotAllowed, ServiceError
 from reviewboard import outbox, selectors
 from reviewboard.actions.catalog import ACTIONS, TRANSITIONS
 from reviewboard.actions.registry import Action, ActionContext
-from reviewboard.lock_objects import lock_article, lock_assignment, lock_comment
+from reviewboard.lock_objects import lock_article, lock_assignment, lock_comment, lock_credential
 from reviewboard.services.audit import audit_append
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def check_permission(ctx: ActionContext) -> None:
 
 def check_state(ctx: ActionContext) -> None:
     action, article = ctx.action, ctx.article
-    if article.state in action.sources:
+    if article is None or article.state in action.sources:  # a member's own action (no article)
         return
     if action.state_refusal is not None and (unmet := action.state_refusal(article)) is not None:
         raise Conflict(unmet.message, code=unmet.code, detail={"action": action.name, **unmet.detail})
@@ -152,7 +152,7 @@ def _context(action: Action, article: Article, user: Any, target: Any = None, **
         action=action,
         article=article,
         user=user,
-        round=selectors.open_round(article),
+        round=selectors.open_round(article) if article is not None else None,
         now=timezone.now(),
         target=target,
         **kwargs,
@@ -162,17 +162,23 @@ def _context(action: Action, article: Article, user: Any, target: Any = None, **
 # --- performing ---------------------------------------------------------------------------------
 
 
+# Actions on a board member's own record, or on a reviewer's credential: no article.
+NO_ARTICLE = ("member", "credential")
+
+
 def _lock_target(action: Action, target: Any) -> Any:
     if action.on == "assignment":
         return lock_assignment(target.pk)
     if action.on == "comment":
         return lock_comment(target.pk)
+    if action.on == "credential":
+        return lock_credential(target.pk)
     return None
 
 
 def _apply(ctx: ActionContext) -> Any:
     action, article = ctx.action, ctx.article
-    from_state = article.state
+    from_state = article.state if article is not None else ""
     try:
         if action.is_transition:
             FSM[action.name](article)
@@ -192,8 +198,8 @@ def _apply(ctx: ActionContext) -> Any:
         actor=ctx.user,
         article=article,
         from_state=from_state,
-        to_state=article.state,
-        content_hash=article.review_hash if ctx.audit_hash is None else ctx.audit_hash,
+        to_state=article.state if article is not None else "",
+        content_hash=ctx.audit_hash if ctx.audit_hash is not None else article.review_hash,
         comment=ctx.audit_comment or ctx.inputs.get("comment", "") or ctx.inputs.get("reason", ""),
         data=ctx.audit_data,
     )
@@ -221,11 +227,20 @@ def _follow(parent: ActionContext, name: str) -> None:
 
 
 @transaction.atomic
-def perform(name: str, *, article: Article, user: AbstractBaseUser | None, target: Any = None, **inputs: Any) -> Any:
+def perform(
+    name: str, *, article: Article | None, user: AbstractBaseUser | None, target: Any = None, **inputs: Any
+) -> Any:
     """Perform action ``name`` on ``article`` as ``user`` (see the module docstring). Returns the article
-    for transitions (a fresh, locked instance), otherwise what the action made (assignment, sign-off...)."""
+    for transitions (a fresh, locked instance), otherwise what the action made (assignment, sign-off...).
+    A member's own action (``on="member"``, a declaration of interests) takes no article."""
     action = get_action(name)
-    locked = lock_article(article.pk)
+    if (action.on in NO_ARTICLE) != (article is None):
+        raise InvalidInput(
+            f"{action.label} {'takes no' if action.on in NO_ARTICLE else 'needs an'} article.",
+            code="invalid-target",
+            detail={"field": "article"},
+        )
+    locked = lock_article(article.pk) if article is not None else None
     ctx = _context(action, locked, user, _lock_target(action, target))
     check_permission(ctx)
     check_state(ctx)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from rest_framework import serializers
 
 from articles.content import ArticleContent, CitationData, ReferenceData, SectionData
 from articles.models import ReviewState
 from references.models import Reference
+from reviewboard import selectors
 from reviewboard.actions import TRANSITIONS
+from reviewboard.models import DeclaredRelationship
 
 # --- input -----------------------------------------------------------------------------------------
 
@@ -87,6 +89,50 @@ class QueueFilterInput(serializers.Serializer):
 class AssignmentInput(serializers.Serializer):
     reviewer = serializers.CharField(max_length=150, help_text="Username of the reviewer.")
     due = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=10_000,
+        help_text="The chair's written reason to assign over a conflict of interest (audited, shown to readers).",
+    )
+
+
+class AcceptInput(serializers.Serializer):
+    no_conflict = serializers.BooleanField(
+        default=False, help_text="Required true: you confirm you have no conflict of interest with this article."
+    )
+
+
+class DeclineInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=10_000, help_text="Why you decline; the chair reads it.")
+
+
+class RelationshipInput(serializers.Serializer):
+    organisation = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=DeclaredRelationship.Kind.choices)
+    topics = serializers.ListField(
+        child=serializers.CharField(max_length=120),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text="Article topics it touches (matched ignoring case).",
+    )
+    specialties = serializers.ListField(
+        child=serializers.SlugField(max_length=60),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text="Specialty codes it touches.",
+    )
+    started_on = serializers.DateField(required=False, allow_null=True, default=None)
+    ended_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Empty: ongoing.")
+
+
+class DeclarationInput(serializers.Serializer):
+    nothing_to_declare = serializers.BooleanField(default=False)
+    relationships = RelationshipInput(many=True, required=False, default=list, max_length=200)
+    statement = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
 
 
 class TransitionInput(serializers.Serializer):
@@ -159,6 +205,37 @@ class AssignmentOutput(serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     close_reason = serializers.CharField()
+    answer = serializers.SerializerMethodField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    declined_at = serializers.DateTimeField(allow_null=True)
+    decline_reason = serializers.CharField()
+    override_conflict = serializers.CharField(help_text="The conflict of interest the chair overrode, if any.")
+    override_reason = serializers.CharField(help_text="The chair's reason for the override.")
+
+    def get_answer(self, assignment: Any) -> Literal["accepted", "declined", "awaiting"]:
+        return selectors.assignment_answer(assignment)
+
+
+class RelationshipOutput(serializers.Serializer):
+    organisation = serializers.CharField()
+    kind = serializers.CharField()
+    topics = serializers.ListField(child=serializers.CharField())
+    specialties = serializers.SerializerMethodField()
+    started_on = serializers.DateField(allow_null=True)
+    ended_on = serializers.DateField(allow_null=True)
+    description = serializers.CharField(source="describe")
+
+    def get_specialties(self, relationship: Any) -> list[str]:
+        return [s.code for s in relationship.specialties.all()]
+
+
+class DeclarationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    nothing_to_declare = serializers.BooleanField()
+    signed_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    statement = serializers.CharField()
+    relationships = RelationshipOutput(many=True)
 
 
 class SignOffOutput(serializers.Serializer):

@@ -31,7 +31,7 @@ from references.models import Citation
 from reviewboard import permissions, selectors, services
 from reviewboard.actions import TRANSITIONS, get_transition
 from reviewboard.api import serializers as s
-from reviewboard.models import Assignment, Comment, ReviewRound, SignOff
+from reviewboard.models import Assignment, Comment, Declaration, ReviewRound, SignOff
 from reviewboard.services.content import content_create
 
 # Each gets the shared error body in the schema (config.schema.document_error_responses).
@@ -225,9 +225,68 @@ class AssignmentCreateView(APIView):
                 detail={"reviewer": "No such user."},
             )
         services.assignment_create(
-            article=article, reviewer=reviewer, user=request.user, due_at=data.validated_data["due"]
+            article=article,
+            reviewer=reviewer,
+            user=request.user,
+            due_at=data.validated_data["due"],
+            override_reason=data.validated_data["override_reason"],
         )
         return _detail_response(article, request.user, status_code=status.HTTP_201_CREATED)
+
+
+def _assignment(article: Article, assignment_id: int) -> Assignment:
+    assignment = Assignment.objects.select_related("article").filter(article=article, pk=assignment_id).first()
+    if assignment is None:
+        raise NotFound(f"No assignment {assignment_id} on this article.", code="assignment-not-found")
+    return assignment
+
+
+class AssignmentAcceptView(APIView):
+    @extend_schema(
+        operation_id="review_assignment_accept", request=s.AcceptInput, responses={200: s.ArticleReviewOutput, **ERRORS}
+    )
+    def post(self, request: Request, slug: str, assignment_id: int) -> Response:
+        """The assigned reviewer accepts, confirming no conflict of interest; the due date runs from now."""
+        article = _article(slug, request.user)
+        data = s.AcceptInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.assignment_accept(
+            assignment=_assignment(article, assignment_id), user=request.user, **data.validated_data
+        )
+        return _detail_response(article, request.user)
+
+
+class AssignmentDeclineView(APIView):
+    @extend_schema(
+        operation_id="review_assignment_decline",
+        request=s.DeclineInput,
+        responses={200: s.ArticleReviewOutput, **ERRORS},
+    )
+    def post(self, request: Request, slug: str, assignment_id: int) -> Response:
+        """The assigned reviewer declines with a reason: the assignment closes and the chair is told."""
+        article = _article(slug, request.user)
+        data = s.DeclineInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.assignment_decline(
+            assignment=_assignment(article, assignment_id), user=request.user, **data.validated_data
+        )
+        return _detail_response(article, request.user)
+
+
+class DeclarationCreateView(APIView):
+    @extend_schema(
+        operation_id="review_declaration_create",
+        request=s.DeclarationInput,
+        responses={201: s.DeclarationOutput, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        """Sign a declaration of interests (relationships of the last 24 months, or nothing to declare).
+        It replaces your last one and runs for ``DECLARATION_VALID_FOR``."""
+        data = s.DeclarationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        declaration = services.declaration_sign(user=request.user, **data.validated_data)
+        declaration = Declaration.objects.prefetch_related("relationships__specialties").get(pk=declaration.pk)
+        return Response(s.DeclarationOutput(declaration).data, status=status.HTTP_201_CREATED)
 
 
 class TransitionView(APIView):

@@ -7,7 +7,12 @@ commit. The admin, the API, commands and tasks all call these.
 """
 
 from reviewboard.actions import TRANSITIONS
-from reviewboard.services.assignments import assignment_create, assignment_remove
+from reviewboard.services.assignments import (
+    assignment_accept,
+    assignment_create,
+    assignment_decline,
+    assignment_remove,
+)
 from reviewboard.services.audit import (
     AuditProblem,
     AuditVerification,
@@ -21,6 +26,8 @@ from reviewboard.services.checkpoints import (
     audit_checkpoints_verify,
 )
 from reviewboard.services.comments import comment_create, comment_resolve
+from reviewboard.services.credentials import credential_verify
+from reviewboard.services.declarations import declaration_sign
 from reviewboard.services.signoffs import assignment_sign_off
 from reviewboard.services.transitions import (
     article_approve,
@@ -48,7 +55,9 @@ __all__ = [
     "article_submit",
     "article_transition",
     "article_withdraw",
+    "assignment_accept",
     "assignment_create",
+    "assignment_decline",
     "assignment_remove",
     "assignment_sign_off",
     "audit_append",
@@ -60,6 +69,8 @@ __all__ = [
     "available_transitions",
     "comment_create",
     "comment_resolve",
+    "credential_verify",
+    "declaration_sign",
     "review_start",
     "transition_refusal",
 ]

@@ -50,7 +50,7 @@ def test_create_writes_next_number_source_and_citations_and_enqueues_after_commi
     assert version.content_hash == content.content_hash
     assert version.question == article.question
     assert version.topic == "back pain"
-    assert version.reviewers == REVIEWERS
+    assert [{k: r[k] for k in ("name", "credentials")} for r in version.reviewers] == REVIEWERS
     assert version.rendered_at is None
     assert version.payload_json == ""
     assert version.render_requested_at is not None

@@ -102,3 +102,23 @@ def test_missing_groups_are_reported_not_created(db):
     assert "Board chair" in str(exc.value)
     assert "migrate" in str(exc.value)
     assert not User.objects.filter(username="chair").exists()
+
+
+def test_demo_shows_a_reviewer_with_an_expired_declaration_and_an_article_with_both_audiences(db):
+    from django.utils import timezone
+
+    from articles.content import content_from_article
+    from reviewboard.models import Declaration
+    from reviewboard.selectors import reviewer_conflict
+
+    seed()
+    call_command("seed_demo_published", stdout=StringIO())
+    expired = Declaration.objects.get(member__username="reviewer3")
+    assert expired.expires_at < timezone.now()
+    current = Declaration.objects.filter(member__username__in=["reviewer1", "reviewer2"], expires_at__gt=timezone.now())
+    assert current.count() == 2
+    knee = Article.objects.get(slug__startswith="knee")
+    assert content_from_article(knee).audiences == ("clinician", "patient")
+    assert knee.versions.get().source["patient_sections"]  # approved and published with both audiences
+    reviewer3 = User.objects.get(username="reviewer3")
+    assert reviewer_conflict(knee, reviewer3).code == "declaration-expired"

@@ -867,7 +867,9 @@ def test_chair_manages_reviewer_profiles_and_specialties(cast, django_assert_max
     assert response.status_code == 302
     profile = cast["reviewer3"].reviewer_profile
     data = {"user": cast["reviewer3"].pk, "credentials": "MD, PhD", "active": "on",
-            "specialties": [Specialty.objects.get(code="rheumatology").pk]}
+            "specialties": [Specialty.objects.get(code="rheumatology").pk],
+            # the credentials inline, left as it is
+            "credential_records-TOTAL_FORMS": "0", "credential_records-INITIAL_FORMS": "0"}
 
     response = client.post(reverse("admin:reviewboard_reviewerprofile_change", args=[profile.pk]), data)
 

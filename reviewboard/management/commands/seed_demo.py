@@ -7,6 +7,7 @@ Idempotent: a second run changes no rows except the accounts' passwords, which a
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,13 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.content import ArticleContent
 from articles.importing import ImportError_, parse_document, read_source
 from articles.models import Article
-from reviewboard.models import ReviewerProfile, Specialty
+from reviewboard.models import Credential, Declaration, ReviewerProfile, Specialty
 from reviewboard.services.content import content_create
 
 DEFAULT_PASSWORD = "review-demo"  # noqa: S105 - the documented password of local demo accounts
@@ -41,6 +43,8 @@ SPECIALTIES = {
     "pain-medicine": "Pain medicine",
 }
 
+# The demo reviewer whose declaration of interests has expired.
+EXPIRED_DECLARATION = "reviewer3"
 ACCOUNTS: list[dict[str, Any]] = [
     {"username": "author", "first_name": "Alex", "last_name": "Writer", "group": "Authors"},
     {"username": "chair", "first_name": "Catherine", "last_name": "Chen", "group": "Board chair"},
@@ -92,6 +96,7 @@ class Command(BaseCommand):
                 for code, name in SPECIALTIES.items()
             }
             users = [self._account(spec, groups, specialties, password) for spec in ACCOUNTS]
+            self._on_record(users)
             author = users[0]
             article, created = self._seed_article(content, author)
 
@@ -124,6 +129,26 @@ class Command(BaseCommand):
             )
             profile.specialties.add(*(specialties[code] for code in spec["specialties"]))
         return user
+
+    def _on_record(self, users: list[Any]) -> None:
+        """Each reviewer's credential, verified by the chair, and a declaration of interests (created once):
+        nothing to declare, except ``EXPIRED_DECLARATION``'s, which expired a month ago (the chair cannot
+        assign them until they sign a new one)."""
+        chair = next(u for u, spec in zip(users, ACCOUNTS, strict=True) if spec["group"] == "Board chair")
+        now = timezone.now()
+        for user, spec in zip(users, ACCOUNTS, strict=True):
+            if "credentials" not in spec:
+                continue
+            Credential.objects.get_or_create(
+                profile=user.reviewer_profile,
+                name=spec["credentials"],
+                defaults={"kind": Credential.Kind.DEGREE, "issuing_body": "Demo medical school",
+                          "verified_by": chair, "verified_at": now},
+            )
+            if not Declaration.objects.filter(member=user).exists():
+                signed = now - timedelta(days=395) if user.username == EXPIRED_DECLARATION else now
+                Declaration.objects.create(member=user, nothing_to_declare=True, signed_at=signed,
+                                           expires_at=signed + settings.DECLARATION_VALID_FOR)
 
     def _seed_article(self, content: ArticleContent, author: Any) -> tuple[Article, bool]:
         slug = content.slug or slugify(content.question)[:120]
