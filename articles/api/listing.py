@@ -72,6 +72,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     return position, article_id
 
 
+# The list's query parameters: any other one is a 400 naming it.
+KNOWN_PARAMETERS = ("topic", "updated_since", "q", "cursor", "page_size", "expand")
+
+
 def parse_listing_query(query: QueryDict) -> ListingQuery:
     """The list's options from the query string; InvalidInput (400) naming every bad field."""
     if not query:
@@ -80,6 +84,12 @@ def parse_listing_query(query: QueryDict) -> ListingQuery:
     values: dict[str, object] = {}
     if "page" in query:
         errors["page"] = ["Pages are not numbered: follow the next link (its cursor parameter)."]
+    for name in query:
+        if name not in KNOWN_PARAMETERS and name != "page":  # a mistyped filter never returns everything
+            errors[name or "(empty name)"] = [f"Unknown query parameter; known: {', '.join(KNOWN_PARAMETERS)}."]
+    for name in ("updated_since", "topic", "q", "cursor", "page_size", "expand"):
+        if name in query and query.get(name) == "":
+            errors[name] = ["Give a value, or leave the parameter out."]
     full = query.get("expand", "") == EXPAND_FULL
     if query.get("expand", EXPAND_FULL) != EXPAND_FULL:
         errors["expand"] = [f'The only expansion is "{EXPAND_FULL}" (full articles in the page).']
