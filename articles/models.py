@@ -63,6 +63,10 @@ class Article(ConcurrentTransitionMixin, models.Model):
         "articles.PublishedVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The published version readers get.",
     )
+    change_summary = models.TextField(
+        blank=True,
+        help_text="What the working copy changes for readers (given at revise); the next published version carries it.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -139,6 +143,14 @@ class PublishedVersion(models.Model):
     )
     retracted_at = models.DateTimeField(null=True, blank=True, help_text="When the chair retracted this version.")
     retraction_reason = models.TextField(blank=True)
+    # What changed, for readers ("What's new"): written once with the version.
+    change_summary = models.TextField(blank=True, help_text="What this version changed, in the reviser's words.")
+    sections_changed = models.JSONField(
+        default=list, blank=True, help_text="Headings of the sections added, removed or changed since the last version."
+    )
+    clinically_significant = models.BooleanField(
+        null=True, blank=True, help_text="Marked by the chair at approval (empty: an automatic approval, not assessed)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -146,7 +158,12 @@ class PublishedVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="version_unique_number"),
         ]
-        indexes = [models.Index(fields=["rendered_at"], name="version_rendered_idx")]
+        indexes = [
+            models.Index(fields=["rendered_at"], name="version_rendered_idx"),
+            models.Index(
+                fields=["approved_at"], condition=Q(clinically_significant=True), name="version_significant_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.article.slug} v{self.number}"

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from articles.models import Article
 from config.exceptions import NotFound
-from reviewboard.models import Assignment, Comment
+from reviewboard.models import Assignment, Comment, ReaderReport
 
 
 def article_qs_select_for_update() -> QuerySet[Article]:
@@ -47,3 +47,10 @@ def lock_comment(comment_id: int) -> Comment:
     if comment is None:
         raise NotFound(f"Comment {comment_id} does not exist.", code="comment-not-found")
     return comment
+
+
+def lock_report(report_id: int) -> ReaderReport:
+    report = ReaderReport.objects.select_for_update().filter(pk=report_id).first()
+    if report is None:
+        raise NotFound(f"Reader report {report_id} does not exist.", code="report-not-found")
+    return report

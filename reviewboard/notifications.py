@@ -18,6 +18,11 @@ one (a message that cannot be built). Nothing here runs inside a web request's t
 | article.review_due | the chair: a published article was flagged for re-review, and why |
 | citations.retracted | the chair: published articles citing papers a retraction import just withdrew |
 | audit.checkpoint | (the log) a signed checkpoint of the audit chain's head, a copy outside the database |
+| webhook.disabled | the chair: a client's webhook endpoint failed for a day and was disabled |
+
+Webhooks (``reviewboard.webhooks``) consume ``version.published``, ``version.retracted``,
+``article.archived`` and ``article.review_due``; the CDN purge (``CACHE_PURGE_CONSUMERS``, below)
+consumes ``version.published``, ``version.retracted`` and ``article.archived``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 
 from django.core.mail import get_connection
 
+from articles.api import caching
 from articles.models import Article
 from reviewboard import permissions
 from reviewboard.jobs.common import build_email, review_url
@@ -164,7 +170,24 @@ def log_audit_checkpoint(event: Event) -> int:
     return 0
 
 
+def email_chair_webhook_disabled(event: Event) -> int:
+    return _send("webhook_disabled", to=_chairs(), context={"event": event, **event.payload})
+
+
+def purge_article_cache(event: Event) -> int:
+    """Drop the article's cached answers at the CDN (``articles.api.caching.purge``; no-op without PURGE_URL)."""
+    slug = Article.objects.filter(pk=event.article_id).values_list("slug", flat=True).first()
+    return caching.purge(caching.keys_for_article(slug)) if slug else 0
+
+
+CACHE_PURGE_CONSUMERS = (
+    ("version.published", purge_article_cache),
+    ("version.retracted", purge_article_cache),
+    ("article.archived", purge_article_cache),
+)
+
 EMAIL_CONSUMERS = (
+    ("webhook.disabled", email_chair_webhook_disabled),
     ("article.review_due", email_chair_review_due),
     ("citations.retracted", email_chair_retracted_citations),
     ("audit.checkpoint", log_audit_checkpoint),

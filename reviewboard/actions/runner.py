@@ -26,7 +26,7 @@ from config.exceptions import Conflict, InvalidInput, NotAllowed, ServiceError
 from reviewboard import outbox, selectors
 from reviewboard.actions.catalog import ACTIONS, TRANSITIONS
 from reviewboard.actions.registry import Action, ActionContext
-from reviewboard.lock_objects import lock_article, lock_assignment, lock_comment
+from reviewboard.lock_objects import lock_article, lock_assignment, lock_comment, lock_report
 from reviewboard.services.audit import audit_append
 
 if TYPE_CHECKING:
@@ -167,6 +167,8 @@ def _lock_target(action: Action, target: Any) -> Any:
         return lock_assignment(target.pk)
     if action.on == "comment":
         return lock_comment(target.pk)
+    if action.on == "report":
+        return lock_report(target.pk)
     return None
 
 

@@ -21,6 +21,7 @@ from reviewboard.services.checkpoints import (
     audit_checkpoints_verify,
 )
 from reviewboard.services.comments import comment_create, comment_resolve
+from reviewboard.services.reports import report_create, report_dismiss, report_open_rereview
 from reviewboard.services.signoffs import assignment_sign_off
 from reviewboard.services.transitions import (
     article_approve,
@@ -60,6 +61,9 @@ __all__ = [
     "available_transitions",
     "comment_create",
     "comment_resolve",
+    "report_create",
+    "report_dismiss",
+    "report_open_rereview",
     "review_start",
     "transition_refusal",
 ]

@@ -749,7 +749,7 @@ def test_the_diff_against_the_live_version_is_shown_escaped_section_by_section(
     with django_capture_on_commit_callbacks(execute=True):
         article = reach(ReviewState.APPROVED, article, cast)
     assert fresh(article).live_version is not None
-    article = services.article_revise(article=article, user=cast["author"])
+    article = services.article_revise(article=article, user=cast["author"], change_summary="New trial data.")
     Section.objects.filter(article=article, position=2).update(
         body="- NSAIDs are the first pharmacological option for back pain [2]\n- Never exceed <script>x</script> [1, 2]"
     )

@@ -149,7 +149,7 @@ def test_role_transition_state(cast, role, transition, state, unchanged):
         assert transition in services.available_transitions(article=article, user=user)
         audit_before = AuditEntry.objects.count()
         result = services.article_transition(
-            article=article, user=user, name=transition, comment="Because.", reason="Because."
+            article=article, user=user, name=transition, comment="Because.", reason="Because.", change_summary="Because."
         )
         assert result.state == transition_target(transition)
         assert Article.objects.get(pk=article.pk).state == transition_target(transition)
@@ -159,7 +159,7 @@ def test_role_transition_state(cast, role, transition, state, unchanged):
         before = snapshot(article)
         with unchanged(article), pytest.raises(refusal) as exc:
             services.article_transition(
-                article=article, user=user, name=transition, comment="Because.", reason="Because."
+                article=article, user=user, name=transition, comment="Because.", reason="Because.", change_summary="Because."
             )
         assert snapshot(article) == before
         if refusal is Conflict:
