@@ -281,4 +281,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReaderReportKindEnum": "reviewboard.models.ReaderReport.Kind",
+        "ReaderReportStatusEnum": "reviewboard.models.ReaderReport.Status",
+    },
 }
