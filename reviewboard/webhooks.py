@@ -303,20 +303,26 @@ def _send_head(endpoint_id: int, *, now: datetime | None) -> str:
     return _attempt(endpoint, delivery, now=now)
 
 
-def _attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery, *, now: datetime, manual: bool = False) -> str:
+def _send_and_log(
+    endpoint: WebhookEndpoint, delivery: WebhookDelivery, *, now: datetime, manual: bool
+) -> WebhookAttempt:
     status_code, excerpt, duration = _post(endpoint, delivery, now=now)
-    ok = status_code is not None and 200 <= status_code < 300
-    WebhookAttempt.objects.create(
+    return WebhookAttempt.objects.create(
         delivery=delivery,
         attempted_at=now,
         status_code=status_code,
-        ok=ok,
+        ok=status_code is not None and 200 <= status_code < 300,
         response_excerpt=excerpt,
         duration_ms=duration,
         manual=manual,
     )
+
+
+def _attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery, *, now: datetime, manual: bool = False) -> str:
+    attempt = _send_and_log(endpoint, delivery, now=now, manual=manual)
+    status_code, excerpt = attempt.status_code, attempt.response_excerpt
     delivery.attempts += 1
-    if ok:
+    if attempt.ok:
         delivery.status = WebhookDelivery.Status.DELIVERED
         delivery.delivered_at = now
         delivery.next_attempt_at = None
@@ -376,18 +382,8 @@ def webhook_redeliver(*, delivery: WebhookDelivery, now: datetime | None = None)
     delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
     if delivery.status == WebhookDelivery.Status.PENDING:
         _attempt(endpoint, delivery, now=now, manual=True)
-    else:
-        status_code, excerpt, duration = _post(endpoint, delivery, now=now)
-        WebhookAttempt.objects.create(
-            delivery=delivery,
-            attempted_at=now,
-            status_code=status_code,
-            ok=status_code is not None and 200 <= status_code < 300,
-            response_excerpt=excerpt,
-            duration_ms=duration,
-            manual=True,
-        )
-    return delivery.attempt_log.order_by("-pk").first()
+        return delivery.attempt_log.order_by("-pk").first()
+    return _send_and_log(endpoint, delivery, now=now, manual=True)
 
 
 def deliver_due_webhooks(*, now: datetime | None = None) -> dict[str, int]:

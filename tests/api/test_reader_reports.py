@@ -5,12 +5,9 @@ re-review that flags the article as the overdue sweep does), and readable by the
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
 
-from articles.api.authentication import clear_api_key_cache
-from articles.api.throttling import clear_counters
 from articles.models import Article
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from reviewboard import services
@@ -18,19 +15,10 @@ from reviewboard.models import AuditEntry, Event, ReaderReport
 from tests.articles.publishing_helpers import approve, set_state
 from tests.factories import ArticleFactory, AuthorFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches")]
 
 URL = "/api/v1/articles/back-pain/reports/"
 GOOD = {"kind": "outdated", "section": "Medication", "text": "The dose was changed by the 2025 guideline."}
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    for clear in (cache.clear, clear_counters, clear_api_key_cache):
-        clear()
-    yield
-    for clear in (cache.clear, clear_counters, clear_api_key_cache):
-        clear()
 
 
 def keyed(name: str = "web site") -> APIClient:

@@ -5,32 +5,23 @@ plays the CDN)."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework_api_key.models import APIKey
 
-from articles.api import payloads
-from articles.api.authentication import clear_api_key_cache
-from articles.api.throttling import clear_counters
 from reviewboard import outbox, services
 from reviewboard.models import Event
 from tests.articles.publishing_helpers import approve, set_state
 from tests.factories import ArticleFactory
 from tests.http_receiver import Receiver
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches")]
 
 PUBLIC = "public, max-age=120, stale-while-revalidate=45"
 
 
 @pytest.fixture(autouse=True)
-def _fresh(settings):
+def _cache_settings(settings):
     settings.API_CACHE_MAX_AGE = 120
     settings.API_CACHE_STALE_WHILE_REVALIDATE = 45
-    for clear in (cache.clear, clear_counters, clear_api_key_cache, payloads.clear):
-        clear()
-    yield
-    for clear in (cache.clear, clear_counters, clear_api_key_cache, payloads.clear):
-        clear()
 
 
 @pytest.fixture

@@ -9,13 +9,10 @@ import itertools
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
 
-from articles.api.authentication import clear_api_key_cache
-from articles.api.throttling import clear_counters
 from articles.models import Article
 from reviewboard import outbox, webhooks
 from reviewboard.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -23,19 +20,9 @@ from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory, ChairFactory
 from tests.http_receiver import Receiver
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches")]
 
 T0 = timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    cache.clear()
-    clear_counters()
-    clear_api_key_cache()
-    yield
-    clear_counters()
-    clear_api_key_cache()
 
 
 @pytest.fixture

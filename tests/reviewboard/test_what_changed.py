@@ -8,12 +8,8 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from rest_framework_api_key.models import APIKey
 
-from articles.api import payloads
-from articles.api.authentication import clear_api_key_cache
-from articles.api.throttling import clear_counters
 from articles.content import content_from_article
 from articles.models import PublishedVersion
 from articles.publishing import published_version_render
@@ -23,16 +19,7 @@ from reviewboard.models import AuditEntry
 from reviewboard.services.content import content_update
 from tests.reviewboard.conftest import sign, start_review
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    for clear in (cache.clear, clear_counters, clear_api_key_cache, payloads.clear):
-        clear()
-    yield
-    for clear in (cache.clear, clear_counters, clear_api_key_cache, payloads.clear):
-        clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches")]
 
 
 @pytest.fixture
