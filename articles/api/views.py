@@ -20,7 +20,7 @@ splice each row's stored summary bytes into the page (count + page: 2 queries).
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
@@ -223,20 +223,42 @@ GONE = OpenApiResponse(shapes.RetractedSerializer, description="Retracted; the r
 NOT_MODIFIED = OpenApiResponse(description="The client's copy (If-None-Match / If-Modified-Since) is current.")
 INT32 = 2**31 - 1
 SLUG = OpenApiParameter(
-    "slug", OpenApiTypes.STR, OpenApiParameter.PATH, required=True, pattern=r"^[-a-zA-Z0-9_]+$",
+    "slug",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    required=True,
+    pattern=r"^[-a-zA-Z0-9_]+$",
     description="The article's stable slug.",
 )
 NUMBER = OpenApiParameter(
-    "number", {"type": "integer", "minimum": 1, "maximum": INT32}, OpenApiParameter.PATH, required=True,
+    "number",
+    {"type": "integer", "minimum": 1, "maximum": INT32},
+    OpenApiParameter.PATH,
+    required=True,
     description="Version number, from 1.",
 )
 VALIDATORS = [
-    OpenApiParameter("ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304],
-                     description="Validator of the served bytes, for If-None-Match."),
-    OpenApiParameter("Last-Modified", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304],
-                     description="When the served bytes last changed, for If-Modified-Since."),
-    OpenApiParameter("Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429],
-                     description="Seconds to wait before the key may ask again."),
+    OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="Validator of the served bytes, for If-None-Match.",
+    ),
+    OpenApiParameter(
+        "Last-Modified",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="When the served bytes last changed, for If-Modified-Since.",
+    ),
+    OpenApiParameter(
+        "Retry-After",
+        OpenApiTypes.INT,
+        OpenApiParameter.HEADER,
+        response=[429],
+        description="Seconds to wait before the key may ask again.",
+    ),
 ]
 CONDITIONAL = [
     SLUG,
@@ -262,14 +284,13 @@ class ArticleListView(ReadAPIView):
         parameters=[
             OpenApiParameter("topic", OpenApiTypes.STR, description="Exact topic (case-insensitive)."),
             OpenApiParameter(
-                "updated_since", OpenApiTypes.DATETIME,
+                "updated_since",
+                OpenApiTypes.DATETIME,
                 description="ISO 8601 date-time: only articles whose published payload changed since.",
             ),
             OpenApiParameter("q", OpenApiTypes.STR, description="Words in the question."),
             OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": INT32}, description="From 1."),
-            OpenApiParameter(
-                "page_size", {"type": "integer", "minimum": 1, "maximum": 100}, description="Default 20."
-            ),
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100}, description="Default 20."),
             VALIDATORS[2],
         ],
         responses={
@@ -330,9 +351,11 @@ class ArticleVersionListView(ReadAPIView):
         summary="One published version of an article",
         parameters=[*CONDITIONAL, NUMBER],
         responses={
-            200: shapes.ArticleDetailSerializer, 304: NOT_MODIFIED,
+            200: shapes.ArticleDetailSerializer,
+            304: NOT_MODIFIED,
             404: OpenApiResponse(shapes.ErrorSerializer, description="Unknown article or version."),
-            410: GONE, **ERRORS,
+            410: GONE,
+            **ERRORS,
         },
     )
 )
@@ -387,18 +410,20 @@ class ArticleChangesView(ReadAPIView):
 
 
 def _since(request: Request) -> datetime:
-    raw = request.query_params.get("since", "")
+    """``since``: an ISO 8601 date-time with its zone, as UTC (an offset PostgreSQL refuses, beyond
+    15:59, is still a moment); anything else is a 400 naming the field."""
+    raw = request.query_params.get("since", "").strip()
     try:
-        since = parse_datetime(raw.strip()) if raw else None
-    except ValueError:
-        since = None
-    if since is None or timezone.is_naive(since):
-        raise InvalidInput(
-            "since must be an ISO 8601 date-time with its time zone, e.g. 2026-01-31T00:00:00Z.",
-            code="invalid-since",
-            detail={"field": "since"},
-        )
-    return since
+        since = parse_datetime(raw) if raw else None
+        if since is not None and timezone.is_aware(since):
+            return since.astimezone(UTC)
+    except (ValueError, OverflowError):
+        pass
+    raise InvalidInput(
+        "since must be an ISO 8601 date-time with its time zone, e.g. 2026-01-31T00:00:00Z.",
+        code="invalid-since",
+        detail={"field": "since"},
+    )
 
 
 class ChangesFeedView(ReadAPIView):
@@ -408,7 +433,9 @@ class ChangesFeedView(ReadAPIView):
         summary="What's new: clinically significant changes across all articles since a moment, oldest first",
         parameters=[
             OpenApiParameter(
-                "since", OpenApiTypes.DATETIME, required=True,
+                "since",
+                OpenApiTypes.DATETIME,
+                required=True,
                 description="ISO 8601 date-time with time zone: changes approved after it.",
             ),
             VALIDATORS[2],

@@ -113,12 +113,21 @@ def test_the_site_wide_feed_lists_significant_changes_since_a_moment(api, articl
     assert api.get("/api/v1/changes/", {"since": before}).json()["results"] == []
 
 
-@pytest.mark.parametrize("since", [None, "", "yesterday", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "since", [None, "", "yesterday", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z", "9999-12-31T23:59:59-19:00"]
+)
 def test_the_feed_needs_a_valid_since(api, since):
     params = {} if since is None else {"since": since}
     response = api.get("/api/v1/changes/", params)
     assert response.status_code == 400
     assert response.json()["error"]["detail"] == {"field": "since"}
+
+
+def test_an_offset_postgresql_refuses_is_still_read_as_a_moment(api):
+    # found by schemathesis: -19:11 is a valid Python offset but beyond PostgreSQL's +-15:59
+    response = api.get("/api/v1/changes/", {"since": "2226-06-14T02:22:46-19:11"})
+    assert response.status_code == 200
+    assert response.json() == {"results": [], "next_since": None}
 
 
 def test_changes_of_an_unknown_or_unpublished_article_are_404(api, article):
