@@ -151,6 +151,8 @@ def email_board_version_retracted(event: Event) -> int:
 
 
 def email_chair_review_due(event: Event) -> int:
+    if event.payload.get("digest"):
+        return 0  # the overdue sweep told the chair in its digest
     article = _article(event)
     return _send("review_due", to=_chairs(), context=_context(event, article, reason=event.payload.get("reason", "")))
 

@@ -290,3 +290,23 @@ def test_webhook_https_is_required_where_configured(settings):
     with pytest.raises(Exception, match="https") as exc:
         webhooks.webhook_endpoint_create(url="http://example.org/hook", events=["article.archived"])
     assert exc.value.detail == {"field": "url"}
+
+
+def test_the_overdue_sweep_sends_article_review_due_to_clients_but_not_a_second_mail_to_the_chair(
+    endpoint, receiver, published, mailoutbox
+):
+    from reviewboard.jobs.rereview import flag_overdue_reviews
+
+    ChairFactory(email="chair@example.org")
+    Article.objects.filter(pk=published.pk).update(next_review_due=timezone.now() - timedelta(days=1))
+    mailoutbox.clear()
+
+    summary = flag_overdue_reviews()
+
+    assert summary.flagged == (published.pk,)
+    [due] = Event.objects.filter(type="article.review_due")
+    assert due.payload == {"reason": "Its scheduled re-review date has passed.", "digest": True}
+    outbox.deliver(due.pk)
+    flush(endpoint)
+    assert receiver.events() == ["article.review_due"]
+    assert len([m for m in mailoutbox if "chair@example.org" in m.to]) == 1  # the sweep's digest only
