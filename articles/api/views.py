@@ -223,42 +223,20 @@ GONE = OpenApiResponse(shapes.RetractedSerializer, description="Retracted; the r
 NOT_MODIFIED = OpenApiResponse(description="The client's copy (If-None-Match / If-Modified-Since) is current.")
 INT32 = 2**31 - 1
 SLUG = OpenApiParameter(
-    "slug",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    required=True,
-    pattern=r"^[-a-zA-Z0-9_]+$",
+    "slug", OpenApiTypes.STR, OpenApiParameter.PATH, required=True, pattern=r"^[-a-zA-Z0-9_]+$",
     description="The article's stable slug.",
 )
 NUMBER = OpenApiParameter(
-    "number",
-    {"type": "integer", "minimum": 1, "maximum": INT32},
-    OpenApiParameter.PATH,
-    required=True,
+    "number", {"type": "integer", "minimum": 1, "maximum": INT32}, OpenApiParameter.PATH, required=True,
     description="Version number, from 1.",
 )
 VALIDATORS = [
-    OpenApiParameter(
-        "ETag",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        response=[200, 304],
-        description="Validator of the served bytes, for If-None-Match.",
-    ),
-    OpenApiParameter(
-        "Last-Modified",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        response=[200, 304],
-        description="When the served bytes last changed, for If-Modified-Since.",
-    ),
-    OpenApiParameter(
-        "Retry-After",
-        OpenApiTypes.INT,
-        OpenApiParameter.HEADER,
-        response=[429],
-        description="Seconds to wait before the key may ask again.",
-    ),
+    OpenApiParameter("ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304],
+                     description="Validator of the served bytes, for If-None-Match."),
+    OpenApiParameter("Last-Modified", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304],
+                     description="When the served bytes last changed, for If-Modified-Since."),
+    OpenApiParameter("Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429],
+                     description="Seconds to wait before the key may ask again."),
 ]
 CONDITIONAL = [
     SLUG,
@@ -284,13 +262,14 @@ class ArticleListView(ReadAPIView):
         parameters=[
             OpenApiParameter("topic", OpenApiTypes.STR, description="Exact topic (case-insensitive)."),
             OpenApiParameter(
-                "updated_since",
-                OpenApiTypes.DATETIME,
+                "updated_since", OpenApiTypes.DATETIME,
                 description="ISO 8601 date-time: only articles whose published payload changed since.",
             ),
             OpenApiParameter("q", OpenApiTypes.STR, description="Words in the question."),
             OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": INT32}, description="From 1."),
-            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100}, description="Default 20."),
+            OpenApiParameter(
+                "page_size", {"type": "integer", "minimum": 1, "maximum": 100}, description="Default 20."
+            ),
             VALIDATORS[2],
         ],
         responses={
@@ -351,11 +330,9 @@ class ArticleVersionListView(ReadAPIView):
         summary="One published version of an article",
         parameters=[*CONDITIONAL, NUMBER],
         responses={
-            200: shapes.ArticleDetailSerializer,
-            304: NOT_MODIFIED,
+            200: shapes.ArticleDetailSerializer, 304: NOT_MODIFIED,
             404: OpenApiResponse(shapes.ErrorSerializer, description="Unknown article or version."),
-            410: GONE,
-            **ERRORS,
+            410: GONE, **ERRORS,
         },
     )
 )
