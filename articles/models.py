@@ -81,6 +81,10 @@ class Article(ConcurrentTransitionMixin, models.Model):
     live_rendered_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A copy of ``live_version.topic`` kept the same way, so the list's topic filter reads this table too.
     live_topic = models.CharField(max_length=120, blank=True, editable=False)
+    change_summary = models.TextField(
+        blank=True,
+        help_text="What the working copy changes for readers (given at revise); the next published version carries it.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -182,6 +186,14 @@ class PublishedVersion(models.Model):
     )
     retracted_at = models.DateTimeField(null=True, blank=True, help_text="When the chair retracted this version.")
     retraction_reason = models.TextField(blank=True)
+    # What changed, for readers ("What's new"): written once with the version.
+    change_summary = models.TextField(blank=True, help_text="What this version changed, in the reviser's words.")
+    sections_changed = models.JSONField(
+        default=list, blank=True, help_text="Headings of the sections added, removed or changed since the last version."
+    )
+    clinically_significant = models.BooleanField(
+        null=True, blank=True, help_text="Marked by the chair at approval (empty: an automatic approval, not assessed)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -189,7 +201,12 @@ class PublishedVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="version_unique_number"),
         ]
-        indexes = [models.Index(fields=["rendered_at"], name="version_rendered_idx")]
+        indexes = [
+            models.Index(fields=["rendered_at"], name="version_rendered_idx"),
+            models.Index(
+                fields=["approved_at"], condition=Q(clinically_significant=True), name="version_significant_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.article.slug} v{self.number}"

@@ -29,10 +29,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from articles.content import CLINICIAN, PATIENT, ArticleContent, canonical_json, reference_data, safe_link
+from articles.diff import content_diff
 from articles.models import Article, PublishedCitation, PublishedVersion
 from articles.rendering import render_section
 from config.exceptions import InvalidInput, NotFound
@@ -57,6 +58,7 @@ SUMMARY_FIELDS = (
     "next_review_due",
     "review_overdue",
 )
+FIRST_VERSION_SUMMARY = "First published version."
 REFERENCE_FIELDS = ("kind", "title", "publisher", "year", "doi", "pmid", "url")
 
 
@@ -65,17 +67,26 @@ REFERENCE_FIELDS = ("kind", "title", "publisher", "year", "doi", "pmid", "url")
 
 @transaction.atomic
 def published_version_create(
-    *, article: Article, content: ArticleContent, reviewers: list[dict], approved_at: datetime
+    *,
+    article: Article,
+    content: ArticleContent,
+    reviewers: list[dict],
+    approved_at: datetime,
+    change_summary: str = "",
+    clinically_significant: bool | None = None,
 ) -> PublishedVersion:
-    """Write the next numbered version of ``article`` from the approved ``content``.
+    """Write the next numbered version of ``article`` from the approved ``content``, with what it
+    changed for readers: ``change_summary``, the sections changed since the previous version (from
+    ``articles.diff``) and ``clinically_significant`` (the chair's mark; None when not assessed).
 
-    The caller (the approval service) holds the article's row lock, so ``Max + 1`` is safe; the
+    The caller (the approval service) holds the article's row lock, so "the last number + 1" is safe; the
     unique constraint on (article, number) turns any slip into an error rather than a duplicate.
     The render is enqueued after the transaction commits; ``rendered_at`` stays null until then.
     """
     if not content.sections:
         raise InvalidInput("Approved content has no sections.", code="empty-article")
-    number = (PublishedVersion.objects.filter(article=article).aggregate(n=Max("number"))["n"] or 0) + 1
+    previous = PublishedVersion.objects.filter(article=article).order_by("-number").only("number", "source").first()
+    number = (previous.number if previous else 0) + 1
     now = timezone.now()
     version = PublishedVersion.objects.create(
         article=article,
@@ -87,6 +98,9 @@ def published_version_create(
         approved_at=approved_at,
         reviewers=[_stored_reviewer(r) for r in reviewers],
         render_requested_at=now,
+        change_summary=change_summary or ("" if previous else FIRST_VERSION_SUMMARY),
+        sections_changed=sections_changed(previous.source if previous else None, content),
+        clinically_significant=clinically_significant,
     )
     PublishedCitation.objects.bulk_create(
         PublishedCitation(version=version, number=number, reference_id=reference_id)
@@ -94,6 +108,15 @@ def published_version_create(
     )
     transaction.on_commit(lambda: enqueue_render(version.pk))
     return version
+
+
+def sections_changed(previous_source: dict | None, content: ArticleContent) -> list[str]:
+    """Headings of the sections added, removed or changed between the previous approved source and
+    ``content`` (every heading for a first version)."""
+    if previous_source is None:
+        return [section.heading for section in content.sections]
+    diff = content_diff(old=ArticleContent.from_source(previous_source), new=content)
+    return [change.heading or change.old_heading for change in diff.changed_sections]
 
 
 def _reviewer(reviewer: dict) -> dict[str, str]:
@@ -220,14 +243,25 @@ def published_version_render(*, version_id: int) -> PublishedVersion:
         if article.live_version_id
         else None
     )
-    if live_number is None or version.number > live_number:
+    went_live = live_number is None or version.number > live_number
+    if went_live:
         Article.objects.filter(pk=article.pk).update(live_version=version)
         article.live_version_id = version.pk
         # Every other rendered version is now superseded: their stored bytes say so.
         for older in _lock_rendered_versions(article, exclude=version.pk):
             _render(older, article=article)
     _render(version, article=article)
+    if went_live:
+        for hook in _live_hooks():
+            hook(article=article, version=version)
     return version
+
+
+def _live_hooks() -> list[Callable[..., Any]]:
+    """``PUBLISHING_ON_LIVE``: dotted paths of ``hook(*, article, version)`` called in the render's
+    transaction when a version becomes the one readers get (the board's outbox writes its
+    ``version.published`` event there; this app does not know who listens)."""
+    return [import_string(path) for path in getattr(settings, "PUBLISHING_ON_LIVE", ())]
 
 
 def article_payload_refresh(article_id: int) -> int:
@@ -318,9 +352,9 @@ def build_payload(
         "version": version.number,
         "status": status,
         "content_hash": version.content_hash,
-        "approved_at": _iso(version.approved_at),
-        "last_updated": _iso(last_updated),
-        "next_review_due": _iso(article.next_review_due) if is_live else None,
+        "approved_at": iso_datetime(version.approved_at),
+        "last_updated": iso_datetime(last_updated),
+        "next_review_due": iso_datetime(article.next_review_due) if is_live else None,
         "review_overdue": bool(article.review_overdue) if is_live else False,
         "audience": audience,
         "available_audiences": available,
@@ -368,7 +402,7 @@ def reference_notice(record: Reference | None, approved: dict[str, Any]) -> dict
     return None
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_datetime(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

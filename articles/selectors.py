@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import NullIf
 
-from articles.models import Article, PublishedVersion, ReviewState
+from articles.models import READABLE, Article, PublishedVersion, ReviewState
 
 HIDDEN_STATES = (ReviewState.RETRACTED, ReviewState.ARCHIVED)
 
@@ -230,3 +230,38 @@ def versions_needing_render() -> QuerySet[PublishedVersion]:
     """Versions whose render is pending: never rendered, or a re-render was asked for and has not
     run (a lost task). For the reconciliation sweep: enqueue ``render_published_version`` for each."""
     return PublishedVersion.objects.filter(Q(rendered_at__isnull=True) | Q(render_requested_at__isnull=False))
+
+
+CHANGE_FIELDS = ("number", "approved_at", "change_summary", "sections_changed", "clinically_significant")
+
+
+def version_changes(*, slug: str) -> list[dict]:
+    """What each rendered version of ``slug`` changed, newest first (one query)."""
+    rows = (
+        PublishedVersion.objects.filter(article__slug=slug, rendered_at__isnull=False)
+        .order_by("-number")
+        .values(*CHANGE_FIELDS)
+    )
+    return list(rows)
+
+
+def published_articles() -> QuerySet[Article]:
+    """Articles readers may read now, as a queryset: the rule of the listing indexes (``READABLE``)."""
+    return Article.objects.filter(READABLE)
+
+
+def significant_changes(*, since: datetime, limit: int) -> list[dict]:
+    """Clinically significant versions approved after ``since``, oldest first, of articles readers
+    may read now (one query); the version itself may since have been superseded."""
+    rows = (
+        PublishedVersion.objects.filter(
+            clinically_significant=True,
+            approved_at__gt=since,
+            rendered_at__isnull=False,
+            retracted_at__isnull=True,
+            article__in=published_articles(),
+        )
+        .order_by("approved_at", "pk")
+        .values("article__slug", "question", *CHANGE_FIELDS)[:limit]
+    )
+    return list(rows)

@@ -414,4 +414,4 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         return format_html('<code title="{}">{}</code>', obj.content_hash, short_hash(obj.content_hash))
 
 
-from reviewboard import admin_articles, admin_references  # noqa: E402,F401  (registers the Article and Reference admins)
+from reviewboard import admin_articles, admin_clients, admin_references  # noqa: E402,F401  (registers their admins)

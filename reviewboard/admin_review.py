@@ -74,6 +74,8 @@ def action_form(name: str) -> dict[str, Any] | None:
         "prompt": field.label,
         "required": field.required,
         "help": " ".join(part for part in (action.confirm, field.help) if part),
+        # Yes/no inputs of the action (approve: clinically significant), drawn as checkboxes.
+        "flags": [{"name": f.name, "label": f.label, "help": f.help} for f in action.fields if f.kind == "bool"],
     }
 
 
@@ -569,13 +571,14 @@ class ArticleReviewAdminMixin:
             if refusal is not None:
                 return self._refuse(request, article, f"{label} is not possible now: {refusal.message}")
             return self.transition_form_view(request, article, name, label=label, form_url=form_url)
-        text = request.POST.get(spec["field"] if spec else "comment", "")
+        inputs: dict[str, Any] = {}
+        if spec is not None:
+            inputs[spec["field"]] = request.POST.get(spec["field"], "")
+            inputs.update({flag["name"]: request.POST.get(flag["name"]) == "on" for flag in spec["flags"]})
         return self._perform(
             request,
             article,
-            lambda: article_transition(
-                article=article, user=request.user, name=name, comment=text, reason=text if name == "retract" else ""
-            ),
+            lambda: article_transition(article=article, user=request.user, name=name, **inputs),
             success=lambda result: f"{done}: the article is now {STATE_LABELS[result.state].lower()}.",
             refused=f"{label} refused",
             retry_url=form_url if spec else "",

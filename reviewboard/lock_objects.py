@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from articles.models import Article
 from config.exceptions import NotFound
-from reviewboard.models import Assignment, Comment, Credential
+from reviewboard.models import Assignment, Comment, Credential, ReaderReport
 
 
 def article_qs_select_for_update() -> QuerySet[Article]:
@@ -55,3 +55,10 @@ def lock_credential(credential_id: int) -> Credential:
     if credential is None:
         raise NotFound(f"Credential {credential_id} does not exist.", code="credential-not-found")
     return credential
+
+
+def lock_report(report_id: int) -> ReaderReport:
+    report = ReaderReport.objects.select_for_update().filter(pk=report_id).first()
+    if report is None:
+        raise NotFound(f"Reader report {report_id} does not exist.", code="report-not-found")
+    return report

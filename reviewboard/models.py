@@ -440,3 +440,138 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint at seq {self.seq} ({self.created_at:%Y-%m-%d %H:%M} UTC)"
+
+
+# --- webhooks (reviewboard.webhooks) -----------------------------------------------------------
+
+
+class WebhookEndpoint(models.Model):
+    """A client app's URL that receives signed events (Standard Webhooks), for the events it names.
+
+    ``secret`` signs every delivery; after a rotation the previous secret also signs (a second
+    signature in ``webhook-signature``) until ``previous_secret_expires_at``, so the client can
+    switch without losing a delivery. ``failing_since`` is the first failed attempt of the current
+    run of failures; an endpoint failing for ``WEBHOOK_DISABLE_AFTER`` is disabled and the chair told.
+    """
+
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    events = models.JSONField(default=list, help_text="The event types it receives (reviewboard.webhooks.EVENT_TYPES).")
+    api_key = models.ForeignKey(
+        "rest_framework_api_key.APIKey", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="The client that owns it (registered through the API with this key); empty: registered in admin.",
+    )
+    secret = models.CharField(max_length=100, help_text="whsec_ + base64 of 32 random bytes.")
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: sent until a 2xx answer, oldest first per endpoint, retractions
+    before anything else (``priority`` 0). ``body`` is fixed when the delivery is made, so every
+    attempt (and a manual redelivery) sends the same signed bytes under the same ``webhook-id``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    event_type = models.CharField(max_length=60)
+    message_id = models.CharField(max_length=60, help_text="The webhook-id header: the same on every attempt.")
+    body = models.TextField()
+    priority = models.PositiveSmallIntegerField(default=1, help_text="0: a retraction, sent before anything else.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [models.UniqueConstraint(fields=["event", "endpoint"], name="webhook_delivery_once")]
+        indexes = [
+            models.Index(
+                fields=["endpoint", "priority", "created_at", "id"],
+                condition=Q(status="pending"),
+                name="webhook_delivery_queue_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} -> {self.endpoint_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP attempt of a delivery: when, the status code (None: no answer), and what came back."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    response_excerpt = models.TextField(blank=True, help_text="The first 500 characters of the answer, or the error.")
+    duration_ms = models.PositiveIntegerField(default=0)
+    manual = models.BooleanField(default=False, help_text="Asked for by a person (redelivery).")
+
+    class Meta:
+        ordering = ["-attempted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.attempted_at:%Y-%m-%d %H:%M:%S} {self.status_code or 'no answer'}"
+
+
+# --- reader reports (reviewboard.services.reports) ------------------------------------------------
+
+
+class ReaderReport(models.Model):
+    """A reader's report on a published article, filed by a client app with its API key; the chair
+    triages it (dismiss with a reason, or open a re-review) and the filing client reads its status."""
+
+    class Kind(models.TextChoices):
+        FACTUAL_ERROR = "factual_error", "Factual error"
+        OUTDATED = "outdated", "Outdated"
+        BROKEN_REFERENCE = "broken_reference", "Broken reference"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        DISMISSED = "dismissed", "Dismissed"
+        REREVIEW = "rereview_opened", "Re-review opened"
+
+    public_id = models.UUIDField(unique=True, editable=False)
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="reader_reports")
+    version_number = models.PositiveIntegerField(help_text="The live version when the report was filed.")
+    api_key = models.ForeignKey(
+        "rest_framework_api_key.APIKey", null=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The client that filed it (only it may read the report back).",
+    )
+    client_name = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    section = models.CharField(max_length=300, blank=True, help_text="The heading of the section reported on.")
+    text = models.TextField()
+    contact = models.EmailField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    created_at = models.DateTimeField()
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    triage_note = models.TextField(blank=True, help_text="Why it was dismissed, or what the re-review is for.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.article_id} ({self.get_status_display()})"

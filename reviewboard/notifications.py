@@ -21,6 +21,11 @@ one (a message that cannot be built). Nothing here runs inside a web request's t
 | assignment.unanswered | the chair: a reviewer neither accepted nor declined within ASSIGNMENT_ANSWER_WITHIN |
 | declaration.expiring | the member: their declaration of interests expires in 30 (then 7) days: sign a new one |
 | audit.checkpoint | (the log) a signed checkpoint of the audit chain's head, a copy outside the database |
+| webhook.disabled | the chair: a client's webhook endpoint failed for a day and was disabled |
+
+Webhooks (``reviewboard.webhooks``) consume ``version.published``, ``version.retracted``,
+``article.archived`` and ``article.review_due``; the CDN purge (``CACHE_PURGE_CONSUMERS``, below)
+consumes ``version.published``, ``version.retracted`` and ``article.archived``.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.urls import reverse
 
+from articles.api import caching
 from articles.models import Article
 from reviewboard import permissions
 from reviewboard.jobs.common import build_email, review_url
@@ -150,6 +156,8 @@ def email_board_version_retracted(event: Event) -> int:
 
 
 def email_chair_review_due(event: Event) -> int:
+    if event.payload.get("digest"):
+        return 0  # the overdue sweep told the chair in its digest
     article = _article(event)
     return _send("review_due", to=_chairs(), context=_context(event, article, reason=event.payload.get("reason", "")))
 
@@ -209,7 +217,24 @@ def log_audit_checkpoint(event: Event) -> int:
     return 0
 
 
+def email_chair_webhook_disabled(event: Event) -> int:
+    return _send("webhook_disabled", to=_chairs(), context={"event": event, **event.payload})
+
+
+def purge_article_cache(event: Event) -> int:
+    """Drop the article's cached answers at the CDN (``articles.api.caching.purge``; no-op without PURGE_URL)."""
+    slug = Article.objects.filter(pk=event.article_id).values_list("slug", flat=True).first()
+    return caching.purge(caching.keys_for_article(slug)) if slug else 0
+
+
+CACHE_PURGE_CONSUMERS = (
+    ("version.published", purge_article_cache),
+    ("version.retracted", purge_article_cache),
+    ("article.archived", purge_article_cache),
+)
+
 EMAIL_CONSUMERS = (
+    ("webhook.disabled", email_chair_webhook_disabled),
     ("article.review_due", email_chair_review_due),
     ("citations.retracted", email_chair_retracted_citations),
     ("audit.checkpoint", log_audit_checkpoint),

@@ -11,8 +11,8 @@ event at once), runs each consumer that has not had it yet, and records the resu
 transaction: delivered, retried later with backoff (a transient failure such as a mail server
 that is down), or given up (a permanent one: a message that cannot be built, e.g. a header with
 a newline). A worker killed mid-delivery rolls the transaction back, so the event is still
-pending and is delivered again. Consumers are e-mail today (``reviewboard.notifications``); the
-webhooks plug in as another consumer.
+pending and is delivered again. Consumers: the webhook fan-out (``reviewboard.webhooks``),
+e-mail and the CDN purge (``reviewboard.notifications``).
 """
 
 from __future__ import annotations
@@ -43,11 +43,15 @@ MAX_ATTEMPTS = 8
 
 def consumers() -> dict[str, list[tuple[str, Consumer]]]:
     """Event type -> its consumers, by name (the name is what ``Event.done`` records)."""
-    from reviewboard.notifications import EMAIL_CONSUMERS
+    from reviewboard.notifications import CACHE_PURGE_CONSUMERS, EMAIL_CONSUMERS
+    from reviewboard.webhooks import WEBHOOK_CONSUMERS
 
     registry: dict[str, list[tuple[str, Consumer]]] = {}
-    for event_type, consumer in EMAIL_CONSUMERS:
-        registry.setdefault(event_type, []).append((f"email:{consumer.__name__}", consumer))
+    # In this order: the webhook fan-out only writes rows (it cannot fail for a network), and a CDN that
+    # is down (a retried purge) must not hold back the e-mails; each consumer has an event once.
+    for kind, pairs in (("webhook", WEBHOOK_CONSUMERS), ("email", EMAIL_CONSUMERS), ("purge", CACHE_PURGE_CONSUMERS)):
+        for event_type, consumer in pairs:
+            registry.setdefault(event_type, []).append((f"{kind}:{consumer.__name__}", consumer))
     return registry
 
 

@@ -71,6 +71,14 @@ JOBS: tuple[PeriodicJob, ...] = (
         expire_seconds=50,
     ),
     PeriodicJob(
+        name="Deliver due webhooks",
+        task="reviewboard.deliver_due_webhooks",
+        description="Every minute: resume the webhook queues whose retry time has come (exponential backoff); "
+        "disable an endpoint failing for a day and tell the chair.",
+        every_minutes=1,
+        expire_seconds=50,
+    ),
+    PeriodicJob(
         name="Checkpoint the audit log",
         task="reviewboard.checkpoint_audit_log",
         description="Every 15 minutes: sign the audit chain's head (seq, hash, time) with AUDIT_CHECKPOINT_KEY, "

@@ -22,9 +22,10 @@ import redis.exceptions
 from celery import Task, shared_task
 from django.db import transaction
 
-from reviewboard import outbox
+from reviewboard import outbox, webhooks
 from reviewboard.jobs import reconcile, reminders, rereview, who_may_review
 from reviewboard.jobs.common import TRANSIENT_ERRORS, parse_now
+from reviewboard.models import WebhookDelivery
 from reviewboard.services.checkpoints import audit_checkpoint_create
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,22 @@ def deliver_event(event_id: int) -> str:
 def deliver_pending_events(now: str | None = None) -> dict[str, int]:
     """Deliver the outbox events that a lost task or a failed attempt left pending."""
     return outbox.deliver_pending(now=parse_now(now))
+
+
+@shared_task(name="reviewboard.deliver_webhook", acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
+             retry_backoff_max=300, retry_jitter=True, max_retries=5)
+def deliver_webhook(delivery_id: int) -> dict[str, int]:
+    """Send the queue of the endpoint of ``delivery_id``, head first (``reviewboard.webhooks``)."""
+    endpoint_id = WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).first()
+    if endpoint_id is None:
+        return {}
+    return webhooks.webhook_endpoint_flush(endpoint_id=endpoint_id)
+
+
+@shared_task(name="reviewboard.deliver_due_webhooks", **SWEEP_OPTIONS)
+def deliver_due_webhooks(now: str | None = None) -> dict[str, int]:
+    """Resume the webhook queues whose retry time has come (and any a lost task left waiting)."""
+    return webhooks.deliver_due_webhooks(now=parse_now(now))
 
 
 @shared_task(name="reviewboard.checkpoint_audit_log", **SWEEP_OPTIONS)

@@ -52,3 +52,20 @@ def _audit_triggers_allow_the_test_flush():
     connection.execute_wrappers.append(_flush_past_the_audit_triggers)
     yield
     connection.execute_wrappers.remove(_flush_past_the_audit_triggers)
+
+
+@pytest.fixture
+def clean_api_caches():
+    """Per-process API state cleared before and after: cache, throttle counters, verified keys, payloads."""
+    from django.core.cache import cache
+
+    from articles.api import payloads
+    from articles.api.authentication import clear_api_key_cache
+    from articles.api.throttling import clear_counters
+
+    clears = (cache.clear, clear_counters, clear_api_key_cache, payloads.clear)
+    for clear in clears:
+        clear()
+    yield
+    for clear in clears:
+        clear()

@@ -107,3 +107,27 @@ class RetractedBodySerializer(serializers.Serializer):
 
 class RetractedSerializer(serializers.Serializer):
     error = RetractedBodySerializer()
+
+
+class VersionChangeSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    approved_at = serializers.DateTimeField()
+    summary = serializers.CharField(allow_blank=True, help_text="What this version changed, in the board's words.")
+    sections_changed = serializers.ListField(
+        child=serializers.CharField(), help_text="Headings of the sections added, removed or changed."
+    )
+    clinically_significant = serializers.BooleanField(
+        allow_null=True, help_text="Marked by the chair at approval; null: not assessed."
+    )
+
+
+class SiteChangeSerializer(VersionChangeSerializer):
+    slug = serializers.SlugField()
+    question = serializers.CharField()
+
+
+class ChangesFeedSerializer(serializers.Serializer):
+    results = SiteChangeSerializer(many=True)
+    next_since = serializers.DateTimeField(
+        allow_null=True, help_text="Ask again with since=this for the next changes (null: none left)."
+    )

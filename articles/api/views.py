@@ -20,8 +20,11 @@ splice each row's stored summary bytes into the page (one keyset query, no count
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -30,18 +33,18 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from articles import selectors
-from articles.api import listing, payloads
+from articles.api import caching, listing, payloads
 from articles.api import serializers as shapes
 from articles.api.authentication import APIKeyAuthentication, key_from_request, verify_api_key
 from articles.api.permissions import HasAPIKeyOrPublicRead
 from articles.api.throttling import APIKeyRateThrottle, PublicReadRateThrottle
 from articles.content import AUDIENCES, CLINICIAN
 from articles.models import ReviewState
+from articles.publishing import iso_datetime
 from articles.selectors import ReaderView, VersionRow
 from config.exceptions import InvalidInput, NotFound, ServiceError
 
 JSON = "application/json"
-CACHE_CONTROL = "no-cache"  # clients may keep a copy but revalidate (ETag / Last-Modified) each time
 
 
 class Gone(ServiceError):
@@ -82,11 +85,10 @@ def _etag_matches(if_none_match: str, etag: str) -> bool:
     return any(tag.removeprefix("W/") == etag for tag in parse_etags(if_none_match))
 
 
-def _headers(response: HttpResponse, *, etag: str, last_modified: int | str) -> HttpResponse:
+def _headers(response: HttpResponse, *, etag: str, last_modified: int | str, slug: str) -> HttpResponse:
     response["ETag"] = etag
     response["Last-Modified"] = last_modified if isinstance(last_modified, str) else http_date(last_modified)
-    response["Cache-Control"] = CACHE_CONTROL
-    return response
+    return caching.cacheable(response, caching.article_key(slug))
 
 
 def _is_current(request: HttpRequest, *, etag: str, last_modified: int) -> bool:
@@ -101,15 +103,17 @@ def _is_current(request: HttpRequest, *, etag: str, last_modified: int) -> bool:
     return False
 
 
-def _ok(payload: payloads.Payload) -> HttpResponse:
+def _ok(payload: payloads.Payload, slug: str) -> HttpResponse:
     response = HttpResponse(payload.content, content_type=JSON)
-    return _headers(response, etag=payload.etag, last_modified=payload.last_modified_http)
+    return _headers(response, etag=payload.etag, last_modified=payload.last_modified_http, slug=slug)
 
 
-def serve_cached(request: HttpRequest, payload: payloads.Payload) -> HttpResponse:
+def serve_cached(request: HttpRequest, payload: payloads.Payload, slug: str) -> HttpResponse:
     if _is_current(request, etag=payload.etag, last_modified=payload.last_modified):
-        return _headers(HttpResponseNotModified(), etag=payload.etag, last_modified=payload.last_modified_http)
-    return _ok(payload)
+        return _headers(
+            HttpResponseNotModified(), etag=payload.etag, last_modified=payload.last_modified_http, slug=slug
+        )
+    return _ok(payload, slug)
 
 
 def requested_audience(request: HttpRequest) -> str:
@@ -142,15 +146,16 @@ def serve_version(request: HttpRequest, *, cache_key, row: VersionRow, audience:
     else:
         payload = payloads.confirmed(cache_key, row.etag)
     last_modified = payloads.epoch_seconds(row.rendered_at)
+    slug = cache_key[1]
     if _is_current(request, etag=row.etag, last_modified=last_modified):
-        return _headers(HttpResponseNotModified(), etag=row.etag, last_modified=last_modified)
+        return _headers(HttpResponseNotModified(), etag=row.etag, last_modified=last_modified, slug=slug)
     if payload is None:
         # The entry was evicted (or replaced by another thread) since the query: fetch the bytes.
         refetched = selectors.version_row_by_id(version_id=row.version_id, audience=audience)
         if refetched is None:
             raise _not_found()
         return serve_version(request, cache_key=cache_key, row=refetched, audience=audience)
-    return _ok(payload)
+    return _ok(payload, slug)
 
 
 def serve_live(request: HttpRequest, slug: str) -> HttpResponse:
@@ -160,7 +165,7 @@ def serve_live(request: HttpRequest, slug: str) -> HttpResponse:
     cache_key = ("live", slug, audience)
     payload = payloads.fresh(cache_key)
     if payload is not None:
-        return serve_cached(request, payload)
+        return serve_cached(request, payload, slug)
     row = selectors.live_version_row(slug=slug, known_etag=payloads.known_etag(cache_key), audience=audience)
     if row is None:
         raise _not_found()
@@ -176,7 +181,7 @@ def serve_live(request: HttpRequest, slug: str) -> HttpResponse:
 def _error_response(exc: ServiceError) -> HttpResponse:
     # Byte for byte what config.exceptions.api_exception_handler renders through DRF's JSONRenderer.
     body = json.dumps({"error": exc.as_dict()}, ensure_ascii=False, separators=(",", ":"))
-    return HttpResponse(body.encode("utf-8"), status=exc.status_code, content_type=JSON)
+    return caching.not_stored(HttpResponse(body.encode("utf-8"), status=exc.status_code, content_type=JSON))
 
 
 class ReadAPIView(APIView):
@@ -184,6 +189,13 @@ class ReadAPIView(APIView):
     permission_classes = [HasAPIKeyOrPublicRead]
     throttle_classes = [APIKeyRateThrottle, PublicReadRateThrottle]
     renderer_classes = [JSONRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """No error answer is ever stored by a cache (410 above all: a retraction is never served stale)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400 or "Cache-Control" not in response:
+            caching.not_stored(response)
+        return response
 
 
 class KeyedFastPathMixin:
@@ -269,7 +281,7 @@ def serve_list(request: HttpRequest) -> HttpResponse:
         params["cursor"] = listing.encode_cursor(rows[-1].rendered_at, rows[-1].article_id)
         next_link = json.dumps(request.build_absolute_uri("?" + params.urlencode()))
     body = f'{{"next":{next_link},"results":[{",".join(row.json for row in rows)}]}}'
-    return HttpResponse(body.encode("utf-8"), content_type=JSON)
+    return caching.cacheable(HttpResponse(body.encode("utf-8"), content_type=JSON), caching.LIST_KEY)
 
 
 
@@ -346,7 +358,7 @@ class ArticleVersionListView(ReadAPIView):
     def get(self, request: Request, slug: str) -> HttpResponse:
         _check_visible(selectors.article_live_view(slug=slug))
         body = "[" + ",".join(selectors.version_summaries(slug=slug)) + "]"
-        return HttpResponse(body.encode("utf-8"), content_type=JSON)
+        return caching.cacheable(HttpResponse(body.encode("utf-8"), content_type=JSON), caching.article_key(slug))
 
 
 @extend_schema_view(
@@ -370,7 +382,7 @@ class ArticleVersionDetailView(KeyedFastPathMixin, ReadAPIView):
         cache_key = ("version", slug, number, audience)
         payload = payloads.fresh(cache_key)
         if payload is not None:
-            return serve_cached(request, payload)
+            return serve_cached(request, payload, slug)
         row = selectors.version_row(
             slug=slug, number=number, known_etag=payloads.known_etag(cache_key), audience=audience
         )
@@ -383,3 +395,80 @@ class ArticleVersionDetailView(KeyedFastPathMixin, ReadAPIView):
             raise _gone(view)
         # The same answer for an unknown slug, a never-approved article and a missing version.
         raise NotFound(f"No published version {number} of an article with this slug.", code="not-found")
+
+
+# --- what changed ----------------------------------------------------------------------------------
+
+CHANGES_LIMIT = 100
+
+
+def _change(row: dict) -> dict:
+    return {
+        "version": row["number"],
+        "approved_at": iso_datetime(row["approved_at"]),
+        "summary": row["change_summary"],
+        "sections_changed": row["sections_changed"],
+        "clinically_significant": row["clinically_significant"],
+    }
+
+
+def _json(data, *keys: str) -> HttpResponse:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return caching.cacheable(HttpResponse(body.encode("utf-8"), content_type=JSON), *keys)
+
+
+class ArticleChangesView(ReadAPIView):
+    @extend_schema(
+        operation_id="articles_changes_list",
+        tags=TAGS,
+        summary="What each published version of an article changed, newest first",
+        parameters=[SLUG, VALIDATORS[2]],
+        responses={200: shapes.VersionChangeSerializer(many=True), 404: NOT_FOUND, 410: GONE, **ERRORS},
+    )
+    def get(self, request: Request, slug: str) -> HttpResponse:
+        _check_visible(selectors.article_live_view(slug=slug))
+        return _json([_change(row) for row in selectors.version_changes(slug=slug)], caching.article_key(slug))
+
+
+def _since(request: Request) -> datetime:
+    """``since``: an ISO 8601 date-time with its zone, as UTC (an offset PostgreSQL refuses, beyond
+    15:59, is still a moment); anything else is a 400 naming the field."""
+    raw = request.query_params.get("since", "").strip()
+    try:
+        since = parse_datetime(raw) if raw else None
+        if since is not None and timezone.is_aware(since):
+            return since.astimezone(UTC)
+    except (ValueError, OverflowError):
+        pass
+    raise InvalidInput(
+        "since must be an ISO 8601 date-time with its time zone, e.g. 2026-01-31T00:00:00Z.",
+        code="invalid-since",
+        detail={"field": "since"},
+    )
+
+
+class ChangesFeedView(ReadAPIView):
+    @extend_schema(
+        operation_id="changes_list",
+        tags=TAGS,
+        summary="What's new: clinically significant changes across all articles since a moment, oldest first",
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATETIME,
+                required=True,
+                description="ISO 8601 date-time with time zone: changes approved after it.",
+            ),
+            VALIDATORS[2],
+        ],
+        responses={
+            200: shapes.ChangesFeedSerializer,
+            400: OpenApiResponse(shapes.ErrorSerializer, description="since is missing or invalid."),
+            **ERRORS,
+        },
+    )
+    def get(self, request: Request) -> HttpResponse:
+        rows = selectors.significant_changes(since=_since(request), limit=CHANGES_LIMIT)
+        results = [{"slug": row["article__slug"], "question": row["question"], **_change(row)} for row in rows]
+        next_since = results[-1]["approved_at"] if len(results) == CHANGES_LIMIT else None
+        return _json({"results": results, "next_since": next_since}, caching.CHANGES_KEY)

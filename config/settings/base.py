@@ -272,6 +272,35 @@ API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=60)
 # A readable detail answer is served from process memory this long before the database is asked
 # again (0: ask on every request). See articles/api/payloads.py.
 API_DETAIL_CACHE_SECONDS = env.float("API_DETAIL_CACHE_SECONDS", default=1.0)
+# HTTP caching for a CDN (articles/api/caching.py): every readable answer is "public, max-age=...,
+# stale-while-revalidate=..." with a Surrogate-Key per article; errors (410 above all) are no-store.
+API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)
+API_CACHE_STALE_WHILE_REVALIDATE = env.int("API_CACHE_STALE_WHILE_REVALIDATE", default=30)
+# The purge hook, called through the outbox on publish, retraction and archive: one request per
+# surrogate key to PURGE_URL (empty: no CDN, nothing to purge), e.g. Varnish: PURGE http://varnish/ ;
+# Fastly: POST https://api.fastly.com/service/<id>/purge with PURGE_HEADERS="Fastly-Key=<token>".
+PURGE_URL = env("PURGE_URL", default="")
+PURGE_METHOD = env("PURGE_METHOD", default="PURGE")
+PURGE_HEADERS = env.dict("PURGE_HEADERS", default={})
+PURGE_TIMEOUT_SECONDS = env.float("PURGE_TIMEOUT_SECONDS", default=5.0)
+# Called in the render's transaction when a version goes live (articles cannot import the board).
+PUBLISHING_ON_LIVE = ["reviewboard.webhooks.version_went_live"]
+
+# --- Webhooks (reviewboard/webhooks.py, docs/webhooks.md) -------------------------------------
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Failed attempts wait 30 s, 1, 2, 4 ... minutes, at most this; an endpoint failing for
+# WEBHOOK_DISABLE_AFTER is disabled and the chair told (its deliveries wait until it is re-enabled).
+WEBHOOK_MAX_RETRY_DELAY = timedelta(minutes=env.int("WEBHOOK_MAX_RETRY_DELAY_MINUTES", default=60))
+WEBHOOK_DISABLE_AFTER = timedelta(hours=env.int("WEBHOOK_DISABLE_AFTER_HOURS", default=24))
+# After a secret rotation the previous secret keeps signing (a second signature) this long.
+WEBHOOK_SECRET_OVERLAP = timedelta(hours=env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24))
+WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=False)
+WEBHOOK_USER_AGENT = "reviewboard-webhooks/1.0"
+
+# --- Reader reports (reviewboard/services/reports.py) ------------------------------------------
+READER_REPORT_MAX_TEXT = 4000
+READER_REPORT_MAX_BODY_BYTES = 16 * 1024
+
 # The default cache holds API throttle counts and the jobs' "told the chair today" marks: shared
 # between processes on Redis when REDIS_URL is set (CACHE_URL overrides), else per process.
 CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL or "locmemcache://")}
@@ -309,6 +338,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "api_key": env("API_KEY_THROTTLE_RATE", default="600/min"),
         "anon": env("API_ANON_THROTTLE_RATE", default="60/min"),
+        "reader_reports": env("READER_REPORT_THROTTLE_RATE", default="30/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -325,4 +355,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.document_error_responses",
     ],
+    "ENUM_NAME_OVERRIDES": {
+        "ReaderReportKindEnum": "reviewboard.models.ReaderReport.Kind",
+        "ReaderReportStatusEnum": "reviewboard.models.ReaderReport.Status",
+    },
 }

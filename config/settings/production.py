@@ -29,3 +29,5 @@ vars().update(env.email_url("EMAIL_URL"))
 ACCOUNTS_REQUIRE_2FA = env.bool("ACCOUNTS_REQUIRE_2FA", default=True)
 # Signs the audit chain checkpoints (HMAC-SHA256); rotate with AUDIT_CHECKPOINT_KEY_FALLBACKS.
 AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY")
+# Webhook endpoints must be https: a delivery carries what readers must (not) be shown.
+WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=True)

@@ -40,6 +40,7 @@ from reviewboard.models import (
     Credential,
     Declaration,
     DeclaredRelationship,
+    ReaderReport,
     ReviewRound,
     SignOff,
     Specialty,
@@ -325,12 +326,17 @@ def _approve(ctx: ActionContext) -> None:
     article.review_overdue_notified_at = None
     article.retraction_reason = ""
     article.retracted_at = None
+    # The chair marks clinical significance; an approval completed by a sign-off leaves it unassessed.
+    significant = None if ctx.automatic else bool(ctx.inputs.get("clinically_significant"))
     version = published_version_create(
         article=article,
         content=content,
         reviewers=[_reviewer_entry(s, article=article, now=ctx.now) for s in first_signoffs.values()],
         approved_at=ctx.now,
+        change_summary=article.change_summary,
+        clinically_significant=significant,
     )
+    article.change_summary = ""
     ctx.audit_hash = round_.content_hash
     ctx.audit_data.update(
         {
@@ -339,6 +345,8 @@ def _approve(ctx: ActionContext) -> None:
             "signers": [u.get_username() for u in signed_by],
             "version": version.number,
             "version_id": version.pk,
+            "clinically_significant": significant,
+            "sections_changed": version.sections_changed,
         }
     )
     ctx.emit("version.approved", version_id=version.pk, version=version.number)
@@ -347,7 +355,9 @@ def _approve(ctx: ActionContext) -> None:
 
 def _revise(ctx: ActionContext) -> None:
     live = ctx.article.live_version
+    ctx.article.change_summary = ctx.inputs["change_summary"]
     ctx.audit_hash = live.content_hash if live else ""
+    ctx.audit_data["change_summary"] = ctx.inputs["change_summary"]
 
 
 def _retract(ctx: ActionContext) -> None:
@@ -919,6 +929,54 @@ def _verify_credential(ctx: ActionContext) -> Credential:
     return credential
 
 
+# --- reader reports ------------------------------------------------------------------------------
+
+
+def _validate_triage(ctx: ActionContext) -> None:
+    report = ctx.target
+    if report.article_id != ctx.article.pk:
+        raise InvalidInput("This report is about another article.", code="invalid-report", detail={"field": "report"})
+    if report.status != ReaderReport.Status.RECEIVED:
+        raise Conflict(
+            f"This report was already triaged ({report.get_status_display().lower()}).",
+            code="report-already-triaged",
+            detail={"report": str(report.public_id), "status": report.status},
+        )
+
+
+def _triaged(ctx: ActionContext, status: str, note: str) -> ReaderReport:
+    report = ctx.target
+    report.status = status
+    report.triaged_at = ctx.now
+    report.triaged_by = ctx.user
+    report.triage_note = note
+    report.save(update_fields=["status", "triaged_at", "triaged_by", "triage_note"])
+    ctx.audit_hash = ""
+    ctx.audit_comment = note
+    ctx.audit_data.update({"report": str(report.public_id), "kind": report.kind, "status": status})
+    return report
+
+
+def _dismiss_report(ctx: ActionContext) -> ReaderReport:
+    return _triaged(ctx, ReaderReport.Status.DISMISSED, ctx.inputs["reason"])
+
+
+def _open_rereview_from_report(ctx: ActionContext) -> ReaderReport:
+    from reviewboard.services.rereview import article_flag_for_rereview
+
+    report = ctx.target
+    note = ctx.inputs.get("note", "")
+    where = f' in "{report.section}"' if report.section else ""
+    reason = f"A reader reported {report.get_kind_display().lower()}{where}" + (f": {note}" if note else ".")
+    if not article_flag_for_rereview(article_id=ctx.article.pk, reason=reason, user=ctx.user):
+        raise Conflict(
+            "The article has no published version to re-review.",
+            code="no-live-version",
+            detail={"report": str(report.public_id)},
+        )
+    return _triaged(ctx, ReaderReport.Status.REREVIEW, note)
+
+
 # --- the registry -------------------------------------------------------------------------------
 
 ACTIONS: dict[str, Action] = {
@@ -981,7 +1039,15 @@ ACTIONS: dict[str, Action] = {
             sources=_states(ReviewState.UNDER_REVIEW),
             target=ReviewState.APPROVED,
             conditions=(QUORUM_SIGNED, NO_BLOCKING_COMMENTS),
-            fields=(COMMENT,),
+            fields=(
+                COMMENT,
+                Field(
+                    "clinically_significant",
+                    "Clinically significant change",
+                    kind="bool",
+                    help="Readers' \"What's new\" feed lists the versions marked so.",
+                ),
+            ),
             perform=_approve,
             confirm="This publishes the content under review to readers.",
         ),
@@ -993,7 +1059,16 @@ ACTIONS: dict[str, Action] = {
             who=AUTHOR_OR_EDITOR,
             sources=_states(ReviewState.APPROVED, ReviewState.RETRACTED),
             target=ReviewState.DRAFT,
-            fields=(COMMENT,),
+            fields=(
+                Field(
+                    "change_summary",
+                    "What this revision changes",
+                    required=True,
+                    what="change summary saying what this revision changes",
+                    help="Readers get it with the next published version.",
+                ),
+                COMMENT,
+            ),
             perform=_revise,
         ),
         Action(
@@ -1166,6 +1241,39 @@ ACTIONS: dict[str, Action] = {
             perform=_edit_content,
             state_refusal=_content_state_refusal,
             fields=(Field("content", "Content", kind="content", required=True, what="content"),),
+        ),
+        Action(
+            name="dismiss_report",
+            label="Dismiss the report",
+            verb="triage reader reports on",
+            audit_label="Reader report dismissed",
+            who=CHAIR,
+            sources=ALL_STATES,
+            perform=_dismiss_report,
+            validate=_validate_triage,
+            on="report",
+            fields=(
+                Field(
+                    "reason",
+                    "Why",
+                    required=True,
+                    what="reason for dismissing the report",
+                    help="The client that filed the report can read it.",
+                ),
+            ),
+        ),
+        Action(
+            name="open_rereview",
+            label="Open a re-review",
+            verb="triage reader reports on",
+            audit_label="Re-review opened from a reader report",
+            who=CHAIR,
+            sources=ALL_STATES,
+            perform=_open_rereview_from_report,
+            validate=_validate_triage,
+            on="report",
+            fields=(Field("note", "What the board should look at"),),
+            confirm="This flags the published article for re-review, as the overdue sweep does.",
         ),
     )
 }

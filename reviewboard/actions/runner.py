@@ -26,7 +26,7 @@ from config.exceptions import Conflict, InvalidInput, NotAllowed, ServiceError
 from reviewboard import outbox, selectors
 from reviewboard.actions.catalog import ACTIONS, TRANSITIONS
 from reviewboard.actions.registry import Action, ActionContext
-from reviewboard.lock_objects import lock_article, lock_assignment, lock_comment, lock_credential
+from reviewboard.lock_objects import lock_article, lock_assignment, lock_comment, lock_credential, lock_report
 from reviewboard.services.audit import audit_append
 
 if TYPE_CHECKING:
@@ -173,6 +173,8 @@ def _lock_target(action: Action, target: Any) -> Any:
         return lock_comment(target.pk)
     if action.on == "credential":
         return lock_credential(target.pk)
+    if action.on == "report":
+        return lock_report(target.pk)
     return None
 
 

@@ -138,6 +138,13 @@ class DeclarationInput(serializers.Serializer):
 class TransitionInput(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    change_summary = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=10_000,
+        help_text="revise: what this revision changes (required); readers get it with the next version.",
+    )
+    clinically_significant = serializers.BooleanField(
+        required=False, default=False, help_text="approve: the chair marks the change clinically significant."
+    )
 
 
 class SignOffInput(serializers.Serializer):

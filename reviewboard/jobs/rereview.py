@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from articles.models import Article, ReviewState
+from reviewboard import outbox
 from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url, send_all
 
 logger = logging.getLogger(__name__)
@@ -70,15 +71,17 @@ def flag_overdue_reviews(*, now: datetime | None = None) -> RereviewSummary:
     once per flagged article (one digest email), and refresh the API payloads that changed."""
     now = resolve_now(now)
     live = rereview_candidates()
-    flagged = _ids(
-        claim(
-            live.filter(review_overdue=False, next_review_due__lte=now),
-            set_sql="review_overdue = %s",
-            set_params=[True],
-            guard_sql="review_overdue = %s AND next_review_due <= %s",
-            guard_params=[False, now],
+    with transaction.atomic():  # the flags and their events commit together
+        flagged = _ids(
+            claim(
+                live.filter(review_overdue=False, next_review_due__lte=now),
+                set_sql="review_overdue = %s",
+                set_params=[True],
+                guard_sql="review_overdue = %s AND next_review_due <= %s",
+                guard_params=[False, now],
+            )
         )
-    )
+        notify_clients_review_due(flagged, now=now)
     cleared = _ids(
         claim(
             live.filter(review_overdue=True, next_review_due__gt=now),
@@ -121,6 +124,19 @@ def flag_overdue_reviews(*, now: datetime | None = None) -> RereviewSummary:
     )
     logger.info("Re-review: %s", summary)
     return summary
+
+
+def notify_clients_review_due(article_ids: list[int], *, now: datetime) -> None:
+    """One ``article.review_due`` event per newly flagged article (webhooks to client apps); the chair
+    gets this sweep's digest instead of one e-mail each (``digest`` in the payload)."""
+    for article_id in article_ids:
+        outbox.emit(
+            "article.review_due",
+            article=Article(pk=article_id),
+            now=now,
+            reason="Its scheduled re-review date has passed.",
+            digest=True,
+        )
 
 
 def _ids(rows: list[tuple[Any, ...]]) -> list[int]:

@@ -28,6 +28,7 @@ from reviewboard.services.checkpoints import (
 from reviewboard.services.comments import comment_create, comment_resolve
 from reviewboard.services.credentials import credential_verify
 from reviewboard.services.declarations import declaration_sign
+from reviewboard.services.reports import report_create, report_dismiss, report_open_rereview
 from reviewboard.services.signoffs import assignment_sign_off
 from reviewboard.services.transitions import (
     article_approve,
@@ -71,6 +72,9 @@ __all__ = [
     "comment_resolve",
     "credential_verify",
     "declaration_sign",
+    "report_create",
+    "report_dismiss",
+    "report_open_rereview",
     "review_start",
     "transition_refusal",
 ]

@@ -39,14 +39,20 @@ def article_request_changes(*, article: Article, user: AbstractBaseUser, comment
     return actions.perform("request_changes", article=article, user=user, comment=comment)
 
 
-def article_approve(*, article: Article, user: AbstractBaseUser, comment: str = "") -> Article:
-    """under_review -> approved by the chair: the quorum signed the round's content, no blocking comment."""
-    return actions.perform("approve", article=article, user=user, comment=comment)
+def article_approve(
+    *, article: Article, user: AbstractBaseUser, comment: str = "", clinically_significant: bool = False
+) -> Article:
+    """under_review -> approved by the chair: the quorum signed the round's content, no blocking comment.
+    ``clinically_significant`` marks the new version for readers' "What's new" feed."""
+    return actions.perform(
+        "approve", article=article, user=user, comment=comment, clinically_significant=clinically_significant
+    )
 
 
-def article_revise(*, article: Article, user: AbstractBaseUser, comment: str = "") -> Article:
-    """approved/retracted -> draft: a new working copy; the live version stays what readers get."""
-    return actions.perform("revise", article=article, user=user, comment=comment)
+def article_revise(*, article: Article, user: AbstractBaseUser, change_summary: str, comment: str = "") -> Article:
+    """approved/retracted -> draft: a new working copy; the live version stays what readers get.
+    ``change_summary`` (required) says what the revision changes; the next published version carries it."""
+    return actions.perform("revise", article=article, user=user, change_summary=change_summary, comment=comment)
 
 
 def article_retract(*, article: Article, user: AbstractBaseUser, reason: str) -> Article:
@@ -60,13 +66,16 @@ def article_archive(*, article: Article, user: AbstractBaseUser, comment: str = 
 
 
 def article_transition(
-    *, article: Article, user: AbstractBaseUser, name: str, comment: str = "", reason: str = ""
+    *, article: Article, user: AbstractBaseUser, name: str, comment: str = "", reason: str = "", **inputs: object
 ) -> Article:
-    """Run transition ``name`` (one of ``TRANSITIONS``). ``retract`` takes ``reason`` or else ``comment``."""
+    """Run transition ``name`` (one of ``TRANSITIONS``). ``retract`` takes ``reason`` or else ``comment``;
+    other inputs (``change_summary`` for revise, ``clinically_significant`` for approve) are passed when
+    the transition declares them (an input it does not take is ignored)."""
     action = actions.get_transition(name)
+    extra = {key: value for key, value in inputs.items() if action.field(key) is not None}
     if action.field("reason") is not None:
-        return actions.perform(name, article=article, user=user, reason=reason or comment)
-    return actions.perform(name, article=article, user=user, comment=comment)
+        return actions.perform(name, article=article, user=user, reason=reason or comment, **extra)
+    return actions.perform(name, article=article, user=user, comment=comment, **extra)
 
 
 def transition_refusal(*, article: Article, user: AbstractBaseUser | None, name: str) -> ServiceError | None:

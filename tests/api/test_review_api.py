@@ -256,6 +256,11 @@ def test_retract_needs_a_reason_and_revise_keeps_the_live_version(board, django_
 
     author = client_for(board["author"])
     response = author.post(f"{BASE}{article.slug}/transitions/revise/", {}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["detail"] == {"field": "change_summary"}
+    response = author.post(
+        f"{BASE}{article.slug}/transitions/revise/", {"change_summary": "Newer dosing."}, format="json"
+    )
     assert response.status_code == 200
     article.refresh_from_db()
     assert article.state == ReviewState.DRAFT
@@ -358,7 +363,7 @@ def _article_in_state(board, state):
 def test_role_transition_state_matrix(matrix_board, role, name, state):
     article = _article_in_state(matrix_board, state)
     audit_before = AuditEntry.objects.count()
-    body = {"comment": "Because.", "reason": "Because."}
+    body = {"comment": "Because.", "reason": "Because.", "change_summary": "Because."}
     response = client_for(matrix_board[role]).post(f"{BASE}{article.slug}/transitions/{name}/", body, format="json")
     allowed = role in ALLOWED.get((name, state), set())
     article.refresh_from_db()

@@ -46,7 +46,7 @@ def credentials(db, settings):
     """An API key for the read API and a token per board role for the review API; generous rates."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"api_key": "100000/min", "anon": "100000/min"},
+        "DEFAULT_THROTTLE_RATES": {"api_key": "100000/min", "anon": "100000/min", "reader_reports": "100000/min"},
     }
     cache.clear()
     clear_counters()
@@ -117,7 +117,8 @@ def _authorization(case, credentials) -> dict[str, str]:
     return {"Authorization": credentials["review" if review else "read"]}
 
 
-READ_PATHS = r"^/api/v1/articles/"
+# The API-key endpoints: the read API, the changes feed, reader reports and webhook endpoints.
+READ_PATHS = r"^/api/v1/(articles|changes|webhooks)/"
 HYPOTHESIS = settings(
     max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
@@ -152,7 +153,38 @@ READ_CASES = [
     ("/api/v1/articles/{slug}/versions/", {"slug": "live"}, {}, {}),
     ("/api/v1/articles/{slug}/versions/{number}/", {"slug": "live", "number": 1}, {}, {}),
     ("/api/v1/articles/{slug}/versions/{number}/", {"slug": "live", "number": 2}, {}, {"If-None-Match": "*"}),
+    ("/api/v1/articles/{slug}/changes/", {"slug": "live"}, {}, {}),
+    ("/api/v1/articles/{slug}/changes/", {"slug": "retracted"}, {}, {}),
+    ("/api/v1/changes/", {}, {"since": "2000-01-01T00:00:00Z"}, {}),
 ]
+
+
+def test_a_real_report_and_webhook_endpoint_match_the_schema(api_schema, credentials):
+    """Generated bodies rarely name a real article or a valid URL: file one report and register one
+    endpoint for real, then read them back, all validated against the schema."""
+    headers = {"Authorization": credentials["read"]}
+    body = {"kind": "outdated", "text": "The dose changed.", "section": "Medication"}
+    case = api_schema["/api/v1/articles/{slug}/reports/"]["POST"].Case(path_parameters={"slug": "live"}, body=body)
+    filed = case.call_and_validate(headers=headers, checks=CHECKS)
+    assert filed.status_code == 201, filed.text
+    case = api_schema["/api/v1/articles/{slug}/reports/{id}/"]["GET"].Case(
+        path_parameters={"slug": "live", "id": filed.json()["id"]}
+    )
+    assert case.call_and_validate(headers=headers, checks=CHECKS).status_code == 200
+
+    body = {"url": "https://client.example.org/hooks", "events": ["version.retracted"]}
+    created = api_schema["/api/v1/webhooks/"]["POST"].Case(body=body).call_and_validate(headers=headers, checks=CHECKS)
+    assert created.status_code == 201, created.text
+    endpoint = {"endpoint_id": created.json()["id"]}
+    for method, path in [
+        ("GET", "/api/v1/webhooks/{endpoint_id}/"),
+        ("PATCH", "/api/v1/webhooks/{endpoint_id}/"),
+        ("POST", "/api/v1/webhooks/{endpoint_id}/rotate-secret/"),
+        ("DELETE", "/api/v1/webhooks/{endpoint_id}/"),
+    ]:
+        extra = {"body": {"active": True}, "media_type": "application/json"} if method == "PATCH" else {}
+        case = api_schema[path][method].Case(path_parameters=endpoint, **extra)
+        assert case.call_and_validate(headers=headers, checks=CHECKS).status_code < 300
 
 
 @pytest.mark.parametrize(("path", "path_parameters", "query", "headers"), READ_CASES)

@@ -241,7 +241,7 @@ def test_buttons_are_the_transitions_the_user_may_use_now(cast, article, role, s
     assert drawn == EXPECTED_BUTTONS[(role, state)]
     # buttons that need a comment or a reason open a form (a link), the others post at once
     for name in drawn:
-        if name in ("withdraw", "request_changes", "retract", "archive"):
+        if name in ("withdraw", "request_changes", "retract", "archive", "revise"):
             assert f'href="{transition_url(article, name)}"' in html
         else:
             assert f'action="{transition_url(article, name)}"' in html
@@ -749,7 +749,7 @@ def test_the_diff_against_the_live_version_is_shown_escaped_section_by_section(
     with django_capture_on_commit_callbacks(execute=True):
         article = reach(ReviewState.APPROVED, article, cast)
     assert fresh(article).live_version is not None
-    article = services.article_revise(article=article, user=cast["author"])
+    article = services.article_revise(article=article, user=cast["author"], change_summary="New trial data.")
     Section.objects.filter(article=article, position=2).update(
         body="- NSAIDs are the first pharmacological option for back pain [2]\n- Never exceed <script>x</script> [1, 2]"
     )
@@ -924,3 +924,36 @@ def test_a_retracted_version_is_shown_as_retracted_not_live(cast, article):
     assert '<strong class="version-retracted">retracted</strong>' in panel
     assert "Dose error." in panel
     assert "<strong>live</strong>" not in panel
+
+
+def test_revise_in_the_admin_asks_for_the_change_summary(cast, article):
+    article = reach(ReviewState.APPROVED, article, cast)
+    author = logged_in(cast["author"])
+
+    form = author.get(transition_url(article, "revise"))
+    assert 'name="change_summary"' in form.content.decode()
+    refused = author.post(transition_url(article, "revise"), {"change_summary": " "}, follow=True)
+    assert fresh(article).state == ReviewState.APPROVED
+    assert any("change summary" in text for text in message_list(refused) for text in [text[1]])
+
+    author.post(transition_url(article, "revise"), {"change_summary": "Newer dosing table."})
+    assert (fresh(article).state, fresh(article).change_summary) == (ReviewState.DRAFT, "Newer dosing table.")
+
+
+def test_the_chair_marks_a_change_clinically_significant_when_approving_in_the_admin(cast, article):
+    article = reach(ReviewState.UNDER_REVIEW, article, cast)
+    services.comment_create(article=article, user=cast["chair"], body="I approve this one myself.", blocking=True)
+    for reviewer in (cast["reviewer1"], cast["reviewer2"]):
+        services.assignment_sign_off(
+            assignment=article.assignments.get(reviewer=reviewer, closed_at__isnull=True),
+            reviewer=reviewer,
+            content_hash=fresh(article).review_hash,
+        )
+    services.comment_resolve(comment=article.review_comments.get(), user=cast["chair"])
+    chair = logged_in(cast["chair"])
+    assert 'name="clinically_significant"' in chair.get(transition_url(article, "approve")).content.decode()
+
+    chair.post(transition_url(article, "approve"), {"comment": "", "clinically_significant": "on"})
+
+    version = fresh(article).versions.get()
+    assert version.clinically_significant is True

@@ -67,7 +67,7 @@ def test_approval_after_resolution_comes_with_the_next_sign_off(under_review, re
 
 def test_a_live_version_is_retracted_while_a_revision_is_in_review(article, author, chair, reviewers, client):
     approved = _approve(article, author, chair, reviewers)
-    revising = services.article_revise(article=approved, user=author)
+    revising = services.article_revise(article=approved, user=author, change_summary="Updated the dose.")
     services.article_submit(article=revising, user=author)
     # when: the chair retracts the dangerous live version while the revision is submitted
     retracted = services.article_retract(article=revising, user=chair, reason="Dosing error in v1")
@@ -95,7 +95,7 @@ def test_archiving_a_retracted_article_keeps_the_410_and_its_reason(article, aut
 def test_a_retracted_article_can_be_revised_into_a_new_draft(article, author, chair, reviewers):
     approved = _approve(article, author, chair, reviewers)
     retracted = services.article_retract(article=approved, user=chair, reason="Wrong")
-    draft = services.article_revise(article=retracted, user=author)
+    draft = services.article_revise(article=retracted, user=author, change_summary="Corrected after retraction.")
     assert draft.state == ReviewState.DRAFT
     assert draft.retracted_at is not None  # readers keep the 410 until a new version is approved
 

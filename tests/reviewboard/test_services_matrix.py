@@ -65,6 +65,9 @@ def expected(role: str, transition: str, state: str) -> type[Exception] | None:
     return None
 
 
+BECAUSE = {"comment": "Because.", "reason": "Because.", "change_summary": "Because."}
+
+
 def test_the_table_matches_the_brief():
     assert {t: transition_sources(t) for t in TRANSITIONS} == {
         "submit": ["draft", "changes_requested"],
@@ -149,7 +152,7 @@ def test_role_transition_state(cast, role, transition, state, unchanged):
         assert transition in services.available_transitions(article=article, user=user)
         audit_before = AuditEntry.objects.count()
         result = services.article_transition(
-            article=article, user=user, name=transition, comment="Because.", reason="Because."
+            article=article, user=user, name=transition, **BECAUSE
         )
         assert result.state == transition_target(transition)
         assert Article.objects.get(pk=article.pk).state == transition_target(transition)
@@ -159,7 +162,7 @@ def test_role_transition_state(cast, role, transition, state, unchanged):
         before = snapshot(article)
         with unchanged(article), pytest.raises(refusal) as exc:
             services.article_transition(
-                article=article, user=user, name=transition, comment="Because.", reason="Because."
+                article=article, user=user, name=transition, **BECAUSE
             )
         assert snapshot(article) == before
         if refusal is Conflict:

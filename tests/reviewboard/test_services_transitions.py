@@ -437,7 +437,7 @@ def approved(under_review, reviewers):
 def test_revise_starts_a_new_working_copy_and_keeps_the_published_version(approved, author):
     version = PublishedVersion.objects.get(article=approved)
 
-    result = services.article_revise(article=approved, user=author)
+    result = services.article_revise(article=approved, user=author, change_summary="Updated the dose.")
 
     assert result.state == ReviewState.DRAFT
     assert result.review_hash == ""

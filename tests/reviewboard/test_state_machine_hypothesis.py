@@ -172,7 +172,13 @@ class ReviewMachine(RuleBasedStateMachine):
             proper = "chair"
         user = self.user(who, proper)
         self.attempt(
-            services.article_transition, article=self.fresh(), user=user, name=name, comment=comment, reason=comment
+            services.article_transition,
+            article=self.fresh(),
+            user=user,
+            name=name,
+            comment=comment,
+            reason=comment,
+            change_summary=comment,
         )
 
     @rule(reviewer=reviewer_names, who=users)

@@ -1,0 +1,78 @@
+"""HTTP caching that a CDN can follow: ``Cache-Control``, surrogate keys, and the purge hook.
+
+Every readable answer of the read API says ``public, max-age=API_CACHE_MAX_AGE,
+stale-while-revalidate=API_CACHE_STALE_WHILE_REVALIDATE`` and carries ``Surrogate-Key`` (Fastly's
+name; Varnish setups read the same header, e.g. with xkey): ``article-<slug>`` on everything about
+one article, ``articles`` on the lists, ``changes`` on the site-wide feed. Anything that is not a
+readable answer (410 for a retracted article above all, and every other error) says ``no-store``,
+so no cache keeps it and a retraction is never served stale.
+
+When what readers get changes (a version published, retracted, an article archived), the board's
+outbox calls ``purge(keys)`` after the commit: one HTTP request per key to ``PURGE_URL``, in the
+shape Fastly and Varnish accept (method ``PURGE_METHOD``, ``PURGE`` by default or ``POST``, with a
+``Surrogate-Key`` header, plus ``PURGE_HEADERS`` such as ``Fastly-Key``). No ``PURGE_URL``: nothing to
+purge. A failure raises ``ConnectionError`` so that the outbox retries it with backoff.
+"""
+
+from __future__ import annotations
+
+import requests
+from django.conf import settings
+from django.http import HttpResponse
+
+LIST_KEY = "articles"
+CHANGES_KEY = "changes"
+NO_STORE = "no-store"
+
+
+def article_key(slug: str) -> str:
+    return f"article-{slug}"
+
+
+def cache_control() -> str:
+    return (
+        f"public, max-age={settings.API_CACHE_MAX_AGE}, "
+        f"stale-while-revalidate={settings.API_CACHE_STALE_WHILE_REVALIDATE}"
+    )
+
+
+def cacheable(response: HttpResponse, *keys: str) -> HttpResponse:
+    """Mark a readable answer (200 or 304) for shared caches, under ``keys``."""
+    response["Cache-Control"] = cache_control()
+    if keys:
+        response["Surrogate-Key"] = " ".join(keys)
+    return response
+
+
+def not_stored(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+def keys_for_article(slug: str) -> list[str]:
+    """What to purge when an article's published content changes: it, the lists and the feed."""
+    return [article_key(slug), LIST_KEY, CHANGES_KEY]
+
+
+def purge(keys: list[str]) -> int:
+    """Ask the CDN to drop everything cached under ``keys``. Returns the number of requests sent."""
+    url = getattr(settings, "PURGE_URL", "")
+    if not url:
+        return 0
+    headers = dict(getattr(settings, "PURGE_HEADERS", {}) or {})
+    sent = 0
+    for key in keys:
+        try:
+            response = requests.request(
+                settings.PURGE_METHOD,
+                url,
+                headers={**headers, "Surrogate-Key": key},
+                timeout=settings.PURGE_TIMEOUT_SECONDS,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise ConnectionError(f"Purge of {key!r} at {url} failed: {exc}") from exc
+        if response.status_code >= 300:
+            raise ConnectionError(f"Purge of {key!r} at {url} answered {response.status_code}: {response.text[:200]}")
+        sent += 1
+    return sent

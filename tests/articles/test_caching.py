@@ -1,0 +1,159 @@
+"""HTTP caching a CDN can follow: Cache-Control and Surrogate-Key on every read endpoint, no-store on
+410 and on errors, and the purge hook called on publish, retraction and archive (a local server
+plays the CDN)."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework_api_key.models import APIKey
+
+from reviewboard import outbox, services
+from reviewboard.models import Event
+from tests.articles.publishing_helpers import approve, set_state
+from tests.factories import ArticleFactory
+from tests.http_receiver import Receiver
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches")]
+
+PUBLIC = "public, max-age=120, stale-while-revalidate=45"
+
+
+@pytest.fixture(autouse=True)
+def _cache_settings(settings):
+    settings.API_CACHE_MAX_AGE = 120
+    settings.API_CACHE_STALE_WHILE_REVALIDATE = 45
+
+
+@pytest.fixture
+def api(client):
+    _, key = APIKey.objects.create_key(name="cdn origin")
+    client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {key}"
+    return client
+
+
+@pytest.fixture
+def published(db):
+    article = ArticleFactory(slug="back-pain")
+    approve(article)
+    approve(article)
+    return article
+
+
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("/api/v1/articles/", "articles"),
+        ("/api/v1/articles/back-pain/", "article-back-pain"),
+        ("/api/v1/articles/back-pain/versions/", "article-back-pain"),
+        ("/api/v1/articles/back-pain/versions/1/", "article-back-pain"),
+        ("/api/v1/articles/back-pain/changes/", "article-back-pain"),
+        ("/api/v1/changes/?since=2000-01-01T00:00:00Z", "changes"),
+    ],
+)
+def test_every_read_endpoint_sends_cache_control_and_a_surrogate_key(api, published, path, key):
+    response = api.get(path)
+    assert response.status_code == 200, response.content
+    assert response["Cache-Control"] == PUBLIC
+    assert response["Surrogate-Key"] == key
+
+
+@pytest.mark.parametrize("path", ["/api/v1/articles/back-pain/", "/api/v1/articles/back-pain/versions/2/"])
+def test_a_304_keeps_the_cache_headers(api, published, path):
+    etag = api.get(path)["ETag"]
+    response = api.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response["Cache-Control"] == PUBLIC
+    assert response["Surrogate-Key"] == "article-back-pain"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/articles/back-pain/",
+        "/api/v1/articles/back-pain/versions/",
+        "/api/v1/articles/back-pain/versions/1/",
+        "/api/v1/articles/back-pain/changes/",
+    ],
+)
+def test_a_retracted_article_is_never_stored_by_a_cache(api, published, path):
+    set_state(published, "retracted", retraction_reason="Dose error", retracted_at=published.approved_at)
+    response = api.get(path)
+    assert response.status_code == 410
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/api/v1/articles/nope/", 404), ("/api/v1/changes/?since=yesterday", 400), ("/api/v1/articles/?page=99", 404)],
+)
+def test_errors_are_not_stored(api, published, path, status):
+    response = api.get(path)
+    assert response.status_code == status
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_without_a_key_the_answer_is_401_and_not_stored(client, published):
+    response = client.get("/api/v1/articles/back-pain/")
+    assert response.status_code == 401
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.fixture
+def cdn(settings):
+    receiver = Receiver().start()
+    settings.PURGE_URL = receiver.url
+    settings.PURGE_HEADERS = {"Fastly-Key": "token"}
+    yield receiver
+    receiver.stop()
+
+
+def purged(cdn) -> list[tuple[str, str]]:
+    return [(r.method, r.headers["surrogate-key"]) for r in cdn.received]
+
+
+def deliver_all() -> None:
+    for event_id in Event.objects.filter(dispatched_at__isnull=True).order_by("pk").values_list("pk", flat=True):
+        outbox.deliver(event_id)
+
+
+def test_publishing_a_version_purges_the_article_the_lists_and_the_feed(cdn):
+    approve(ArticleFactory(slug="knee"))
+    deliver_all()
+    assert purged(cdn) == [("PURGE", "article-knee"), ("PURGE", "articles"), ("PURGE", "changes")]
+    assert cdn.received[0].headers["fastly-key"] == "token"
+
+
+@pytest.mark.parametrize("method", ["PURGE", "POST"])
+def test_retracting_purges_through_the_outbox_with_the_configured_method(cdn, settings, published, chair, method):
+    settings.PURGE_METHOD = method
+    deliver_all()
+    cdn.received.clear()
+    services.article_retract(article=published, user=chair, reason="Dose error")
+    deliver_all()
+    assert purged(cdn) == [(method, "article-back-pain"), (method, "articles"), (method, "changes")]
+
+
+def test_archiving_purges_too(cdn, published, chair):
+    deliver_all()
+    cdn.received.clear()
+    services.article_retract(article=published, user=chair, reason="Dose error")
+    cdn.received.clear()
+    services.article_archive(article=published, user=chair)
+    deliver_all()
+    assert ("PURGE", "article-back-pain") in purged(cdn)
+
+
+def test_a_cdn_that_fails_is_retried_and_the_other_consumers_are_not_held_back(cdn, published, chair, mailoutbox):
+    cdn.status = 503
+    deliver_all()
+    services.article_retract(article=published, user=chair, reason="Dose error")
+    event = Event.objects.get(type="version.retracted")
+    assert outbox.deliver(event.pk) == "retry"
+    event.refresh_from_db()
+    assert "503" in event.last_error
+    assert "webhook:webhook_fan_out" in event.done
+    assert "email:email_board_version_retracted" in event.done
+    cdn.status = 200
+    event.next_attempt_at = None
+    event.save(update_fields=["next_attempt_at"])
+    assert outbox.deliver(event.pk) == "delivered"

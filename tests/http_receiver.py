@@ -1,0 +1,81 @@
+"""A local HTTP server that records what it receives: a client app's webhook receiver (verifying
+each delivery with the ``standardwebhooks`` package, as docs/webhooks.md tells clients to) or a CDN
+accepting purges. ``status`` is what it answers; ``stop()`` / ``start()`` take it down and bring it
+back on the same port (a receiver that is down: connection refused)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    verified: dict | None = None
+    error: str = ""
+
+
+@dataclass
+class Receiver:
+    secrets: list[str] = field(default_factory=list)
+    status: int = 200
+    received: list[Received] = field(default_factory=list)
+    port: int = 0
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> Receiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                record = Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                for secret in receiver.secrets:
+                    try:
+                        record.verified = Webhook(secret).verify(body, record.headers)
+                        break
+                    except WebhookVerificationError as exc:
+                        record.error = str(exc)
+                receiver.received.append(record)
+                answer = json.dumps({"ok": receiver.status < 300}).encode()
+                self.send_response(receiver.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            do_POST = do_PURGE = _handle
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def events(self) -> list[str]:
+        """The event types received and verified, in arrival order."""
+        return [r.verified["type"] for r in self.received if r.verified]
+
+    def ids(self) -> list[str]:
+        return [r.headers["webhook-id"] for r in self.received if r.verified]
