@@ -115,7 +115,7 @@ class AssignmentAdmin(ReadOnlyAdmin):
             {
                 "assignment": assignment,
                 "article": assignment.article,
-                "url": reverse("admin:articles_article_change", args=[assignment.article_id]),
+                "url": reverse("admin:articles_article_review", args=[assignment.article_id]),
                 "state": STATE_LABELS.get(assignment.article.state, assignment.article.state),
                 "progress": f"{assignment._signed} of {assignment._quorum}",
                 "short_hash": short_hash(assignment.article.review_hash),

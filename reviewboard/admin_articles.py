@@ -33,10 +33,12 @@ from articles.models import EDITABLE_STATES, Article, ReviewState, Section
 from articles.rendering import render_section
 from config.admin import ServiceErrorsAsMessagesMixin
 from config.exceptions import ServiceError
+from references.explain import explain
 from references.integrity import Finding, check_content
 from references.models import Citation, Reference
 from reviewboard import permissions, selectors
 from reviewboard.admin_review import ArticleReviewAdminMixin
+from reviewboard.admin_review_screen import ReviewScreenAdminMixin
 from reviewboard.services.content import article_review_settings_update, content_create, content_update
 
 # Why an article cannot be edited now, per state (shown as a banner on the change page).
@@ -183,7 +185,7 @@ class CitationInline(ArticleContentInline, admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, ArticleReviewAdminMixin, admin.ModelAdmin):
     list_display = (
         "question",
         "slug",
@@ -433,7 +435,10 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
             )
             content = content_from_article(obj)
             context.update(self.article_panels(obj, content=content))
-            context.update(self.review_panels(request, obj, content=content))
+            context.update(
+                review_screen_url=self.review_url("review", obj),
+                state_label=ReviewState(obj.state).label,
+            )
             if not content_is_editable(obj):
                 context.update(
                     show_save=False, show_save_and_continue=False, show_save_and_add_another=False, show_delete=False
@@ -454,6 +459,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
             "content_hash": content.content_hash,
             "integrity_errors": [{"finding": f, "location": finding_location(f)} for f in report.errors],
             "integrity_warnings": [{"finding": f, "location": finding_location(f)} for f in report.warnings],
+            "problems": explain(report.findings),
             "preview": {
                 "question": content.question,
                 "sections": [render_section(s.heading, s.level, s.body) for s in content.sections],

@@ -39,7 +39,7 @@ from config.exceptions import Conflict, InvalidInput, ServiceError
 from reviewboard import actions, permissions, selectors
 from reviewboard.actions import ACTIONS
 from reviewboard.actions.catalog import audit_label
-from reviewboard.models import Assignment, Comment, SignOff
+from reviewboard.models import Assignment, Comment, ReviewRound, SignOff
 from reviewboard.services import (
     TRANSITIONS,
     article_transition,
@@ -122,12 +122,41 @@ def signoff_status(signoff: SignOff, *, counting: set[int], review_hash: str) ->
 AUDIT_ROWS = 50
 
 
-def audit_details(entry: Any) -> str:
+CLOSE_REASONS = {
+    "removed": "reviewer removed",
+    "retracted": "live version retracted",
+    "archived": "article archived",
+    **{value: label.lower() for value, label in ReviewRound.Outcome.choices},
+}
+
+
+def close_reason_words(reason: str) -> str:
+    return CLOSE_REASONS.get(reason, reason.replace("_", " ") or "closed")
+
+
+def state_change_words(entry: Any) -> str:
+    """ "Draft → Submitted", or the one state, as people read states."""
+    to_state = STATE_LABELS.get(entry.to_state, entry.to_state)
+    if entry.from_state and entry.from_state != entry.to_state:
+        return f"{STATE_LABELS.get(entry.from_state, entry.from_state)} → {to_state}"
+    return to_state
+
+
+def audit_people(entries: list[Any]) -> dict[int, Any]:
+    """The reviewers the entries name (assign, unassign), loaded once, by id."""
+    ids = {e.data.get("reviewer_id") for e in entries if isinstance(e.data, dict) and e.data.get("reviewer_id")}
+    if not ids:
+        return {}
+    return get_user_model().objects.select_related("reviewer_profile").in_bulk(ids)
+
+
+def audit_details(entry: Any, people: dict[int, Any] | None = None) -> str:
     """A line a person reads for one audit entry (the entry itself stays as stored)."""
     data = entry.data or {}
     action = audit_label(entry.action).lower()
     if entry.action in ("assign", "unassign") and data.get("reviewer"):
-        return f"{action}: {data['reviewer']}"
+        person = (people or {}).get(data.get("reviewer_id"))
+        return f"{action}: {permissions.display_name(person) if person else data['reviewer']}"
     if entry.action == "sign_off" and "signed" in data:
         return f"{action} ({data['signed']} of {data.get('required', '?')})"
     if entry.action == "comment":
@@ -264,6 +293,7 @@ class ArticleReviewAdminMixin:
                 "assignment": assignment,
                 "reviewer": reviewer_name(assignment.reviewer),
                 "open": is_open,
+                "close_reason": close_reason_words(assignment.close_reason),
                 "signed": signed,
                 "overdue": bool(
                     is_open and under_review and not signed and assignment.due_at and assignment.due_at < now
@@ -344,9 +374,21 @@ class ArticleReviewAdminMixin:
 
         rounds, since_my_round, since_my_round_error = self._rounds(article, user)
 
+        entries = list(
+            selectors.audit_entries(article=article)
+            .select_related("actor__reviewer_profile")
+            .order_by("-seq")[:AUDIT_ROWS]
+        )
+        people = audit_people(entries)
         audit = [
-            {"entry": entry, "short_hash": short_hash(entry.content_hash), "details": audit_details(entry)}
-            for entry in selectors.audit_entries(article=article).order_by("-seq")[:AUDIT_ROWS]
+            {
+                "entry": entry,
+                "short_hash": short_hash(entry.content_hash),
+                "details": audit_details(entry, people),
+                "actor": permissions.display_name(entry.actor) if entry.actor else entry.actor_name or "the system",
+                "states": state_change_words(entry),
+            }
+            for entry in entries
         ]
         return {
             "review": {
@@ -456,9 +498,9 @@ class ArticleReviewAdminMixin:
         return article
 
     def _refuse(self, request: HttpRequest, article: Article, message: str) -> HttpResponseRedirect:
-        """Nothing was done: ``message`` as an error, and back to the article's review page."""
+        """Nothing was done: ``message`` as an error, and back to the article's review screen."""
         self.message_user(request, message, level=messages.ERROR)
-        return HttpResponseRedirect(self.review_url("change", article))
+        return HttpResponseRedirect(self.review_url("review", article))
 
     def _perform(
         self,
@@ -469,9 +511,11 @@ class ArticleReviewAdminMixin:
         success: Callable[[Any], str],
         refused: str,
         retry_url: str = "",
+        anchor: str = "",
     ) -> HttpResponseRedirect:
-        """POST only: run ``action`` (one service call); a refusal becomes an error message, never a 500."""
-        change_url = self.review_url("change", article)
+        """POST only: run ``action`` (one service call); a refusal becomes an error message, never a 500.
+        Back to the review screen, at ``anchor`` (the thread acted on) when given."""
+        change_url = self.review_url("review", article) + (f"#{anchor}" if anchor else "")
         if request.method != "POST":
             return HttpResponseRedirect(change_url)
         try:
@@ -520,7 +564,7 @@ class ArticleReviewAdminMixin:
             "state_label": STATE_LABELS.get(article.state, article.state),
             "review_hash_short": short_hash(article.review_hash),
             "action_url": form_url,
-            "change_url": self.review_url("change", article),
+            "change_url": self.review_url("review", article),
             "has_view_permission": True,
         }
         request.current_app = self.admin_site.name
@@ -593,6 +637,7 @@ class ArticleReviewAdminMixin:
             lambda: comment_resolve(comment=comment, user=request.user, note=request.POST.get("note", "")),
             success=resolved,
             refused="Comment not resolved",
+            anchor=f"comment-{comment.pk}",
         )
 
     @review_action

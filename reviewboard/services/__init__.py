@@ -20,7 +20,7 @@ from reviewboard.services.checkpoints import (
     audit_checkpoints_resign,
     audit_checkpoints_verify,
 )
-from reviewboard.services.comments import comment_create, comment_resolve
+from reviewboard.services.comments import comment_create, comment_mark_addressed, comment_reply, comment_resolve
 from reviewboard.services.signoffs import assignment_sign_off
 from reviewboard.services.transitions import (
     article_approve,
@@ -59,6 +59,8 @@ __all__ = [
     "audit_verify_chain",
     "available_transitions",
     "comment_create",
+    "comment_mark_addressed",
+    "comment_reply",
     "comment_resolve",
     "review_start",
     "transition_refusal",
