@@ -25,6 +25,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition
 
@@ -187,7 +188,7 @@ class CitationInline(ArticleContentInline, admin.TabularInline):
 @admin.register(Article)
 class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, ArticleReviewAdminMixin, admin.ModelAdmin):
     list_display = (
-        "question",
+        "question_link",
         "slug",
         "topic",
         "state",
@@ -199,7 +200,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
         "citation_count",
         "live",
     )
-    list_display_links = ("question",)
+    list_display_links = None  # the question opens the review screen; it links to the edit form
     list_filter = ("state", "topic")
     search_fields = ("question", "slug", "topic")
     list_per_page = 50
@@ -290,6 +291,10 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
         return super().get_prepopulated_fields(request, obj)
 
     # --- list columns -----------------------------------------------------------------------
+
+    @admin.display(description="question", ordering="question")
+    def question_link(self, obj: Article) -> str:
+        return format_html('<a href="{}">{}</a>', self.review_url("review", obj), obj.question)
 
     @admin.display(description="sections", ordering="_section_count")
     def section_count(self, obj: Article) -> int:

@@ -76,6 +76,16 @@ def action_form(name: str) -> dict[str, Any] | None:
 
 
 STATE_LABELS = dict(ReviewState.choices)
+# What happens next, said after a transition (instead of "the article is now <state>").
+NEXT_STEPS = {
+    ReviewState.DRAFT: "The authors can edit the article again.",
+    ReviewState.SUBMITTED: "The chair assigns reviewers and starts the review.",
+    ReviewState.UNDER_REVIEW: "The reviewers can read, comment and sign off now.",
+    ReviewState.CHANGES_REQUESTED: "The authors revise the article and submit it again.",
+    ReviewState.APPROVED: "The approved content is published for readers.",
+    ReviewState.RETRACTED: "Readers now get the reason instead of the article.",
+    ReviewState.ARCHIVED: "No review runs on it any more.",
+}
 # States in which a review round runs: sign-off progress and due dates mean something.
 REVIEW_STATES = FROZEN_STATES
 
@@ -546,7 +556,7 @@ class ArticleReviewAdminMixin:
             lambda: article_transition(
                 article=article, user=request.user, name=name, comment=text, reason=text if name == "retract" else ""
             ),
-            success=lambda result: f"{done}: the article is now {STATE_LABELS[result.state].lower()}.",
+            success=lambda result: f"{done}. {NEXT_STEPS.get(result.state, '')}".strip(),
             refused=f"{label} refused",
             retry_url=form_url if spec else "",
         )

@@ -38,7 +38,7 @@ def test_review_walkthrough(board, eager_tasks, login, live_server, artifacts):
     reviewer1 = ReviewerFactory(username="reviewer1", first_name="Ada", last_name="Osler")
     reviewer2 = ReviewerFactory(username="reviewer2", first_name="Ben", last_name="Cushing")
     article = ArticleFactory(authors=[author], question=QUESTION)
-    review_page = f"/admin/articles/article/{article.pk}/change/"
+    review_page = f"/admin/articles/article/{article.pk}/review/"
     current: Page | None = None
     try:
         # the author submits

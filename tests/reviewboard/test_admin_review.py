@@ -452,7 +452,7 @@ def test_allowed_transition_posts_go_through_the_services(cast, article):
     response = client.post(transition_url(article, "submit"))
 
     assert response.status_code == 302
-    assert successes(response) == ["Submitted for review: the article is now submitted."]
+    assert successes(response) == ["Submitted for review. The chair assigns reviewers and starts the review."]
     article = fresh(article)
     assert article.state == ReviewState.SUBMITTED
     entry = AuditEntry.objects.get(article=article, action="submit")
@@ -469,7 +469,7 @@ def test_chair_starts_the_review_from_the_page(cast, article):
 
     response = logged_in(cast["chair"]).post(transition_url(article, "start_review"))
 
-    assert successes(response) == ["Review started: the article is now under review."]
+    assert successes(response) == ["Review started. The reviewers can read, comment and sign off now."]
     assert fresh(article).state == ReviewState.UNDER_REVIEW
     assert Assignment.objects.filter(article=article, due_at__isnull=False, closed_at__isnull=True).count() == 2
 
@@ -510,7 +510,7 @@ def test_withdraw_with_a_comment(cast, article):
 
     response = logged_in(cast["author"]).post(transition_url(article, "withdraw"), {"comment": "Dose is wrong."})
 
-    assert successes(response) == [f"{ACTIONS['withdraw'].audit_label}: the article is now draft."]
+    assert successes(response) == [f"{ACTIONS['withdraw'].audit_label}. The authors can edit the article again."]
     assert fresh(article).state == ReviewState.DRAFT
     assert AuditEntry.objects.get(article=article, action="withdraw").comment == "Dose is wrong."
     assert not Assignment.objects.filter(article=article, closed_at__isnull=True).exists()
@@ -523,7 +523,7 @@ def test_request_changes_with_a_comment(cast, article):
         transition_url(article, "request_changes"), {"comment": "Cite the guideline for NSAIDs."}
     )
 
-    assert successes(response) == ["Changes requested: the article is now changes requested."]
+    assert successes(response) == ["Changes requested. The authors revise the article and submit it again."]
     assert fresh(article).state == ReviewState.CHANGES_REQUESTED
     assert SignOff.objects.get(article=article).decision == SignOff.Decision.REQUEST_CHANGES
 
@@ -533,7 +533,8 @@ def test_retract_with_a_reason(cast, article):
 
     response = logged_in(cast["chair"]).post(transition_url(article, "retract"), {"reason": "Guideline withdrawn."})
 
-    assert successes(response) == [f"{ACTIONS['retract'].audit_label}: the article is now retracted."]
+    said = f"{ACTIONS['retract'].audit_label}. Readers now get the reason instead of the article."
+    assert successes(response) == [said]
     retracted = fresh(article)
     assert retracted.state == ReviewState.RETRACTED
     assert retracted.retraction_reason == "Guideline withdrawn."
