@@ -40,6 +40,7 @@ from references.models import Citation, Reference
 from reviewboard import permissions, selectors
 from reviewboard.admin_review import ArticleReviewAdminMixin
 from reviewboard.admin_review_screen import ReviewScreenAdminMixin
+from reviewboard.dashboard import NEEDS, needs_rows
 from reviewboard.services.content import article_review_settings_update, content_create, content_update
 
 # Why an article cannot be edited now, per state (shown as a banner on the change page).
@@ -98,6 +99,21 @@ def summarise_findings(findings: list[Finding], *, limit: int = 5) -> str:
     shown = "; ".join(f"{f.code} ({finding_location(f)})" for f in findings[:limit])
     more = len(findings) - limit
     return f"{shown}; and {more} more" if more > 0 else shown
+
+
+class NeedsFilter(admin.SimpleListFilter):
+    """The article list's "Needs" filter: the admin home's counts link here (``reviewboard.dashboard``)."""
+
+    title = "needs"
+    parameter_name = "needs"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(need.key, need.label.capitalize()) for need in NEEDS if need.who(request.user)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> QuerySet[Article]:
+        if not self.value():
+            return queryset
+        return queryset.filter(pk__in=needs_rows(self.value(), Article.objects.all(), request.user).values("pk"))
 
 
 class ArticleContentInline:
@@ -201,7 +217,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
         "live",
     )
     list_display_links = None  # the question opens the review screen; it links to the edit form
-    list_filter = ("state", "topic")
+    list_filter = (NeedsFilter, "state", "topic")
     search_fields = ("question", "slug", "topic")
     list_per_page = 50
     filter_horizontal = ("authors",)
