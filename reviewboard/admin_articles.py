@@ -66,7 +66,7 @@ WORKFLOW_FIELDS = (
     "retraction_reason",
     "retracted_at",
     "live_version",
-    "created_by",
+    "created_by_name",
     "created_at",
     "updated_at",
 )
@@ -176,9 +176,11 @@ class CitedReferenceSelect(AutocompleteSelect):
         return [(None, options, 0)]
 
 
-class CitationInline(ArticleContentInline, admin.TabularInline):
+class CitationInline(ArticleContentInline, admin.StackedInline):
+    """Stacked, not tabular: each field keeps its own label (a table's inputs have none; screen readers need one)."""
+
     model = Citation
-    fields = ("number", "reference")
+    fields = (("number", "reference"),)
     autocomplete_fields = ("reference",)
     ordering = ("number",)
     extra = 0
@@ -220,7 +222,8 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
     list_filter = (NeedsFilter, "state", "topic")
     search_fields = ("question", "slug", "topic")
     list_per_page = 50
-    filter_horizontal = ("authors",)
+    save_on_top = True  # Save is in view without scrolling past the sections
+    # A plain multiple select: Django's two-box widget adds an aria-label that is not allowed on its span (axe).
     prepopulated_fields = {"slug": ("question",)}
     inlines = (SectionInline, CitationInline)
     fieldsets = (
@@ -236,7 +239,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
                     "review_overdue",
                     "retraction_reason",
                     "retracted_at",
-                    "created_by",
+                    "created_by_name",
                     "created_at",
                     "updated_at",
                 ),
@@ -305,6 +308,17 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
         if "slug" in self.get_readonly_fields(request, obj):
             return {}
         return super().get_prepopulated_fields(request, obj)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "authors" and field is not None:
+            field.queryset = field.queryset.select_related("reviewer_profile")
+            field.label_from_instance = permissions.display_name  # people by name, never by username
+        return field
+
+    @admin.display(description="created by")
+    def created_by_name(self, obj: Article) -> str:
+        return permissions.display_name(obj.created_by) if obj.created_by_id else ""
 
     # --- list columns -----------------------------------------------------------------------
 
