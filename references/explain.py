@@ -97,7 +97,7 @@ class Problem:
 
 
 def _place(finding: Finding) -> Place:
-    if finding.marker or (finding.code == integrity.UNRESOLVED_CITATION and finding.number is not None):
+    if finding.code == integrity.UNRESOLVED_CITATION and (finding.marker or finding.number is not None):
         label = str(finding.number) if finding.number is not None else finding.marker.strip("[]")
         return Place(label=label, kind="marker", section=finding.section)
     if finding.number is not None:

@@ -221,3 +221,26 @@ def test_a_published_version_reads_as_readers_get_it(article, author, chair, rev
     assert "reviewed by" in html
     missing = client.get(url("version", article, 7))
     assert said(missing, messages.ERROR) == ["Version 7 of this article was never published."]
+
+
+# --- findings in words ----------------------------------------------------------------------------
+
+
+def test_the_seed_pages_findings_read_as_problems_with_places_to_go():
+    from pathlib import Path
+
+    from articles.importing import parse_document
+    from references.explain import explain
+    from references.integrity import check_content
+
+    seed = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "seed-back-pain.txt"
+    problems = explain(check_content(parse_document(seed.read_text())).findings)
+
+    first = problems[0]
+    assert first.is_error
+    assert first.sentence.startswith("Markers 2, 3 and 4 have no reference: add the missing references")
+    assert [p.link_text for p in first.places] == ["marker 2", "marker 3", "marker 4"]
+    warnings = [p for p in problems if not p.is_error]
+    assert warnings
+    assert "Reference 1 has no DOI, PubMed ID or link" in warnings[0].sentence
+    assert warnings[0].places[0].link_text == "reference 1"
