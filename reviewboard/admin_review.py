@@ -1,14 +1,14 @@
 """The review screens of the article admin: the article's review page, its review actions and list columns.
 
-``ArticleReviewAdminMixin`` is mixed into ``articles.admin.ArticleAdmin``. The change page is also the
-review screen: the state and sign-off progress, ONLY the transition buttons the user may use now
-(``reviewboard.services.available_transitions``), the sign-off button naming the content hash it
-approves, the diff against the live published version, the comments, the assignments with their
-sign-offs, and the article's audit history. Every review action posts to its own admin URL
+``ArticleReviewAdminMixin`` is mixed into ``ArticleAdmin``. ``review_panels`` gathers what the review
+screen (``reviewboard.admin_review_screen``) shows: the state and sign-off progress, ONLY the transition
+buttons the user may use now (``actions.refusals``), the sign-off button naming the content hash it
+approves, the diff against the live published version, the assignments with their sign-offs, the rounds
+and the article's audit history. Every review action posts to its own admin URL
 (``<pk>/transition/<name>/``, ``<pk>/sign-off/``, ``<pk>/comments/``, ``<pk>/assignments/``...) whose
 view calls the one service for it and turns a refusal (``config.exceptions.ServiceError``) into an
-error message: never the change view's POST (refused on frozen articles), never django-fsm's
-transition methods directly.
+error message, and returns to the review screen: never the change view's POST (refused on frozen
+articles), never django-fsm's transition methods directly.
 
 What counts (sign-offs, quorum, pending assignments, active reviewers) is read from
 ``reviewboard.selectors``; nothing here decides it.
@@ -336,26 +336,6 @@ class ArticleReviewAdminMixin:
             {"pk": section.pk, "heading": section.heading}
             for section in sorted(article.sections.all(), key=lambda section: section.position)
         ]
-        # The preview numbers its sections 1..n in this order (preview-section-N).
-        section_number = {section["pk"]: n for n, section in enumerate(sections, start=1)}
-        comment_rows = []
-        for comment in selectors.article_comments(article).order_by("created_at", "id"):
-            comment.article = article  # the permission predicates read it; no refetch
-            resolvable = (
-                open_for_comments and comment.resolved_at is None and permissions.can_resolve_comment(comment, user)
-            )
-            comment_rows.append(
-                {
-                    "comment": comment,
-                    "anchor": comment.section_heading or (comment.section.heading if comment.section else ""),
-                    "section_number": section_number.get(comment.section_id),
-                    "author": person_name(comment.author),
-                    "resolved_by": person_name(comment.resolved_by) if comment.resolved_by else "",
-                    "resolve_url": self.review_url("comment_resolve", article, comment.pk) if resolvable else "",
-                    # Resolving someone else's blocking comment says how it was handled (its author is told).
-                    "note_required": comment.blocking and comment.author_id != user.pk,
-                }
-            )
         comment_form = None
         if open_for_comments and permissions.can_comment(article, user):
             comment_form = {
@@ -414,10 +394,6 @@ class ArticleReviewAdminMixin:
                 "my_assignment": my_assignment,
                 "assignments": assignment_rows,
                 "signoffs": signoff_rows,
-                "comments": comment_rows,
-                "unresolved_blocking": sum(
-                    1 for r in comment_rows if r["comment"].blocking and r["comment"].resolved_at is None
-                ),
                 "comment_form": comment_form,
                 "assign_form": assign_form,
                 "live_version": live,
