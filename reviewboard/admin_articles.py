@@ -31,7 +31,6 @@ from django_fsm import ConcurrentTransition
 
 from articles.content import ArticleContent, CitationData, SectionData, content_from_article, reference_data
 from articles.models import EDITABLE_STATES, Article, ReviewState, Section
-from articles.rendering import render_section
 from config.admin import ServiceErrorsAsMessagesMixin
 from config.exceptions import ServiceError
 from references.explain import explain
@@ -39,7 +38,7 @@ from references.integrity import Finding, check_content
 from references.models import Citation, Reference
 from reviewboard import permissions, selectors
 from reviewboard.admin_review import ArticleReviewAdminMixin
-from reviewboard.admin_review_screen import ReviewScreenAdminMixin
+from reviewboard.admin_review_screen import ReviewScreenAdminMixin, preview_of
 from reviewboard.dashboard import NEEDS, needs_rows
 from reviewboard.services.content import article_review_settings_update, content_create, content_update
 
@@ -51,8 +50,6 @@ CONTENT_STATE_BANNERS = {
     ReviewState.RETRACTED: "Retracted: content is locked.",
     ReviewState.ARCHIVED: "Archived: content is locked.",
 }
-
-REFERENCE_KINDS = dict(Reference.Kind.choices)
 
 # Fields only a chair sets: they decide how the article is reviewed.
 CHAIR_FIELDS = ("required_specialty", "quorum")
@@ -495,14 +492,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
             "integrity_errors": [{"finding": f, "location": finding_location(f)} for f in report.errors],
             "integrity_warnings": [{"finding": f, "location": finding_location(f)} for f in report.warnings],
             "problems": explain(report.findings),
-            "preview": {
-                "question": content.question,
-                "sections": [render_section(s.heading, s.level, s.body) for s in content.sections],
-                "references": [
-                    {"number": c.number, "reference": c.reference, "kind": REFERENCE_KINDS.get(c.reference.kind, "")}
-                    for c in content.citations
-                ],
-            },
+            "preview": preview_of(content),
             "published_versions": [
                 {"version": v, "short_hash": v.content_hash[:12], "is_live": v.pk == article.live_version_id}
                 for v in versions
