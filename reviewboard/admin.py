@@ -11,14 +11,16 @@ first to board reviewers (``admin/reviewboard/index.html``).
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -26,7 +28,8 @@ from django.utils.html import format_html, format_html_join
 
 from config.exceptions import ServiceError
 from reviewboard import permissions, selectors
-from reviewboard.admin_review import STATE_LABELS, person_name, short_hash
+from reviewboard.actions.catalog import audit_label
+from reviewboard.admin_review import STATE_LABELS, person_name, short_hash, state_change_words
 from reviewboard.models import (
     Assignment,
     AuditEntry,
@@ -45,7 +48,8 @@ admin.site.index_template = "admin/reviewboard/index.html"
 
 
 def article_link(article: Any) -> str:
-    url = reverse("admin:articles_article_change", args=[article.pk])
+    """The article's question, linking to its review screen (editing is one click further)."""
+    url = reverse("admin:articles_article_review", args=[article.pk])
     return format_html('<a href="{}">{}</a>', url, article.question)
 
 
@@ -270,7 +274,7 @@ class AssignmentAdmin(ReadOnlyAdmin):
             {
                 "assignment": assignment,
                 "article": assignment.article,
-                "url": reverse("admin:articles_article_change", args=[assignment.article_id]),
+                "url": reverse("admin:articles_article_review", args=[assignment.article_id]),
                 "state": STATE_LABELS.get(assignment.article.state, assignment.article.state),
                 "progress": f"{assignment._signed} of {assignment._quorum}",
                 "short_hash": short_hash(assignment.article.review_hash),
@@ -365,25 +369,52 @@ class CommentAdmin(ReadOnlyAdmin):
         )
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """Filter the history by what was done, named as the history names it (``catalog.audit_label``)."""
+
+    title = "what was done"
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        names = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
+        return sorted(((name, audit_label(name)) for name in names), key=lambda pair: pair[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class AuditActorFilter(admin.SimpleListFilter):
+    """Filter the history by who acted, by name and credentials (not username)."""
+
+    title = "who"
+    parameter_name = "actor"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        ids = AuditEntry.objects.order_by().exclude(actor=None).values_list("actor", flat=True).distinct()
+        users = get_user_model().objects.filter(pk__in=ids).select_related("reviewer_profile")
+        return sorted(((str(u.pk), permissions.display_name(u)) for u in users), key=lambda pair: pair[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
+        return queryset.filter(actor_id=self.value()) if self.value() else queryset
+
+
+AUDIT_CSV_COLUMNS = ("#", "when", "who", "what", "article", "state", "content hash", "comment")
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    """The append-only audit log: readable, never added to, changed or deleted here (superusers included)."""
+    """The append-only audit log: readable, never added to, changed or deleted here (superusers included).
+    People read it in words: who by name, what by its label, states by their labels; filtered by date, who and
+    what; the chair exports what the filters show as CSV (``export/``)."""
 
-    list_display = (
-        "seq",
-        "created_at",
-        "actor_name",
-        "action",
-        "article_question",
-        "from_state",
-        "to_state",
-        "content",
-        "comment",
-    )
-    list_filter = ("action",)
+    list_display = ("seq", "created_at", "who", "what", "article_question", "states", "content", "comment")
+    list_display_links = ("seq",)
+    list_filter = (("created_at", admin.DateFieldListFilter), AuditActorFilter, AuditActionFilter, "article")
     search_fields = ("actor_name", "action", "article__slug", "article__question", "content_hash", "comment")
-    list_select_related = ("article",)
+    list_select_related = ("article", "actor__reviewer_profile")
+    date_hierarchy = "created_at"
     ordering = ("-seq",)
+    change_list_template = "admin/reviewboard/auditentry/change_list.html"
     readonly_fields = (
         "seq",
         "created_at",
@@ -402,6 +433,56 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         return {}
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("export/", self.admin_site.admin_view(self.export_view), name="reviewboard_auditentry_export"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        query = request.GET.urlencode()
+        export = reverse("admin:reviewboard_auditentry_export") + (f"?{query}" if query else "")
+        extra = {"export_url": export if permissions.is_chair(request.user) else "", **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """The entries the list's filters select, as CSV, for the chair (others: an error and the list)."""
+        if not permissions.is_chair(request.user):
+            self.message_user(request, "Only the board chair exports the history.", level=messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:reviewboard_auditentry_changelist"))
+        changelist = self.get_changelist_instance(request)
+        entries = changelist.get_queryset(request).order_by("seq")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="board-history-{timezone.now():%Y-%m-%d}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(AUDIT_CSV_COLUMNS)
+        for entry in entries.iterator(chunk_size=500):
+            writer.writerow(
+                [
+                    entry.seq,
+                    timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+                    self.who(entry),
+                    self.what(entry),
+                    entry.article.question if entry.article_id else "",
+                    state_change_words(entry) if entry.to_state else "",
+                    entry.content_hash,
+                    entry.comment,
+                ]
+            )
+        return response
+
+    @admin.display(description="who", ordering="actor_name")
+    def who(self, obj: AuditEntry) -> str:
+        return permissions.display_name(obj.actor) if obj.actor_id else obj.actor_name or "the system"
+
+    @admin.display(description="what", ordering="action")
+    def what(self, obj: AuditEntry) -> str:
+        return audit_label(obj.action)
+
+    @admin.display(description="state")
+    def states(self, obj: AuditEntry) -> str:
+        return state_change_words(obj) if obj.to_state else ""
 
     @admin.display(description="article", ordering="article__question")
     def article_question(self, obj: AuditEntry) -> str:

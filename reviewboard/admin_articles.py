@@ -27,26 +27,21 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition
 
-from articles.content import (
-    PATIENT,
-    ArticleContent,
-    CitationData,
-    SectionData,
-    content_from_article,
-    reference_data,
-    safe_link,
-)
+from articles.content import ArticleContent, CitationData, SectionData, content_from_article, reference_data
 from articles.models import EDITABLE_STATES, Article, Audience, ReviewState, Section
-from articles.rendering import render_section
 from config.admin import ServiceErrorsAsMessagesMixin
 from config.exceptions import ServiceError
+from references.explain import explain
 from references.integrity import Finding, check_content
 from references.models import Citation, Reference
 from reviewboard import permissions, selectors
 from reviewboard.admin_review import ArticleReviewAdminMixin
+from reviewboard.admin_review_screen import ReviewScreenAdminMixin, preview_of
+from reviewboard.dashboard import NEEDS, needs_rows
 from reviewboard.services.content import article_review_settings_update, content_create, content_update
 
 # Why an article cannot be edited now, per state (shown as a banner on the change page).
@@ -57,12 +52,6 @@ CONTENT_STATE_BANNERS = {
     ReviewState.RETRACTED: "Retracted: content is locked.",
     ReviewState.ARCHIVED: "Archived: content is locked.",
 }
-
-REFERENCE_KINDS = dict(Reference.Kind.choices)
-# The change page stays small for very large articles: the preview draws this many sections and
-# references, the findings table 50 of each severity, the inlines a page of rows at a time.
-PREVIEW_SECTIONS = 100
-PREVIEW_REFERENCES = 200
 
 # Fields only a chair sets: they decide how the article is reviewed.
 CHAIR_FIELDS = permissions.REVIEW_SETTINGS_FIELDS
@@ -76,7 +65,7 @@ WORKFLOW_FIELDS = (
     "retraction_reason",
     "retracted_at",
     "live_version",
-    "created_by",
+    "created_by_name",
     "created_at",
     "updated_at",
 )
@@ -141,23 +130,21 @@ class PagedInlineFormSet(BaseInlineFormSet):
             query[f"{self.prefix}-page"] = number
             links.append({"number": number, "url": f"?{query.urlencode()}", "current": number == self.page.number})
         return links
-def preview_audiences(content: ArticleContent) -> list[dict[str, Any]]:
-    """The clinician and patient versions side by side, when the article has both (else empty: one column).
-    Sections are numbered across both (``preview-section-N``) in the order of ``content.sections``."""
-    if PATIENT not in content.audiences:
-        return []
-    number = {id(section): n for n, section in enumerate(content.sections, start=1)}
-    return [
-        {
-            "audience": audience,
-            "label": f"For {Audience(audience).label.lower()}",
-            "sections": [
-                {"number": number[id(s)], **render_section(s.heading, s.level, s.body)}
-                for s in content.audience_sections(audience)
-            ],
-        }
-        for audience in content.audiences
-    ]
+
+
+class NeedsFilter(admin.SimpleListFilter):
+    """The article list's "Needs" filter: the admin home's counts link here (``reviewboard.dashboard``)."""
+
+    title = "needs"
+    parameter_name = "needs"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(need.key, need.label.capitalize()) for need in NEEDS if need.who(request.user)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> QuerySet[Article]:
+        if not self.value():
+            return queryset
+        return queryset.filter(pk__in=needs_rows(self.value(), Article.objects.all(), request.user).values("pk"))
 
 
 class ArticleContentInline:
@@ -229,10 +216,12 @@ class CitedReferenceSelect(AutocompleteSelect):
         return [(None, options, 0)]
 
 
-class CitationInline(ArticleContentInline, admin.TabularInline):
+class CitationInline(ArticleContentInline, admin.StackedInline):
+    """Stacked, not tabular: each field keeps its own label (a table's inputs have none; screen readers need one)."""
+
     model = Citation
-    rows_template = "admin/edit_inline/tabular.html"
-    fields = ("number", "reference")
+    rows_template = "admin/edit_inline/stacked.html"
+    fields = (("number", "reference"),)
     autocomplete_fields = ("reference",)
     ordering = ("number",)
     extra = 0
@@ -256,9 +245,9 @@ class CitationInline(ArticleContentInline, admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, ArticleReviewAdminMixin, admin.ModelAdmin):
     list_display = (
-        "question",
+        "question_link",
         "slug",
         "topic",
         "state",
@@ -270,11 +259,12 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
         "citation_count",
         "live",
     )
-    list_display_links = ("question",)
-    list_filter = ("state", "topic")
+    list_display_links = None  # the question opens the review screen; it links to the edit form
+    list_filter = (NeedsFilter, "state", "topic")
     search_fields = ("question", "slug", "topic")
     list_per_page = 50
-    filter_horizontal = ("authors",)
+    save_on_top = True  # Save is in view without scrolling past the sections
+    # A plain multiple select: Django's two-box widget adds an aria-label that is not allowed on its span (axe).
     prepopulated_fields = {"slug": ("question",)}
     inlines = (SectionInline, CitationInline)
     fieldsets = (
@@ -290,7 +280,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
                     "review_overdue",
                     "retraction_reason",
                     "retracted_at",
-                    "created_by",
+                    "created_by_name",
                     "created_at",
                     "updated_at",
                 ),
@@ -360,7 +350,22 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
             return {}
         return super().get_prepopulated_fields(request, obj)
 
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "authors" and field is not None:
+            field.queryset = field.queryset.select_related("reviewer_profile")
+            field.label_from_instance = permissions.display_name  # people by name, never by username
+        return field
+
+    @admin.display(description="created by")
+    def created_by_name(self, obj: Article) -> str:
+        return permissions.display_name(obj.created_by) if obj.created_by_id else ""
+
     # --- list columns -----------------------------------------------------------------------
+
+    @admin.display(description="question", ordering="question")
+    def question_link(self, obj: Article) -> str:
+        return format_html('<a href="{}">{}</a>', self.review_url("review", obj), obj.question)
 
     @admin.display(description="sections", ordering="_section_count")
     def section_count(self, obj: Article) -> int:
@@ -528,7 +533,10 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
             )
             content = content_from_article(obj)
             context.update(self.article_panels(obj, content=content))
-            context.update(self.review_panels(request, obj, content=content))
+            context.update(
+                review_screen_url=self.review_url("review", obj),
+                state_label=ReviewState(obj.state).label,
+            )
             if not content_is_editable(obj):
                 context.update(
                     show_save=False, show_save_and_continue=False, show_save_and_add_another=False, show_delete=False
@@ -549,20 +557,8 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ArticleReviewAdminMixin, admin.
             "content_hash": content.content_hash,
             "integrity_errors": [{"finding": f, "location": finding_location(f)} for f in report.errors],
             "integrity_warnings": [{"finding": f, "location": finding_location(f)} for f in report.warnings],
-            "preview": {
-                "question": content.question,
-                "sections": [render_section(s.heading, s.level, s.body) for s in content.sections[:PREVIEW_SECTIONS]],
-                "more_sections": max(0, len(content.sections) - PREVIEW_SECTIONS),
-                "audiences": preview_audiences(content),
-                "references": [
-                    {
-                        "number": c.number, "reference": c.reference, "kind": REFERENCE_KINDS.get(c.reference.kind, ""),
-                        "link": safe_link(c.reference.url),
-                    }
-                    for c in content.citations[:PREVIEW_REFERENCES]
-                ],
-                "more_references": max(0, len(content.citations) - PREVIEW_REFERENCES),
-            },
+            "problems": explain(report.findings),
+            "preview": preview_of(content),
             "published_versions": [
                 {"version": v, "short_hash": v.content_hash[:12], "is_live": v.pk == article.live_version_id}
                 for v in versions

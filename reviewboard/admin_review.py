@@ -1,14 +1,15 @@
 """The review screens of the article admin: the article's review page, its review actions and list columns.
 
-``ArticleReviewAdminMixin`` is mixed into ``reviewboard.admin_articles.ArticleAdmin``. The change page is also the
-review screen: the state and sign-off progress, ONLY the transition buttons the user may use now
-(``reviewboard.services.available_transitions``), the sign-off button naming the content hash it
-approves, the diff against the live published version, the comments, the assignments with their
-sign-offs, and the article's audit history. Every review action posts to its own admin URL
+``ArticleReviewAdminMixin`` is mixed into ``reviewboard.admin_articles.ArticleAdmin``. ``review_panels``
+gathers what the review
+screen (``reviewboard.admin_review_screen``) shows: the state and sign-off progress, ONLY the transition
+buttons the user may use now (``actions.refusals``), the sign-off button naming the content hash it
+approves, the diff against the live published version, the assignments with their sign-offs, the rounds
+and the article's audit history. Every review action posts to its own admin URL
 (``<pk>/transition/<name>/``, ``<pk>/sign-off/``, ``<pk>/comments/``, ``<pk>/assignments/``...) whose
 view calls the one service for it and turns a refusal (``config.exceptions.ServiceError``) into an
-error message: never the change view's POST (refused on frozen articles), never django-fsm's
-transition methods directly.
+error message, and returns to the review screen: never the change view's POST (refused on frozen
+articles), never django-fsm's transition methods directly.
 
 What counts (sign-offs, quorum, pending assignments, active reviewers) is read from
 ``reviewboard.selectors``; nothing here decides it.
@@ -39,7 +40,7 @@ from config.exceptions import Conflict, InvalidInput, ServiceError
 from reviewboard import actions, permissions, selectors
 from reviewboard.actions import ACTIONS
 from reviewboard.actions.catalog import audit_label
-from reviewboard.models import Assignment, Comment, SignOff
+from reviewboard.models import Assignment, Comment, ReviewRound, SignOff
 from reviewboard.services import (
     TRANSITIONS,
     article_transition,
@@ -80,6 +81,16 @@ def action_form(name: str) -> dict[str, Any] | None:
 
 
 STATE_LABELS = dict(ReviewState.choices)
+# What happens next, said after a transition (instead of "the article is now <state>").
+NEXT_STEPS = {
+    ReviewState.DRAFT: "The authors can edit the article again.",
+    ReviewState.SUBMITTED: "The chair assigns reviewers and starts the review.",
+    ReviewState.UNDER_REVIEW: "The reviewers can read, comment and sign off now.",
+    ReviewState.CHANGES_REQUESTED: "The authors revise the article and submit it again.",
+    ReviewState.APPROVED: "The approved content is published for readers.",
+    ReviewState.RETRACTED: "Readers now get the reason instead of the article.",
+    ReviewState.ARCHIVED: "No review runs on it any more.",
+}
 # States in which a review round runs: sign-off progress and due dates mean something.
 REVIEW_STATES = FROZEN_STATES
 
@@ -138,12 +149,41 @@ def signoff_status(signoff: SignOff, *, counting: set[int], review_hash: str) ->
 AUDIT_ROWS = 50
 
 
-def audit_details(entry: Any) -> str:
+CLOSE_REASONS = {
+    "removed": "reviewer removed",
+    "retracted": "live version retracted",
+    "archived": "article archived",
+    **{value: label.lower() for value, label in ReviewRound.Outcome.choices},
+}
+
+
+def close_reason_words(reason: str) -> str:
+    return CLOSE_REASONS.get(reason, reason.replace("_", " ") or "closed")
+
+
+def state_change_words(entry: Any) -> str:
+    """ "Draft → Submitted", or the one state, as people read states."""
+    to_state = STATE_LABELS.get(entry.to_state, entry.to_state)
+    if entry.from_state and entry.from_state != entry.to_state:
+        return f"{STATE_LABELS.get(entry.from_state, entry.from_state)} → {to_state}"
+    return to_state
+
+
+def audit_people(entries: list[Any]) -> dict[int, Any]:
+    """The reviewers the entries name (assign, unassign), loaded once, by id."""
+    ids = {e.data.get("reviewer_id") for e in entries if isinstance(e.data, dict) and e.data.get("reviewer_id")}
+    if not ids:
+        return {}
+    return get_user_model().objects.select_related("reviewer_profile").in_bulk(ids)
+
+
+def audit_details(entry: Any, people: dict[int, Any] | None = None) -> str:
     """A line a person reads for one audit entry (the entry itself stays as stored)."""
     data = entry.data or {}
     action = audit_label(entry.action).lower()
     if entry.action in ("assign", "unassign") and data.get("reviewer"):
-        return f"{action}: {data['reviewer']}"
+        person = (people or {}).get(data.get("reviewer_id"))
+        return f"{action}: {permissions.display_name(person) if person else data['reviewer']}"
     if entry.action == "sign_off" and "signed" in data:
         return f"{action} ({data['signed']} of {data.get('required', '?')})"
     if entry.action == "comment":
@@ -300,6 +340,7 @@ class ArticleReviewAdminMixin:
                 "assignment": assignment,
                 "reviewer": reviewer_name(assignment.reviewer),
                 "open": is_open,
+                "close_reason": close_reason_words(assignment.close_reason),
                 "signed": signed,
                 "overdue": bool(
                     is_open and under_review and not signed and assignment.due_at and assignment.due_at < now
@@ -336,26 +377,6 @@ class ArticleReviewAdminMixin:
             {"pk": section.pk, "heading": section.heading}
             for section in sorted(article.sections.all(), key=lambda section: section.position)
         ]
-        # The preview numbers its sections 1..n in this order (preview-section-N).
-        section_number = {section["pk"]: n for n, section in enumerate(sections, start=1)}
-        comment_rows = []
-        for comment in selectors.article_comments(article).order_by("created_at", "id"):
-            comment.article = article  # the permission predicates read it; no refetch
-            resolvable = (
-                open_for_comments and comment.resolved_at is None and permissions.can_resolve_comment(comment, user)
-            )
-            comment_rows.append(
-                {
-                    "comment": comment,
-                    "anchor": comment.section_heading or (comment.section.heading if comment.section else ""),
-                    "section_number": section_number.get(comment.section_id),
-                    "author": person_name(comment.author),
-                    "resolved_by": person_name(comment.resolved_by) if comment.resolved_by else "",
-                    "resolve_url": self.review_url("comment_resolve", article, comment.pk) if resolvable else "",
-                    # Resolving someone else's blocking comment says how it was handled (its author is told).
-                    "note_required": comment.blocking and comment.author_id != user.pk,
-                }
-            )
         comment_form = None
         if open_for_comments and permissions.can_comment(article, user):
             comment_form = {
@@ -384,9 +405,21 @@ class ArticleReviewAdminMixin:
 
         rounds, since_my_round, since_my_round_error = self._rounds(article, user)
 
+        entries = list(
+            selectors.audit_entries(article=article)
+            .select_related("actor__reviewer_profile")
+            .order_by("-seq")[:AUDIT_ROWS]
+        )
+        people = audit_people(entries)
         audit = [
-            {"entry": entry, "short_hash": short_hash(entry.content_hash), "details": audit_details(entry)}
-            for entry in selectors.audit_entries(article=article).order_by("-seq")[:AUDIT_ROWS]
+            {
+                "entry": entry,
+                "short_hash": short_hash(entry.content_hash),
+                "details": audit_details(entry, people),
+                "actor": permissions.display_name(entry.actor) if entry.actor else entry.actor_name or "the system",
+                "states": state_change_words(entry),
+            }
+            for entry in entries
         ]
         return {
             "review": {
@@ -402,10 +435,6 @@ class ArticleReviewAdminMixin:
                 "my_assignment": my_assignment,
                 "assignments": assignment_rows,
                 "signoffs": signoff_rows,
-                "comments": comment_rows,
-                "unresolved_blocking": sum(
-                    1 for r in comment_rows if r["comment"].blocking and r["comment"].resolved_at is None
-                ),
                 "comment_form": comment_form,
                 "assign_form": assign_form,
                 "live_version": live,
@@ -532,9 +561,9 @@ class ArticleReviewAdminMixin:
         return article
 
     def _refuse(self, request: HttpRequest, article: Article, message: str) -> HttpResponseRedirect:
-        """Nothing was done: ``message`` as an error, and back to the article's review page."""
+        """Nothing was done: ``message`` as an error, and back to the article's review screen."""
         self.message_user(request, message, level=messages.ERROR)
-        return HttpResponseRedirect(self.review_url("change", article))
+        return HttpResponseRedirect(self.review_url("review", article))
 
     def _perform(
         self,
@@ -545,9 +574,11 @@ class ArticleReviewAdminMixin:
         success: Callable[[Any], str],
         refused: str,
         retry_url: str = "",
+        anchor: str = "",
     ) -> HttpResponseRedirect:
-        """POST only: run ``action`` (one service call); a refusal becomes an error message, never a 500."""
-        change_url = self.review_url("change", article)
+        """POST only: run ``action`` (one service call); a refusal becomes an error message, never a 500.
+        Back to the review screen, at ``anchor`` (the thread acted on) when given."""
+        change_url = self.review_url("review", article) + (f"#{anchor}" if anchor else "")
         if request.method != "POST":
             return HttpResponseRedirect(change_url)
         try:
@@ -579,7 +610,7 @@ class ArticleReviewAdminMixin:
             request,
             article,
             lambda: article_transition(article=article, user=request.user, name=name, **inputs),
-            success=lambda result: f"{done}: the article is now {STATE_LABELS[result.state].lower()}.",
+            success=lambda result: f"{done}. {NEXT_STEPS.get(result.state, '')}".strip(),
             refused=f"{label} refused",
             retry_url=form_url if spec else "",
         )
@@ -597,7 +628,7 @@ class ArticleReviewAdminMixin:
             "state_label": STATE_LABELS.get(article.state, article.state),
             "review_hash_short": short_hash(article.review_hash),
             "action_url": form_url,
-            "change_url": self.review_url("change", article),
+            "change_url": self.review_url("review", article),
             "has_view_permission": True,
         }
         request.current_app = self.admin_site.name
@@ -670,6 +701,7 @@ class ArticleReviewAdminMixin:
             lambda: comment_resolve(comment=comment, user=request.user, note=request.POST.get("note", "")),
             success=resolved,
             refused="Comment not resolved",
+            anchor=f"comment-{comment.pk}",
         )
 
     @review_action

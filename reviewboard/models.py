@@ -294,6 +294,15 @@ class Comment(models.Model):
     resolution_note = models.TextField(
         blank=True, help_text="Why it was resolved (required from anyone but its author)."
     )
+    # A thread: replies point at the comment that opened it (never at another reply).
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies", help_text="The thread's start."
+    )
+    # The article's author says the comment was dealt with; its raiser (or the chair) still resolves it.
+    addressed_at = models.DateTimeField(null=True, blank=True)
+    addressed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

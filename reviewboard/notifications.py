@@ -12,6 +12,8 @@ one (a message that cannot be built). Nothing here runs inside a web request's t
 | changes.requested | the authors: what must change |
 | comment.blocking | the authors: a blocking comment holds back approval |
 | comment.resolved | the comment's author, when someone else resolved it, with the note |
+| comment.replied | whoever opened the thread, when someone else replied |
+| comment.addressed | the comment's author: the article's author says it was dealt with; resolve it or reply |
 | round.closed | the round's reviewers (not for approval: that is version.approved) |
 | version.approved | the authors, the chair and the round's reviewers: a version is published |
 | version.retracted | the authors, the chair and the reviewers of the version: readers lost it |
@@ -126,6 +128,26 @@ def email_author_comment_resolved(event: Event) -> int:
         return 0
     context = _context(event, article, comment=comment, by=event.payload.get("by", ""))
     return _send("comment_resolved", to=[comment.author.email], context=context)
+
+
+def email_thread_replied(event: Event) -> int:
+    article = _article(event)
+    reply = (
+        Comment.objects.select_related("author", "parent__author").filter(pk=event.payload.get("comment_id")).first()
+    )
+    if reply is None or reply.parent is None or not reply.parent.author.is_active:
+        return 0
+    context = _context(event, article, comment=reply.parent, reply=reply, by=event.payload.get("by", ""))
+    return _send("comment_replied", to=[reply.parent.author.email], context=context)
+
+
+def email_commenter_addressed(event: Event) -> int:
+    article = _article(event)
+    comment = Comment.objects.select_related("author").filter(pk=event.payload.get("comment_id")).first()
+    if comment is None or not comment.author.is_active:
+        return 0
+    context = _context(event, article, comment=comment, by=event.payload.get("by", ""))
+    return _send("comment_addressed", to=[comment.author.email], context=context)
 
 
 def email_reviewers_round_closed(event: Event) -> int:
@@ -243,6 +265,8 @@ EMAIL_CONSUMERS = (
     ("changes.requested", email_authors_changes_requested),
     ("comment.blocking", email_authors_blocking_comment),
     ("comment.resolved", email_author_comment_resolved),
+    ("comment.replied", email_thread_replied),
+    ("comment.addressed", email_commenter_addressed),
     ("round.closed", email_reviewers_round_closed),
     ("version.approved", email_board_version_approved),
     ("version.retracted", email_board_version_retracted),

@@ -372,7 +372,9 @@ def unresolved_blocking_comments(article: Article) -> QuerySet[Comment]:
 
 
 def article_comments(article: Article) -> QuerySet[Comment]:
-    return Comment.objects.filter(article=article).select_related("author", "resolved_by", "section")
+    return Comment.objects.filter(article=article).select_related(
+        "author__reviewer_profile", "resolved_by__reviewer_profile", "addressed_by__reviewer_profile", "section"
+    )
 
 
 def signable_assignment(*, article: Article, user: AbstractBaseUser) -> Assignment | None:

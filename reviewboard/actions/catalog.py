@@ -742,6 +742,85 @@ def _resolve_comment(ctx: ActionContext) -> Comment:
     return comment
 
 
+def _thread_start(ctx: ActionContext) -> Comment:
+    """The comment that opened the thread ``ctx.target`` belongs to (a reply answers its thread)."""
+    comment = ctx.target
+    return comment.parent if comment.parent_id else comment
+
+
+def _validate_reply(ctx: ActionContext) -> None:
+    start = _thread_start(ctx)
+    if start.resolved_at is not None:
+        raise Conflict(
+            "This comment is resolved: start a new comment on the section instead of replying.",
+            code="already-resolved",
+            detail={"comment_id": start.pk},
+        )
+
+
+def _reply(ctx: ActionContext) -> Comment:
+    start = _thread_start(ctx)
+    content_hash = ctx.article.review_hash or selectors.article_content_hash(ctx.article)
+    reply = Comment.objects.create(
+        article=ctx.article,
+        round=ctx.round,
+        author=ctx.user,
+        parent=start,
+        section_id=start.section_id,
+        section_heading=start.section_heading,
+        body=ctx.inputs["body"],
+        content_hash=content_hash,
+    )
+    ctx.audit_hash = content_hash
+    ctx.audit_comment = reply.body
+    ctx.audit_data.update({"comment_id": reply.pk, "thread": start.pk, "section_heading": start.section_heading})
+    if start.author_id != ctx.user.pk:
+        ctx.emit("comment.replied", comment_id=reply.pk, thread=start.pk, by=_name(ctx.user))
+    return reply
+
+
+def _validate_addressed(ctx: ActionContext) -> None:
+    comment = ctx.target
+    if comment.parent_id is not None:
+        raise InvalidInput(
+            "Mark the comment that opened the thread as addressed, not a reply.",
+            code="not-a-thread",
+            detail={"comment_id": comment.pk},
+        )
+    if comment.resolved_at is not None:
+        raise Conflict("This comment is already resolved.", code="already-resolved", detail={"comment_id": comment.pk})
+    if comment.addressed_at is not None:
+        raise Conflict(
+            f"This comment was already marked addressed by {_name(comment.addressed_by)}.",
+            code="already-addressed",
+            detail={"comment_id": comment.pk},
+        )
+
+
+def _mark_addressed(ctx: ActionContext) -> Comment:
+    comment = ctx.target
+    comment.addressed_at = ctx.now
+    comment.addressed_by = ctx.user
+    comment.save(update_fields=["addressed_at", "addressed_by"])
+    note = ctx.inputs.get("note", "")
+    if note:  # what was done, kept in the thread where the reviewer reads it
+        Comment.objects.create(
+            article=ctx.article,
+            round=ctx.round,
+            author=ctx.user,
+            parent=comment,
+            section_id=comment.section_id,
+            section_heading=comment.section_heading,
+            body=note,
+            content_hash=comment.content_hash,
+        )
+    ctx.audit_hash = comment.content_hash
+    ctx.audit_comment = note
+    ctx.audit_data.update({"comment_id": comment.pk, "blocking": comment.blocking})
+    ctx.emit("comment.addressed", comment_id=comment.pk, by=_name(ctx.user))
+    return comment
+
+
 def _content_state_refusal(article: Article) -> Unmet | None:
     state = ReviewState(article.state)
     if state in FROZEN_STATES:
@@ -1230,6 +1309,30 @@ ACTIONS: dict[str, Action] = {
             fields=(
                 Field("note", "How it was handled", help="Required when you resolve someone else's blocking comment."),
             ),
+        ),
+        Action(
+            name="reply",
+            label="Reply",
+            verb="reply to comments on",
+            audit_label="Replied to a comment",
+            who=COMMENTER,
+            sources=_except(*CLOSED_STATES),
+            perform=_reply,
+            validate=_validate_reply,
+            on="comment",
+            fields=(Field("body", "Reply", required=True, what="reply text"),),
+        ),
+        Action(
+            name="mark_addressed",
+            label="Mark as addressed",
+            verb="mark comments addressed on",
+            audit_label="Comment marked addressed",
+            who=AUTHOR_OR_EDITOR,
+            sources=_except(*CLOSED_STATES),
+            perform=_mark_addressed,
+            validate=_validate_addressed,
+            on="comment",
+            fields=(Field("note", "What you changed", help="Kept in the thread for the reviewer."),),
         ),
         Action(
             name="edit_content",

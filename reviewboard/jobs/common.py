@@ -107,11 +107,11 @@ def chair_emails() -> list[str]:
 
 
 def review_url(article_id: int) -> str:
-    """The article's review page in admin, absolute (``SITE_URL``)."""
+    """The article's review screen in admin, absolute (``SITE_URL``)."""
     try:
-        path = reverse("admin:articles_article_change", args=[article_id])
+        path = reverse("admin:articles_article_review", args=[article_id])
     except NoReverseMatch:  # the admin of articles is not registered (a trimmed deployment)
-        path = f"/admin/articles/article/{article_id}/change/"
+        path = f"/admin/articles/article/{article_id}/review/"
     return settings.SITE_URL.rstrip("/") + path
 
 

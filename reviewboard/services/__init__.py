@@ -25,7 +25,7 @@ from reviewboard.services.checkpoints import (
     audit_checkpoints_resign,
     audit_checkpoints_verify,
 )
-from reviewboard.services.comments import comment_create, comment_resolve
+from reviewboard.services.comments import comment_create, comment_mark_addressed, comment_reply, comment_resolve
 from reviewboard.services.credentials import credential_verify
 from reviewboard.services.declarations import declaration_sign
 from reviewboard.services.reports import report_create, report_dismiss, report_open_rereview
@@ -69,6 +69,8 @@ __all__ = [
     "audit_verify_chain",
     "available_transitions",
     "comment_create",
+    "comment_mark_addressed",
+    "comment_reply",
     "comment_resolve",
     "credential_verify",
     "declaration_sign",

@@ -32,3 +32,14 @@ def comment_create(
 def comment_resolve(*, comment: Comment, user: AbstractBaseUser, note: str = "") -> Comment:
     """Mark ``comment`` resolved ("already-resolved" if it is); ``note`` says how it was handled."""
     return actions.perform("resolve_comment", article=comment.article, user=user, target=comment, note=note)
+
+
+def comment_reply(*, comment: Comment, user: AbstractBaseUser, body: str) -> Comment:
+    """A reply in ``comment``'s thread (a reply to a reply joins the same thread); refused once resolved."""
+    return actions.perform("reply", article=comment.article, user=user, target=comment, body=body)
+
+
+def comment_mark_addressed(*, comment: Comment, user: AbstractBaseUser, note: str = "") -> Comment:
+    """The article's author says ``comment`` was dealt with (``note``: what changed, kept as a reply).
+    It stays open until its raiser or the chair resolves it: addressing never counts as resolving."""
+    return actions.perform("mark_addressed", article=comment.article, user=user, target=comment, note=note)

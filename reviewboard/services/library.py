@@ -49,15 +49,14 @@ def _check_may_change(reference: Reference, user: AbstractBaseUser | None) -> No
     if reference.published_citations.exists():
         raise NotAllowed(
             "This reference is cited by published articles: correcting it speaks for approved content, so only "
-            f"an editor ('{permissions.EDITOR_PERM}') may change it. Readers keep the approved citation.",
+            "an editor may change it. Readers keep the approved citation.",
             code="published-reference",
             detail={"permission": permissions.EDITOR_PERM},
         )
     citing = Article.objects.filter(citations__reference=reference).distinct()
     if any(not permissions.can_edit_as_author(article, user) for article in citing):
         raise NotAllowed(
-            "This reference is cited by articles you do not write: only an editor "
-            f"('{permissions.EDITOR_PERM}') may change it.",
+            "This reference is cited by articles you do not write: only an editor may change it.",
             code="shared-reference",
             detail={"permission": permissions.EDITOR_PERM},
         )

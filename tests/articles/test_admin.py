@@ -10,7 +10,6 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 
 from articles.content import content_from_article
 from articles.models import Article, PublishedVersion, ReviewState, Section
@@ -88,13 +87,13 @@ def test_change_page_shows_findings_preview_and_versions(client, author, article
     # when
     response = client.get(change_url(article))
 
-    # then: the findings of the working copy, with code, location and message
+    # then: the findings of the working copy as a problem in words, linking to where it is
     assert response.status_code == 200
     page = response.content.decode()
-    assert "unresolved-citation" in page
-    assert escape(unresolved.message) in page
-    assert 'class="integrity-error"' in page
-    assert "marker [2, 3]" in page
+    assert unresolved.code not in page  # no raw codes for people
+    assert "Marker 3 has no reference: add the missing references to the reference list" in page
+    assert 'class="finding finding-error"' in page
+    assert '<a href="#preview-section-2">marker 3</a>' in page
     # the content hash of the working copy
     assert content_from_article(article).content_hash in page
     # the rendered preview: citation markers link to the numbered reference list
@@ -121,9 +120,10 @@ def test_warnings_are_listed_apart_from_errors(client, author, article):
     response = client.get(change_url(article))
 
     page = response.content.decode()
-    assert "uncited-claim" in page
-    assert 'class="integrity-warning"' in page
-    assert 'class="integrity-error"' not in page
+    assert "uncited-claim" not in page
+    assert "Warning for reviewers:</strong> A claim in" in page
+    assert 'class="finding finding-warning"' in page
+    assert 'class="finding finding-error"' not in page
 
 
 def test_clean_article_shows_no_findings(client, author, article):
@@ -133,9 +133,9 @@ def test_clean_article_shows_no_findings(client, author, article):
     response = client.get(change_url(article))
 
     page = response.content.decode()
-    assert "No integrity findings." in page
-    assert 'class="integrity-error"' not in page
-    assert 'class="integrity-warning"' not in page
+    assert "No citation problems." in page
+    assert 'class="finding finding-error"' not in page
+    assert 'class="finding finding-warning"' not in page
 
 
 def test_save_runs_the_checker_and_reports_it(client, author, article):

@@ -1,25 +1,87 @@
-"""The whole review path, clicked through the admin in a real (headless) Chromium.
+"""The whole review path per role, clicked through the admin in a real (headless) Chromium.
 
-The author submits; the chair assigns two reviewers and starts the review; reviewer 1 finds the
-article in their queue and adds a blocking comment; the author sees the content read-only; the
-comment is resolved; both reviewers sign off with the button that names the content hash; the
-article is approved. Screenshots of the queue and the review page go to ``test-artifacts/``.
+The author submits from the review screen; the chair assigns two reviewers from the home page's
+"waiting" list and starts the review; reviewer 1 comments (blocking) beside a section and sends the
+round back with changes; the author replies, edits, marks the comment addressed and resubmits; the
+chair starts round 2; reviewer 1 compares round 1 with round 2, resolves the comment and signs off;
+reviewer 2 signs off from the queue, which approves; the published version reads as readers get it;
+the chair reads and exports the history.
+
+On every screen (``check_screen``): screenshots at 1440x900 and 390x844 in ``test-artifacts/walkthrough``;
+the main action in view without scrolling on the desktop; no sideways scroll on the phone
+(``scrollWidth <= innerWidth``); axe-core finds no critical or serious violation; and the text people
+read holds no raw code (states, actions, finding codes), username or permission codename.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Locator, Page, expect
 
 from articles.models import Article, PublishedVersion, ReviewState
+from references import integrity
+from reviewboard.actions.catalog import ACTIONS
 from reviewboard.models import Comment, SignOff
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 QUESTION = "What are the treatment options for back pain?"
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+USERNAMES = ("awriter", "cchair", "aosler", "bcushing")
+# What a person must never read: state and action codes, finding codes, usernames, permission codenames.
+RAW_CODES = (
+    *(state for state in ReviewState.values if "_" in state),
+    *(name for name in ACTIONS if "_" in name),
+    *(value for name, value in vars(integrity).items() if name.isupper() and isinstance(value, str) and "-" in value),
+    *USERNAMES,
+    "articles.",
+    "chair_review",
+    "review_article",
+    "author_article",
+    "Django administration",
+)
+AXE = Axe()
+WIDER_THAN_VIEW = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(0, 6).map(e => e.tagName + '#' + e.id + '.' + e.className)"""
+
+
+def check_screen(page: Page, folder: Path, name: str, main: Locator | None = None) -> None:
+    """Screenshots, the main action in view, no sideways scroll on a phone, axe, no raw codes."""
+    page.set_viewport_size(DESKTOP)
+    page.evaluate("window.scrollTo(0, 0)")
+    if main is not None:
+        expect(main).to_be_visible()
+        box = main.bounding_box()
+        assert box is not None, name
+        assert box["y"] >= 0, f"{name}: main action above the view"
+        assert box["y"] + box["height"] <= DESKTOP["height"], f"{name}: main action below the fold"
+    page.screenshot(path=str(folder / f"{name}-1440x900.png"))
+
+    violations = [
+        f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
+        for v in AXE.run(page).response["violations"]
+        if v["impact"] in ("critical", "serious")
+    ]
+    assert violations == [], f"{name}: {violations}"
+
+    text = page.inner_text("body")
+    found = [code for code in RAW_CODES if re.search(rf"(?<![\w.-]){re.escape(code)}(?![\w-])", text)]
+    assert found == [], f"{name}: raw codes or usernames shown: {found}"
+
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(folder / f"{name}-390x844.png"), full_page=False)
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    if widths[0] > widths[1]:  # name the elements that stick out, to say what to fix
+        wide = page.evaluate(WIDER_THAN_VIEW)
+        pytest.fail(f"{name}: scrolls sideways on a phone ({widths[0]} > {widths[1]}): {wide}")
+    page.set_viewport_size(DESKTOP)
 
 
 def success(page: Page, text: str) -> None:
@@ -32,100 +94,163 @@ def state_shown(page: Page, label: str) -> None:
     expect(page.locator("#review-state")).to_have_text(label)
 
 
-def test_review_walkthrough(board, eager_tasks, login, live_server, artifacts):
-    author = AuthorFactory(username="author", first_name="Alex", last_name="Writer")
-    ChairFactory(username="chair", first_name="Carla", last_name="Chair")
-    reviewer1 = ReviewerFactory(username="reviewer1", first_name="Ada", last_name="Osler")
-    reviewer2 = ReviewerFactory(username="reviewer2", first_name="Ben", last_name="Cushing")
+def open_from_list(page: Page, state: str) -> None:
+    """Click the article's question in the list: it opens the review screen."""
+    page.locator("#result_list").get_by_role("link", name=QUESTION).click()
+    state_shown(page, state)
+
+
+def test_review_walkthrough_per_role(board, eager_tasks, login, live_server, artifacts):
+    folder = artifacts / "walkthrough"
+    folder.mkdir(exist_ok=True)
+    author = AuthorFactory(username="awriter", first_name="Alex", last_name="Writer")
+    ChairFactory(username="cchair", first_name="Carla", last_name="Chair")
+    reviewer1 = ReviewerFactory(username="aosler", first_name="Ada", last_name="Osler")
+    reviewer2 = ReviewerFactory(username="bcushing", first_name="Ben", last_name="Cushing")
     article = ArticleFactory(authors=[author], question=QUESTION)
-    review_page = f"/admin/articles/article/{article.pk}/change/"
+    review_screen = f"/admin/articles/article/{article.pk}/review/"
     current: Page | None = None
     try:
-        # the author submits
-        current = author_page = login("author", "pw")
-        author_page.goto(review_page)
-        state_shown(author_page, "Draft")
-        author_page.get_by_role("button", name="Submit for review").click()
-        success(author_page, "Submitted for review: the article is now submitted.")
-        state_shown(author_page, "Submitted")
+        # the author: the home page says what is theirs, the review screen submits
+        current = writer = login("awriter", "pw")
+        check_screen(writer, folder, "01-author-home", writer.locator("#dashboard"))
+        writer.locator("[data-need=to_fix] a").click()
+        check_screen(writer, folder, "02-author-list", writer.locator("#result_list"))
+        open_from_list(writer, "Draft")
+        submit = writer.get_by_role("button", name="Submit for review")
+        check_screen(writer, folder, "03-author-review-draft", submit)
+        submit.click()
+        success(writer, "Submitted for review. The chair assigns reviewers and starts the review.")
+        state_shown(writer, "Submitted")
 
-        # the chair assigns two reviewers and starts the review
-        current = chair = login("chair", "pw")
-        chair.goto(review_page)
+        # the chair: from the home page's "waiting" count to assigning and starting the review
+        current = chair = login("cchair", "pw")
+        check_screen(chair, folder, "04-chair-home", chair.locator("#dashboard"))
+        chair.locator("[data-need=waiting_for_reviewers] a").click()
+        open_from_list(chair, "Submitted")
+        assign = chair.locator("#assign-link")
+        check_screen(chair, folder, "05-chair-review-submitted", assign)
         expect(chair.get_by_role("button", name="Start the review")).to_have_count(0)  # no quorum assigned yet
         for reviewer in (reviewer1, reviewer2):
+            chair.locator("#assign-link").click()
             chair.select_option("#assign-reviewer", value=str(reviewer.pk))
             chair.get_by_role("button", name="Assign", exact=True).click()
             success(chair, f"{reviewer.get_full_name()} assigned")
-        chair.get_by_role("button", name="Start the review").click()
-        success(chair, "Review started: the article is now under review.")
+        start = chair.get_by_role("button", name="Start the review")
+        check_screen(chair, folder, "06-chair-ready-to-start", start)
+        start.click()
+        success(chair, "Review started.")
         state_shown(chair, "Under review")
-        expect(chair.locator("#review-progress")).to_have_text("0 of 2")
+        expect(chair.locator("#review-progress-words")).to_contain_text("0 of 2 sign-offs - waiting on")
 
-        # reviewer 1 opens the queue from the admin index and adds a blocking comment
-        current = first = login("reviewer1", "pw")
+        # reviewer 1: the queue, a blocking comment beside the section, then the round goes back with changes
+        current = first = login("aosler", "pw")
+        check_screen(first, folder, "07-reviewer-home", first.locator("#review-queue-link"))
         first.get_by_role("link", name="Open my review queue").click()
         expect(first.locator("#review-queue-summary")).to_contain_text("1 article waits for your sign-off")
-        expect(first.locator("#result_list")).to_contain_text(QUESTION)
-        expect(first.locator("#result_list")).to_contain_text("0 of 2")
-        first.screenshot(path=str(artifacts / "review-queue.png"), full_page=True)
+        check_screen(first, folder, "08-reviewer-queue", first.locator("#result_list"))
         first.get_by_role("link", name=QUESTION).click()
-        state_shown(first, "Under review")
-        first.select_option("#comment-section", label="Medication")
-        first.fill("#comment-body", "State the maximum daily NSAID dose and for how long.")
-        first.check("#comment-blocking")
-        first.get_by_role("button", name="Add comment").click()
+        check_screen(first, folder, "09-reviewer-review", first.locator("#sign-off-button"))
+        medication = first.locator("#preview-section-2")
+        medication.locator("summary").click()
+        medication.locator("textarea[name=body]").fill("State the maximum daily NSAID dose and for how long.")
+        medication.locator("input[name=blocking]").check()
+        medication.get_by_role("button", name="Add comment").click()
         success(first, "Blocking comment added")
-        expect(first.locator("#review-blocking-count")).to_have_text("1 unresolved blocking comment")
+        expect(first.locator("#review-progress-words")).to_contain_text("1 blocking comment from Ada Osler")
+        first.locator("[data-transition=request_changes]").click()
+        send_back = first.locator("#transition-submit")
+        check_screen(first, folder, "10-reviewer-request-changes-form", send_back)
+        first.fill("#id_comment", "Give the NSAID dose range before this goes to readers.")
+        send_back.click()
+        success(first, "Changes requested. The authors revise the article and submit it again.")
+        state_shown(first, "Changes requested")
 
-        # the author sees the comment, the content read-only, and cannot resolve a blocking comment
-        author_page.goto(review_page)
-        expect(author_page.locator(".article-banner")).to_contain_text("Under review: content is frozen.")
-        expect(author_page.locator("input[name=_save]")).to_have_count(0)
-        expect(author_page.locator("textarea[name$='-body']")).to_have_count(0)
-        expect(author_page.locator("#comments-panel")).to_contain_text("State the maximum daily NSAID dose")
-        expect(author_page.locator("#comments-panel").get_by_role("button", name="Resolve")).to_have_count(0)
-        expect(author_page.locator("#transition-buttons")).to_contain_text("Withdraw")
-        expect(author_page.get_by_role("button", name=re.compile("Sign off"))).to_have_count(0)
+        # the author: told why, replies, edits, marks it addressed and resubmits
+        writer.goto(review_screen)
+        expect(writer.locator("#review-progress-words")).to_contain_text(
+            "Changes requested by Ada Osler, MD, FACP: “Give the NSAID dose range"
+        )
+        thread = writer.locator(".thread-blocking")
+        check_screen(writer, folder, "11-author-changes-requested", writer.locator("#edit-content-link"))
+        thread.locator("textarea[name=body]").fill("Adding 400 mg three times a day, for up to 10 days.")
+        thread.get_by_role("button", name="Reply").click()
+        success(writer, "Reply added.")
+        writer.locator("#edit-content-link").click()
+        save = writer.locator("input[name=_continue]").first
+        check_screen(writer, folder, "12-author-edit", save)
+        body = writer.locator("textarea[name$='-body']").nth(1)
+        body.fill(
+            "- NSAIDs are the first pharmacological option for back pain [2]\n"
+            "- Ibuprofen 400 mg three times a day, up to 10 days [1, 2]"
+        )
+        save.click()
+        expect(writer.locator("ul.messagelist li.error")).to_have_count(0)
+        writer.locator("#open-review-screen").click()
+        thread = writer.locator(".thread-blocking")
+        thread.locator("textarea[name=note]").fill("Dose and duration added to Medication.")
+        thread.get_by_role("button", name="Mark as addressed").click()
+        success(writer, "Marked as addressed.")
+        writer.get_by_role("button", name="Submit for review").click()
+        success(writer, "Submitted for review.")
+        expect(writer.locator("#review-round")).to_have_text("Round 2")
 
-        # reviewer 1 resolves it and signs off on the hash the button names
-        first.reload()
-        first.locator("#comments-panel textarea[name=note]").fill("Dose range stated in Medication.")
-        first.locator("#comments-panel").get_by_role("button", name="Resolve").click()
+        # the chair starts round 2 with the same reviewers
+        chair.goto(review_screen)
+        chair.get_by_role("button", name="Start the review").click()
+        success(chair, "Review started.")
+
+        # reviewer 1 compares the rounds, resolves their comment and signs off
+        first.goto(review_screen)
+        first.locator("#compare-versions-link").click()
+        expect(first.locator("#compare-panel")).to_contain_text("Round 1 as submitted (changes requested)")
+        expect(first.locator("#compare-panel ins").first).to_be_visible()
+        check_screen(first, folder, "13-reviewer-compare-rounds", first.locator("#compare-submit"))
+        first.get_by_role("link", name="Back to the review").click()
+        thread = first.locator(".thread-blocking")
+        expect(thread).to_contain_text("Addressed")
+        thread.locator("textarea[name=note]").fill("Dose range now stated.")
+        thread.get_by_role("button", name="Resolve").click()
         success(first, "Comment resolved.")
         review_hash = Article.objects.get(pk=article.pk).review_hash
         named = f"Sign off on content {review_hash[:4]}…{review_hash[-4:]}"
-        expect(first.locator("#sign-off-button")).to_have_text(named)
         expect(first.locator("#sign-off-form input[name=content_hash]")).to_have_value(review_hash)
         first.get_by_role("button", name=named).click()
         success(first, "Sign-offs: 1 of 2.")
-        expect(first.locator("#sign-off-button")).to_have_count(0)
 
-        # reviewer 2 signs off from their queue: that completes the quorum and approves the article
-        current = second = login("reviewer2", "pw")
+        # reviewer 2 signs off from the queue: the quorum approves; the version reads as readers get it
+        current = second = login("bcushing", "pw")
         second.get_by_role("link", name="Open my review queue").click()
-        expect(second.locator("#result_list")).to_contain_text("1 of 2")
         second.get_by_role("link", name=QUESTION).click()
-        expect(second.locator("#review-progress")).to_have_text("1 of 2")
-        expect(second.locator("#comments-panel")).to_contain_text("resolved by Ada Osler")
-        second.screenshot(path=str(artifacts / "review-page.png"), full_page=True)
-        second.get_by_role("button", name=named).click()
+        expect(second.locator("#review-progress-words")).to_contain_text("1 of 2 sign-offs - waiting on Ben Cushing")
+        sign_off = second.get_by_role("button", name=named)
+        check_screen(second, folder, "14-second-reviewer-review", sign_off)
+        sign_off.click()
         success(second, "That completed the quorum: the article is approved.")
         state_shown(second, "Approved")
-        expect(second.locator("#versions-panel")).to_contain_text("v1")
-        second.screenshot(path=str(artifacts / "review-approved.png"), full_page=True)
+        second.locator("#versions-panel").get_by_role("link", name="Version 1").click()
+        expect(second.locator("#version-note")).to_contain_text("Live for readers.")
+        check_screen(second, folder, "15-published-version", second.locator("#version-article h1"))
+
+        # the chair reads the article's history and may export it
+        chair.goto(review_screen)
+        check_screen(chair, folder, "16-chair-approved", chair.locator("#review-state"))
+        chair.locator("#audit-panel").get_by_role("link", name="The whole audit log of this article").click()
+        expect(chair.locator("#result_list")).to_contain_text("Approved and published")
+        check_screen(chair, folder, "17-chair-history", chair.locator("#export-history"))
         current = None
     finally:
         if current is not None:  # a step failed: keep what the browser showed
-            current.screenshot(path=str(artifacts / "review-walkthrough-failure.png"), full_page=True)
+            current.screenshot(path=str(folder / "failure.png"), full_page=True)
 
     approved = Article.objects.get(pk=article.pk)
     assert approved.state == ReviewState.APPROVED
-    assert approved.approved_at is not None
     version = PublishedVersion.objects.get(article=approved)
-    assert version.number == 1
-    assert version.content_hash == review_hash
+    assert (version.number, version.content_hash) == (1, review_hash)
     assert approved.live_version_id == version.pk
     assert version.rendered_at is not None
-    assert {s.reviewer.username for s in SignOff.objects.filter(content_hash=review_hash)} == {"reviewer1", "reviewer2"}
-    assert Comment.objects.get(article=approved).resolved_by.username == "reviewer1"
+    assert "Ibuprofen 400 mg" in str(version.source)
+    assert {s.reviewer.username for s in SignOff.objects.filter(content_hash=review_hash)} == {"aosler", "bcushing"}
+    opening = Comment.objects.get(article=approved, parent=None, blocking=True)
+    assert (opening.addressed_by, opening.resolved_by) == (author, reviewer1)
+    assert opening.replies.count() == 2  # the author's reply and the note they left when marking it addressed

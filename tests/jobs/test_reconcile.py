@@ -131,7 +131,7 @@ def test_an_approved_article_without_its_version_is_reported_loudly_not_invented
         'ACTION NEEDED: "Which exercises help chronic back pain?" is approved but has no published version'
     )
     assert "c" * 64 in message.body
-    assert f"/admin/articles/article/{article.pk}/change/" in message.alternatives[0][0]
+    assert f"/admin/articles/article/{article.pk}/review/" in message.alternatives[0][0]
 
     caplog.clear()
     again = reconcile_published()

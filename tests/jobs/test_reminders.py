@@ -74,7 +74,7 @@ def test_the_chair_is_told_once_after_the_third_reminder(chair, reviewer, mailou
     chair_mail = mailoutbox[3]
     assert assignment.article.question in chair_mail.subject
     assert "Ada Osler" in chair_mail.body
-    assert f"/admin/articles/article/{assignment.article_id}/change/" in chair_mail.body
+    assert f"/admin/articles/article/{assignment.article_id}/review/" in chair_mail.body
     assert "reminders sent: 3" in chair_mail.body
     assert fresh(assignment).chair_notified_at == T0 + 2 * DAY
 
@@ -100,7 +100,7 @@ def test_chairs_of_one_batch_get_one_digest(chair, mailoutbox):
     assert sorted(digests[0].to) == sorted([chair.email, second_chair.email, admin.email])
     assert "3 reviews are late" in digests[0].subject
     for assignment in assignments:
-        assert f"/admin/articles/article/{assignment.article_id}/change/" in digests[0].body
+        assert f"/admin/articles/article/{assignment.article_id}/review/" in digests[0].body
 
 
 def test_an_escalation_waits_for_a_chair_with_an_email_address(reviewer, board_groups, mailoutbox):
@@ -200,7 +200,7 @@ def test_the_reminder_email_names_the_article_the_due_date_and_the_review_page(c
     send_due_reminders(now=T0)
 
     (message,) = mailoutbox
-    link = f"https://board.example.org/admin/articles/article/{article.pk}/change/"
+    link = f"https://board.example.org/admin/articles/article/{article.pk}/review/"
     assert message.subject == (
         'Reminder: your review of "Is ibuprofen & paracetamol <together> safe?" was due 28 February 2026'
     )

@@ -74,7 +74,7 @@ def test_two_concurrent_sweeps_send_exactly_one_email_per_late_assignment(chair,
     chair_mails = [m for m in mailoutbox if m.to == [chair.email]]
     assert 1 <= len(chair_mails) <= 2  # one digest per sweep that escalated something
     for assignment in escalating:
-        assert sum(f"/admin/articles/article/{assignment.article_id}/change/" in m.body for m in chair_mails) == 1
+        assert sum(f"/admin/articles/article/{assignment.article_id}/review/" in m.body for m in chair_mails) == 1
     rows = Assignment.objects.filter(pk__in=everyone)
     assert sorted(rows.values_list("reminders_sent", flat=True)) == [1] * 20 + [3] * 5
     assert set(rows.values_list("last_reminded_at", flat=True)) == {T0}

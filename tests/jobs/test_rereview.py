@@ -53,7 +53,7 @@ def test_an_article_past_its_review_date_is_flagged_and_the_chair_told_once(chai
     (message,) = mailoutbox
     assert message.to == [chair.email]
     assert message.subject == 'Due for re-review: "When should back pain be imaged?"'
-    assert f"/admin/articles/article/{overdue.pk}/change/" in message.body
+    assert f"/admin/articles/article/{overdue.pk}/review/" in message.body
     assert "1 March 2026" in message.body
     assert message.alternatives[0][1] == "text/html"
 
@@ -192,4 +192,4 @@ def test_two_sweeps_at_once_flag_and_notify_each_article_once(chair, mailoutbox,
     assert sorted(first.flagged + second.flagged) == sorted(a.pk for a in articles)
     assert sorted(first.chair_notified + second.chair_notified) == sorted(a.pk for a in articles)
     for article in articles:
-        assert sum(f"/admin/articles/article/{article.pk}/change/" in m.body for m in mailoutbox) == 1
+        assert sum(f"/admin/articles/article/{article.pk}/review/" in m.body for m in mailoutbox) == 1

@@ -30,7 +30,8 @@ pytestmark = pytest.mark.django_db
 
 
 def change_url(article) -> str:
-    return reverse("admin:articles_article_change", args=[article.pk])
+    """The article's review screen: where every review action is offered and returns to."""
+    return reverse("admin:articles_article_review", args=[article.pk])
 
 
 def action_url(view: str, article, *args) -> str:
@@ -296,7 +297,7 @@ def test_chair_may_approve_when_the_quorum_signed_but_a_blocking_comment_was_res
     assert fresh(article).state == ReviewState.UNDER_REVIEW
     assert "approve" not in buttons(page(chair, article))  # the blocking comment holds it back
     html = page(chair, article)
-    assert f'id="resolve-note-{comment.pk}" rows="2" cols="30">' in html  # their own comment: the note is optional
+    assert f'id="resolve-note-{comment.pk}" rows="2">' in html  # their own comment: the note is optional
 
     response = chair.post(action_url("comment_resolve", article, comment.pk), {"note": "Dose checked: 400 mg."})
 
@@ -451,7 +452,7 @@ def test_allowed_transition_posts_go_through_the_services(cast, article):
     response = client.post(transition_url(article, "submit"))
 
     assert response.status_code == 302
-    assert successes(response) == ["Submitted for review: the article is now submitted."]
+    assert successes(response) == ["Submitted for review. The chair assigns reviewers and starts the review."]
     article = fresh(article)
     assert article.state == ReviewState.SUBMITTED
     entry = AuditEntry.objects.get(article=article, action="submit")
@@ -460,7 +461,7 @@ def test_allowed_transition_posts_go_through_the_services(cast, article):
     # and the audit history shows it on the page
     html = page(client, article)
     assert 'data-action="submit"' in html
-    assert "draft → submitted" in html
+    assert "Draft → Submitted" in html
 
 
 def test_chair_starts_the_review_from_the_page(cast, article):
@@ -468,7 +469,7 @@ def test_chair_starts_the_review_from_the_page(cast, article):
 
     response = logged_in(cast["chair"]).post(transition_url(article, "start_review"))
 
-    assert successes(response) == ["Review started: the article is now under review."]
+    assert successes(response) == ["Review started. The reviewers can read, comment and sign off now."]
     assert fresh(article).state == ReviewState.UNDER_REVIEW
     assert Assignment.objects.filter(article=article, due_at__isnull=False, closed_at__isnull=True).count() == 2
 
@@ -509,7 +510,7 @@ def test_withdraw_with_a_comment(cast, article):
 
     response = logged_in(cast["author"]).post(transition_url(article, "withdraw"), {"comment": "Dose is wrong."})
 
-    assert successes(response) == [f"{ACTIONS['withdraw'].audit_label}: the article is now draft."]
+    assert successes(response) == [f"{ACTIONS['withdraw'].audit_label}. The authors can edit the article again."]
     assert fresh(article).state == ReviewState.DRAFT
     assert AuditEntry.objects.get(article=article, action="withdraw").comment == "Dose is wrong."
     assert not Assignment.objects.filter(article=article, closed_at__isnull=True).exists()
@@ -522,7 +523,7 @@ def test_request_changes_with_a_comment(cast, article):
         transition_url(article, "request_changes"), {"comment": "Cite the guideline for NSAIDs."}
     )
 
-    assert successes(response) == ["Changes requested: the article is now changes requested."]
+    assert successes(response) == ["Changes requested. The authors revise the article and submit it again."]
     assert fresh(article).state == ReviewState.CHANGES_REQUESTED
     assert SignOff.objects.get(article=article).decision == SignOff.Decision.REQUEST_CHANGES
 
@@ -532,7 +533,8 @@ def test_retract_with_a_reason(cast, article):
 
     response = logged_in(cast["chair"]).post(transition_url(article, "retract"), {"reason": "Guideline withdrawn."})
 
-    assert successes(response) == [f"{ACTIONS['retract'].audit_label}: the article is now retracted."]
+    said = f"{ACTIONS['retract'].audit_label}. Readers now get the reason instead of the article."
+    assert successes(response) == [said]
     retracted = fresh(article)
     assert retracted.state == ReviewState.RETRACTED
     assert retracted.retraction_reason == "Guideline withdrawn."
@@ -557,8 +559,9 @@ def test_reviewer_adds_a_blocking_comment_on_a_section(cast, article):
     section = Section.objects.get(article=article, position=2)
     client = logged_in(cast["reviewer1"])
     form = page(client, article)
-    assert 'id="comment-form"' in form
-    assert f'<option value="{section.pk}">Medication</option>' in form
+    assert 'class="new-comment"' in form
+    assert "Comment on “Medication”" in form
+    assert f'name="section" value="{section.pk}"' in form
     assert 'name="blocking"' in form
 
     response = client.post(action_url("comment", article),
@@ -572,10 +575,11 @@ def test_reviewer_adds_a_blocking_comment_on_a_section(cast, article):
     html = page(client, article)
     assert escape("Give the <b>dose</b> range.") in html
     assert "<b>dose</b>" not in html
-    assert 'class="comment-blocking-open"' in html
-    assert f'data-resolve="{comment.pk}"' in html  # whoever raised it may resolve it
-    assert "1 unresolved blocking comment" in html
-    assert 'href="#preview-section-2">Medication</a>' in html
+    # the thread sits beside its section, and the bar says what approval waits on
+    medication = html.split('id="preview-section-2"')[1].split('id="preview-section-3"')[0]
+    assert f'class="thread thread-blocking" id="comment-{comment.pk}"' in medication
+    assert f'data-resolve="{comment.pk}"' in medication  # whoever raised it may resolve it
+    assert "1 blocking comment from" in html.split('id="review-progress-words"')[1].split("</span>")[0]
 
 
 def test_comment_refusals_change_nothing(cast, article, unchanged):
@@ -612,15 +616,15 @@ def test_resolving_a_comment(cast, article, unchanged):
     with unchanged(article):
         no_note = chair.post(action_url("comment_resolve", article, comment.pk))
     assert errors(no_note)[0].startswith("Comment not resolved:")
-    assert f'id="resolve-note-{comment.pk}" rows="2" cols="30" required' in page(chair, article)
+    assert f'id="resolve-note-{comment.pk}" rows="2" required' in page(chair, article)
     response = chair.post(action_url("comment_resolve", article, comment.pk), {"note": "Dose added to section 2."})
 
     assert successes(response) == [f"Comment resolved. {person_name(cast['reviewer1'])} is told how it was handled."]
     comment.refresh_from_db()
     assert comment.resolved_by == cast["chair"]
     html = page(author, article)
-    assert "resolved by" in html
-    assert 'class="comment-resolved"' in html
+    assert "Resolved by" in html
+    assert 'class="thread thread-resolved"' in html
 
 
 def test_resolving_a_comment_of_another_article_is_refused(cast, article, make_article, unchanged):
@@ -757,7 +761,7 @@ def test_the_diff_against_the_live_version_is_shown_escaped_section_by_section(
 
     html = page(logged_in(cast["reviewer1"]), article)
 
-    panel = html.split('id="diff-panel"')[1].split('id="comments-panel"')[0]
+    panel = html.split('id="diff-panel"')[1].split('id="assignments-panel"')[0]
     assert "Changes since the live version (v1)" in html
     assert "Medication" in panel
     assert "Red flags" in panel
@@ -903,7 +907,7 @@ def test_the_rounds_panel_lists_each_round_and_shows_an_earlier_reviewer_what_ch
     assert rounds == [("1", "changes requested"), ("2", "open")]
     assert person_name(cast["reviewer2"]) in html
     assert "What changed since your round (round 1 → round 2)" in html
-    assert "Take 400 mg three times a day." in html.split('id="since-my-round"')[1].split('id="comments-panel"')[0]
+    assert "Take 400 mg three times a day." in html.split('id="since-my-round"')[1].split('id="assignments-panel"')[0]
     # an author who reviewed no round gets the rounds, not the diff
     author_html = page(logged_in(cast["author"]), article)
     assert 'id="rounds-panel"' in author_html
@@ -914,14 +918,15 @@ def test_a_retracted_version_is_shown_as_retracted_not_live(cast, article):
     article = reach(ReviewState.APPROVED, article, cast)
     version = published_version_render(version_id=PublishedVersion.objects.get(article=article).pk)  # the worker's job
     html = page(logged_in(cast["chair"]), article)
-    assert "<strong>live</strong>" in html.split('id="versions-panel"')[1].split("</table>")[0]
+    assert "<strong>live for readers</strong>" in html.split('id="versions-panel"')[1].split("</ul>")[0]
 
     services.article_transition(article=fresh(article), user=cast["chair"], name="retract", reason="Dose error.")
 
     html = page(logged_in(cast["chair"]), article)
-    panel = html.split('id="versions-panel"')[1].split("</table>")[0]
-    assert f"v{version.number}" in panel
+    panel = html.split('id="versions-panel"')[1].split("</ul>")[0]
+    assert f"Version {version.number}" in panel
     assert '<strong class="version-retracted">retracted</strong>' in panel
+    assert "live for readers" not in panel
     assert "Dose error." in panel
     assert "<strong>live</strong>" not in panel
 
