@@ -16,6 +16,15 @@ from reviewboard.models import DeclaredRelationship
 # --- input -----------------------------------------------------------------------------------------
 
 
+class TextOnlyField(serializers.CharField):
+    """A string as JSON sends it: a number or a boolean is refused (the schema says string), not turned into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ReferenceInput(serializers.Serializer):
     number = serializers.IntegerField(min_value=1, max_value=10_000)
     kind = serializers.ChoiceField(choices=Reference.Kind.choices, default=Reference.Kind.OTHER)
@@ -109,17 +118,17 @@ class DeclineInput(serializers.Serializer):
 
 
 class RelationshipInput(serializers.Serializer):
-    organisation = serializers.CharField(max_length=200)
+    organisation = TextOnlyField(max_length=200)
     kind = serializers.ChoiceField(choices=DeclaredRelationship.Kind.choices)
     topics = serializers.ListField(
-        child=serializers.CharField(max_length=120),
+        child=TextOnlyField(max_length=120),
         required=False,
         default=list,
         max_length=100,
         help_text="Article topics it touches (matched ignoring case).",
     )
     specialties = serializers.ListField(
-        child=serializers.SlugField(max_length=60),
+        child=TextOnlyField(max_length=60),
         required=False,
         default=list,
         max_length=100,
@@ -132,7 +141,7 @@ class RelationshipInput(serializers.Serializer):
 class DeclarationInput(serializers.Serializer):
     nothing_to_declare = serializers.BooleanField(default=False)
     relationships = RelationshipInput(many=True, required=False, default=list, max_length=200)
-    statement = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    statement = TextOnlyField(required=False, allow_blank=True, default="", max_length=10_000)
 
 
 class TransitionInput(serializers.Serializer):

@@ -142,7 +142,10 @@ class ReviewMachine(RuleBasedStateMachine):
                 )
             elif state == ReviewState.APPROVED and stale in (2, 3):
                 if stale == 2:
-                    self.attempt(services.article_revise, article=article, user=self.cast["author"])
+                    self.attempt(
+                        services.article_revise, article=article, user=self.cast["author"],
+                        change_summary="Dosing updated.",
+                    )
                 else:
                     self.attempt(services.article_retract, article=article, user=self.cast["chair"], reason="Unsafe.")
             elif state == ReviewState.UNDER_REVIEW:
