@@ -212,3 +212,28 @@ def running_worker(app, **kwargs) -> Iterator:
 def celery_worker(celery_app) -> Iterator:
     with running_worker(celery_app) as worker:
         yield worker
+
+
+def start_slow_worker(tmp_path, *, module: str, extra_env: dict[str, str]):
+    """A real Celery worker in its own process (``python -m <module>``), on the test database and the
+    test Redis, with ``extra_env`` (the slow step and its marker file); its output goes to a log file."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+    from django.db import connection
+
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": broker_url(),
+        "CELERY_SKIP_CHECKS": "1",
+        **extra_env,
+    }
+    log = (tmp_path / f"{module.rsplit('.', 1)[-1]}.log").open("w")
+    return subprocess.Popen(
+        [sys.executable, "-m", module], cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+    )

@@ -5,23 +5,27 @@ killed in the middle of a delivery (the row lock and the transaction roll back: 
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from reviewboard import outbox, services
 from reviewboard import tasks as board_tasks
 from reviewboard.models import Event
 from tests.factories import ArticleFactory, AuthorFactory, ReviewerFactory
-from tests.jobs.conftest import WAIT_SECONDS, broker_url, celery_on, purge_queues, running_worker, wait_for
+from tests.jobs.conftest import (
+    WAIT_SECONDS,
+    broker_url,
+    celery_on,
+    purge_queues,
+    running_worker,
+    start_slow_worker,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -79,24 +83,9 @@ def test_with_the_broker_down_the_event_waits_and_the_sweep_delivers_it_once(
 
 
 def _slow_outbox_worker(tmp_path: Path, marker: Path) -> subprocess.Popen:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": broker_url(),
-        "JOBS_SLOW_DELIVERY_MARKER": str(marker),
-        "JOBS_SLOW_DELIVERY_SECONDS": "120",
-        "CELERY_SKIP_CHECKS": "1",
-    }
-    log = (tmp_path / "slow_outbox_worker.log").open("w")
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.jobs.slow_outbox_worker"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    return start_slow_worker(
+        tmp_path, module="tests.jobs.slow_outbox_worker",
+        extra_env={"JOBS_SLOW_DELIVERY_MARKER": str(marker), "JOBS_SLOW_DELIVERY_SECONDS": "120"},
     )
 
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
-import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -23,8 +21,7 @@ from pathlib import Path
 import pytest
 import redis
 from celery.signals import task_postrun
-from django.conf import settings
-from django.db import OperationalError, connection
+from django.db import OperationalError
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
@@ -46,6 +43,7 @@ from tests.jobs.conftest import (
     late_assignment,
     purge_queues,
     running_worker,
+    start_slow_worker,
     wait_for,
 )
 
@@ -175,24 +173,9 @@ def _published_and_rendered(chair) -> PublishedVersion:
 
 
 def _slow_worker(tmp_path: Path, marker: Path) -> subprocess.Popen:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": broker_url(),
-        "JOBS_SLOW_RENDER_MARKER": str(marker),
-        "JOBS_SLOW_RENDER_SECONDS": "120",
-        "CELERY_SKIP_CHECKS": "1",
-    }
-    log = (tmp_path / "slow_worker.log").open("w")
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.jobs.slow_worker"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    return start_slow_worker(
+        tmp_path, module="tests.jobs.slow_worker",
+        extra_env={"JOBS_SLOW_RENDER_MARKER": str(marker), "JOBS_SLOW_RENDER_SECONDS": "120"},
     )
 
 
