@@ -114,13 +114,6 @@ def person_name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def reviewer_name(user: Any) -> str:
-    """Name and credentials ("Ada Osler, MD, FACP"); load the user with ``reviewer_profile`` first."""
-    profile = getattr(user, "reviewer_profile", None)
-    name = person_name(user)
-    return f"{name}, {profile.credentials}" if profile is not None and profile.credentials else name
-
-
 def credential_rows(user: Any, *, today: Any) -> list[dict[str, str]]:
     """The reviewer's credentials on record with their status (verified, not verified, expired); load the
     user with ``reviewer_profile__credential_records`` first."""
@@ -338,7 +331,7 @@ class ArticleReviewAdminMixin:
             signed = assignment.pk in signed_now
             row = {
                 "assignment": assignment,
-                "reviewer": reviewer_name(assignment.reviewer),
+                "reviewer": permissions.display_name(assignment.reviewer),
                 "open": is_open,
                 "close_reason": close_reason_words(assignment.close_reason),
                 "signed": signed,
@@ -487,7 +480,7 @@ class ArticleReviewAdminMixin:
             .select_related("reviewer", "reviewer__reviewer_profile")
             .order_by("assigned_at", "id")
         ):
-            reviewers.setdefault(assignment.round_id, []).append(reviewer_name(assignment.reviewer))
+            reviewers.setdefault(assignment.round_id, []).append(permissions.display_name(assignment.reviewer))
             if assignment.reviewer_id == user.pk:
                 reviewed.add(assignment.round_id)
         rows = [

@@ -42,7 +42,7 @@ from django.urls import reverse
 from articles.api import caching
 from articles.models import Article
 from reviewboard import permissions
-from reviewboard.jobs.common import build_email, review_url
+from reviewboard.jobs.common import build_email, chair_emails, review_url
 from reviewboard.models import Assignment, Comment, Declaration, Event
 
 
@@ -61,10 +61,6 @@ def _article(event: Event) -> Article:
 
 def _authors(article: Article) -> list[str]:
     return list(article.authors.filter(is_active=True).exclude(email="").values_list("email", flat=True))
-
-
-def _chairs() -> list[str]:
-    return list(permissions.chairs().exclude(email="").values_list("email", flat=True))
 
 
 def _round_reviewers(event: Event, *, but_the_actor: bool = False) -> list[str]:
@@ -86,7 +82,7 @@ def _actor(event: Event) -> str:
 
 def email_chair_submitted(event: Event) -> int:
     article = _article(event)
-    return _send("submitted", to=_chairs(), context=_context(event, article, round=event.payload.get("round")))
+    return _send("submitted", to=chair_emails(), context=_context(event, article, round=event.payload.get("round")))
 
 
 def email_reviewers_review_started(event: Event) -> int:
@@ -160,7 +156,7 @@ def email_reviewers_round_closed(event: Event) -> int:
 
 def email_board_version_approved(event: Event) -> int:
     article = _article(event)
-    to = [*_authors(article), *_chairs(), *_round_reviewers(event)]
+    to = [*_authors(article), *chair_emails(), *_round_reviewers(event)]
     return _send("version_approved", to=to, context=_context(event, article, version=event.payload.get("version")))
 
 
@@ -172,7 +168,7 @@ def email_board_version_retracted(event: Event) -> int:
             article=article, signoffs__content_hash=event.version.content_hash, reviewer__is_active=True
         ).exclude(reviewer__email="")
         reviewers = list(rows.values_list("reviewer__email", flat=True).distinct())
-    to = [*_authors(article), *_chairs(), *reviewers]
+    to = [*_authors(article), *chair_emails(), *reviewers]
     context = _context(event, article, version=event.payload.get("version"), reason=event.payload.get("reason", ""))
     return _send("version_retracted", to=to, context=context)
 
@@ -181,7 +177,8 @@ def email_chair_review_due(event: Event) -> int:
     if event.payload.get("digest"):
         return 0  # the overdue sweep told the chair in its digest
     article = _article(event)
-    return _send("review_due", to=_chairs(), context=_context(event, article, reason=event.payload.get("reason", "")))
+    context = _context(event, article, reason=event.payload.get("reason", ""))
+    return _send("review_due", to=chair_emails(), context=context)
 
 
 def email_chair_retracted_citations(event: Event) -> int:
@@ -193,7 +190,7 @@ def email_chair_retracted_citations(event: Event) -> int:
 def email_chair_assignment_declined(event: Event) -> int:
     article = _article(event)
     context = _context(event, article, reason=event.payload.get("reason", ""))
-    return _send("assignment_declined", to=_chairs(), context=context)
+    return _send("assignment_declined", to=chair_emails(), context=context)
 
 
 def email_chair_assignment_unanswered(event: Event) -> int:
@@ -212,7 +209,7 @@ def email_chair_assignment_unanswered(event: Event) -> int:
         assigned_at=assignment.assigned_at,
         answer_within_days=settings.ASSIGNMENT_ANSWER_WITHIN.days,
     )
-    return _send("assignment_unanswered", to=_chairs(), context=context)
+    return _send("assignment_unanswered", to=chair_emails(), context=context)
 
 
 def email_member_declaration_expiring(event: Event) -> int:
@@ -240,7 +237,7 @@ def log_audit_checkpoint(event: Event) -> int:
 
 
 def email_chair_webhook_disabled(event: Event) -> int:
-    return _send("webhook_disabled", to=_chairs(), context={"event": event, **event.payload})
+    return _send("webhook_disabled", to=chair_emails(), context={"event": event, **event.payload})
 
 
 def purge_article_cache(event: Event) -> int:
