@@ -8,6 +8,7 @@ from config.settings.production import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 SECURE_PROXY_SSL_HEADER = None
+SECURE_SSL_REDIRECT = False  # plain HTTP on loopback: no TLS terminator in front of the bench servers
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 LOGGING = {
