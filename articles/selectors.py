@@ -72,7 +72,7 @@ def _version_column(name: str) -> str:
 
 
 @cache
-def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool) -> str:
+def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool, limit: int) -> str:
     """The list page's statement for one combination of options, built once per process.
 
     Readable articles (a rendered live version, neither retracted nor archived) are read from the
@@ -82,6 +82,12 @@ def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool) 
     comparison, so the scan starts at the cursor instead of skipping the pages before it. Only the
     page's rows are joined to their version (by primary key), and only the column served: the
     summary, or the payload with ``full``. No count. Plain SQL that SQLite runs too (development).
+
+    The limit is written into the statement, not bound: PostgreSQL plans a ``LIMIT $1`` as if it
+    kept a tenth of the table, so the prepared statement's generic plan looked dearer than a fresh
+    plan and every execution was planned again (about 0.4 ms of server time at 20,000 articles,
+    four times the query's own). With the number in the text, the generic plan is the custom plan
+    and is reused: one prepared statement per page size asked for (a validated int, 2 to 101).
     """
     a, v, qn = _article_column, _version_column, connection.ops.quote_name
     hidden = ", ".join(f"'{state.value}'" for state in (ReviewState.RETRACTED, ReviewState.ARCHIVED))
@@ -105,7 +111,7 @@ def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool) 
         f"FROM {qn(Article._meta.db_table)} a JOIN {qn(PublishedVersion._meta.db_table)} v "
         f"ON {v('id')} = {a('live_version')} "
         f"WHERE {' AND '.join(where)} "
-        f"ORDER BY {a('live_rendered_at')} DESC, {a('id')} DESC LIMIT %(limit)s"
+        f"ORDER BY {a('live_rendered_at')} DESC, {a('id')} DESC LIMIT {int(limit)}"
     )
 
 
@@ -128,8 +134,8 @@ def published_page(
     Filters read the live version, never the working copy: ``topic`` exact and case-insensitive,
     ``q`` words in the question, ``updated_since`` the payload changed at or after it."""
     since = updated_since is not None
-    sql = _listing_sql(full=full, after=after is not None, topic=bool(topic), since=since, q=bool(q))
-    params: dict[str, object] = {"limit": limit, "topic": topic, "since": updated_since, "q": _like_contains(q)}
+    sql = _listing_sql(full=full, after=after is not None, topic=bool(topic), since=since, q=bool(q), limit=limit)
+    params: dict[str, object] = {"topic": topic, "since": updated_since, "q": _like_contains(q)}
     if after is not None:
         params["after_at"], params["after_id"] = after
     with connection.cursor() as cursor:

@@ -6,6 +6,8 @@ from accounts import api as accounts_api
 from config import views
 
 urlpatterns = [
+    # The read API first: its requests are most of the traffic, and URL resolution tries patterns in order.
+    path("api/v1/", include("articles.api.urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
@@ -19,7 +21,6 @@ urlpatterns = [
     path("api/v1/auth/tokens/<str:token_key>/", accounts_api.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("api/v1/review/", include("reviewboard.api.urls")),
     path("api/v1/", include("reviewboard.api.client_urls")),
-    path("api/v1/", include("articles.api.urls")),
 ]
 
 # Unknown URLs under /api/ answer in the API's JSON error shape; elsewhere Django's page.

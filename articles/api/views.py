@@ -118,6 +118,8 @@ def serve_cached(request: HttpRequest, payload: payloads.Payload, slug: str) -> 
 
 def requested_audience(request: HttpRequest) -> str:
     """``?audience=clinician|patient`` (clinician when absent); anything else is refused (400)."""
+    if not request.META.get("QUERY_STRING"):  # the usual request: no query string to parse
+        return CLINICIAN
     audience = request.GET.get("audience", "") or CLINICIAN
     if audience not in AUDIENCES:
         raise InvalidInput(

@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.CSPMiddleware",  # django-csp's, with the header built once
     # Last: turns a login refused by django-axes into accounts.lockout.lockout_response (429).
     "axes.middleware.AxesMiddleware",
 ]

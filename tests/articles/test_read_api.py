@@ -549,9 +549,9 @@ def test_the_list_query_is_one_index_scan_from_the_cursor_without_a_sort(api, pu
             topic=bool(kwargs.get("topic")),
             since=kwargs.get("updated_since") is not None,
             q=bool(kwargs.get("q")),
+            limit=kwargs["limit"],
         )
         params = {
-            "limit": kwargs["limit"],
             "topic": kwargs.get("topic", ""),
             "since": kwargs.get("updated_since"),
             "q": "%x%",
@@ -575,6 +575,36 @@ def test_the_list_query_is_one_index_scan_from_the_cursor_without_a_sort(api, pu
         assert "Sort" not in plan, plan
         assert "Seq Scan" not in plan, plan
 
+
+
+def test_the_prepared_list_statement_is_planned_once_not_on_every_request(api, published):
+    """A bound ``LIMIT $1`` made PostgreSQL plan the generic plan as if a tenth of a large catalogue
+    were read, so it re-planned the prepared statement on every request (about 0.4 ms of server
+    time at 20,000 articles, four times the query itself). The list's plan must be reused."""
+    version = published.live_version
+    now = timezone.now()
+    Article.objects.bulk_create(
+        Article(
+            slug=f"copy-{n}", question=f"Copy {n}?", topic="back pain", state=published.state,
+            live_version=version, live_rendered_at=now - timedelta(seconds=n), live_topic="back pain",
+        )
+        for n in range(1, 2001)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    for _ in range(12):  # the prepare threshold (5), then PostgreSQL's five custom plans, then its choice
+        assert api.get(LIST).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s AND statement LIKE %s",
+            ["%summary_json%", "%ORDER BY%"],
+        )
+        plans = cursor.fetchall()
+
+    assert len(plans) == 1, plans  # the list statement was prepared (server-side binding, DB_PREPARE_THRESHOLD)
+    generic, custom = plans[0]
+    assert generic >= 1 and custom <= 5, plans
 
 # --- the cached bytes and the fast path -------------------------------------------------------------
 
