@@ -117,9 +117,11 @@ def database_from_env(url: str, *, conn_max_age: int) -> dict:
     database["ATOMIC_REQUESTS"] = False
     database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=conn_max_age)
     # A persistent connection is checked before its first use in a request (one cheap round trip
-    # then, not per query), so a database restart costs no failed request.
+    # then, not per query), so a database restart costs no failed request; on PostgreSQL not when
+    # its previous request used it less than DB_HEALTH_CHECK_BYPASS_SECONDS ago (config/db/postgresql).
     database["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
     if database["ENGINE"] == "django.db.backends.postgresql":
+        database["ENGINE"] = "config.db.postgresql"
         threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip().lower()
         database["OPTIONS"] = {
             **database.get("OPTIONS", {}),
@@ -132,6 +134,7 @@ def database_from_env(url: str, *, conn_max_age: int) -> dict:
 
 
 SQLITE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DB_HEALTH_CHECK_BYPASS_SECONDS = env.float("DB_HEALTH_CHECK_BYPASS_SECONDS", default=1.0)
 DATABASES = {"default": database_from_env(env.str("DATABASE_URL", default=SQLITE_URL), conn_max_age=0)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -296,6 +299,11 @@ WEBHOOK_DISABLE_AFTER = timedelta(hours=env.int("WEBHOOK_DISABLE_AFTER_HOURS", d
 # After a secret rotation the previous secret keeps signing (a second signature) this long.
 WEBHOOK_SECRET_OVERLAP = timedelta(hours=env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24))
 WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=False)
+# Client apps choose webhook URLs: by default none may reach a private, loopback, link-local or
+# otherwise non-public address (this host, the database, a cloud metadata service), checked when the
+# URL is registered and again on every delivery, on the address actually connected to
+# (requests-hardened). Local development and the tests allow them (local receivers).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_USER_AGENT = "reviewboard-webhooks/1.0"
 
 # --- Reader reports (reviewboard/services/reports.py) ------------------------------------------
