@@ -5,7 +5,9 @@ stale-while-revalidate=API_CACHE_STALE_WHILE_REVALIDATE`` and carries ``Surrogat
 name; Varnish setups read the same header, e.g. with xkey): ``article-<slug>`` on everything about
 one article, ``articles`` on the lists, ``changes`` on the site-wide feed. Anything that is not a
 readable answer (410 for a retracted article above all, and every other error) says ``no-store``,
-so no cache keeps it and a retraction is never served stale.
+so no cache keeps it and a retraction is never served stale. Unless anyone may read
+(``API_PUBLIC_READ``), readable answers also say ``Vary: Authorization``: a cache keeps one copy
+per API key and never answers a request without a valid key from another client's copy.
 
 When what readers get changes (a version published, retracted, an article archived), the board's
 outbox calls ``purge(keys)`` after the commit: one HTTP request per key to ``PURGE_URL``, in the
@@ -36,9 +38,25 @@ def cache_control() -> str:
     )
 
 
+def key_headers() -> str:
+    """What a shared cache must key readable answers on: the API key's header, unless anyone may read
+    (``API_PUBLIC_READ``). Without it a CDN would hand a keyed client's answer to a request that
+    carries no key, or a revoked one; with it each key gets its own cached copy, and one purge by
+    surrogate key still drops them all."""
+    if settings.API_PUBLIC_READ:
+        return ""
+    custom = getattr(settings, "API_KEY_CUSTOM_HEADER", None)  # "HTTP_X_API_KEY" -> X-Api-Key
+    if custom:
+        return "Authorization, " + "-".join(part.capitalize() for part in custom.removeprefix("HTTP_").split("_"))
+    return "Authorization"
+
+
 def cacheable(response: HttpResponse, *keys: str) -> HttpResponse:
     """Mark a readable answer (200 or 304) for shared caches, under ``keys``."""
     response["Cache-Control"] = cache_control()
+    vary = key_headers()
+    if vary:
+        response["Vary"] = vary
     if keys:
         response["Surrogate-Key"] = " ".join(keys)
     return response

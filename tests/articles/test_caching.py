@@ -57,6 +57,37 @@ def test_every_read_endpoint_sends_cache_control_and_a_surrogate_key(api, publis
     assert response["Surrogate-Key"] == key
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/v1/articles/", "/api/v1/articles/back-pain/", "/api/v1/changes/?since=2000-01-01T00:00:00Z"]
+)
+def test_a_cache_keeps_one_copy_per_api_key_so_a_request_without_one_is_never_answered_from_it(
+    api, published, path
+):
+    assert api.get(path)["Vary"] == "Authorization"
+    etag = api.get("/api/v1/articles/back-pain/")["ETag"]
+    assert api.get("/api/v1/articles/back-pain/", HTTP_IF_NONE_MATCH=etag)["Vary"] == "Authorization"
+
+
+def test_a_custom_key_header_is_varied_on_too(client, published, settings):
+    settings.API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
+    _, key = APIKey.objects.create_key(name="cdn origin")
+
+    response = client.get("/api/v1/articles/back-pain/", HTTP_X_API_KEY=key)
+
+    assert response.status_code == 200
+    assert response["Vary"] == "Authorization, X-Api-Key"
+
+
+def test_when_anyone_may_read_the_answer_is_shared_by_everyone(client, published, settings):
+    settings.API_PUBLIC_READ = True
+
+    response = client.get("/api/v1/articles/back-pain/")
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == PUBLIC
+    assert not response.has_header("Vary")
+
+
 @pytest.mark.parametrize("path", ["/api/v1/articles/back-pain/", "/api/v1/articles/back-pain/versions/2/"])
 def test_a_304_keeps_the_cache_headers(api, published, path):
     etag = api.get(path)["ETag"]
