@@ -27,6 +27,7 @@ How an event reaches a client:
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import logging
 import secrets
@@ -39,6 +40,8 @@ import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from requests_hardened import Config as HardenedConfig
+from requests_hardened import Manager as HardenedManager
 from standardwebhooks.webhooks import Webhook
 
 from articles.publishing import iso_datetime
@@ -63,17 +66,44 @@ def new_secret() -> str:
 
 
 def clean_url(url: str) -> str:
-    """An absolute http(s) URL (https only where ``WEBHOOK_REQUIRE_HTTPS``), else 400 naming ``url``."""
+    """An absolute http(s) URL (https only where ``WEBHOOK_REQUIRE_HTTPS``) whose host is not a
+    private address (unless ``WEBHOOK_ALLOW_PRIVATE_TARGETS``), else 400 naming ``url``."""
     url = (url or "").strip()
     parts = urlsplit(url)
     allowed = ("https",) if settings.WEBHOOK_REQUIRE_HTTPS else ("http", "https")
-    if parts.scheme not in allowed or not parts.hostname or any(ord(ch) < 33 for ch in url):
+    try:
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        hostname = None
+    if parts.scheme not in allowed or not hostname or any(ord(ch) < 33 for ch in url):
         raise InvalidInput(
             f"The URL must be an absolute {' or '.join(allowed)} URL without spaces.",
             code="invalid-url",
             detail={"field": "url"},
         )
+    if not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS and _private_host(hostname):
+        raise InvalidInput(
+            f"The URL's host {hostname} is a private, loopback or link-local address: webhooks are only "
+            "sent to addresses on the public internet.",
+            code="private-url",
+            detail={"field": "url"},
+        )
     return url
+
+
+def _private_host(hostname: str) -> bool:
+    """Whether the host is, as written, an address no webhook may go to. A name is resolved only when
+    a delivery is sent (``_http``): that check, on the address connected to, is the one that holds."""
+    if hostname == "localhost" or hostname.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(hostname)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not address.is_global or address.is_multicast
 
 
 def clean_events(events: Any) -> list[str]:
@@ -251,7 +281,8 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, *, now: datetime
     headers = signed_headers(delivery, keys=signing_secrets(endpoint, now=sent_at), sent_at=sent_at)
     started = time.monotonic()
     try:
-        response = requests.post(
+        response = _http().send_request(
+            "POST",
             endpoint.url,
             data=delivery.body.encode("utf-8"),
             headers=headers,
@@ -261,6 +292,21 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, *, now: datetime
     except requests.RequestException as exc:
         return None, f"{exc.__class__.__name__}: {exc}"[:EXCERPT_CHARS], _ms(started)
     return response.status_code, response.text[:EXCERPT_CHARS], _ms(started)
+
+
+def _http() -> HardenedManager:
+    """Webhook requests: no redirects, and (unless ``WEBHOOK_ALLOW_PRIVATE_TARGETS``) the host name
+    resolved once and the connection made to that address only if it is public. A name that resolves
+    to a private address (set up so, or changed after registration: DNS rebinding) fails the attempt
+    with ``InvalidIPAddress``, logged like any other failure; nothing is sent to it."""
+    return HardenedManager(
+        HardenedConfig(
+            ip_filter_enable=not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+            ip_filter_allow_loopback_ips=False,
+            never_redirect=True,
+            default_timeout=(settings.WEBHOOK_TIMEOUT_SECONDS, settings.WEBHOOK_TIMEOUT_SECONDS),
+        )
+    )
 
 
 def _ms(started: float) -> int:

@@ -310,3 +310,57 @@ def test_the_overdue_sweep_sends_article_review_due_to_clients_but_not_a_second_
     flush(endpoint)
     assert receiver.events() == ["article.review_due"]
     assert len([m for m in mailoutbox if "chair@example.org" in m.to]) == 1  # the sweep's digest only
+
+
+# --- no webhook to private addresses (SSRF) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:6379/",  # this host (Redis)
+        "http://localhost:5432/",
+        "http://169.254.169.254/latest/meta-data/",  # a cloud metadata service
+        "http://10.0.0.7/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:192.168.1.1]/hook",
+        "http://metadata.google.internal/computeMetadata/v1/",
+        "http://100.64.0.1/hook",  # carrier-grade NAT
+    ],
+)
+def test_a_webhook_to_a_private_address_is_refused_at_registration(client_key, settings, url):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    client, _ = client_key
+
+    response = client.post("/api/v1/webhooks/", {"url": url, "events": ["version.retracted"]}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "private-url"
+    assert response.json()["error"]["detail"] == {"field": "url"}
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_public_address_is_accepted_when_private_ones_are_refused(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    endpoint = webhooks.webhook_endpoint_create(
+        url="https://hooks.example.org/reviewboard", events=["article.archived"]
+    )
+    assert endpoint.url == "https://hooks.example.org/reviewboard"
+
+
+def test_a_delivery_to_a_name_that_now_resolves_to_a_private_address_is_not_sent(receiver, published, settings):
+    """Registered while allowed (or a public name whose DNS later points inside: rebinding), the
+    delivery itself checks the address it would connect to: the attempt fails, nothing is sent."""
+    endpoint = webhooks.webhook_endpoint_create(
+        url=receiver.url.replace("127.0.0.1", "localhost"), events=["article.archived"]
+    )
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+
+    event("article.archived", published)
+    flush(endpoint)
+
+    assert receiver.received == []
+    attempt = WebhookAttempt.objects.get(delivery__endpoint=endpoint)
+    assert attempt.status_code is None
+    assert "InvalidIPAddress" in attempt.response_excerpt
+    assert WebhookDelivery.objects.get(endpoint=endpoint).status == WebhookDelivery.Status.PENDING
