@@ -6,11 +6,12 @@ notice names and returns their ids; it knows nothing about review (``references`
 import ``reviewboard``). The ``import_retractions`` command then calls
 ``flag_articles_citing_retracted`` here, in the same transaction.
 
-Flagging uses the re-review path (``reviewboard.jobs.rereview``): the article's
-``next_review_due`` is brought forward to now and ``review_overdue`` is set, so the read API says
-``review_overdue`` and the daily sweep keeps the flag (it only clears a flag whose date lies in
-the future). ``review_overdue_notified_at`` is set too, because the chair gets this module's
-specific message (which paper, which notice) instead of the sweep's generic one. "Once" holds
+Flagging is the one write of the re-review flag (``reviewboard.services.rereview.articles_flag_now``,
+as for a reader's report or a corrected reference): the article's ``next_review_due`` is brought
+forward to now and ``review_overdue`` is set, so the read API says ``review_overdue`` and the daily
+sweep keeps the flag (it only clears a flag whose date lies in the future).
+``review_overdue_notified_at`` is set too, because the chair gets this module's specific message
+(which paper, which notice) instead of the sweep's generic one. "Once" holds
 because only records newly withdrawn by an import reach this function, and the import locks
 them, so two imports at once report a record once.
 """
@@ -28,8 +29,9 @@ from django.db.models import F
 from articles.models import Article, PublishedCitation
 from references.models import Reference
 from reviewboard import outbox
-from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url
-from reviewboard.jobs.rereview import refresh_payloads, rereview_candidates
+from reviewboard.jobs.common import build_email, chair_emails, resolve_now, review_url
+from reviewboard.jobs.rereview import rereview_candidates
+from reviewboard.services.rereview import articles_flag_now
 
 logger = logging.getLogger(__name__)
 
@@ -72,19 +74,8 @@ def flag_articles_citing_retracted(
     cited = published_citing(reference_ids)
     if not cited:
         return RetractedCitationSummary()
-    flagged = sorted(
-        row[0]
-        for row in claim(
-            Article.objects.filter(pk__in=list(cited)),
-            set_sql="review_overdue = %s, review_overdue_notified_at = %s, "
-                    "next_review_due = CASE WHEN next_review_due > %s THEN %s ELSE next_review_due END",
-            set_params=[True, now, now, now],
-            guard_sql="review_overdue = %s",
-            guard_params=[False],
-        )
-    )
+    flagged = articles_flag_now(Article.objects.filter(pk__in=list(cited)), now=now, only_unflagged=True)
     already = sorted(set(cited) - set(flagged))
-    refresh_payloads(flagged)
     items = [(article_id, cited[article_id]) for article_id in sorted(cited)]
     outbox.emit("citations.retracted", now=now, items=[[article_id, ids] for article_id, ids in items])
     summary = RetractedCitationSummary(flagged=tuple(flagged), already_flagged=tuple(already))

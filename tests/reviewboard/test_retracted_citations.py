@@ -15,6 +15,7 @@ from django.utils import timezone
 from articles.models import Article, PublishedVersion
 from references.models import Reference, Retraction
 from reviewboard.jobs.rereview import flag_overdue_reviews
+from reviewboard.services.rereview import articles_flag_now
 from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory, ChairFactory
 
@@ -91,6 +92,30 @@ def test_an_article_already_overdue_stays_flagged_and_the_chair_still_learns_of_
     assert "1 already flagged" in out
     [message] = mail.outbox
     assert RETRACTED_DOI in message.body
+
+
+def test_the_one_write_of_the_flag_brings_the_review_date_forward_and_spares_those_already_flagged(db):
+    """Every cause (a retracted citation, a reader's report, a corrected reference) flags through
+    ``articles_flag_now``: due now (a missing date too), overdue, the chair counted as told, and
+    the payloads' re-render requested; the import's bulk flag leaves articles already flagged alone."""
+    now = timezone.now()
+    due_later, no_date, flagged = (ArticleFactory() for _ in range(3))
+    for article in (due_later, no_date, flagged):
+        approve(article)
+        article.refresh_from_db()
+    Article.objects.filter(pk=no_date.pk).update(next_review_due=None)
+    earlier = now - timezone.timedelta(days=3)
+    Article.objects.filter(pk=flagged.pk).update(review_overdue=True, review_overdue_notified_at=earlier)
+
+    done = articles_flag_now(Article.objects.all(), now=now, only_unflagged=True)
+
+    assert done == sorted([due_later.pk, no_date.pk])
+    for article in (due_later, no_date):
+        article.refresh_from_db()
+        assert (article.review_overdue, article.review_overdue_notified_at, article.next_review_due) == (True, now, now)
+        assert PublishedVersion.objects.get(pk=article.live_version_id).render_requested_at == now
+    flagged.refresh_from_db()
+    assert flagged.review_overdue_notified_at == earlier
 
 
 @pytest.mark.django_db(transaction=True)
