@@ -23,8 +23,14 @@ from django.dispatch import receiver
 
 # What a view or decorator sets to change the policy of one response (django-csp 4).
 PER_RESPONSE = (
-    "_csp_config", "_csp_update", "_csp_replace", "_csp_exempt",
-    "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro", "_csp_exempt_ro",
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt_ro",
 )
 
 
