@@ -192,7 +192,15 @@ class PublishedVersion(models.Model):
         default=list, blank=True, help_text="Headings of the sections added, removed or changed since the last version."
     )
     clinically_significant = models.BooleanField(
-        null=True, blank=True, help_text="Marked by the chair at approval (empty: an automatic approval, not assessed)."
+        null=True,
+        blank=True,
+        help_text="Marked by the chair at approval, or afterwards for an approval completed by a sign-off "
+        "(empty: not assessed yet).",
+    )
+    significance_assessed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the chair assessed clinical significance: the order of the What's new feed.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -204,7 +212,9 @@ class PublishedVersion(models.Model):
         indexes = [
             models.Index(fields=["rendered_at"], name="version_rendered_idx"),
             models.Index(
-                fields=["approved_at"], condition=Q(clinically_significant=True), name="version_significant_idx"
+                fields=["significance_assessed_at"],
+                condition=Q(clinically_significant=True),
+                name="version_significant_idx",
             ),
         ]
 

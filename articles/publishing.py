@@ -101,6 +101,7 @@ def published_version_create(
         change_summary=change_summary or ("" if previous else FIRST_VERSION_SUMMARY),
         sections_changed=sections_changed(previous.source if previous else None, content),
         clinically_significant=clinically_significant,
+        significance_assessed_at=None if clinically_significant is None else approved_at,
     )
     PublishedCitation.objects.bulk_create(
         PublishedCitation(version=version, number=number, reference_id=reference_id)

@@ -238,7 +238,9 @@ def versions_needing_render() -> QuerySet[PublishedVersion]:
     return PublishedVersion.objects.filter(Q(rendered_at__isnull=True) | Q(render_requested_at__isnull=False))
 
 
-CHANGE_FIELDS = ("number", "approved_at", "change_summary", "sections_changed", "clinically_significant")
+CHANGE_FIELDS = (
+    "number", "approved_at", "change_summary", "sections_changed", "clinically_significant", "significance_assessed_at",
+)
 
 
 def version_changes(*, slug: str) -> list[dict]:
@@ -257,17 +259,19 @@ def published_articles() -> QuerySet[Article]:
 
 
 def significant_changes(*, since: datetime, limit: int) -> list[dict]:
-    """Clinically significant versions approved after ``since``, oldest first, of articles readers
-    may read now (one query); the version itself may since have been superseded."""
+    """Versions assessed clinically significant after ``since``, in the order they were assessed
+    (at approval, or later by the chair for an approval completed by sign-offs: a client that asked
+    in between still gets it), of articles readers may read now (one query); the version itself may
+    since have been superseded."""
     rows = (
         PublishedVersion.objects.filter(
             clinically_significant=True,
-            approved_at__gt=since,
+            significance_assessed_at__gt=since,
             rendered_at__isnull=False,
             retracted_at__isnull=True,
             article__in=published_articles(),
         )
-        .order_by("approved_at", "pk")
+        .order_by("significance_assessed_at", "pk")
         .values("article__slug", "question", *CHANGE_FIELDS)[:limit]
     )
     return list(rows)

@@ -1,5 +1,6 @@
-"""Admin for what client apps send and receive: the chair's queue of reader reports, webhook
-endpoints and their deliveries (with each attempt, and manual redelivery).
+"""Admin for what client apps send and receive: the chair's queue of reader reports, the published
+versions whose clinical significance is still to be assessed (What's new), webhook endpoints and
+their deliveries (with each attempt, and manual redelivery).
 
 All of it is the chair's (``permissions.is_chair``): reports are triaged with the declared actions
 (``dismiss_report``, ``open_rereview``) through ``reviewboard.services.reports``; endpoints are
@@ -18,11 +19,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from articles.models import PublishedVersion
 from config.exceptions import ServiceError
 from reviewboard import permissions, webhooks
 from reviewboard.admin import ReadOnlyAdmin, article_link
 from reviewboard.models import ReaderReport, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from reviewboard.services import reports
+from reviewboard.services import reports, transitions
 
 
 class ChairOnly:
@@ -137,6 +139,101 @@ class ReaderReportAdmin(ChairOnly, ReadOnlyAdmin):
             lambda report, note: reports.report_open_rereview(report=report, user=request.user, note=note),
             "sent to re-review",
         )
+
+
+# --- what changed for readers ----------------------------------------------------------------------
+
+
+class AssessmentFilter(admin.SimpleListFilter):
+    title = "clinical significance"
+    parameter_name = "assessed"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("no", "Not assessed yet"),
+            ("significant", "Significant"),
+            ("minor", "Not significant"),
+            ("all", "All"),
+        ]
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "no") == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "no"
+        if value == "no":
+            return queryset.filter(clinically_significant__isnull=True, retracted_at__isnull=True)
+        if value == "all":
+            return queryset
+        return queryset.filter(clinically_significant=value == "significant")
+
+
+@admin.register(PublishedVersion)
+class PublishedVersionAdmin(ChairOnly, ReadOnlyAdmin):
+    """Published versions; by default those approved by the reviewers' sign-offs without the chair's
+    mark of clinical significance, which the chair gives here (``assess_significance``)."""
+
+    list_display = ("approved_at", "article_question", "number", "change_summary", "sections", "clinically_significant")
+    list_filter = (AssessmentFilter,)
+    search_fields = ("article__slug", "question", "change_summary")
+    list_select_related = ("article",)
+    ordering = ("-approved_at", "-pk")
+    actions = ("mark_significant", "mark_not_significant")
+    fields = (
+        "article",
+        "number",
+        "question",
+        "approved_at",
+        "change_summary",
+        "sections_changed",
+        "clinically_significant",
+        "significance_assessed_at",
+        "rendered_at",
+        "retracted_at",
+        "retraction_reason",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="article", ordering="article__question")
+    def article_question(self, obj: PublishedVersion) -> str:
+        return article_link(obj.article)
+
+    @admin.display(description="sections changed")
+    def sections(self, obj: PublishedVersion) -> str:
+        return ", ".join(obj.sections_changed) or "-"
+
+    def has_assess_permission(self, request: HttpRequest) -> bool:
+        return permissions.is_chair(request.user)
+
+    def _assess(self, request: HttpRequest, queryset: QuerySet[PublishedVersion], significant: bool) -> None:
+        done, refused = 0, []
+        for version in queryset.select_related("article").order_by("pk"):
+            try:
+                transitions.version_assess_significance(
+                    version=version, user=request.user, clinically_significant=significant
+                )
+            except ServiceError as exc:
+                refused.append(f"{version}: {exc.message}")
+            else:
+                done += 1
+        if done:
+            label = "clinically significant" if significant else "not clinically significant"
+            self.message_user(request, f"{done} version(s) marked {label}.", level=messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not marked: " + " ".join(refused), level=messages.ERROR)
+
+    @admin.action(description="Mark clinically significant (listed under What's new)", permissions=["assess"])
+    def mark_significant(self, request: HttpRequest, queryset: QuerySet[PublishedVersion]) -> None:
+        self._assess(request, queryset, True)
+
+    @admin.action(description="Mark not clinically significant", permissions=["assess"])
+    def mark_not_significant(self, request: HttpRequest, queryset: QuerySet[PublishedVersion]) -> None:
+        self._assess(request, queryset, False)
 
 
 # --- webhooks -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from articles.models import Article
+from articles.models import Article, PublishedVersion
 from config.exceptions import NotFound
 from reviewboard.models import Assignment, Comment, Credential, ReaderReport
 
@@ -62,3 +62,10 @@ def lock_report(report_id: int) -> ReaderReport:
     if report is None:
         raise NotFound(f"Reader report {report_id} does not exist.", code="report-not-found")
     return report
+
+
+def lock_version(version_id: int) -> PublishedVersion:
+    version = PublishedVersion.objects.select_for_update().filter(pk=version_id).first()
+    if version is None:
+        raise NotFound(f"Published version {version_id} does not exist.", code="version-not-found")
+    return version

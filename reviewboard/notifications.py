@@ -27,7 +27,8 @@ one (a message that cannot be built). Nothing here runs inside a web request's t
 
 Webhooks (``reviewboard.webhooks``) consume ``version.published``, ``version.retracted``,
 ``article.archived`` and ``article.review_due``; the CDN purge (``CACHE_PURGE_CONSUMERS``, below)
-consumes ``version.published``, ``version.retracted`` and ``article.archived``.
+consumes ``version.published``, ``version.retracted``, ``article.archived`` and
+``version.significance_assessed``.
 """
 
 from __future__ import annotations
@@ -250,6 +251,7 @@ CACHE_PURGE_CONSUMERS = (
     ("version.published", purge_article_cache),
     ("version.retracted", purge_article_cache),
     ("article.archived", purge_article_cache),
+    ("version.significance_assessed", purge_article_cache),  # the article's changes and the feed
 )
 
 EMAIL_CONSUMERS = (

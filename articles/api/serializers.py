@@ -117,7 +117,12 @@ class VersionChangeSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="Headings of the sections added, removed or changed."
     )
     clinically_significant = serializers.BooleanField(
-        allow_null=True, help_text="Marked by the chair at approval; null: not assessed."
+        allow_null=True,
+        help_text="Marked by the chair at approval, or later for an approval completed by the reviewers' "
+        "sign-offs; null: not assessed yet.",
+    )
+    assessed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the significance was assessed (the order of the changes feed)."
     )
 
 

@@ -411,6 +411,7 @@ def _change(row: dict) -> dict:
         "summary": row["change_summary"],
         "sections_changed": row["sections_changed"],
         "clinically_significant": row["clinically_significant"],
+        "assessed_at": iso_datetime(row["significance_assessed_at"]),
     }
 
 
@@ -453,13 +454,14 @@ class ChangesFeedView(ReadAPIView):
     @extend_schema(
         operation_id="changes_list",
         tags=TAGS,
-        summary="What's new: clinically significant changes across all articles since a moment, oldest first",
+        summary="What's new: clinically significant changes across all articles assessed since a moment, oldest first",
         parameters=[
             OpenApiParameter(
                 "since",
                 OpenApiTypes.DATETIME,
                 required=True,
-                description="ISO 8601 date-time with time zone: changes approved after it.",
+                description="ISO 8601 date-time with time zone: changes assessed significant after it "
+                "(next_since of the previous answer).",
             ),
             VALIDATORS[2],
         ],
@@ -472,5 +474,5 @@ class ChangesFeedView(ReadAPIView):
     def get(self, request: Request) -> HttpResponse:
         rows = selectors.significant_changes(since=_since(request), limit=CHANGES_LIMIT)
         results = [{"slug": row["article__slug"], "question": row["question"], **_change(row)} for row in rows]
-        next_since = results[-1]["approved_at"] if len(results) == CHANGES_LIMIT else None
+        next_since = results[-1]["assessed_at"] if len(results) == CHANGES_LIMIT else None
         return _json({"results": results, "next_since": next_since}, caching.CHANGES_KEY)

@@ -1056,6 +1056,41 @@ def _open_rereview_from_report(ctx: ActionContext) -> ReaderReport:
     return _triaged(ctx, ReaderReport.Status.REREVIEW, note)
 
 
+# --- what changed for readers ----------------------------------------------------------------------
+
+
+def _validate_assess(ctx: ActionContext) -> None:
+    version = ctx.target
+    if version.article_id != ctx.article.pk:
+        raise InvalidInput("This version is of another article.", code="invalid-version", detail={"field": "version"})
+    if version.clinically_significant is not None:
+        marked = "clinically significant" if version.clinically_significant else "not clinically significant"
+        raise Conflict(
+            f"Version {version.number} was already assessed: {marked}.",
+            code="significance-already-assessed",
+            detail={"version": version.number, "clinically_significant": version.clinically_significant},
+        )
+    if version.retracted_at is not None:
+        raise Conflict(
+            f"Version {version.number} was retracted: readers get no change from it to assess.",
+            code="version-retracted",
+            detail={"version": version.number},
+        )
+
+
+def _assess_significance(ctx: ActionContext) -> Any:
+    """The chair's mark on a version approved without one (the sign-off that completed the quorum
+    approved it). A significant version enters the What's new feed now, in the order of assessment."""
+    version = ctx.target
+    version.clinically_significant = bool(ctx.inputs.get("clinically_significant"))
+    version.significance_assessed_at = ctx.now
+    version.save(update_fields=["clinically_significant", "significance_assessed_at"])
+    ctx.audit_hash = version.content_hash
+    ctx.audit_data.update({"version": version.number, "clinically_significant": version.clinically_significant})
+    ctx.emit("version.significance_assessed", version_id=version.pk, version=version.number)
+    return version
+
+
 # --- the registry -------------------------------------------------------------------------------
 
 ACTIONS: dict[str, Action] = {
@@ -1344,6 +1379,25 @@ ACTIONS: dict[str, Action] = {
             perform=_edit_content,
             state_refusal=_content_state_refusal,
             fields=(Field("content", "Content", kind="content", required=True, what="content"),),
+        ),
+        Action(
+            name="assess_significance",
+            label="Assess clinical significance",
+            verb="assess the clinical significance of a published version of",
+            audit_label="Clinical significance assessed",
+            who=CHAIR,
+            sources=ALL_STATES,
+            perform=_assess_significance,
+            validate=_validate_assess,
+            on="version",
+            fields=(
+                Field(
+                    "clinically_significant",
+                    "Clinically significant",
+                    kind="bool",
+                    help="Readers' apps list clinically significant changes under What's new.",
+                ),
+            ),
         ),
         Action(
             name="dismiss_report",

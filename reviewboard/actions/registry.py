@@ -88,8 +88,9 @@ class Action:
     state_refusal: Callable[[Article], Unmet | None] | None = None
     # Checks that depend on the inputs (a chosen reviewer, a hash): run after the conditions.
     validate: Callable[[ActionContext], None] | None = None
-    # Which object the action is performed on besides the article: "assignment", "comment" or "";
-    # "member": no article at all, the acting member's own record (a declaration of interests).
+    # Which object the action is performed on besides the article: "assignment", "comment", "report",
+    # "version" (a published version) or ""; "member" and "credential": no article at all (a member's
+    # own declaration of interests, a reviewer's credential).
     on: str = ""
 
     @property

@@ -26,7 +26,14 @@ from config.exceptions import Conflict, InvalidInput, NotAllowed, ServiceError
 from reviewboard import outbox, selectors
 from reviewboard.actions.catalog import ACTIONS, TRANSITIONS
 from reviewboard.actions.registry import Action, ActionContext
-from reviewboard.lock_objects import lock_article, lock_assignment, lock_comment, lock_credential, lock_report
+from reviewboard.lock_objects import (
+    lock_article,
+    lock_assignment,
+    lock_comment,
+    lock_credential,
+    lock_report,
+    lock_version,
+)
 from reviewboard.services.audit import audit_append
 
 if TYPE_CHECKING:
@@ -175,6 +182,8 @@ def _lock_target(action: Action, target: Any) -> Any:
         return lock_credential(target.pk)
     if action.on == "report":
         return lock_report(target.pk)
+    if action.on == "version":
+        return lock_version(target.pk)
     return None
 
 

@@ -42,6 +42,7 @@ from reviewboard.services.transitions import (
     available_transitions,
     review_start,
     transition_refusal,
+    version_assess_significance,
 )
 
 __all__ = [
@@ -79,4 +80,5 @@ __all__ = [
     "report_open_rereview",
     "review_start",
     "transition_refusal",
+    "version_assess_significance",
 ]

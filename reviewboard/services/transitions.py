@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from articles.models import Article
+from articles.models import Article, PublishedVersion
 from config.exceptions import ServiceError
 from reviewboard import actions
 from reviewboard.actions import TRANSITIONS
@@ -63,6 +63,20 @@ def article_retract(*, article: Article, user: AbstractBaseUser, reason: str) ->
 def article_archive(*, article: Article, user: AbstractBaseUser, comment: str = "") -> Article:
     """Any state but approved -> archived (chair); a retracted article keeps its 410 and reason."""
     return actions.perform("archive", article=article, user=user, comment=comment)
+
+
+def version_assess_significance(
+    *, version: PublishedVersion, user: AbstractBaseUser, clinically_significant: bool
+) -> PublishedVersion:
+    """The chair marks a version approved without a mark (by the sign-off that completed the quorum):
+    clinically significant or not. A significant one enters readers' What's new feed now."""
+    return actions.perform(
+        "assess_significance",
+        article=version.article,
+        user=user,
+        target=version,
+        clinically_significant=clinically_significant,
+    )
 
 
 def article_transition(

@@ -13,7 +13,7 @@ from rest_framework_api_key.models import APIKey
 from articles.content import content_from_article
 from articles.models import PublishedVersion
 from articles.publishing import published_version_render
-from config.exceptions import InvalidInput
+from config.exceptions import Conflict, InvalidInput, NotAllowed
 from reviewboard import services
 from reviewboard.models import AuditEntry
 from reviewboard.services.content import content_update
@@ -133,3 +133,76 @@ def test_an_offset_postgresql_refuses_is_still_read_as_a_moment(api):
 def test_changes_of_an_unknown_or_unpublished_article_are_404(api, article):
     assert api.get("/api/v1/articles/nope/changes/").status_code == 404
     assert api.get(f"/api/v1/articles/{article.slug}/changes/").status_code == 404
+
+
+# --- a version approved by the quorum's sign-off is assessed by the chair afterwards -------------------
+
+
+def test_a_version_approved_by_sign_offs_reaches_the_feed_once_the_chair_marks_it_significant(
+    api, article, author, chair, reviewers, client
+):
+    """It used to stay unassessed for ever, so an important change approved by the reviewers never
+    reached What's new. Assessed later, it is listed in the order of assessment: a client that
+    polled between the approval and the assessment still gets it."""
+    version = publish(article, author, chair, reviewers, significant=None)
+    assert version.clinically_significant is None
+    polled = api.get("/api/v1/changes/", {"since": (version.approved_at - timedelta(seconds=1)).isoformat()})
+    assert polled.json()["results"] == []
+    last_poll = version.approved_at.isoformat()  # a client that asked after the approval, before the assessment
+
+    services.version_assess_significance(version=version, user=chair, clinically_significant=True)
+
+    body = api.get("/api/v1/changes/", {"since": last_poll}).json()
+    assert [(c["slug"], c["version"], c["clinically_significant"]) for c in body["results"]] == [
+        (article.slug, 1, True)
+    ]
+    version.refresh_from_db()
+    assert body["results"][0]["assessed_at"] == version.significance_assessed_at.isoformat().replace("+00:00", "Z")
+    assert version.significance_assessed_at > version.approved_at
+    entry = AuditEntry.objects.filter(action="assess_significance").get()
+    assert (entry.actor, entry.data["version"], entry.data["clinically_significant"]) == (chair, 1, True)
+    changes = api.get(f"/api/v1/articles/{article.slug}/changes/").json()
+    assert changes[0]["clinically_significant"] is True
+
+
+def test_the_chairs_mark_at_approval_is_its_assessment_and_is_not_changed_later(article, author, chair, reviewers):
+    version = publish(article, author, chair, reviewers, significant=False)
+    assert version.significance_assessed_at == version.approved_at
+
+    with pytest.raises(Conflict) as exc:
+        services.version_assess_significance(version=version, user=chair, clinically_significant=True)
+
+    assert exc.value.code == "significance-already-assessed"
+    version.refresh_from_db()
+    assert version.clinically_significant is False
+    assert not AuditEntry.objects.filter(action="assess_significance").exists()
+
+
+def test_only_the_chair_assesses_significance(article, author, chair, reviewers):
+    version = publish(article, author, chair, reviewers, significant=None)
+    for user in (author, reviewers[0]):
+        with pytest.raises(NotAllowed):
+            services.version_assess_significance(version=version, user=user, clinically_significant=True)
+    version.refresh_from_db()
+    assert version.clinically_significant is None
+
+
+def test_the_chair_assesses_from_the_admin_list_of_versions_awaiting_it(article, author, chair, reviewers, client):
+    version = publish(article, author, chair, reviewers, significant=None)
+    client.force_login(chair)
+
+    waiting = client.get("/admin/articles/publishedversion/")
+    assert waiting.status_code == 200
+    assert list(waiting.context["cl"].result_list) == [version]
+    done = client.post(
+        "/admin/articles/publishedversion/",
+        {"action": "mark_significant", "_selected_action": [version.pk]},
+        follow=True,
+    )
+
+    assert "1 version(s) marked clinically significant." in done.content.decode()
+    version.refresh_from_db()
+    assert version.clinically_significant is True
+    assert list(client.get("/admin/articles/publishedversion/").context["cl"].result_list) == []
+    client.force_login(reviewers[0])
+    assert client.get("/admin/articles/publishedversion/").status_code == 403
