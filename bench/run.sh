@@ -54,17 +54,19 @@ for n in $sizes; do
   $PY manage.py migrate --noinput -v0
   $PY manage.py collectstatic --noinput -v0
   info=$($PY -m bench.prepare --articles "$n" --payload-file "$BENCH_PAYLOAD_FILE")
-  # Three servers per size: the app as configured (1 s detail micro-cache; prepared statements after
-  # 5 runs), the same with the micro-cache off (the database on every detail request), and that
-  # without prepared statements (psycopg's client-side binding, Django's default).
+  # Four servers per size: the app as configured (1 s detail micro-cache; prepared statements after
+  # 5 runs; no health check for a connection used within the last second), the same with the
+  # micro-cache off (the database on every detail request), that without prepared statements
+  # (psycopg's client-side binding, Django's default), and that with a health check on every request.
   port=$(free_port); serve "$port"
   port0=$(free_port); serve "$port0" API_DETAIL_CACHE_SECONDS=0
   port1=$(free_port); serve "$port1" API_DETAIL_CACHE_SECONDS=0 DB_SERVER_SIDE_BINDING=false DB_PREPARE_THRESHOLD=off
-  $PY -m bench.spec --size "$n" --info "$info" --ports "$port" "$port0" "$port1"
+  port2=$(free_port); serve "$port2" API_DETAIL_CACHE_SECONDS=0 DB_HEALTH_CHECK_BYPASS_SECONDS=0
+  $PY -m bench.spec --size "$n" --info "$info" --ports "$port" "$port0" "$port1" "$port2"
   $PY -m bench.plans --slug "$($PY -m bench.spec --get slug --info "$info")" \
     --cursor "$($PY -m bench.spec --get last_cursor --info "$info")" > "bench/out/plans-$n.txt"
 done
-echo "== gunicorn: $workers workers x $threads threads per server, 3 servers per size; sizes: $sizes"
+echo "== gunicorn: $workers workers x $threads threads per server, 4 servers per size; sizes: $sizes"
 $PY -m bench.spec --wait
 $PY bench/load.py --duration "${BENCH_DURATION:-2}" --rounds "${BENCH_ROUNDS:-5}" \
   --processes "${BENCH_CLIENT_PROCESSES:-2}" --threads "${BENCH_CLIENT_THREADS:-4}" --spec-file bench/out/spec.json \
