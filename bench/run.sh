@@ -55,13 +55,13 @@ for n in $sizes; do
   $PY manage.py collectstatic --noinput -v0
   info=$($PY -m bench.prepare --articles "$n" --payload-file "$BENCH_PAYLOAD_FILE")
   # Four servers per size: the app as configured (1 s detail micro-cache; prepared statements after
-  # 5 runs; no health check for a connection used within the last second), the same with the
-  # micro-cache off (the database on every detail request), that without prepared statements
-  # (psycopg's client-side binding, Django's default), and that with a health check on every request.
+  # 5 runs; a connection health check per request), the same with the micro-cache off (the database
+  # on every detail request), that without prepared statements (psycopg's client-side binding,
+  # Django's default), and that without the health check (DB_CONN_HEALTH_CHECKS=false).
   port=$(free_port); serve "$port"
   port0=$(free_port); serve "$port0" API_DETAIL_CACHE_SECONDS=0
   port1=$(free_port); serve "$port1" API_DETAIL_CACHE_SECONDS=0 DB_SERVER_SIDE_BINDING=false DB_PREPARE_THRESHOLD=off
-  port2=$(free_port); serve "$port2" API_DETAIL_CACHE_SECONDS=0 DB_HEALTH_CHECK_BYPASS_SECONDS=0
+  port2=$(free_port); serve "$port2" API_DETAIL_CACHE_SECONDS=0 DB_CONN_HEALTH_CHECKS=false
   $PY -m bench.spec --size "$n" --info "$info" --ports "$port" "$port0" "$port1" "$port2"
   $PY -m bench.plans --slug "$($PY -m bench.spec --get slug --info "$info")" \
     --cursor "$($PY -m bench.spec --get last_cursor --info "$info")" > "bench/out/plans-$n.txt"

@@ -6,7 +6,7 @@
     python -m bench.spec --wait                                   wait until every server answers, warm them
 
 P serves the app as configured, P0 with the detail micro-cache off, P1 that without prepared
-statements, P2 that with a connection health check on every request. ``--info`` is the JSON line
+statements, P2 that without the connection health check. ``--info`` is the JSON line
 ``bench.prepare`` prints (slug, key, etag, last_cursor).
 """
 
@@ -33,7 +33,7 @@ def endpoints(size: int, info: dict, port: int, port0: int, port1: int, port2: i
         ("detail", port, detail, auth, 200),
         ("detail-uncached", port0, detail, auth, 200),
         ("uncached-unprepared", port1, detail, auth, 200),
-        ("uncached-checked", port2, detail, auth, 200),
+        ("uncached-no-health", port2, detail, auth, 200),
         ("list", port, page, auth, 200),
         ("list-last", port, f"{page}&cursor={info['last_cursor']}", auth, 200),
         ("list-unprepared", port1, page, auth, 200),

@@ -117,11 +117,10 @@ def database_from_env(url: str, *, conn_max_age: int) -> dict:
     database["ATOMIC_REQUESTS"] = False
     database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=conn_max_age)
     # A persistent connection is checked before its first use in a request (one cheap round trip
-    # then, not per query), so a database restart costs no failed request; on PostgreSQL not when
-    # its previous request used it less than DB_HEALTH_CHECK_BYPASS_SECONDS ago (config/db/postgresql).
+    # then, not per query), so a database restart costs no failed request. Skipping the check for a
+    # connection used within the last second was measured and not adopted (bench/RESULTS.md).
     database["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
     if database["ENGINE"] == "django.db.backends.postgresql":
-        database["ENGINE"] = "config.db.postgresql"
         threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip().lower()
         database["OPTIONS"] = {
             **database.get("OPTIONS", {}),
@@ -134,7 +133,6 @@ def database_from_env(url: str, *, conn_max_age: int) -> dict:
 
 
 SQLITE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DB_HEALTH_CHECK_BYPASS_SECONDS = env.float("DB_HEALTH_CHECK_BYPASS_SECONDS", default=1.0)
 DATABASES = {"default": database_from_env(env.str("DATABASE_URL", default=SQLITE_URL), conn_max_age=0)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
