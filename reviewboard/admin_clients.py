@@ -10,6 +10,7 @@ the same way as in the API.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -35,6 +36,33 @@ class ChairOnly:
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return permissions.is_chair(request.user)
+
+
+class ChairQueue(ChairOnly, ReadOnlyAdmin):
+    """A chair's queue of records about articles, worked through with declared actions on the
+    selected rows: each row is done or refused on its own, and both are said."""
+
+    @admin.display(description="article", ordering="article__question")
+    def article_question(self, obj: Any) -> str:
+        return article_link(obj.article)
+
+    def perform_each(
+        self, request: HttpRequest, queryset: QuerySet, perform: Callable[[Any], Any], *, done: str, refused: str
+    ) -> None:
+        """``perform(obj)`` for each selected row; ``done`` ("{n} report(s) dismissed.") and ``refused``
+        ("Not triaged") word the two messages."""
+        count, refusals = 0, []
+        for obj in queryset.select_related("article").order_by("pk"):
+            try:
+                perform(obj)
+            except ServiceError as exc:
+                refusals.append(f"{obj}: {exc.message}")
+            else:
+                count += 1
+        if count:
+            self.message_user(request, done.format(n=count), level=messages.SUCCESS)
+        if refusals:
+            self.message_user(request, f"{refused}: " + " ".join(refusals), level=messages.ERROR)
 
 
 # --- reader reports -------------------------------------------------------------------------------
@@ -70,7 +98,7 @@ class ReceivedFirst(admin.SimpleListFilter):
 
 
 @admin.register(ReaderReport)
-class ReaderReportAdmin(ChairOnly, ReadOnlyAdmin):
+class ReaderReportAdmin(ChairQueue):
     """The chair's queue: reports waiting for triage first (the default filter), oldest first."""
 
     list_display = ("created_at", "article_question", "version_number", "kind", "section", "text_start", "status")
@@ -97,10 +125,6 @@ class ReaderReportAdmin(ChairOnly, ReadOnlyAdmin):
     )
     fields = readonly_fields
 
-    @admin.display(description="article", ordering="article__question")
-    def article_question(self, obj: ReaderReport) -> str:
-        return article_link(obj.article)
-
     @admin.display(description="report")
     def text_start(self, obj: ReaderReport) -> str:
         return obj.text[:100] + ("…" if len(obj.text) > 100 else "")
@@ -109,18 +133,14 @@ class ReaderReportAdmin(ChairOnly, ReadOnlyAdmin):
         return permissions.is_chair(request.user)
 
     def _triage(self, request: HttpRequest, queryset: QuerySet[ReaderReport], perform, done_label: str) -> None:
-        done, refused = 0, []
-        for report in queryset.select_related("article").order_by("pk"):
-            try:
-                perform(report, request.POST.get("note", ""))
-            except ServiceError as exc:
-                refused.append(f"{report.public_id}: {exc.message}")
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{done} report(s) {done_label}.", level=messages.SUCCESS)
-        if refused:
-            self.message_user(request, "Not triaged: " + " ".join(refused), level=messages.ERROR)
+        note = request.POST.get("note", "")
+        self.perform_each(
+            request,
+            queryset,
+            lambda report: perform(report, note),
+            done=f"{{n}} report(s) {done_label}.",
+            refused="Not triaged",
+        )
 
     @admin.action(description="Dismiss the selected reports (reason in the note)", permissions=["triage"])
     def dismiss_selected(self, request: HttpRequest, queryset: QuerySet[ReaderReport]) -> None:
@@ -174,7 +194,7 @@ class AssessmentFilter(admin.SimpleListFilter):
 
 
 @admin.register(PublishedVersion)
-class PublishedVersionAdmin(ChairOnly, ReadOnlyAdmin):
+class PublishedVersionAdmin(ChairQueue):
     """Published versions; by default those approved by the reviewers' sign-offs without the chair's
     mark of clinical significance, which the chair gives here (``assess_significance``)."""
 
@@ -199,10 +219,6 @@ class PublishedVersionAdmin(ChairOnly, ReadOnlyAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="article", ordering="article__question")
-    def article_question(self, obj: PublishedVersion) -> str:
-        return article_link(obj.article)
-
     @admin.display(description="sections changed")
     def sections(self, obj: PublishedVersion) -> str:
         return ", ".join(obj.sections_changed) or "-"
@@ -211,21 +227,16 @@ class PublishedVersionAdmin(ChairOnly, ReadOnlyAdmin):
         return permissions.is_chair(request.user)
 
     def _assess(self, request: HttpRequest, queryset: QuerySet[PublishedVersion], significant: bool) -> None:
-        done, refused = 0, []
-        for version in queryset.select_related("article").order_by("pk"):
-            try:
-                transitions.version_assess_significance(
-                    version=version, user=request.user, clinically_significant=significant
-                )
-            except ServiceError as exc:
-                refused.append(f"{version}: {exc.message}")
-            else:
-                done += 1
-        if done:
-            label = "clinically significant" if significant else "not clinically significant"
-            self.message_user(request, f"{done} version(s) marked {label}.", level=messages.SUCCESS)
-        if refused:
-            self.message_user(request, "Not marked: " + " ".join(refused), level=messages.ERROR)
+        label = "clinically significant" if significant else "not clinically significant"
+        self.perform_each(
+            request,
+            queryset,
+            lambda version: transitions.version_assess_significance(
+                version=version, user=request.user, clinically_significant=significant
+            ),
+            done=f"{{n}} version(s) marked {label}.",
+            refused="Not marked",
+        )
 
     @admin.action(description="Mark clinically significant (listed under What's new)", permissions=["assess"])
     def mark_significant(self, request: HttpRequest, queryset: QuerySet[PublishedVersion]) -> None:
