@@ -10,7 +10,6 @@ the same way as in the API.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -23,7 +22,7 @@ from django.utils.html import format_html
 from articles.models import PublishedVersion
 from config.exceptions import ServiceError
 from reviewboard import permissions, webhooks
-from reviewboard.admin import ReadOnlyAdmin, article_link
+from reviewboard.admin import ReadOnlyAdmin, article_link, perform_each
 from reviewboard.models import ReaderReport, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from reviewboard.services import reports, transitions
 
@@ -40,29 +39,11 @@ class ChairOnly:
 
 class ChairQueue(ChairOnly, ReadOnlyAdmin):
     """A chair's queue of records about articles, worked through with declared actions on the
-    selected rows: each row is done or refused on its own, and both are said."""
+    selected rows (``reviewboard.admin.perform_each``: each done or refused on its own)."""
 
     @admin.display(description="article", ordering="article__question")
     def article_question(self, obj: Any) -> str:
         return article_link(obj.article)
-
-    def perform_each(
-        self, request: HttpRequest, queryset: QuerySet, perform: Callable[[Any], Any], *, done: str, refused: str
-    ) -> None:
-        """``perform(obj)`` for each selected row; ``done`` ("{n} report(s) dismissed.") and ``refused``
-        ("Not triaged") word the two messages."""
-        count, refusals = 0, []
-        for obj in queryset.select_related("article").order_by("pk"):
-            try:
-                perform(obj)
-            except ServiceError as exc:
-                refusals.append(f"{obj}: {exc.message}")
-            else:
-                count += 1
-        if count:
-            self.message_user(request, done.format(n=count), level=messages.SUCCESS)
-        if refusals:
-            self.message_user(request, f"{refused}: " + " ".join(refusals), level=messages.ERROR)
 
 
 # --- reader reports -------------------------------------------------------------------------------
@@ -134,12 +115,14 @@ class ReaderReportAdmin(ChairQueue):
 
     def _triage(self, request: HttpRequest, queryset: QuerySet[ReaderReport], perform, done_label: str) -> None:
         note = request.POST.get("note", "")
-        self.perform_each(
+        perform_each(
+            self,
             request,
-            queryset,
+            queryset.select_related("article"),
             lambda report: perform(report, note),
-            done=f"{{n}} report(s) {done_label}.",
-            refused="Not triaged",
+            name=lambda report: str(report.public_id),
+            done=f"report(s) {done_label}",
+            not_done="Not triaged",
         )
 
     @admin.action(description="Dismiss the selected reports (reason in the note)", permissions=["triage"])
@@ -228,14 +211,16 @@ class PublishedVersionAdmin(ChairQueue):
 
     def _assess(self, request: HttpRequest, queryset: QuerySet[PublishedVersion], significant: bool) -> None:
         label = "clinically significant" if significant else "not clinically significant"
-        self.perform_each(
+        perform_each(
+            self,
             request,
-            queryset,
+            queryset.select_related("article"),
             lambda version: transitions.version_assess_significance(
                 version=version, user=request.user, clinically_significant=significant
             ),
-            done=f"{{n}} version(s) marked {label}.",
-            refused="Not marked",
+            name=str,
+            done=f"version(s) marked {label}",
+            not_done="Not marked",
         )
 
     @admin.action(description="Mark clinically significant (listed under What's new)", permissions=["assess"])
