@@ -158,7 +158,11 @@ def email_reviewers_round_closed(event: Event) -> int:
 def email_board_version_approved(event: Event) -> int:
     article = _article(event)
     to = [*_authors(article), *chair_emails(), *_round_reviewers(event)]
-    return _send("version_approved", to=to, context=_context(event, article, version=event.payload.get("version")))
+    context = _context(event, article, version=event.payload.get("version"))
+    if event.version_id is not None and event.version.clinically_significant is None:
+        # Approved by the sign-off that completed the quorum: the chair still assesses significance.
+        context["assess_url"] = settings.SITE_URL.rstrip("/") + reverse("admin:articles_publishedversion_changelist")
+    return _send("version_approved", to=to, context=context)
 
 
 def email_board_version_retracted(event: Event) -> int:

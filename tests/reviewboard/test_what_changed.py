@@ -206,3 +206,22 @@ def test_the_chair_assesses_from_the_admin_list_of_versions_awaiting_it(article,
     assert list(client.get("/admin/articles/publishedversion/").context["cl"].result_list) == []
     client.force_login(reviewers[0])
     assert client.get("/admin/articles/publishedversion/").status_code == 403
+
+
+def test_the_approval_mail_says_when_significance_is_still_to_be_assessed(
+    article, author, chair, reviewers, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox delivers after commit
+        publish(article, author, chair, reviewers, significant=None)
+
+    [told] = [m for m in mailoutbox if chair.email in m.to and "approved by the board" in m.body]
+    assert "not assessed yet" in told.body
+    assert "/admin/articles/publishedversion/" in told.body
+
+    mailoutbox.clear()
+    services.article_revise(article=article, user=author, change_summary="Lower starting dose.")
+    edit_first_section(article, author, "Start at 5 mg [1].")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(article, author, chair, reviewers, significant=True)
+    [told] = [m for m in mailoutbox if chair.email in m.to and "approved by the board" in m.body]
+    assert "not assessed yet" not in told.body
