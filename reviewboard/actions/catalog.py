@@ -1013,8 +1013,6 @@ def _verify_credential(ctx: ActionContext) -> Credential:
 
 def _validate_triage(ctx: ActionContext) -> None:
     report = ctx.target
-    if report.article_id != ctx.article.pk:
-        raise InvalidInput("This report is about another article.", code="invalid-report", detail={"field": "report"})
     if report.status != ReaderReport.Status.RECEIVED:
         raise Conflict(
             f"This report was already triaged ({report.get_status_display().lower()}).",
@@ -1061,8 +1059,6 @@ def _open_rereview_from_report(ctx: ActionContext) -> ReaderReport:
 
 def _validate_assess(ctx: ActionContext) -> None:
     version = ctx.target
-    if version.article_id != ctx.article.pk:
-        raise InvalidInput("This version is of another article.", code="invalid-version", detail={"field": "version"})
     if version.clinically_significant is not None:
         marked = "clinically significant" if version.clinically_significant else "not clinically significant"
         raise Conflict(

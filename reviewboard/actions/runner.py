@@ -252,7 +252,12 @@ def perform(
             detail={"field": "article"},
         )
     locked = lock_article(article.pk) if article is not None else None
-    ctx = _context(action, locked, user, _lock_target(action, target))
+    target = _lock_target(action, target)
+    if locked is not None and getattr(target, "article_id", locked.pk) != locked.pk:
+        raise InvalidInput(
+            f"This {action.on} belongs to another article.", code=f"invalid-{action.on}", detail={"field": action.on}
+        )
+    ctx = _context(action, locked, user, target)
     check_permission(ctx)
     check_state(ctx)
     ctx.inputs = clean_inputs(action, inputs)
