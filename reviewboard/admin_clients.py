@@ -57,24 +57,34 @@ class TriageActionForm(ActionForm):
     )
 
 
-class ReceivedFirst(admin.SimpleListFilter):
-    title = "status"
-    parameter_name = "status"
+class QueueFilter(admin.SimpleListFilter):
+    """A list filter that selects ``default`` (what waits for the chair) when the URL names none;
+    "all" is one of its choices."""
 
-    def lookups(self, request, model_admin):
-        return [("all", "All"), *ReaderReport.Status.choices]
+    default = "all"
+
+    def value(self) -> str:
+        return super().value() or self.default
 
     def choices(self, changelist):
         for value, label in self.lookup_choices:
-            selected = (self.value() or ReaderReport.Status.RECEIVED) == value
             yield {
-                "selected": selected,
+                "selected": self.value() == value,
                 "query_string": changelist.get_query_string({self.parameter_name: value}),
                 "display": label,
             }
 
+
+class ReceivedFirst(QueueFilter):
+    title = "status"
+    parameter_name = "status"
+    default = ReaderReport.Status.RECEIVED
+
+    def lookups(self, request, model_admin):
+        return [("all", "All"), *ReaderReport.Status.choices]
+
     def queryset(self, request, queryset):
-        value = self.value() or ReaderReport.Status.RECEIVED
+        value = self.value()
         return queryset if value == "all" else queryset.filter(status=value)
 
 
@@ -147,9 +157,10 @@ class ReaderReportAdmin(ChairQueue):
 # --- what changed for readers ----------------------------------------------------------------------
 
 
-class AssessmentFilter(admin.SimpleListFilter):
+class AssessmentFilter(QueueFilter):
     title = "clinical significance"
     parameter_name = "assessed"
+    default = "no"
 
     def lookups(self, request, model_admin):
         return [
@@ -159,16 +170,8 @@ class AssessmentFilter(admin.SimpleListFilter):
             ("all", "All"),
         ]
 
-    def choices(self, changelist):
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": (self.value() or "no") == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
-
     def queryset(self, request, queryset):
-        value = self.value() or "no"
+        value = self.value()
         if value == "no":
             return queryset.filter(clinically_significant__isnull=True, retracted_at__isnull=True)
         if value == "all":

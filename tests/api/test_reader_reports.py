@@ -10,7 +10,7 @@ from rest_framework_api_key.models import APIKey
 
 from articles.models import Article
 from config.exceptions import Conflict, InvalidInput, NotAllowed
-from reviewboard import services
+from reviewboard import actions, services
 from reviewboard.models import AuditEntry, Event, ReaderReport
 from tests.articles.publishing_helpers import approve, set_state
 from tests.factories import ArticleFactory, AuthorFactory
@@ -180,3 +180,28 @@ def test_a_report_opens_a_re_review_through_the_overdue_sweeps_path(api, report,
     with pytest.raises(Conflict) as exc:  # triaged once
         services.report_dismiss(report=ReaderReport.objects.get(), user=chair, reason="Changed my mind.")
     assert exc.value.code == "report-already-triaged"
+
+
+def test_a_report_is_triaged_only_on_its_own_article(report, chair):
+    """The runner refuses a target of another article, for every kind of target (one check)."""
+    other = ArticleFactory(slug="other-article")
+    approve(other)
+
+    with pytest.raises(InvalidInput) as exc:
+        actions.perform("dismiss_report", article=other, user=chair, target=report, reason="Not ours.")
+
+    assert (exc.value.code, exc.value.detail) == ("invalid-report", {"field": "report"})
+    report.refresh_from_db()
+    assert report.status == ReaderReport.Status.RECEIVED
+
+
+def test_the_chairs_queue_shows_the_reports_waiting_first_and_all_on_request(report, chair, client, api):
+    done = ReaderReport.objects.get(public_id=file(api, text="Second report about the same page.")["id"])
+    services.report_dismiss(report=done, user=chair, reason="Already corrected.")
+    client.force_login(chair)
+
+    waiting = client.get("/admin/reviewboard/readerreport/")
+    everything = client.get("/admin/reviewboard/readerreport/", {"status": "all"})
+
+    assert list(waiting.context["cl"].result_list) == [report]
+    assert set(everything.context["cl"].result_list) == {report, done}
