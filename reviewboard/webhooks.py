@@ -42,6 +42,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from requests_hardened import Config as HardenedConfig
 from requests_hardened import Manager as HardenedManager
+from requests_hardened.ip_filter import filter_host
 from standardwebhooks.webhooks import Webhook
 
 from articles.publishing import iso_datetime
@@ -72,17 +73,16 @@ def clean_url(url: str) -> str:
     parts = urlsplit(url)
     allowed = ("https",) if settings.WEBHOOK_REQUIRE_HTTPS else ("http", "https")
     try:
-        hostname = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        hostname = None
+        hostname, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a port out of range
+        hostname = port = None
     if parts.scheme not in allowed or not hostname or any(ord(ch) < 33 for ch in url):
         raise InvalidInput(
             f"The URL must be an absolute {' or '.join(allowed)} URL without spaces.",
             code="invalid-url",
             detail={"field": "url"},
         )
-    if not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS and _private_host(hostname):
+    if not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS and _private_host(hostname, port):
         raise InvalidInput(
             f"The URL's host {hostname} is a private, loopback or link-local address: webhooks are only "
             "sent to addresses on the public internet.",
@@ -92,18 +92,22 @@ def clean_url(url: str) -> str:
     return url
 
 
-def _private_host(hostname: str) -> bool:
-    """Whether the host is, as written, an address no webhook may go to. A name is resolved only when
-    a delivery is sent (``_http``): that check, on the address connected to, is the one that holds."""
+def _private_host(hostname: str, port: int) -> bool:
+    """Whether the host is, as written, an address no webhook may go to: a local name, or an address
+    literal that requests-hardened, which guards every delivery, would refuse (the same ranges in both
+    places). A name is resolved only when a delivery is sent (``_http``): that check, on the address
+    connected to, is the one that holds."""
     if hostname == "localhost" or hostname.endswith((".localhost", ".local", ".internal")):
         return True
     try:
-        address = ipaddress.ip_address(hostname)
+        ipaddress.ip_address(hostname)
     except ValueError:
         return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return not address.is_global or address.is_multicast
+    try:
+        filter_host(hostname, port, allow_loopback=False)  # an address literal: no DNS lookup
+    except requests.RequestException:  # InvalidIPAddress, or a literal this host cannot address at all
+        return True
+    return False
 
 
 def clean_events(events: Any) -> list[str]:
