@@ -21,6 +21,7 @@ from __future__ import annotations
 import requests
 from django.conf import settings
 from django.http import HttpResponse
+from django.http.request import HttpHeaders
 
 LIST_KEY = "articles"
 CHANGES_KEY = "changes"
@@ -45,9 +46,9 @@ def key_headers() -> str:
     surrogate key still drops them all."""
     if settings.API_PUBLIC_READ:
         return ""
-    custom = getattr(settings, "API_KEY_CUSTOM_HEADER", None)  # "HTTP_X_API_KEY" -> X-Api-Key
+    custom = getattr(settings, "API_KEY_CUSTOM_HEADER", None)  # a META key: "HTTP_X_API_KEY" -> X-Api-Key
     if custom:
-        return "Authorization, " + "-".join(part.capitalize() for part in custom.removeprefix("HTTP_").split("_"))
+        return f"Authorization, {HttpHeaders.parse_header_name(custom)}"
     return "Authorization"
 
 
