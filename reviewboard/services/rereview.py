@@ -64,8 +64,7 @@ def article_flag_for_rereview(*, article_id: int, reason: str, user: AbstractBas
     if article.live_version_id is None:
         return False
     now = timezone.now()
-    articles_flag_now(Article.objects.filter(pk=article.pk), now=now)
-    article.refresh_from_db()
+    articles_flag_now(Article.objects.filter(pk=article.pk), now=now)  # the audit entry reads none of its fields
     audit_append(
         action="flag_rereview",
         actor=user,
