@@ -241,19 +241,22 @@ def _assignment(article: Article, assignment_id: int) -> Assignment:
     return assignment
 
 
+def _answer_assignment(request: Request, slug: str, assignment_id: int, shape, service) -> Response:
+    """The assigned reviewer's answer (``shape`` validates it, ``service`` records it); the article back."""
+    article = _article(slug, request.user)
+    data = shape(data=request.data)
+    data.is_valid(raise_exception=True)
+    service(assignment=_assignment(article, assignment_id), user=request.user, **data.validated_data)
+    return _detail_response(article, request.user)
+
+
 class AssignmentAcceptView(APIView):
     @extend_schema(
         operation_id="review_assignment_accept", request=s.AcceptInput, responses={200: s.ArticleReviewOutput, **ERRORS}
     )
     def post(self, request: Request, slug: str, assignment_id: int) -> Response:
         """The assigned reviewer accepts, confirming no conflict of interest; the due date runs from now."""
-        article = _article(slug, request.user)
-        data = s.AcceptInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.assignment_accept(
-            assignment=_assignment(article, assignment_id), user=request.user, **data.validated_data
-        )
-        return _detail_response(article, request.user)
+        return _answer_assignment(request, slug, assignment_id, s.AcceptInput, services.assignment_accept)
 
 
 class AssignmentDeclineView(APIView):
@@ -264,13 +267,7 @@ class AssignmentDeclineView(APIView):
     )
     def post(self, request: Request, slug: str, assignment_id: int) -> Response:
         """The assigned reviewer declines with a reason: the assignment closes and the chair is told."""
-        article = _article(slug, request.user)
-        data = s.DeclineInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.assignment_decline(
-            assignment=_assignment(article, assignment_id), user=request.user, **data.validated_data
-        )
-        return _detail_response(article, request.user)
+        return _answer_assignment(request, slug, assignment_id, s.DeclineInput, services.assignment_decline)
 
 
 class DeclarationCreateView(APIView):
