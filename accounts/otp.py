@@ -1,4 +1,9 @@
-"""The second factor: TOTP devices (django-otp), checked the same way by the admin login and the API.
+"""The second factor: authenticator apps (TOTP), passkeys and recovery codes (django-otp devices),
+checked the same way by the admin login and the API.
+
+Every confirmed device of the user counts: a code typed as ``otp_token`` is tried on the TOTP
+devices and the recovery codes (a recovery code works once); a passkey verifies an admin session
+through its own ceremony (``accounts.passkeys``), never a typed code.
 
 ``check_second_factor`` is the one place that decides whether a login may go on: it says why not
 with a stable code. A wrong code counts against the device (django-otp's throttling:
@@ -13,6 +18,7 @@ from django.db import transaction
 from django_otp import devices_for_user
 from django_otp.models import VerifyNotAllowed
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.policy import second_factor_required
 from config.exceptions import InvalidInput
@@ -33,6 +39,10 @@ class SecondFactorRefused(InvalidInput):
 
 def has_confirmed_device(user: AbstractBaseUser) -> bool:
     return any(True for _ in devices_for_user(user, confirmed=True))
+
+
+def has_passkey(user: AbstractBaseUser) -> bool:
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
 
 
 def _normalise(token: str | None) -> str:
@@ -79,8 +89,9 @@ def check_second_factor(user: AbstractBaseUser, token: str | None) -> Device | N
     if not has_confirmed_device(user):
         if second_factor_required(user):
             raise SecondFactorRefused(
-                "This board account has no authenticator yet: log in to the admin once to enrol one "
-                "(or ask an administrator to add a TOTP device), then send its current code as otp_token.",
+                "This board account has no second factor yet, and a password alone cannot enrol one: open "
+                "the one-time enrolment link the chair or an administrator gave you, log in to the admin "
+                "and enrol an authenticator app or a passkey; then send its current code as otp_token.",
                 code="otp-not-enrolled",
             )
         return None
