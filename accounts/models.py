@@ -1,4 +1,4 @@
-"""API tokens (django-rest-knox, with their device and password), one-time enrolment codes, the accounts' second factors."""
+"""API tokens (django-rest-knox, per device and password), one-time enrolment codes, second factors."""
 
 from __future__ import annotations
 
