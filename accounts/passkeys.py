@@ -30,7 +30,7 @@ from accounts import enrolment
 
 class EnrolmentCodeNeeded(exceptions.OTPWebAuthnApiError):
     status_code = 403
-    code = "enrolment_code_required"
+    default_code = "enrolment_code_required"
     default_detail = (
         "A passkey is registered with the one-time enrolment code from the chair or an administrator, "
         "or from a session verified by a second factor."
@@ -39,7 +39,7 @@ class EnrolmentCodeNeeded(exceptions.OTPWebAuthnApiError):
 
 class EnrolmentCodeSpent(exceptions.OTPWebAuthnApiError):
     status_code = 409
-    code = "enrolment_code_spent"
+    default_code = "enrolment_code_spent"
     default_detail = "Your enrolment code was used or replaced meanwhile: ask for a new one."
 
 
