@@ -28,7 +28,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts import audit
 from accounts.models import ApiToken, EnrolmentCode
-from accounts.otp import has_confirmed_device
+from accounts.otp import has_confirmed_device, is_recovery_code
 from config.exceptions import InvalidInput, NotAllowed
 from reviewboard.permissions import is_chair
 
@@ -206,11 +206,19 @@ def recovery_codes_generate(*, user: AbstractBaseUser, request: HttpRequest | No
             user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
         )
         device.token_set.all().delete()
-        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+        codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
         StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     if request is not None:
         request.session[SESSION_RECOVERY_CODES] = codes
     return codes
+
+
+def _recovery_code() -> str:
+    """Eight base32 characters (40 bits), never digits only: ``accounts.otp`` tells them from app codes."""
+    while True:
+        code = StaticToken.random_token()
+        if is_recovery_code(code):
+            return code
 
 
 def recovery_codes_left(user: AbstractBaseUser) -> int:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django_otp import devices_for_user
 from django_otp.models import VerifyNotAllowed
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
@@ -71,11 +72,19 @@ def verify_token(user: AbstractBaseUser, token: str | None) -> Device | None:
     Its own transaction (the devices are locked while checked), committed before the caller
     refuses the login, so that the failure counts towards the device's throttle.
     """
+    recovery = is_recovery_code(token)
     with transaction.atomic():
         for device in devices_for_user(user, confirmed=True, for_verify=True):
-            if verify_on_device(device, token):
+            # A code is tried on the devices of its kind only: a recovery code that works must not count
+            # as a wrong code against the authenticator app (whose throttle would then refuse the next one).
+            if isinstance(device, StaticDevice) == recovery and verify_on_device(device, token):
                 return device
     return None
+
+
+def is_recovery_code(token: str | None) -> bool:
+    """Authenticator apps show digits; recovery codes (``accounts.enrolment``) always have a letter."""
+    return not _normalise(token).isdigit()
 
 
 def check_second_factor(user: AbstractBaseUser, token: str | None) -> Device | None:

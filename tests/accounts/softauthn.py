@@ -34,9 +34,9 @@ class SoftPasskey:
         self.user_handle = ""
 
     def _client_data(self, kind: str, challenge: str) -> bytes:
-        return json.dumps(
-            {"type": kind, "challenge": challenge, "origin": self.origin, "crossOrigin": False}
-        ).encode("utf-8")
+        return json.dumps({"type": kind, "challenge": challenge, "origin": self.origin, "crossOrigin": False}).encode(
+            "utf-8"
+        )
 
     def _cose_public_key(self) -> bytes:
         numbers = self.key.public_key().public_numbers()
