@@ -126,7 +126,10 @@ class BoardAdminSite(admin.AdminSite):
 
     def _render(self, request: HttpRequest, template: str, title: str, **context: Any) -> TemplateResponse:
         request.current_app = self.name
-        return TemplateResponse(request, template, {**self.each_context(request), "title": title, **context})
+        site = self.each_context(request)
+        if not site["has_permission"]:  # a session without its second factor sees no map of the admin
+            site.update(available_apps=[], is_nav_sidebar_enabled=False)
+        return TemplateResponse(request, template, {**site, "title": title, **context})
 
     @method_decorator(never_cache)
     @method_decorator(csrf_protect)

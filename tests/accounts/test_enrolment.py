@@ -164,6 +164,7 @@ def test_with_the_code_given_the_password_session_still_reaches_nothing_but_the_
     admin_login(client, "chair")
     client.post(ENROL_URL, {"enrolment_code": issued.code})
 
+    assert client.get(ENROL_URL).context["available_apps"] == []  # no map of the admin either
     assert client.get("/admin/").status_code == 302
     assert client.get("/admin/articles/article/").status_code == 302
     assert client.get("/admin/recovery-codes/").status_code == 302
