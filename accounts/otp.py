@@ -106,13 +106,15 @@ def check_second_factor(user: AbstractBaseUser, token: str | None) -> Device | N
         return None
     if not _normalise(token):
         raise SecondFactorRefused(
-            "This account uses a second factor: send the 6-digit code of your authenticator app as otp_token.",
+            "This account uses a second factor: send the 6-digit code of your authenticator app, or one of "
+            "your recovery codes, as otp_token.",
             code="otp-token-required",
         )
     device = verify_token(user, token)
     if device is None:
         raise SecondFactorRefused(
-            "The authenticator code is wrong or expired: send the current 6-digit code as otp_token.",
+            "The code is wrong, expired or used: send the current 6-digit code of your authenticator app, "
+            "or an unused recovery code, as otp_token.",
             code="otp-token-invalid",
         )
     return device
