@@ -20,7 +20,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -59,8 +61,6 @@ class IssuedCode:
 
 
 def enrolment_link(code: str) -> str:
-    from django.urls import reverse
-
     return f"{settings.SITE_URL.rstrip('/')}{reverse('admin:enrol_authenticator')}?code={code}"
 
 
@@ -83,6 +83,9 @@ def _check_may_manage(actor: AbstractBaseUser | None) -> None:
 
 
 def _issue(*, member: AbstractBaseUser, actor: AbstractBaseUser | None, now: datetime) -> IssuedCode:
+    # Two issues at once for one member: the second waits here, then replaces the first's code (the
+    # constraint allows one open code per account).
+    get_user_model()._default_manager.select_for_update().filter(pk=member.pk).first()
     EnrolmentCode.objects.filter(user=member, used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     code = secrets.token_urlsafe(16)
     expires_at = now + timedelta(hours=settings.ACCOUNTS_ENROLMENT_CODE_HOURS)

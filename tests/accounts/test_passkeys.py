@@ -111,6 +111,24 @@ def test_a_member_with_a_passkey_logs_in_with_the_password_then_the_passkey(clie
     assert client.get("/admin/").status_code == 200
 
 
+def test_the_password_alone_of_a_member_with_a_passkey_adds_no_second_factor(client, chair):
+    issued = enrolment_code_issue(member=chair, actor=None)
+    enrolling = type(client)()
+    admin_login(enrolling, "chair")
+    enrolling.post(ENROL_URL, {"enrolment_code": issued.code})
+    assert register(enrolling, SoftPasskey()).status_code == 200
+    admin_login(client, "chair")  # blank code: a session waiting for the passkey
+
+    another = register(client, SoftPasskey())
+    enrol_page = client.get(ENROL_URL)
+
+    assert another.status_code == 403
+    assert WebAuthnCredential.objects.filter(user=chair).count() == 1
+    assert enrol_page.status_code == 302
+    assert client.get("/admin/recovery-codes/").status_code == 302
+    assert token_login("chair").json()["error"]["code"] == "otp-token-required"
+
+
 def test_an_assertion_signed_by_another_key_is_refused_and_the_session_stays_unverified(client, chair):
     passkey = SoftPasskey()
     issued = enrolment_code_issue(member=chair, actor=None)
