@@ -30,8 +30,10 @@ class TokenInput(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="The current code of the account's authenticator app. Required for board members "
-        "(chair, reviewers, editors) where the second factor is on (production).",
+        help_text="The current code of the account's authenticator app, or one of its recovery codes (each "
+        "works once). Required for board members (chair, reviewers, editors) where the second factor is on "
+        "(production); an account with no second factor yet enrols one with a one-time enrolment code in the "
+        "admin first (error otp-not-enrolled).",
     )
     device = serializers.CharField(
         max_length=100,

@@ -1,4 +1,9 @@
-"""The second factor: TOTP devices (django-otp), checked the same way by the admin login and the API.
+"""The second factor: authenticator apps (TOTP), passkeys and recovery codes (django-otp devices),
+checked the same way by the admin login and the API.
+
+Every confirmed device of the user counts: a code typed as ``otp_token`` is tried on the TOTP
+devices and the recovery codes (a recovery code works once); a passkey verifies an admin session
+through its own ceremony (``accounts.passkeys``), never a typed code.
 
 ``check_second_factor`` is the one place that decides whether a login may go on: it says why not
 with a stable code. A wrong code counts against the device (django-otp's throttling:
@@ -12,7 +17,9 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django_otp import devices_for_user
 from django_otp.models import VerifyNotAllowed
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.policy import second_factor_required
 from config.exceptions import InvalidInput
@@ -33,6 +40,10 @@ class SecondFactorRefused(InvalidInput):
 
 def has_confirmed_device(user: AbstractBaseUser) -> bool:
     return any(True for _ in devices_for_user(user, confirmed=True))
+
+
+def has_passkey(user: AbstractBaseUser) -> bool:
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
 
 
 def _normalise(token: str | None) -> str:
@@ -61,11 +72,19 @@ def verify_token(user: AbstractBaseUser, token: str | None) -> Device | None:
     Its own transaction (the devices are locked while checked), committed before the caller
     refuses the login, so that the failure counts towards the device's throttle.
     """
+    recovery = is_recovery_code(token)
     with transaction.atomic():
         for device in devices_for_user(user, confirmed=True, for_verify=True):
-            if verify_on_device(device, token):
+            # A code is tried on the devices of its kind only: a recovery code that works must not count
+            # as a wrong code against the authenticator app (whose throttle would then refuse the next one).
+            if isinstance(device, StaticDevice) == recovery and verify_on_device(device, token):
                 return device
     return None
+
+
+def is_recovery_code(token: str | None) -> bool:
+    """Authenticator apps show digits; recovery codes (``accounts.enrolment``) always have a letter."""
+    return not _normalise(token).isdigit()
 
 
 def check_second_factor(user: AbstractBaseUser, token: str | None) -> Device | None:
@@ -79,20 +98,23 @@ def check_second_factor(user: AbstractBaseUser, token: str | None) -> Device | N
     if not has_confirmed_device(user):
         if second_factor_required(user):
             raise SecondFactorRefused(
-                "This board account has no authenticator yet: log in to the admin once to enrol one "
-                "(or ask an administrator to add a TOTP device), then send its current code as otp_token.",
+                "This board account has no second factor yet, and a password alone cannot enrol one: open "
+                "the one-time enrolment link the chair or an administrator gave you, log in to the admin "
+                "and enrol an authenticator app or a passkey; then send its current code as otp_token.",
                 code="otp-not-enrolled",
             )
         return None
     if not _normalise(token):
         raise SecondFactorRefused(
-            "This account uses a second factor: send the 6-digit code of your authenticator app as otp_token.",
+            "This account uses a second factor: send the 6-digit code of your authenticator app, or one of "
+            "your recovery codes, as otp_token.",
             code="otp-token-required",
         )
     device = verify_token(user, token)
     if device is None:
         raise SecondFactorRefused(
-            "The authenticator code is wrong or expired: send the current 6-digit code as otp_token.",
+            "The code is wrong, expired or used: send the current 6-digit code of your authenticator app, "
+            "or an unused recovery code, as otp_token.",
             code="otp-token-invalid",
         )
     return device

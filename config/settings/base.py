@@ -6,6 +6,7 @@ With nothing set, the service runs on SQLite with Celery tasks executed in-proce
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -34,6 +35,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes
+    "django_otp_webauthn",  # passkeys
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -104,7 +107,6 @@ TEMPLATES = [
 ]
 
 
-
 def database_from_env(url: str, *, conn_max_age: int) -> dict:
     """The default database from DATABASE_URL (``url``) and the DB_* connection settings.
 
@@ -154,6 +156,21 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", de
 # POST /api/v1/auth/token/ (field otp_token). Off for local runs and tests; on in production.
 ACCOUNTS_REQUIRE_2FA = env.bool("ACCOUNTS_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Medical Advisory Board")
+# The first second factor of an account is enrolled only with a one-time enrolment code that the
+# chair or an administrator issues (accounts.enrolment); it expires after this many hours.
+ACCOUNTS_ENROLMENT_CODE_HOURS = env.int("ACCOUNTS_ENROLMENT_CODE_HOURS", default=72)
+# Passkeys (django-otp-webauthn) as a second factor beside TOTP; never as a password replacement.
+# The relying party is the host of SITE_URL; over plain http (local runs) browsers allow passkeys on
+# "localhost" only, so open http://localhost:8000/admin/ to try them.
+_site = urlsplit(SITE_URL)
+_local_origin = f"http://localhost{f':{_site.port}' if _site.port else ''}"
+OTP_WEBAUTHN_RP_NAME = env("WEBAUTHN_RP_NAME", default="Medical Advisory Board")
+OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default=_site.hostname if _site.scheme == "https" else "localhost")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "WEBAUTHN_ALLOWED_ORIGINS",
+    default=[f"https://{_site.netloc}"] if _site.scheme == "https" else [_local_origin],
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 # django-axes: after AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
 # pair is refused (HTTP 429) for AXES_COOLOFF_MINUTES, on the admin login and the token endpoint
 # alike. Reset by hand: manage.py axes_reset_username USERNAME (see docs/operations.md).
@@ -321,9 +338,7 @@ REFERENCE_LOOKUP_PUBMED_URL = env(
 REFERENCE_LOOKUP_TIMEOUT_SECONDS = env.float("REFERENCE_LOOKUP_TIMEOUT_SECONDS", default=5.0)
 REFERENCE_LOOKUP_CACHE_SECONDS = env.int("REFERENCE_LOOKUP_CACHE_SECONDS", default=7 * 24 * 3600)
 # Crossref asks clients to name themselves (with a contact address) to use its "polite" pool.
-REFERENCE_LOOKUP_USER_AGENT = env(
-    "REFERENCE_LOOKUP_USER_AGENT", default="reviewboard/0.1 (mailto:board@example.org)"
-)
+REFERENCE_LOOKUP_USER_AGENT = env("REFERENCE_LOOKUP_USER_AGENT", default="reviewboard/0.1 (mailto:board@example.org)")
 # An unreachable Redis fails a cache call within this many seconds (the throttle then counts per process).
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     _timeout = env.float("CACHE_TIMEOUT_SECONDS", default=1.0)

@@ -274,12 +274,16 @@ def test_with_2fa_required_the_admin_asks_an_enrolled_member_for_the_code(client
 
 
 def test_with_2fa_required_a_member_without_an_authenticator_enrols_one_from_the_admin(client, chair, two_factor):
+    from accounts.enrolment import enrolment_code_issue  # issue 19: the first enrolment needs a one-time code
+
+    issued = enrolment_code_issue(member=chair, actor=None)
     response = admin_login(client, "chair")
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 302  # not in yet: the session has no second factor
     enrol = client.get(ADMIN_LOGIN)
     assert enrol.status_code == 302
     assert enrol["Location"] == "/admin/enrol-authenticator/"
+    assert client.post("/admin/enrol-authenticator/", {"enrolment_code": issued.code}).status_code == 302
 
     page = client.get("/admin/enrol-authenticator/")
     assert page.status_code == 200

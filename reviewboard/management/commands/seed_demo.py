@@ -2,6 +2,9 @@
 
 Idempotent: a second run changes no rows except the accounts' passwords, which are reset to
 ``--password`` (default ``review-demo``). The groups come from the reviewboard data migration.
+Where ``ACCOUNTS_REQUIRE_2FA`` is on, each board account without a second factor also gets a new
+one-time enrolment code (``issue_enrolment_code``), printed with its link: the password alone
+cannot enrol one.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.contrib.auth.password_validation import (
     validate_password,
 )
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
@@ -36,6 +40,7 @@ DEFAULT_PASSWORD = "review-demo"  # noqa: S105 - the documented password of loca
 SEED_ARTICLE = Path(__file__).resolve().parents[3] / "articles" / "demo" / "back-pain.txt"
 SEED_TOPIC = "back pain"
 GROUPS = ("Authors", "Board reviewers", "Board chair")
+BOARD_GROUPS = ("Board reviewers", "Board chair")
 
 SPECIALTIES = {
     "family-medicine": "Family medicine",
@@ -101,6 +106,8 @@ class Command(BaseCommand):
             article, created = self._seed_article(content, author)
 
         self._print(users, password, article, created)
+        if settings.ACCOUNTS_REQUIRE_2FA:
+            self._enrolment_codes(users)
 
     def _account(self, spec: dict[str, Any], groups: dict[str, Group], specialties: dict[str, Specialty],
                  password: str) -> Any:
@@ -157,6 +164,12 @@ class Command(BaseCommand):
             return existing, False
         seed = replace(content, slug=slug, topic=content.topic or SEED_TOPIC)
         return content_create(content=seed, author=author), True
+
+    def _enrolment_codes(self, users: list[Any]) -> None:
+        self.stdout.write("Second factors are required of board accounts: enrol one with its one-time code.")
+        for user, spec in zip(users, ACCOUNTS, strict=True):
+            if spec["group"] in BOARD_GROUPS:
+                call_command("issue_enrolment_code", user.username, "--if-not-enrolled", stdout=self.stdout)
 
     def _print(self, users: list[Any], password: str, article: Article, created: bool) -> None:
         profiles = {
