@@ -6,6 +6,7 @@ serializers per request; they document exactly what ``build_payload`` writes.
 
 from __future__ import annotations
 
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from config.schema import ErrorSerializer  # noqa: F401  (the shared error body, for the views' schema)
@@ -131,13 +132,6 @@ class SiteChangeSerializer(VersionChangeSerializer):
     question = serializers.CharField()
 
 
-class ChangesFeedSerializer(serializers.Serializer):
-    results = SiteChangeSerializer(many=True)
-    next_since = serializers.DateTimeField(
-        allow_null=True, help_text="Ask again with since=this for the next changes (null: none left)."
-    )
-
-
 # --- the review tracker and pending content ---------------------------------------------------------
 
 STATUSES = ["submitted", "under_review", "changes_requested", "approved", "withdrawn"]
@@ -220,8 +214,15 @@ class StatusChangeSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="The article's status endpoint.")
 
 
-class StatusChangesFeedSerializer(serializers.Serializer):
-    results = StatusChangeSerializer(many=True)
+class ChangesFeedSerializer(serializers.Serializer):
+    results = PolymorphicProxySerializer(
+        component_name="ChangesFeedItem",
+        serializers=[SiteChangeSerializer, StatusChangeSerializer],
+        resource_type_field_name=None,
+        many=True,
+        help_text="type=significant: clinically significant versions (SiteChange); type=status: review status "
+        "moves (StatusChange).",
+    )
     next_since = serializers.DateTimeField(
-        allow_null=True, help_text="Ask again with since=this for the next moves (null: none left)."
+        allow_null=True, help_text="Ask again with since=this for the next changes (null: none left)."
     )

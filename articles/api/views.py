@@ -29,13 +29,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    PolymorphicProxySerializer,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -500,11 +494,7 @@ class ChangesFeedView(ReadAPIView):
             VALIDATORS[2],
         ],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="ChangesFeedAnswer",
-                serializers=[shapes.ChangesFeedSerializer, shapes.StatusChangesFeedSerializer],
-                resource_type_field_name=None,
-            ),
+            200: shapes.ChangesFeedSerializer,
             400: OpenApiResponse(shapes.ErrorSerializer, description="since or type is missing or invalid."),
             **ERRORS,
         },
