@@ -458,7 +458,7 @@ FEED_TYPES = ("significant", "status")
 
 
 def _feed_type(request: Request) -> str:
-    feed_type = request.query_params.get("type", "") or FEED_TYPES[0]
+    feed_type = request.query_params.get("type", FEED_TYPES[0])
     if feed_type not in FEED_TYPES:
         raise InvalidInput(
             f"Unknown type {feed_type!r}; expected one of: {', '.join(FEED_TYPES)}.",

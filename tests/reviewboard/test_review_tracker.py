@@ -373,6 +373,7 @@ def test_the_changes_feed_lists_status_moves_with_type_status(api, submitted, ma
     assert results[0]["url"].endswith("/status/")
     default = api.get("/api/v1/changes/", {"since": since}).json()
     assert default == {"results": [], "next_since": None}  # the What's new stream is unchanged
+    assert api.get("/api/v1/changes/", {"since": since, "type": ""}).status_code == 400
     bad = api.get("/api/v1/changes/", {"since": since, "type": "everything"})
     assert bad.status_code == 400
     assert bad.json()["error"]["detail"]["field"] == "type"
