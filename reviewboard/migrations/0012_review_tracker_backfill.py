@@ -6,7 +6,8 @@ from django.db import migrations
 
 
 def _started_at(AuditEntry, round_):
-    """When the review of ``round_`` started: its start_review entry in the audit log, if any."""
+    """When the review of ``round_`` started: its start_review entry in the audit log, if any (written in
+    the same transaction as the start, a few milliseconds after the moment the runner records)."""
     entries = AuditEntry.objects.filter(
         article_id=round_.article_id, action="start_review", created_at__gte=round_.opened_at
     )

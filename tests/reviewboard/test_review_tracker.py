@@ -496,3 +496,39 @@ def test_review_dates_survive_when_the_clock_moves(api, submitted):
     assert later.json()["results"] == []
     earlier = iso_datetime(article.status_changed_at - timedelta(seconds=1))
     assert len(api.get("/api/v1/changes/", {"since": earlier, "type": "status"}).json()["results"]) == 1
+
+
+# --- the migration that fills the tracker of articles reviewed before it existed ----------------------
+
+
+def test_the_backfill_gives_existing_articles_the_tracker_the_runner_would_have_kept(under_review, author, reviewers):
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("reviewboard.migrations.0012_review_tracker_backfill").backfill
+    article = approve_by_signoffs(under_review, reviewers)
+    article = services.article_revise(article=article, user=author, change_summary="Newer guideline.")
+    article = submit(article, author)
+    fields = ["review_round", "review_submitted_at", "review_started_at", "review_closed_at", "review_outcome"]
+    kept = Article.objects.filter(pk=article.pk).values(*fields).get()
+    version_fields = ["review_round", "submitted_at", "review_started_at"]
+    kept_version = PublishedVersion.objects.filter(article=article).values(*version_fields).get()
+    Article.objects.filter(pk=article.pk).update(
+        review_round=0, review_submitted_at=None, review_started_at=None, review_closed_at=None, review_outcome=""
+    )
+    PublishedVersion.objects.filter(article=article).update(
+        review_round=None, submitted_at=None, review_started_at=None
+    )
+
+    backfill(apps, None)
+
+    assert Article.objects.filter(pk=article.pk).values(*fields).get() == kept
+    filled = PublishedVersion.objects.filter(article=article).values(*version_fields).get()
+    assert (filled["review_round"], filled["submitted_at"]) == (
+        kept_version["review_round"],
+        kept_version["submitted_at"],
+    )
+    # The start of review comes from its audit entry, written in the same transaction moments later.
+    assert abs(filled["review_started_at"] - kept_version["review_started_at"]) < timedelta(seconds=1)
+    assert kept["review_round"] == 2
