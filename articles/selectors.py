@@ -320,10 +320,24 @@ class StatusRow:
 
 
 STATUS_FIELDS = (
-    "state", "retraction_reason", "retracted_at", "review_round", "review_submitted_at", "review_started_at",
-    "review_closed_at", "review_outcome", "review_overdue", "next_review_due", "updated_at", "live_rendered_at",
-    "live_version__number", "live_version__review_round", "live_version__submitted_at",
-    "live_version__review_started_at", "live_version__approved_at", "live_version__summary_json",
+    "state",
+    "retraction_reason",
+    "retracted_at",
+    "review_round",
+    "review_submitted_at",
+    "review_started_at",
+    "review_closed_at",
+    "review_outcome",
+    "review_overdue",
+    "next_review_due",
+    "updated_at",
+    "live_rendered_at",
+    "live_version__number",
+    "live_version__review_round",
+    "live_version__submitted_at",
+    "live_version__review_started_at",
+    "live_version__approved_at",
+    "live_version__summary_json",
     "pending_content__round",
 )
 
@@ -352,9 +366,16 @@ class PendingRow:
 
 
 PENDING_FIELDS = (
-    "state", "retraction_reason", "retracted_at", "review_started_at", "pending_content__round",
-    "pending_content__content_hash", "pending_content__submitted_at", "pending_content__source",
-    "pending_content__reference_ids", "pending_content__payload_json",
+    "state",
+    "retraction_reason",
+    "retracted_at",
+    "review_started_at",
+    "pending_content__round",
+    "pending_content__content_hash",
+    "pending_content__submitted_at",
+    "pending_content__source",
+    "pending_content__reference_ids",
+    "pending_content__payload_json",
 )
 
 
@@ -365,9 +386,20 @@ def pending_row(*, slug: str) -> PendingRow | None:
 
 
 STATUS_CHANGE_FIELDS = (
-    "slug", "state", "retracted_at", "status_changed_at", "review_round", "review_submitted_at",
-    "review_started_at", "review_closed_at", "review_outcome", "live_version__number", "live_version__review_round",
-    "live_version__submitted_at", "live_version__review_started_at", "live_version__approved_at",
+    "slug",
+    "state",
+    "retracted_at",
+    "status_changed_at",
+    "review_round",
+    "review_submitted_at",
+    "review_started_at",
+    "review_closed_at",
+    "review_outcome",
+    "live_version__number",
+    "live_version__review_round",
+    "live_version__submitted_at",
+    "live_version__review_started_at",
+    "live_version__approved_at",
 )
 
 

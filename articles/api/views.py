@@ -488,7 +488,9 @@ class ChangesFeedView(ReadAPIView):
                 "(next_since of the previous answer).",
             ),
             OpenApiParameter(
-                "type", OpenApiTypes.STR, enum=list(FEED_TYPES),
+                "type",
+                OpenApiTypes.STR,
+                enum=list(FEED_TYPES),
                 description="significant (default): What's new; status: review status moves.",
             ),
             VALIDATORS[2],
@@ -556,7 +558,9 @@ def serve_status(request: HttpRequest, slug: str) -> HttpResponse:
         raise _not_in_review()
     keys = (caching.article_key(slug), caching.status_key(slug))
     return _serve_json(
-        request, body, last_modified=_latest(row.updated_at, row.live_rendered_at),
+        request,
+        body,
+        last_modified=_latest(row.updated_at, row.live_rendered_at),
         mark=lambda response: caching.cacheable(response, *keys),
     )
 
@@ -582,7 +586,9 @@ def serve_pending(request: HttpRequest, slug: str) -> HttpResponse:
     if body is None:
         raise _no_pending()
     return _serve_json(
-        request, body, last_modified=_latest(row.submitted_at, row.review_started_at),
+        request,
+        body,
+        last_modified=_latest(row.submitted_at, row.review_started_at),
         mark=lambda response: caching.pending_cacheable(response, slug),
     )
 
@@ -600,9 +606,11 @@ def serve_pending(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         parameters=[SLUG, *CONDITIONAL[2:]],
         responses={
-            200: shapes.ReviewStatusSerializer, 304: NOT_MODIFIED,
+            200: shapes.ReviewStatusSerializer,
+            304: NOT_MODIFIED,
             404: OpenApiResponse(shapes.ErrorSerializer, description="Unknown, never submitted or archived."),
-            410: GONE, **ERRORS,
+            410: GONE,
+            **ERRORS,
         },
     )
 )
@@ -626,11 +634,14 @@ class ArticleStatusView(KeyedFastPathMixin, ReadAPIView):
         ),
         parameters=CONDITIONAL,
         responses={
-            200: shapes.PendingContentSerializer, 304: NOT_MODIFIED, 400: BAD_AUDIENCE,
+            200: shapes.PendingContentSerializer,
+            304: NOT_MODIFIED,
+            400: BAD_AUDIENCE,
             404: OpenApiResponse(
                 shapes.ErrorSerializer, description="Not offered, unknown, nothing pending, or not servable."
             ),
-            410: GONE, **ERRORS,
+            410: GONE,
+            **ERRORS,
         },
     )
 )

@@ -163,8 +163,12 @@ def test_retracting_purges_through_the_outbox_with_the_configured_method(cdn, se
     deliver_all()
     # version.retracted drops the article's answers; article.status_changed its status and pending content.
     assert purged(cdn) == [
-        (method, "article-back-pain"), (method, "articles"), (method, "changes"),
-        (method, "status-back-pain"), (method, "pending-back-pain"), (method, "changes"),
+        (method, "article-back-pain"),
+        (method, "articles"),
+        (method, "changes"),
+        (method, "status-back-pain"),
+        (method, "pending-back-pain"),
+        (method, "changes"),
     ]
 
 
