@@ -85,6 +85,17 @@ class Article(ConcurrentTransitionMixin, models.Model):
         blank=True,
         help_text="What the working copy changes for readers (given at revise); the next published version carries it.",
     )
+    # Where the review stands, as readers may see it (the seed page's tracker, ``articles.status``): the latest
+    # review round's number and dates, kept by the board's action runner (``reviewboard.tracker``) the way it
+    # keeps ``review_hash``, so that the read API answers without knowing the board.
+    review_round = models.PositiveIntegerField(default=0, help_text="The latest review round (0: never submitted).")
+    review_submitted_at = models.DateTimeField(null=True, blank=True, help_text="When the latest round opened.")
+    review_started_at = models.DateTimeField(null=True, blank=True, help_text="When its review started.")
+    review_closed_at = models.DateTimeField(null=True, blank=True, help_text="When it closed (null: open).")
+    review_outcome = models.CharField(max_length=20, blank=True, help_text="How it closed (empty: open).")
+    status_changed_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When what the read API's status/ answers last moved."
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -202,6 +213,11 @@ class PublishedVersion(models.Model):
         blank=True,
         help_text="When the chair assessed clinical significance: the order of the What's new feed.",
     )
+    # The review cycle that produced this version (the tracker's dates while it is live), copied from
+    # the article's tracker fields at approval (null: published before the tracker existed).
+    review_round = models.PositiveIntegerField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    review_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -244,3 +260,25 @@ class PublishedCitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version_id} [{self.number}] -> {self.reference_id}"
+
+
+class PendingContent(models.Model):
+    """The frozen content of an article's open review round, rendered for the read API's one exception
+    to "approved content only": ``GET /api/v1/pending/{slug}/`` (``API_PENDING_CONTENT``, off by default).
+
+    Written by the board when a round opens (from the round's snapshot: never the working copy) and
+    deleted when the round closes, whatever its outcome; so it exists only while a round is open.
+    ``source`` is the snapshot (the integrity check re-reads it with the cited records' current status
+    before anything is served); ``payload_json`` is the rendered part of the answer.
+    """
+
+    article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="pending_content")
+    round = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64)
+    submitted_at = models.DateTimeField()
+    source = models.JSONField()
+    reference_ids = models.JSONField(default=dict, help_text="Citation number -> reference id, at submit.")
+    payload_json = models.TextField()
+
+    def __str__(self) -> str:
+        return f"{self.article_id} round {self.round} (pending)"

@@ -102,10 +102,14 @@ def published_version_create(
         sections_changed=sections_changed(previous.source if previous else None, content),
         clinically_significant=clinically_significant,
         significance_assessed_at=None if clinically_significant is None else approved_at,
+        # The review cycle it came from (the tracker's dates while it is live): the round being approved.
+        review_round=article.review_round or None,
+        submitted_at=article.review_submitted_at,
+        review_started_at=article.review_started_at,
     )
     PublishedCitation.objects.bulk_create(
         PublishedCitation(version=version, number=number, reference_id=reference_id)
-        for number, reference_id in _cited_reference_ids(article=article, content=content).items()
+        for number, reference_id in cited_reference_ids(article=article, content=content).items()
     )
     transaction.on_commit(lambda: enqueue_render(version.pk))
     return version
@@ -171,7 +175,7 @@ def provenance(version: PublishedVersion) -> dict[str, Any]:
     }
 
 
-def _cited_reference_ids(*, article: Article, content: ArticleContent) -> dict[int, int | None]:
+def cited_reference_ids(*, article: Article, content: ArticleContent) -> dict[int, int | None]:
     """Citation number -> id of the reference record the approved content cites.
 
     The article's own citation rows answer when their record is exactly the approved one (the
@@ -363,14 +367,14 @@ def build_payload(
         "provenance": provenance(version),
         "sections": [render_section(s["heading"], s["level"], s["body"]) for s in source.get(section_key, [])],
         "references": [
-            _reference(citation["number"], references.get(citation["number"]), citation["reference"])
+            reference_entry(citation["number"], references.get(citation["number"]), citation["reference"])
             for citation in sorted(source["citations"], key=lambda c: c["number"])
         ],
         "disclaimer": settings.ARTICLE_DISCLAIMER,
     }
 
 
-def _reference(number: int, record: Reference | None, approved: dict[str, Any]) -> dict[str, Any]:
+def reference_entry(number: int, record: Reference | None, approved: dict[str, Any]) -> dict[str, Any]:
     """The citation exactly as approved, with a notice when its library record changed since."""
     return {
         "number": number,

@@ -4,6 +4,13 @@ Readable means: the article has a live (rendered) published version and is neith
 archived. An approved article that was revised (its working copy back in draft or in review)
 stays readable: readers keep getting its live version. Everything here reads published versions
 only, never the working copy (``Article.question``/``topic``/sections may hold unapproved edits).
+
+The one exception, and the only place it is allowed: ``pending_content_offered`` below. When the
+publisher opts in (``API_PENDING_CONTENT``), ``GET /api/v1/pending/{slug}/`` serves the frozen
+content of the article's open review round (``PendingContent``, written from the round's snapshot:
+never the working copy), marked ``"reviewed": false`` with the caution text, under its own
+Cache-Control and surrogate key, and only while no integrity error stands against it. Nothing
+approved-only (the list, the detail, ``expand=full``, the versions, the feeds) ever reads it.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import NullIf
@@ -19,6 +27,12 @@ from django.db.models.functions import NullIf
 from articles.models import READABLE, Article, PublishedVersion, ReviewState
 
 HIDDEN_STATES = (ReviewState.RETRACTED, ReviewState.ARCHIVED)
+
+
+def pending_content_offered() -> bool:
+    """The read API's one exception to "approved content only" (see the module docstring): whether
+    the publisher opted in to serving the open round's frozen content, marked unreviewed."""
+    return bool(getattr(settings, "API_PENDING_CONTENT", False))
 
 
 def reader_state(prefix: str = "") -> Case:
@@ -273,5 +287,128 @@ def significant_changes(*, since: datetime, limit: int) -> list[dict]:
         )
         .order_by("significance_assessed_at", "pk")
         .values("article__slug", "question", *CHANGE_FIELDS)[:limit]
+    )
+    return list(rows)
+
+
+# --- the review tracker and pending content ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """What ``status/`` needs about one article, read in one query (``articles.status``)."""
+
+    state: str
+    retraction_reason: str
+    retracted_at: datetime | None
+    review_round: int
+    review_submitted_at: datetime | None
+    review_started_at: datetime | None
+    review_closed_at: datetime | None
+    review_outcome: str
+    review_overdue: bool
+    next_review_due: datetime | None
+    updated_at: datetime
+    live_rendered_at: datetime | None
+    live_number: int | None
+    live_round: int | None
+    live_submitted_at: datetime | None
+    live_started_at: datetime | None
+    live_approved_at: datetime | None
+    live_summary_json: str | None
+    pending_round: int | None
+
+
+STATUS_FIELDS = (
+    "state",
+    "retraction_reason",
+    "retracted_at",
+    "review_round",
+    "review_submitted_at",
+    "review_started_at",
+    "review_closed_at",
+    "review_outcome",
+    "review_overdue",
+    "next_review_due",
+    "updated_at",
+    "live_rendered_at",
+    "live_version__number",
+    "live_version__review_round",
+    "live_version__submitted_at",
+    "live_version__review_started_at",
+    "live_version__approved_at",
+    "live_version__summary_json",
+    "pending_content__round",
+)
+
+
+def status_row(*, slug: str) -> StatusRow | None:
+    """The article ``slug``'s tracker fields, its live version's cycle and summary, and whether it has
+    pending content, in one query (None: no such article). The live version is set only once rendered."""
+    row = Article.objects.filter(slug=slug).values_list(*STATUS_FIELDS).first()
+    return None if row is None else StatusRow(*row)
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    """The article ``slug`` and its open round's pending content (``PendingContent``; None fields: none)."""
+
+    state: str
+    retraction_reason: str
+    retracted_at: datetime | None
+    review_started_at: datetime | None
+    round: int | None
+    content_hash: str | None
+    submitted_at: datetime | None
+    source: dict | None
+    reference_ids: dict | None
+    payload_json: str | None
+
+
+PENDING_FIELDS = (
+    "state",
+    "retraction_reason",
+    "retracted_at",
+    "review_started_at",
+    "pending_content__round",
+    "pending_content__content_hash",
+    "pending_content__submitted_at",
+    "pending_content__source",
+    "pending_content__reference_ids",
+    "pending_content__payload_json",
+)
+
+
+def pending_row(*, slug: str) -> PendingRow | None:
+    """The article ``slug`` with its pending content, in one query (None: no such article)."""
+    row = Article.objects.filter(slug=slug).values_list(*PENDING_FIELDS).first()
+    return None if row is None else PendingRow(*row)
+
+
+STATUS_CHANGE_FIELDS = (
+    "slug",
+    "state",
+    "retracted_at",
+    "status_changed_at",
+    "review_round",
+    "review_submitted_at",
+    "review_started_at",
+    "review_closed_at",
+    "review_outcome",
+    "live_version__number",
+    "live_version__review_round",
+    "live_version__submitted_at",
+    "live_version__review_started_at",
+    "live_version__approved_at",
+)
+
+
+def status_changes(*, since: datetime, limit: int) -> list[dict]:
+    """Articles whose review status moved after ``since``, in the order they moved (one query): each once,
+    as it stands now (an article that moved twice is listed at its last move)."""
+    rows = (
+        Article.objects.filter(status_changed_at__gt=since)
+        .order_by("status_changed_at", "pk")
+        .values(*STATUS_CHANGE_FIELDS)[:limit]
     )
     return list(rows)

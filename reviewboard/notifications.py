@@ -26,9 +26,11 @@ one (a message that cannot be built). Nothing here runs inside a web request's t
 | webhook.disabled | the chair: a client's webhook endpoint failed for a day and was disabled |
 
 Webhooks (``reviewboard.webhooks``) consume ``version.published``, ``version.retracted``,
-``article.archived`` and ``article.review_due``; the CDN purge (``CACHE_PURGE_CONSUMERS``, below)
-consumes ``version.published``, ``version.retracted``, ``article.archived`` and
-``version.significance_assessed``.
+``article.archived``, ``article.review_due`` and ``article.status_changed``; the CDN purge
+(``CACHE_PURGE_CONSUMERS``, below) consumes ``version.published``, ``version.retracted``,
+``article.archived`` and ``version.significance_assessed`` (the article's keys), and
+``article.status_changed`` (its status, its pending content and the feed). Nobody is e-mailed for
+``article.status_changed``: the board's own events above say the same to people.
 """
 
 from __future__ import annotations
@@ -251,7 +253,14 @@ def purge_article_cache(event: Event) -> int:
     return caching.purge(caching.keys_for_article(slug)) if slug else 0
 
 
+def purge_status_cache(event: Event) -> int:
+    """The review status moved: drop its cached answers, its pending content's and the feed's."""
+    slug = Article.objects.filter(pk=event.article_id).values_list("slug", flat=True).first()
+    return caching.purge(caching.keys_for_status(slug)) if slug else 0
+
+
 CACHE_PURGE_CONSUMERS = (
+    ("article.status_changed", purge_status_cache),
     ("version.published", purge_article_cache),
     ("version.retracted", purge_article_cache),
     ("article.archived", purge_article_cache),

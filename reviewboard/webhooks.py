@@ -52,7 +52,10 @@ from reviewboard.models import Event, WebhookAttempt, WebhookDelivery, WebhookEn
 
 logger = logging.getLogger(__name__)
 
-EVENT_TYPES = ("version.published", "version.retracted", "article.archived", "article.review_due")
+EVENT_TYPES = (
+    "version.published", "version.retracted", "article.archived", "article.review_due", "article.status_changed"
+)
+STATUS_CHANGED = "article.status_changed"
 RETRACTION = "version.retracted"
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 EXCERPT_CHARS = 500
@@ -198,11 +201,12 @@ def event_body(event: Event) -> str:
     article = event.article
     data: dict[str, Any] = {"slug": article.slug if article else None}
     payload = event.payload or {}
-    for key in ("version", "reason"):
+    for key in ("version", "reason", "status", "current_step", "round"):
         if key in payload:
             data[key] = payload[key]
     if article is not None:
-        data["url"] = f"/api/v1/articles/{article.slug}/"
+        status = "status/" if event.type == STATUS_CHANGED else ""
+        data["url"] = f"/api/v1/articles/{article.slug}/{status}"
     return json.dumps(
         {"type": event.type, "timestamp": iso_datetime(event.created_at), "data": data},
         separators=(",", ":"),

@@ -3,7 +3,9 @@
 Every readable answer of the read API says ``public, max-age=API_CACHE_MAX_AGE,
 stale-while-revalidate=API_CACHE_STALE_WHILE_REVALIDATE`` and carries ``Surrogate-Key`` (Fastly's
 name; Varnish setups read the same header, e.g. with xkey): ``article-<slug>`` on everything about
-one article, ``articles`` on the lists, ``changes`` on the site-wide feed. Anything that is not a
+one article, ``articles`` on the lists, ``changes`` on the site-wide feed; the review status adds
+``status-<slug>``. Pending (unreviewed) content has its own short ``Cache-Control`` and only its own
+key, ``pending-<slug>``, so that nothing approved is ever purged or cached with it. Anything that is not a
 readable answer (410 for a retracted article above all, and every other error) says ``no-store``,
 so no cache keeps it and a retraction is never served stale. Unless anyone may read
 (``API_PUBLIC_READ``), readable answers also say ``Vary: Authorization``: a cache keeps one copy
@@ -66,6 +68,38 @@ def cacheable(response: HttpResponse, *keys: str) -> HttpResponse:
 def not_stored(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = NO_STORE
     return response
+
+
+def status_key(slug: str) -> str:
+    """The review status of one article (``status/``): purged whenever it moves (``article.status_changed``)."""
+    return f"status-{slug}"
+
+
+def pending_key(slug: str) -> str:
+    """One article's pending (unreviewed) content: never under an approved answer's keys."""
+    return f"pending-{slug}"
+
+
+def pending_cache_control() -> str:
+    """Pending content's own, short ``Cache-Control``: never the approved answers' (no
+    stale-while-revalidate: once its round closes a cache must not keep serving it)."""
+    return f"public, max-age={settings.API_PENDING_MAX_AGE}, must-revalidate"
+
+
+def pending_cacheable(response: HttpResponse, slug: str) -> HttpResponse:
+    """Mark a pending answer (200 or 304): its own Cache-Control and surrogate key, the same Vary."""
+    response["Cache-Control"] = pending_cache_control()
+    vary = key_headers()
+    if vary:
+        response["Vary"] = vary
+    response["Surrogate-Key"] = pending_key(slug)
+    return response
+
+
+def keys_for_status(slug: str) -> list[str]:
+    """What to purge when an article's review status moves: its status, its pending content (a round
+    opened or closed) and the changes feed (which lists status moves with ``type=status``)."""
+    return [status_key(slug), pending_key(slug), CHANGES_KEY]
 
 
 def keys_for_article(slug: str) -> list[str]:

@@ -6,6 +6,7 @@ serializers per request; they document exactly what ``build_payload`` writes.
 
 from __future__ import annotations
 
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from config.schema import ErrorSerializer  # noqa: F401  (the shared error body, for the views' schema)
@@ -131,8 +132,97 @@ class SiteChangeSerializer(VersionChangeSerializer):
     question = serializers.CharField()
 
 
+# --- the review tracker and pending content ---------------------------------------------------------
+
+STATUSES = ["submitted", "under_review", "changes_requested", "approved", "withdrawn"]
+STEPS = ["submitted", "under_review", "approved"]
+
+
+class TrackerStepSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=STEPS)
+    label = serializers.CharField(help_text='The seed page\'s words: "Submitted", "Under Review", "Approved".')
+    reached_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the current cycle reached it (null: not yet)."
+    )
+    current = serializers.BooleanField()
+
+
+class LiveCycleSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    round = serializers.IntegerField(allow_null=True, help_text="The review round that approved it.")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    review_started_at = serializers.DateTimeField(allow_null=True)
+    approved_at = serializers.DateTimeField()
+    last_updated = serializers.DateTimeField(help_text="As the detail says: the approval, or a later correction.")
+    url = serializers.CharField(help_text="The detail endpoint, which serves it.")
+
+
+class ReviewStatusSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    status = serializers.ChoiceField(
+        choices=STATUSES,
+        help_text="changes_requested: the board sent it back (the tracker stays at Under Review); withdrawn: "
+        "taken out of review before any approval (no current step).",
+    )
+    current_step = serializers.ChoiceField(choices=STEPS, allow_null=True)
+    round = serializers.IntegerField(allow_null=True, help_text="The current cycle's review round, from 1.")
+    steps = TrackerStepSerializer(many=True)
+    revision_in_review = serializers.BooleanField(help_text="A revision of the live version is in review now.")
+    live_version = LiveCycleSerializer(allow_null=True)
+    last_updated = serializers.DateTimeField(allow_null=True, help_text="The live version's (null: nothing live).")
+    review_overdue = serializers.BooleanField(help_text="The live version is flagged for re-review.")
+    next_review_due = serializers.DateTimeField(allow_null=True)
+    editorial_policy_url = serializers.CharField(allow_null=True)
+    pending_url = serializers.CharField(
+        allow_null=True, help_text="The pending content endpoint, when this service offers it and a round is open."
+    )
+
+
+class PendingSectionSerializer(serializers.Serializer):
+    heading = serializers.CharField()
+    level = serializers.IntegerField(min_value=1, max_value=6)
+    html = serializers.CharField(allow_blank=True)
+    text = serializers.CharField(allow_blank=True)
+    citations = serializers.ListField(child=serializers.IntegerField())
+
+
+class PendingContentSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    reviewed = serializers.BooleanField(help_text="Always false: the board has not approved this content.")
+    status = serializers.ChoiceField(choices=["submitted", "under_review"])
+    round = serializers.IntegerField()
+    submitted_at = serializers.DateTimeField()
+    review_started_at = serializers.DateTimeField(allow_null=True)
+    content_hash = serializers.CharField(help_text="sha256 of the content as submitted for this round.")
+    caution = serializers.CharField(help_text="Show it with the content (API_PENDING_CAUTION).")
+    question = serializers.CharField()
+    topic = serializers.CharField(allow_blank=True)
+    audience = serializers.ChoiceField(choices=["clinician", "patient"])
+    available_audiences = serializers.ListField(child=serializers.CharField())
+    sections = PendingSectionSerializer(many=True)
+    references = ReferenceSerializer(many=True)
+    disclaimer = serializers.CharField()
+    status_url = serializers.CharField()
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    status = serializers.ChoiceField(choices=[*STATUSES, "retracted", "archived"])
+    current_step = serializers.ChoiceField(choices=STEPS, allow_null=True)
+    round = serializers.IntegerField(allow_null=True)
+    changed_at = serializers.DateTimeField()
+    url = serializers.CharField(help_text="The article's status endpoint.")
+
+
 class ChangesFeedSerializer(serializers.Serializer):
-    results = SiteChangeSerializer(many=True)
+    results = PolymorphicProxySerializer(
+        component_name="ChangesFeedItem",
+        serializers=[SiteChangeSerializer, StatusChangeSerializer],
+        resource_type_field_name=None,
+        many=True,
+        help_text="type=significant: clinically significant versions (SiteChange); type=status: review status "
+        "moves (StatusChange).",
+    )
     next_since = serializers.DateTimeField(
         allow_null=True, help_text="Ask again with since=this for the next changes (null: none left)."
     )

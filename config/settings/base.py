@@ -302,6 +302,17 @@ PURGE_URL = env("PURGE_URL", default="")
 PURGE_METHOD = env("PURGE_METHOD", default="PURGE")
 PURGE_HEADERS = env.dict("PURGE_HEADERS", default={})
 PURGE_TIMEOUT_SECONDS = env.float("PURGE_TIMEOUT_SECONDS", default=5.0)
+# The review tracker (GET /api/v1/articles/{slug}/status/, docs/client-apps.md): the link readers get
+# to the publisher's editorial policy ("View editorial policy"); empty: null in the answer.
+EDITORIAL_POLICY_URL = env("EDITORIAL_POLICY_URL", default="")
+# Pending content (GET /api/v1/pending/{slug}/): the open round's frozen content, marked unreviewed.
+# Off unless the publisher opts in; its own short Cache-Control; the caution text sent with it.
+API_PENDING_CONTENT = env.bool("API_PENDING_CONTENT", default=False)
+API_PENDING_MAX_AGE = env.int("API_PENDING_MAX_AGE", default=15)
+API_PENDING_CAUTION = env(
+    "API_PENDING_CAUTION",
+    default="Educational purpose only \u2022 Exercise caution as content is pending human review",
+)
 # Called in the render's transaction when a version goes live (articles cannot import the board).
 PUBLISHING_ON_LIVE = ["reviewboard.webhooks.version_went_live"]
 
@@ -380,5 +391,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReaderReportKindEnum": "reviewboard.models.ReaderReport.Kind",
         "ReaderReportStatusEnum": "reviewboard.models.ReaderReport.Status",
+        "TrackerStepEnum": "articles.api.serializers.STEPS",
     },
 }

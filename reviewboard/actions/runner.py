@@ -23,7 +23,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, transition
 
 from articles.models import Article, ReviewState
 from config.exceptions import Conflict, InvalidInput, NotAllowed, ServiceError
-from reviewboard import outbox, selectors
+from reviewboard import outbox, selectors, tracker
 from reviewboard.actions.catalog import ACTIONS, TRANSITIONS
 from reviewboard.actions.registry import Action, ActionContext
 from reviewboard.lock_objects import (
@@ -190,11 +190,13 @@ def _lock_target(action: Action, target: Any) -> Any:
 def _apply(ctx: ActionContext) -> Any:
     action, article = ctx.action, ctx.article
     from_state = article.state if article is not None else ""
+    status_before = tracker.before(article)
     try:
         if action.is_transition:
             FSM[action.name](article)
         result = action.perform(ctx)
         if action.is_transition:
+            tracker.track(ctx, status_before)
             article.save()
     except ConcurrentTransition as exc:
         raise Conflict(

@@ -121,8 +121,8 @@ def _authorization(case, credentials) -> dict[str, str]:
     return {"Authorization": credentials["review" if review else "read"]}
 
 
-# The API-key endpoints: the read API, the changes feed, reader reports and webhook endpoints.
-READ_PATHS = r"^/api/v1/(articles|changes|webhooks)/"
+# The API-key endpoints: the read API, the changes feed, reader reports, webhook endpoints, pending content.
+READ_PATHS = r"^/api/v1/(articles|changes|webhooks|pending)/"
 HYPOTHESIS = settings(
     max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
@@ -160,7 +160,46 @@ READ_CASES = [
     ("/api/v1/articles/{slug}/changes/", {"slug": "live"}, {}, {}),
     ("/api/v1/articles/{slug}/changes/", {"slug": "retracted"}, {}, {}),
     ("/api/v1/changes/", {}, {"since": "2000-01-01T00:00:00Z"}, {}),
+    ("/api/v1/changes/", {}, {"since": "2000-01-01T00:00:00Z", "type": "status"}, {}),
+    ("/api/v1/articles/{slug}/status/", {"slug": "live"}, {}, {}),
+    ("/api/v1/articles/{slug}/status/", {"slug": "retracted"}, {}, {}),
+    ("/api/v1/articles/{slug}/status/", {"slug": "draft"}, {}, {}),
+    ("/api/v1/pending/{slug}/", {"slug": "live"}, {}, {}),
 ]
+
+
+def test_the_tracker_and_pending_content_of_an_article_in_review_match_the_schema(api_schema, credentials, settings):
+    """An article really in review (through the services): its status/, and its pending content once offered."""
+    from reviewboard import services
+
+    settings.API_PENDING_CONTENT = True
+    settings.EDITORIAL_POLICY_URL = "https://publisher.example.org/editorial-policy"
+    users = credentials["users"]
+    article = ArticleFactory(slug="in-review", authors=[users["author"]])
+    services.article_submit(article=article, user=users["author"])
+    headers = {"Authorization": credentials["read"]}
+    for path in ("/api/v1/articles/{slug}/status/", "/api/v1/pending/{slug}/"):
+        case = api_schema[path]["GET"].Case(path_parameters={"slug": "in-review"})
+        response = case.call_and_validate(headers=headers, checks=CHECKS, excluded_checks=EXCLUDED)
+        assert response.status_code == 200, response.text
+    case = api_schema["/api/v1/changes/"]["GET"].Case(query={"since": "2000-01-01T00:00:00Z", "type": "status"})
+    response = case.call_and_validate(headers=headers, checks=CHECKS, excluded_checks=EXCLUDED)
+    assert [item["slug"] for item in response.json()["results"]] == ["in-review"]
+
+
+def test_the_schema_documents_the_tracker_and_pending_content(client):
+    schema = client.get("/api/schema/?format=json").json()
+
+    status = schema["paths"]["/api/v1/articles/{slug}/status/"]["get"]
+    pending = schema["paths"]["/api/v1/pending/{slug}/"]["get"]
+    assert {"200", "304", "404", "410"} <= set(status["responses"])
+    assert {"200", "304", "404", "410"} <= set(pending["responses"])
+    tracker = schema["components"]["schemas"]["ReviewStatus"]["properties"]
+    assert {"steps", "current_step", "round", "live_version", "revision_in_review", "editorial_policy_url"} <= set(
+        tracker
+    )
+    marked = schema["components"]["schemas"]["PendingContent"]["properties"]
+    assert {"reviewed", "round", "status", "caution"} <= set(marked)
 
 
 def test_a_real_report_and_webhook_endpoint_match_the_schema(api_schema, credentials):

@@ -29,8 +29,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from articles import status
 from articles.content import SectionData, content_from_article
-from articles.models import EDITABLE_STATES, FROZEN_STATES, Article, PublishedVersion, ReviewState
+from articles.models import EDITABLE_STATES, FROZEN_STATES, Article, PendingContent, PublishedVersion, ReviewState
 from config.exceptions import ServiceError
 from reviewboard import selectors, services
 from reviewboard.actions import TRANSITIONS
@@ -338,6 +339,36 @@ class ReviewMachine(RuleBasedStateMachine):
             for signoff in selectors.counting_signoffs(article, article.review_hash).select_related("round"):
                 assert signoff.content_hash == signoff.round.content_hash == article.review_hash
                 assert signoff.round.closed_at is None
+
+    @invariant()
+    def the_readers_tracker_follows_the_latest_round(self) -> None:
+        """What status/ answers (``articles.status``) follows the board's latest round; its pending copy
+        exists exactly while a round is open, and holds that round's snapshot."""
+        article = self.fresh()
+        latest = ReviewRound.objects.filter(article=article).order_by("-number").first()
+        assert article.review_round == (latest.number if latest else 0)
+        if latest is not None:
+            assert (article.review_submitted_at, article.review_closed_at, article.review_outcome) == (
+                latest.opened_at,
+                latest.closed_at,
+                latest.outcome,
+            )
+        pending = PendingContent.objects.filter(article=article).first()
+        assert (pending is not None) == (latest is not None and latest.closed_at is None)
+        if pending is not None:
+            assert (pending.round, pending.content_hash, pending.source) == (
+                latest.number,
+                latest.content_hash,
+                latest.snapshot,
+            )
+        steps = {
+            ReviewState.SUBMITTED: "submitted",
+            ReviewState.UNDER_REVIEW: "under_review",
+            ReviewState.CHANGES_REQUESTED: "under_review",
+            ReviewState.APPROVED: "approved",
+        }
+        if article.state in steps and article.retracted_at is None:
+            assert status.event_data(article)["current_step"] == steps[article.state]
 
     @invariant()
     def audit_chain_verifies_with_one_entry_per_action(self) -> None:
