@@ -1,7 +1,7 @@
 """Articles, their ordered sections, and immutable published versions.
 
 ``Article.state`` is the review state: a protected django-fsm field. The moves between states
-are declared, with who may make them and what must hold, in ``reviewboard.actions`` (one
+are declared, with who may make them and what must hold, in ``reviewboard.review.actions`` (one
 declaration per action) and performed by its runner; nothing else changes ``state``. This app
 only knows the states and which of them freeze or lock the content.
 """

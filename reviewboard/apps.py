@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
-from reviewboard.groups import ensure_board_groups_after_migrate
+from reviewboard.board.groups import ensure_board_groups_after_migrate
 
 
 class ReviewboardConfig(AppConfig):

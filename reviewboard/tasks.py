@@ -22,11 +22,11 @@ import redis.exceptions
 from celery import Task, shared_task
 from django.db import transaction
 
-from reviewboard import outbox, webhooks
+from reviewboard.audit.checkpoints import audit_checkpoint_create
+from reviewboard.delivery import outbox, webhooks
 from reviewboard.jobs import reconcile, reminders, rereview, who_may_review
 from reviewboard.jobs.common import TRANSIENT_ERRORS, parse_now
 from reviewboard.models import WebhookDelivery
-from reviewboard.services.checkpoints import audit_checkpoint_create
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def reconcile_published(now: str | None = None) -> dict[str, Any]:
 @shared_task(name="reviewboard.deliver_event", acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
              retry_backoff_max=300, retry_jitter=True, max_retries=5)
 def deliver_event(event_id: int) -> str:
-    """Deliver one outbox event (``reviewboard.outbox.deliver``): idempotent, never twice at once."""
+    """Deliver one outbox event (``reviewboard.delivery.outbox.deliver``): idempotent, never twice at once."""
     return outbox.deliver(event_id)
 
 
@@ -86,7 +86,7 @@ def deliver_pending_events(now: str | None = None) -> dict[str, int]:
 @shared_task(name="reviewboard.deliver_webhook", acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
              retry_backoff_max=300, retry_jitter=True, max_retries=5)
 def deliver_webhook(delivery_id: int) -> dict[str, int]:
-    """Send the queue of the endpoint of ``delivery_id``, head first (``reviewboard.webhooks``)."""
+    """Send the queue of the endpoint of ``delivery_id``, head first (``reviewboard.delivery.webhooks``)."""
     endpoint_id = WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).first()
     if endpoint_id is None:
         return {}

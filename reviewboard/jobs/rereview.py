@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from articles.models import Article, ReviewState
-from reviewboard import outbox
+from reviewboard.delivery import outbox
 from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url, send_all
 
 logger = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
 from articles.models import FROZEN_STATES, Article
-from reviewboard import outbox
+from reviewboard.delivery import outbox
 from reviewboard.jobs.common import claim, resolve_now
 from reviewboard.models import Assignment, Declaration
 

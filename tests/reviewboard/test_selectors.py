@@ -1,4 +1,4 @@
-"""The SQL annotations in reviewboard.selectors give what their Python rules give, row for row."""
+"""The SQL annotations in reviewboard.review.selectors give what their Python rules give, row for row."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from articles.models import Article
-from reviewboard import selectors
 from reviewboard.models import Assignment, SignOff
+from reviewboard.review import selectors
 from tests.factories import ReviewerProfileFactory, UserFactory, round_for
 from tests.reviewboard.conftest import assignment_of, make_reviewer, sign
 

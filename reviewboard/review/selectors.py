@@ -1,0 +1,445 @@
+"""Reads of the board: quorum, assignments, sign-offs that count, comments, queues, the audit log.
+
+Pure reads: nothing here writes. The services, the transition conditions, the admin and the API
+all use these, so "what counts" is defined once.
+
+Each rule is written once and serves both sides: a ``Q`` (``approval_of``, ``counts_toward_quorum``)
+filters the rows read one article at a time in Python (``counting_signoffs``, ``signable_assignment``)
+and the correlated subqueries the lists annotate in SQL (``signed_count``, ``next_pending_due``).
+Where Python must ask per object (``reviewer_is_active`` calls ``has_perm``; ``article_quorum``), the
+SQL twin (``active_reviewers``, ``quorum_of``) stands right after it and states the same conditions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+
+from articles.content import content_from_article
+from config.exceptions import NotFound
+from reviewboard.board import permissions
+from reviewboard.models import (
+    Assignment,
+    AuditEntry,
+    Comment,
+    Credential,
+    Declaration,
+    DeclaredRelationship,
+    Event,
+    ReviewRound,
+    SignOff,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from articles.models import Article
+
+
+@dataclass(frozen=True)
+class SignOffProgress:
+    """``signed`` of ``required`` distinct assigned reviewers approved ``content_hash``."""
+
+    signed: int
+    required: int
+    content_hash: str
+
+    @property
+    def quorum_met(self) -> bool:
+        return self.signed >= self.required
+
+    def __str__(self) -> str:
+        return f"{self.signed} of {self.required}"
+
+
+def article_quorum(article: Article) -> int:
+    """Sign-offs needed to approve: the article's own quorum, else ``REVIEW_DEFAULT_QUORUM``."""
+    return article.quorum or settings.REVIEW_DEFAULT_QUORUM
+
+
+def quorum_of(field: str = "quorum") -> Coalesce:
+    """``article_quorum`` as an annotation; ``field`` names the article's quorum column
+    (``article__quorum`` from an assignment). Like Python's ``or``, an empty quorum and 0 both mean the
+    default (NULLIF then COALESCE). The default is read when the query is built, not at import."""
+    return Coalesce(NullIf(field, Value(0)), Value(settings.REVIEW_DEFAULT_QUORUM))
+
+
+def open_round(article: Article) -> ReviewRound | None:
+    """The article's open review round (at most one: a partial unique constraint), or None."""
+    return ReviewRound.objects.filter(article=article, closed_at__isnull=True).first()
+
+
+def article_rounds(article: Article) -> QuerySet[ReviewRound]:
+    return ReviewRound.objects.filter(article=article).order_by("number")
+
+
+def last_round_reviewed_by(article: Article, user: AbstractBaseUser) -> ReviewRound | None:
+    """The latest closed round of ``article`` in which ``user`` was assigned (to show what changed since)."""
+    return (
+        ReviewRound.objects.filter(article=article, closed_at__isnull=False, assignments__reviewer=user)
+        .order_by("-number")
+        .first()
+    )
+
+
+# Relationships that ended longer ago than this no longer count (disclosures cover the last 24 months).
+RELATIONSHIP_LOOKBACK = timedelta(days=730)
+
+
+@dataclass(frozen=True)
+class ConflictOfInterest:
+    """Why a reviewer may not review an article: a stable code, a sentence naming the reason, and whether
+    the chair may assign them anyway with a written reason (never for an author of the article)."""
+
+    code: str
+    message: str
+    overridable: bool = True
+
+
+def current_declaration(member: AbstractBaseUser) -> Declaration | None:
+    """The member's newest declaration of interests (expired or not), or None."""
+    return (
+        Declaration.objects.filter(member=member)
+        .prefetch_related("relationships__specialties")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+
+
+def relevant_relationships(
+    declaration: Declaration, article: Article, *, today: date | None = None
+) -> list[DeclaredRelationship]:
+    """The declared relationships that touch ``article``: its topic (ignoring case) or its required specialty,
+    and that are ongoing or ended within ``RELATIONSHIP_LOOKBACK``."""
+    today = today or timezone.localdate()
+    topic = (article.topic or "").strip().casefold()
+    found = []
+    for relationship in declaration.relationships.all():
+        if relationship.ended_on is not None and relationship.ended_on < today - RELATIONSHIP_LOOKBACK:
+            continue
+        topics = {str(t).strip().casefold() for t in relationship.topics or []}
+        specialties = {s.pk for s in relationship.specialties.all()}
+        if (topic and topic in topics) or (article.required_specialty_id in specialties):
+            found.append(relationship)
+    return found
+
+
+def credentials_on_record(member: AbstractBaseUser) -> list[Credential]:
+    profile = getattr(member, "reviewer_profile", None)
+    if profile is None:
+        return []
+    return list(Credential.objects.filter(profile=profile).order_by("kind", "id"))
+
+
+def verified_credentials(credentials: list[Credential], *, today: date | None = None) -> list[Credential]:
+    """The one rule for what readers may see: verified and not expired."""
+    today = today or timezone.localdate()
+    return [c for c in credentials if c.is_verified and not c.is_expired(today)]
+
+
+def credential_status(credential: Credential, *, today: date | None = None) -> str:
+    """ "verified", "not verified" or "expired": how the board sees a credential (readers only get verified ones)."""
+    today = today or timezone.localdate()
+    if credential.is_expired(today):
+        return "expired"
+    return "verified" if credential.is_verified else "not verified"
+
+
+def reviewer_conflict(
+    article: Article, reviewer: AbstractBaseUser, *, now: datetime | None = None
+) -> ConflictOfInterest | None:
+    """The one conflict-of-interest rule (assignment, acceptance, start of review, sign-off), first reason first:
+    an author of the article (never overridable); no declaration of interests, or an expired one; a declared
+    relationship touching the article's topic or required specialty; an expired credential on record, or no
+    verified, unexpired credential at all."""
+    now = now or timezone.now()
+    name = permissions.display_name(reviewer)
+    if article.authors.filter(pk=reviewer.pk).exists():
+        return ConflictOfInterest(
+            "author-of-article", f"{name} is an author of this article and cannot review it.", overridable=False
+        )
+    declaration = current_declaration(reviewer)
+    if declaration is None:
+        return ConflictOfInterest("declaration-missing", f"{name} has no declaration of interests on record.")
+    if declaration.is_expired(now):
+        return ConflictOfInterest(
+            "declaration-expired",
+            f"{name}'s declaration of interests expired on {declaration.expires_at:%Y-%m-%d}; "
+            "a new declaration is needed.",
+        )
+    relevant = relevant_relationships(declaration, article, today=now.date())
+    if relevant:
+        return ConflictOfInterest(
+            "declared-interest",
+            f"{name} declared a relationship touching this article's topic or specialty: "
+            + "; ".join(r.describe() for r in relevant)
+            + ".",
+        )
+    credentials = credentials_on_record(reviewer)
+    expired = [c for c in credentials if c.is_expired(now.date())]
+    if expired:
+        return ConflictOfInterest(
+            "credential-expired",
+            f"{name}'s credential {expired[0].name} expired on {expired[0].expires_on:%Y-%m-%d}; "
+            "it must be renewed (or removed) first.",
+        )
+    if not verified_credentials(credentials, today=now.date()):
+        return ConflictOfInterest("credential-unverified", f"{name} has no verified credential on record.")
+    return None
+
+
+def conflict_of_interest(article: Article, reviewer: AbstractBaseUser) -> str | None:
+    """Why ``reviewer`` may not review ``article`` (a sentence), or None (``reviewer_conflict``, in words)."""
+    conflict = reviewer_conflict(article, reviewer)
+    return conflict.message if conflict is not None else None
+
+
+def conflict_stands(article: Article, assignment: Assignment) -> ConflictOfInterest | None:
+    """The conflict of an assignment's reviewer that the chair has not overridden (an override covers an
+    overridable conflict only), or None."""
+    conflict = reviewer_conflict(article, assignment.reviewer)
+    if conflict is None or (conflict.overridable and assignment.override_reason):
+        return None
+    return conflict
+
+
+def disclosure(declaration: Declaration | None, article: Article, *, now: datetime | None = None) -> dict:
+    """What readers are told about a reviewer's interests in ``article``: "No relevant interests declared."
+    or the relevant relationships, with the declaration's date."""
+    if declaration is None:
+        return {"summary": "No declaration of interests on record.", "relationships": [], "signed_at": None}
+    relevant = relevant_relationships(declaration, article, today=(now or timezone.now()).date())
+    return {
+        "summary": "; ".join(r.describe() for r in relevant) if relevant else "No relevant interests declared.",
+        "relationships": [r.describe() for r in relevant],
+        "signed_at": declaration.signed_at.date().isoformat(),
+    }
+
+
+def visible_articles(user: AbstractBaseUser | None) -> QuerySet[Article]:
+    """The one rule for who sees which article (admin lists and pages, the review API, comments):
+    the chair and editors see every article; an author sees the articles they write; a reviewer
+    the articles they were assigned to, in any round (to read what changed since theirs)."""
+    from articles.models import Article
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Article.objects.none()
+    if permissions.is_chair(user) or permissions.is_editor(user):
+        return Article.objects.all()
+    mine = Article.objects.filter(Q(authors=user) | Q(assignments__reviewer=user)).values("pk")
+    return Article.objects.filter(pk__in=mine)
+
+
+def can_see_article(article: Article, user: AbstractBaseUser | None) -> bool:
+    return visible_articles(user).filter(pk=article.pk).exists()
+
+
+def visible_comments(user: AbstractBaseUser | None) -> QuerySet[Comment]:
+    """Review comments of the articles ``user`` sees (``visible_articles``), and no others."""
+    return Comment.objects.filter(article__in=visible_articles(user))
+
+
+def pending_events() -> QuerySet[Event]:
+    return Event.objects.filter(dispatched_at__isnull=True, failed_at__isnull=True)
+
+
+def article_content_hash(article: Article) -> str:
+    """The content hash of the working copy as it is in the database now."""
+    return content_from_article(article).content_hash
+
+
+def assignment_answer(assignment: Assignment) -> str:
+    """The reviewer's answer to an assignment: "accepted", "declined", or "awaiting" (no answer yet; an
+    assignment closed without one, e.g. removed by the chair, stays "awaiting" with its close reason)."""
+    if assignment.declined_at is not None:
+        return "declined"
+    if assignment.accepted_at is not None:
+        return "accepted"
+    return "awaiting"
+
+
+def describe_answer(assignment: Assignment) -> str:
+    """How the review screen and the queue say it: "Accepted 2026-03-02", "Declined: on leave", "No answer yet"."""
+    answer = assignment_answer(assignment)
+    if answer == "accepted":
+        return f"Accepted {timezone.localtime(assignment.accepted_at):%Y-%m-%d}"
+    if answer == "declined":
+        return f"Declined: {assignment.decline_reason}" if assignment.decline_reason else "Declined"
+    return "No answer yet"
+
+
+def open_assignments(article: Article) -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.filter(article=article, closed_at__isnull=True)
+        .select_related("reviewer", "reviewer__reviewer_profile")
+        .order_by("assigned_at", "id")
+    )
+
+
+def reviewer_is_active(user: AbstractBaseUser) -> bool:
+    """An active user in ``Board reviewers`` (the review permission) with an active reviewer profile.
+
+    One user at a time; ``active_reviewers`` is the same rule as a queryset."""
+    if not (user.is_active and user.has_perm(permissions.REVIEWER_PERM)):
+        return False
+    profile = getattr(user, "reviewer_profile", None)
+    return bool(profile is not None and profile.active)
+
+
+def active_reviewers() -> QuerySet[AbstractBaseUser]:
+    """The users ``reviewer_is_active`` accepts, as a queryset (who may be assigned): active, holding the
+    review permission (through a group or directly; a superuser holds every permission, as ``has_perm``
+    says), with an active reviewer profile. Loaded for labels, ordered by name."""
+    app_label, codename = permissions.REVIEWER_PERM.split(".")
+    holds_review_perm = (
+        Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
+        | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+        | Q(is_superuser=True)
+    )
+    return (
+        get_user_model()
+        .objects.filter(holds_review_perm, is_active=True, reviewer_profile__active=True)
+        .select_related("reviewer_profile")
+        .prefetch_related("reviewer_profile__specialties")
+        .order_by("last_name", "first_name", "username")
+        .distinct()
+    )
+
+
+def active_open_assignments(article: Article) -> list[Assignment]:
+    return [a for a in open_assignments(article) if reviewer_is_active(a.reviewer)]
+
+
+def approval_of(content_hash: str | OuterRef) -> Q:
+    """A sign-off that approves ``content_hash`` (a value, or an ``OuterRef`` in a subquery)."""
+    return Q(decision=SignOff.Decision.APPROVE, content_hash=content_hash)
+
+
+def counts_toward_quorum(content_hash: str | OuterRef) -> Q:
+    """The rule for a sign-off that counts: it approves ``content_hash``, through a still-open assignment."""
+    return approval_of(content_hash) & Q(assignment__closed_at__isnull=True)
+
+
+def counting_signoffs(article: Article, content_hash: str) -> QuerySet[SignOff]:
+    """Approvals that count toward the quorum: on ``content_hash``, through a still-open assignment."""
+    return (
+        SignOff.objects.filter(counts_toward_quorum(content_hash), article=article)
+        .select_related("reviewer", "reviewer__reviewer_profile")
+        .order_by("created_at", "id")
+    )
+
+
+def signed_count(*, article: str = "pk", review_hash: str = "review_hash") -> Coalesce:
+    """What ``signoff_progress`` counts, per row, as an annotation: the distinct reviewers whose sign-off
+    counts toward the quorum on the frozen hash. ``article`` and ``review_hash`` name the outer columns
+    (``"article_id"`` and ``"article__review_hash"`` from an assignment)."""
+    rows = (
+        SignOff.objects.filter(counts_toward_quorum(OuterRef(review_hash)), article=OuterRef(article))
+        .order_by()
+        .values("article")
+        .annotate(n=Count("reviewer", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def signers(article: Article, content_hash: str) -> list[AbstractBaseUser]:
+    """Distinct reviewers whose approval of ``content_hash`` counts, in the order they signed."""
+    seen: dict[int, AbstractBaseUser] = {}
+    for signoff in counting_signoffs(article, content_hash):
+        seen.setdefault(signoff.reviewer_id, signoff.reviewer)
+    return list(seen.values())
+
+
+def signoff_progress(article: Article, content_hash: str | None = None) -> SignOffProgress:
+    """Progress toward approval of ``content_hash`` (default: the hash frozen on submit)."""
+    content_hash = article.review_hash if content_hash is None else content_hash
+    signed = (
+        counting_signoffs(article, content_hash).order_by().values("reviewer").distinct().count() if content_hash else 0
+    )
+    return SignOffProgress(signed=signed, required=article_quorum(article), content_hash=content_hash)
+
+
+def unresolved_blocking_comments(article: Article) -> QuerySet[Comment]:
+    return Comment.objects.filter(article=article, blocking=True, resolved_at__isnull=True).order_by("created_at", "id")
+
+
+def article_comments(article: Article) -> QuerySet[Comment]:
+    return Comment.objects.filter(article=article).select_related(
+        "author__reviewer_profile", "resolved_by__reviewer_profile", "addressed_by__reviewer_profile", "section"
+    )
+
+
+def signable_assignment(*, article: Article, user: AbstractBaseUser) -> Assignment | None:
+    """The user's open assignment on ``article`` if they may sign off its frozen hash now, else None."""
+    from articles.models import ReviewState
+
+    if article.state != ReviewState.UNDER_REVIEW or not article.review_hash or not user.is_authenticated:
+        return None
+    assignment = open_assignments(article).filter(reviewer=user).first()
+    if assignment is None or not reviewer_is_active(user):
+        return None
+    already = SignOff.objects.filter(approval_of(article.review_hash), assignment=assignment).exists()
+    return None if already else assignment
+
+
+def review_queue(*, user: AbstractBaseUser) -> QuerySet[Assignment]:
+    """ "My review queue": the user's open assignments on articles under review not yet signed on their frozen hash."""
+    from articles.models import ReviewState
+
+    signed = SignOff.objects.filter(approval_of(OuterRef("article__review_hash")), assignment=OuterRef("pk"))
+    return (
+        Assignment.objects.filter(reviewer=user, closed_at__isnull=True, article__state=ReviewState.UNDER_REVIEW)
+        .exclude(Exists(signed))
+        .select_related("article")
+        .order_by("due_at", "id")
+    )
+
+
+def next_pending_due(*, article: str = "pk", review_hash: str = "review_hash") -> Subquery:
+    """Per row, as an annotation: the earliest due date of the article's open assignments whose reviewer has
+    not approved the frozen hash yet (the assignments ``review_queue`` lists to their reviewers)."""
+    signed = SignOff.objects.filter(approval_of(OuterRef(OuterRef(review_hash))), assignment=OuterRef("pk"))
+    rows = (
+        Assignment.objects.filter(article=OuterRef(article), closed_at__isnull=True, due_at__isnull=False)
+        .exclude(Exists(signed))
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    return Subquery(rows)
+
+
+def article_visible_to(*, user: AbstractBaseUser, slug: str) -> Article:
+    """The article ``slug`` if ``user`` may see it (``visible_articles``), else ``NotFound``: the same 404 for
+    an unknown slug and for an article the user may not see, for GET and POST alike."""
+    article = visible_articles(user).filter(slug=slug).first()
+    if article is None:
+        raise NotFound(f"No article with slug '{slug}' among the articles you work on.", code="article-not-found")
+    return article
+
+
+def articles_for_user(
+    *, user: AbstractBaseUser, state: str | None = None, assigned_to_me: bool = False
+) -> QuerySet[Article]:
+    """The articles a user works on (``visible_articles``); ``assigned_to_me``: open assignments only."""
+    qs = visible_articles(user)
+    if assigned_to_me:
+        qs = qs.filter(assignments__reviewer=user, assignments__closed_at__isnull=True)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.distinct().prefetch_related(
+        "authors",
+        Prefetch("assignments", queryset=Assignment.objects.filter(closed_at__isnull=True).select_related("reviewer")),
+    )
+
+
+def audit_entries(*, article: Article | None = None) -> QuerySet[AuditEntry]:
+    qs = AuditEntry.objects.select_related("actor").order_by("seq")
+    return qs.filter(article=article) if article is not None else qs
