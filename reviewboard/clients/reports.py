@@ -2,7 +2,7 @@
 
 ``report_create`` cleans what a reader typed (plain text only: any markup is stripped by nh3, control
 characters dropped, sizes limited) and files it against the article's live version. The triage is two
-declared actions (``dismiss_report``, ``open_rereview`` in ``reviewboard.review.actions.catalog``): the
+declared actions (``dismiss_report``, ``open_rereview`` in ``reviewboard.review.actions.reports``): the
 second flags the article through ``article_flag_for_rereview``, the same path as a retracted citation
 (the overdue sweep sets the same fields), and the chair's note is readable by the filing client.
 """
