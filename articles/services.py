@@ -19,6 +19,7 @@ from articles.content import AUDIENCES, CLINICIAN, ArticleContent, control_chara
 from articles.models import Article, Section
 from config.exceptions import Conflict, InvalidInput, NotFound
 from references.models import Citation
+from references.services import references_get_or_create
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -190,8 +191,6 @@ def _write_sections(article: Article, content: ArticleContent) -> None:
 
 
 def _write_citations(article: Article, content: ArticleContent) -> None:
-    from references.services import references_get_or_create
-
     citations = sorted(content.citations, key=lambda c: c.number)
     records = references_get_or_create(data=[c.reference for c in citations])
     article.citations.all().delete()

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from config.exceptions import ServiceError
-from reviewboard.admin.review import STATE_LABELS, person_name, short_hash, state_change_words
+from reviewboard.admin.review_words import STATE_LABELS, person_name, short_hash, state_change_words
 from reviewboard.board import permissions
 from reviewboard.board.credentials import VERIFIED_FIELDS, credential_verify
 from reviewboard.models import (

@@ -27,7 +27,7 @@ from articles.diff import content_diff
 from articles.models import CLOSED_STATES, EDITABLE_STATES, Article, Audience, ReviewState
 from articles.rendering import render_section
 from references.models import Citation, Reference
-from reviewboard.admin.review import review_action
+from reviewboard.admin.review_actions import review_action
 from reviewboard.board import permissions
 from reviewboard.models import Comment
 from reviewboard.review import selectors

@@ -42,7 +42,9 @@ from django.urls import reverse
 
 from articles.api import caching
 from articles.models import Article
+from reviewboard.audit.checkpoints import AuditCheckpoint, notify_checkpoint_created
 from reviewboard.board import permissions
+from reviewboard.jobs import retractions
 from reviewboard.jobs.common import build_email, chair_emails, review_url
 from reviewboard.models import Assignment, Comment, Declaration, Event
 
@@ -187,9 +189,7 @@ def email_chair_review_due(event: Event) -> int:
 
 
 def email_chair_retracted_citations(event: Event) -> int:
-    from reviewboard.jobs.retractions import email_chair_retracted_citations as send
-
-    return send(event)
+    return retractions.email_chair_retracted_citations(event)
 
 
 def email_chair_assignment_declined(event: Event) -> int:
@@ -233,8 +233,6 @@ def email_member_declaration_expiring(event: Event) -> int:
 
 
 def log_audit_checkpoint(event: Event) -> int:
-    from reviewboard.audit.checkpoints import AuditCheckpoint, notify_checkpoint_created
-
     checkpoint = AuditCheckpoint.objects.filter(seq=event.payload.get("seq")).first()
     if checkpoint is not None:
         notify_checkpoint_created(checkpoint)

@@ -12,21 +12,24 @@ transaction: delivered, retried later with backoff (a transient failure such as 
 that is down), or given up (a permanent one: a message that cannot be built, e.g. a header with
 a newline). A worker killed mid-delivery rolls the transaction back, so the event is still
 pending and is delivered again. Consumers: the webhook fan-out (``reviewboard.delivery.webhooks``),
-e-mail and the CDN purge (``reviewboard.delivery.notifications``).
+e-mail and the CDN purge (``reviewboard.delivery.notifications``); they register themselves
+(``register``, called from ``ReviewboardConfig.ready()``), the outbox imports none of them.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from reviewboard.jobs.common import BROKER_ERRORS, TRANSIENT_ERRORS
 from reviewboard.models import Event
 
 if TYPE_CHECKING:
@@ -41,15 +44,22 @@ TRANSIENT_DELIVERY_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPExcept
 MAX_ATTEMPTS = 8
 
 
-def consumers() -> dict[str, list[tuple[str, Consumer]]]:
-    """Event type -> its consumers, by name (the name is what ``Event.done`` records)."""
-    from reviewboard.delivery.notifications import CACHE_PURGE_CONSUMERS, EMAIL_CONSUMERS
-    from reviewboard.delivery.webhooks import WEBHOOK_CONSUMERS
+# kind -> its (event type, consumer) pairs, in the order they were registered. The consumers register
+# themselves from ``ReviewboardConfig.ready()``: the outbox imports none of them.
+_REGISTERED: dict[str, tuple[tuple[str, Consumer], ...]] = {}
 
+
+def register(kind: str, pairs: Iterable[tuple[str, Consumer]]) -> None:
+    """Register the consumers of one kind ("webhook", "email", "purge"); registering a kind again replaces it."""
+    _REGISTERED[kind] = tuple(pairs)
+
+
+def consumers() -> dict[str, list[tuple[str, Consumer]]]:
+    """Event type -> its consumers, by name (the name is what ``Event.done`` records), in the order
+    their kinds were registered (``reviewboard.apps``: the webhook fan-out only writes rows, and a CDN
+    that is down, a retried purge, must not hold back the e-mails); each consumer has an event once."""
     registry: dict[str, list[tuple[str, Consumer]]] = {}
-    # In this order: the webhook fan-out only writes rows (it cannot fail for a network), and a CDN that
-    # is down (a retried purge) must not hold back the e-mails; each consumer has an event once.
-    for kind, pairs in (("webhook", WEBHOOK_CONSUMERS), ("email", EMAIL_CONSUMERS), ("purge", CACHE_PURGE_CONSUMERS)):
+    for kind, pairs in _REGISTERED.items():
         for event_type, consumer in pairs:
             registry.setdefault(event_type, []).append((f"{kind}:{consumer.__name__}", consumer))
     return registry
@@ -96,13 +106,18 @@ def emit(
 
 
 def enqueue(ids: list[int]) -> None:
-    from reviewboard.tasks import BROKER_ERRORS, deliver_event
-
     for event_id in ids:
         try:
             deliver_event.delay(event_id)
         except BROKER_ERRORS as exc:
             logger.warning("Could not enqueue the delivery of event %s (%s); the sweep will deliver it.", event_id, exc)
+
+
+@shared_task(name="reviewboard.deliver_event", acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
+             retry_backoff_max=300, retry_jitter=True, max_retries=5)
+def deliver_event(event_id: int) -> str:
+    """Deliver one outbox event (``deliver``): idempotent, never twice at once."""
+    return deliver(event_id)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -4,7 +4,7 @@ per-endpoint delivery queue.
 How an event reaches a client:
 
 1. An action writes an ``Event`` (the outbox). Its consumer ``webhook_fan_out`` (``WEBHOOK_CONSUMERS``
-   below, registered by ``reviewboard.delivery.outbox.consumers``) writes one
+   below, registered with ``reviewboard.delivery.outbox`` by ``reviewboard.apps``) writes one
    ``WebhookDelivery`` per active endpoint subscribed to the type (unique per event and endpoint, so
    a redelivered event never makes a second one), with the body fixed then, and after commit
    enqueues ``reviewboard.deliver_webhook`` for it.
@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -48,6 +49,7 @@ from standardwebhooks.webhooks import Webhook
 from articles.publishing import iso_datetime
 from config.exceptions import Conflict, InvalidInput
 from reviewboard.delivery import outbox
+from reviewboard.jobs.common import BROKER_ERRORS, TRANSIENT_ERRORS
 from reviewboard.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -237,9 +239,17 @@ def webhook_fan_out(event: Event) -> int:
     return len(created)
 
 
-def enqueue_delivery(delivery_id: int) -> None:
-    from reviewboard.tasks import BROKER_ERRORS, deliver_webhook
+@shared_task(name="reviewboard.deliver_webhook", acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
+             retry_backoff_max=300, retry_jitter=True, max_retries=5)
+def deliver_webhook(delivery_id: int) -> dict[str, int]:
+    """Send the queue of the endpoint of ``delivery_id``, head first."""
+    endpoint_id = WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).first()
+    if endpoint_id is None:
+        return {}
+    return webhook_endpoint_flush(endpoint_id=endpoint_id)
 
+
+def enqueue_delivery(delivery_id: int) -> None:
     try:
         deliver_webhook.delay(delivery_id)
     except BROKER_ERRORS as exc:

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from articles.content import content_from_article
+from articles.models import Article, ReviewState
 from config.exceptions import NotFound
 from reviewboard.board import permissions
 from reviewboard.models import (
@@ -39,8 +40,6 @@ from reviewboard.models import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-    from articles.models import Article
 
 
 @dataclass(frozen=True)
@@ -227,8 +226,6 @@ def visible_articles(user: AbstractBaseUser | None) -> QuerySet[Article]:
     """The one rule for who sees which article (admin lists and pages, the review API, comments):
     the chair and editors see every article; an author sees the articles they write; a reviewer
     the articles they were assigned to, in any round (to read what changed since theirs)."""
-    from articles.models import Article
-
     if user is None or not user.is_authenticated or not user.is_active:
         return Article.objects.none()
     if permissions.is_chair(user) or permissions.is_editor(user):
@@ -379,8 +376,6 @@ def article_comments(article: Article) -> QuerySet[Comment]:
 
 def signable_assignment(*, article: Article, user: AbstractBaseUser) -> Assignment | None:
     """The user's open assignment on ``article`` if they may sign off its frozen hash now, else None."""
-    from articles.models import ReviewState
-
     if article.state != ReviewState.UNDER_REVIEW or not article.review_hash or not user.is_authenticated:
         return None
     assignment = open_assignments(article).filter(reviewer=user).first()
@@ -392,8 +387,6 @@ def signable_assignment(*, article: Article, user: AbstractBaseUser) -> Assignme
 
 def review_queue(*, user: AbstractBaseUser) -> QuerySet[Assignment]:
     """ "My review queue": the user's open assignments on articles under review not yet signed on their frozen hash."""
-    from articles.models import ReviewState
-
     signed = SignOff.objects.filter(approval_of(OuterRef("article__review_hash")), assignment=OuterRef("pk"))
     return (
         Assignment.objects.filter(reviewer=user, closed_at__isnull=True, article__state=ReviewState.UNDER_REVIEW)

@@ -17,7 +17,7 @@ from django.utils.html import escape
 
 from articles.models import Article, PublishedVersion, ReviewState, Section
 from articles.publishing import published_version_render
-from reviewboard.admin.review import person_name
+from reviewboard.admin.review_words import person_name
 from reviewboard.audit.chain import audit_verify
 from reviewboard.models import Assignment, AuditEntry, Comment, SignOff, Specialty
 from reviewboard.review import selectors, services

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from articles import services as article_services
 from articles.models import EDITABLE_STATES, FROZEN_STATES, Article, ReviewState
-from articles.services import article_update_content
 from reviewboard.review import selectors
 from reviewboard.review.actions.registry import Action, ActionContext, Field, Unmet
 from reviewboard.review.actions.rules import ALL_STATES, AUTHOR_OR_EDITOR
@@ -26,7 +26,7 @@ def _content_state_refusal(article: Article) -> Unmet | None:
 
 def _edit_content(ctx: ActionContext) -> Article:
     before = selectors.article_content_hash(ctx.article)
-    article = article_update_content(article=ctx.article, content=ctx.inputs["content"])
+    article = article_services.article_update_content(article=ctx.article, content=ctx.inputs["content"])
     after = selectors.article_content_hash(article)
     ctx.audit_hash = after
     ctx.audit_data.update({"hash_before": before, "hash_after": after, "changed": before != after})

@@ -13,9 +13,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.content import content_from_article
+from articles.selectors import articles_with_citations
 from references.integrity import IntegrityReport, check_content
 from references.lookup import with_registered_data
-from references.selectors import articles_with_citations
 
 
 class Command(BaseCommand):
