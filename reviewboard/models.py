@@ -42,8 +42,8 @@ class Credential(models.Model):
     """One credential on a reviewer's record: a degree, a board certification or a licence.
 
     Readers only ever see credentials that the board verified and that have not expired
-    (``reviewboard.review.selectors.verified_credentials``); an expired credential on record blocks new
-    assignments (``selectors.conflict_of_interest``) until it is renewed or removed.
+    (``reviewboard.board.selectors.verified_credentials``); an expired credential on record blocks new
+    assignments (``reviewboard.board.selectors.conflict_of_interest``) until it is renewed or removed.
     """
 
     class Kind(models.TextChoices):
@@ -86,7 +86,8 @@ class Declaration(models.Model):
     """A board member's declaration of interests, signed on ``signed_at``: relationships, or nothing to declare.
 
     Declarations are never edited: a new one replaces the last (the current one is the newest,
-    ``selectors.current_declaration``). It expires ``DECLARATION_VALID_FOR`` (365 days) after it was signed.
+    ``reviewboard.board.selectors.current_declaration``). It expires ``DECLARATION_VALID_FOR``
+    (365 days) after it was signed.
     """
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="declarations")

@@ -29,6 +29,7 @@ from django.utils.html import format_html, format_html_join
 from config.exceptions import ServiceError
 from reviewboard.admin.review_words import STATE_LABELS, person_name, short_hash, state_change_words
 from reviewboard.board import permissions
+from reviewboard.board import selectors as board_selectors
 from reviewboard.board.credentials import VERIFIED_FIELDS, credential_verify
 from reviewboard.models import (
     Assignment,
@@ -109,7 +110,7 @@ class CredentialInline(admin.TabularInline):
 
     @admin.display(description="status")
     def status(self, obj: Credential) -> str:
-        return selectors.credential_status(obj) if obj.pk else "new"
+        return board_selectors.credential_status(obj) if obj.pk else "new"
 
 
 @admin.register(ReviewerProfile)
@@ -217,7 +218,7 @@ class CredentialAdmin(admin.ModelAdmin):
 
     @admin.display(description="status")
     def status(self, obj: Credential) -> str:
-        return selectors.credential_status(obj)
+        return board_selectors.credential_status(obj)
 
     def has_verify_permission(self, request: HttpRequest) -> bool:
         return permissions.is_chair(request.user)

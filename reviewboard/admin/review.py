@@ -45,6 +45,7 @@ from reviewboard.admin.review_words import (
     state_change_words,
 )
 from reviewboard.board import permissions
+from reviewboard.board import selectors as board_selectors
 from reviewboard.models import Assignment
 from reviewboard.review import actions, selectors
 from reviewboard.review.actions import ACTIONS
@@ -194,7 +195,7 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
         assign_form = None
         if may_assign:
             taken = [a.reviewer_id for a in assignments if a.closed_at is None]
-            candidates = selectors.active_reviewers().exclude(pk__in=taken).exclude(authored_articles=article)
+            candidates = board_selectors.active_reviewers().exclude(pk__in=taken).exclude(authored_articles=article)
             assign_form = {
                 "url": self.review_url("assign", article),
                 "reviewers": [{"pk": u.pk, "label": reviewer_label(u)} for u in candidates],
@@ -267,7 +268,7 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
         }
         if all(refusal is not None for refusal in refusals.values()):
             return None
-        conflict = selectors.conflict_stands(article, assignment)
+        conflict = board_selectors.conflict_stands(article, assignment)
         return {
             "accept_url": self.review_url("assignment_accept", article, assignment.pk)
             if refusals["accept_assignment"] is None

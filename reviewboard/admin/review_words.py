@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 
 from articles.models import FROZEN_STATES, ReviewState
 from reviewboard.board import permissions
+from reviewboard.board import selectors as board_selectors
 from reviewboard.models import ReviewRound, SignOff
-from reviewboard.review import selectors
 from reviewboard.review.actions import ACTIONS
 from reviewboard.review.actions.catalog import audit_label
 
@@ -83,7 +83,7 @@ def credential_rows(user: Any, *, today: Any) -> list[dict[str, str]]:
     if profile is None:
         return []
     return [
-        {"name": c.name, "status": selectors.credential_status(c, today=today), "kind": c.get_kind_display()}
+        {"name": c.name, "status": board_selectors.credential_status(c, today=today), "kind": c.get_kind_display()}
         for c in profile.credential_records.all()
     ]
 

@@ -58,7 +58,7 @@ class WhoMayReviewSummary:
 
 
 def current_declarations() -> QuerySet[Declaration]:
-    """Each active member's newest declaration (the one ``selectors.current_declaration`` returns)."""
+    """Each active member's newest declaration (the one ``board_selectors.current_declaration`` returns)."""
     newer = Declaration.objects.filter(member=OuterRef("member"), signed_at__gt=OuterRef("signed_at"))
     same_time_newer_id = Declaration.objects.filter(
         member=OuterRef("member"), signed_at=OuterRef("signed_at"), pk__gt=OuterRef("pk")

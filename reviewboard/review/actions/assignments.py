@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from articles.models import FROZEN_STATES, ReviewState
 from config.exceptions import Conflict, InvalidInput
+from reviewboard.board import selectors as board_selectors
 from reviewboard.models import (
     Assignment,
 )
-from reviewboard.review import selectors
 from reviewboard.review.actions.registry import Action, ActionContext, Field
 from reviewboard.review.actions.rules import ALL_STATES, ASSIGNMENT_REVIEWER, CHAIR, COMMENT, name_of
 
@@ -38,14 +38,14 @@ def _check_due(due_at: Any) -> datetime | None:
 def _validate_assign(ctx: ActionContext) -> None:
     reviewer = ctx.inputs["reviewer"]
     ctx.inputs["due_at"] = _check_due(ctx.inputs.get("due_at"))
-    if not selectors.reviewer_is_active(reviewer):
+    if not board_selectors.reviewer_is_active(reviewer):
         raise Conflict(
             f"{name_of(reviewer)} is not an active board reviewer "
             "(needs the Board reviewers group, an active account and an active reviewer profile).",
             code="reviewer-inactive",
             detail={"reviewer": reviewer.get_username()},
         )
-    conflict = selectors.reviewer_conflict(ctx.article, reviewer)
+    conflict = board_selectors.reviewer_conflict(ctx.article, reviewer)
     override = ctx.inputs.get("override_reason", "")
     ctx.inputs["override_conflict"] = ""
     if conflict is not None:
@@ -134,7 +134,7 @@ def _validate_accept(ctx: ActionContext) -> None:
             code="no-conflict-required",
             detail={"field": "no_conflict"},
         )
-    conflict = selectors.conflict_stands(ctx.article, assignment)
+    conflict = board_selectors.conflict_stands(ctx.article, assignment)
     if conflict is not None:
         raise Conflict(conflict.message, code="conflict-of-interest", detail={"reason": conflict.code})
 
@@ -148,7 +148,7 @@ def _accept_assignment(ctx: ActionContext) -> Assignment:
         assignment.due_at = ctx.now + settings.REVIEW_DEFAULT_DUE
         fields.append("due_at")
     assignment.save(update_fields=fields)
-    declaration = selectors.current_declaration(ctx.user)
+    declaration = board_selectors.current_declaration(ctx.user)
     ctx.audit_data.update(
         {
             "assignment_id": assignment.pk,

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from articles.models import ReviewState
 from config.exceptions import Conflict
+from reviewboard.board import selectors as board_selectors
 from reviewboard.models import (
     Assignment,
     ReviewRound,
@@ -31,11 +32,11 @@ def _validate_sign_off(ctx: ActionContext) -> None:
                 "round_outcome": closed_round.outcome,
             },
         )
-    if not selectors.reviewer_is_active(user):
+    if not board_selectors.reviewer_is_active(user):
         raise Conflict(
             "Your reviewer profile is inactive.", code="reviewer-inactive", detail={"reviewer": user.get_username()}
         )
-    conflict = selectors.conflict_stands(ctx.article, assignment)
+    conflict = board_selectors.conflict_stands(ctx.article, assignment)
     if conflict is not None:
         raise Conflict(conflict.message, code="conflict-of-interest", detail={"reason": conflict.code})
     signed = ctx.inputs["content_hash"].strip().lower()
@@ -92,7 +93,7 @@ def _sign_off(ctx: ActionContext) -> SignOff:
                 content_hash=content_hash,
                 decision=SignOff.Decision.APPROVE,
                 comment=ctx.inputs.get("comment", ""),
-                declaration=selectors.current_declaration(ctx.user),
+                declaration=board_selectors.current_declaration(ctx.user),
             )
     except IntegrityError as exc:
         raise _already_signed(assignment, content_hash) from exc

@@ -24,6 +24,7 @@ from articles.content import ArticleContent, content_from_article
 from articles.models import Article, ReviewState
 from articles.publishing import published_version_create, published_version_retract
 from references.integrity import check_content
+from reviewboard.board import selectors as board_selectors
 from reviewboard.models import (
     Assignment,
     ReviewRound,
@@ -96,7 +97,7 @@ def _no_conflicted_reviewer(ctx: ActionContext) -> Unmet | None:
     conflicted = [
         (a.reviewer, conflict)
         for a in selectors.open_assignments(ctx.article)
-        if (conflict := selectors.conflict_stands(ctx.article, a)) is not None
+        if (conflict := board_selectors.conflict_stands(ctx.article, a)) is not None
     ]
     if not conflicted:
         return None
@@ -188,7 +189,10 @@ def _submit(ctx: ActionContext) -> None:
             reviewer = assignment.reviewer
             if reviewer.get_username() in carried:
                 continue
-            if selectors.reviewer_is_active(reviewer) and selectors.conflict_of_interest(article, reviewer) is None:
+            if (
+                board_selectors.reviewer_is_active(reviewer)
+                and board_selectors.conflict_of_interest(article, reviewer) is None
+            ):
                 Assignment.objects.create(article=article, round=round_, reviewer=reviewer, assigned_by=ctx.user)
                 carried.append(reviewer.get_username())
     ctx.audit_hash = round_.content_hash
@@ -240,7 +244,7 @@ def _reviewer_entry(signoff: SignOff, *, article: Article, now: datetime) -> dic
     """What readers are told about one reviewer of a version, baked in at approval: name, verified and
     unexpired credentials only, the disclosure from the declaration they signed under, the chair's override."""
     user, assignment = signoff.reviewer, signoff.assignment
-    credentials = selectors.verified_credentials(selectors.credentials_on_record(user), today=now.date())
+    credentials = board_selectors.verified_credentials(board_selectors.credentials_on_record(user), today=now.date())
     override = None
     if assignment.override_reason:
         override = {"conflict": assignment.override_conflict, "reason": assignment.override_reason}
@@ -256,7 +260,7 @@ def _reviewer_entry(signoff: SignOff, *, article: Article, now: datetime) -> dic
             }
             for c in credentials
         ],
-        "disclosure": selectors.disclosure(signoff.declaration, article, now=now),
+        "disclosure": board_selectors.disclosure(signoff.declaration, article, now=now),
         "override": override,
     }
 
