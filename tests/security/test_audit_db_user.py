@@ -17,10 +17,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from reviewboard.audit.chain import audit_append
+from reviewboard.audit.chain import audit_append, entry_hash
 from reviewboard.audit.checkpoints import audit_checkpoint_create
 from reviewboard.models import AuditEntry
-from reviewboard.review import services
 from reviewboard.schedules import JOBS
 from tests.factories import UserFactory
 from tests.security.production import run_with_production_settings
@@ -164,7 +163,7 @@ def test_a_rewritten_chain_does_not_match_its_checkpoint(db):
     # Rewrite entry 3 with a recomputed, self-consistent hash: the chain alone would pass.
     entry = AuditEntry.objects.get(pk=entries[2].pk)
     entry.comment = "rewritten"
-    new_hash = services.audit.entry_hash(entry)
+    new_hash = entry_hash(entry)
     as_superuser_past_the_triggers(
         f"UPDATE {TABLE} SET comment = %s, entry_hash = %s WHERE id = %s",  # noqa: S608
         ["rewritten", new_hash, entry.pk],
