@@ -492,4 +492,3 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         if not obj.content_hash:
             return ""
         return format_html('<code title="{}">{}</code>', obj.content_hash, short_hash(obj.content_hash))
-

@@ -113,8 +113,15 @@ def enqueue(ids: list[int]) -> None:
             logger.warning("Could not enqueue the delivery of event %s (%s); the sweep will deliver it.", event_id, exc)
 
 
-@shared_task(name="reviewboard.deliver_event", acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
-             retry_backoff_max=300, retry_jitter=True, max_retries=5)
+@shared_task(
+    name="reviewboard.deliver_event",
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
 def deliver_event(event_id: int) -> str:
     """Deliver one outbox event (``deliver``): idempotent, never twice at once."""
     return deliver(event_id)

@@ -239,8 +239,15 @@ def webhook_fan_out(event: Event) -> int:
     return len(created)
 
 
-@shared_task(name="reviewboard.deliver_webhook", acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
-             retry_backoff_max=300, retry_jitter=True, max_retries=5)
+@shared_task(
+    name="reviewboard.deliver_webhook",
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
 def deliver_webhook(delivery_id: int) -> dict[str, int]:
     """Send the queue of the endpoint of ``delivery_id``, head first."""
     endpoint_id = WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).first()

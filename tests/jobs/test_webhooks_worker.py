@@ -61,9 +61,7 @@ def test_publication_retraction_and_rereview_arrive_signed_in_order_and_a_receiv
     with running_worker(celery_app):
         article = publish(chair)
         assert received(receiver, 1, "version.published") == ["version.published"]
-        report = report_create(
-            slug=article.slug, api_key_id=None, client_name="web", kind="outdated", text="Old dose."
-        )
+        report = report_create(slug=article.slug, api_key_id=None, client_name="web", kind="outdated", text="Old dose.")
         article = services.article_retract(article=article, user=chair, reason="Dose error")
         assert received(receiver, 2, "version.retracted")[-1] == "version.retracted"
         report_open_rereview(report=ReaderReport.objects.get(pk=report.pk), user=chair)

@@ -19,9 +19,7 @@ pytestmark = pytest.mark.django_db
 def report(db):
     article = ArticleFactory(slug="back-pain")
     approve(article)
-    return report_create(
-        slug="back-pain", api_key_id=None, client_name="web", kind="factual_error", text="Wrong dose."
-    )
+    return report_create(slug="back-pain", api_key_id=None, client_name="web", kind="factual_error", text="Wrong dose.")
 
 
 @pytest.fixture

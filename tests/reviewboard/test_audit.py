@@ -30,9 +30,7 @@ def entries(db):
     """Five chained entries, ids and seqs 1..5 in order."""
     actor = UserFactory(username="auditor")
     return [
-        audit_append(
-            action=f"action-{i}", actor=actor, comment=f"entry {i}", data={"n": i, "tags": ["a", "b"]}
-        )
+        audit_append(action=f"action-{i}", actor=actor, comment=f"entry {i}", data={"n": i, "tags": ["a", "b"]})
         for i in range(1, 6)
     ]
 
