@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reviewboard.services.audit import audit_append
+from reviewboard.audit.chain import audit_append
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -32,7 +32,7 @@ from accounts import audit
 from accounts.models import ApiToken, EnrolmentCode
 from accounts.otp import has_confirmed_device, is_recovery_code
 from config.exceptions import InvalidInput, NotAllowed
-from reviewboard.permissions import is_chair
+from reviewboard.board.permissions import is_chair
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -69,7 +69,7 @@ def _digest(code: str) -> str:
 
 
 def may_manage_second_factors(actor: AbstractBaseUser | None) -> bool:
-    """The chair (which includes superusers, ``reviewboard.permissions.is_chair``) or an administrator."""
+    """The chair (which includes superusers, ``reviewboard.board.permissions.is_chair``) or an administrator."""
     return actor is not None and (is_chair(actor) or bool(getattr(actor, "is_superuser", False)))
 
 

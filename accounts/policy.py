@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from reviewboard.permissions import is_board_member
+from reviewboard.board.permissions import is_board_member
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

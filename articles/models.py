@@ -1,7 +1,7 @@
 """Articles, their ordered sections, and immutable published versions.
 
 ``Article.state`` is the review state: a protected django-fsm field. The moves between states
-are declared, with who may make them and what must hold, in ``reviewboard.actions`` (one
+are declared, with who may make them and what must hold, in ``reviewboard.review.actions`` (one
 declaration per action) and performed by its runner; nothing else changes ``state``. This app
 only knows the states and which of them freeze or lock the content.
 """
@@ -86,7 +86,7 @@ class Article(ConcurrentTransitionMixin, models.Model):
         help_text="What the working copy changes for readers (given at revise); the next published version carries it.",
     )
     # Where the review stands, as readers may see it (the seed page's tracker, ``articles.status``): the latest
-    # review round's number and dates, kept by the board's action runner (``reviewboard.tracker``) the way it
+    # review round's number and dates, kept by the board's action runner (``reviewboard.review.tracker``) the way it
     # keeps ``review_hash``, so that the read API answers without knowing the board.
     review_round = models.PositiveIntegerField(default=0, help_text="The latest review round (0: never submitted).")
     review_submitted_at = models.DateTimeField(null=True, blank=True, help_text="When the latest round opened.")

@@ -1,8 +1,8 @@
 """Writes to an article's working copy: create it from content, replace its content.
 
 These are the content writers; who may write and when (content is frozen under review and
-locked once approved) is decided by the action registry in ``reviewboard.actions``, and the
-admin, the API, the importer and the commands reach these through ``reviewboard.services.content``,
+locked once approved) is decided by the action registry in ``reviewboard.review.actions``, and the
+admin, the API, the importer and the commands reach these through ``reviewboard.review.services.content``,
 which also audits every write.
 """
 
@@ -19,6 +19,7 @@ from articles.content import AUDIENCES, CLINICIAN, ArticleContent, control_chara
 from articles.models import Article, Section
 from config.exceptions import Conflict, InvalidInput, NotFound
 from references.models import Citation
+from references.services import references_get_or_create
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -190,8 +191,6 @@ def _write_sections(article: Article, content: ArticleContent) -> None:
 
 
 def _write_citations(article: Article, content: ArticleContent) -> None:
-    from references.services import references_get_or_create
-
     citations = sorted(content.citations, key=lambda c: c.number)
     records = references_get_or_create(data=[c.reference for c in citations])
     article.citations.all().delete()
@@ -243,7 +242,7 @@ def article_create(*, content: ArticleContent, author: AbstractBaseUser | None =
 def article_update_content(*, article: Article, content: ArticleContent) -> Article:
     """Replaces the question, topic, sections and citations of ``article``'s working copy.
 
-    Only the ``edit_content`` action (``reviewboard.actions``) calls this: it decides who may and
+    Only the ``edit_content`` action (``reviewboard.review.actions``) calls this: it decides who may and
     in which states (content is frozen under review and locked once approved), and audits the
     change. The slug and the required specialty are not changed here. The row is locked first.
     """

@@ -23,7 +23,7 @@ urlpatterns = [
     path("api/v1/auth/tokens/", accounts_api.TokenListView.as_view(), name="api-tokens"),
     path("api/v1/auth/tokens/<str:token_key>/", accounts_api.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("api/v1/review/", include("reviewboard.api.urls")),
-    path("api/v1/", include("reviewboard.api.client_urls")),
+    path("api/v1/", include("reviewboard.clients.urls")),
 ]
 
 # Unknown URLs under /api/ answer in the API's JSON error shape; elsewhere Django's page.

@@ -4,7 +4,7 @@
 into a library record (deduplicated, never overwriting one). Corrections and status changes
 are written by ``reference_correct`` and ``reference_mark_status``; who may make them, their audit
 entry and what they mean for the articles citing the record are decided in
-``reviewboard.services.library`` (frozen and published content never changes with the library).
+``reviewboard.review.services.library`` (frozen and published content never changes with the library).
 """
 
 from __future__ import annotations
@@ -329,7 +329,7 @@ def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str,
 def reference_correct(*, reference: Reference, **fields: Any) -> Reference:
     """Write corrected fields of a library record (validated, identifiers kept unique).
 
-    Only ``reviewboard.services.library`` calls this: it decides who may, audits the correction and
+    Only ``reviewboard.review.services.library`` calls this: it decides who may, audits the correction and
     deals with the content that cites the record (frozen and published content never changes)."""
     locked = Reference.objects.select_for_update().get(pk=reference.pk)
     values = _validated_fields(locked, fields)
@@ -353,7 +353,7 @@ def reference_correct(*, reference: Reference, **fields: Any) -> Reference:
 @transaction.atomic
 def reference_mark_status(*, reference: Reference, status: str, superseded_by: Reference | None = None) -> Reference:
     """Mark a record current, superseded (optionally by a newer record) or withdrawn (through
-    ``reviewboard.services.library``, like ``reference_correct``)."""
+    ``reviewboard.review.services.library``, like ``reference_correct``)."""
     if status not in Reference.Status.values:
         raise InvalidInput(
             f"Unknown reference status '{status}'; choose one of {', '.join(Reference.Status.values)}.",

@@ -1,6 +1,6 @@
 """The board: reviewers, assignments, sign-offs, comments, and the append-only audit log.
 
-All writes go through ``reviewboard.services``.
+All writes go through ``reviewboard.review.services``.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ class Credential(models.Model):
     """One credential on a reviewer's record: a degree, a board certification or a licence.
 
     Readers only ever see credentials that the board verified and that have not expired
-    (``reviewboard.selectors.verified_credentials``); an expired credential on record blocks new
-    assignments (``selectors.conflict_of_interest``) until it is renewed or removed.
+    (``reviewboard.board.selectors.verified_credentials``); an expired credential on record blocks new
+    assignments (``reviewboard.board.selectors.conflict_of_interest``) until it is renewed or removed.
     """
 
     class Kind(models.TextChoices):
@@ -86,7 +86,8 @@ class Declaration(models.Model):
     """A board member's declaration of interests, signed on ``signed_at``: relationships, or nothing to declare.
 
     Declarations are never edited: a new one replaces the last (the current one is the newest,
-    ``selectors.current_declaration``). It expires ``DECLARATION_VALID_FOR`` (365 days) after it was signed.
+    ``reviewboard.board.selectors.current_declaration``). It expires ``DECLARATION_VALID_FOR``
+    (365 days) after it was signed.
     """
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="declarations")
@@ -316,7 +317,7 @@ class Event(models.Model):
     """A domain event in the transactional outbox.
 
     Written by the action runner in the same transaction as the action and its audit entry, so an
-    event exists exactly when its action committed. ``reviewboard.outbox`` delivers it after commit
+    event exists exactly when its action committed. ``reviewboard.delivery.outbox`` delivers it after commit
     (a Celery task, and the reconcile sweep for anything a lost task left pending) to its consumers
     (e-mail today). A failed delivery is recorded here and retried with backoff; it never undoes
     or errors the action.
@@ -363,7 +364,7 @@ class AuditLogIsAppendOnly(Exception):
 
 
 class AuditEntryQuerySet(models.QuerySet):
-    """Reads only: the log is append-only, and ``reviewboard.services.audit_append`` is the one writer."""
+    """Reads only: the log is append-only, and ``reviewboard.audit.chain.audit_append`` is the one writer."""
 
     def update(self, **kwargs):
         raise AuditLogIsAppendOnly("Audit entries cannot be updated.")
@@ -386,7 +387,7 @@ class AuditEntry(models.Model):
 
     ``seq`` numbers the chain 1, 2, 3...; ``prev_hash`` is the ``entry_hash`` of entry ``seq - 1``
     (64 zeros for the first); ``entry_hash`` is sha256 of the entry's canonical JSON including
-    ``prev_hash`` (``reviewboard.services.audit``). Both are unique, so the chain cannot fork.
+    ``prev_hash`` (``reviewboard.audit.chain``). Both are unique, so the chain cannot fork.
     """
 
     GENESIS_HASH = "0" * 64
@@ -433,7 +434,7 @@ class AuditCheckpoint(models.Model):
     """A signed record of the audit chain's head at one moment, kept apart from the chain.
 
     ``signature`` is HMAC-SHA256 over (seq, entry_hash, created_at) with ``AUDIT_CHECKPOINT_KEY``
-    (``reviewboard.services.checkpoints``). ``verify_audit_log`` checks that every checkpointed
+    (``reviewboard.audit.checkpoints``). ``verify_audit_log`` checks that every checkpointed
     entry is still in the chain with the same hash, so deleting the newest entries is detected up
     to the last checkpoint. On PostgreSQL a trigger refuses deleting checkpoints and changing what
     they record (only ``signature`` may be rewritten, by ``checkpoint_audit_log --resign``).
@@ -451,7 +452,7 @@ class AuditCheckpoint(models.Model):
         return f"checkpoint at seq {self.seq} ({self.created_at:%Y-%m-%d %H:%M} UTC)"
 
 
-# --- webhooks (reviewboard.webhooks) -----------------------------------------------------------
+# --- webhooks (reviewboard.delivery.webhooks) -----------------------------------------------------------
 
 
 class WebhookEndpoint(models.Model):
@@ -541,7 +542,7 @@ class WebhookAttempt(models.Model):
         return f"{self.attempted_at:%Y-%m-%d %H:%M:%S} {self.status_code or 'no answer'}"
 
 
-# --- reader reports (reviewboard.services.reports) ------------------------------------------------
+# --- reader reports (reviewboard.clients.reports) ------------------------------------------------
 
 
 class ReaderReport(models.Model):

@@ -9,6 +9,11 @@ test; beat sends no arguments.
 ``enqueue_after_commit`` is the one way to send a task from inside a transaction: it waits for
 the commit, and a broker that is down is logged, never raised (the transaction it follows has
 committed, and the reconciliation sweep repairs what the lost task would have done).
+
+The delivery tasks that the outbox and the webhooks enqueue themselves (``reviewboard.deliver_event``,
+``reviewboard.deliver_webhook``) are defined beside them, in ``reviewboard.delivery.outbox`` and
+``reviewboard.delivery.webhooks``; importing those here registers them with the worker (Celery's
+autodiscovery imports this module).
 """
 
 from __future__ import annotations
@@ -17,16 +22,13 @@ import logging
 from functools import partial
 from typing import Any
 
-import kombu.exceptions
-import redis.exceptions
 from celery import Task, shared_task
 from django.db import transaction
 
-from reviewboard import outbox, webhooks
+from reviewboard.audit.checkpoints import audit_checkpoint_create
+from reviewboard.delivery import outbox, webhooks
 from reviewboard.jobs import reconcile, reminders, rereview, who_may_review
-from reviewboard.jobs.common import TRANSIENT_ERRORS, parse_now
-from reviewboard.models import WebhookDelivery
-from reviewboard.services.checkpoints import audit_checkpoint_create
+from reviewboard.jobs.common import BROKER_ERRORS, TRANSIENT_ERRORS, parse_now
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +40,6 @@ SWEEP_OPTIONS: dict[str, Any] = {
     "retry_jitter": True,
     "max_retries": 5,
 }
-
-BROKER_ERRORS: tuple[type[BaseException], ...] = (
-    kombu.exceptions.OperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    ConnectionError,
-    TimeoutError,
-)
-
 
 # Thousands of emails through a real mail server take longer than the default limits (240/300 s).
 # A sweep stopped by its soft limit gives back the claims it has not emailed; the next run sends them.
@@ -70,27 +63,10 @@ def reconcile_published(now: str | None = None) -> dict[str, Any]:
     return reconcile.reconcile_published(now=parse_now(now)).as_dict()
 
 
-@shared_task(name="reviewboard.deliver_event", acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
-             retry_backoff_max=300, retry_jitter=True, max_retries=5)
-def deliver_event(event_id: int) -> str:
-    """Deliver one outbox event (``reviewboard.outbox.deliver``): idempotent, never twice at once."""
-    return outbox.deliver(event_id)
-
-
 @shared_task(name="reviewboard.deliver_pending_events", **SWEEP_OPTIONS)
 def deliver_pending_events(now: str | None = None) -> dict[str, int]:
     """Deliver the outbox events that a lost task or a failed attempt left pending."""
     return outbox.deliver_pending(now=parse_now(now))
-
-
-@shared_task(name="reviewboard.deliver_webhook", acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=5,
-             retry_backoff_max=300, retry_jitter=True, max_retries=5)
-def deliver_webhook(delivery_id: int) -> dict[str, int]:
-    """Send the queue of the endpoint of ``delivery_id``, head first (``reviewboard.webhooks``)."""
-    endpoint_id = WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).first()
-    if endpoint_id is None:
-        return {}
-    return webhooks.webhook_endpoint_flush(endpoint_id=endpoint_id)
 
 
 @shared_task(name="reviewboard.deliver_due_webhooks", **SWEEP_OPTIONS)

@@ -278,7 +278,7 @@ ARTICLE_DISCLAIMER = env(
     ),
 )
 
-# --- Audit log checkpoints (reviewboard/services/checkpoints.py) -----------------------------
+# --- Audit log checkpoints (reviewboard/audit/checkpoints.py) -----------------------------
 # HMAC-SHA256 key that signs each checkpoint of the audit chain head. Required in production;
 # after a rotation the previous keys stay in the fallbacks until `checkpoint_audit_log --resign`.
 AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default="insecure-local-audit-checkpoint-key")
@@ -314,9 +314,9 @@ API_PENDING_CAUTION = env(
     default="Educational purpose only \u2022 Exercise caution as content is pending human review",
 )
 # Called in the render's transaction when a version goes live (articles cannot import the board).
-PUBLISHING_ON_LIVE = ["reviewboard.webhooks.version_went_live"]
+PUBLISHING_ON_LIVE = ["reviewboard.delivery.webhooks.version_went_live"]
 
-# --- Webhooks (reviewboard/webhooks.py, docs/webhooks.md) -------------------------------------
+# --- Webhooks (reviewboard/delivery/webhooks.py, docs/webhooks.md) -------------------------------------
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Failed attempts wait 30 s, 1, 2, 4 ... minutes, at most this; an endpoint failing for
 # WEBHOOK_DISABLE_AFTER is disabled and the chair told (its deliveries wait until it is re-enabled).
@@ -332,7 +332,7 @@ WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=False)
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_USER_AGENT = "reviewboard-webhooks/1.0"
 
-# --- Reader reports (reviewboard/services/reports.py) ------------------------------------------
+# --- Reader reports (reviewboard/clients/reports.py) ------------------------------------------
 READER_REPORT_MAX_TEXT = 4000
 READER_REPORT_MAX_BODY_BYTES = 16 * 1024
 

@@ -9,9 +9,9 @@ from rest_framework import serializers
 from articles.content import ArticleContent, CitationData, ReferenceData, SectionData
 from articles.models import ReviewState
 from references.models import Reference
-from reviewboard import selectors
-from reviewboard.actions import TRANSITIONS
 from reviewboard.models import DeclaredRelationship
+from reviewboard.review import selectors
+from reviewboard.review.actions import TRANSITIONS
 
 # --- input -----------------------------------------------------------------------------------------
 

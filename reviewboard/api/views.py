@@ -1,6 +1,6 @@
 """The review API: thin views. Input serializer -> service -> output serializer.
 
-Every write goes through ``reviewboard.services`` (or ``articles.services`` to create an
+Every write goes through ``reviewboard.review.services`` (or ``articles.services`` to create an
 article), which checks who may act; domain errors become 400/403/404/409 in
 ``config.exceptions.api_exception_handler``.
 """
@@ -28,11 +28,13 @@ from config.exceptions import InvalidInput, NotAllowed, NotFound
 from config.parsers import refuse_unknown_query_parameters
 from references.integrity import check_content
 from references.models import Citation
-from reviewboard import permissions, selectors, services
-from reviewboard.actions import TRANSITIONS, get_transition
 from reviewboard.api import serializers as s
+from reviewboard.board import permissions
+from reviewboard.board.declarations import declaration_sign
 from reviewboard.models import Assignment, Comment, Declaration, ReviewRound, SignOff
-from reviewboard.services.content import content_create
+from reviewboard.review import selectors, services
+from reviewboard.review.actions import TRANSITIONS, get_transition
+from reviewboard.review.services.content import content_create
 
 # Each gets the shared error body in the schema (config.schema.document_error_responses).
 ERRORS = {
@@ -281,7 +283,7 @@ class DeclarationCreateView(APIView):
         It replaces your last one and runs for ``DECLARATION_VALID_FOR``."""
         data = s.DeclarationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        declaration = services.declaration_sign(user=request.user, **data.validated_data)
+        declaration = declaration_sign(user=request.user, **data.validated_data)
         declaration = Declaration.objects.prefetch_related("relationships__specialties").get(pk=declaration.pk)
         return Response(s.DeclarationOutput(declaration).data, status=status.HTTP_201_CREATED)
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from config.exceptions import InvalidInput
-from reviewboard.permissions import chairs
+from reviewboard.board.permissions import chairs
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,14 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     smtplib.SMTPServerDisconnected,
+    ConnectionError,
+    TimeoutError,
+)
+# A broker that cannot take a task now: the row it was for stays pending and a sweep sends it.
+BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
     ConnectionError,
     TimeoutError,
 )
@@ -102,7 +110,7 @@ def parse_now(value: str | None) -> datetime | None:
 
 
 def chair_emails() -> list[str]:
-    """Addresses of the board chairs (``reviewboard.permissions.chairs``)."""
+    """Addresses of the board chairs (``reviewboard.board.permissions.chairs``)."""
     return list(chairs().exclude(email="").order_by("pk").values_list("email", flat=True))
 
 

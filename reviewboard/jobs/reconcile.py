@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from articles import publishing
 from articles.models import Article, PublishedVersion, ReviewState
 from articles.selectors import versions_needing_render
 from config.exceptions import NotFound
@@ -90,8 +91,6 @@ def reconcile_published(
     *, now: datetime | None = None, grace: timedelta | None = None, batch_size: int = 200
 ) -> ReconcileSummary:
     """Render the published versions whose render was lost; report approved content with no version."""
-    from articles import publishing
-
     now = resolve_now(now)
     cutoff = now - (settings.JOBS_RECONCILE_GRACE if grace is None else grace)
     pending = versions_pending_render(cutoff=cutoff).order_by("pk").values_list("pk", flat=True)

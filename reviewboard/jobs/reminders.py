@@ -31,9 +31,9 @@ from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QueryS
 from django.db.models.functions import Cast
 
 from articles.models import ReviewState
-from reviewboard import selectors
 from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url, send_all
 from reviewboard.models import Assignment, SignOff
+from reviewboard.review import selectors
 
 logger = logging.getLogger(__name__)
 

@@ -25,8 +25,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
+from articles import publishing
 from articles.models import Article, ReviewState
-from reviewboard import outbox
+from reviewboard.delivery import outbox
 from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url, send_all
 
 logger = logging.getLogger(__name__)
@@ -157,8 +158,6 @@ def refresh_payloads(article_ids: list[int]) -> tuple[int, list[int]]:
     """Rebuild the stored API payloads of the articles whose flag changed (after commit)."""
     if not article_ids:
         return 0, []
-    from articles import publishing
-
     refresh = getattr(publishing, "article_payload_refresh", None)
     if refresh is None:
         logger.error("articles.publishing.article_payload_refresh is missing: the API's review_overdue is stale.")

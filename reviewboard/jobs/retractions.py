@@ -6,7 +6,7 @@ notice names and returns their ids; it knows nothing about review (``references`
 import ``reviewboard``). The ``import_retractions`` command then calls
 ``flag_articles_citing_retracted`` here, in the same transaction.
 
-Flagging is the one write of the re-review flag (``reviewboard.services.rereview.articles_flag_now``,
+Flagging is the one write of the re-review flag (``reviewboard.review.rereview.articles_flag_now``,
 as for a reader's report or a corrected reference): the article's ``next_review_due`` is brought
 forward to now and ``review_overdue`` is set, so the read API says ``review_overdue`` and the daily
 sweep keeps the flag (it only clears a flag whose date lies in the future).
@@ -28,10 +28,10 @@ from django.db.models import F
 
 from articles.models import Article, PublishedCitation
 from references.models import Reference
-from reviewboard import outbox
+from reviewboard.delivery import outbox
 from reviewboard.jobs.common import build_email, chair_emails, resolve_now, review_url
 from reviewboard.jobs.rereview import rereview_candidates
-from reviewboard.services.rereview import articles_flag_now
+from reviewboard.review.rereview import articles_flag_now
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
 from articles.models import FROZEN_STATES, Article
-from reviewboard import outbox
+from reviewboard.delivery import outbox
 from reviewboard.jobs.common import claim, resolve_now
 from reviewboard.models import Assignment, Declaration
 
@@ -58,7 +58,7 @@ class WhoMayReviewSummary:
 
 
 def current_declarations() -> QuerySet[Declaration]:
-    """Each active member's newest declaration (the one ``selectors.current_declaration`` returns)."""
+    """Each active member's newest declaration (the one ``board_selectors.current_declaration`` returns)."""
     newer = Declaration.objects.filter(member=OuterRef("member"), signed_at__gt=OuterRef("signed_at"))
     same_time_newer_id = Declaration.objects.filter(
         member=OuterRef("member"), signed_at=OuterRef("signed_at"), pk__gt=OuterRef("pk")

@@ -8,8 +8,8 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from reviewboard import selectors
-from reviewboard.dashboard import dashboard
+from reviewboard.admin.dashboard import dashboard
+from reviewboard.review import selectors
 
 register = template.Library()
 

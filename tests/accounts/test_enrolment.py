@@ -19,8 +19,8 @@ from accounts.enrolment import enrolment_code_issue
 from accounts.models import EnrolmentCode
 from accounts.otp import pending_enrolment
 from config.exceptions import NotAllowed
+from reviewboard.audit.chain import audit_verify
 from reviewboard.models import AuditEntry
-from reviewboard.services.audit import audit_verify
 from tests.accounts.helpers import (
     ADMIN_LOGIN,
     ENROL_URL,

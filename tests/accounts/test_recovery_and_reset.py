@@ -15,8 +15,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 from accounts.enrolment import enrolment_code_issue, second_factors_reset
 from accounts.models import EnrolmentCode
 from config.exceptions import NotAllowed
+from reviewboard.audit.chain import audit_verify
 from reviewboard.models import AuditEntry
-from reviewboard.services.audit import audit_verify
 from tests.accounts.helpers import (
     ENROL_URL,
     REVIEW_URL,

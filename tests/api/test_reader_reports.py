@@ -10,8 +10,9 @@ from rest_framework_api_key.models import APIKey
 
 from articles.models import Article
 from config.exceptions import Conflict, InvalidInput, NotAllowed
-from reviewboard import actions, services
+from reviewboard.clients.reports import report_dismiss, report_open_rereview
 from reviewboard.models import AuditEntry, Event, ReaderReport
+from reviewboard.review import actions
 from tests.articles.publishing_helpers import approve, set_state
 from tests.factories import ArticleFactory, AuthorFactory
 
@@ -145,7 +146,7 @@ def report(api, published):
 
 
 def test_the_chair_dismisses_a_report_with_a_reason_the_client_reads(api, report, chair):
-    services.report_dismiss(report=report, user=chair, reason="The dose given matches the 2025 guideline.")
+    report_dismiss(report=report, user=chair, reason="The dose given matches the 2025 guideline.")
     body = api.get(f"{URL}{report.public_id}/").json()
     assert body["status"] == "dismissed"
     assert body["resolution"] == "The dose given matches the 2025 guideline."
@@ -155,16 +156,16 @@ def test_the_chair_dismisses_a_report_with_a_reason_the_client_reads(api, report
 
 def test_dismissing_needs_a_reason_and_the_chair(report, chair):
     with pytest.raises(InvalidInput) as exc:
-        services.report_dismiss(report=report, user=chair, reason=" ")
+        report_dismiss(report=report, user=chair, reason=" ")
     assert exc.value.detail == {"field": "reason"}
     with pytest.raises(NotAllowed):
-        services.report_dismiss(report=report, user=AuthorFactory(), reason="No.")
+        report_dismiss(report=report, user=AuthorFactory(), reason="No.")
     report.refresh_from_db()
     assert report.status == "received"
 
 
 def test_a_report_opens_a_re_review_through_the_overdue_sweeps_path(api, report, chair, published):
-    services.report_open_rereview(report=report, user=chair, note="Check the 2025 dose.")
+    report_open_rereview(report=report, user=chair, note="Check the 2025 dose.")
 
     article = Article.objects.get(pk=published.pk)
     assert article.review_overdue is True
@@ -178,7 +179,7 @@ def test_a_report_opens_a_re_review_through_the_overdue_sweeps_path(api, report,
     assert api.get(f"{URL}{report.public_id}/").json()["status"] == "rereview_opened"
 
     with pytest.raises(Conflict) as exc:  # triaged once
-        services.report_dismiss(report=ReaderReport.objects.get(), user=chair, reason="Changed my mind.")
+        report_dismiss(report=ReaderReport.objects.get(), user=chair, reason="Changed my mind.")
     assert exc.value.code == "report-already-triaged"
 
 
@@ -197,7 +198,7 @@ def test_a_report_is_triaged_only_on_its_own_article(report, chair):
 
 def test_the_chairs_queue_shows_the_reports_waiting_first_and_all_on_request(report, chair, client, api):
     done = ReaderReport.objects.get(public_id=file(api, text="Second report about the same page.")["id"])
-    services.report_dismiss(report=done, user=chair, reason="Already corrected.")
+    report_dismiss(report=done, user=chair, reason="Already corrected.")
     client.force_login(chair)
 
     waiting = client.get("/admin/reviewboard/readerreport/")

@@ -11,9 +11,9 @@ from rest_framework.test import APIClient
 from articles.content import content_from_article
 from articles.models import Article, ReviewState
 from config.exceptions import Conflict
-from reviewboard import selectors
 from reviewboard.models import AuditEntry, Comment, SignOff
-from reviewboard.services.content import content_update as article_update_content
+from reviewboard.review import selectors
+from reviewboard.review.services.content import content_update as article_update_content
 from tests.api.clients import client_for
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 
@@ -190,7 +190,7 @@ def test_the_whole_board_path_over_the_api(board, django_capture_on_commit_callb
 
 
 def _under_review(board, **kwargs):
-    from reviewboard import services
+    from reviewboard.review import services
 
     article = ArticleFactory(authors=[board["author"]], **kwargs)
     services.article_submit(article=article, user=board["author"])
@@ -239,7 +239,7 @@ def test_request_changes_sends_it_back_and_needs_a_comment(board):
 
 
 def test_retract_needs_a_reason_and_revise_keeps_the_live_version(board, django_capture_on_commit_callbacks):
-    from reviewboard import services
+    from reviewboard.review import services
 
     article = _under_review(board)
     with django_capture_on_commit_callbacks(execute=True):

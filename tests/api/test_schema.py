@@ -78,7 +78,7 @@ def content(db):
 @pytest.fixture
 def review_content(credentials, content):
     """Articles each role works on, so that generated requests for these slugs reach the services."""
-    from reviewboard import services
+    from reviewboard.review import services
 
     users = credentials["users"]
     mine = ArticleFactory(slug="mine", authors=[users["author"]])

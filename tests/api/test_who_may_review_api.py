@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reviewboard import services
 from reviewboard.models import Assignment, AuditEntry, Declaration, Event, Specialty
+from reviewboard.review import services
 from tests.api.test_review_api import client_for
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 

@@ -17,9 +17,9 @@ from articles.services import (
 )
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from references.models import Citation, Reference
-from reviewboard import actions
 from reviewboard.models import Comment
-from reviewboard.services.content import content_update as article_update_content
+from reviewboard.review import actions
+from reviewboard.review.services.content import content_update as article_update_content
 from tests.articles.corpus import changes_when_saved
 from tests.factories import ArticleFactory, AuthorFactory, ReferenceFactory, SpecialtyFactory, UserFactory
 

@@ -16,7 +16,7 @@ from articles.importing import parse_document
 from articles.models import Section
 from config.exceptions import Conflict
 from references.integrity import check_content
-from reviewboard import services
+from reviewboard.review import services
 from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory
 
@@ -71,7 +71,7 @@ def test_both_versions_frozen_and_covered_by_one_sign_off_a_change_to_either_inv
     frozen = article.review_hash
 
     # The content is frozen under review: neither version can change, so the hash signed stays the hash.
-    from reviewboard.services.content import content_update
+    from reviewboard.review.services.content import content_update
 
     content = content_from_article(article)
     changed = replace(

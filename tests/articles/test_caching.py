@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from rest_framework_api_key.models import APIKey
 
-from reviewboard import outbox, services
+from reviewboard.delivery import outbox
 from reviewboard.models import Event
+from reviewboard.review import services
 from tests.articles.publishing_helpers import approve, set_state
 from tests.factories import ArticleFactory
 from tests.http_receiver import Receiver

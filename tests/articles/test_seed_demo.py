@@ -108,8 +108,8 @@ def test_demo_shows_a_reviewer_with_an_expired_declaration_and_an_article_with_b
     from django.utils import timezone
 
     from articles.content import content_from_article
+    from reviewboard.board.selectors import reviewer_conflict
     from reviewboard.models import Declaration
-    from reviewboard.selectors import reviewer_conflict
 
     seed()
     call_command("seed_demo_published", stdout=StringIO())

@@ -24,8 +24,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from articles.models import Article, PublishedVersion, ReviewState
 from references import integrity
-from reviewboard.actions.catalog import ACTIONS
 from reviewboard.models import Comment, SignOff
+from reviewboard.review.actions.catalog import ACTIONS
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

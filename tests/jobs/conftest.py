@@ -22,7 +22,7 @@ from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 
 from articles.models import Article, ReviewState
-from reviewboard.groups import ensure_board_groups
+from reviewboard.board.groups import ensure_board_groups
 from reviewboard.models import Assignment
 from tests.factories import ArticleFactory, ChairFactory, ReviewerFactory, round_for
 

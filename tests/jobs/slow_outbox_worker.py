@@ -2,7 +2,7 @@
 delivery's transaction commits (test-only).
 
 Run as ``python -m tests.jobs.slow_outbox_worker`` with ``DATABASE_URL``/``REDIS_URL`` pointing at
-the test database and broker. Each consumer of ``reviewboard.outbox`` runs for real, then the
+the test database and broker. Each consumer of ``reviewboard.delivery.outbox`` runs for real, then the
 worker touches ``JOBS_SLOW_DELIVERY_MARKER`` (the event id) and sleeps
 ``JOBS_SLOW_DELIVERY_SECONDS`` while it holds the event's row lock: a ``kill -9`` during the sleep
 is a worker dying in the middle of a delivery.
@@ -18,7 +18,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 django.setup()
 
 from config.celery import app  # noqa: E402
-from reviewboard import outbox  # noqa: E402
+from reviewboard.delivery import outbox  # noqa: E402
 
 _consumers = outbox.consumers
 

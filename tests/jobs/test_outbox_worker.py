@@ -13,9 +13,10 @@ import pytest
 import redis
 from django.utils import timezone
 
-from reviewboard import outbox, services
 from reviewboard import tasks as board_tasks
+from reviewboard.delivery import outbox
 from reviewboard.models import Event
+from reviewboard.review import services
 from tests.factories import ArticleFactory, AuthorFactory, ReviewerFactory
 from tests.jobs.conftest import (
     WAIT_SECONDS,

@@ -13,9 +13,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from reviewboard import services, webhooks
 from reviewboard import tasks as board_tasks
+from reviewboard.clients.reports import report_create, report_open_rereview
+from reviewboard.delivery import webhooks
 from reviewboard.models import ReaderReport, WebhookAttempt, WebhookDelivery
+from reviewboard.review import services
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 from tests.http_receiver import Receiver
 from tests.jobs.conftest import running_worker, wait_for
@@ -62,12 +64,10 @@ def test_publication_retraction_and_rereview_arrive_signed_in_order_and_a_receiv
     with running_worker(celery_app):
         article = publish(chair)
         assert received(receiver, 1, "version.published") == ["version.published"]
-        report = services.report_create(
-            slug=article.slug, api_key_id=None, client_name="web", kind="outdated", text="Old dose."
-        )
+        report = report_create(slug=article.slug, api_key_id=None, client_name="web", kind="outdated", text="Old dose.")
         article = services.article_retract(article=article, user=chair, reason="Dose error")
         assert received(receiver, 2, "version.retracted")[-1] == "version.retracted"
-        services.report_open_rereview(report=ReaderReport.objects.get(pk=report.pk), user=chair)
+        report_open_rereview(report=ReaderReport.objects.get(pk=report.pk), user=chair)
         assert received(receiver, 3, "article.review_due") == [
             "version.published",
             "version.retracted",

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from articles.models import ReviewState
-from reviewboard import outbox
+from reviewboard.delivery import outbox
 from reviewboard.jobs import who_may_review
 from reviewboard.jobs.who_may_review import sweep_who_may_review
 from reviewboard.models import Assignment, Declaration, Event

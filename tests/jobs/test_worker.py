@@ -29,11 +29,11 @@ from articles.content import content_from_article
 from articles.models import Article, PublishedVersion, ReviewState
 from articles.publishing import enqueue_render, published_version_create, published_version_render
 from references.models import Reference
-from reviewboard import services
 from reviewboard import tasks as board_tasks
 from reviewboard.jobs import reconcile as reconcile_module
 from reviewboard.jobs.reconcile import ReconcileSummary
 from reviewboard.models import Assignment, ReviewRound
+from reviewboard.review import services
 from tests.factories import ArticleFactory, AuthorFactory, ReviewerFactory
 from tests.jobs.conftest import (
     T0,

@@ -6,7 +6,7 @@ from config.exceptions import Conflict, NotAllowed
 from references.integrity import check_content
 from references.models import Citation
 from references.renumber import renumber_content
-from reviewboard.services.content import content_renumber as article_renumber_citations
+from reviewboard.review.services.content import content_renumber as article_renumber_citations
 from tests.factories import ArticleFactory, ReferenceFactory
 from tests.references.factories import user_in
 from tests.references.seed import seed_content

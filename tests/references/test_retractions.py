@@ -202,7 +202,7 @@ def test_queries_grow_with_batches_not_rows(tmp_path, django_assert_max_num_quer
 
 @pytest.mark.django_db
 def test_a_cited_retracted_paper_is_an_error_naming_the_notice_and_blocks_submit(author):
-    from reviewboard.services import article_submit
+    from reviewboard.review.services import article_submit
 
     article = ArticleFactory(authors=[author])
     cited = article.citations.get(number=2).reference

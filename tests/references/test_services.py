@@ -8,7 +8,7 @@ from articles.content import ReferenceData
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from references.models import Reference
 from references.services import reference_get_or_create
-from reviewboard.services.library import reference_correct, reference_mark_status
+from reviewboard.review.services.library import reference_correct, reference_mark_status
 from tests.factories import ArticleFactory, ReferenceFactory, UserFactory
 from tests.references.factories import user_in
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import pytest
 
 from articles.content import content_from_article
-from reviewboard import services
-from reviewboard.groups import ensure_board_groups
+from reviewboard.board.groups import ensure_board_groups
+from reviewboard.review import services
 from tests.factories import ArticleFactory, ReviewerProfileFactory, UserFactory
 
 
 @pytest.fixture
 def board_groups(transactional_db):
-    """For transactional tests: the groups exist (re-created after each flush by reviewboard.groups)."""
+    """For transactional tests: the groups exist (re-created after each flush by reviewboard.board.groups)."""
     ensure_board_groups()
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from reviewboard import outbox, services, webhooks
+from reviewboard.clients.reports import report_create
+from reviewboard.delivery import outbox, webhooks
 from reviewboard.models import ReaderReport, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory, AuthorFactory
@@ -18,9 +19,7 @@ pytestmark = pytest.mark.django_db
 def report(db):
     article = ArticleFactory(slug="back-pain")
     approve(article)
-    return services.report_create(
-        slug="back-pain", api_key_id=None, client_name="web", kind="factual_error", text="Wrong dose."
-    )
+    return report_create(slug="back-pain", api_key_id=None, client_name="web", kind="factual_error", text="Wrong dose.")
 
 
 @pytest.fixture

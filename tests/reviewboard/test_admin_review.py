@@ -17,10 +17,11 @@ from django.utils.html import escape
 
 from articles.models import Article, PublishedVersion, ReviewState, Section
 from articles.publishing import published_version_render
-from reviewboard import selectors, services
-from reviewboard.actions import ACTIONS
-from reviewboard.admin_review import person_name
+from reviewboard.admin.review_words import person_name
+from reviewboard.audit.chain import audit_verify
 from reviewboard.models import Assignment, AuditEntry, Comment, SignOff, Specialty
+from reviewboard.review import selectors, services
+from reviewboard.review.actions import ACTIONS
 from tests.reviewboard.conftest import assignment_of, make_author, make_reviewer, sign, start_review, submit
 
 pytestmark = pytest.mark.django_db
@@ -813,7 +814,7 @@ def test_the_audit_log_cannot_be_added_changed_or_deleted_even_by_a_superuser(ca
     assert delete.status_code == 403
     assert bulk.status_code == 200  # no such action here: the list again
     assert list(AuditEntry.objects.values_list("seq", "entry_hash", "comment")) == before
-    assert services.audit_verify() is None
+    assert audit_verify() is None
 
 
 def test_reviewers_read_the_audit_log_and_assignments_but_edit_nothing(cast, article):

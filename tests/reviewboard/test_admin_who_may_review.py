@@ -12,8 +12,10 @@ from django.utils import timezone
 from articles.content import PATIENT
 from articles.models import Section
 from config.exceptions import NotAllowed
-from reviewboard import services
+from reviewboard.board.credentials import credential_verify
+from reviewboard.board.declarations import declaration_sign
 from reviewboard.models import Assignment, AuditEntry, Credential, Declaration, Event
+from reviewboard.review import services
 from tests.reviewboard.conftest import make_reviewer, start_review, submit
 from tests.reviewboard.test_admin_review import (
     QUEUE_URL,
@@ -158,7 +160,7 @@ def test_the_chair_verifies_credentials_in_admin_audited(chair, reviewers):
 def test_a_reviewer_cannot_verify_credentials(reviewers):
     credential = Credential.objects.create(profile=reviewers[0].reviewer_profile, kind="licence", name="L")
     with pytest.raises(NotAllowed) as exc:
-        services.credential_verify(credential=credential, user=reviewers[0])
+        credential_verify(credential=credential, user=reviewers[0])
     assert exc.value.code == "permission-denied"
     reviewers[0].user_permissions.add(Permission.objects.get(codename="view_credential"))
     response = logged_in(reviewers[0]).post(
@@ -170,7 +172,7 @@ def test_a_reviewer_cannot_verify_credentials(reviewers):
 
 def test_the_profile_lists_credentials_and_the_declaration_history(chair, reviewers):
     reviewer = reviewers[0]
-    services.declaration_sign(
+    declaration_sign(
         user=reviewer, relationships=[{"organisation": "Acme Spine", "kind": "consultancy", "topics": ["spine"]}]
     )
     html = logged_in(chair).get(f"/admin/reviewboard/reviewerprofile/{reviewer.reviewer_profile.pk}/change/")

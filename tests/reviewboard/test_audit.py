@@ -13,9 +13,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from reviewboard import services
+from reviewboard.audit.chain import audit_append, audit_verify, entry_hash
 from reviewboard.models import AuditEntry, AuditLogIsAppendOnly
-from reviewboard.services.audit import entry_hash
+from reviewboard.review import services
 from tests.factories import UserFactory
 from tests.reviewboard.conftest import sign
 
@@ -30,9 +30,7 @@ def entries(db):
     """Five chained entries, ids and seqs 1..5 in order."""
     actor = UserFactory(username="auditor")
     return [
-        services.audit_append(
-            action=f"action-{i}", actor=actor, comment=f"entry {i}", data={"n": i, "tags": ["a", "b"]}
-        )
+        audit_append(action=f"action-{i}", actor=actor, comment=f"entry {i}", data={"n": i, "tags": ["a", "b"]})
         for i in range(1, 6)
     ]
 
@@ -128,7 +126,7 @@ def test_every_action_of_a_review_writes_one_entry(under_review, author, reviewe
         ("under_review", "approved"),
     ]
     assert all(e.content_hash == under_review.review_hash for e in transitions)
-    assert services.audit_verify() is None
+    assert audit_verify() is None
 
 
 # --- verify_audit_log ---------------------------------------------------------------------
@@ -250,7 +248,7 @@ def test_manage_py_exit_status(board_groups):
     """The real command line: exit 0 on an intact chain, 1 naming the entry after tampering."""
     actor = UserFactory(username="cli-auditor")
     for i in range(3):
-        services.audit_append(action=f"cli-{i}", actor=actor)
+        audit_append(action=f"cli-{i}", actor=actor)
     settings_dict = connection.settings_dict
     env = {
         **os.environ,

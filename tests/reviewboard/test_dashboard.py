@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from reviewboard import services
 from reviewboard.models import Assignment
+from reviewboard.review import services
 from tests.reviewboard.conftest import start_review, submit
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from reviewboard import permissions, services
+from reviewboard.board import permissions
+from reviewboard.review import services
 from tests.reviewboard.conftest import start_review
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,10 @@ import pytest
 
 from articles.models import Article, PublishedVersion, ReviewState
 from config.exceptions import Conflict, InvalidInput
-from reviewboard import outbox, services
+from reviewboard.delivery import outbox
 from reviewboard.models import AuditEntry, Event, ReviewRound
-from reviewboard.services.library import reference_correct, reference_mark_status
+from reviewboard.review import services
+from reviewboard.review.services.library import reference_correct, reference_mark_status
 from tests.factories import UserFactory
 from tests.reviewboard.conftest import sign, start_review
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from articles.models import Article, PublishedVersion
 from references.models import Reference, Retraction
 from reviewboard.jobs.rereview import flag_overdue_reviews
-from reviewboard.services.rereview import articles_flag_now
+from reviewboard.review.rereview import articles_flag_now
 from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory, ChairFactory
 
@@ -163,7 +163,7 @@ def test_an_unreadable_file_exits_2_and_writes_nothing(tmp_path, content, expect
 def test_demo_check_citations_flags_the_planted_retracted_citation_and_the_flag_and_email_follow():
     """Done when: check_citations --all on the demo data with the sample retraction file loaded flags
     the planted retracted citation, and the re-review flag and notification follow."""
-    from reviewboard.groups import ensure_board_groups
+    from reviewboard.board.groups import ensure_board_groups
 
     ensure_board_groups()
     assert run("seed_demo")[0] == 0

@@ -14,9 +14,10 @@ from django.utils.html import strip_tags
 
 from articles.models import Article, ReviewState, Section
 from config.exceptions import Conflict, InvalidInput, NotAllowed
-from reviewboard import permissions, services
-from reviewboard.actions.catalog import ACTIONS, audit_label
+from reviewboard.board import permissions
 from reviewboard.models import AuditEntry, Comment
+from reviewboard.review import services
+from reviewboard.review.actions.catalog import ACTIONS, audit_label
 from tests.reviewboard.conftest import sign, start_review
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from articles.publishing import iso_datetime, published_version_render
 from references.models import Reference
 from reviewboard import services, webhooks
 from reviewboard.models import Event, ReviewRound
-from reviewboard.services.content import content_update
+from reviewboard.review.services.content import content_update
 from tests.reviewboard.conftest import sign, start_review, submit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches")]

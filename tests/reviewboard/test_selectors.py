@@ -1,4 +1,4 @@
-"""The SQL annotations in reviewboard.selectors give what their Python rules give, row for row."""
+"""The SQL annotations in reviewboard.review.selectors give what their Python rules give, row for row."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from articles.models import Article
-from reviewboard import selectors
+from reviewboard.board import selectors as board_selectors
 from reviewboard.models import Assignment, SignOff
+from reviewboard.review import selectors
 from tests.factories import ReviewerProfileFactory, UserFactory, round_for
 from tests.reviewboard.conftest import assignment_of, make_reviewer, sign
 
@@ -102,8 +103,8 @@ def test_active_reviewers_are_the_users_reviewer_is_active_accepts():
     ]
     fresh = {u.pk: type(u).objects.get(pk=u.pk) for u in users}  # no permission cache carried over
 
-    in_sql = set(selectors.active_reviewers().filter(pk__in=fresh).values_list("username", flat=True))
-    in_python = {u.username for u in fresh.values() if selectors.reviewer_is_active(u)}
+    in_sql = set(board_selectors.active_reviewers().filter(pk__in=fresh).values_list("username", flat=True))
+    in_python = {u.username for u in fresh.values() if board_selectors.reviewer_is_active(u)}
 
     assert in_sql == in_python == {"in-group", "direct", "super"}
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from articles.models import ReviewState
 from config.exceptions import Conflict, InvalidInput, NotAllowed
-from reviewboard import services
 from reviewboard.models import Assignment, AuditEntry, ReviewRound
+from reviewboard.review import services
 from tests.factories import UserFactory
 from tests.reviewboard.conftest import make_reviewer
 

@@ -6,8 +6,8 @@ import pytest
 
 from articles.models import Article, ReviewState, Section
 from config.exceptions import Conflict, InvalidInput, NotAllowed
-from reviewboard import services
 from reviewboard.models import AuditEntry, Comment
+from reviewboard.review import services
 from tests.factories import ArticleFactory
 from tests.reviewboard.conftest import content_hash, sign
 

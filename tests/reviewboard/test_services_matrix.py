@@ -16,9 +16,9 @@ from articles.content import content_from_article
 from articles.models import FROZEN_STATES, Article, PublishedVersion, ReviewState
 from articles.publishing import published_version_create
 from config.exceptions import Conflict, NotAllowed
-from reviewboard import services
-from reviewboard.actions import ACTIONS, TRANSITIONS
 from reviewboard.models import Assignment, AuditEntry, SignOff
+from reviewboard.review import services
+from reviewboard.review.actions import ACTIONS, TRANSITIONS
 from tests.factories import ArticleFactory, round_for
 from tests.reviewboard.conftest import make_author, make_chair, make_reviewer, snapshot
 

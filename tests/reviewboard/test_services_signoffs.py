@@ -6,8 +6,8 @@ import pytest
 
 from articles.models import Article, PublishedVersion, ReviewState, Section
 from config.exceptions import Conflict, InvalidInput, NotAllowed
-from reviewboard import services
 from reviewboard.models import AuditEntry, SignOff
+from reviewboard.review import services
 from tests.factories import ArticleFactory
 from tests.reviewboard.conftest import assignment_of, content_hash, sign, start_review
 

@@ -12,9 +12,9 @@ from articles.content import ArticleContent, SectionData, content_from_article
 from articles.models import Article, PublishedVersion, ReviewState, Section
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from references.models import Citation
-from reviewboard import services
 from reviewboard.models import Assignment, AuditEntry, Comment, ReviewRound, SignOff
-from reviewboard.services.content import content_update
+from reviewboard.review import services
+from reviewboard.review.services.content import content_update
 from tests.factories import ArticleFactory, SpecialtyFactory
 from tests.reviewboard.conftest import (
     assignment_of,

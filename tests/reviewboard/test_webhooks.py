@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
 
 from articles.models import Article
-from reviewboard import outbox, webhooks
+from reviewboard.delivery import outbox, webhooks
 from reviewboard.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory, ChairFactory

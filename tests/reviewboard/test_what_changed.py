@@ -14,9 +14,9 @@ from articles.content import content_from_article
 from articles.models import PublishedVersion
 from articles.publishing import published_version_render
 from config.exceptions import Conflict, InvalidInput, NotAllowed
-from reviewboard import services
 from reviewboard.models import AuditEntry
-from reviewboard.services.content import content_update
+from reviewboard.review import services
+from reviewboard.review.services.content import content_update
 from tests.reviewboard.conftest import sign, start_review
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches")]

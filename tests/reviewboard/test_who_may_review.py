@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from articles.models import PublishedVersion
 from config.exceptions import Conflict, InvalidInput
-from reviewboard import services
+from reviewboard.board.declarations import declaration_sign
 from reviewboard.models import Assignment, AuditEntry, Credential, Declaration, Event, SignOff
+from reviewboard.review import services
 from tests.reviewboard.conftest import assignment_of, make_reviewer, sign, snapshot, start_review, submit
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def test_assignment_refused_for_an_expired_declaration(submitted, chair, reviewe
 
 def test_assignment_refused_for_a_declared_relationship_on_the_topic(submitted, chair):
     reviewer = make_reviewer("consultant")
-    services.declaration_sign(
+    declaration_sign(
         user=reviewer,
         relationships=[{"organisation": "Acme Spine Devices", "kind": "consultancy", "topics": ["Back pain"]}],
     )
@@ -46,7 +47,7 @@ def test_assignment_refused_for_a_declared_relationship_on_the_topic(submitted, 
 
 def test_a_relationship_on_another_topic_does_not_conflict(submitted, chair):
     reviewer = make_reviewer("cardiology-consultant")
-    services.declaration_sign(
+    declaration_sign(
         user=reviewer, relationships=[{"organisation": "HeartCo", "kind": "grant", "topics": ["heart failure"]}]
     )
     assert services.assignment_create(article=submitted, reviewer=reviewer, user=chair).override_reason == ""
@@ -114,12 +115,12 @@ def test_sign_off_is_stored_with_the_declaration_it_was_made_under(under_review,
 
 def test_a_new_declaration_replaces_the_last_and_bad_input_names_the_field(reviewers):
     with pytest.raises(InvalidInput) as exc:
-        services.declaration_sign(user=reviewers[0], relationships=[{"organisation": "X", "kind": "bribes"}])
+        declaration_sign(user=reviewers[0], relationships=[{"organisation": "X", "kind": "bribes"}])
     assert exc.value.detail == {"field": "relationships[0].kind"}
     with pytest.raises(InvalidInput) as exc:
-        services.declaration_sign(user=reviewers[0])
+        declaration_sign(user=reviewers[0])
     assert exc.value.code == "declaration-empty"
-    declaration = services.declaration_sign(user=reviewers[0], nothing_to_declare=True)
+    declaration = declaration_sign(user=reviewers[0], nothing_to_declare=True)
     assert Declaration.objects.filter(member=reviewers[0]).order_by("-signed_at").first() == declaration
     assert AuditEntry.objects.filter(action="declare_interests").latest("seq").data["declaration_id"] == declaration.pk
 
@@ -175,7 +176,7 @@ def test_only_the_assigned_reviewer_answers(under_review, reviewers, chair):
 
 
 def test_the_chair_gets_an_email_when_a_reviewer_declines(under_review, reviewers, chair, mailoutbox, settings):
-    from reviewboard import outbox
+    from reviewboard.delivery import outbox
 
     chair.email = "chair@example.org"
     chair.save(update_fields=["email"])

@@ -17,7 +17,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from reviewboard import services
+from reviewboard.audit.chain import audit_append, entry_hash
+from reviewboard.audit.checkpoints import audit_checkpoint_create
 from reviewboard.models import AuditEntry
 from reviewboard.schedules import JOBS
 from tests.factories import UserFactory
@@ -35,7 +36,7 @@ def checkpoints():
 
 def append(count: int, *, start: int = 0) -> list[AuditEntry]:
     actor = UserFactory()
-    return [services.audit_append(action=f"act-{start + i}", actor=actor) for i in range(count)]
+    return [audit_append(action=f"act-{start + i}", actor=actor) for i in range(count)]
 
 
 def as_superuser_past_the_triggers(sql: str, params=()) -> None:
@@ -91,7 +92,7 @@ def app_role(transactional_db):
 
 def test_a_database_user_with_every_privilege_cannot_rewrite_the_log(app_role):
     append(3)
-    services.audit_checkpoint_create()
+    audit_checkpoint_create()
     settings_dict = connection.settings_dict
     dsn = f"host={settings_dict['HOST']} port={settings_dict['PORT']} dbname={settings_dict['NAME']} user={app_role}"
     statements = [
@@ -119,7 +120,7 @@ def test_a_database_user_with_every_privilege_cannot_rewrite_the_log(app_role):
 
 def test_deleting_the_newest_entries_is_detected_up_to_the_last_checkpoint(db):
     append(5)
-    checkpoint = services.audit_checkpoint_create()
+    checkpoint = audit_checkpoint_create()
     assert checkpoint.seq == 5
     assert verify()[0] == 0
 
@@ -134,7 +135,7 @@ def test_deleting_the_newest_entries_is_detected_up_to_the_last_checkpoint(db):
 
 def test_verify_reports_the_checkpoints_and_the_entries_since_the_last(db):
     append(3)
-    services.audit_checkpoint_create()
+    audit_checkpoint_create()
     append(2, start=3)
 
     status, output = verify()
@@ -147,7 +148,7 @@ def test_verify_reports_the_checkpoints_and_the_entries_since_the_last(db):
 
 def test_a_forged_or_altered_checkpoint_is_detected(db):
     append(3)
-    services.audit_checkpoint_create()
+    audit_checkpoint_create()
     as_superuser_past_the_triggers("UPDATE reviewboard_auditcheckpoint SET signature = %s", ["0" * 64])
 
     status, message = verify()
@@ -158,11 +159,11 @@ def test_a_forged_or_altered_checkpoint_is_detected(db):
 
 def test_a_rewritten_chain_does_not_match_its_checkpoint(db):
     entries = append(3)
-    services.audit_checkpoint_create()
+    audit_checkpoint_create()
     # Rewrite entry 3 with a recomputed, self-consistent hash: the chain alone would pass.
     entry = AuditEntry.objects.get(pk=entries[2].pk)
     entry.comment = "rewritten"
-    new_hash = services.audit.entry_hash(entry)
+    new_hash = entry_hash(entry)
     as_superuser_past_the_triggers(
         f"UPDATE {TABLE} SET comment = %s, entry_hash = %s WHERE id = %s",  # noqa: S608
         ["rewritten", new_hash, entry.pk],
@@ -177,11 +178,11 @@ def test_a_rewritten_chain_does_not_match_its_checkpoint(db):
 def test_a_checkpoint_is_made_only_when_the_head_moved_and_announced_after_commit(
     db, django_capture_on_commit_callbacks, caplog
 ):
-    assert services.audit_checkpoint_create() is None  # empty log
+    assert audit_checkpoint_create() is None  # empty log
     append(2)
     with caplog.at_level(logging.INFO), django_capture_on_commit_callbacks(execute=True) as callbacks:
-        first = services.audit_checkpoint_create()
-    again = services.audit_checkpoint_create()
+        first = audit_checkpoint_create()
+    again = audit_checkpoint_create()
 
     assert again.pk == first.pk
     assert checkpoints().count() == 1
@@ -207,7 +208,7 @@ def test_the_periodic_task_and_the_command_create_checkpoints(db):
 def test_key_rotation_keeps_old_checkpoints_verifiable_and_resign_moves_them_to_the_new_key(db, settings):
     settings.AUDIT_CHECKPOINT_KEY = "old-key-" + "o" * 32
     append(2)
-    services.audit_checkpoint_create()
+    audit_checkpoint_create()
 
     settings.AUDIT_CHECKPOINT_KEY = "new-key-" + "n" * 32
     assert "no configured key" in verify()[1]  # the old key is gone: say so
@@ -222,7 +223,7 @@ def test_key_rotation_keeps_old_checkpoints_verifiable_and_resign_moves_them_to_
 
 def test_resign_refuses_a_checkpoint_no_configured_key_signed(db, settings):
     append(1)
-    services.audit_checkpoint_create()
+    audit_checkpoint_create()
     settings.AUDIT_CHECKPOINT_KEY = "unrelated-" + "u" * 30
 
     with pytest.raises(CommandError, match="Not re-signed"):

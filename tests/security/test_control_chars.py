@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from articles.models import Article, ReviewState
 from references.models import Reference
-from reviewboard import services
 from reviewboard.models import AuditEntry
+from reviewboard.review import services
 from tests.factories import ArticleFactory
 from tests.security.helpers import REVIEW_BASE, client_for, markdown_article
 

@@ -1,9 +1,9 @@
 """Issue 13, item 6: policy leaks.
 
 - Authors could set ``required_specialty`` through the review API, although the admin reserves it
-  for the chair: ``reviewboard.permissions.can_set_review_settings`` now decides for both.
+  for the chair: ``reviewboard.board.permissions.can_set_review_settings`` now decides for both.
 - For a draft, an unassigned reviewer got 404 on GET but 403 on POST comment (an existence oracle):
-  every per-article endpoint now decides visibility with ``reviewboard.selectors.article_visible_to``
+  every per-article endpoint now decides visibility with ``reviewboard.review.selectors.article_visible_to``
   and answers an invisible article exactly like an unknown one.
 """
 
@@ -61,7 +61,7 @@ def test_the_chair_may_set_the_required_specialty_through_the_api(orthopedics):
 
 
 def test_the_admin_asks_the_same_rule(client, author, chair, orthopedics):
-    from reviewboard.permissions import REVIEW_SETTINGS_FIELDS
+    from reviewboard.board.permissions import REVIEW_SETTINGS_FIELDS
 
     client.force_login(author)
     response = client.get(reverse("admin:articles_article_add"))
@@ -105,7 +105,7 @@ def test_an_unassigned_reviewer_gets_the_same_404_as_for_an_unknown_article(revi
 
 
 def test_an_assigned_reviewer_still_sees_and_comments(author, chair, reviewers, draft):
-    from reviewboard import services
+    from reviewboard.review import services
 
     services.article_submit(article=draft, user=author)
     services.assignment_create(article=draft, reviewer=reviewers[0], user=chair)

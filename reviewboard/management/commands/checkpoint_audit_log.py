@@ -7,7 +7,7 @@ rotation (each must verify with the current key or a fallback first); exit 1 if 
 from django.core.management.base import BaseCommand, CommandError
 
 from config.exceptions import ServiceError
-from reviewboard.services import audit_checkpoint_create, audit_checkpoints_resign
+from reviewboard.audit.checkpoints import audit_checkpoint_create, audit_checkpoints_resign
 
 
 class Command(BaseCommand):

@@ -25,7 +25,8 @@ from articles.services import article_content_validate, article_slug_preview
 from config.exceptions import InvalidInput, NotAllowed, ServiceError
 from references.integrity import IntegrityReport, check_content
 from references.lookup import with_registered_data
-from reviewboard.services.content import content_create
+from reviewboard.review.services import article_submit
+from reviewboard.review.services.content import content_create
 
 EXIT_BLOCKED = 1
 EXIT_UNREADABLE = 2
@@ -103,8 +104,6 @@ class Command(BaseCommand):
                 if report.has_errors:  # the library already held a record that changes the outcome
                     raise _Blocked(self._blocked_message(report, dry_run=False), content=saved, report=report,
                                    slug=article.slug)
-                from reviewboard.services import article_submit
-
                 article_submit(article=article, user=author)
         state = "submitted for review" if options["submit"] else "a draft"
         headline = f"Imported {article.slug} as {state}."

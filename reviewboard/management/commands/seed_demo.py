@@ -34,7 +34,7 @@ from articles.content import ArticleContent
 from articles.importing import ImportError_, parse_document, read_source
 from articles.models import Article
 from reviewboard.models import Credential, Declaration, ReviewerProfile, Specialty
-from reviewboard.services.content import content_create
+from reviewboard.review.services.content import content_create
 
 DEFAULT_PASSWORD = "review-demo"  # noqa: S105 - the documented password of local demo accounts
 SEED_ARTICLE = Path(__file__).resolve().parents[3] / "articles" / "demo" / "back-pain.txt"

@@ -24,7 +24,7 @@ from articles.importing import ImportError_, parse_document, read_source
 from articles.models import Article
 from articles.services import article_create
 from config.exceptions import ServiceError
-from reviewboard.services import article_submit, assignment_create, assignment_sign_off, review_start
+from reviewboard.review.services import article_submit, assignment_create, assignment_sign_off, review_start
 
 DEMO_ARTICLE = Path(settings.BASE_DIR) / "articles" / "demo" / "knee-osteoarthritis.md"
 AUTHOR, CHAIR, REVIEWERS = "author", "chair", ("reviewer1", "reviewer2")

@@ -8,7 +8,8 @@ entry that is missing (the newest entries were deleted) or different.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reviewboard.services import audit_checkpoints_verify, audit_verify_chain
+from reviewboard.audit.chain import audit_verify_chain
+from reviewboard.audit.checkpoints import audit_checkpoints_verify
 
 
 class Command(BaseCommand):

@@ -1,0 +1,151 @@
+"""What the review screens call things: action labels and forms, state words, hashes and names, and the
+history's wording of each audit entry (``audit_details``). Shared by the article admin's review panels
+(``reviewboard.admin.review``), the review screen and the audit log's admin (``reviewboard.admin.board``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from articles.models import FROZEN_STATES, ReviewState
+from reviewboard.board import permissions
+from reviewboard.board import selectors as board_selectors
+from reviewboard.models import ReviewRound, SignOff
+from reviewboard.review.actions import ACTIONS
+from reviewboard.review.actions.catalog import audit_label
+
+# --- buttons, labels and names ------------------------------------------------------------
+
+# Labels, forms and confirmations come from the action declarations (``reviewboard.review.actions.catalog``).
+
+
+def action_label(name: str) -> str:
+    return ACTIONS[name].label
+
+
+def action_form(name: str) -> dict[str, Any] | None:
+    """The small form a transition's button opens first: its text input (a required reason or comment) and
+    the confirmation, when the action ends a round, publishes or retracts. None: the button acts at once."""
+    action = ACTIONS[name]
+    field = next((f for f in action.fields if f.kind == "text"), None)
+    if field is None or not (field.required or action.confirm):
+        return None
+    return {
+        "field": field.name,
+        "prompt": field.label,
+        "required": field.required,
+        "help": " ".join(part for part in (action.confirm, field.help) if part),
+        # Yes/no inputs of the action (approve: clinically significant), drawn as checkboxes.
+        "flags": [{"name": f.name, "label": f.label, "help": f.help} for f in action.fields if f.kind == "bool"],
+    }
+
+
+STATE_LABELS = dict(ReviewState.choices)
+# What happens next, said after a transition (instead of "the article is now <state>").
+NEXT_STEPS = {
+    ReviewState.DRAFT: "The authors can edit the article again.",
+    ReviewState.SUBMITTED: "The chair assigns reviewers and starts the review.",
+    ReviewState.UNDER_REVIEW: "The reviewers can read, comment and sign off now.",
+    ReviewState.CHANGES_REQUESTED: "The authors revise the article and submit it again.",
+    ReviewState.APPROVED: "The approved content is published for readers.",
+    ReviewState.RETRACTED: "Readers now get the reason instead of the article.",
+    ReviewState.ARCHIVED: "No review runs on it any more.",
+}
+# States in which a review round runs: sign-off progress and due dates mean something.
+REVIEW_STATES = FROZEN_STATES
+
+
+def short_hash(value: str) -> str:
+    """A content hash as people read it out: "3fa2…9c1e"."""
+    return f"{value[:4]}…{value[-4:]}" if len(value) > 8 else value
+
+
+def reviewer_label(user: Any) -> str:
+    name = user.get_full_name() or user.get_username()
+    profile = getattr(user, "reviewer_profile", None)
+    if profile is None:
+        return name
+    specialties = ", ".join(s.name for s in profile.specialties.all())
+    label = f"{name}, {profile.credentials}" if profile.credentials else name
+    return f"{label} ({specialties})" if specialties else label
+
+
+def person_name(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def credential_rows(user: Any, *, today: Any) -> list[dict[str, str]]:
+    """The reviewer's credentials on record with their status (verified, not verified, expired); load the
+    user with ``reviewer_profile__credential_records`` first."""
+    profile = getattr(user, "reviewer_profile", None)
+    if profile is None:
+        return []
+    return [
+        {"name": c.name, "status": board_selectors.credential_status(c, today=today), "kind": c.get_kind_display()}
+        for c in profile.credential_records.all()
+    ]
+
+
+def signoff_status(signoff: SignOff, *, counting: set[int], review_hash: str) -> str:
+    """Why a sign-off counts toward the quorum now, or why not."""
+    if signoff.pk in counting:
+        return "counts"
+    if signoff.decision == SignOff.Decision.REQUEST_CHANGES:
+        return "requested changes"
+    if signoff.assignment.closed_at is not None:
+        return f"earlier round ({signoff.assignment.close_reason or 'closed'})"
+    if signoff.content_hash != review_hash:
+        return "stale: another content hash"
+    return "does not count"
+
+
+AUDIT_ROWS = 50
+
+
+CLOSE_REASONS = {
+    "removed": "reviewer removed",
+    "retracted": "live version retracted",
+    "archived": "article archived",
+    **{value: label.lower() for value, label in ReviewRound.Outcome.choices},
+}
+
+
+def close_reason_words(reason: str) -> str:
+    return CLOSE_REASONS.get(reason, reason.replace("_", " ") or "closed")
+
+
+def state_change_words(entry: Any) -> str:
+    """ "Draft → Submitted", or the one state, as people read states."""
+    to_state = STATE_LABELS.get(entry.to_state, entry.to_state)
+    if entry.from_state and entry.from_state != entry.to_state:
+        return f"{STATE_LABELS.get(entry.from_state, entry.from_state)} → {to_state}"
+    return to_state
+
+
+def audit_people(entries: list[Any]) -> dict[int, Any]:
+    """The reviewers the entries name (assign, unassign), loaded once, by id."""
+    ids = {e.data.get("reviewer_id") for e in entries if isinstance(e.data, dict) and e.data.get("reviewer_id")}
+    if not ids:
+        return {}
+    return get_user_model().objects.select_related("reviewer_profile").in_bulk(ids)
+
+
+def audit_details(entry: Any, people: dict[int, Any] | None = None) -> str:
+    """A line a person reads for one audit entry (the entry itself stays as stored)."""
+    data = entry.data or {}
+    action = audit_label(entry.action).lower()
+    if entry.action in ("assign", "unassign") and data.get("reviewer"):
+        person = (people or {}).get(data.get("reviewer_id"))
+        return f"{action}: {permissions.display_name(person) if person else data['reviewer']}"
+    if entry.action == "sign_off" and "signed" in data:
+        return f"{action} ({data['signed']} of {data.get('required', '?')})"
+    if entry.action == "comment":
+        where = f" on “{data['section_heading']}”" if data.get("section_heading") else ""
+        return f"{'added a blocking comment' if data.get('blocking') else action}{where}"
+    if entry.action == "approve" and data:
+        how = " automatically, when the quorum was met" if data.get("automatic") else ""
+        version = f"; version {data['version']} published" if data.get("version") else ""
+        return f"{action}{how}{version}"
+    return action

@@ -1,0 +1,191 @@
+"""Reads about the board's people: who is an active reviewer, their declarations of interest and
+credentials, and the one conflict-of-interest rule (``reviewer_conflict``).
+
+The review's selectors (``reviewboard.review.selectors``) and the action declarations read these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from articles.models import Article
+from reviewboard.board import permissions
+from reviewboard.models import (
+    Assignment,
+    Credential,
+    Declaration,
+    DeclaredRelationship,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+# Relationships that ended longer ago than this no longer count (disclosures cover the last 24 months).
+RELATIONSHIP_LOOKBACK = timedelta(days=730)
+
+
+@dataclass(frozen=True)
+class ConflictOfInterest:
+    """Why a reviewer may not review an article: a stable code, a sentence naming the reason, and whether
+    the chair may assign them anyway with a written reason (never for an author of the article)."""
+
+    code: str
+    message: str
+    overridable: bool = True
+
+
+def current_declaration(member: AbstractBaseUser) -> Declaration | None:
+    """The member's newest declaration of interests (expired or not), or None."""
+    return (
+        Declaration.objects.filter(member=member)
+        .prefetch_related("relationships__specialties")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+
+
+def relevant_relationships(
+    declaration: Declaration, article: Article, *, today: date | None = None
+) -> list[DeclaredRelationship]:
+    """The declared relationships that touch ``article``: its topic (ignoring case) or its required specialty,
+    and that are ongoing or ended within ``RELATIONSHIP_LOOKBACK``."""
+    today = today or timezone.localdate()
+    topic = (article.topic or "").strip().casefold()
+    found = []
+    for relationship in declaration.relationships.all():
+        if relationship.ended_on is not None and relationship.ended_on < today - RELATIONSHIP_LOOKBACK:
+            continue
+        topics = {str(t).strip().casefold() for t in relationship.topics or []}
+        specialties = {s.pk for s in relationship.specialties.all()}
+        if (topic and topic in topics) or (article.required_specialty_id in specialties):
+            found.append(relationship)
+    return found
+
+
+def credentials_on_record(member: AbstractBaseUser) -> list[Credential]:
+    profile = getattr(member, "reviewer_profile", None)
+    if profile is None:
+        return []
+    return list(Credential.objects.filter(profile=profile).order_by("kind", "id"))
+
+
+def verified_credentials(credentials: list[Credential], *, today: date | None = None) -> list[Credential]:
+    """The one rule for what readers may see: verified and not expired."""
+    today = today or timezone.localdate()
+    return [c for c in credentials if c.is_verified and not c.is_expired(today)]
+
+
+def credential_status(credential: Credential, *, today: date | None = None) -> str:
+    """ "verified", "not verified" or "expired": how the board sees a credential (readers only get verified ones)."""
+    today = today or timezone.localdate()
+    if credential.is_expired(today):
+        return "expired"
+    return "verified" if credential.is_verified else "not verified"
+
+
+def reviewer_conflict(
+    article: Article, reviewer: AbstractBaseUser, *, now: datetime | None = None
+) -> ConflictOfInterest | None:
+    """The one conflict-of-interest rule (assignment, acceptance, start of review, sign-off), first reason first:
+    an author of the article (never overridable); no declaration of interests, or an expired one; a declared
+    relationship touching the article's topic or required specialty; an expired credential on record, or no
+    verified, unexpired credential at all."""
+    now = now or timezone.now()
+    name = permissions.display_name(reviewer)
+    if article.authors.filter(pk=reviewer.pk).exists():
+        return ConflictOfInterest(
+            "author-of-article", f"{name} is an author of this article and cannot review it.", overridable=False
+        )
+    declaration = current_declaration(reviewer)
+    if declaration is None:
+        return ConflictOfInterest("declaration-missing", f"{name} has no declaration of interests on record.")
+    if declaration.is_expired(now):
+        return ConflictOfInterest(
+            "declaration-expired",
+            f"{name}'s declaration of interests expired on {declaration.expires_at:%Y-%m-%d}; "
+            "a new declaration is needed.",
+        )
+    relevant = relevant_relationships(declaration, article, today=now.date())
+    if relevant:
+        return ConflictOfInterest(
+            "declared-interest",
+            f"{name} declared a relationship touching this article's topic or specialty: "
+            + "; ".join(r.describe() for r in relevant)
+            + ".",
+        )
+    credentials = credentials_on_record(reviewer)
+    expired = [c for c in credentials if c.is_expired(now.date())]
+    if expired:
+        return ConflictOfInterest(
+            "credential-expired",
+            f"{name}'s credential {expired[0].name} expired on {expired[0].expires_on:%Y-%m-%d}; "
+            "it must be renewed (or removed) first.",
+        )
+    if not verified_credentials(credentials, today=now.date()):
+        return ConflictOfInterest("credential-unverified", f"{name} has no verified credential on record.")
+    return None
+
+
+def conflict_of_interest(article: Article, reviewer: AbstractBaseUser) -> str | None:
+    """Why ``reviewer`` may not review ``article`` (a sentence), or None (``reviewer_conflict``, in words)."""
+    conflict = reviewer_conflict(article, reviewer)
+    return conflict.message if conflict is not None else None
+
+
+def conflict_stands(article: Article, assignment: Assignment) -> ConflictOfInterest | None:
+    """The conflict of an assignment's reviewer that the chair has not overridden (an override covers an
+    overridable conflict only), or None."""
+    conflict = reviewer_conflict(article, assignment.reviewer)
+    if conflict is None or (conflict.overridable and assignment.override_reason):
+        return None
+    return conflict
+
+
+def disclosure(declaration: Declaration | None, article: Article, *, now: datetime | None = None) -> dict:
+    """What readers are told about a reviewer's interests in ``article``: "No relevant interests declared."
+    or the relevant relationships, with the declaration's date."""
+    if declaration is None:
+        return {"summary": "No declaration of interests on record.", "relationships": [], "signed_at": None}
+    relevant = relevant_relationships(declaration, article, today=(now or timezone.now()).date())
+    return {
+        "summary": "; ".join(r.describe() for r in relevant) if relevant else "No relevant interests declared.",
+        "relationships": [r.describe() for r in relevant],
+        "signed_at": declaration.signed_at.date().isoformat(),
+    }
+
+
+def reviewer_is_active(user: AbstractBaseUser) -> bool:
+    """An active user in ``Board reviewers`` (the review permission) with an active reviewer profile.
+
+    One user at a time; ``active_reviewers`` is the same rule as a queryset."""
+    if not (user.is_active and user.has_perm(permissions.REVIEWER_PERM)):
+        return False
+    profile = getattr(user, "reviewer_profile", None)
+    return bool(profile is not None and profile.active)
+
+
+def active_reviewers() -> QuerySet[AbstractBaseUser]:
+    """The users ``reviewer_is_active`` accepts, as a queryset (who may be assigned): active, holding the
+    review permission (through a group or directly; a superuser holds every permission, as ``has_perm``
+    says), with an active reviewer profile. Loaded for labels, ordered by name."""
+    app_label, codename = permissions.REVIEWER_PERM.split(".")
+    holds_review_perm = (
+        Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
+        | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
+        | Q(is_superuser=True)
+    )
+    return (
+        get_user_model()
+        .objects.filter(holds_review_perm, is_active=True, reviewer_profile__active=True)
+        .select_related("reviewer_profile")
+        .prefetch_related("reviewer_profile__specialties")
+        .order_by("last_name", "first_name", "username")
+        .distinct()
+    )

@@ -1,0 +1,143 @@
+"""Signing off the frozen content of a round (the sign-off that completes the quorum approves)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from articles.models import ReviewState
+from config.exceptions import Conflict
+from reviewboard.board import selectors as board_selectors
+from reviewboard.models import (
+    Assignment,
+    ReviewRound,
+    SignOff,
+)
+from reviewboard.review import selectors
+from reviewboard.review.actions.registry import Action, ActionContext, Field
+from reviewboard.review.actions.rules import ASSIGNMENT_REVIEWER, states
+
+
+def _validate_sign_off(ctx: ActionContext) -> None:
+    assignment, user, round_ = ctx.target, ctx.user, ctx.round
+    if assignment.round_id != (round_.pk if round_ else None) or assignment.closed_at is not None:
+        closed_round = assignment.round
+        raise Conflict(
+            f"Your assignment belongs to {closed_round.describe()}; "
+            + (f"the article is now in {round_.describe()}." if round_ else "no review round is open now."),
+            code="assignment-closed",
+            detail={
+                "assignment_id": assignment.pk,
+                "close_reason": assignment.close_reason,
+                "round": closed_round.number,
+                "round_outcome": closed_round.outcome,
+            },
+        )
+    if not board_selectors.reviewer_is_active(user):
+        raise Conflict(
+            "Your reviewer profile is inactive.", code="reviewer-inactive", detail={"reviewer": user.get_username()}
+        )
+    conflict = board_selectors.conflict_stands(ctx.article, assignment)
+    if conflict is not None:
+        raise Conflict(conflict.message, code="conflict-of-interest", detail={"reason": conflict.code})
+    signed = ctx.inputs["content_hash"].strip().lower()
+    ctx.inputs["content_hash"] = signed
+    if signed != round_.content_hash:
+        earlier = ReviewRound.objects.filter(article=ctx.article, content_hash=signed).exclude(pk=round_.pk)
+        earlier = earlier.order_by("-number").first()
+        if earlier is not None:
+            message = (
+                f"You signed {signed[:12]}, the content of {earlier.describe()}; "
+                f"{round_.describe()} is reviewing {round_.content_hash[:12]}. Read what changed and sign again."
+            )
+        else:
+            message = (
+                f"You signed {signed[:12]}, the article under review is {round_.content_hash[:12]}; "
+                "this sign-off does not count. Reload the article and review the current content."
+            )
+        raise Conflict(
+            message,
+            code="stale-content-hash",
+            detail={"signed": signed, "under_review": round_.content_hash, "round": round_.number},
+        )
+    if SignOff.objects.filter(selectors.approval_of(signed), assignment=assignment).exists():
+        raise _already_signed(assignment, signed)
+    own_blocking = list(
+        selectors.unresolved_blocking_comments(ctx.article).filter(author=user).values_list("pk", flat=True)
+    )
+    if own_blocking:
+        raise Conflict(
+            f"You have {len(own_blocking)} open blocking comment(s) on this article: resolve them "
+            "(or ask the chair to) before you sign off.",
+            code="own-blocking-comment",
+            detail={"comments": own_blocking},
+        )
+
+
+def _already_signed(assignment: Assignment, content_hash: str) -> Conflict:
+    return Conflict(
+        f"You already signed off on {content_hash[:12]}.",
+        code="already-signed",
+        detail={"assignment_id": assignment.pk, "content_hash": content_hash},
+    )
+
+
+def _sign_off(ctx: ActionContext) -> SignOff:
+    assignment, content_hash = ctx.target, ctx.inputs["content_hash"]
+    try:
+        with transaction.atomic():
+            signoff = SignOff.objects.create(
+                article=ctx.article,
+                round=ctx.round,
+                assignment=assignment,
+                reviewer=ctx.user,
+                content_hash=content_hash,
+                decision=SignOff.Decision.APPROVE,
+                comment=ctx.inputs.get("comment", ""),
+                declaration=board_selectors.current_declaration(ctx.user),
+            )
+    except IntegrityError as exc:
+        raise _already_signed(assignment, content_hash) from exc
+    if assignment.accepted_at is None:  # signing off is the strongest acceptance there is
+        assignment.accepted_at = ctx.now
+        assignment.save(update_fields=["accepted_at"])
+        ctx.audit_data["accepted_with_sign_off"] = True
+    progress = selectors.signoff_progress(ctx.article)
+    ctx.audit_hash = content_hash
+    ctx.audit_comment = signoff.comment
+    ctx.audit_data.update(
+        {
+            "round": ctx.round.number,
+            "signoff_id": signoff.pk,
+            "assignment_id": assignment.pk,
+            "declaration_id": signoff.declaration_id,
+            "signed": progress.signed,
+            "required": progress.required,
+        }
+    )
+    ctx.followed.append("approve")  # the runner approves now if every approval condition holds
+    return signoff
+
+
+DECLARED: tuple[Action, ...] = (
+    Action(
+        name="sign_off",
+        label="Sign off",
+        verb="sign off on",
+        audit_label="Signed off",
+        who=ASSIGNMENT_REVIEWER,
+        sources=states(ReviewState.UNDER_REVIEW),
+        perform=_sign_off,
+        validate=_validate_sign_off,
+        on="assignment",
+        fields=(
+            Field(
+                "content_hash",
+                "Content you approve",
+                kind="hash",
+                required=True,
+                what="content_hash: the hash of the content you approve",
+            ),
+            Field("comment", "Comment"),
+        ),
+    ),
+)

@@ -1,0 +1,448 @@
+"""The 8 review transitions: their conditions, their bodies, closing a round, and their declarations.
+
+Decisions recorded here:
+- A round opens at submit with the content exactly as submitted; request_changes, withdraw,
+  approve, retract and archive close it (with their outcome) together with its open assignments.
+  A resubmission after changes keeps the previous round's reviewers (the chair can change them).
+- Approval publishes the round's snapshot, never the live working copy: what readers get is what
+  the quorum signed. It happens on the sign-off that completes the quorum (``automatic``) or by the
+  chair; resolving a comment never approves anything.
+- A reviewer cannot sign off while their own blocking comment is open; resolving someone else's
+  blocking comment needs a note, and its author is told.
+- Retraction works in any state while a live version exists and is not retracted; it marks the
+  version retracted (readers get 410 with the reason) and any open round ends ("superseded").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+
+from articles.content import ArticleContent, content_from_article
+from articles.models import Article, ReviewState
+from articles.publishing import published_version_create, published_version_retract
+from references.integrity import check_content
+from reviewboard.board import selectors as board_selectors
+from reviewboard.models import (
+    Assignment,
+    ReviewRound,
+    SignOff,
+)
+from reviewboard.review import selectors
+from reviewboard.review.actions.registry import Action, ActionContext, Condition, Field, Unmet
+from reviewboard.review.actions.rules import (
+    AUTHOR_OR_EDITOR,
+    CHAIR,
+    COMMENT,
+    REASON,
+    REVIEWER_OR_CHAIR,
+    name_of,
+    states,
+    states_except,
+)
+
+# --- rounds ------------------------------------------------------------------------------------
+
+
+def close_round(ctx: ActionContext, outcome: str, *, close_reason: str = "") -> list[int]:
+    """Close the open round (if any) with ``outcome``, and its open assignments (``close_reason``: the
+    action that closed them, "archived", "retracted"...; the outcome by default). Returns their ids."""
+    round_ = ctx.round
+    if round_ is None:
+        return []
+    ids = list(round_.assignments.filter(closed_at__isnull=True).order_by("pk").values_list("pk", flat=True))
+    Assignment.objects.filter(pk__in=ids).update(closed_at=ctx.now, close_reason=close_reason or outcome)
+    round_.closed_at = ctx.now
+    round_.outcome = outcome
+    round_.save(update_fields=["closed_at", "outcome"])
+    ctx.article.review_hash = ""
+    ctx.emit("round.closed", round=round_.number, outcome=outcome, assignment_ids=ids)
+    ctx.audit_data.setdefault("round", round_.number)
+    ctx.audit_data["round_outcome"] = outcome
+    ctx.audit_data["closed_assignments"] = ids
+    return ids
+
+
+# --- conditions ---------------------------------------------------------------------------------
+
+
+def _no_integrity_errors(ctx: ActionContext) -> Unmet | None:
+    report = check_content(content_from_article(ctx.article))
+    if not report.has_errors:
+        return None
+    codes = sorted({f.code for f in report.errors})
+    return Unmet(
+        "integrity-errors",
+        f"The article has {len(report.errors)} citation-integrity error(s) ({', '.join(codes)}); "
+        "fix them before submitting.",
+        report.as_dict(),
+    )
+
+
+def _enough_active_reviewers(ctx: ActionContext) -> Unmet | None:
+    quorum = selectors.article_quorum(ctx.article)
+    active = selectors.active_open_assignments(ctx.article)
+    if len(active) >= quorum:
+        return None
+    return Unmet(
+        "not-enough-reviewers",
+        f"At least {quorum} active reviewers must be assigned before the review starts; {len(active)} are.",
+        {"required": quorum, "assigned_active": len(active), "reviewers": [a.reviewer.get_username() for a in active]},
+    )
+
+
+def _no_conflicted_reviewer(ctx: ActionContext) -> Unmet | None:
+    conflicted = [
+        (a.reviewer, conflict)
+        for a in selectors.open_assignments(ctx.article)
+        if (conflict := board_selectors.conflict_stands(ctx.article, a)) is not None
+    ]
+    if not conflicted:
+        return None
+    names = [user.get_username() for user, _ in conflicted]
+    return Unmet(
+        "conflict-of-interest",
+        f"{'; '.join(c.message for _, c in conflicted)} (remove the assignment, or reassign with a written override).",
+        {"reviewers": names, "reasons": [c.code for _, c in conflicted]},
+    )
+
+
+def _required_specialty_covered(ctx: ActionContext) -> Unmet | None:
+    specialty = ctx.article.required_specialty
+    if specialty is None:
+        return None
+    for assignment in selectors.active_open_assignments(ctx.article):
+        if assignment.reviewer.reviewer_profile.specialties.filter(pk=specialty.pk).exists():
+            return None
+    return Unmet(
+        "specialty-missing",
+        f'The article requires a reviewer in "{specialty.name}"; none of the assigned active reviewers holds it.',
+        {"specialty": specialty.code},
+    )
+
+
+def _quorum_signed(ctx: ActionContext) -> Unmet | None:
+    progress = selectors.signoff_progress(ctx.article)
+    if progress.quorum_met:
+        return None
+    return Unmet(
+        "quorum-not-met",
+        f"{progress.signed} of {progress.required} required reviewers signed off on the content under review "
+        f"({progress.content_hash[:12]}).",
+        {"signed": progress.signed, "required": progress.required, "content_hash": progress.content_hash},
+    )
+
+
+def _no_blocking_comments(ctx: ActionContext) -> Unmet | None:
+    comments = list(selectors.unresolved_blocking_comments(ctx.article).select_related("author"))
+    if not comments:
+        return None
+    by = sorted({name_of(c.author) for c in comments})
+    return Unmet(
+        "blocking-comments",
+        f"{len(comments)} blocking comment(s) are unresolved (from {', '.join(by)}).",
+        {"comments": [c.pk for c in comments]},
+    )
+
+
+def _has_live_version(ctx: ActionContext) -> Unmet | None:
+    if not ctx.article.versions.exists():
+        return Unmet("no-live-version", "There is no published version for readers to retract.", {})
+    if ctx.article.is_retracted:
+        return Unmet("already-retracted", "The live version is already retracted.", {})
+    return None
+
+
+NO_INTEGRITY_ERRORS = Condition("no_integrity_errors", _no_integrity_errors)
+ENOUGH_ACTIVE_REVIEWERS = Condition("enough_active_reviewers", _enough_active_reviewers)
+NO_CONFLICTED_REVIEWER = Condition("no_conflicted_reviewer", _no_conflicted_reviewer)
+REQUIRED_SPECIALTY_COVERED = Condition("required_specialty_covered", _required_specialty_covered)
+QUORUM_SIGNED = Condition("quorum_signed", _quorum_signed)
+NO_BLOCKING_COMMENTS = Condition("no_blocking_comments", _no_blocking_comments)
+HAS_LIVE_VERSION = Condition("has_live_version", _has_live_version)
+
+
+# --- transitions --------------------------------------------------------------------------------
+
+
+def _submit(ctx: ActionContext) -> None:
+    article = ctx.article
+    content = content_from_article(article)
+    previous = ReviewRound.objects.filter(article=article).order_by("-number").first()
+    round_ = ReviewRound.objects.create(
+        article=article,
+        number=(previous.number if previous else 0) + 1,
+        content_hash=content.content_hash,
+        snapshot=content.as_source(),
+        opened_at=ctx.now,
+        opened_by=ctx.user,
+    )
+    ctx.round = round_
+    article.review_hash = round_.content_hash
+    carried: list[str] = []
+    if previous is not None and previous.outcome == ReviewRound.Outcome.CHANGES_REQUESTED:
+        # The reviewers still assigned when the round ended (not those the chair removed), once each.
+        ended_with = previous.assignments.filter(close_reason=ReviewRound.Outcome.CHANGES_REQUESTED)
+        for assignment in ended_with.select_related("reviewer", "reviewer__reviewer_profile").order_by("pk"):
+            reviewer = assignment.reviewer
+            if reviewer.get_username() in carried:
+                continue
+            if (
+                board_selectors.reviewer_is_active(reviewer)
+                and board_selectors.conflict_of_interest(article, reviewer) is None
+            ):
+                Assignment.objects.create(article=article, round=round_, reviewer=reviewer, assigned_by=ctx.user)
+                carried.append(reviewer.get_username())
+    ctx.audit_hash = round_.content_hash
+    ctx.audit_data.update({"round": round_.number, "reviewers_carried_over": carried})
+    ctx.emit("article.submitted", round=round_.number)
+
+
+def _withdraw(ctx: ActionContext) -> None:
+    ctx.audit_hash = ctx.article.review_hash
+    close_round(ctx, ReviewRound.Outcome.WITHDRAWN)
+
+
+def _start_review(ctx: ActionContext) -> None:
+    due_at = ctx.now + settings.REVIEW_DEFAULT_DUE
+    assignments = selectors.active_open_assignments(ctx.article)
+    Assignment.objects.filter(pk__in=[a.pk for a in assignments], due_at__isnull=True).update(due_at=due_at)
+    ids = [a.pk for a in assignments]
+    ctx.audit_data.update(
+        {
+            "round": ctx.round.number if ctx.round else None,
+            "assignments": ids,
+            "reviewers": [a.reviewer.get_username() for a in assignments],
+            "quorum": selectors.article_quorum(ctx.article),
+        }
+    )
+    ctx.emit("review.started", assignment_ids=ids)
+
+
+def _request_changes(ctx: ActionContext) -> None:
+    own = selectors.open_assignments(ctx.article).filter(reviewer=ctx.user).first()
+    signoff = None
+    if own is not None:
+        signoff = SignOff.objects.create(
+            article=ctx.article,
+            round=ctx.round,
+            assignment=own,
+            reviewer=ctx.user,
+            content_hash=ctx.article.review_hash,
+            decision=SignOff.Decision.REQUEST_CHANGES,
+            comment=ctx.inputs["comment"],
+        )
+    ctx.audit_hash = ctx.article.review_hash
+    ctx.audit_data["signoff_id"] = signoff.pk if signoff else None
+    ctx.emit("changes.requested", comment=ctx.inputs["comment"], by=name_of(ctx.user))
+    close_round(ctx, ReviewRound.Outcome.CHANGES_REQUESTED)
+
+
+def _reviewer_entry(signoff: SignOff, *, article: Article, now: datetime) -> dict[str, Any]:
+    """What readers are told about one reviewer of a version, baked in at approval: name, verified and
+    unexpired credentials only, the disclosure from the declaration they signed under, the chair's override."""
+    user, assignment = signoff.reviewer, signoff.assignment
+    credentials = board_selectors.verified_credentials(board_selectors.credentials_on_record(user), today=now.date())
+    override = None
+    if assignment.override_reason:
+        override = {"conflict": assignment.override_conflict, "reason": assignment.override_reason}
+    return {
+        "name": user.get_full_name() or user.get_username(),
+        "credentials": ", ".join(c.name for c in credentials),
+        "verified_credentials": [
+            {
+                "kind": c.kind,
+                "name": c.name,
+                "issuing_body": c.issuing_body,
+                "verified_on": c.verified_at.date().isoformat(),
+            }
+            for c in credentials
+        ],
+        "disclosure": board_selectors.disclosure(signoff.declaration, article, now=now),
+        "override": override,
+    }
+
+
+def _approve(ctx: ActionContext) -> None:
+    article, round_ = ctx.article, ctx.round
+    content = ArticleContent.from_source(round_.snapshot)
+    signed_by = selectors.signers(article, round_.content_hash)
+    first_signoffs: dict[int, SignOff] = {}
+    for signoff in selectors.counting_signoffs(article, round_.content_hash).select_related(
+        "assignment", "declaration"
+    ):
+        first_signoffs.setdefault(signoff.reviewer_id, signoff)
+    article.approved_at = ctx.now
+    article.next_review_due = ctx.now + settings.REVIEW_RECURRENCE
+    article.review_overdue = False
+    article.review_overdue_notified_at = None
+    article.retraction_reason = ""
+    article.retracted_at = None
+    # The chair marks clinical significance; an approval completed by a sign-off leaves it unassessed.
+    significant = None if ctx.automatic else bool(ctx.inputs.get("clinically_significant"))
+    version = published_version_create(
+        article=article,
+        content=content,
+        reviewers=[_reviewer_entry(s, article=article, now=ctx.now) for s in first_signoffs.values()],
+        approved_at=ctx.now,
+        change_summary=article.change_summary,
+        clinically_significant=significant,
+    )
+    article.change_summary = ""
+    ctx.audit_hash = round_.content_hash
+    ctx.audit_data.update(
+        {
+            "automatic": ctx.automatic,
+            "trigger": ctx.trigger or ("chair" if not ctx.automatic else ""),
+            "signers": [u.get_username() for u in signed_by],
+            "version": version.number,
+            "version_id": version.pk,
+            "clinically_significant": significant,
+            "sections_changed": version.sections_changed,
+        }
+    )
+    ctx.emit("version.approved", version_id=version.pk, version=version.number)
+    close_round(ctx, ReviewRound.Outcome.APPROVED)
+
+
+def _revise(ctx: ActionContext) -> None:
+    live = ctx.article.live_version
+    ctx.article.change_summary = ctx.inputs["change_summary"]
+    ctx.audit_hash = live.content_hash if live else ""
+    ctx.audit_data["change_summary"] = ctx.inputs["change_summary"]
+
+
+def _retract(ctx: ActionContext) -> None:
+    article = ctx.article
+    version = published_version_retract(article=article, reason=ctx.inputs["reason"], retracted_at=ctx.now)
+    ctx.audit_hash = version.content_hash
+    ctx.audit_comment = ctx.inputs["reason"]
+    ctx.audit_data.update({"version": version.number, "version_id": version.pk})
+    ctx.emit("version.retracted", version_id=version.pk, version=version.number, reason=ctx.inputs["reason"])
+    close_round(ctx, ReviewRound.Outcome.SUPERSEDED, close_reason="retracted")
+
+
+def _archive(ctx: ActionContext) -> None:
+    ctx.audit_hash = ctx.article.review_hash
+    ctx.emit("article.archived")
+    close_round(ctx, ReviewRound.Outcome.SUPERSEDED, close_reason="archived")
+
+
+DECLARED: tuple[Action, ...] = (
+    Action(
+        name="submit",
+        label="Submit for review",
+        verb="submit",
+        audit_label="Submitted for review",
+        who=AUTHOR_OR_EDITOR,
+        sources=states(ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED),
+        target=ReviewState.SUBMITTED,
+        conditions=(NO_INTEGRITY_ERRORS,),
+        fields=(COMMENT,),
+        perform=_submit,
+    ),
+    Action(
+        name="withdraw",
+        label="Withdraw from review",
+        verb="withdraw",
+        audit_label="Withdrawn from review",
+        who=AUTHOR_OR_EDITOR,
+        sources=states(ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW),
+        target=ReviewState.DRAFT,
+        perform=_withdraw,
+        confirm="This ends the review round.",
+        fields=(Field("comment", "Why", required=True, what="comment saying why the article is withdrawn"),),
+    ),
+    Action(
+        name="start_review",
+        label="Start the review",
+        verb="start the review of",
+        audit_label="Review started",
+        who=CHAIR,
+        sources=states(ReviewState.SUBMITTED),
+        target=ReviewState.UNDER_REVIEW,
+        conditions=(ENOUGH_ACTIVE_REVIEWERS, NO_CONFLICTED_REVIEWER, REQUIRED_SPECIALTY_COVERED),
+        fields=(COMMENT,),
+        perform=_start_review,
+    ),
+    Action(
+        name="request_changes",
+        label="Request changes",
+        verb="request changes on",
+        audit_label="Changes requested",
+        who=REVIEWER_OR_CHAIR,
+        sources=states(ReviewState.UNDER_REVIEW),
+        target=ReviewState.CHANGES_REQUESTED,
+        perform=_request_changes,
+        confirm="This ends the review round.",
+        fields=(Field("comment", "What must change", required=True, what="comment saying what must change"),),
+    ),
+    Action(
+        name="approve",
+        label="Approve and publish",
+        verb="approve",
+        audit_label="Approved and published",
+        who=CHAIR,
+        sources=states(ReviewState.UNDER_REVIEW),
+        target=ReviewState.APPROVED,
+        conditions=(QUORUM_SIGNED, NO_BLOCKING_COMMENTS),
+        fields=(
+            COMMENT,
+            Field(
+                "clinically_significant",
+                "Clinically significant change",
+                kind="bool",
+                help="Readers' \"What's new\" feed lists the versions marked so.",
+            ),
+        ),
+        perform=_approve,
+        confirm="This publishes the content under review to readers.",
+    ),
+    Action(
+        name="revise",
+        label="Start a revision",
+        verb="revise",
+        audit_label="Revision started",
+        who=AUTHOR_OR_EDITOR,
+        sources=states(ReviewState.APPROVED, ReviewState.RETRACTED),
+        target=ReviewState.DRAFT,
+        fields=(
+            Field(
+                "change_summary",
+                "What this revision changes",
+                required=True,
+                what="change summary saying what this revision changes",
+                help="Readers get it with the next published version.",
+            ),
+            COMMENT,
+        ),
+        perform=_revise,
+    ),
+    Action(
+        name="retract",
+        label="Retract the live version",
+        verb="retract",
+        audit_label="Live version retracted",
+        who=CHAIR,
+        sources=states_except(ReviewState.RETRACTED, ReviewState.ARCHIVED),
+        target=ReviewState.RETRACTED,
+        conditions=(HAS_LIVE_VERSION,),
+        fields=(REASON,),
+        perform=_retract,
+        confirm="Readers lose this article at once and get the reason instead.",
+    ),
+    Action(
+        name="archive",
+        label="Archive",
+        verb="archive",
+        audit_label="Archived",
+        who=CHAIR,
+        sources=states_except(ReviewState.APPROVED, ReviewState.ARCHIVED),
+        target=ReviewState.ARCHIVED,
+        fields=(COMMENT,),
+        perform=_archive,
+        confirm="This ends any review and closes the article.",
+    ),
+)

@@ -1,0 +1,78 @@
+"""Flagging published articles for re-review now, for a reason (a corrected or retracted reference,
+a reader's report): the same fields the overdue sweep sets, and readers' payloads re-rendered.
+
+``articles_flag_now`` is the one write of that flag, for one article or many (the retraction
+import); ``article_flag_for_rereview`` adds the audit entry and tells the chair why, through the
+outbox, for a single article."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from articles.models import Article, PublishedVersion
+from articles.publishing import enqueue_render
+from reviewboard.audit.chain import audit_append
+from reviewboard.delivery import outbox
+from reviewboard.jobs.common import claim
+from reviewboard.review.lock_objects import lock_article
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+# Due now (a later date is brought forward, none becomes now), overdue for readers, and the chair
+# counted as told (the caller tells them why), so the daily sweep keeps the flag and does not tell again.
+FLAG_NOW_SQL = (
+    "review_overdue = %s, review_overdue_notified_at = %s, updated_at = %s, "
+    "next_review_due = CASE WHEN next_review_due IS NULL OR next_review_due > %s THEN %s ELSE next_review_due END"
+)
+
+
+def articles_flag_now(articles: QuerySet[Article], *, now: datetime, only_unflagged: bool = False) -> list[int]:
+    """Flag ``articles`` for re-review now and re-render their published payloads (after commit, with
+    the render sweep as the safety net). ``only_unflagged``: leave those already flagged alone.
+    Returns the ids flagged, in one UPDATE (``claim``)."""
+    flagged = sorted(
+        row[0]
+        for row in claim(
+            articles,
+            set_sql=FLAG_NOW_SQL,
+            set_params=[True, now, now, now, now],
+            guard_sql="review_overdue = %s" if only_unflagged else "%s",
+            guard_params=[False] if only_unflagged else [True],
+        )
+    )
+    # Readers see ``review_overdue`` once the worker has re-rendered the payloads (never in this request).
+    versions = PublishedVersion.objects.filter(article_id__in=flagged, rendered_at__isnull=False)
+    version_ids = list(versions.values_list("pk", flat=True))
+    versions.update(render_requested_at=now)
+    for version_id in version_ids:
+        transaction.on_commit(lambda version_id=version_id: enqueue_render(version_id))
+    return flagged
+
+
+@transaction.atomic
+def article_flag_for_rereview(*, article_id: int, reason: str, user: AbstractBaseUser | None = None) -> bool:
+    """Mark the article's published content due for re-review now (``review_overdue`` for readers) and
+    tell the chair why. Returns False when it has no published version (nothing for readers to flag)."""
+    article = lock_article(article_id)
+    if article.live_version_id is None:
+        return False
+    now = timezone.now()
+    articles_flag_now(Article.objects.filter(pk=article.pk), now=now)  # the audit entry reads none of its fields
+    audit_append(
+        action="flag_rereview",
+        actor=user,
+        article=article,
+        from_state=article.state,
+        to_state=article.state,
+        content_hash=article.live_version.content_hash,
+        comment=reason,
+    )
+    outbox.emit("article.review_due", article=article, actor=user, now=now, reason=reason)
+    return True

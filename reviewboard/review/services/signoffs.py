@@ -1,0 +1,34 @@
+"""Sign-offs: a reviewer approves exactly the content hash of the open round.
+
+A sign-off on another hash is refused ("stale-content-hash", naming the round it belongs to) and
+NOT recorded. When a sign-off completes the quorum and no blocking comment is open, the article
+is approved in the same transaction (see the ``sign_off`` and ``approve`` declarations).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from articles.models import Article
+from reviewboard.models import Assignment, SignOff
+from reviewboard.review import actions
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+def assignment_sign_off(
+    *, assignment: Assignment, reviewer: AbstractBaseUser, content_hash: str, comment: str = ""
+) -> SignOff:
+    """Record ``reviewer``'s approval of ``content_hash`` (``signoff.article.state`` is "approved" when it
+    completed the approval)."""
+    signoff = actions.perform(
+        "sign_off",
+        article=assignment.article,
+        user=reviewer,
+        target=assignment,
+        content_hash=content_hash,
+        comment=comment,
+    )
+    signoff.article = Article.objects.get(pk=signoff.article_id)
+    return signoff
