@@ -181,11 +181,6 @@ def _notice(row: dict[str, str], line: int) -> tuple[Notice | None, list[RowProb
         known = ", ".join(label for _, label in Retraction.Nature.choices)
         return None, [RowProblem(line, f"RetractionNature '{nature_text}' is not one of {known}")]
     problems: list[RowProblem] = []
-    try:
-        notice_date = _date(row.get("RetractionDate", ""), "RetractionDate")
-        original_date = _date(row.get("OriginalPaperDate", ""), "OriginalPaperDate")
-    except ValueError as exc:
-        return None, [RowProblem(line, str(exc))]
     doi = _identifier(row.get(COLUMN_ORIGINAL_DOI, ""), COLUMN_ORIGINAL_DOI, normalise_doi, is_valid_doi, line,
                       problems)
     pmid = _identifier(row.get(COLUMN_ORIGINAL_PMID, ""), COLUMN_ORIGINAL_PMID, normalise_pmid, is_valid_pmid, line,
@@ -193,6 +188,9 @@ def _notice(row: dict[str, str], line: int) -> tuple[Notice | None, list[RowProb
     if not doi and not pmid:
         problems.append(RowProblem(line, f"Record ID {record_id} has no usable DOI or PubMed ID of the original paper"))
         return None, problems
+    # A date that cannot be read never loses the notice: the paper must still read as retracted.
+    notice_date = _date(row.get("RetractionDate", ""), "RetractionDate", line, problems)
+    original_date = _date(row.get("OriginalPaperDate", ""), "OriginalPaperDate", line, problems)
     notice = Notice(
         record_id=record_id,
         nature=nature,
@@ -226,7 +224,8 @@ def _identifier(value: str, column: str, normalise: Callable[[str], str], valid:
     return normalised
 
 
-def _date(value: str, column: str) -> date | None:
+def _date(value: str, column: str, line: int, problems: list[RowProblem]) -> date | None:
+    """The date, or ``None`` with a warning on the row's line when it cannot be read (the row is kept)."""
     value = value.strip()
     if not value:
         return None
@@ -236,7 +235,11 @@ def _date(value: str, column: str) -> date | None:
             return date(year, month, day)
         return datetime.fromisoformat(value).date()
     except ValueError:
-        raise ValueError(f"{column} '{value[:40]}' is not a date (expected M/D/YYYY H:MM or YYYY-MM-DD)") from None
+        problems.append(RowProblem(
+            line, f"{column} '{value[:40]}' is not a date (expected M/D/YYYY H:MM or YYYY-MM-DD); "
+                  "the notice was loaded with its date left unknown", skipped=False,
+        ))
+        return None
 
 
 # --- loading -----------------------------------------------------------------------------------

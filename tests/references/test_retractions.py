@@ -67,11 +67,12 @@ def test_bad_rows_are_reported_by_line_and_skipped(tmp_path):
         row(8),
     )
     read = read_retractions(path)
-    assert [n.record_id for n in read.notices] == ["1", "6", "8"]
+    assert [n.record_id for n in read.notices] == ["1", "3", "6", "8"]  # 3: loaded, its date unknown
     problems = {p.line: str(p) for p in read.problems}
     assert "RetractionNature 'Retracted maybe'" in problems[3]
     assert problems[3].endswith("row skipped")
     assert "RetractionDate '14/03/2024' is not a date" in problems[4]
+    assert not next(p for p in read.problems if p.line == 4).skipped
     assert "no usable DOI or PubMed ID" in problems[5]
     assert "Record ID 1 is already on line 2" in problems[6]
     assert "OriginalPaperDOI 'not-a-doi' is malformed and was ignored" in problems[7]
@@ -101,6 +102,26 @@ def test_an_unreadable_file_says_why(tmp_path, content, message):
         path.write_bytes(content)
     with pytest.raises(UnreadableFile, match=message.replace("(", r"\(").replace(")", r"\)")):
         read_retractions(path)
+
+
+@pytest.mark.django_db
+def test_a_row_with_an_unreadable_date_but_a_readable_identifier_is_loaded_with_the_date_unknown(tmp_path):
+    # Given a retraction whose dates cannot be read (day-first, a word) but whose DOI can
+    path = write(tmp_path, row(1, date_="14/03/2024", doi="10.5555/lost-1"), row(2, date_="sometime in 2023"))
+    reference = ReferenceFactory(doi="10.5555/lost-1")
+
+    # When it is read and loaded
+    read = read_retractions(path)
+    summary = retractions_import(notices=read.notices)
+
+    # Then it is loaded with no date, each unreadable date a warning on its line (the row kept)
+    assert [(n.record_id, n.notice_date) for n in read.notices] == [("1", None), ("2", None)]
+    assert [(p.line, p.skipped) for p in read.problems] == [(2, False), (3, False)]
+    assert "RetractionDate '14/03/2024' is not a date" in str(read.problems[0])
+    assert "date left unknown" in str(read.problems[0])
+    assert summary.created == 2
+    reference.refresh_from_db()
+    assert reference.status == Reference.Status.WITHDRAWN  # the paper reads as retracted
 
 
 # --- loading ----------------------------------------------------------------------------------
