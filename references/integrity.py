@@ -11,10 +11,12 @@ definition that ``references.services`` also uses when it stores and deduplicate
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from articles.content import ArticleContent, CitationData, ReferenceData
@@ -238,6 +240,51 @@ def meaningful_terms(text: str) -> set[str]:
     return terms
 
 
+# --- clinical abbreviations (the topic check links "PPI" and "proton pump inhibitor") -----------------
+
+ABBREVIATIONS_FILE = Path(__file__).resolve().parent / "data" / "clinical-abbreviations.tsv"
+
+
+@functools.cache
+def clinical_abbreviations() -> dict[str, tuple[str, ...]]:
+    """Abbreviation (as written: ``"PPI"``, ``"eGFR"``) -> its expansions, from the list shipped with the
+    project (``references/data/clinical-abbreviations.tsv``, which names its source)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in ABBREVIATIONS_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        abbreviation, expansion, *_ = line.split("\t")
+        table[abbreviation] = (*table.get(abbreviation, ()), expansion.strip().lower())
+    return table
+
+
+@functools.cache
+def _abbreviation_re() -> re.Pattern[str]:
+    names = sorted(clinical_abbreviations(), key=len, reverse=True)
+    return re.compile(rf"(?<![\w-])({'|'.join(map(re.escape, names))})s?(?![\w-])")
+
+
+def topic_terms(text: str) -> set[str]:
+    """The meaningful terms of ``text`` and of the expansion of each clinical abbreviation in it, so that
+    "PPIs" and "proton pump inhibitors", or "AF" and "atrial fibrillation", share terms."""
+    terms = meaningful_terms(text)
+    table = clinical_abbreviations()
+    for abbreviation in set(_abbreviation_re().findall(text or "")):
+        for expansion in table[abbreviation]:
+            terms |= meaningful_terms(expansion)
+    return terms
+
+
+def _words_of_terms(text: str) -> list[str]:
+    """The words of ``text`` (as written, each once) that carry its topic terms: what a mismatch names."""
+    words: dict[str, None] = {}
+    for word in _WORD_RE.findall(text or ""):
+        if word.lower() not in STOP_WORDS and len(stem(word)) > 2 and stem(word) not in _STOP_STEMS:
+            words.setdefault(word, None)
+    words.update(dict.fromkeys(_abbreviation_re().findall(text or "")))
+    return list(words)
+
+
 def titles_agree(written: str, registered: str) -> bool:
     """Whether a reference's written title names the same work as the title registered for its
     identifier: equal once case and punctuation are folded, or sharing at least half of the
@@ -350,14 +397,14 @@ class _Terms:
 
     def __init__(self, content: ArticleContent) -> None:
         self.content = content
-        self.article = meaningful_terms(f"{content.question}\n{content.topic}")
+        self.article = topic_terms(f"{content.question}\n{content.topic}")
         self._sections: dict[int, set[str]] = {}
         self._all: set[str] | None = None
 
     def section(self, position: int) -> set[str]:
         if position not in self._sections:
             section = self.content.sections[position - 1]
-            self._sections[position] = meaningful_terms(f"{section.heading}\n{section.body}")
+            self._sections[position] = topic_terms(f"{section.heading}\n{section.body}")
         return self._sections[position]
 
     def all_sections(self) -> set[str]:
@@ -501,7 +548,7 @@ def _check_reference(
             **located,
         )
 
-    title_terms = meaningful_terms(reference.title)
+    title_terms = topic_terms(reference.title)
     if not title_terms:
         return  # nothing to judge by (a title of only generic words)
     # The question and topic, and the sections that cite it (all sections, for an orphan).
@@ -513,8 +560,9 @@ def _check_reference(
     if all(title_terms.isdisjoint(context) for context in contexts):
         out.add(
             POSSIBLE_REFERENCE_MISMATCH,
-            f"{_ref(citation)} shares no meaningful term with the question, topic or the text that cites it: "
-            f"check that it supports what it is cited for{first}",
+            f"{_ref(citation)} shares no meaningful term with the question, topic or the text that cites it "
+            f"(none of {', '.join(repr(w) for w in _words_of_terms(reference.title))} appears there, nor an "
+            f"abbreviation of them): check that it supports what it is cited for{first}",
             **located,
         )
 

@@ -410,3 +410,49 @@ def test_orphans_are_judged_against_all_sections_once_not_once_per_orphan(monkey
 
     assert len([f for f in report.findings if f.code == "possible-reference-mismatch"]) == 100
     assert len(calls) <= 2 * len(sections)  # each section's terms once for the union, once for its citations
+
+
+@pytest.mark.parametrize(
+    ("question", "body", "title"),
+    [
+        ("Should PPIs be stopped in older adults?", "Stop when the reason has gone [1].",
+         "Proton pump inhibitor withdrawal: a randomised trial"),
+        ("How is atrial fibrillation anticoagulated?", "Offer a DOAC [1].",
+         "2023 ACC/AHA/ACCP/HRS guideline for the diagnosis and management of AF"),
+        ("Which drugs need a dose change in CKD?", "Check the creatinine first [1].",
+         "KDIGO 2024 Clinical Practice Guideline for the Evaluation and Management of Chronic Kidney Disease"),
+        ("When should inhaled steroids be added in COPD?", "After exacerbations [1].",
+         "Corticosteroid use in chronic obstructive pulmonary disease"),
+        ("What HbA1c is the aim in older age?", "Aim higher when frail [1].",
+         "Glycated haemoglobin goals for type 2 diabetes"),
+        ("When is a lower dose needed?", "Below an eGFR of 45 [1].",
+         "Estimated glomerular filtration rate equations compared"),
+        ("Is the AF burden lower after ablation?", "It falls [1].", "Atrial fibrillation burden"),
+    ],
+)
+def test_an_abbreviation_and_its_expansion_match_each_other(question, body, title):
+    content = article(SectionData(heading="What to do", body=body), question=question,
+                      citations=(ReferenceData(title=title, doi="10.1000/1"),))
+
+    assert only(content, "possible-reference-mismatch") == []
+
+
+def test_a_mismatch_names_the_words_of_the_title_that_matched_nothing():
+    content = article("Stay active and avoid bed rest for low back pain [1].", citations=(AIR_TRAVEL,))
+
+    [found] = only(content, "possible-reference-mismatch")
+
+    assert "none of 'Air', 'Travel', 'Stable' appears there" in found.message
+
+
+def test_the_abbreviation_list_names_its_source_and_expands_each_entry():
+    from references.integrity import clinical_abbreviations
+
+    table = clinical_abbreviations()
+    assert "proton pump inhibitor" in table["PPI"]
+    assert "atrial fibrillation" in table["AF"]
+    assert {"CKD", "COPD", "eGFR", "HbA1c"} <= set(table)
+    from pathlib import Path
+
+    header = (Path(__file__).resolve().parents[2] / "references/data/clinical-abbreviations.tsv").read_text()
+    assert "Source:" in header.split("\n", 3)[0] + header.split("\n", 3)[1]
