@@ -122,7 +122,11 @@ _MARKER_AFTER_CHARS = re.compile(r"[^\W\d_]|[)\].,;'\"\u201d\u2019?!%]")
 
 # --- references --------------------------------------------------------------------------
 
-_REFERENCES_HEADING_RE = re.compile(r"(references|bibliography)\s*:?", re.IGNORECASE)
+_REFERENCES_HEADING_RE = re.compile(
+    r"(?:references?(?: and further reading| cited)?|bibliography|sources|works cited|literature cited|citations)"
+    r"\s*:?",
+    re.IGNORECASE,
+)
 _REF_NUMBER_RE = re.compile(r"^(?:\[(?P<a>\d{1,4})\]\s*|(?P<b>\d{1,4})[.)]\s+)(?P<rest>.*)$")
 _DOI_RE = re.compile(
     r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi\s*:?\s*|(?=10\.\d{4,9}/))(?P<value>\S+)$", re.IGNORECASE
@@ -136,6 +140,26 @@ _MONTH = r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\
 _SOURCE_LINE_RE = re.compile(rf"^(?P<publisher>.*?\S)\s*(?:[,;.:]\s*{_MONTH}\(?|\(){_YEAR}\)?\.?$", re.IGNORECASE)
 # Only where an entry has no such line: "Lancet 2019".
 _LOOSE_SOURCE_RE = re.compile(rf"^(?P<publisher>.*?[^\W\d_].*?)\s+{_YEAR}\.?$")
+# One-line references (Vancouver / NLM): "Smith J, Jones K. Title. Lancet. 2019 Feb 2;393(10170):447-92.
+# doi:10.1016/x. PMID: 30660336." The year segment: "2019;393:1-9", "2019 Feb 2;...", "2019.", "(2019)".
+_YEAR_SEGMENT_RE = re.compile(
+    rf"^(?P<before>.*?)(?:^|[\s(])(?P<year>(?:1[89]|20|21)\d\d)[a-z]?\)?"
+    rf"(?P<after>(?:\s+(?:[A-Z][a-z]{{2,8}}\.?|[A-Z][a-z]{{2}}-[A-Z][a-z]{{2}})(?:\s+\d{{1,2}})?)?\s*"
+    rf"(?:[;:]\s*[\w()\s.,:\-\u2013]*|\.?)\s*)$"
+)
+# The start of a line that goes on from a one-line reference: "2019;393(10170):447-92."
+_VANCOUVER_TAIL_RE = re.compile(r"^(?:1[89]|20|21)\d\d(?:\s+[A-Z][a-z]{2,8}\.?(?:\s+\d{1,2})?)?\s*[;:]")
+_VOLUME_RE = re.compile(r"(?:1[89]|20|21)\d\d[^;]{0,16};\s*\d")
+_INLINE_DOI_RE = re.compile(
+    r"(?:\bdoi\s*:?\s*|https?://(?:dx\.)?doi\.org/)(?P<value>10\.\d{4,9}/\S+?)(?=[.,;]?(?:\s|$))", re.IGNORECASE
+)
+_INLINE_PMID_RE = re.compile(r"\bPMID\s*:?\s*(?P<value>\d{1,9})\b\.?", re.IGNORECASE)
+_INLINE_PMCID_RE = re.compile(r"\bPMCID\s*:?\s*PMC\d+\.?", re.IGNORECASE)
+_INLINE_URL_RE = re.compile(r"(?:available (?:from|at)\s*:?\s*)?(?P<value>https?://\S+?)(?=[.,;]?(?:\s|$))", re.IGNORECASE)
+_CITED_RE = re.compile(r"\[(?:cited|accessed|internet|updated)[^\]]*\]|\(accessed[^)]*\)", re.IGNORECASE)
+_SEGMENT_SPLIT_RE = re.compile(r"(?<=[.?!])\s+(?=[\w\[(\u201c\"'])")
+_AUTHOR_RE = re.compile(r"^[A-Z][\w'\u2019\-]+(?:\s[A-Z][\w'\u2019\-]+)*\s[A-Z]{1,3}$|^et al$")
+_CONNECTORS = frozenset("a an and the of for in on with to by from versus vs or at among after".split())
 
 
 @dataclass
@@ -203,11 +227,15 @@ class _RefEntry:
     texts: list[str] = field(default_factory=list)  # the lines above the source line: label and title
     source: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
+    one_line: bool = False  # its text reads as one Vancouver / NLM line (authors. Title. Journal. Year;...)
 
     @property
     def closed(self) -> bool:
         """Its source line or an identifier has been read: the next text line starts another entry."""
-        return self.source is not None or any(self.fields.get(name) for name in ("doi", "pmid", "url"))
+        return (
+            self.one_line or self.source is not None
+            or any(self.fields.get(name) for name in ("doi", "pmid", "url"))
+        )
 
 
 @dataclass(frozen=True)
@@ -215,6 +243,10 @@ class _ReadEntry:
     label: str
     title: str
     source: str
+    authors: str = ""
+    publisher: str | None = None  # read apart from the source (a one-line reference)
+    year: int | None = None
+    identifiers: tuple[tuple[str, str], ...] = ()  # written inside the line
 
 
 # --- public ---------------------------------------------------------------------------------
@@ -611,16 +643,22 @@ def _excerpt(text: str, limit: int = 60) -> str:
 # --- references ---------------------------------------------------------------------------------
 
 
-def _reference_lines(lines: list[_Line]) -> tuple[list[_RefLine], bool]:
-    """The non-blank lines of the block, each with its kind, and whether entries are written as blocks.
+def _reference_lines(lines: list[_Line]) -> tuple[list[_RefLine], bool, bool]:
+    """The lines of the block, wrapped lines joined, each with its kind; whether the list is numbered, and
+    whether entries are written as blocks.
 
     Two layouts occur: every line on its own paragraph (the seed), or each entry as a block of lines with
-    blank lines between entries. In the second a blank line ends an entry."""
+    blank lines between entries. In the second a blank line ends an entry. A line that a narrow page
+    wrapped (a title that goes on, with no blank line, on a line that is neither a source line, an
+    identifier, nor a numbered entry) is joined to the line it continues first, so it never starts an
+    entry of its own."""
     texts = [line for line in lines if not line.blank]
     numbered = bool(texts) and _identifier(texts[0].text) is None and _REF_NUMBER_RE.match(texts[0].text) is not None
+    # The seed's layout: (nearly) every line a paragraph of its own, so two lines together are one wrapped.
+    alone = sum(1 for i, line in enumerate(lines) if not line.blank and (i + 1 == len(lines) or lines[i + 1].blank))
+    one_per_paragraph = len(texts) >= 4 and alone >= 0.75 * len(texts)
     out: list[_RefLine] = []
-    blocks = False
-    previous: _Line | None = None
+    previous: _RefLine | None = None
     for line in lines:
         if line.blank:
             previous = None
@@ -628,72 +666,134 @@ def _reference_lines(lines: list[_Line]) -> tuple[list[_RefLine], bool]:
         text = line.text
         identifier = _identifier(text)
         prefix = None if identifier is not None or not numbered else _REF_NUMBER_RE.match(text)
-        ref_line = _RefLine(
-            line=line.number,
-            text=text,
-            identifier=identifier,
-            prefix=int(prefix.group("a") or prefix.group("b")) if prefix and prefix.group("rest") else None,
-            rest=prefix.group("rest") if prefix and prefix.group("rest") else text,
-            blank_before=previous is None,
-        )
-        if previous is not None and identifier is None and _identifier(previous.text) is None:
-            blocks = True
+        number = int(prefix.group("a") or prefix.group("b")) if prefix and prefix.group("rest") else None
+        if previous is not None and number is None and _continues(previous, text, identifier, one_per_paragraph):
+            previous.rest = f"{previous.rest} {text}"
+            previous.text = f"{previous.text} {text}"
+            continue
+        rest = prefix.group("rest") if number is not None else text
+        if number is not None and identifier is None:
+            identifier = _identifier(rest)  # "[3] https://..." : an entry that is only a link
+        ref_line = _RefLine(line=line.number, text=text, identifier=identifier, prefix=number, rest=rest,
+                            blank_before=previous is None)
         out.append(ref_line)
-        previous = line
-    return out, blocks
+        previous = ref_line
+    blocks = any(
+        not b.blank_before and b.identifier is None and a.identifier is None for a, b in zip(out, out[1:], strict=False)
+    )
+    return out, numbered, blocks
+
+
+def _continues(previous: _RefLine, text: str, identifier: tuple[str, str] | None, one_per_paragraph: bool) -> bool:
+    """Whether ``text`` (the line right under ``previous``, no blank between) goes on with its text: in the
+    seed's layout any such line; else one that starts in lower case or with a year;volume, or follows a
+    line that stops mid-phrase ("... of", "... and", "...:")."""
+    if identifier is not None or previous.identifier is not None:
+        return False
+    before = previous.rest
+    if _SOURCE_LINE_RE.match(before) or _SOURCE_LINE_RE.match(text) or looks_like_label(before):
+        return False
+    if kind_for_label(text) is not None:
+        return False
+    if text[:1].islower() or _VANCOUVER_TAIL_RE.match(text):
+        return True  # "guideline for primary care", "2019;393(10170):447-92."
+    if before.endswith((",", ":", "-", "\u2013")) or before.rsplit(" ", 1)[-1].lower() in _CONNECTORS:
+        return True
+    return one_per_paragraph and not before.endswith((".", "?", "!"))
 
 
 def _references(lines: list[_Line], *, source_name: str) -> tuple[list[CitationData], list[Finding]]:
     """Entries by shape: an optional label line, a title, a "Publisher or journal, Year" line, then DOI /
-    PMID / URL / Authors lines. Known labels map to kinds, others are kept as labels of kind "other". An
-    entry that cannot be read is an ``unreadable-reference`` finding (it keeps its number, so the entries
-    after it keep theirs), never a guess."""
-    ref_lines, blocks = _reference_lines(lines)
+    PMID / URL / Authors lines; or one line in the Vancouver / NLM style (authors, title, journal, year;
+    volume(issue):pages, with doi: and PMID: inside); or a link alone. Known labels map to kinds, others
+    are kept as labels of kind "other". In a numbered list (``1.``, ``[1]``, ``1)``) every line up to the
+    next number belongs to that entry, and each entry keeps its own number. An entry that cannot be read
+    is an ``unreadable-reference`` finding (it keeps its number, so the entries after it keep theirs), never
+    a guess."""
+    ref_lines, numbered, blocks = _reference_lines(lines)
     entries: list[_RefEntry] = []
     findings: list[Finding] = []
     current: _RefEntry | None = None
-    expected = 1  # the next entry number of a numbered list
+    last_number = 0
     for ref in ref_lines:
+        if numbered:
+            if ref.prefix is not None and (current is None or ref.prefix > last_number or current.closed):
+                current = _RefEntry(line=ref.line, number=ref.prefix)
+                entries.append(current)
+                last_number = max(last_number, ref.prefix)
+                if ref.identifier is not None and ref.identifier[0] == "url":
+                    current.fields["url"] = ref.identifier[1]  # a link alone
+                    continue
+                text = ref.rest
+            elif ref.identifier is not None:
+                _add_identifier(ref, current, findings)
+                continue
+            else:
+                text = ref.text
+            if current is None:  # text above the first number
+                current = _RefEntry(line=ref.line)
+                entries.append(current)
+            _add_text(current, text)
+            continue
         if ref.blank_before and blocks:
             current = None
         if ref.identifier is not None:
-            _add_identifier(ref, current or (entries[-1] if entries else None), findings)
+            owner = current or (entries[-1] if entries else None)
+            if ref.identifier[0] == "url" and (owner is None or owner.fields.get("url")):
+                current = _RefEntry(line=ref.line, fields={"url": ref.identifier[1]})  # a link alone
+                entries.append(current)
+                continue
+            _add_identifier(ref, owner, findings)
             continue
         text = ref.text
-        if ref.prefix is not None and (current is None or current.closed or ref.prefix == expected):
-            current = _RefEntry(line=ref.line, number=ref.prefix)
-            entries.append(current)
-            expected = ref.prefix + 1
-            text = ref.rest
         source = _SOURCE_LINE_RE.match(text) is not None
+        one_line = _looks_like_one_line_reference(text)
         if current is not None and (
-            current.closed or (not source and current.texts and kind_for_label(text) is not None)
+            current.closed or one_line or (not source and current.texts and kind_for_label(text) is not None)
         ):
             current = None  # after its source or identifiers, or at a known label, the next entry starts
         if current is None:
             current = _RefEntry(line=ref.line)
             entries.append(current)
-        if source:
-            current.source = text
-        else:
-            current.texts.append(text)
+        _add_text(current, text)
     explicit = [e.number for e in entries]
-    use_explicit = bool(entries) and all(n is not None for n in explicit) and len(set(explicit)) == len(explicit)
+    use_explicit = bool(entries) and all(n is not None for n in explicit)
     citations = []
+    used: dict[int, int] = {}
     for index, entry in enumerate(entries, start=1):
         number = entry.number if use_explicit else index
+        if number in used:
+            findings.append(import_finding(
+                UNREADABLE_REFERENCE,
+                f"References: the entry at line {entry.line} is numbered {number}, like the entry at line "
+                f"{used[number]}; it was not read (give each entry its own number)",
+                line=entry.line, number=number,
+            ))
+            continue
+        used[number] = entry.line
         read = _read_entry(entry)
         if isinstance(read, str):
             findings.append(import_finding(
                 UNREADABLE_REFERENCE,
                 f"References: the entry at line {entry.line} (reference {number}) cannot be read: {read}. "
                 "Write each entry as an optional label line, a title line, a 'Publisher or journal, Year' line, "
-                "then DOI / PMID / URL lines",
+                "then DOI / PMID / URL lines, or as one line: authors. Title. Journal. Year;volume:pages",
                 line=entry.line, number=number,
             ))
             continue
         citations.append(_citation(read, entry=entry, number=number, source_name=source_name))
     return citations, findings
+
+
+def _add_text(entry: _RefEntry, text: str) -> None:
+    """A text line of an entry: its source line ("Publisher, Year") or one of the lines above it. Identifiers
+    written inside a line (``doi:10.1/x``, ``PMID: 123``, a link) are read into the entry's fields."""
+    if _SOURCE_LINE_RE.match(text) and entry.texts and not _looks_like_one_line_reference(text):
+        entry.source = text
+        return
+    entry.texts.append(text)
+    if _looks_like_one_line_reference(" ".join(entry.texts)):
+        entry.one_line = True
 
 
 def _add_identifier(ref: _RefLine, entry: _RefEntry | None, findings: list[Finding]) -> None:
@@ -720,6 +820,14 @@ def _read_entry(entry: _RefEntry) -> _ReadEntry | str:
     """Label, title and source of an entry by their shape, or why they cannot be told apart."""
     texts = list(entry.texts)
     source = entry.source
+    if not texts and source is None and entry.fields.get("url"):
+        return _ReadEntry(label="", title=entry.fields["url"], source="")  # a link alone: its address names it
+    label = texts[0] if len(texts) >= 2 and looks_like_label(texts[0]) else ""
+    joined = " ".join([*texts[1 if label else 0 :], *([source] if source else [])])
+    if entry.one_line or _looks_like_one_line_reference(joined):
+        read = _read_one_line(joined, label=label)
+        if read is not None:
+            return read
     if source is None and len(texts) >= 2 and _LOOSE_SOURCE_RE.match(texts[-1]):
         source = texts.pop()  # "Lancet 2019": a year without the comma
     shown = " / ".join(repr(t[:60]) for t in [*texts, *([source] if source else [])])
@@ -738,6 +846,52 @@ def _read_entry(entry: _RefEntry) -> _ReadEntry | str:
     return f"{len(texts)} lines where a label and a title are expected ({shown})"
 
 
+def _looks_like_one_line_reference(text: str) -> bool:
+    """Vancouver / NLM on one line: a year with volume ("2019;393:1-9"), or an identifier inside text."""
+    if _VOLUME_RE.search(text):
+        return True
+    inline = _INLINE_DOI_RE.search(text) or _INLINE_PMID_RE.search(text)
+    return inline is not None and inline.start() > 0 and len(_SEGMENT_SPLIT_RE.split(text)) >= 3
+
+
+def _is_authors(text: str) -> bool:
+    parts = [p.strip() for p in text.rstrip(".").split(",")]
+    return bool(parts) and all(_AUTHOR_RE.match(p) for p in parts if p)
+
+
+def _read_one_line(text: str, *, label: str = "") -> _ReadEntry | None:
+    """Authors, title, journal and year of a one-line reference, with the identifiers written inside it."""
+    identifiers: list[tuple[str, str]] = []
+    if m := _INLINE_DOI_RE.search(text):
+        identifiers.append(("doi", doi_as_written(m.group("value").rstrip(".,;"))))
+        text = text[: m.start()] + text[m.end() :]
+    if m := _INLINE_PMID_RE.search(text):
+        identifiers.append(("pmid", normalise_pmid(m.group("value"))))
+        text = text[: m.start()] + text[m.end() :]
+    text = _INLINE_PMCID_RE.sub("", text)
+    if m := _INLINE_URL_RE.search(text):
+        identifiers.append(("url", m.group("value")))
+        text = text[: m.start()] + text[m.end() :]
+    text = " ".join(_CITED_RE.sub("", text).split()).strip(" .;,")
+    segments = [seg.strip(" .") for seg in _SEGMENT_SPLIT_RE.split(text + ".") if seg.strip(" .")]
+    year_at = next((i for i, seg in enumerate(segments) if _YEAR_SEGMENT_RE.match(seg)), None)
+    if year_at is None or year_at == 0:
+        return None
+    year_match = _YEAR_SEGMENT_RE.match(segments[year_at])
+    before, in_segment = segments[:year_at], year_match.group("before").strip(" ,;:")
+    publisher = in_segment.rsplit(":", 1)[-1].strip() if in_segment else ""  # "Geneva: WHO; 2019"
+    authors = ""
+    if not publisher and len(before) >= 2 and not (len(before) == 2 and _is_authors(before[0])):
+        publisher = before.pop()
+    if len(before) >= 2 and (_is_authors(before[0]) or len(before) >= 3 or publisher):
+        authors = before.pop(0)
+    title = ". ".join(before)
+    if not title:
+        return None
+    return _ReadEntry(label=label, title=title, source="", authors=authors, publisher=publisher,
+                      year=int(year_match.group("year")), identifiers=tuple(identifiers))
+
+
 def _identifier(text: str) -> tuple[str, str] | None:
     if m := _DOI_RE.match(text):
         return "doi", doi_as_written(m.group("value").rstrip("."))
@@ -752,11 +906,16 @@ def _identifier(text: str) -> tuple[str, str] | None:
 
 def _citation(read: _ReadEntry, *, entry: _RefEntry, number: int, source_name: str) -> CitationData:
     publisher, year = read.source, None
-    if match := (_SOURCE_LINE_RE.match(read.source) or _LOOSE_SOURCE_RE.match(read.source)):
+    if read.publisher is not None:
+        publisher, year = read.publisher, read.year
+    elif match := (_SOURCE_LINE_RE.match(read.source) or _LOOSE_SOURCE_RE.match(read.source)):
         publisher, year = match.group("publisher").strip(" ,.;:"), int(match.group("year"))
     title = " ".join(read.title.split())
     label = " ".join(read.label.split()).removesuffix(":").strip()
-    values = {"label": label, "title": title, "publisher": publisher, **entry.fields}
+    fields = {**dict(read.identifiers), **{k: v for k, v in entry.fields.items() if v}}
+    if read.authors and not fields.get("authors"):
+        fields["authors"] = read.authors
+    values = {"label": label, "title": title, "publisher": publisher, **fields}
     for name, value in values.items():
         if len(value) > REFERENCE_LIMITS[name]:
             raise ImportError_(
@@ -769,11 +928,11 @@ def _citation(read: _ReadEntry, *, entry: _RefEntry, number: int, source_name: s
             kind=(kind_for_label(label) or OTHER) if label else OTHER,
             label=label,
             title=title,
-            authors=entry.fields.get("authors", ""),
+            authors=fields.get("authors", ""),
             publisher=publisher,
             year=year,
-            doi=entry.fields.get("doi", ""),
-            pmid=entry.fields.get("pmid", ""),
-            url=entry.fields.get("url", ""),
+            doi=fields.get("doi", ""),
+            pmid=fields.get("pmid", ""),
+            url=fields.get("url", ""),
         ),
     )
