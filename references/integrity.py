@@ -115,8 +115,15 @@ def import_finding(
     code: str, message: str, *, line: int, section: int | None = None, heading: str = "", number: int | None = None
 ) -> Finding:
     """A finding an importer makes about a line of the source file (``unreadable-reference``, ``ambiguous-marker``)."""
-    return Finding(code=code, severity=SEVERITIES[code], message=message, section=section, heading=heading,
-                   number=number, line=line)
+    return Finding(
+        code=code,
+        severity=SEVERITIES[code],
+        message=message,
+        section=section,
+        heading=heading,
+        number=number,
+        line=line,
+    )
 
 
 # --- identifiers ---------------------------------------------------------------------------
@@ -375,10 +382,26 @@ class _Use:
 class _Collector:
     items: list[tuple[tuple[Any, ...], Finding]] = field(default_factory=list)
 
-    def add(self, code: str, message: str, *, section: int | None = None, heading: str = "", marker: str = "",
-            number: int | None = None, position: int = 0) -> None:
-        finding = Finding(code=code, severity=SEVERITIES[code], message=message, section=section, heading=heading,
-                          marker=marker, number=number)
+    def add(
+        self,
+        code: str,
+        message: str,
+        *,
+        section: int | None = None,
+        heading: str = "",
+        marker: str = "",
+        number: int | None = None,
+        position: int = 0,
+    ) -> None:
+        finding = Finding(
+            code=code,
+            severity=SEVERITIES[code],
+            message=message,
+            section=section,
+            heading=heading,
+            marker=marker,
+            number=number,
+        )
         # Findings in a section come in text order; those about the reference list come last.
         where = (0, section, position) if section is not None else (1, 0, 0)
         self.items.append(((*where, code, number if number is not None else -1), finding))
@@ -445,7 +468,10 @@ def check_content(content: ArticleContent) -> IntegrityReport:
                         UNRESOLVED_CITATION,
                         f"{_marker_words(marker, number)} in {_where(position, section.heading)} "
                         "has no reference behind it",
-                        section=position, heading=section.heading, marker=marker.raw, number=number,
+                        section=position,
+                        heading=section.heading,
+                        marker=marker.raw,
+                        number=number,
                         position=marker.start,
                     )
         _check_uncited_claims(out, position, section.heading, section.body)
@@ -453,8 +479,11 @@ def check_content(content: ArticleContent) -> IntegrityReport:
     for citation in sorted(by_number.values(), key=lambda c: c.number):
         first = uses[citation.number][0] if uses.get(citation.number) else None
         if first is None:
-            out.add(ORPHAN_REFERENCE, f"{_ref(citation)} is listed but no marker in the text cites it",
-                    number=citation.number)
+            out.add(
+                ORPHAN_REFERENCE,
+                f"{_ref(citation)} is listed but no marker in the text cites it",
+                number=citation.number,
+            )
         _check_reference(out, content, citation, uses.get(citation.number, []), terms)
 
     _check_duplicates(out, sorted(by_number.values(), key=lambda c: c.number), uses)
@@ -473,8 +502,12 @@ def _located(uses: list[_Use]) -> dict[str, Any]:
     if not uses:
         return {}
     first = uses[0]
-    return {"section": first.section, "heading": first.heading, "marker": first.marker.raw,
-            "position": first.marker.start}
+    return {
+        "section": first.section,
+        "heading": first.heading,
+        "marker": first.marker.raw,
+        "position": first.marker.start,
+    }
 
 
 def _first_cited(uses: list[_Use]) -> str:
@@ -491,8 +524,12 @@ def _check_empty(out: _Collector, content: ArticleContent) -> None:
         following = content.sections[index + 1] if index + 1 < len(content.sections) else None
         if following is not None and following.level > section.level:
             continue  # a grouping heading: its content is the deeper sections under it
-        out.add(EMPTY_ARTICLE, f"Section {index + 1} '{section.heading}' has no body",
-                section=index + 1, heading=section.heading)
+        out.add(
+            EMPTY_ARTICLE,
+            f"Section {index + 1} '{section.heading}' has no body",
+            section=index + 1,
+            heading=section.heading,
+        )
 
 
 def _check_uncited_claims(out: _Collector, position: int, heading: str, body: str) -> None:
@@ -504,7 +541,9 @@ def _check_uncited_claims(out: _Collector, position: int, heading: str, body: st
             UNCITED_CLAIM,
             f"'{_excerpt(block.text)}' in {_where(position, heading)} states a figure "
             f"({figure.group(0).strip()}) with no citation marker",
-            section=position, heading=heading, position=block.start,
+            section=position,
+            heading=heading,
+            position=block.start,
         )
 
 
@@ -517,12 +556,19 @@ def _check_reference(
 
     doi = normalise_doi(reference.doi)
     if doi and not is_valid_doi(doi):
-        out.add(INVALID_DOI, f"{_ref(citation)} has a malformed DOI '{doi_as_written(reference.doi)}' "
-                             f"(expected 10.<registrant>/<suffix>){first}", **located)
+        out.add(
+            INVALID_DOI,
+            f"{_ref(citation)} has a malformed DOI '{doi_as_written(reference.doi)}' "
+            f"(expected 10.<registrant>/<suffix>){first}",
+            **located,
+        )
     pmid = normalise_pmid(reference.pmid)
     if pmid and not is_valid_pmid(pmid):
-        out.add(INVALID_PMID, f"{_ref(citation)} has a malformed PMID '{reference.pmid.strip()}' "
-                              f"(expected 1 to 8 digits){first}", **located)
+        out.add(
+            INVALID_PMID,
+            f"{_ref(citation)} has a malformed PMID '{reference.pmid.strip()}' (expected 1 to 8 digits){first}",
+            **located,
+        )
     if not (doi or pmid or reference.url.strip()):
         out.add(MISSING_IDENTIFIER, f"{_ref(citation)} has no DOI, PMID or URL to verify it by{first}", **located)
 
@@ -535,8 +581,12 @@ def _check_reference(
     elif reference.status == "superseded":
         out.add(SUPERSEDED_REFERENCE, f"{_ref(citation)} has been superseded by a newer version{first}", **located)
     if reference.notice_nature == "expression_of_concern":
-        out.add(EXPRESSION_OF_CONCERN, f"{_ref(citation)} is the subject of an {reference.notice}: "
-                                       f"check that it can still support what it is cited for{first}", **located)
+        out.add(
+            EXPRESSION_OF_CONCERN,
+            f"{_ref(citation)} is the subject of an {reference.notice}: "
+            f"check that it can still support what it is cited for{first}",
+            **located,
+        )
 
     if reference.registered_title and not titles_agree(reference.title, reference.registered_title):
         source = reference.registered_source or "the registry"
@@ -548,6 +598,8 @@ def _check_reference(
             **located,
         )
 
+    if reference.url and reference.title.strip() == reference.url.strip():
+        return  # a link alone (its address is its title): nothing to judge by
     title_terms = topic_terms(reference.title)
     if not title_terms:
         return  # nothing to judge by (a title of only generic words)

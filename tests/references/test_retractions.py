@@ -23,8 +23,10 @@ HEADER = (
 
 
 def row(record_id, *, doi="10.5555/x-1", pmid="0", nature="Retraction", date_="3/14/2024 0:00", title="A paper"):
-    return (f'{record_id},"{title}",(HSC) Medicine;,Inst,J Demo,Demo Press,US,A Author,,Research Article;,'
-            f"{date_},10.5555/notice-{record_id},0,1/2/2019 0:00,{doi},{pmid},{nature},+Error in Data;,No,,")
+    return (
+        f'{record_id},"{title}",(HSC) Medicine;,Inst,J Demo,Demo Press,US,A Author,,Research Article;,'
+        f"{date_},10.5555/notice-{record_id},0,1/2/2019 0:00,{doi},{pmid},{nature},+Error in Data;,No,,"
+    )
 
 
 def write(tmp_path, *rows, header=HEADER, name="rw.csv") -> Path:
@@ -164,8 +166,14 @@ def test_an_expression_of_concern_links_without_withdrawing_corrections_and_rein
 @pytest.mark.django_db
 def test_a_retraction_wins_over_an_expression_of_concern_of_the_same_paper(tmp_path):
     reference = ReferenceFactory(doi="10.5555/x-1")
-    load(write(tmp_path, row(1, nature="Expression of concern", date_="1/1/2020 0:00"), row(2, date_="1/1/2021 0:00"),
-               row(3, nature="Expression of concern", date_="1/1/2022 0:00")))
+    load(
+        write(
+            tmp_path,
+            row(1, nature="Expression of concern", date_="1/1/2020 0:00"),
+            row(2, date_="1/1/2021 0:00"),
+            row(3, nature="Expression of concern", date_="1/1/2022 0:00"),
+        )
+    )
     reference.refresh_from_db()
     assert reference.retraction.record_id == "2"
     assert reference.status == Reference.Status.WITHDRAWN
@@ -259,8 +267,11 @@ def test_a_reference_first_cited_after_the_import_is_withdrawn_when_created():
     from references.services import reference_get_or_create
 
     load(SAMPLE)
-    reference = reference_get_or_create(data=ReferenceData(title="Beta-blocker withdrawal before surgery",
-                                                           doi="https://doi.org/10.5555/demo-anaes-2011-044"))
+    reference = reference_get_or_create(
+        data=ReferenceData(
+            title="Beta-blocker withdrawal before surgery", doi="https://doi.org/10.5555/demo-anaes-2011-044"
+        )
+    )
     assert reference.status == Reference.Status.WITHDRAWN
     assert reference.retraction.record_id == "900004"
 
@@ -271,8 +282,9 @@ def test_a_reference_first_cited_after_the_import_with_its_doi_in_upper_case_is_
     from references.services import reference_get_or_create
 
     load(SAMPLE)
-    reference = reference_get_or_create(data=ReferenceData(title="Beta-blocker withdrawal before surgery",
-                                                           doi="10.5555/DEMO-ANAES-2011-044"))
+    reference = reference_get_or_create(
+        data=ReferenceData(title="Beta-blocker withdrawal before surgery", doi="10.5555/DEMO-ANAES-2011-044")
+    )
     assert reference.doi == "10.5555/DEMO-ANAES-2011-044"  # stored as written
     assert reference.status == Reference.Status.WITHDRAWN
     assert reference.retraction.record_id == "900004"
