@@ -193,6 +193,7 @@ _INLINE_URL_RE = re.compile(
 _CITED_RE = re.compile(r"\[(?:cited|accessed|internet|updated)[^\]]*\]|\(accessed[^)]*\)", re.IGNORECASE)
 _SEGMENT_SPLIT_RE = re.compile(r"(?<=[.?!])\s+(?=[\w\[(\u201c\"'])")
 _AUTHOR_RE = re.compile(r"^[A-Z][\w'\u2019\-]+(?:\s[A-Z][\w'\u2019\-]+)*\s[A-Z]{1,3}$|^et al$")
+_PLACE_YEAR_RE = re.compile(r"^(?:[^:;]{2,60}:\s*)?[^:;]{2,80};\s*(?:1[89]|20|21)\d\d\b")
 _CONNECTORS = frozenset(
     [
         "a",
@@ -1045,8 +1046,12 @@ def _looks_like_one_line_reference(text: str) -> bool:
     """Vancouver / NLM on one line: a year with volume ("2019;393:1-9"), or an identifier inside text."""
     if _VOLUME_RE.search(text):
         return True
-    inline = _INLINE_DOI_RE.search(text) or _INLINE_PMID_RE.search(text)
-    return inline is not None and inline.start() > 0 and len(_SEGMENT_SPLIT_RE.split(text)) >= 3
+    segments = _SEGMENT_SPLIT_RE.split(text)
+    inline = _INLINE_DOI_RE.search(text) or _INLINE_PMID_RE.search(text) or _INLINE_URL_RE.search(text)
+    if inline is not None and inline.start() > 0 and len(segments) >= 3:
+        return True
+    # "Org. Title. Series. London: NICE; 2021.", "Title. Publisher; 2003.": a "Publisher; Year" segment.
+    return len(segments) >= 2 and any(_PLACE_YEAR_RE.match(seg.strip(" .")) for seg in segments[1:])
 
 
 def _is_authors(text: str) -> bool:
@@ -1069,9 +1074,15 @@ def _read_one_line(text: str, *, label: str = "") -> _ReadEntry | None:
         text = text[: m.start()] + text[m.end() :]
     text = " ".join(_CITED_RE.sub("", text).split()).strip(" .;,")
     segments = [seg.strip(" .") for seg in _SEGMENT_SPLIT_RE.split(text + ".") if seg.strip(" .")]
-    year_at = next((i for i, seg in enumerate(segments) if _YEAR_SEGMENT_RE.match(seg)), None)
-    if year_at is None or year_at == 0:
-        return None
+    year_at = next((i for i, seg in enumerate(segments) if i and _YEAR_SEGMENT_RE.match(seg)), None)
+    if year_at is None:
+        if not identifiers or not segments:
+            return None
+        # "Org. Title, 2024 update. https://...": no year segment, the identifier read from the line.
+        authors = segments[0] if len(segments) >= 2 else ""
+        title = ". ".join(segments[1:] if authors else segments)
+        return _ReadEntry(label=label, title=title, source="", authors=authors, publisher="",
+                          identifiers=tuple(identifiers))
     year_match = _YEAR_SEGMENT_RE.match(segments[year_at])
     before, in_segment = segments[:year_at], year_match.group("before").strip(" ,;:")
     publisher = in_segment.rsplit(":", 1)[-1].strip() if in_segment else ""  # "Geneva: WHO; 2019"

@@ -7,7 +7,12 @@ from pathlib import Path
 
 from articles.importing.errors import ImportError_
 
-MAX_SOURCE_BYTES = 1_000_000
+MAX_SOURCE_BYTES = 1_000_000  # a text export or Markdown article
+MAX_DOCUMENT_BYTES = 5_000_000  # a saved HTML page (scripts and styles included) or a Word file (images included)
+_SIZE_RULE = (
+    f"at most {MAX_SOURCE_BYTES:,} bytes for a text export or Markdown, {MAX_DOCUMENT_BYTES:,} for an HTML page "
+    "or a Word file"
+)
 # C0 control characters other than tab, line feed, form feed and carriage return.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _HTML_RE = re.compile(r"\A\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<\?xml)", re.IGNORECASE)
@@ -88,3 +93,37 @@ def read_source(path: str | Path) -> str:
     except OSError as exc:
         raise ImportError_(f"cannot read the file: {exc.strerror or exc}", source_name=name) from None
     return decode_source(data, source_name=name)
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of the file at ``path`` (at most ``MAX_DOCUMENT_BYTES``), or ``ImportError_`` naming why not."""
+    path = Path(path)
+    name = str(path)
+    try:
+        if not path.exists():
+            raise ImportError_("no such file", source_name=name)
+        if not path.is_file():
+            raise ImportError_("not a regular file", source_name=name)
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise ImportError_(f"the file is {size:,} bytes; an article file may be {_SIZE_RULE}", source_name=name)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise ImportError_(f"cannot read the file: {exc.strerror or exc}", source_name=name) from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ImportError_(f"the file is over {MAX_DOCUMENT_BYTES:,} bytes; an article file may be {_SIZE_RULE}",
+                           source_name=name)
+    return data
+
+
+def decode_page(data: bytes, *, source_name: str = "") -> str:
+    """An HTML page's bytes -> text: UTF-8 (a saved page says so in its meta charset), else a clear error."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportError_(
+            f"the HTML page is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the page "
+            "as UTF-8 and import it again",
+            line=data.count(b"\n", 0, exc.start) + 1, source_name=source_name,
+        ) from None

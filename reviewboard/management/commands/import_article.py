@@ -1,7 +1,7 @@
 """``manage.py import_article PATH [--submit] [--author USERNAME] [--dry-run] [--json]``
 
-Reads Markdown with YAML front matter or the plain-text page export, prints the integrity
-report, and imports the article as a draft (``--submit`` also submits it for review).
+Reads Markdown with YAML front matter, the plain-text page export, an HTML page (saved or a CMS
+export) or a Word .docx manuscript, chosen by the file's content; prints the integrity report, and imports the article as a draft (``--submit`` also submits it for review).
 
 Exit status: 0 imported (or, with ``--dry-run``, would be imported); 1 blocked by integrity
 errors when ``--submit`` was asked; 2 unreadable input or a bad argument. Nothing is saved
@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from articles.content import ArticleContent, content_from_article
-from articles.importing import ImportError_, parse_document, read_source
+from articles.importing import ImportError_, read_document
 from articles.importing.report import format_report, import_summary
 from articles.services import article_content_validate, article_slug_preview
 from config.exceptions import InvalidInput, NotAllowed, ServiceError
@@ -38,7 +38,10 @@ class _Blocked(Exception):
 
 
 class Command(BaseCommand):
-    help = "Import an article (Markdown with YAML front matter, or the plain-text page export) and check it."
+    help = (
+        "Import an article (Markdown with YAML front matter, the plain-text page export, an HTML page or a Word "
+        ".docx manuscript, chosen by content) and check it."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("path", help="The file to import.")
@@ -50,7 +53,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["path"]
         try:
-            content = parse_document(read_source(path), source_name=str(path))
+            content = read_document(path)  # the format by content: .txt, .md, .html or .docx
         except ImportError_ as exc:
             raise CommandError(f"Cannot import {exc.message}", returncode=EXIT_UNREADABLE) from None
         content = with_registered_data(content)  # Crossref / PubMed, when REFERENCE_LOOKUP_ENABLED
