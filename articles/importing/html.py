@@ -357,9 +357,13 @@ class _Reader:
             if marker is not None:
                 parts.append(("md", marker))
                 return
-            digits = node.text().strip()
-            if digits.isdigit():
+            digits = "".join(node.text().split())
+            if _SUP_MARKER_RE.match(digits) and not digits.startswith("["):
+                # Numbers alone: the superscript rule decides (a power after a unit, else citations).
                 parts.append(("text", digits.translate(str.maketrans("0123456789", _SUPERSCRIPT_DIGITS))))
+                return
+            if _SUP_MARKER_RE.match(digits):
+                parts.append(("md", f" [{_numbers(digits)}]"))
                 return
         if tag == "a":
             href = (node.attributes.get("href") or "").strip()
