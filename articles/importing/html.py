@@ -59,15 +59,51 @@ _CHROME_TEXT = re.compile(
     r"medical advisory board|educational purpose only|we use cookies|accept (?:all )?cookies|have a follow)",
     re.IGNORECASE,
 )
-_BLOCK_TAGS = frozenset("p div section article main header footer blockquote figure figcaption li dd dt pre".split())
+_BLOCK_TAGS = frozenset(
+    (
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "blockquote",
+        "figure",
+        "figcaption",
+        "li",
+        "dd",
+        "dt",
+        "pre",
+    )
+)
 _HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _SUP_MARKER_RE = re.compile(r"^\[?\s*\d{1,4}(?:\s*[,\u2013\u2014-]\s*\d{1,4})*\s*\]?$")
 _NOTE_ID_RE = re.compile(r"^(?:foot|end)note-(?P<id>\d+)$")
 _DOI_URL_RE = re.compile(r"^https?://(?:dx\.)?doi\.org/(?P<doi>10\.\d{4,9}/.+)$", re.IGNORECASE)
-_PUBMED_URL_RE = re.compile(r"^https?://(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/(?P<pmid>\d{1,9})")
+_PUBMED_URL_RE = re.compile(
+    r"^https?://(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/(?P<pmid>\d{1,9})"
+)
 _LINK_WORDS = frozenset(
-    "doi|pubmed|pmid|crossref|google scholar|full text|free full text|pmc free article|link|article|abstract|"
-    "pdf|web site|website|online|view|read more".split("|")
+    (
+        "doi",
+        "pubmed",
+        "pmid",
+        "crossref",
+        "google scholar",
+        "full text",
+        "free full text",
+        "pmc free article",
+        "link",
+        "article",
+        "abstract",
+        "pdf",
+        "web site",
+        "website",
+        "online",
+        "view",
+        "read more",
+    )
 )
 _BACK_LINK_TEXT = frozenset({"\u2191", "^", "\u21a9", "\u21a9\ufe0e", "back", "return"})
 
@@ -132,11 +168,14 @@ def _question(tree: LexborHTMLParser, title: str, source_name: str) -> str:
     h1 = tree.css_first("article h1") or tree.css_first("main h1") or tree.css_first("h1")
     question = " ".join((h1.text() if h1 is not None else title.split("|")[0].split(" - ")[0]).split())
     if not question:
-        raise ImportError_("the HTML page has no h1 heading or title to take the question from",
-                           source_name=source_name)
+        raise ImportError_(
+            "the HTML page has no h1 heading or title to take the question from", source_name=source_name
+        )
     if len(question) > MAX_QUESTION:
-        raise ImportError_(f"the question (the page's h1) is {len(question)} characters; at most {MAX_QUESTION} "
-                           "are allowed", source_name=source_name)
+        raise ImportError_(
+            f"the question (the page's h1) is {len(question)} characters; at most {MAX_QUESTION} are allowed",
+            source_name=source_name,
+        )
     return question
 
 
@@ -170,9 +209,13 @@ def _note_lists(root: LexborNode) -> list[LexborNode]:
     """The lists of Word footnotes and endnotes (mammoth writes ``<li id="footnote-1">``)."""
     lists = []
     for item in root.css("li[id]"):
-        if _NOTE_ID_RE.match(item.attributes.get("id") or "") and item.parent is not None:
-            if all(item.parent.mem_id != known.mem_id for known in lists):
-                lists.append(item.parent)
+        parent = item.parent
+        if (
+            _NOTE_ID_RE.match(item.attributes.get("id") or "")
+            and parent is not None
+            and all(parent.mem_id != known.mem_id for known in lists)
+        ):
+            lists.append(parent)
     return lists
 
 

@@ -150,6 +150,8 @@ _LABEL_NOUNS_TEXT = """
     rule criterion question session
 """
 _LABEL_NOUNS = frozenset(_LABEL_NOUNS_TEXT.split())
+_RATE_WORDS = frozenset(["a", "an", "per", "each", "every"])
+_TIME_NOUNS = frozenset(["day", "week", "month", "year"])
 _MARKER_AFTER_CHARS = re.compile(r"[^\W\d_]|[)\].,;'\"\u201d\u2019?!%]")
 
 # --- references --------------------------------------------------------------------------
@@ -453,6 +455,7 @@ def _looks_like_heading(text: str) -> bool:
         and not _NUMBERED_RE.match(text)
         and not MARKER_RE.search(text)
         and not _has_trailing_marker(text)
+        and not _AFTER_NUMBER_RE.search(text)  # "... from 0 to 10 1": a sentence with its figures
     )
 
 
@@ -664,8 +667,12 @@ def _reading(body: str) -> tuple[str, str]:
     if word in _QUANTITY_WORDS:
         return "quantity", ""
     if word in _LABEL_NOUNS:
-        # "Stage 2" or "Step 1:" opening the line is a label; "reduce the dose 2" may be a citation.
-        return ("label", word) if len(body.split()) > 1 else ("quantity", "")
+        # "Stage 2" or "Step 1:" opening the line is a label; "reduce the dose 2" may be a citation; after a
+        # rate ("four times a day 2", "once per week 1") the noun numbers nothing: a citation.
+        words = body.split()
+        if len(words) > 2 and words[-2].lower() in _RATE_WORDS and word in _TIME_NOUNS:
+            return "marker", ""
+        return ("label", word) if len(words) > 1 else ("quantity", "")
     return "marker", ""
 
 
@@ -1081,8 +1088,9 @@ def _read_one_line(text: str, *, label: str = "") -> _ReadEntry | None:
         # "Org. Title, 2024 update. https://...": no year segment, the identifier read from the line.
         authors = segments[0] if len(segments) >= 2 else ""
         title = ". ".join(segments[1:] if authors else segments)
-        return _ReadEntry(label=label, title=title, source="", authors=authors, publisher="",
-                          identifiers=tuple(identifiers))
+        return _ReadEntry(
+            label=label, title=title, source="", authors=authors, publisher="", identifiers=tuple(identifiers)
+        )
     year_match = _YEAR_SEGMENT_RE.match(segments[year_at])
     before, in_segment = segments[:year_at], year_match.group("before").strip(" ,;:")
     publisher = in_segment.rsplit(":", 1)[-1].strip() if in_segment else ""  # "Geneva: WHO; 2019"

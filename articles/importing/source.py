@@ -34,14 +34,16 @@ def decode_source(data: bytes, *, source_name: str = "") -> str:
         nul = data.index(b"\x00")
         raise ImportError_(
             "this is a binary file (it contains NUL bytes), not a text or Markdown article",
-            line=data.count(b"\n", 0, nul) + 1, source_name=source_name,
+            line=data.count(b"\n", 0, nul) + 1,
+            source_name=source_name,
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportError_(
             f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8 text",
-            line=data.count(b"\n", 0, exc.start) + 1, source_name=source_name,
+            line=data.count(b"\n", 0, exc.start) + 1,
+            source_name=source_name,
         ) from None
     return check_text(text, source_name=source_name)
 
@@ -60,7 +62,8 @@ def check_text(text: str, *, source_name: str = "") -> str:
     if control:
         raise ImportError_(
             f"unexpected control character U+{ord(control.group()):04X}: this does not look like a text file",
-            line=_line_of(text, control.start()), source_name=source_name,
+            line=_line_of(text, control.start()),
+            source_name=source_name,
         )
     html = _HTML_RE.search(text) or _HTML_TAGS_RE.search(text[:5000])
     if html:
@@ -112,8 +115,9 @@ def read_bytes(path: str | Path) -> bytes:
     except OSError as exc:
         raise ImportError_(f"cannot read the file: {exc.strerror or exc}", source_name=name) from None
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise ImportError_(f"the file is over {MAX_DOCUMENT_BYTES:,} bytes; an article file may be {_SIZE_RULE}",
-                           source_name=name)
+        raise ImportError_(
+            f"the file is over {MAX_DOCUMENT_BYTES:,} bytes; an article file may be {_SIZE_RULE}", source_name=name
+        )
     return data
 
 
@@ -125,5 +129,6 @@ def decode_page(data: bytes, *, source_name: str = "") -> str:
         raise ImportError_(
             f"the HTML page is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the page "
             "as UTF-8 and import it again",
-            line=data.count(b"\n", 0, exc.start) + 1, source_name=source_name,
+            line=data.count(b"\n", 0, exc.start) + 1,
+            source_name=source_name,
         ) from None

@@ -21,7 +21,8 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 FOOTNOTES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
 FOOTNOTES_CONTENT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _PLACEHOLDER_RUN = re.compile(
-    r'<w:r>(?:<w:rPr/>|<w:rPr>(?:(?!</w:r>).)*?</w:rPr>)?<w:t(?: xml:space="preserve")?>\{\{(?P<kind>fn|ins):(?P<value>[^}]*)\}\}'
+    r"<w:r>(?:<w:rPr/>|<w:rPr>(?:(?!</w:r>).)*?</w:rPr>)?"
+    r'<w:t(?: xml:space="preserve")?>\{\{(?P<kind>fn|ins):(?P<value>[^}]*)\}\}'
     r"</w:t></w:r>"
 )
 
@@ -127,20 +128,38 @@ VITAMIN_D = [
 COPD = [
     ("Heading 1", "When should inhaled corticosteroids be used in COPD?"),
     ("Heading 2", "Who Benefits"),
-    ("Normal", [("Add an inhaled corticosteroid to dual bronchodilators after repeated exacerbations when the "
-                 "blood eosinophil count is 300 cells/µL or more.", False), ("1,2", True)]),
+    (
+        "Normal",
+        [
+            (
+                "Add an inhaled corticosteroid to dual bronchodilators after repeated exacerbations when the "
+                "blood eosinophil count is 300 cells/µL or more.",
+                False,
+            ),
+            ("1,2", True),
+        ],
+    ),
     ("Normal", [("The benefit is small when eosinophils are below 100 cells/µL [2].", False)]),
     ("Heading 2", "Risks"),
     ("Normal", [("Inhaled corticosteroids raise the risk of pneumonia in COPD.", False), ("3", True)]),
     ("Heading 2", "References"),
-    ("List Number", "Global Initiative for Chronic Obstructive Lung Disease. Global strategy for prevention, "
-                    "diagnosis and management of COPD: 2024 report. https://goldcopd.org/2024-gold-report/"),
-    ("List Number", "Bafadhel M, Peterson S, De Blas MA, et al. Predictors of exacerbation risk and response to "
-                    "budesonide in patients with chronic obstructive pulmonary disease. Lancet Respir Med. "
-                    "2018;6(2):117-126. doi:10.1016/S2213-2600(18)30006-7"),
-    ("List Number", "Yang IA, Clarke MS, Sim EH, Fong KM. Inhaled corticosteroids for stable chronic "
-                    "obstructive pulmonary disease. Cochrane Database Syst Rev. 2012;(7):CD002991. "
-                    "doi:10.1002/14651858.CD002991.pub3"),
+    (
+        "List Number",
+        "Global Initiative for Chronic Obstructive Lung Disease. Global strategy for prevention, "
+        "diagnosis and management of COPD: 2024 report. https://goldcopd.org/2024-gold-report/",
+    ),
+    (
+        "List Number",
+        "Bafadhel M, Peterson S, De Blas MA, et al. Predictors of exacerbation risk and response to "
+        "budesonide in patients with chronic obstructive pulmonary disease. Lancet Respir Med. "
+        "2018;6(2):117-126. doi:10.1016/S2213-2600(18)30006-7",
+    ),
+    (
+        "List Number",
+        "Yang IA, Clarke MS, Sim EH, Fong KM. Inhaled corticosteroids for stable chronic "
+        "obstructive pulmonary disease. Cochrane Database Syst Rev. 2012;(7):CD002991. "
+        "doi:10.1002/14651858.CD002991.pub3",
+    ),
 ]
 CORPUS = {
     "word-footnotes-vitamin-d.docx": (VITAMIN_D, VITAMIN_D_FOOTNOTES),
@@ -152,7 +171,7 @@ def main() -> None:
     folder = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
     for name, (blocks, notes) in CORPUS.items():
         (folder / name).write_bytes(build_docx(blocks, footnotes=notes))
-        print(f"wrote {folder / name}")  # noqa: T201
+        print(f"wrote {folder / name}")
 
 
 if __name__ == "__main__":

@@ -23,13 +23,22 @@ def refs(content):
 
 # --- HTML -----------------------------------------------------------------------------------------
 
+
 def test_a_saved_page_drops_the_site_chrome_and_reads_sup_markers_and_the_reference_list():
     content = read_document(CORPUS / "saved-page-hypertension.html")
 
     assert content.question == "How is high blood pressure treated in adults?"
     text = " ".join(s.body for s in content.sections)
-    for chrome in ("cookies", "Review Status", "Personalize", "Which best describes you", "Related", "Topics",
-                   "Disclaimer", "Last updated"):
+    for chrome in (
+        "cookies",
+        "Review Status",
+        "Personalize",
+        "Which best describes you",
+        "Related",
+        "Topics",
+        "Disclaimer",
+        "Last updated",
+    ):
         assert chrome not in text
         assert chrome.lower() not in " ".join(s.heading for s in content.sections).lower()
     assert any("Review Status" in d for d in content.dropped)  # inside the article: dropped, and recorded
@@ -37,8 +46,10 @@ def test_a_saved_page_drops_the_site_chrome_and_reads_sup_markers_and_the_refere
     assert "type 2 diabetes. [1, 3]" in text
     assert "- Under 80 | below 140/90" in text  # a table row: values, not markers
     assert [(r.kind, r.label, r.year) for r in refs(content)] == [
-        ("guideline", "Guideline", 2019), ("systematic_review", "Meta-analysis", 2002),
-        ("guideline", "Guideline", 2017), ("trial", "Randomized Controlled Trial", 2015),
+        ("guideline", "Guideline", 2019),
+        ("systematic_review", "Meta-analysis", 2002),
+        ("guideline", "Guideline", 2017),
+        ("trial", "Randomized Controlled Trial", 2015),
     ]
     assert refs(content)[2].pmid == "28830958"  # from the PubMed link
     assert check_content(content).findings == []
@@ -54,7 +65,9 @@ def test_an_html_fragment_from_a_cms_is_read_by_content_even_through_the_markdow
     assert "**Barrett oesophagus**" in content.sections[0].body
     assert "[deprescribing algorithm](https://deprescribing.org/" in content.sections[-1].body
     assert [r.pmid or r.doi for r in refs(content)] == [
-        "28500192", "10.1002/14651858.CD011969.pub2", "10.1053/j.gastro.2009.03.058",
+        "28500192",
+        "10.1002/14651858.CD011969.pub2",
+        "10.1053/j.gastro.2009.03.058",
     ]
 
 
@@ -73,8 +86,12 @@ def test_a_unit_in_sup_is_a_power_and_an_unlinked_sup_number_after_a_word_is_a_m
 
 
 def test_any_html_is_read_or_refused_and_round_trips():
-    for html in ("<p>x</p>", "<html><body></body></html>", "<article><h2>Only a heading</h2></article>",
-                 "<html><body><h1>Q?</h1><ol><li><ol><li>deep</li></ol></li></ol><table></table></body></html>"):
+    for html in (
+        "<p>x</p>",
+        "<html><body></body></html>",
+        "<article><h2>Only a heading</h2></article>",
+        "<html><body><h1>Q?</h1><ol><li><ol><li>deep</li></ol></li></ol><table></table></body></html>",
+    ):
         try:
             content = parse_document(html)
         except ImportError_:
@@ -84,11 +101,14 @@ def test_any_html_is_read_or_refused_and_round_trips():
 
 # --- Word -------------------------------------------------------------------------------------------
 
+
 def test_two_footnotes_citing_the_same_work_are_one_reference_cited_twice():
     content = parse_document_bytes(build_docx(VITAMIN_D, footnotes=VITAMIN_D_FOOTNOTES))
 
     assert [r.doi for r in refs(content)] == [
-        "10.1136/bmj.b3692", "10.1016/S2213-8587(18)30265-1", "10.1001/jama.2018.3097",
+        "10.1136/bmj.b3692",
+        "10.1016/S2213-8587(18)30265-1",
+        "10.1001/jama.2018.3097",
     ]
     assert "deficient [1]" in content.sections[1].body  # footnote 3 cites the work of footnote 1
     report = check_content(content)
@@ -101,7 +121,9 @@ def test_headings_come_from_word_styles_and_lists_from_word_lists():
 
     assert content.question == "Does vitamin D prevent falls in older adults?"
     assert [(s.heading, s.level) for s in content.sections] == [
-        ("What the Trials Show", 2), ("Who Should Take It", 2), ("Other Ways to Prevent Falls", 3),
+        ("What the Trials Show", 2),
+        ("Who Should Take It", 2),
+        ("Other Ways to Prevent Falls", 3),
     ]
     assert content.sections[1].body.startswith("- Older adults in care homes")
     assert content.sections[2].body.startswith("1. Exercise that trains balance")

@@ -1,7 +1,8 @@
 """``manage.py import_article PATH [--submit] [--author USERNAME] [--dry-run] [--json]``
 
 Reads Markdown with YAML front matter, the plain-text page export, an HTML page (saved or a CMS
-export) or a Word .docx manuscript, chosen by the file's content; prints the integrity report, and imports the article as a draft (``--submit`` also submits it for review).
+export) or a Word .docx manuscript, chosen by the file's content; prints the integrity report, and
+imports the article as a draft (``--submit`` also submits it for review).
 
 Exit status: 0 imported (or, with ``--dry-run``, would be imported); 1 blocked by integrity
 errors when ``--submit`` was asked; 2 unreadable input or a bad argument. Nothing is saved
@@ -59,8 +60,7 @@ class Command(BaseCommand):
         content = with_registered_data(content)  # Crossref / PubMed, when REFERENCE_LOOKUP_ENABLED
         author = self._author(options["author"])
         if options["submit"] and author is None:
-            raise CommandError("--submit needs --author: the user who submits the article.",
-                               returncode=EXIT_UNREADABLE)
+            raise CommandError("--submit needs --author: the user who submits the article.", returncode=EXIT_UNREADABLE)
         try:
             if options["dry_run"]:
                 self._dry_run(content, options)
@@ -99,13 +99,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             article = content_create(content=content, author=author)
             # Report on what was saved (the library may already hold a record), with what the importer found.
-            saved = replace(content_from_article(article), dropped=content.dropped,
-                            import_findings=content.import_findings)
+            saved = replace(
+                content_from_article(article), dropped=content.dropped, import_findings=content.import_findings
+            )
             report = check_content(saved)
             if options["submit"]:
                 if report.has_errors:  # the library already held a record that changes the outcome
-                    raise _Blocked(self._blocked_message(report, dry_run=False), content=saved, report=report,
-                                   slug=article.slug)
+                    raise _Blocked(
+                        self._blocked_message(report, dry_run=False), content=saved, report=report, slug=article.slug
+                    )
                 from reviewboard.services import article_submit
 
                 article_submit(article=article, user=author)
@@ -120,12 +122,13 @@ class Command(BaseCommand):
         what = "would be blocked" if dry_run else "blocked"
         return f"Submission {what} by {count} integrity {noun}; nothing was imported."
 
-    def _print(self, content: ArticleContent, report: IntegrityReport, slug: str, options: dict[str, Any],
-               *, headline: str) -> None:
+    def _print(
+        self, content: ArticleContent, report: IntegrityReport, slug: str, options: dict[str, Any], *, headline: str
+    ) -> None:
         if options["json"]:
             summary = import_summary(content=content, report=report, slug=slug)
             self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2))
         else:
-            self.stdout.write(format_report(
-                content=content, report=report, headline=headline, show_dropped=options["verbosity"] >= 2
-            ))
+            self.stdout.write(
+                format_report(content=content, report=report, headline=headline, show_dropped=options["verbosity"] >= 2)
+            )
