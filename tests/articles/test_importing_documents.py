@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from articles.exporting import export_markdown
 from articles.importing import ImportError_, parse_document, parse_document_bytes, read_document
@@ -181,3 +182,17 @@ def test_import_article_reads_html_and_word_by_content_whatever_the_name(db, tmp
     out, _ = run(str(path), "--dry-run", "--json")
 
     assert json.loads(out)["errors"] == []
+
+
+@pytest.mark.parametrize(
+    "name", ["saved-page-hypertension.html", "word-footnotes-vitamin-d.docx", "af-anticoagulation-vancouver.txt"]
+)
+def test_an_imported_page_or_word_file_round_trips_through_export_article_to_its_content_hash(db, tmp_path, name):
+    out, _ = run(str(CORPUS / name), "--json")
+    imported = json.loads(out)
+    exported = tmp_path / "exported.md"
+
+    call_command("export_article", imported["slug"], "--output", str(exported))
+    again, _ = run(str(exported), "--dry-run", "--json")
+
+    assert json.loads(again)["content_hash"] == imported["content_hash"]
