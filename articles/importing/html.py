@@ -35,7 +35,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from articles.content import ArticleContent, SectionData, link_url_problem
 from articles.importing.errors import ImportError_
 from articles.importing.plaintext import (
+    _AUDIENCE_VALUES,
     _REFERENCES_HEADING_RE,
+    _REVIEW_STATUS_VALUES,
     _SUPERSCRIPT_DIGITS,
     INTRO_HEADING,
     MAX_HEADING,
@@ -59,6 +61,8 @@ _CHROME_TEXT = re.compile(
     r"medical advisory board|educational purpose only|we use cookies|accept (?:all )?cookies|have a follow)",
     re.IGNORECASE,
 )
+_STATUS_VALUES = _REVIEW_STATUS_VALUES
+_STATUS_LABEL = re.compile(r"article review status", re.IGNORECASE)
 _BLOCK_TAGS = frozenset(
     (
         "p",
@@ -194,8 +198,30 @@ def _drop_chrome(root: LexborNode, page: _Page) -> None:
         if _CHROME_WORDS.search(attributes) and node.css_first("h1, h2") is None:
             _drop(node, page)
     for node in root.css("p, div, span, section"):
-        if node.parent is not None and _CHROME_TEXT.match(node.text(strip=True)) and node.css_first("h1, h2") is None:
-            _drop(node, page)
+        if node.parent is None or not _CHROME_TEXT.match(_first_text(node)) or node.css_first("h1, h2") is not None:
+            continue
+        values = _STATUS_VALUES if _STATUS_LABEL.match(_first_text(node)) else _AUDIENCE_VALUES
+        following = node.next
+        _drop(node, page)
+        # "Article Review Status" then "Approved", "Which best describes you?" then the choices: siblings.
+        while following is not None and (
+            (following.tag == "-text" and not (following.text() or "").strip())
+            or " ".join(following.text().split()).lower() in values
+        ):
+            after = following.next
+            if following.tag != "-text":
+                _drop(following, page)
+            following = after
+
+
+def _first_text(node: LexborNode) -> str:
+    """The first words of ``node`` (its first non-blank text), without reading the whole subtree."""
+    for child in node.traverse(include_text=True):
+        if child.tag == "-text":
+            text = (child.text() or "").strip()
+            if text:
+                return text
+    return ""
 
 
 def _drop(node: LexborNode, page: _Page) -> None:

@@ -196,3 +196,18 @@ def test_an_imported_page_or_word_file_round_trips_through_export_article_to_its
     again, _ = run(str(exported), "--dry-run", "--json")
 
     assert json.loads(again)["content_hash"] == imported["content_hash"]
+
+
+def test_the_review_status_and_audience_choices_written_as_sibling_paragraphs_are_dropped():
+    html = (
+        "<html><body><article><h1>Is rest good for back pain?</h1><p>Article Review Status</p><p>Approved</p>"
+        "<p>Which best describes you?</p><p>Patient or caregiver</p><p>Clinician</p>"
+        "<h2>Answer</h2><p>Stay active<sup>1</sup>.</p><h2>References</h2><ol><li>Qaseem A, Wilt TJ. Noninvasive "
+        "treatments for low back pain. Ann Intern Med. 2017;166(7):514-530. doi:10.7326/M16-2367</li></ol>"
+        "</article></body></html>"
+    )
+
+    content = parse_document(html)
+
+    assert [(s.heading, s.body) for s in content.sections] == [("Answer", "Stay active [1].")]
+    assert {"Approved", "Clinician"} <= set(content.dropped)
