@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from articles.exporting import export_markdown
 from articles.importing import ImportError_, parse_document, parse_document_bytes, read_document
@@ -211,3 +213,65 @@ def test_the_review_status_and_audience_choices_written_as_sibling_paragraphs_ar
 
     assert [(s.heading, s.body) for s in content.sections] == [("Answer", "Stay active [1].")]
     assert {"Approved", "Clinician"} <= set(content.dropped)
+
+
+_HTML_BITS = st.sampled_from(
+    [
+        "<h1>",
+        "</h1>",
+        "<h2>",
+        "</h2>",
+        "<h3>",
+        "<p>",
+        "</p>",
+        "<ul>",
+        "<ol>",
+        "<li>",
+        "</li>",
+        "</ul>",
+        "</ol>",
+        "<sup>",
+        "</sup>",
+        "1",
+        "2,3",
+        "[4]",
+        "<a href='#ref-1'>",
+        "<a href='https://x.org/a b'>",
+        "</a>",
+        "<table>",
+        "<tr><td>",
+        "</td><td>",
+        "</td></tr>",
+        "</table>",
+        "<nav>",
+        "</nav>",
+        "<strong>",
+        "</strong>",
+        "<em>",
+        "*",
+        "_",
+        "#",
+        "- ",
+        "1. ",
+        "\\",
+        "text",
+        "Question?",
+        " ",
+        "\n",
+        "References",
+        "<br>",
+        "<script>x</script>",
+        "&amp;",
+        "]",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_HTML_BITS, max_size=60).map("".join))
+def test_any_html_page_is_read_or_refused_and_round_trips(body):
+    try:
+        content = parse_document("<html><body><article>" + body + "</article></body></html>")
+    except ImportError_:
+        return
+    assert parse_document(export_markdown(content)).content_hash == content.content_hash
