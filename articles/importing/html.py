@@ -61,6 +61,7 @@ _CHROME_TEXT = re.compile(
     r"medical advisory board|educational purpose only|we use cookies|accept (?:all )?cookies|have a follow)",
     re.IGNORECASE,
 )
+_LINE_SEARCH_WINDOW = 50_000
 _STATUS_VALUES = _REVIEW_STATUS_VALUES
 _STATUS_LABEL = re.compile(r"article review status", re.IGNORECASE)
 _BLOCK_TAGS = frozenset(
@@ -574,7 +575,9 @@ def _reference_source_lines(entries: list[tuple[str, int | None]], html: str) ->
         if not text:
             lines.append(_Line(number=line_number, raw=""))
             continue
-        found = html.find(text[:40], position)
+        # Looked for near the last line found: a line whose text the page writes otherwise (an entity, a
+        # tag inside) is not searched for to the end of the page, which made long pages quadratic.
+        found = html.find(text[:40], position, position + _LINE_SEARCH_WINDOW)
         if found >= 0:
             line_number += html.count("\n", position, found)
             position = found
