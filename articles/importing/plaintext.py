@@ -855,7 +855,7 @@ def _reference_lines(lines: list[_Line]) -> tuple[list[_RefLine], bool, bool]:
         text = line.text
         identifier = _identifier(text)
         prefix = None if identifier is not None or not numbered else _REF_NUMBER_RE.match(text)
-        number = int(prefix.group("a") or prefix.group("b")) if prefix and prefix.group("rest") else None
+        number = int(prefix.group("a") or prefix.group("b")) if prefix else None  # "[2]" alone: entry 2, text below
         if previous is not None and number is None and _continues(previous, text, identifier, one_per_paragraph):
             previous.rest = f"{previous.rest} {text}"
             previous.text = f"{previous.text} {text}"
@@ -923,7 +923,8 @@ def _references(lines: list[_Line], *, source_name: str) -> tuple[list[CitationD
             if current is None:  # text above the first number
                 current = _RefEntry(line=ref.line)
                 entries.append(current)
-            _add_text(current, text)
+            if text:
+                _add_text(current, text)
             continue
         if ref.blank_before and blocks:
             current = None

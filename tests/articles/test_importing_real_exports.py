@@ -265,3 +265,21 @@ def test_numbers_in_tables_score_bands_doses_and_durations_are_not_markers():
     assert "[4-6]" not in body
     assert "[500]" not in body
     assert "G2 | 60-89 | Mildly decreased" in body
+
+
+def test_a_number_on_a_line_of_its_own_numbers_the_entry_below_it_and_nothing_is_renumbered():
+    text = (
+        "How is gout treated?\n\nFlares\n\nColchicine works fast 1\n\nDiet matters 3\n\nReferences\n\n"
+        "[1]\nGuideline\n2016 updated EULAR evidence-based recommendations for the management of gout\n"
+        "Annals of the Rheumatic Diseases, 2017\nPMID: 27457514\n"
+        "[3]\nPurine-rich foods, dairy and protein intake, and the risk of gout in men\n"
+        "New England Journal of Medicine, 2004\nDOI: 10.1056/NEJMoa035700\n"
+    )
+
+    content = parse_document(text)
+
+    assert [(c.number, c.reference.label, c.reference.year) for c in content.citations] == [
+        (1, "Guideline", 2017),
+        (3, "", 2004),
+    ]
+    assert check_content(content).errors == []
