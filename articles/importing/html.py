@@ -61,7 +61,7 @@ _CHROME_TEXT = re.compile(
     r"medical advisory board|educational purpose only|we use cookies|accept (?:all )?cookies|have a follow)",
     re.IGNORECASE,
 )
-_LINE_SEARCH_WINDOW = 50_000
+_LINE_SEARCH_WINDOW = 5_000
 _STATUS_VALUES = _REVIEW_STATUS_VALUES
 _STATUS_LABEL = re.compile(r"article review status", re.IGNORECASE)
 _BLOCK_TAGS = frozenset(
