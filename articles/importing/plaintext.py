@@ -161,7 +161,7 @@ _REFERENCES_HEADING_RE = re.compile(
     r"\s*:?",
     re.IGNORECASE,
 )
-_REF_NUMBER_RE = re.compile(r"^(?:\[(?P<a>\d{1,4})\]\s*|(?P<b>\d{1,4})[.)]\s+)(?P<rest>.*)$")
+_REF_NUMBER_RE = re.compile(r"^(?:\[(?P<a>\d{1,5})\]\s*|(?P<b>\d{1,5})[.)]\s+)(?P<rest>.*)$")
 _DOI_RE = re.compile(
     r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi\s*:?\s*|(?=10\.\d{4,9}/))(?P<value>\S+)$", re.IGNORECASE
 )
@@ -989,7 +989,7 @@ def _add_text(entry: _RefEntry, text: str) -> None:
         entry.source = text
         return
     entry.texts.append(text)
-    if _looks_like_one_line_reference(" ".join(entry.texts)):
+    if _looks_like_one_line_reference(text):  # this line, never the whole entry again (an entry may grow long)
         entry.one_line = True
 
 
