@@ -1,6 +1,7 @@
 """A Word ``.docx`` manuscript -> ``ArticleContent``: mammoth turns it into HTML, the HTML reader reads it.
 
-- Headings come from paragraph styles (Title or Heading 1 is the question, Heading 2-6 the sections);
+- Headings come from paragraph styles (Title or Heading 1 is the question, else the first paragraph;
+  Heading 2-6 the sections);
   Word's numbered and bulleted lists are lists; tables are tables.
 - Citations are bracketed or superscript numbers with a references section (read as on a web page), or
   Word footnotes / endnotes: each note becomes a numbered reference, numbered in order of first citation,
@@ -15,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from xml.parsers.expat import ExpatError
 
 import mammoth
 from selectolax.lexbor import LexborHTMLParser
@@ -73,9 +75,20 @@ def parse_docx(data: bytes, *, source_name: str = "") -> ArticleContent:
                 )
     try:
         result = mammoth.convert_to_html(io.BytesIO(data), style_map=_STYLE_MAP)
-    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise ImportError_(f"this Word document cannot be read: {exc}", source_name=source_name) from None
-    html = f"<html><body><article>{result.value}</article></body></html>"
+    except (KeyError, ValueError, IndexError, zipfile.BadZipFile, ExpatError) as exc:
+        raise ImportError_(
+            f"this Word document cannot be read ({exc}); open it in Word and save it again", source_name=source_name
+        ) from None
+    body = result.value
+    if "<h1>" not in body and body.startswith("<p>") and "</p>" in body:
+        # No Title or Heading 1 paragraph: the first paragraph is the question, as in a text export.
+        end = body.index("</p>")
+        body = f"<h1>{body[3:end]}</h1>{body[end + 4 :]}"
+    if "<h1>" not in body:
+        raise ImportError_(
+            "the Word document has no question: start it with a Title or Heading 1 paragraph", source_name=source_name
+        )
+    html = f"<html><body><article>{body}</article></body></html>"
     return parse_html(html, source_name=source_name, footnotes=note_numbers(html))
 
 

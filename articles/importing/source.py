@@ -68,8 +68,8 @@ def check_text(text: str, *, source_name: str = "") -> str:
     html = _HTML_RE.search(text) or _HTML_TAGS_RE.search(text[:5000])
     if html:
         raise ImportError_(
-            "this looks like an HTML page; export the page as plain text, or write it as Markdown with YAML "
-            "front matter, and import that",
+            "this text has HTML in it: import the page itself (an .html file that starts with its markup), or "
+            "export it as plain text, or write it as Markdown with YAML front matter",
             line=_line_of(text, text.index("<", html.start())),
             source_name=source_name,
         )

@@ -154,17 +154,21 @@ def test_tracked_changes_are_refused_with_what_to_do(db, tmp_path):
         ("article.txt", None, "its content is a Word .docx manuscript"),
         ("broken.docx", b"PK\x03\x04not really a zip", "ZIP archive"),
         ("archive.docx", None, "not a Word .docx document"),
+        ("corrupt.docx", None, "this Word document cannot be read"),
     ],
 )
 def test_a_wrong_extension_or_an_unreadable_file_exits_2_naming_the_format(db, tmp_path, name, data, expected):
     path = tmp_path / name
     if name == "article.txt":
         shutil.copy(CORPUS / "word-numbered-copd.docx", path)
-    elif name == "archive.docx":
+    elif name in ("archive.docx", "corrupt.docx"):
         import zipfile
 
         with zipfile.ZipFile(path, "w") as archive:
-            archive.writestr("readme.txt", "hello")
+            if name == "corrupt.docx":
+                archive.writestr("word/document.xml", "<w:document><broken")
+            else:
+                archive.writestr("readme.txt", "hello")
     else:
         path.write_bytes(data)
     before = counts()
@@ -286,3 +290,24 @@ def test_reference_numbers_past_9999_stay_entries_of_their_own():
     content = parse_document(html + "</article>")
 
     assert [c.number for c in content.citations] == [9999, 10000, 10001]
+
+
+def test_a_manuscript_without_a_title_style_takes_its_first_paragraph_as_the_question():
+    blocks = [
+        ("Normal", "Is paracetamol safe in pregnancy?"),
+        ("Heading 2", "Answer"),
+        ("Normal", [("Short courses at the usual dose are considered safe.", False), ("1", True)]),
+        ("Heading 2", "References"),
+        (
+            "List Number",
+            "Bauer AZ, Swan SH, Kriebel D, et al. Paracetamol use during pregnancy: a call for "
+            "precautionary action. Nat Rev Endocrinol. 2021;17(12):757-766. "
+            "doi:10.1038/s41574-021-00553-7",
+        ),
+    ]
+
+    content = parse_document_bytes(build_docx(blocks))
+
+    assert content.question == "Is paracetamol safe in pregnancy?"
+    assert [s.heading for s in content.sections] == ["Answer"]
+    assert content.sections[0].body == "Short courses at the usual dose are considered safe. [1]"
