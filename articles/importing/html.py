@@ -47,7 +47,6 @@ from articles.importing.plaintext import (
     _references,
     _superscript_markers,
 )
-from articles.markers import MARKER_RE
 
 _CHROME_TAGS = "script, style, noscript, template, nav, aside, form, button, select, iframe, svg, dialog"
 _CHROME_WORDS = re.compile(
@@ -142,9 +141,7 @@ def looks_like_html(text: str) -> bool:
     )
 
 
-def parse_html(
-    text: str, *, source_name: str = "", footnotes: dict[str, int] | None = None, note_lists: bool = False
-) -> ArticleContent:
+def parse_html(text: str, *, source_name: str = "", footnotes: dict[str, int] | None = None) -> ArticleContent:
     tree = LexborHTMLParser(text)
     page = _Page()
     title = tree.css_first("title")
@@ -595,4 +592,4 @@ def _sections(page: _Page) -> list[SectionData]:
     ]
 
 
-__all__ = ["MARKER_RE", "looks_like_html", "parse_html"]
+__all__ = ["looks_like_html", "parse_html"]
