@@ -185,8 +185,9 @@ class ReviewArticleListView(APIView):
         if "markdown" in data.validated_data:
             content = parse_document(data.validated_data["markdown"], source_name="markdown")
         elif "docx_base64" in data.validated_data:
-            content = parse_document_bytes(data.validated_data["docx_base64"], source_name="docx_base64",
-                                           extension=".docx")
+            content = parse_document_bytes(
+                data.validated_data["docx_base64"], source_name="docx_base64", extension=".docx"
+            )
         else:
             content = data.to_content()
         with transaction.atomic():
