@@ -49,10 +49,13 @@ from articles.importing.plaintext import (
 )
 
 _CHROME_TAGS = "script, style, noscript, template, nav, aside, form, button, select, iframe, svg, dialog"
+# Whole words of an id, class or label ("cookie-consent", "review-status-widget", "share-buttons"); a
+# class of the article's own ("shared-decision", "related-conditions") is not chrome.
 _CHROME_WORDS = re.compile(
-    r"cookie|consent|gdpr|review[-_ ]?status|personali[sz]e|audience|breadcrumb|share|social|newsletter|"
-    r"subscribe|related|sidebar|site[-_ ]?(?:header|footer|nav)|masthead|skip[-_ ]?link|banner|advert|promo|"
-    r"byline|follow[-_ ]?up|disclaimer|editorial[-_ ]?policy|toolbar|print",
+    r"(?<![a-z])(?:cookies?|consent|gdpr|review[-_ ]?status|personali[sz]e|audience|breadcrumbs?|share|sharing|"
+    r"social|newsletter|subscribe|related[-_ ](?:articles|posts|content|links)|sidebar|"
+    r"site[-_ ]?(?:header|footer|nav)|masthead|skip[-_ ]?link|banner|advert|ads|promo|byline|follow[-_ ]?up|"
+    r"disclaimer|editorial[-_ ]?policy|toolbar)(?![a-z])",
     re.IGNORECASE,
 )
 _CHROME_TEXT = re.compile(

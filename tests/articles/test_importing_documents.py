@@ -311,3 +311,17 @@ def test_a_manuscript_without_a_title_style_takes_its_first_paragraph_as_the_que
     assert content.question == "Is paracetamol safe in pregnancy?"
     assert [s.heading for s in content.sections] == ["Answer"]
     assert content.sections[0].body == "Short courses at the usual dose are considered safe. [1]"
+
+
+def test_the_article_s_own_sections_are_not_taken_for_chrome_by_a_similar_class_name():
+    html = (
+        "<html><body><article><h1>Should I have knee surgery?</h1>"
+        "<section class='shared-decision'><h2>Deciding Together</h2><p>Weigh the options with your surgeon.</p>"
+        "</section><section class='related-conditions'><h2>Hip Pain</h2><p>Hips are treated alike.</p></section>"
+        "<div class='share-buttons'>Share this page</div></article></body></html>"
+    )
+
+    content = parse_document(html)
+
+    assert [s.heading for s in content.sections] == ["Deciding Together", "Hip Pain"]
+    assert "Share this page" in content.dropped
