@@ -11,10 +11,12 @@ definition that ``references.services`` also uses when it stores and deduplicate
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from articles.content import ArticleContent, CitationData, ReferenceData
@@ -113,8 +115,15 @@ def import_finding(
     code: str, message: str, *, line: int, section: int | None = None, heading: str = "", number: int | None = None
 ) -> Finding:
     """A finding an importer makes about a line of the source file (``unreadable-reference``, ``ambiguous-marker``)."""
-    return Finding(code=code, severity=SEVERITIES[code], message=message, section=section, heading=heading,
-                   number=number, line=line)
+    return Finding(
+        code=code,
+        severity=SEVERITIES[code],
+        message=message,
+        section=section,
+        heading=heading,
+        number=number,
+        line=line,
+    )
 
 
 # --- identifiers ---------------------------------------------------------------------------
@@ -238,6 +247,51 @@ def meaningful_terms(text: str) -> set[str]:
     return terms
 
 
+# --- clinical abbreviations (the topic check links "PPI" and "proton pump inhibitor") -----------------
+
+ABBREVIATIONS_FILE = Path(__file__).resolve().parent / "data" / "clinical-abbreviations.tsv"
+
+
+@functools.cache
+def clinical_abbreviations() -> dict[str, tuple[str, ...]]:
+    """Abbreviation (as written: ``"PPI"``, ``"eGFR"``) -> its expansions, from the list shipped with the
+    project (``references/data/clinical-abbreviations.tsv``, which names its source)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in ABBREVIATIONS_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        abbreviation, expansion, *_ = line.split("\t")
+        table[abbreviation] = (*table.get(abbreviation, ()), expansion.strip().lower())
+    return table
+
+
+@functools.cache
+def _abbreviation_re() -> re.Pattern[str]:
+    names = sorted(clinical_abbreviations(), key=len, reverse=True)
+    return re.compile(rf"(?<![\w-])({'|'.join(map(re.escape, names))})s?(?![\w-])")
+
+
+def topic_terms(text: str) -> set[str]:
+    """The meaningful terms of ``text`` and of the expansion of each clinical abbreviation in it, so that
+    "PPIs" and "proton pump inhibitors", or "AF" and "atrial fibrillation", share terms."""
+    terms = meaningful_terms(text)
+    table = clinical_abbreviations()
+    for abbreviation in set(_abbreviation_re().findall(text or "")):
+        for expansion in table[abbreviation]:
+            terms |= meaningful_terms(expansion)
+    return terms
+
+
+def _words_of_terms(text: str) -> list[str]:
+    """The words of ``text`` (as written, each once) that carry its topic terms: what a mismatch names."""
+    words: dict[str, None] = {}
+    for word in _WORD_RE.findall(text or ""):
+        if word.lower() not in STOP_WORDS and len(stem(word)) > 2 and stem(word) not in _STOP_STEMS:
+            words.setdefault(word, None)
+    words.update(dict.fromkeys(_abbreviation_re().findall(text or "")))
+    return list(words)
+
+
 def titles_agree(written: str, registered: str) -> bool:
     """Whether a reference's written title names the same work as the title registered for its
     identifier: equal once case and punctuation are folded, or sharing at least half of the
@@ -328,10 +382,26 @@ class _Use:
 class _Collector:
     items: list[tuple[tuple[Any, ...], Finding]] = field(default_factory=list)
 
-    def add(self, code: str, message: str, *, section: int | None = None, heading: str = "", marker: str = "",
-            number: int | None = None, position: int = 0) -> None:
-        finding = Finding(code=code, severity=SEVERITIES[code], message=message, section=section, heading=heading,
-                          marker=marker, number=number)
+    def add(
+        self,
+        code: str,
+        message: str,
+        *,
+        section: int | None = None,
+        heading: str = "",
+        marker: str = "",
+        number: int | None = None,
+        position: int = 0,
+    ) -> None:
+        finding = Finding(
+            code=code,
+            severity=SEVERITIES[code],
+            message=message,
+            section=section,
+            heading=heading,
+            marker=marker,
+            number=number,
+        )
         # Findings in a section come in text order; those about the reference list come last.
         where = (0, section, position) if section is not None else (1, 0, 0)
         self.items.append(((*where, code, number if number is not None else -1), finding))
@@ -350,14 +420,14 @@ class _Terms:
 
     def __init__(self, content: ArticleContent) -> None:
         self.content = content
-        self.article = meaningful_terms(f"{content.question}\n{content.topic}")
+        self.article = topic_terms(f"{content.question}\n{content.topic}")
         self._sections: dict[int, set[str]] = {}
         self._all: set[str] | None = None
 
     def section(self, position: int) -> set[str]:
         if position not in self._sections:
             section = self.content.sections[position - 1]
-            self._sections[position] = meaningful_terms(f"{section.heading}\n{section.body}")
+            self._sections[position] = topic_terms(f"{section.heading}\n{section.body}")
         return self._sections[position]
 
     def all_sections(self) -> set[str]:
@@ -398,7 +468,10 @@ def check_content(content: ArticleContent) -> IntegrityReport:
                         UNRESOLVED_CITATION,
                         f"{_marker_words(marker, number)} in {_where(position, section.heading)} "
                         "has no reference behind it",
-                        section=position, heading=section.heading, marker=marker.raw, number=number,
+                        section=position,
+                        heading=section.heading,
+                        marker=marker.raw,
+                        number=number,
                         position=marker.start,
                     )
         _check_uncited_claims(out, position, section.heading, section.body)
@@ -406,8 +479,11 @@ def check_content(content: ArticleContent) -> IntegrityReport:
     for citation in sorted(by_number.values(), key=lambda c: c.number):
         first = uses[citation.number][0] if uses.get(citation.number) else None
         if first is None:
-            out.add(ORPHAN_REFERENCE, f"{_ref(citation)} is listed but no marker in the text cites it",
-                    number=citation.number)
+            out.add(
+                ORPHAN_REFERENCE,
+                f"{_ref(citation)} is listed but no marker in the text cites it",
+                number=citation.number,
+            )
         _check_reference(out, content, citation, uses.get(citation.number, []), terms)
 
     _check_duplicates(out, sorted(by_number.values(), key=lambda c: c.number), uses)
@@ -426,8 +502,12 @@ def _located(uses: list[_Use]) -> dict[str, Any]:
     if not uses:
         return {}
     first = uses[0]
-    return {"section": first.section, "heading": first.heading, "marker": first.marker.raw,
-            "position": first.marker.start}
+    return {
+        "section": first.section,
+        "heading": first.heading,
+        "marker": first.marker.raw,
+        "position": first.marker.start,
+    }
 
 
 def _first_cited(uses: list[_Use]) -> str:
@@ -444,8 +524,12 @@ def _check_empty(out: _Collector, content: ArticleContent) -> None:
         following = content.sections[index + 1] if index + 1 < len(content.sections) else None
         if following is not None and following.level > section.level:
             continue  # a grouping heading: its content is the deeper sections under it
-        out.add(EMPTY_ARTICLE, f"Section {index + 1} '{section.heading}' has no body",
-                section=index + 1, heading=section.heading)
+        out.add(
+            EMPTY_ARTICLE,
+            f"Section {index + 1} '{section.heading}' has no body",
+            section=index + 1,
+            heading=section.heading,
+        )
 
 
 def _check_uncited_claims(out: _Collector, position: int, heading: str, body: str) -> None:
@@ -457,7 +541,9 @@ def _check_uncited_claims(out: _Collector, position: int, heading: str, body: st
             UNCITED_CLAIM,
             f"'{_excerpt(block.text)}' in {_where(position, heading)} states a figure "
             f"({figure.group(0).strip()}) with no citation marker",
-            section=position, heading=heading, position=block.start,
+            section=position,
+            heading=heading,
+            position=block.start,
         )
 
 
@@ -470,12 +556,19 @@ def _check_reference(
 
     doi = normalise_doi(reference.doi)
     if doi and not is_valid_doi(doi):
-        out.add(INVALID_DOI, f"{_ref(citation)} has a malformed DOI '{doi_as_written(reference.doi)}' "
-                             f"(expected 10.<registrant>/<suffix>){first}", **located)
+        out.add(
+            INVALID_DOI,
+            f"{_ref(citation)} has a malformed DOI '{doi_as_written(reference.doi)}' "
+            f"(expected 10.<registrant>/<suffix>){first}",
+            **located,
+        )
     pmid = normalise_pmid(reference.pmid)
     if pmid and not is_valid_pmid(pmid):
-        out.add(INVALID_PMID, f"{_ref(citation)} has a malformed PMID '{reference.pmid.strip()}' "
-                              f"(expected 1 to 8 digits){first}", **located)
+        out.add(
+            INVALID_PMID,
+            f"{_ref(citation)} has a malformed PMID '{reference.pmid.strip()}' (expected 1 to 8 digits){first}",
+            **located,
+        )
     if not (doi or pmid or reference.url.strip()):
         out.add(MISSING_IDENTIFIER, f"{_ref(citation)} has no DOI, PMID or URL to verify it by{first}", **located)
 
@@ -488,8 +581,12 @@ def _check_reference(
     elif reference.status == "superseded":
         out.add(SUPERSEDED_REFERENCE, f"{_ref(citation)} has been superseded by a newer version{first}", **located)
     if reference.notice_nature == "expression_of_concern":
-        out.add(EXPRESSION_OF_CONCERN, f"{_ref(citation)} is the subject of an {reference.notice}: "
-                                       f"check that it can still support what it is cited for{first}", **located)
+        out.add(
+            EXPRESSION_OF_CONCERN,
+            f"{_ref(citation)} is the subject of an {reference.notice}: "
+            f"check that it can still support what it is cited for{first}",
+            **located,
+        )
 
     if reference.registered_title and not titles_agree(reference.title, reference.registered_title):
         source = reference.registered_source or "the registry"
@@ -501,7 +598,9 @@ def _check_reference(
             **located,
         )
 
-    title_terms = meaningful_terms(reference.title)
+    if reference.url and reference.title.strip() == reference.url.strip():
+        return  # a link alone (its address is its title): nothing to judge by
+    title_terms = topic_terms(reference.title)
     if not title_terms:
         return  # nothing to judge by (a title of only generic words)
     # The question and topic, and the sections that cite it (all sections, for an orphan).
@@ -513,8 +612,9 @@ def _check_reference(
     if all(title_terms.isdisjoint(context) for context in contexts):
         out.add(
             POSSIBLE_REFERENCE_MISMATCH,
-            f"{_ref(citation)} shares no meaningful term with the question, topic or the text that cites it: "
-            f"check that it supports what it is cited for{first}",
+            f"{_ref(citation)} shares no meaningful term with the question, topic or the text that cites it "
+            f"(none of {', '.join(repr(w) for w in _words_of_terms(reference.title))} appears there, nor an "
+            f"abbreviation of them): check that it supports what it is cited for{first}",
             **located,
         )
 

@@ -158,8 +158,9 @@ def _read(handle: Iterable[str]) -> ReadResult:
         if notice is None:
             continue
         if notice.record_id in seen:
-            result.problems.append(RowProblem(line, f"Record ID {notice.record_id} is already on line "
-                                                    f"{seen[notice.record_id]}"))
+            result.problems.append(
+                RowProblem(line, f"Record ID {notice.record_id} is already on line {seen[notice.record_id]}")
+            )
             continue
         seen[notice.record_id] = line
         result.notices.append(notice)
@@ -181,18 +182,18 @@ def _notice(row: dict[str, str], line: int) -> tuple[Notice | None, list[RowProb
         known = ", ".join(label for _, label in Retraction.Nature.choices)
         return None, [RowProblem(line, f"RetractionNature '{nature_text}' is not one of {known}")]
     problems: list[RowProblem] = []
-    try:
-        notice_date = _date(row.get("RetractionDate", ""), "RetractionDate")
-        original_date = _date(row.get("OriginalPaperDate", ""), "OriginalPaperDate")
-    except ValueError as exc:
-        return None, [RowProblem(line, str(exc))]
-    doi = _identifier(row.get(COLUMN_ORIGINAL_DOI, ""), COLUMN_ORIGINAL_DOI, normalise_doi, is_valid_doi, line,
-                      problems)
-    pmid = _identifier(row.get(COLUMN_ORIGINAL_PMID, ""), COLUMN_ORIGINAL_PMID, normalise_pmid, is_valid_pmid, line,
-                       problems)
+    doi = _identifier(
+        row.get(COLUMN_ORIGINAL_DOI, ""), COLUMN_ORIGINAL_DOI, normalise_doi, is_valid_doi, line, problems
+    )
+    pmid = _identifier(
+        row.get(COLUMN_ORIGINAL_PMID, ""), COLUMN_ORIGINAL_PMID, normalise_pmid, is_valid_pmid, line, problems
+    )
     if not doi and not pmid:
         problems.append(RowProblem(line, f"Record ID {record_id} has no usable DOI or PubMed ID of the original paper"))
         return None, problems
+    # A date that cannot be read never loses the notice: the paper must still read as retracted.
+    notice_date = _date(row.get("RetractionDate", ""), "RetractionDate", line, problems)
+    original_date = _date(row.get("OriginalPaperDate", ""), "OriginalPaperDate", line, problems)
     notice = Notice(
         record_id=record_id,
         nature=nature,
@@ -202,10 +203,12 @@ def _notice(row: dict[str, str], line: int) -> tuple[Notice | None, list[RowProb
         original_doi=doi,
         original_pmid=pmid,
         original_date=original_date,
-        notice_doi=_identifier(row.get("RetractionDOI", ""), "RetractionDOI", normalise_doi, is_valid_doi, line,
-                               problems),
-        notice_pmid=_identifier(row.get("RetractionPubMedID", ""), "RetractionPubMedID", normalise_pmid,
-                                is_valid_pmid, line, problems),
+        notice_doi=_identifier(
+            row.get("RetractionDOI", ""), "RetractionDOI", normalise_doi, is_valid_doi, line, problems
+        ),
+        notice_pmid=_identifier(
+            row.get("RetractionPubMedID", ""), "RetractionPubMedID", normalise_pmid, is_valid_pmid, line, problems
+        ),
         notice_date=notice_date,
         reasons="; ".join(
             reason.strip().lstrip("+").strip() for reason in row.get("Reason", "").split(";") if reason.strip("+ ")
@@ -214,8 +217,14 @@ def _notice(row: dict[str, str], line: int) -> tuple[Notice | None, list[RowProb
     return notice, problems
 
 
-def _identifier(value: str, column: str, normalise: Callable[[str], str], valid: Callable[[str], bool], line: int,
-                problems: list[RowProblem]) -> str:
+def _identifier(
+    value: str,
+    column: str,
+    normalise: Callable[[str], str],
+    valid: Callable[[str], bool],
+    line: int,
+    problems: list[RowProblem],
+) -> str:
     written = value.strip()
     if written.lower() in _MISSING:
         return ""
@@ -226,7 +235,8 @@ def _identifier(value: str, column: str, normalise: Callable[[str], str], valid:
     return normalised
 
 
-def _date(value: str, column: str) -> date | None:
+def _date(value: str, column: str, line: int, problems: list[RowProblem]) -> date | None:
+    """The date, or ``None`` with a warning on the row's line when it cannot be read (the row is kept)."""
     value = value.strip()
     if not value:
         return None
@@ -236,7 +246,15 @@ def _date(value: str, column: str) -> date | None:
             return date(year, month, day)
         return datetime.fromisoformat(value).date()
     except ValueError:
-        raise ValueError(f"{column} '{value[:40]}' is not a date (expected M/D/YYYY H:MM or YYYY-MM-DD)") from None
+        problems.append(
+            RowProblem(
+                line,
+                f"{column} '{value[:40]}' is not a date (expected M/D/YYYY H:MM or YYYY-MM-DD); "
+                "the notice was loaded with its date left unknown",
+                skipped=False,
+            )
+        )
+        return None
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -283,9 +301,7 @@ def notices_for_identifiers(identifiers: list[tuple[str, str]]) -> list[Retracti
 
 
 @transaction.atomic
-def retractions_import(
-    *, notices: Iterable[Notice], progress: Callable[[int], object] | None = None
-) -> ImportSummary:
+def retractions_import(*, notices: Iterable[Notice], progress: Callable[[int], object] | None = None) -> ImportSummary:
     """Create or update the notices (by Record ID) and link the library records they name.
 
     Returns the ids of the records withdrawn by this run, for the caller to flag the published

@@ -28,6 +28,7 @@ The export is what a browser gives when the article page is saved as text:
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ from articles.importing.errors import ImportError_
 from articles.markers import MARKER_RE, parse_numbers
 from references.integrity import (
     AMBIGUOUS_MARKER,
+    FIGURE_RE,
     UNREADABLE_REFERENCE,
     Finding,
     doi_as_written,
@@ -87,8 +89,18 @@ _REVIEW_STATUS_RE = re.compile(r"article review status:?", re.IGNORECASE)
 _REVIEW_STATUS_VALUES = {"submitted", "under review", "approved", "changes requested", "pending review", "draft"}
 _AUDIENCE_RE = re.compile(r"which best describes you\?.*", re.IGNORECASE)
 _AUDIENCE_VALUES = {
-    "patient", "caregiver", "patient or caregiver", "patient / caregiver", "clinician", "healthcare professional",
-    "healthcare provider", "medical professional", "physician", "nurse", "student", "medical student",
+    "patient",
+    "caregiver",
+    "patient or caregiver",
+    "patient / caregiver",
+    "clinician",
+    "healthcare professional",
+    "healthcare provider",
+    "medical professional",
+    "physician",
+    "nurse",
+    "student",
+    "medical student",
 }
 _DISCLAIMER_RE = re.compile(r"(professional\s+)?medical disclaimer:?", re.IGNORECASE)
 _FOLLOW_UP_RE = re.compile(r"have a follow[- ]?up question\??", re.IGNORECASE)
@@ -101,6 +113,26 @@ _TRAILING_RE = re.compile(rf"^(?P<body>.*?[^\s\d])(?P<space>\s+)(?P<nums>{_NUMS}
 _AFTER_NUMBER_RE = re.compile(rf"(?<![\d.,])(?P<number>\d+(?:[.,]\d+)?)\s+(?P<nums>{_NUMS})\s*$")
 _BEFORE_COLON_RE = re.compile(rf"(?P<space>\s+)(?P<nums>{_NUMS})(?=[:;](?:\s|$))")
 _MARKER_ONLY_RE = re.compile(rf"^\[?(?P<nums>{_NUMS})\]?$")
+# Superscript citation numbers (¹, ²˒³, ³⁻⁶). After a digit (10⁹), a unit (m², cm³) or before "/" they are
+# powers, not citations.
+_SUPERSCRIPT_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+_SUPERSCRIPT_SEPARATORS = {
+    "\u207b": "-",
+    "\u02d2": ",",
+    ",": ",",
+    "\u2011": "-",
+    "\u2013": "-",
+    "-": "-",
+    "\u2e34": ",",
+}
+_SUPERSCRIPT_RE = re.compile(
+    rf"(?P<sup>[{_SUPERSCRIPT_DIGITS}]+(?:\s?[{''.join(_SUPERSCRIPT_SEPARATORS)}]\s?[{_SUPERSCRIPT_DIGITS}]+)*)"
+)
+_UNITS_BEFORE_POWERS = frozenset(["m", "cm", "mm", "km", "dm", "ft", "in", "s", "m2", "x"])
+# A citation number right before the full stop at the end of a sentence: "... lowers mortality 4."
+_BEFORE_STOP_RE = re.compile(rf"(?P<space>\s+)(?P<nums>{_NUMS})\.(?=\s+[A-Z\u201c\"(]|\s*$)")
+# Table rows of a page export: cells separated by tabs or runs of spaces.
+_CELL_SPLIT_RE = re.compile(r"\t+| {2,}")
 # A bare number right after one of these words is a quantity, never a citation:
 # "up to 2", "within 48", "aged 65", "more than 3", "equals 4".
 _QUANTITY_WORDS_TEXT = """
@@ -118,12 +150,18 @@ _LABEL_NOUNS_TEXT = """
     rule criterion question session
 """
 _LABEL_NOUNS = frozenset(_LABEL_NOUNS_TEXT.split())
+_RATE_WORDS = frozenset(["a", "an", "per", "each", "every"])
+_TIME_NOUNS = frozenset(["day", "week", "month", "year"])
 _MARKER_AFTER_CHARS = re.compile(r"[^\W\d_]|[)\].,;'\"\u201d\u2019?!%]")
 
 # --- references --------------------------------------------------------------------------
 
-_REFERENCES_HEADING_RE = re.compile(r"(references|bibliography)\s*:?", re.IGNORECASE)
-_REF_NUMBER_RE = re.compile(r"^(?:\[(?P<a>\d{1,4})\]\s*|(?P<b>\d{1,4})[.)]\s+)(?P<rest>.*)$")
+_REFERENCES_HEADING_RE = re.compile(
+    r"(?:references?(?: and further reading| cited)?|bibliography|sources|works cited|literature cited|citations)"
+    r"\s*:?",
+    re.IGNORECASE,
+)
+_REF_NUMBER_RE = re.compile(r"^(?:\[(?P<a>\d{1,5})\]\s*|(?P<b>\d{1,5})[.)]\s+)(?P<rest>.*)$")
 _DOI_RE = re.compile(
     r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi\s*:?\s*|(?=10\.\d{4,9}/))(?P<value>\S+)$", re.IGNORECASE
 )
@@ -136,6 +174,50 @@ _MONTH = r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\
 _SOURCE_LINE_RE = re.compile(rf"^(?P<publisher>.*?\S)\s*(?:[,;.:]\s*{_MONTH}\(?|\(){_YEAR}\)?\.?$", re.IGNORECASE)
 # Only where an entry has no such line: "Lancet 2019".
 _LOOSE_SOURCE_RE = re.compile(rf"^(?P<publisher>.*?[^\W\d_].*?)\s+{_YEAR}\.?$")
+# One-line references (Vancouver / NLM): "Smith J, Jones K. Title. Lancet. 2019 Feb 2;393(10170):447-92.
+# doi:10.1016/x. PMID: 30660336." The year segment: "2019;393:1-9", "2019 Feb 2;...", "2019.", "(2019)".
+_YEAR_SEGMENT_RE = re.compile(
+    r"^(?P<before>.*?)(?:^|[\s(])(?P<year>(?:1[89]|20|21)\d\d)[a-z]?\)?"
+    r"(?P<after>(?:\s+(?:[A-Z][a-z]{2,8}\.?|[A-Z][a-z]{2}-[A-Z][a-z]{2})(?:\s+\d{1,2})?)?\s*"
+    r"(?:[;:]\s*[\w()\s.,:\-\u2013]*|\.?)\s*)$"
+)
+# The start of a line that goes on from a one-line reference: "2019;393(10170):447-92."
+_VANCOUVER_TAIL_RE = re.compile(r"^(?:1[89]|20|21)\d\d(?:\s+[A-Z][a-z]{2,8}\.?(?:\s+\d{1,2})?)?\s*[;:]")
+_VOLUME_RE = re.compile(r"(?:1[89]|20|21)\d\d[^;]{0,16};\s*\d")
+_INLINE_DOI_RE = re.compile(
+    r"(?:\bdoi\s*:?\s*|https?://(?:dx\.)?doi\.org/)(?P<value>10\.\d{4,9}/\S+?)(?=[.,;]?(?:\s|$))", re.IGNORECASE
+)
+_INLINE_PMID_RE = re.compile(r"\bPMID\s*:?\s*(?P<value>\d{1,9})\b\.?", re.IGNORECASE)
+_INLINE_PMCID_RE = re.compile(r"\bPMCID\s*:?\s*PMC\d+\.?", re.IGNORECASE)
+_INLINE_URL_RE = re.compile(
+    r"(?:available (?:from|at)\s*:?\s*)?(?P<value>https?://\S+?)(?=[.,;]?(?:\s|$))", re.IGNORECASE
+)
+_CITED_RE = re.compile(r"\[(?:cited|accessed|internet|updated)[^\]]*\]|\(accessed[^)]*\)", re.IGNORECASE)
+_SEGMENT_SPLIT_RE = re.compile(r"(?<=[.?!])\s+(?=[\w\[(\u201c\"'])")
+_AUTHOR_RE = re.compile(r"^[A-Z][\w'\u2019\-]+(?:\s[A-Z][\w'\u2019\-]+)*\s[A-Z]{1,3}$|^et al$")
+_PLACE_YEAR_RE = re.compile(r"^(?:[^:;]{2,60}:\s*)?[^:;]{2,80};\s*(?:1[89]|20|21)\d\d\b")
+_CONNECTORS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "for",
+        "in",
+        "on",
+        "with",
+        "to",
+        "by",
+        "from",
+        "versus",
+        "vs",
+        "or",
+        "at",
+        "among",
+        "after",
+    ]
+)
 
 
 @dataclass
@@ -170,7 +252,7 @@ class _Item:
 
 @dataclass
 class _Block:
-    kind: str  # "heading", "paragraph", "list"
+    kind: str  # "heading", "paragraph", "list", "table"
     line: int
     text: str = ""
     items: list[_Item] = field(default_factory=list)
@@ -203,11 +285,12 @@ class _RefEntry:
     texts: list[str] = field(default_factory=list)  # the lines above the source line: label and title
     source: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
+    one_line: bool = False  # its text reads as one Vancouver / NLM line (authors. Title. Journal. Year;...)
 
     @property
     def closed(self) -> bool:
         """Its source line or an identifier has been read: the next text line starts another entry."""
-        return self.source is not None or any(self.fields.get(name) for name in ("doi", "pmid", "url"))
+        return self.one_line or self.source is not None or any(self.fields.get(name) for name in ("doi", "pmid", "url"))
 
 
 @dataclass(frozen=True)
@@ -215,6 +298,10 @@ class _ReadEntry:
     label: str
     title: str
     source: str
+    authors: str = ""
+    publisher: str | None = None  # read apart from the source (a one-line reference)
+    year: int | None = None
+    identifiers: tuple[tuple[str, str], ...] = ()  # written inside the line
 
 
 # --- public ---------------------------------------------------------------------------------
@@ -229,6 +316,7 @@ def parse_plaintext(text: str, *, source_name: str = "") -> ArticleContent:
     dropped.extend(line.text for line in body if line.text == question_line.text)
     body = [line for line in body if line.text != question_line.text]
     body, reference_lines = _split_references(body)
+    body = [_Line(number=line.number, raw=_superscript_markers(line.raw)) for line in body]
     citations, reference_findings = _references(reference_lines, source_name=source_name)
     citable = frozenset(c.number for c in citations) | {f.number for f in reference_findings if f.number}
     body_findings: list[Finding] = []
@@ -300,12 +388,14 @@ def _take_question(lines: list[_Line], *, source_name: str) -> tuple[_Line, list
             raise ImportError_(
                 "this looks like Markdown without YAML front matter: start the file with a '---' line, "
                 "'question: ...', and another '---' line",
-                line=line.number, source_name=source_name,
+                line=line.number,
+                source_name=source_name,
             )
         if _BULLET_RE.match(text) or _NUMBERED_RE.match(text):
             raise ImportError_(
                 f"the first line must be the question, found a list item: {text[:60]!r}",
-                line=line.number, source_name=source_name,
+                line=line.number,
+                source_name=source_name,
             )
         if not re.search(r"[^\W\d_]", text):
             raise ImportError_(
@@ -314,7 +404,8 @@ def _take_question(lines: list[_Line], *, source_name: str) -> tuple[_Line, list
         if len(text) > MAX_QUESTION:
             raise ImportError_(
                 f"the question (first line) is {len(text)} characters; at most {MAX_QUESTION} are allowed",
-                line=line.number, source_name=source_name,
+                line=line.number,
+                source_name=source_name,
             )
         return line, lines[index + 1 :]
     raise ImportError_(
@@ -336,12 +427,16 @@ def _list_item(line: _Line) -> _Item | None:
     text = line.text
     bullet = _BULLET_RE.match(text)
     if bullet:
-        return _Item(indent=line.indent, marker="-", text=bullet.group("text"), line=line.number,
-                     last_line=line.number)
+        return _Item(indent=line.indent, marker="-", text=bullet.group("text"), line=line.number, last_line=line.number)
     numbered = _NUMBERED_RE.match(text)
     if numbered:
-        return _Item(indent=line.indent, marker=f"{int(numbered.group('number'))}.", text=numbered.group("text"),
-                     line=line.number, last_line=line.number)
+        return _Item(
+            indent=line.indent,
+            marker=f"{int(numbered.group('number'))}.",
+            text=numbered.group("text"),
+            line=line.number,
+            last_line=line.number,
+        )
     return None
 
 
@@ -350,15 +445,17 @@ def _has_trailing_marker(text: str) -> bool:
 
 
 def _looks_like_heading(text: str) -> bool:
+    """A short line without terminal punctuation, or a short question ("When Should They Start?")."""
     return (
         len(text) <= MAX_HEADING_CHARS
         and len(text.split()) <= MAX_HEADING_WORDS
-        and not text.endswith(_TERMINAL_PUNCTUATION)
+        and (not text.endswith(_TERMINAL_PUNCTUATION) or (text.endswith("?") and not text.endswith("??")))
         and re.search(r"[^\W\d_]", text) is not None
         and not _BULLET_RE.match(text)
         and not _NUMBERED_RE.match(text)
         and not MARKER_RE.search(text)
         and not _has_trailing_marker(text)
+        and not _AFTER_NUMBER_RE.search(text)  # "... from 0 to 10 1": a sentence with its figures
     )
 
 
@@ -393,20 +490,33 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
             continue
         text = line.text
         item = _list_item(line)
+        if item is None and _is_table_row(lines, index):
+            # A table row: its numbers are values (stages, bands, doses), never citations.
+            if current is None or current.kind != "table":
+                current = _Block(kind="table", line=line.number)
+                blocks.append(current)
+            current.items.append(
+                _Item(
+                    indent=0, marker="-", text=" | ".join(_table_cells(line)), line=line.number, last_line=line.number
+                )
+            )
+            previous_blank = False
+            last_text = text
+            continue
         if item is not None:
             if current is None or current.kind != "list":
                 current = _Block(kind="list", line=line.number)
                 blocks.append(current)
             current.items.append(item)
         elif (
-            current is not None and current.kind == "list" and not previous_blank
+            current is not None
+            and current.kind == "list"
+            and not previous_blank
             and line.indent > current.items[-1].indent
         ):
             current.items[-1].text += " " + text  # a wrapped list item
             current.items[-1].last_line = line.number
-        elif (
-            current is not None and not previous_blank and _MARKER_ONLY_RE.fullmatch(text)
-        ):
+        elif current is not None and not previous_blank and _MARKER_ONLY_RE.fullmatch(text):
             # A citation number that the export put on a line of its own under the text it supports.
             target = current.items[-1] if current.kind == "list" else current
             target.text += " " + _MARKER_ONLY_RE.fullmatch(text).group("nums")
@@ -419,7 +529,9 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
             blocks.append(_Block(kind="heading", line=line.number, text=text))
             current = None
         elif (
-            current is not None and current.kind == "paragraph" and not previous_blank
+            current is not None
+            and current.kind == "paragraph"
+            and not previous_blank
             and len(last_text) >= WRAPPED_LINE_MIN
             and not last_text.endswith(_TERMINAL_PUNCTUATION)
         ):
@@ -433,9 +545,7 @@ def _blocks(lines: list[_Line]) -> list[_Block]:
     return blocks
 
 
-def _sections(
-    blocks: list[_Block], *, citable: frozenset[int], findings: list[Finding]
-) -> list[SectionData]:
+def _sections(blocks: list[_Block], *, citable: frozenset[int], findings: list[Finding]) -> list[SectionData]:
     """Groups blocks under headings and gives each heading its level.
 
     A run of headings with no content between them is a chain of parents: the first is
@@ -462,13 +572,57 @@ def _sections(
         sections.append((heading.text, 2, []))
     return [
         SectionData(
-            heading=heading[:MAX_HEADING], level=level,
+            heading=heading[:MAX_HEADING],
+            level=level,
             body=_Body(section=position, heading=heading[:MAX_HEADING], citable=citable, findings=findings).render(
                 body
             ),
         )
         for position, (heading, level, body) in enumerate(sections, start=1)
     ]
+
+
+def _superscript_markers(raw: str) -> str:
+    """Superscript citation numbers -> ``[n]`` markers (``time.²˒³`` -> ``time. [2, 3]``); powers stay."""
+    if not any(c in raw for c in _SUPERSCRIPT_DIGITS):
+        return raw
+
+    def replace(match: re.Match[str]) -> str:
+        before, after = raw[: match.start()], raw[match.end() :]
+        word = re.findall(r"[^\W\d_]+\d?$", before)
+        if (
+            not before.strip()
+            or before[-1].isdigit()
+            or after[:1] == "/"
+            or (after[:1].isalnum())
+            or (word and word[0].lower() in _UNITS_BEFORE_POWERS)
+        ):
+            return match.group(0)
+        plain = "".join(
+            _SUPERSCRIPT_SEPARATORS.get(c, str(_SUPERSCRIPT_DIGITS.index(c)) if c in _SUPERSCRIPT_DIGITS else "")
+            for c in match.group("sup")
+        )
+        nums = _normalise_numbers(plain)
+        space = "" if before.endswith(" ") else " "
+        return f"{space}[{nums}]"
+
+    return _SUPERSCRIPT_RE.sub(replace, raw)
+
+
+def _table_cells(line: _Line) -> list[str]:
+    return [cell for cell in _CELL_SPLIT_RE.split(line.raw.strip()) if cell]
+
+
+def _is_table_row(lines: list[_Line], index: int) -> bool:
+    """A row of a table: two or more cells, in a run of at least two such lines with as many cells."""
+    line = lines[index]
+    if line.blank or _list_item(line) is not None or line.text.endswith("."):
+        return False
+    cells = len(_table_cells(line))
+    if cells < 2:
+        return False
+    neighbours = [lines[i] for i in (index - 1, index + 1) if 0 <= i < len(lines) and not lines[i].blank]
+    return any(len(_table_cells(n)) == cells and _list_item(n) is None and not n.text.endswith(".") for n in neighbours)
 
 
 # --- Markdown output -----------------------------------------------------------------------------
@@ -513,8 +667,12 @@ def _reading(body: str) -> tuple[str, str]:
     if word in _QUANTITY_WORDS:
         return "quantity", ""
     if word in _LABEL_NOUNS:
-        # "Stage 2" or "Step 1:" opening the line is a label; "reduce the dose 2" may be a citation.
-        return ("label", word) if len(body.split()) > 1 else ("quantity", "")
+        # "Stage 2" or "Step 1:" opening the line is a label; "reduce the dose 2" may be a citation; after a
+        # rate ("four times a day 2", "once per week 1") the noun numbers nothing: a citation.
+        words = body.split()
+        if len(words) > 2 and words[-2].lower() in _RATE_WORDS and word in _TIME_NOUNS:
+            return "marker", ""
+        return ("label", word) if len(words) > 1 else ("quantity", "")
     return "marker", ""
 
 
@@ -525,15 +683,19 @@ def _trailing_marker(text: str) -> re.Match[str] | None:
     return None
 
 
-def _convert_markers(text: str) -> tuple[str, list[_Ambiguous]]:
-    """Bare citation numbers -> ``[n]`` markers (trailing, or before a colon), and the numbers after a
-    label noun that were kept as text although they may be citations."""
+def _convert_markers(text: str, *, values: bool = False) -> tuple[str, list[_Ambiguous]]:
+    """Bare citation numbers -> ``[n]`` markers (trailing, before the full stop, or before a colon), and the
+    numbers after a label noun that were kept as text although they may be citations. ``values``: the text
+    is an item of a list of values (score bands, doses, durations), whose trailing number is its value."""
     ambiguous: list[_Ambiguous] = []
     trailing = _TRAILING_RE.match(text)
     if trailing:
         reading, word = _reading(trailing.group("body"))
         nums = _normalise_numbers(trailing.group("nums"))
-        if reading == "marker":
+        if reading == "marker" and values:
+            word = re.findall(r"\S+$", trailing.group("body"))[0]
+            ambiguous.append(_Ambiguous(word=word, nums=nums, at_end=True))
+        elif reading == "marker":
             text = f"{trailing.group('body')} [{nums}]"
         elif reading == "label":
             ambiguous.append(_Ambiguous(word=word, nums=nums, at_end=True))
@@ -550,6 +712,11 @@ def _convert_markers(text: str) -> tuple[str, list[_Ambiguous]]:
             ambiguous.append(_Ambiguous(word=word, nums=nums, at_end=False))
         return match.group(0)
 
+    def before_stop(match: re.Match[str]) -> str:
+        reading, _ = _reading(match.string[: match.start()])
+        return f" [{_normalise_numbers(match.group('nums'))}]." if reading == "marker" else match.group(0)
+
+    text = _BEFORE_STOP_RE.sub(before_stop, text)
     return _BEFORE_COLON_RE.sub(before_colon, text), ambiguous
 
 
@@ -562,31 +729,40 @@ class _Body:
     citable: frozenset[int]  # the numbers of the reference entries
     findings: list[Finding]
 
-    def inline(self, text: str, *, line: int, last_line: int) -> str:
+    def inline(self, text: str, *, line: int, last_line: int, values: bool = False) -> str:
         text = " ".join(text.split())
-        converted, ambiguous = _convert_markers(text)
+        converted, ambiguous = _convert_markers(text, values=values)
         for found in ambiguous:
             numbers = parse_numbers(found.nums)
             if not numbers or not set(numbers) <= self.citable:
                 continue  # no reference has that number: a quantity
             where = last_line if found.at_end else line
-            self.findings.append(import_finding(
-                AMBIGUOUS_MARKER,
-                f"Line {where}: '{found.word} {found.nums}' in '{_excerpt(text)}' was kept as text, not read as "
-                f"citation [{found.nums}]. If it cites reference {found.nums}, write '{found.word} [{found.nums}]'",
-                line=where, section=self.section, heading=self.heading, number=numbers[0],
-            ))
+            self.findings.append(
+                import_finding(
+                    AMBIGUOUS_MARKER,
+                    f"Line {where}: '{found.word} {found.nums}' in '{_excerpt(text)}' was kept as text, not read as "
+                    f"citation [{found.nums}]. If it cites reference {found.nums}, write '{found.word} [{found.nums}]'",
+                    line=where,
+                    section=self.section,
+                    heading=self.heading,
+                    number=numbers[0],
+                )
+            )
         return _escape(converted)
 
     def render(self, blocks: list[_Block]) -> str:
         parts = [
-            self.render_list(b.items) if b.kind == "list"
+            self.render_list(b.items)
+            if b.kind == "list"
+            else "\n".join(f"- {_escape(item.text)}" for item in b.items)
+            if b.kind == "table"
             else self.inline(b.text, line=b.line, last_line=b.last_line or b.line)
             for b in blocks
         ]
         return "\n\n".join(parts)
 
     def render_list(self, items: list[_Item]) -> str:
+        values = _value_items(items, citable=self.citable)
         out: list[str] = []
         indents: list[int] = []  # source indentation of the open levels
         widths: list[int] = []  # Markdown content offset added by each open level's marker
@@ -599,9 +775,54 @@ class _Body:
                 widths.append(0)
             widths[-1] = len(item.marker) + 1
             prefix = " " * sum(widths[:-1])
-            text = self.inline(item.text, line=item.line, last_line=item.last_line or item.line)
+            text = self.inline(
+                item.text, line=item.line, last_line=item.last_line or item.line, values=item.line in values
+            )
             out.append(f"{prefix}{item.marker} {text}")
         return "\n".join(out)
+
+
+MAX_VALUE_LABEL_WORDS = 3
+_VALUE_RE = re.compile(r"^(?P<body>.*?[^\s\d])\s+(?P<nums>\d{1,4}(?:\s*[-\u2013\u2014]\s*\d{1,4})?)\s*$")
+
+
+def _value_items(items: list[_Item], *, citable: frozenset[int]) -> set[int]:
+    """The lines of the items whose trailing number is a value, as a person reads the list. Siblings (items
+    at one indentation) are read together:
+
+    - score bands and stages: every sibling a short label and a number or range ("Low 0-1", "Moderate 2-3"),
+      ascending without overlap, at least one a range;
+    - a short label and a bare number that no reference has ("Men 7", "Amoxicillin 500") among siblings that
+      state quantities with units ("3 days", "500 mg").
+    """
+    values: set[int] = set()
+    for indent in {item.indent for item in items}:
+        siblings = [item for item in items if item.indent == indent]
+        values |= _value_siblings(siblings, citable=citable)
+    return values
+
+
+def _value_siblings(items: list[_Item], *, citable: frozenset[int]) -> set[int]:
+    trailing = [(item, _VALUE_RE.match(" ".join(item.text.split()))) for item in items]
+    short = [(item, m) for item, m in trailing if m and len(m.group("body").split()) <= MAX_VALUE_LABEL_WORDS]
+    if len(short) >= 2 and len(short) == len(items):
+        bounds = []
+        for _, match in short:
+            numbers = re.split(r"\s*[-\u2013\u2014]\s*", match.group("nums"))
+            if len(numbers) > 2 or "," in match.group("nums"):
+                break
+            bounds.append((int(numbers[0]), int(numbers[-1])))
+        else:
+            ascending = all(low > bounds[i - 1][1] and high >= low for i, (low, high) in enumerate(bounds) if i)
+            if ascending and any(high > low for low, high in bounds):
+                return {item.line for item, _ in short}
+    if any(FIGURE_RE.search(item.text) for item in items):
+        return {
+            item.line
+            for item, m in short
+            if not FIGURE_RE.search(item.text) and not set(parse_numbers(m.group("nums"))) & citable
+        }
+    return set()
 
 
 def _excerpt(text: str, limit: int = 60) -> str:
@@ -611,16 +832,22 @@ def _excerpt(text: str, limit: int = 60) -> str:
 # --- references ---------------------------------------------------------------------------------
 
 
-def _reference_lines(lines: list[_Line]) -> tuple[list[_RefLine], bool]:
-    """The non-blank lines of the block, each with its kind, and whether entries are written as blocks.
+def _reference_lines(lines: list[_Line]) -> tuple[list[_RefLine], bool, bool]:
+    """The lines of the block, wrapped lines joined, each with its kind; whether the list is numbered, and
+    whether entries are written as blocks.
 
     Two layouts occur: every line on its own paragraph (the seed), or each entry as a block of lines with
-    blank lines between entries. In the second a blank line ends an entry."""
+    blank lines between entries. In the second a blank line ends an entry. A line that a narrow page
+    wrapped (a title that goes on, with no blank line, on a line that is neither a source line, an
+    identifier, nor a numbered entry) is joined to the line it continues first, so it never starts an
+    entry of its own."""
     texts = [line for line in lines if not line.blank]
     numbered = bool(texts) and _identifier(texts[0].text) is None and _REF_NUMBER_RE.match(texts[0].text) is not None
+    # The seed's layout: (nearly) every line a paragraph of its own, so two lines together are one wrapped.
+    alone = sum(1 for i, line in enumerate(lines) if not line.blank and (i + 1 == len(lines) or lines[i + 1].blank))
+    one_per_paragraph = len(texts) >= 4 and alone >= 0.75 * len(texts)
     out: list[_RefLine] = []
-    blocks = False
-    previous: _Line | None = None
+    previous: _RefLine | None = None
     for line in lines:
         if line.blank:
             previous = None
@@ -628,72 +855,142 @@ def _reference_lines(lines: list[_Line]) -> tuple[list[_RefLine], bool]:
         text = line.text
         identifier = _identifier(text)
         prefix = None if identifier is not None or not numbered else _REF_NUMBER_RE.match(text)
+        number = int(prefix.group("a") or prefix.group("b")) if prefix else None  # "[2]" alone: entry 2, text below
+        if previous is not None and number is None and _continues(previous, text, identifier, one_per_paragraph):
+            previous.rest = f"{previous.rest} {text}"
+            previous.text = f"{previous.text} {text}"
+            continue
+        rest = prefix.group("rest") if number is not None else text
+        if number is not None and identifier is None:
+            identifier = _identifier(rest)  # "[3] https://..." : an entry that is only a link
         ref_line = _RefLine(
-            line=line.number,
-            text=text,
-            identifier=identifier,
-            prefix=int(prefix.group("a") or prefix.group("b")) if prefix and prefix.group("rest") else None,
-            rest=prefix.group("rest") if prefix and prefix.group("rest") else text,
-            blank_before=previous is None,
+            line=line.number, text=text, identifier=identifier, prefix=number, rest=rest, blank_before=previous is None
         )
-        if previous is not None and identifier is None and _identifier(previous.text) is None:
-            blocks = True
         out.append(ref_line)
-        previous = line
-    return out, blocks
+        previous = ref_line
+    blocks = any(
+        not b.blank_before and b.identifier is None and a.identifier is None for a, b in itertools.pairwise(out)
+    )
+    return out, numbered, blocks
+
+
+def _continues(previous: _RefLine, text: str, identifier: tuple[str, str] | None, one_per_paragraph: bool) -> bool:
+    """Whether ``text`` (the line right under ``previous``, no blank between) goes on with its text: in the
+    seed's layout any such line; else one that starts in lower case or with a year;volume, or follows a
+    line that stops mid-phrase ("... of", "... and", "...:")."""
+    if identifier is not None or previous.identifier is not None:
+        return False
+    before = previous.rest
+    if _SOURCE_LINE_RE.match(before) or _SOURCE_LINE_RE.match(text) or looks_like_label(before):
+        return False
+    if kind_for_label(text) is not None:
+        return False
+    if text[:1].islower() or _VANCOUVER_TAIL_RE.match(text):
+        return True  # "guideline for primary care", "2019;393(10170):447-92."
+    if before.endswith((",", ":", "-", "\u2013")) or before.rsplit(" ", 1)[-1].lower() in _CONNECTORS:
+        return True
+    return one_per_paragraph and not before.endswith((".", "?", "!"))
 
 
 def _references(lines: list[_Line], *, source_name: str) -> tuple[list[CitationData], list[Finding]]:
     """Entries by shape: an optional label line, a title, a "Publisher or journal, Year" line, then DOI /
-    PMID / URL / Authors lines. Known labels map to kinds, others are kept as labels of kind "other". An
-    entry that cannot be read is an ``unreadable-reference`` finding (it keeps its number, so the entries
-    after it keep theirs), never a guess."""
-    ref_lines, blocks = _reference_lines(lines)
+    PMID / URL / Authors lines; or one line in the Vancouver / NLM style (authors, title, journal, year;
+    volume(issue):pages, with doi: and PMID: inside); or a link alone. Known labels map to kinds, others
+    are kept as labels of kind "other". In a numbered list (``1.``, ``[1]``, ``1)``) every line up to the
+    next number belongs to that entry, and each entry keeps its own number. An entry that cannot be read
+    is an ``unreadable-reference`` finding (it keeps its number, so the entries after it keep theirs), never
+    a guess."""
+    ref_lines, numbered, blocks = _reference_lines(lines)
     entries: list[_RefEntry] = []
     findings: list[Finding] = []
     current: _RefEntry | None = None
-    expected = 1  # the next entry number of a numbered list
+    last_number = 0
     for ref in ref_lines:
+        if numbered:
+            if ref.prefix is not None and (current is None or ref.prefix > last_number or current.closed):
+                current = _RefEntry(line=ref.line, number=ref.prefix)
+                entries.append(current)
+                last_number = max(last_number, ref.prefix)
+                if ref.identifier is not None and ref.identifier[0] == "url":
+                    current.fields["url"] = ref.identifier[1]  # a link alone
+                    continue
+                text = ref.rest
+            elif ref.identifier is not None:
+                _add_identifier(ref, current, findings)
+                continue
+            else:
+                text = ref.text
+            if current is None:  # text above the first number
+                current = _RefEntry(line=ref.line)
+                entries.append(current)
+            if text:
+                _add_text(current, text)
+            continue
         if ref.blank_before and blocks:
             current = None
         if ref.identifier is not None:
-            _add_identifier(ref, current or (entries[-1] if entries else None), findings)
+            owner = current or (entries[-1] if entries else None)
+            if ref.identifier[0] == "url" and (owner is None or owner.fields.get("url")):
+                current = _RefEntry(line=ref.line, fields={"url": ref.identifier[1]})  # a link alone
+                entries.append(current)
+                continue
+            _add_identifier(ref, owner, findings)
             continue
         text = ref.text
-        if ref.prefix is not None and (current is None or current.closed or ref.prefix == expected):
-            current = _RefEntry(line=ref.line, number=ref.prefix)
-            entries.append(current)
-            expected = ref.prefix + 1
-            text = ref.rest
         source = _SOURCE_LINE_RE.match(text) is not None
+        one_line = _looks_like_one_line_reference(text)
         if current is not None and (
-            current.closed or (not source and current.texts and kind_for_label(text) is not None)
+            current.closed or one_line or (not source and current.texts and kind_for_label(text) is not None)
         ):
             current = None  # after its source or identifiers, or at a known label, the next entry starts
         if current is None:
             current = _RefEntry(line=ref.line)
             entries.append(current)
-        if source:
-            current.source = text
-        else:
-            current.texts.append(text)
+        _add_text(current, text)
     explicit = [e.number for e in entries]
-    use_explicit = bool(entries) and all(n is not None for n in explicit) and len(set(explicit)) == len(explicit)
+    use_explicit = bool(entries) and all(n is not None for n in explicit)
     citations = []
+    used: dict[int, int] = {}
     for index, entry in enumerate(entries, start=1):
         number = entry.number if use_explicit else index
+        if number in used:
+            findings.append(
+                import_finding(
+                    UNREADABLE_REFERENCE,
+                    f"References: the entry at line {entry.line} is numbered {number}, like the entry at line "
+                    f"{used[number]}; it was not read (give each entry its own number)",
+                    line=entry.line,
+                    number=number,
+                )
+            )
+            continue
+        used[number] = entry.line
         read = _read_entry(entry)
         if isinstance(read, str):
-            findings.append(import_finding(
-                UNREADABLE_REFERENCE,
-                f"References: the entry at line {entry.line} (reference {number}) cannot be read: {read}. "
-                "Write each entry as an optional label line, a title line, a 'Publisher or journal, Year' line, "
-                "then DOI / PMID / URL lines",
-                line=entry.line, number=number,
-            ))
+            findings.append(
+                import_finding(
+                    UNREADABLE_REFERENCE,
+                    f"References: the entry at line {entry.line} (reference {number}) cannot be read: {read}. "
+                    "Write each entry as an optional label line, a title line, a 'Publisher or journal, Year' line, "
+                    "then DOI / PMID / URL lines, or as one line: authors. Title. Journal. Year;volume:pages",
+                    line=entry.line,
+                    number=number,
+                )
+            )
             continue
         citations.append(_citation(read, entry=entry, number=number, source_name=source_name))
     return citations, findings
+
+
+def _add_text(entry: _RefEntry, text: str) -> None:
+    """A text line of an entry: its source line ("Publisher, Year") or one of the lines above it. Identifiers
+    written inside a line (``doi:10.1/x``, ``PMID: 123``, a link) are read into the entry's fields."""
+    if _SOURCE_LINE_RE.match(text) and entry.texts and not _looks_like_one_line_reference(text):
+        entry.source = text
+        return
+    entry.texts.append(text)
+    if _looks_like_one_line_reference(text):  # this line, never the whole entry again (an entry may grow long)
+        entry.one_line = True
 
 
 def _add_identifier(ref: _RefLine, entry: _RefEntry | None, findings: list[Finding]) -> None:
@@ -701,17 +998,22 @@ def _add_identifier(ref: _RefLine, entry: _RefEntry | None, findings: list[Findi
     name, value = ref.identifier
     shown = "Authors" if name == "authors" else name.upper()
     if entry is None or not entry.texts:
-        findings.append(import_finding(
-            UNREADABLE_REFERENCE, f"References: a {shown} line with no reference title above it: {ref.text[:80]!r}",
-            line=ref.line,
-        ))
+        findings.append(
+            import_finding(
+                UNREADABLE_REFERENCE,
+                f"References: a {shown} line with no reference title above it: {ref.text[:80]!r}",
+                line=ref.line,
+            )
+        )
     elif entry.fields.get(name):
-        findings.append(import_finding(
-            UNREADABLE_REFERENCE,
-            f"References: a second {shown} line for the reference that starts on line {entry.line}: "
-            f"{ref.text[:80]!r} (one {shown} per reference)",
-            line=ref.line,
-        ))
+        findings.append(
+            import_finding(
+                UNREADABLE_REFERENCE,
+                f"References: a second {shown} line for the reference that starts on line {entry.line}: "
+                f"{ref.text[:80]!r} (one {shown} per reference)",
+                line=ref.line,
+            )
+        )
     else:
         entry.fields[name] = value
 
@@ -720,6 +1022,14 @@ def _read_entry(entry: _RefEntry) -> _ReadEntry | str:
     """Label, title and source of an entry by their shape, or why they cannot be told apart."""
     texts = list(entry.texts)
     source = entry.source
+    if not texts and source is None and entry.fields.get("url"):
+        return _ReadEntry(label="", title=entry.fields["url"], source="")  # a link alone: its address names it
+    label = texts[0] if len(texts) >= 2 and looks_like_label(texts[0]) else ""
+    joined = " ".join([*texts[1 if label else 0 :], *([source] if source else [])])
+    if entry.one_line or _looks_like_one_line_reference(joined):
+        read = _read_one_line(joined, label=label)
+        if read is not None:
+            return read
     if source is None and len(texts) >= 2 and _LOOSE_SOURCE_RE.match(texts[-1]):
         source = texts.pop()  # "Lancet 2019": a year without the comma
     shown = " / ".join(repr(t[:60]) for t in [*texts, *([source] if source else [])])
@@ -727,6 +1037,8 @@ def _read_entry(entry: _RefEntry) -> _ReadEntry | str:
         return f"a 'Publisher, Year' line with no title above it ({shown})" if source else "no title"
     if len(texts) == 1 and kind_for_label(texts[0]) is not None:
         return f"{texts[0]!r} is a label with no title under it"
+    if not any(re.search(r"[^\W\d_]{2}", t) for t in texts):
+        return f"no title ({shown})"
     if len(texts) == 1:
         return _ReadEntry(label="", title=texts[0], source=source or "")
     if len(texts) == 2 and source is not None and is_short_line(texts[0]):
@@ -736,6 +1048,70 @@ def _read_entry(entry: _RefEntry) -> _ReadEntry | str:
             return _ReadEntry(label=texts[0], title=texts[1], source="")
         return _ReadEntry(label="", title=texts[0], source=texts[1])  # a publisher without a year
     return f"{len(texts)} lines where a label and a title are expected ({shown})"
+
+
+def _looks_like_one_line_reference(text: str) -> bool:
+    """Vancouver / NLM on one line: a year with volume ("2019;393:1-9"), or an identifier inside text."""
+    if _VOLUME_RE.search(text):
+        return True
+    segments = _SEGMENT_SPLIT_RE.split(text)
+    inline = _INLINE_DOI_RE.search(text) or _INLINE_PMID_RE.search(text) or _INLINE_URL_RE.search(text)
+    if inline is not None and inline.start() > 0 and len(segments) >= 3:
+        return True
+    # "Org. Title. Series. London: NICE; 2021.", "Title. Publisher; 2003.": a "Publisher; Year" segment.
+    return len(segments) >= 2 and any(_PLACE_YEAR_RE.match(seg.strip(" .")) for seg in segments[1:])
+
+
+def _is_authors(text: str) -> bool:
+    parts = [p.strip() for p in text.rstrip(".").split(",")]
+    return bool(parts) and all(_AUTHOR_RE.match(p) for p in parts if p)
+
+
+def _read_one_line(text: str, *, label: str = "") -> _ReadEntry | None:
+    """Authors, title, journal and year of a one-line reference, with the identifiers written inside it."""
+    identifiers: list[tuple[str, str]] = []
+    if m := _INLINE_DOI_RE.search(text):
+        identifiers.append(("doi", doi_as_written(m.group("value").rstrip(".,;"))))
+        text = text[: m.start()] + text[m.end() :]
+    if m := _INLINE_PMID_RE.search(text):
+        identifiers.append(("pmid", normalise_pmid(m.group("value"))))
+        text = text[: m.start()] + text[m.end() :]
+    text = _INLINE_PMCID_RE.sub("", text)
+    if m := _INLINE_URL_RE.search(text):
+        identifiers.append(("url", m.group("value")))
+        text = text[: m.start()] + text[m.end() :]
+    text = " ".join(_CITED_RE.sub("", text).split()).strip(" .;,")
+    segments = [seg.strip(" .") for seg in _SEGMENT_SPLIT_RE.split(text + ".") if seg.strip(" .")]
+    year_at = next((i for i, seg in enumerate(segments) if i and _YEAR_SEGMENT_RE.match(seg)), None)
+    if year_at is None:
+        if not identifiers or not segments:
+            return None
+        # "Org. Title, 2024 update. https://...": no year segment, the identifier read from the line.
+        authors = segments[0] if len(segments) >= 2 else ""
+        title = ". ".join(segments[1:] if authors else segments)
+        return _ReadEntry(
+            label=label, title=title, source="", authors=authors, publisher="", identifiers=tuple(identifiers)
+        )
+    year_match = _YEAR_SEGMENT_RE.match(segments[year_at])
+    before, in_segment = segments[:year_at], year_match.group("before").strip(" ,;:")
+    publisher = in_segment.rsplit(":", 1)[-1].strip() if in_segment else ""  # "Geneva: WHO; 2019"
+    authors = ""
+    if not publisher and len(before) >= 2 and not (len(before) == 2 and _is_authors(before[0])):
+        publisher = before.pop()
+    if len(before) >= 2 and (_is_authors(before[0]) or len(before) >= 3 or publisher):
+        authors = before.pop(0)
+    title = ". ".join(before)
+    if not title:
+        return None
+    return _ReadEntry(
+        label=label,
+        title=title,
+        source="",
+        authors=authors,
+        publisher=publisher,
+        year=int(year_match.group("year")),
+        identifiers=tuple(identifiers),
+    )
 
 
 def _identifier(text: str) -> tuple[str, str] | None:
@@ -752,16 +1128,22 @@ def _identifier(text: str) -> tuple[str, str] | None:
 
 def _citation(read: _ReadEntry, *, entry: _RefEntry, number: int, source_name: str) -> CitationData:
     publisher, year = read.source, None
-    if match := (_SOURCE_LINE_RE.match(read.source) or _LOOSE_SOURCE_RE.match(read.source)):
+    if read.publisher is not None:
+        publisher, year = read.publisher, read.year
+    elif match := (_SOURCE_LINE_RE.match(read.source) or _LOOSE_SOURCE_RE.match(read.source)):
         publisher, year = match.group("publisher").strip(" ,.;:"), int(match.group("year"))
     title = " ".join(read.title.split())
     label = " ".join(read.label.split()).removesuffix(":").strip()
-    values = {"label": label, "title": title, "publisher": publisher, **entry.fields}
+    fields = {**dict(read.identifiers), **{k: v for k, v in entry.fields.items() if v}}
+    if read.authors and not fields.get("authors"):
+        fields["authors"] = read.authors
+    values = {"label": label, "title": title, "publisher": publisher, **fields}
     for name, value in values.items():
         if len(value) > REFERENCE_LIMITS[name]:
             raise ImportError_(
                 f"References: the {name} of reference {number} is longer than {REFERENCE_LIMITS[name]} characters",
-                line=entry.line, source_name=source_name,
+                line=entry.line,
+                source_name=source_name,
             )
     return CitationData(
         number=number,
@@ -769,11 +1151,11 @@ def _citation(read: _ReadEntry, *, entry: _RefEntry, number: int, source_name: s
             kind=(kind_for_label(label) or OTHER) if label else OTHER,
             label=label,
             title=title,
-            authors=entry.fields.get("authors", ""),
+            authors=fields.get("authors", ""),
             publisher=publisher,
             year=year,
-            doi=entry.fields.get("doi", ""),
-            pmid=entry.fields.get("pmid", ""),
-            url=entry.fields.get("url", ""),
+            doi=fields.get("doi", ""),
+            pmid=fields.get("pmid", ""),
+            url=fields.get("url", ""),
         ),
     )

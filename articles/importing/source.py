@@ -7,7 +7,12 @@ from pathlib import Path
 
 from articles.importing.errors import ImportError_
 
-MAX_SOURCE_BYTES = 1_000_000
+MAX_SOURCE_BYTES = 1_000_000  # a text export or Markdown article
+MAX_DOCUMENT_BYTES = 5_000_000  # a saved HTML page (scripts and styles included) or a Word file (images included)
+_SIZE_RULE = (
+    f"at most {MAX_SOURCE_BYTES:,} bytes for a text export or Markdown, {MAX_DOCUMENT_BYTES:,} for an HTML page "
+    "or a Word file"
+)
 # C0 control characters other than tab, line feed, form feed and carriage return.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _HTML_RE = re.compile(r"\A\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<\?xml)", re.IGNORECASE)
@@ -29,14 +34,16 @@ def decode_source(data: bytes, *, source_name: str = "") -> str:
         nul = data.index(b"\x00")
         raise ImportError_(
             "this is a binary file (it contains NUL bytes), not a text or Markdown article",
-            line=data.count(b"\n", 0, nul) + 1, source_name=source_name,
+            line=data.count(b"\n", 0, nul) + 1,
+            source_name=source_name,
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportError_(
             f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8 text",
-            line=data.count(b"\n", 0, exc.start) + 1, source_name=source_name,
+            line=data.count(b"\n", 0, exc.start) + 1,
+            source_name=source_name,
         ) from None
     return check_text(text, source_name=source_name)
 
@@ -55,13 +62,14 @@ def check_text(text: str, *, source_name: str = "") -> str:
     if control:
         raise ImportError_(
             f"unexpected control character U+{ord(control.group()):04X}: this does not look like a text file",
-            line=_line_of(text, control.start()), source_name=source_name,
+            line=_line_of(text, control.start()),
+            source_name=source_name,
         )
     html = _HTML_RE.search(text) or _HTML_TAGS_RE.search(text[:5000])
     if html:
         raise ImportError_(
-            "this looks like an HTML page; export the page as plain text, or write it as Markdown with YAML "
-            "front matter, and import that",
+            "this text has HTML in it: import the page itself (an .html file that starts with its markup), or "
+            "export it as plain text, or write it as Markdown with YAML front matter",
             line=_line_of(text, text.index("<", html.start())),
             source_name=source_name,
         )
@@ -88,3 +96,39 @@ def read_source(path: str | Path) -> str:
     except OSError as exc:
         raise ImportError_(f"cannot read the file: {exc.strerror or exc}", source_name=name) from None
     return decode_source(data, source_name=name)
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of the file at ``path`` (at most ``MAX_DOCUMENT_BYTES``), or ``ImportError_`` naming why not."""
+    path = Path(path)
+    name = str(path)
+    try:
+        if not path.exists():
+            raise ImportError_("no such file", source_name=name)
+        if not path.is_file():
+            raise ImportError_("not a regular file", source_name=name)
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise ImportError_(f"the file is {size:,} bytes; an article file may be {_SIZE_RULE}", source_name=name)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise ImportError_(f"cannot read the file: {exc.strerror or exc}", source_name=name) from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ImportError_(
+            f"the file is over {MAX_DOCUMENT_BYTES:,} bytes; an article file may be {_SIZE_RULE}", source_name=name
+        )
+    return data
+
+
+def decode_page(data: bytes, *, source_name: str = "") -> str:
+    """An HTML page's bytes -> text: UTF-8 (a saved page says so in its meta charset), else a clear error."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportError_(
+            f"the HTML page is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the page "
+            "as UTF-8 and import it again",
+            line=data.count(b"\n", 0, exc.start) + 1,
+            source_name=source_name,
+        ) from None

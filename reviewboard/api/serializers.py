@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any, Literal
 
 from rest_framework import serializers
@@ -47,9 +49,14 @@ class SectionInput(serializers.Serializer):
 
 
 class ArticleCreateInput(serializers.Serializer):
-    """Either ``markdown`` (the import format, YAML front matter) or the JSON fields."""
+    """One of ``markdown`` (an import text, read by content: Markdown with YAML front matter, the plain-text
+    page export or an HTML page), ``docx_base64`` (a Word .docx file, base64-encoded: the API takes JSON only)
+    or the JSON fields."""
 
     markdown = serializers.CharField(required=False, max_length=1_000_000, trim_whitespace=False)
+    docx_base64 = serializers.CharField(
+        required=False, max_length=4_000_000, help_text="A Word .docx manuscript, base64-encoded."
+    )
     slug = serializers.SlugField(max_length=120, required=False, allow_blank=True, default="")
     question = serializers.CharField(max_length=300, required=False)
     topic = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
@@ -59,11 +66,22 @@ class ArticleCreateInput(serializers.Serializer):
     references = ReferenceInput(many=True, required=False, default=list)
     submit = serializers.BooleanField(default=False)
 
+    def validate_docx_base64(self, value: str) -> bytes:
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError("Not base64: send the .docx file's bytes base64-encoded.") from None
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "markdown" in attrs:
+        documents = [f for f in ("markdown", "docx_base64") if f in attrs]
+        if len(documents) > 1:
+            raise serializers.ValidationError({documents[1]: "Send either 'markdown' or 'docx_base64', not both."})
+        if documents:
             extra = [f for f in ("question", "sections") if f in attrs]
             if extra:
-                raise serializers.ValidationError({extra[0]: "Send either 'markdown' or the JSON fields, not both."})
+                raise serializers.ValidationError(
+                    {extra[0]: f"Send either '{documents[0]}' or the JSON fields, not both."}
+                )
             return attrs
         missing = [f for f in ("question", "sections") if f not in attrs]
         if missing:

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from articles.content import ArticleContent, content_from_article
 from articles.diff import content_diff
-from articles.importing import parse_document
+from articles.importing import parse_document, parse_document_bytes
 from articles.models import Article, Section
 from config.exceptions import InvalidInput, NotAllowed, NotFound
 from config.parsers import refuse_unknown_query_parameters
@@ -186,6 +186,10 @@ class ReviewArticleListView(APIView):
         data.is_valid(raise_exception=True)
         if "markdown" in data.validated_data:
             content = parse_document(data.validated_data["markdown"], source_name="markdown")
+        elif "docx_base64" in data.validated_data:
+            content = parse_document_bytes(
+                data.validated_data["docx_base64"], source_name="docx_base64", extension=".docx"
+            )
         else:
             content = data.to_content()
         with transaction.atomic():

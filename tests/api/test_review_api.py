@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 
 import pytest
 from django.core import mail
@@ -15,6 +17,7 @@ from reviewboard.models import AuditEntry, Comment, SignOff
 from reviewboard.review import selectors
 from reviewboard.review.services.content import content_update as article_update_content
 from tests.api.clients import client_for
+from tests.articles.corpus import CORPUS
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +88,44 @@ def test_pipeline_creates_an_article_from_markdown(author):
     response = client_for(author).post(BASE, {"markdown": markdown}, format="json")
     assert response.status_code == 201, response.content
     assert Article.objects.get(slug=response.json()["slug"]).question == "How is gout treated?"
+
+
+def test_pipeline_creates_an_article_from_an_html_page_in_the_markdown_field(author):
+    html = (CORPUS / "saved-page-hypertension.html").read_text()
+
+    response = client_for(author).post(BASE, {"markdown": html}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["integrity"]["errors"] == []
+    article = Article.objects.get(slug=response.json()["slug"])
+    assert article.question == "How is high blood pressure treated in adults?"
+    assert article.citations.count() == 4
+
+
+def test_pipeline_creates_an_article_from_a_word_file_sent_as_base64(author):
+    docx = base64.b64encode((CORPUS / "word-footnotes-vitamin-d.docx").read_bytes()).decode()
+
+    response = client_for(author).post(BASE, {"docx_base64": docx}, format="json")
+
+    assert response.status_code == 201, response.content
+    article = Article.objects.get(slug=response.json()["slug"])
+    assert article.question == "Does vitamin D prevent falls in older adults?"
+    assert article.citations.count() == 3  # two footnotes cite one work: one reference
+
+
+@pytest.mark.parametrize(
+    ("docx", "expected"),
+    [
+        ("not base64!", "base64"),
+        (base64.b64encode(b"What is this?\n\nPlain text\n").decode(), "plain-text page export"),
+    ],
+)
+def test_a_bad_word_upload_is_a_400_naming_the_problem(author, docx, expected):
+    response = client_for(author).post(BASE, {"docx_base64": docx}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert expected in json.dumps(response.json())
+    assert not Article.objects.exists()
 
 
 def test_submit_with_integrity_errors_is_refused_and_saves_nothing(author):

@@ -1,4 +1,5 @@
-"""The fixture corpus (``tests/fixtures/corpus``): exports and Markdown articles, each beside its expected report.
+"""The fixture corpus (``tests/fixtures/corpus``): text exports, Markdown articles, HTML pages and Word files,
+each beside its expected report.
 
 ``expected_report(summary)`` projects the ``import_article --json`` object onto what the corpus pins: slug,
 question, the number of sections, markers, every reference field, and each finding's code and location.
@@ -16,7 +17,7 @@ FINDING_FIELDS = ("code", "section", "heading", "marker", "number", "line")
 
 
 def articles() -> list[Path]:
-    return sorted(p for p in CORPUS.iterdir() if p.suffix in (".txt", ".md"))
+    return sorted(p for p in CORPUS.iterdir() if p.suffix in (".txt", ".md", ".html", ".docx"))
 
 
 def expected_path(article: Path) -> Path:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from articles.content import ArticleContent, CitationData, ReferenceData, SectionData, content_from_article
 from articles.exporting import export_markdown
-from articles.importing import ImportError_, parse_document, read_source
+from articles.importing import ImportError_, parse_document, read_document, read_source
 from articles.services import article_create
 from tests.factories import ArticleFactory, SpecialtyFactory
 
@@ -23,6 +23,8 @@ ARTICLES = [
     *sorted((ROOT / "tests" / "fixtures" / "markdown").glob("*.md")),
     *sorted((ROOT / "tests" / "fixtures" / "corpus").glob("*.txt")),
     *sorted((ROOT / "tests" / "fixtures" / "corpus").glob("*.md")),
+    *sorted((ROOT / "tests" / "fixtures" / "corpus").glob("*.html")),
+    *sorted((ROOT / "tests" / "fixtures" / "corpus").glob("*.docx")),
 ]
 
 
@@ -33,7 +35,7 @@ def test_there_are_fixtures_of_both_formats():
 
 @pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.name)
 def test_export_reimports_to_the_same_content_hash(path):
-    content = parse_document(read_source(path))
+    content = read_document(path)  # every format, by content
 
     again = parse_document(export_markdown(content))
 

@@ -97,8 +97,12 @@ def test_seed_page_uncited_figures_are_the_unmarked_list_items():
     claims = only(seed_content(), "uncited-claim")
 
     assert [(f.section, f.heading) for f in claims] == [
-        (7, "NSAIDs"), (8, "Muscle Relaxants"), (8, "Muscle Relaxants"), (13, "Diagnostic Imaging"),
-        (15, "When to Refer"), (16, "Common Pitfalls to Avoid"),
+        (7, "NSAIDs"),
+        (8, "Muscle Relaxants"),
+        (8, "Muscle Relaxants"),
+        (13, "Diagnostic Imaging"),
+        (15, "When to Refer"),
+        (16, "Common Pitfalls to Avoid"),
     ]
     assert "'75% of patients show good" in claims[0].message
     assert "(5mg)" in claims[2].message
@@ -159,8 +163,10 @@ def test_a_reference_used_only_inside_a_range_is_not_an_orphan():
     [
         (replace(NSAID, doi="https://doi.org/10.7326/m16-2367"), "same DOI"),
         (replace(NSAID, pmid="28192789", doi=""), "same PMID"),
-        (ReferenceData(title="noninvasive treatments for acute, subacute and chronic low-back pain.", year=2017),
-         "same title and year"),
+        (
+            ReferenceData(title="noninvasive treatments for acute, subacute and chronic low-back pain.", year=2017),
+            "same title and year",
+        ),
     ],
 )
 def test_duplicate_reference_by_doi_pmid_or_title_and_year(second, why):
@@ -191,8 +197,13 @@ def test_different_works_are_not_duplicates(second):
 
 
 @pytest.mark.parametrize(
-    "doi", ["10.7326/M16-2367", "https://doi.org/10.1002/14651858.CD012087", "doi:10.1000/182",
-            "10.1002/(SICI)1097-4636(199706)35:4<471::AID-JBM6>3.0.CO;2-9"],
+    "doi",
+    [
+        "10.7326/M16-2367",
+        "https://doi.org/10.1002/14651858.CD012087",
+        "doi:10.1000/182",
+        "10.1002/(SICI)1097-4636(199706)35:4<471::AID-JBM6>3.0.CO;2-9",
+    ],
 )
 def test_valid_dois(doi):
     assert is_valid_doi(normalise_doi(doi))
@@ -207,8 +218,10 @@ def test_invalid_doi(doi):
     assert doi in found[0].message
 
 
-@pytest.mark.parametrize(("pmid", "valid"), [("28192789", True), ("1", True), ("0123", False),
-                                             ("123456789", False), ("12a4", False), ("PMID: 42", True)])
+@pytest.mark.parametrize(
+    ("pmid", "valid"),
+    [("28192789", True), ("1", True), ("0123", False), ("123456789", False), ("12a4", False), ("PMID: 42", True)],
+)
 def test_pmid_validation(pmid, valid):
     found = only(article("Back pain [1].", citations=(replace(ACP, pmid=pmid),)), "invalid-pmid")
 
@@ -238,7 +251,8 @@ def test_withdrawn_reference_is_an_error_and_superseded_a_warning():
     report = check_content(content)
 
     assert [(f.code, f.number, f.severity) for f in report.findings] == [
-        ("withdrawn-reference", 1, Severity.ERROR), ("superseded-reference", 2, Severity.WARNING),
+        ("withdrawn-reference", 1, Severity.ERROR),
+        ("superseded-reference", 2, Severity.WARNING),
     ]
 
 
@@ -257,8 +271,9 @@ def test_withdrawn_reference_is_an_error_and_superseded_a_warning():
     ],
 )
 def test_a_relevant_reference_is_not_a_mismatch(title, body):
-    content = article(SectionData(heading="Muscle Relaxants", body=body),
-                      citations=(ReferenceData(title=title, doi="10.1000/1"),))
+    content = article(
+        SectionData(heading="Muscle Relaxants", body=body), citations=(ReferenceData(title=title, doi="10.1000/1"),)
+    )
 
     assert only(content, "possible-reference-mismatch") == []
 
@@ -281,8 +296,10 @@ def test_the_cited_text_alone_can_make_a_reference_relevant():
     ],
 )
 def test_an_unrelated_reference_is_a_possible_mismatch(title):
-    content = article("Stay active and avoid bed rest for low back pain [1].",
-                      citations=(ReferenceData(title=title, doi="10.1000/1"),))
+    content = article(
+        "Stay active and avoid bed rest for low back pain [1].",
+        citations=(ReferenceData(title=title, doi="10.1000/1"),),
+    )
 
     found = only(content, "possible-reference-mismatch")
 
@@ -312,8 +329,18 @@ def test_meaningful_terms_stem_and_drop_generic_words():
 
 @pytest.mark.parametrize(
     "claim",
-    ["75% of patients improve", "Start with 5 mg daily", "Start with 5mg", "Give 0.5 mg/kg", "Insulin 10 units",
-     "Relief within 48 hours", "For 2-3 weeks only", "After 3 months", "Acute pain (<4 weeks)", "In 7 days"],
+    [
+        "75% of patients improve",
+        "Start with 5 mg daily",
+        "Start with 5mg",
+        "Give 0.5 mg/kg",
+        "Insulin 10 units",
+        "Relief within 48 hours",
+        "For 2-3 weeks only",
+        "After 3 months",
+        "Acute pain (<4 weeks)",
+        "In 7 days",
+    ],
 )
 def test_uncited_claim_for_a_figure_without_a_marker(claim):
     found = only(article("Back pain [1] [2].", f"- {claim}"), "uncited-claim")
@@ -324,9 +351,14 @@ def test_uncited_claim_for_a_figure_without_a_marker(claim):
 
 @pytest.mark.parametrize(
     "text",
-    ["- 75% of patients improve [1]", "- Start with 5 mg daily\n  and titrate [2]",
-     "- COX-2 selective NSAIDs are preferred", "- Stage 3 disease", "- Use the 2019 update",
-     "Imaging within 6 weeks [1, 2]"],
+    [
+        "- 75% of patients improve [1]",
+        "- Start with 5 mg daily\n  and titrate [2]",
+        "- COX-2 selective NSAIDs are preferred",
+        "- Stage 3 disease",
+        "- Use the 2019 update",
+        "Imaging within 6 weeks [1, 2]",
+    ],
 )
 def test_no_uncited_claim_when_cited_or_not_a_figure(text):
     assert only(article("Back pain [1] [2].", text), "uncited-claim") == []
@@ -345,7 +377,10 @@ def test_paragraphs_are_split_on_blank_lines():
     blocks = body_blocks("First paragraph\ncontinues here.\n\nSecond 50% [1].\n\n1. one\n2. two\n   lazy line")
 
     assert [b.text for b in blocks] == [
-        "First paragraph\ncontinues here.", "Second 50% [1].", "1. one", "2. two\nlazy line"
+        "First paragraph\ncontinues here.",
+        "Second 50% [1].",
+        "1. one",
+        "2. two\nlazy line",
     ]
 
 
@@ -390,7 +425,9 @@ def test_every_code_has_a_severity_and_serialises():
 
     assert {f["code"] for f in as_dict["errors"]} == {"unresolved-citation"}
     assert {f["code"] for f in as_dict["warnings"]} == {
-        "missing-identifier", "possible-reference-mismatch", "uncited-claim",
+        "missing-identifier",
+        "possible-reference-mismatch",
+        "uncited-claim",
     }
 
 
@@ -398,10 +435,13 @@ def test_orphans_are_judged_against_all_sections_once_not_once_per_orphan(monkey
     from references import integrity
 
     sections = tuple(SectionData(heading=f"Part {i}", body=f"Back pain part {i} [1].") for i in range(1, 101))
-    orphans = tuple(CitationData(number=n, reference=ReferenceData(title=f"Knee surgery {n}", doi=f"10.1000/{n}"))
-                    for n in range(2, 102))
-    content = ArticleContent(question="Back pain?", sections=sections,
-                             citations=(CitationData(number=1, reference=ACP), *orphans))
+    orphans = tuple(
+        CitationData(number=n, reference=ReferenceData(title=f"Knee surgery {n}", doi=f"10.1000/{n}"))
+        for n in range(2, 102)
+    )
+    content = ArticleContent(
+        question="Back pain?", sections=sections, citations=(CitationData(number=1, reference=ACP), *orphans)
+    )
     calls = []
     original = integrity._Terms.section
     monkeypatch.setattr(integrity._Terms, "section", lambda self, p: calls.append(p) or original(self, p))
@@ -410,3 +450,70 @@ def test_orphans_are_judged_against_all_sections_once_not_once_per_orphan(monkey
 
     assert len([f for f in report.findings if f.code == "possible-reference-mismatch"]) == 100
     assert len(calls) <= 2 * len(sections)  # each section's terms once for the union, once for its citations
+
+
+@pytest.mark.parametrize(
+    ("question", "body", "title"),
+    [
+        (
+            "Should PPIs be stopped in older adults?",
+            "Stop when the reason has gone [1].",
+            "Proton pump inhibitor withdrawal: a randomised trial",
+        ),
+        (
+            "How is atrial fibrillation anticoagulated?",
+            "Offer a DOAC [1].",
+            "2023 ACC/AHA/ACCP/HRS guideline for the diagnosis and management of AF",
+        ),
+        (
+            "Which drugs need a dose change in CKD?",
+            "Check the creatinine first [1].",
+            "KDIGO 2024 Clinical Practice Guideline for the Evaluation and Management of Chronic Kidney Disease",
+        ),
+        (
+            "When should inhaled steroids be added in COPD?",
+            "After exacerbations [1].",
+            "Corticosteroid use in chronic obstructive pulmonary disease",
+        ),
+        (
+            "What HbA1c is the aim in older age?",
+            "Aim higher when frail [1].",
+            "Glycated haemoglobin goals for type 2 diabetes",
+        ),
+        (
+            "When is a lower dose needed?",
+            "Below an eGFR of 45 [1].",
+            "Estimated glomerular filtration rate equations compared",
+        ),
+        ("Is the AF burden lower after ablation?", "It falls [1].", "Atrial fibrillation burden"),
+    ],
+)
+def test_an_abbreviation_and_its_expansion_match_each_other(question, body, title):
+    content = article(
+        SectionData(heading="What to do", body=body),
+        question=question,
+        citations=(ReferenceData(title=title, doi="10.1000/1"),),
+    )
+
+    assert only(content, "possible-reference-mismatch") == []
+
+
+def test_a_mismatch_names_the_words_of_the_title_that_matched_nothing():
+    content = article("Stay active and avoid bed rest for low back pain [1].", citations=(AIR_TRAVEL,))
+
+    [found] = only(content, "possible-reference-mismatch")
+
+    assert "none of 'Air', 'Travel', 'Stable' appears there" in found.message
+
+
+def test_the_abbreviation_list_names_its_source_and_expands_each_entry():
+    from references.integrity import clinical_abbreviations
+
+    table = clinical_abbreviations()
+    assert "proton pump inhibitor" in table["PPI"]
+    assert "atrial fibrillation" in table["AF"]
+    assert {"CKD", "COPD", "eGFR", "HbA1c"} <= set(table)
+    from pathlib import Path
+
+    header = (Path(__file__).resolve().parents[2] / "references/data/clinical-abbreviations.tsv").read_text()
+    assert "Source:" in header.split("\n", 3)[0] + header.split("\n", 3)[1]

@@ -23,8 +23,10 @@ HEADER = (
 
 
 def row(record_id, *, doi="10.5555/x-1", pmid="0", nature="Retraction", date_="3/14/2024 0:00", title="A paper"):
-    return (f'{record_id},"{title}",(HSC) Medicine;,Inst,J Demo,Demo Press,US,A Author,,Research Article;,'
-            f"{date_},10.5555/notice-{record_id},0,1/2/2019 0:00,{doi},{pmid},{nature},+Error in Data;,No,,")
+    return (
+        f'{record_id},"{title}",(HSC) Medicine;,Inst,J Demo,Demo Press,US,A Author,,Research Article;,'
+        f"{date_},10.5555/notice-{record_id},0,1/2/2019 0:00,{doi},{pmid},{nature},+Error in Data;,No,,"
+    )
 
 
 def write(tmp_path, *rows, header=HEADER, name="rw.csv") -> Path:
@@ -67,11 +69,12 @@ def test_bad_rows_are_reported_by_line_and_skipped(tmp_path):
         row(8),
     )
     read = read_retractions(path)
-    assert [n.record_id for n in read.notices] == ["1", "6", "8"]
+    assert [n.record_id for n in read.notices] == ["1", "3", "6", "8"]  # 3: loaded, its date unknown
     problems = {p.line: str(p) for p in read.problems}
     assert "RetractionNature 'Retracted maybe'" in problems[3]
     assert problems[3].endswith("row skipped")
     assert "RetractionDate '14/03/2024' is not a date" in problems[4]
+    assert not next(p for p in read.problems if p.line == 4).skipped
     assert "no usable DOI or PubMed ID" in problems[5]
     assert "Record ID 1 is already on line 2" in problems[6]
     assert "OriginalPaperDOI 'not-a-doi' is malformed and was ignored" in problems[7]
@@ -101,6 +104,26 @@ def test_an_unreadable_file_says_why(tmp_path, content, message):
         path.write_bytes(content)
     with pytest.raises(UnreadableFile, match=message.replace("(", r"\(").replace(")", r"\)")):
         read_retractions(path)
+
+
+@pytest.mark.django_db
+def test_a_row_with_an_unreadable_date_but_a_readable_identifier_is_loaded_with_the_date_unknown(tmp_path):
+    # Given a retraction whose dates cannot be read (day-first, a word) but whose DOI can
+    path = write(tmp_path, row(1, date_="14/03/2024", doi="10.5555/lost-1"), row(2, date_="sometime in 2023"))
+    reference = ReferenceFactory(doi="10.5555/lost-1")
+
+    # When it is read and loaded
+    read = read_retractions(path)
+    summary = retractions_import(notices=read.notices)
+
+    # Then it is loaded with no date, each unreadable date a warning on its line (the row kept)
+    assert [(n.record_id, n.notice_date) for n in read.notices] == [("1", None), ("2", None)]
+    assert [(p.line, p.skipped) for p in read.problems] == [(2, False), (3, False)]
+    assert "RetractionDate '14/03/2024' is not a date" in str(read.problems[0])
+    assert "date left unknown" in str(read.problems[0])
+    assert summary.created == 2
+    reference.refresh_from_db()
+    assert reference.status == Reference.Status.WITHDRAWN  # the paper reads as retracted
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -143,8 +166,14 @@ def test_an_expression_of_concern_links_without_withdrawing_corrections_and_rein
 @pytest.mark.django_db
 def test_a_retraction_wins_over_an_expression_of_concern_of_the_same_paper(tmp_path):
     reference = ReferenceFactory(doi="10.5555/x-1")
-    load(write(tmp_path, row(1, nature="Expression of concern", date_="1/1/2020 0:00"), row(2, date_="1/1/2021 0:00"),
-               row(3, nature="Expression of concern", date_="1/1/2022 0:00")))
+    load(
+        write(
+            tmp_path,
+            row(1, nature="Expression of concern", date_="1/1/2020 0:00"),
+            row(2, date_="1/1/2021 0:00"),
+            row(3, nature="Expression of concern", date_="1/1/2022 0:00"),
+        )
+    )
     reference.refresh_from_db()
     assert reference.retraction.record_id == "2"
     assert reference.status == Reference.Status.WITHDRAWN
@@ -238,8 +267,11 @@ def test_a_reference_first_cited_after_the_import_is_withdrawn_when_created():
     from references.services import reference_get_or_create
 
     load(SAMPLE)
-    reference = reference_get_or_create(data=ReferenceData(title="Beta-blocker withdrawal before surgery",
-                                                           doi="https://doi.org/10.5555/demo-anaes-2011-044"))
+    reference = reference_get_or_create(
+        data=ReferenceData(
+            title="Beta-blocker withdrawal before surgery", doi="https://doi.org/10.5555/demo-anaes-2011-044"
+        )
+    )
     assert reference.status == Reference.Status.WITHDRAWN
     assert reference.retraction.record_id == "900004"
 
@@ -250,8 +282,9 @@ def test_a_reference_first_cited_after_the_import_with_its_doi_in_upper_case_is_
     from references.services import reference_get_or_create
 
     load(SAMPLE)
-    reference = reference_get_or_create(data=ReferenceData(title="Beta-blocker withdrawal before surgery",
-                                                           doi="10.5555/DEMO-ANAES-2011-044"))
+    reference = reference_get_or_create(
+        data=ReferenceData(title="Beta-blocker withdrawal before surgery", doi="10.5555/DEMO-ANAES-2011-044")
+    )
     assert reference.doi == "10.5555/DEMO-ANAES-2011-044"  # stored as written
     assert reference.status == Reference.Status.WITHDRAWN
     assert reference.retraction.record_id == "900004"

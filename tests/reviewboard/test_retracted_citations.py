@@ -134,14 +134,19 @@ def test_a_draft_citing_a_retracted_paper_is_not_flagged_nor_reported(chair_with
 def test_bad_rows_are_reported_on_stderr_with_their_line_and_the_rest_loads(tmp_path):
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     lines.insert(2, "777,Bad,,,,,,,,,not a date,,0,,10.5555/bad,0,Retraction,,No,,")
+    lines.insert(3, "778,Bad,,,,,,,,,1/1/2024 0:00,,0,,10.5555/bad-2,0,Retracted maybe,,No,,")
     path = tmp_path / "rw.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, out, err = run("import_retractions", str(path), "--no-progress")
     assert code == 0
+    # An unreadable date: loaded with the date unknown (issue 21), a warning on its line.
     assert "line 3: RetractionDate 'not a date' is not a date" in err
+    assert "loaded with its date left unknown" in err
+    assert Retraction.objects.get(record_id="777").notice_date is None
+    assert "line 4: RetractionNature 'Retracted maybe'" in err
     assert "row skipped" in err
-    assert "7 row(s) read, 1 skipped: 6 notice(s) created" in out
-    assert not Retraction.objects.filter(record_id="777").exists()
+    assert "8 row(s) read, 1 skipped: 7 notice(s) created" in out
+    assert not Retraction.objects.filter(record_id="778").exists()
 
 
 @pytest.mark.django_db

@@ -1,7 +1,8 @@
 """``manage.py import_article PATH [--submit] [--author USERNAME] [--dry-run] [--json]``
 
-Reads Markdown with YAML front matter or the plain-text page export, prints the integrity
-report, and imports the article as a draft (``--submit`` also submits it for review).
+Reads Markdown with YAML front matter, the plain-text page export, an HTML page (saved or a CMS
+export) or a Word .docx manuscript, chosen by the file's content; prints the integrity report, and
+imports the article as a draft (``--submit`` also submits it for review).
 
 Exit status: 0 imported (or, with ``--dry-run``, would be imported); 1 blocked by integrity
 errors when ``--submit`` was asked; 2 unreadable input or a bad argument. Nothing is saved
@@ -19,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from articles.content import ArticleContent, content_from_article
-from articles.importing import ImportError_, parse_document, read_source
+from articles.importing import ImportError_, read_document
 from articles.importing.report import format_report, import_summary
 from articles.services import article_content_validate, article_slug_preview
 from config.exceptions import InvalidInput, NotAllowed, ServiceError
@@ -39,7 +40,10 @@ class _Blocked(Exception):
 
 
 class Command(BaseCommand):
-    help = "Import an article (Markdown with YAML front matter, or the plain-text page export) and check it."
+    help = (
+        "Import an article (Markdown with YAML front matter, the plain-text page export, an HTML page or a Word "
+        ".docx manuscript, chosen by content) and check it."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("path", help="The file to import.")
@@ -51,14 +55,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["path"]
         try:
-            content = parse_document(read_source(path), source_name=str(path))
+            content = read_document(path)  # the format by content: .txt, .md, .html or .docx
         except ImportError_ as exc:
             raise CommandError(f"Cannot import {exc.message}", returncode=EXIT_UNREADABLE) from None
         content = with_registered_data(content)  # Crossref / PubMed, when REFERENCE_LOOKUP_ENABLED
         author = self._author(options["author"])
         if options["submit"] and author is None:
-            raise CommandError("--submit needs --author: the user who submits the article.",
-                               returncode=EXIT_UNREADABLE)
+            raise CommandError("--submit needs --author: the user who submits the article.", returncode=EXIT_UNREADABLE)
         try:
             if options["dry_run"]:
                 self._dry_run(content, options)
@@ -97,13 +100,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             article = content_create(content=content, author=author)
             # Report on what was saved (the library may already hold a record), with what the importer found.
-            saved = replace(content_from_article(article), dropped=content.dropped,
-                            import_findings=content.import_findings)
+            saved = replace(
+                content_from_article(article), dropped=content.dropped, import_findings=content.import_findings
+            )
             report = check_content(saved)
             if options["submit"]:
                 if report.has_errors:  # the library already held a record that changes the outcome
-                    raise _Blocked(self._blocked_message(report, dry_run=False), content=saved, report=report,
-                                   slug=article.slug)
+                    raise _Blocked(
+                        self._blocked_message(report, dry_run=False), content=saved, report=report, slug=article.slug
+                    )
                 article_submit(article=article, user=author)
         state = "submitted for review" if options["submit"] else "a draft"
         headline = f"Imported {article.slug} as {state}."
@@ -116,12 +121,13 @@ class Command(BaseCommand):
         what = "would be blocked" if dry_run else "blocked"
         return f"Submission {what} by {count} integrity {noun}; nothing was imported."
 
-    def _print(self, content: ArticleContent, report: IntegrityReport, slug: str, options: dict[str, Any],
-               *, headline: str) -> None:
+    def _print(
+        self, content: ArticleContent, report: IntegrityReport, slug: str, options: dict[str, Any], *, headline: str
+    ) -> None:
         if options["json"]:
             summary = import_summary(content=content, report=report, slug=slug)
             self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2))
         else:
-            self.stdout.write(format_report(
-                content=content, report=report, headline=headline, show_dropped=options["verbosity"] >= 2
-            ))
+            self.stdout.write(
+                format_report(content=content, report=report, headline=headline, show_dropped=options["verbosity"] >= 2)
+            )
