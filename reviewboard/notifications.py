@@ -42,7 +42,7 @@ from django.urls import reverse
 
 from articles.api import caching
 from articles.models import Article
-from reviewboard import permissions
+from reviewboard import outbox, permissions
 from reviewboard.jobs.common import build_email, chair_emails, review_url
 from reviewboard.models import Assignment, Comment, Declaration, Event
 
@@ -245,17 +245,29 @@ def email_chair_webhook_disabled(event: Event) -> int:
     return _send("webhook_disabled", to=chair_emails(), context={"event": event, **event.payload})
 
 
+@outbox.not_before(caching.purge_settle_seconds)
 def purge_article_cache(event: Event) -> int:
-    """Drop the article's cached answers at the CDN (``articles.api.caching.purge``; no-op without PURGE_URL)."""
+    """Drop the article's cached answers at the CDN (``articles.api.caching.purge``; no-op without
+    PURGE_URL), once no server's micro-cache can still hold the old answer (the wait: see caching)."""
     slug = Article.objects.filter(pk=event.article_id).values_list("slug", flat=True).first()
     return caching.purge(caching.keys_for_article(slug)) if slug else 0
 
 
-CACHE_PURGE_CONSUMERS = (
-    ("version.published", purge_article_cache),
-    ("version.retracted", purge_article_cache),
-    ("article.archived", purge_article_cache),
-    ("version.significance_assessed", purge_article_cache),  # the article's changes and the feed
+@outbox.not_before(caching.purge_repeat_seconds)
+def purge_article_cache_again(event: Event) -> int:
+    """The same purge again, for a CDN fetch that was answered before the first purge and stored after it."""
+    return purge_article_cache(event)
+
+
+CACHE_PURGE_CONSUMERS = tuple(
+    (event_type, consumer)
+    for event_type in (
+        "version.published",
+        "version.retracted",
+        "article.archived",
+        "version.significance_assessed",  # the article's changes and the feed
+    )
+    for consumer in (purge_article_cache, purge_article_cache_again)
 )
 
 EMAIL_CONSUMERS = (

@@ -13,6 +13,13 @@ that is down), or given up (a permanent one: a message that cannot be built, e.g
 a newline). A worker killed mid-delivery rolls the transaction back, so the event is still
 pending and is delivered again. Consumers: the webhook fan-out (``reviewboard.webhooks``),
 e-mail and the CDN purge (``reviewboard.notifications``).
+
+A consumer may ask to wait: ``not_before(seconds)`` on it (a callable giving seconds) means it runs
+only in an attempt that was scheduled for it at least that long after the previous attempt. The
+first attempt is always after the action's commit, so the CDN purge (which waits out the read
+API's micro-cache) and its repeat run only when no server can still answer with the old content.
+A wait is not a failed attempt: it sets ``next_attempt_at`` and hands the event to the delivery
+task again with that countdown (the sweep delivers it if that task is lost).
 """
 
 from __future__ import annotations
@@ -39,6 +46,21 @@ Consumer = Callable[[Event], Any]
 # (a message that cannot be built, a template error, a bug) is permanent and is not retried.
 TRANSIENT_DELIVERY_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, ConnectionError, TimeoutError)
 MAX_ATTEMPTS = 8
+
+
+def not_before(seconds: Callable[[], float]) -> Callable[[Consumer], Consumer]:
+    """Declare that a consumer waits ``seconds()`` after the previous attempt at its event (above)."""
+
+    def declare(consumer: Consumer) -> Consumer:
+        consumer.wait_seconds = seconds  # type: ignore[attr-defined]
+        return consumer
+
+    return declare
+
+
+def wait_seconds(consumer: Consumer) -> float:
+    seconds = getattr(consumer, "wait_seconds", None)
+    return max(0.0, float(seconds())) if seconds is not None else 0.0
 
 
 def consumers() -> dict[str, list[tuple[str, Consumer]]]:
@@ -95,12 +117,14 @@ def emit(
     return event.pk
 
 
-def enqueue(ids: list[int]) -> None:
+def enqueue(ids: list[int], *, countdown: float = 0.0) -> None:
     from reviewboard.tasks import BROKER_ERRORS, deliver_event
 
+    if countdown and getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        return  # in-process tasks ignore a countdown: the sweep (or the test) delivers it when due
     for event_id in ids:
         try:
-            deliver_event.delay(event_id)
+            deliver_event.apply_async((event_id,), countdown=countdown or None)
         except BROKER_ERRORS as exc:
             logger.warning("Could not enqueue the delivery of event %s (%s); the sweep will deliver it.", event_id, exc)
 
@@ -112,7 +136,8 @@ def backoff(attempts: int) -> timedelta:
 
 def deliver(event_id: int, *, now: datetime | None = None) -> str:
     """Deliver one pending event to the consumers that have not had it. Returns what happened:
-    "delivered", "retry", "failed", or "skipped" (already done, given up, or being delivered elsewhere)."""
+    "delivered", "retry", "waiting" (a consumer waits, above), "failed", or "skipped" (already done,
+    given up, or being delivered elsewhere)."""
     with transaction.atomic():
         event = (
             Event.objects.select_for_update(skip_locked=True)
@@ -122,11 +147,19 @@ def deliver(event_id: int, *, now: datetime | None = None) -> str:
         if event is None:
             return "skipped"
         now = now or timezone.now()
+        # An attempt scheduled for a waiting consumer: the earlier attempt that set it ran after the commit.
+        scheduled = event.next_attempt_at is not None and event.next_attempt_at <= now
         event.attempts += 1
         outcome = "delivered"
+        wait = 0.0
         for name, consumer in consumers().get(event.type, []):
             if name in event.done:
                 continue
+            wait = wait_seconds(consumer)
+            if wait and not scheduled:
+                outcome = "waiting"
+                break
+            scheduled = False  # a consumer ran in this attempt: the next waiting one waits from now
             try:
                 with transaction.atomic():
                     consumer(event)
@@ -142,6 +175,10 @@ def deliver(event_id: int, *, now: datetime | None = None) -> str:
         if outcome == "delivered":
             event.dispatched_at = now
             event.next_attempt_at = None
+        elif outcome == "waiting":
+            event.attempts -= 1  # not a failure
+            event.next_attempt_at = now + timedelta(seconds=wait)
+            transaction.on_commit(lambda: enqueue([event.pk], countdown=wait))
         elif outcome == "retry":
             event.next_attempt_at = now + backoff(event.attempts)
             logger.warning("Event %s (%s) will be retried: %s", event.pk, event.type, event.last_error)

@@ -285,6 +285,10 @@ PURGE_URL = env("PURGE_URL", default="")
 PURGE_METHOD = env("PURGE_METHOD", default="PURGE")
 PURGE_HEADERS = env.dict("PURGE_HEADERS", default={})
 PURGE_TIMEOUT_SECONDS = env.float("PURGE_TIMEOUT_SECONDS", default=5.0)
+# The purge waits API_DETAIL_CACHE_SECONDS plus this after the commit (every server's micro-cache has
+# let go of the old answer by then), and is sent again PURGE_REPEAT_SECONDS later (articles.api.caching).
+PURGE_SETTLE_MARGIN_SECONDS = env.float("PURGE_SETTLE_MARGIN_SECONDS", default=1.0)
+PURGE_REPEAT_SECONDS = env.float("PURGE_REPEAT_SECONDS", default=10.0)
 # Called in the render's transaction when a version goes live (articles cannot import the board).
 PUBLISHING_ON_LIVE = ["reviewboard.webhooks.version_went_live"]
 
