@@ -241,6 +241,11 @@ def log_audit_checkpoint(event: Event) -> int:
     return 0
 
 
+def email_chair_audit_checkpoint_alert(event: Event) -> int:
+    """``reviewboard.jobs.audit_watch``: checkpoints deleted, or entries left unsigned too long."""
+    return _send("audit_checkpoint_alert", to=chair_emails(), context=dict(event.payload))
+
+
 def email_chair_webhook_disabled(event: Event) -> int:
     return _send("webhook_disabled", to=chair_emails(), context={"event": event, **event.payload})
 
@@ -275,6 +280,7 @@ EMAIL_CONSUMERS = (
     ("article.review_due", email_chair_review_due),
     ("citations.retracted", email_chair_retracted_citations),
     ("audit.checkpoint", log_audit_checkpoint),
+    ("audit.checkpoint_alert", email_chair_audit_checkpoint_alert),
     ("article.submitted", email_chair_submitted),
     ("review.started", email_reviewers_review_started),
     ("changes.requested", email_authors_changes_requested),

@@ -23,7 +23,7 @@ from celery import Task, shared_task
 from django.db import transaction
 
 from reviewboard import outbox, webhooks
-from reviewboard.jobs import reconcile, reminders, rereview, who_may_review
+from reviewboard.jobs import audit_watch, reconcile, reminders, rereview, who_may_review
 from reviewboard.jobs.common import TRANSIENT_ERRORS, parse_now
 from reviewboard.models import WebhookDelivery
 from reviewboard.services.checkpoints import audit_checkpoint_create
@@ -97,6 +97,11 @@ def deliver_webhook(delivery_id: int) -> dict[str, int]:
 def deliver_due_webhooks(now: str | None = None) -> dict[str, int]:
     """Resume the webhook queues whose retry time has come (and any a lost task left waiting)."""
     return webhooks.deliver_due_webhooks(now=parse_now(now))
+
+
+@shared_task(name="reviewboard.watch_audit_checkpoints", **SWEEP_OPTIONS)
+def watch_audit_checkpoints(now: str | None = None) -> dict[str, Any]:
+    return audit_watch.watch_audit_checkpoints(now=parse_now(now)).as_dict()
 
 
 @shared_task(name="reviewboard.checkpoint_audit_log", **SWEEP_OPTIONS)
