@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.db import transaction
 
+from articles.api.throttling import CACHE_ERRORS
 from reviewboard import outbox
 from reviewboard.jobs.common import resolve_now
 from reviewboard.models import AuditCheckpoint, AuditEntry, Event
@@ -67,7 +68,7 @@ def _count_dropped() -> CheckpointProblem | None:
     try:
         highest = int(cache.get(HIGHEST_COUNT_KEY) or 0)
         cache.set(HIGHEST_COUNT_KEY, max(highest, count), timeout=None)
-    except Exception:  # noqa: BLE001 - the cache is a second witness; the events still are one
+    except CACHE_ERRORS:  # the cache is a second witness; the events still are one
         logger.warning("The cache could not be read for the audit checkpoint count.", exc_info=True)
         highest = 0
     expected = max(signed, highest)
@@ -94,7 +95,7 @@ def _not_signed(now: datetime) -> CheckpointProblem | None:
         "not-signed",
         f"not-signed:{seq}",
         f"Audit entries from seq {seq} ({created_at.isoformat()}) have not been signed by a checkpoint for "
-        f"more than {int(limit.total_seconds() // 60)} minutes: check that the \"Checkpoint the audit log\" "
+        f'more than {int(limit.total_seconds() // 60)} minutes: check that the "Checkpoint the audit log" '
         "periodic task is enabled and succeeding (AUDIT_CHECKPOINT_KEY set) and that beat is running.",
     )
 
