@@ -156,7 +156,7 @@ class Command(BaseCommand):
         if existing is not None:
             return existing, False
         seed = replace(content, slug=slug, topic=content.topic or SEED_TOPIC)
-        return content_create(content=seed, author=author), True
+        return content_create(content=seed, author=author, private_slug=False), True  # the operator sees all
 
     def _print(self, users: list[Any], password: str, article: Article, created: bool) -> None:
         profiles = {
