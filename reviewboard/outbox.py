@@ -10,8 +10,9 @@ them later.
 event at once), runs each consumer that has not had it yet, and records the result in the same
 transaction: delivered, retried later with backoff (a transient failure such as a mail server
 that is down), or given up (a permanent one: a message that cannot be built, e.g. a header with
-a newline). A worker killed mid-delivery rolls the transaction back, so the event is still
-pending and is delivered again. Consumers: the webhook fan-out (``reviewboard.webhooks``),
+a newline); a consumer given up on is marked ``failed:<name>`` in ``done`` and the others still
+run. A worker killed mid-delivery rolls the transaction back, so the event is still pending and
+is delivered again. Consumers: the webhook fan-out (``reviewboard.webhooks``),
 e-mail and the CDN purge (``reviewboard.notifications``).
 
 A consumer may ask to wait: ``not_before(seconds)`` on it (a callable giving seconds) means it runs
@@ -46,6 +47,7 @@ Consumer = Callable[[Event], Any]
 # (a message that cannot be built, a template error, a bug) is permanent and is not retried.
 TRANSIENT_DELIVERY_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, ConnectionError, TimeoutError)
 MAX_ATTEMPTS = 8
+FAILED_MARK = "failed:"  # in ``Event.done``: this consumer failed for good; the others went on
 
 
 def not_before(seconds: Callable[[], float]) -> Callable[[Consumer], Consumer]:
@@ -153,13 +155,12 @@ def deliver(event_id: int, *, now: datetime | None = None) -> str:
         outcome = "delivered"
         wait = 0.0
         for name, consumer in consumers().get(event.type, []):
-            if name in event.done:
+            if name in event.done or FAILED_MARK + name in event.done:
                 continue
             wait = wait_seconds(consumer)
             if wait and not scheduled:
                 outcome = "waiting"
                 break
-            scheduled = False  # a consumer ran in this attempt: the next waiting one waits from now
             try:
                 with transaction.atomic():
                     consumer(event)
@@ -168,10 +169,15 @@ def deliver(event_id: int, *, now: datetime | None = None) -> str:
                 event.last_error = f"{name}: {exc.__class__.__name__}: {exc}"[:2000]
                 break
             except Exception as exc:  # noqa: BLE001 - a consumer's bug must not stop the outbox; recorded below
-                outcome = "failed"
+                # Given up for this consumer only: the others still run (a mail that cannot be built must
+                # not hold back a retraction's CDN purge); the event ends as failed, naming it.
                 event.last_error = f"{name}: {exc.__class__.__name__}: {exc}"[:2000]
-                break
+                event.done = [*event.done, FAILED_MARK + name]
+                continue
+            scheduled = False  # a consumer ran in this attempt: the next waiting one waits from now
             event.done = [*event.done, name]
+        if outcome == "delivered" and any(name.startswith(FAILED_MARK) for name in event.done):
+            outcome = "failed"
         if outcome == "delivered":
             event.dispatched_at = now
             event.next_attempt_at = None

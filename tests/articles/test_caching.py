@@ -200,3 +200,31 @@ def test_a_cdn_that_fails_is_retried_and_the_other_consumers_are_not_held_back(c
     assert outbox.deliver(event.pk, now=event.next_attempt_at) == "waiting"  # purged; the repeat waits
     event.refresh_from_db()
     assert outbox.deliver(event.pk, now=event.next_attempt_at) == "delivered"
+
+
+def test_a_broken_mail_consumer_does_not_stop_the_retractions_purge(cdn, published, chair, monkeypatch):
+    """A permanent failure of one consumer (here a mail that cannot be built) is recorded, and the
+    other consumers still run: a retraction's purge must not wait on a template (found by the
+    fault-injection suite, tests/reliability)."""
+    from reviewboard import notifications
+
+    deliver_all()
+    cdn.received.clear()
+
+    def broken(event):
+        raise TypeError("the mail cannot be built")
+
+    broken.__name__ = "email_board_version_retracted"
+    monkeypatch.setattr(
+        notifications,
+        "EMAIL_CONSUMERS",
+        tuple((t, broken if t == "version.retracted" else c) for t, c in notifications.EMAIL_CONSUMERS),
+    )
+    services.article_retract(article=published, user=chair, reason="Dose error")
+    deliver_all()
+
+    assert once(purged(cdn)) == [("PURGE", "article-back-pain"), ("PURGE", "articles"), ("PURGE", "changes")]
+    event = Event.objects.get(type="version.retracted")
+    assert event.failed_at is not None  # the mail's failure is still recorded, for the admin to see
+    assert "the mail cannot be built" in event.last_error
+    assert "purge:purge_article_cache_again" in event.done

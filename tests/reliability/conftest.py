@@ -4,6 +4,7 @@ local receivers (tests/http_receiver.py) that record what reached them."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -61,7 +62,8 @@ def stack(cdn, client_app):
     finally:
         if built is not None:
             stack_module.teardown(built)
-        shutil.rmtree(directory, ignore_errors=True)
+        if not os.environ.get("RELIABILITY_KEEP_LOGS"):  # set it to read the processes' logs after a failure
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ below (persistent database connections as in production, a CDN purge hook and a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -286,6 +287,18 @@ class Stack:
         ).start()
         return self.beat
 
+    def supervise(self) -> list[str]:
+        """What a process supervisor (systemd ``Restart=always``, Kubernetes) does: start again the
+        worker or beat if it exited. Returns the names restarted."""
+        restarted = []
+        if self.worker is not None and self.worker.process.poll() is not None:
+            self.start_worker()
+            restarted.append("worker")
+        if self.beat is not None and self.beat.process.poll() is not None:
+            self.start_beat()
+            restarted.append("beat")
+        return restarted
+
     def stop_all(self) -> None:
         for process in [*self.servers, self.worker, self.beat]:
             if process is not None:
@@ -324,8 +337,7 @@ def build(directory: Path, *, purge_url: str) -> Stack:
         "DATABASE_URL": postgres.url,
         "DB_CONN_MAX_AGE": "60",  # persistent connections, as in production: they must survive a restart
         "REDIS_URL": redis_server.url,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(directory / "mail"),
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",  # mail goes to the worker's log
         "PURGE_URL": purge_url,
         "PURGE_SETTLE_MARGIN_SECONDS": "0.5",
         "PURGE_REPEAT_SECONDS": "1",
@@ -349,10 +361,8 @@ def build(directory: Path, *, purge_url: str) -> Stack:
 def teardown(stack: Stack) -> None:
     stack.stop_all()
     stack.redis.stop()
-    try:
+    with contextlib.suppress(subprocess.CalledProcessError):
         stack.postgres.stop()
-    except subprocess.CalledProcessError:
-        pass
 
 
 def events(stack: Stack, type_: str) -> list[tuple]:
