@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
 from articles.content import AUDIENCES, CLINICIAN, ArticleContent, control_character_problem, link_url_problem
@@ -122,21 +123,30 @@ def _base_slug(content: ArticleContent) -> str:
     return base or "article"
 
 
-def _slug_candidates(base: str):
-    yield base
+SLUG_SUFFIX_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
+SLUG_SUFFIX_LENGTH = 6
+
+
+def _slug_candidates(base: str, *, private: bool = False):
+    """``base``, ``base-2``, ``base-3``...; or, when ``private``, ``base-<6 random characters>`` every
+    time: the slug then depends on nothing but ``base``, so it reveals no other article (a creator
+    who cannot see every article must not learn from their slug that another author's draft holds
+    the same question). A clash of the random suffix (one in two billion) just draws again."""
+    if not private:
+        yield base
     for n in range(2, SLUG_ATTEMPTS + 2):
-        suffix = f"-{n}"
+        suffix = "-" + (get_random_string(SLUG_SUFFIX_LENGTH, SLUG_SUFFIX_CHARS) if private else str(n))
         yield f"{base[: MAX_SLUG - len(suffix)].rstrip('-')}{suffix}"
 
 
-def _insert_with_unique_slug(base: str, fields: dict) -> Article:
+def _insert_with_unique_slug(base: str, fields: dict, *, private: bool = False) -> Article:
     """Creates the article under the first free slug of ``base``, ``base-2``, ``base-3``...
 
     The unique constraint decides: a slug taken by a concurrent import between the look-up and
     the insert makes the insert fail inside a savepoint, and the next candidate is tried.
     """
     taken = set(Article.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-    for slug in _slug_candidates(base):
+    for slug in _slug_candidates(base, private=private):
         if slug in taken:
             continue
         try:
@@ -209,17 +219,22 @@ def article_content_validate(*, content: ArticleContent) -> None:
     _specialty(content.required_specialty)
 
 
-def article_slug_preview(*, content: ArticleContent) -> str:
-    """The slug ``article_create`` would give ``content`` now (for dry runs; not reserved)."""
+def article_slug_preview(*, content: ArticleContent, private_slug: bool = False) -> str:
+    """The slug ``article_create`` would give ``content`` now (for dry runs; not reserved; a private
+    slug's random suffix is drawn again at the creation)."""
     base = _base_slug(content)
     taken = set(Article.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-    return next((slug for slug in _slug_candidates(base) if slug not in taken), base)
+    return next((slug for slug in _slug_candidates(base, private=private_slug) if slug not in taken), base)
 
 
 @transaction.atomic
-def article_create(*, content: ArticleContent, author: AbstractBaseUser | None = None) -> Article:
+def article_create(
+    *, content: ArticleContent, author: AbstractBaseUser | None = None, private_slug: bool = False
+) -> Article:
     """A new draft article from ``content``: unique slug, sections, citations (library records are
-    found or created), the required specialty by code, and ``author`` as its author and creator."""
+    found or created), the required specialty by code, and ``author`` as its author and creator.
+    ``private_slug``: the creator cannot see every article, so the slug must not depend on them
+    (``_slug_candidates``); the board decides who that is."""
     _validate_content(content)
     specialty = _specialty(content.required_specialty)
     article = _insert_with_unique_slug(
@@ -230,6 +245,7 @@ def article_create(*, content: ArticleContent, author: AbstractBaseUser | None =
             "required_specialty": specialty,
             "created_by": author,
         },
+        private=private_slug,
     )
     if author is not None:
         article.authors.add(author)

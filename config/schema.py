@@ -2,7 +2,8 @@
 
 Views declare their own responses; this hook adds what any endpoint can answer whatever its view:
 401 (bad credentials), 400 for a malformed body (bad JSON, nested too deeply, NUL characters), 413
-for a body above ``DATA_UPLOAD_MAX_MEMORY_SIZE`` and 415 for an unsupported content type, and gives
+for a body above ``DATA_UPLOAD_MAX_MEMORY_SIZE``, 415 for an unsupported content type and 503 while a
+dependency is unreachable (``config.outages``, with ``Retry-After``), and gives
 every 4xx response without a body the one error shape (``Error``: ``{"error": {code, message, detail}}``).
 """
 
@@ -34,6 +35,13 @@ BODY_ERRORS = {
 }
 
 
+OUTAGE = {
+    "description": "The database or Redis cannot be reached (error.code service-unavailable, "
+    "error.detail.dependency); not stored by caches. Retry after Retry-After seconds.",
+    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}, "description": "Seconds to wait."}},
+}
+
+
 def document_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     if "Error" not in result.get("components", {}).get("schemas", {}):
         return result
@@ -43,6 +51,7 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             responses.setdefault("401", {"description": "Missing or invalid credentials."})
+            responses.setdefault("503", dict(OUTAGE))
             if "requestBody" in operation:
                 for status, description in BODY_ERRORS.items():
                     responses.setdefault(status, {"description": description})

@@ -30,3 +30,4 @@ urlpatterns = [
 handler404 = "config.views.not_found"
 # A body too large (413) or unreadable (400) under /api/ answers in the same shape.
 handler400 = "config.views.bad_request"
+handler500 = "config.outages.server_error"

@@ -86,6 +86,14 @@ JOBS: tuple[PeriodicJob, ...] = (
         every_minutes=15,
         expire_seconds=14 * 60,
     ),
+    PeriodicJob(
+        name="Watch the audit checkpoints",
+        task="reviewboard.watch_audit_checkpoints",
+        description="Every 15 minutes: e-mail the chair when audit checkpoints were deleted, or when audit "
+        "entries have waited two checkpoint intervals unsigned (the checkpoint job stopped).",
+        every_minutes=15,
+        expire_seconds=14 * 60,
+    ),
 )
 
 

@@ -27,7 +27,7 @@ from django.db import transaction
 
 from reviewboard.audit.checkpoints import audit_checkpoint_create
 from reviewboard.delivery import outbox, webhooks
-from reviewboard.jobs import reconcile, reminders, rereview, who_may_review
+from reviewboard.jobs import audit_watch, reconcile, reminders, rereview, who_may_review
 from reviewboard.jobs.common import BROKER_ERRORS, TRANSIENT_ERRORS, parse_now
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,11 @@ def deliver_pending_events(now: str | None = None) -> dict[str, int]:
 def deliver_due_webhooks(now: str | None = None) -> dict[str, int]:
     """Resume the webhook queues whose retry time has come (and any a lost task left waiting)."""
     return webhooks.deliver_due_webhooks(now=parse_now(now))
+
+
+@shared_task(name="reviewboard.watch_audit_checkpoints", **SWEEP_OPTIONS)
+def watch_audit_checkpoints(now: str | None = None) -> dict[str, Any]:
+    return audit_watch.watch_audit_checkpoints(now=parse_now(now)).as_dict()
 
 
 @shared_task(name="reviewboard.checkpoint_audit_log", **SWEEP_OPTIONS)

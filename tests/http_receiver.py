@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -28,6 +29,8 @@ class Receiver:
     secrets: list[str] = field(default_factory=list)
     status: int = 200
     received: list[Received] = field(default_factory=list)
+    # Called with each request as it arrives, before the answer: a CDN that refetches on a purge.
+    on_request: Callable[[Received], None] | None = None
     port: int = 0
     _server: ThreadingHTTPServer | None = None
 
@@ -50,6 +53,8 @@ class Receiver:
                     except WebhookVerificationError as exc:
                         record.error = str(exc)
                 receiver.received.append(record)
+                if receiver.on_request is not None:
+                    receiver.on_request(record)
                 answer = json.dumps({"ok": receiver.status < 300}).encode()
                 self.send_response(receiver.status)
                 self.send_header("Content-Type", "application/json")

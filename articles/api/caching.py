@@ -16,6 +16,16 @@ outbox calls ``purge(keys)`` after the commit: one HTTP request per key to ``PUR
 shape Fastly and Varnish accept (method ``PURGE_METHOD``, ``PURGE`` by default or ``POST``, with a
 ``Surrogate-Key`` header, plus ``PURGE_HEADERS`` such as ``Fastly-Key``). No ``PURGE_URL``: nothing to
 purge. A failure raises ``ConnectionError`` so that the outbox retries it with backoff.
+
+When to purge. Each server answers from its micro-cache (``payloads``) for up to
+``API_DETAIL_CACHE_SECONDS`` after it last asked the database; a purge sent at once makes the CDN
+refetch from a server that still holds the retracted body. So the purge waits
+``purge_settle_seconds()`` (the micro-cache's lifetime plus ``PURGE_SETTLE_MARGIN_SECONDS`` for a
+query in flight and clock drift) counted from a moment after the commit, when every server's entry
+holding the old answer has expired, however many servers there are: no server-to-server message
+and no per-request check is needed. It is sent again ``purge_repeat_seconds()`` later
+(``PURGE_REPEAT_SECONDS``), for a CDN fetch answered before the first purge but stored after it.
+docs/architecture.md ("A retraction reaches every cache") says why this design.
 """
 
 from __future__ import annotations
@@ -105,6 +115,15 @@ def keys_for_status(slug: str) -> list[str]:
 def keys_for_article(slug: str) -> list[str]:
     """What to purge when an article's published content changes: it, the lists and the feed."""
     return [article_key(slug), LIST_KEY, CHANGES_KEY]
+
+
+def purge_settle_seconds() -> float:
+    """How long after a commit the first purge waits: until no micro-cache can hold the old answer."""
+    return float(settings.API_DETAIL_CACHE_SECONDS) + float(settings.PURGE_SETTLE_MARGIN_SECONDS)
+
+
+def purge_repeat_seconds() -> float:
+    return float(settings.PURGE_REPEAT_SECONDS)
 
 
 def purge(keys: list[str]) -> int:

@@ -34,7 +34,7 @@ class Payload:
     content: bytes
     last_modified: int  # seconds since the epoch: when the bytes last changed
     last_modified_http: str  # the same, as an HTTP date
-    validated_at: float  # monotonic clock: when the database last confirmed this ETag
+    validated_at: float  # monotonic clock: when the query that last confirmed this ETag was sent
 
 
 _entries: OrderedDict[Hashable, Payload] = OrderedDict()
@@ -43,6 +43,13 @@ _lock = threading.Lock()
 
 def _now() -> float:
     return time.monotonic()
+
+
+def clock() -> float:
+    """Read before the query: an entry's age counts from when its database snapshot could be taken at
+    the earliest, so that it is gone ``API_DETAIL_CACHE_SECONDS`` after any commit it did not see
+    (the CDN purge relies on this bound, ``caching.purge_settle_seconds``)."""
+    return _now()
 
 
 def clear() -> None:
@@ -64,22 +71,24 @@ def fresh(key: Hashable) -> Payload | None:
     return entry if _now() - entry.validated_at < ttl else None
 
 
-def confirmed(key: Hashable, etag: str) -> Payload | None:
-    """The database says ``etag`` is current: the entry holding it, marked as just validated."""
+def confirmed(key: Hashable, etag: str, *, asked_at: float | None = None) -> Payload | None:
+    """The database says ``etag`` is current: the entry holding it, marked as validated when asked."""
     entry = _entries.get(key)
     if entry is None or entry.etag != etag:
         return None
-    entry = replace(entry, validated_at=_now())
+    entry = replace(entry, validated_at=_now() if asked_at is None else asked_at)
     with _lock:
         _entries[key] = entry
     return entry
 
 
-def remember(key: Hashable, *, etag: str, payload_json: str, rendered_at: datetime) -> Payload:
+def remember(
+    key: Hashable, *, etag: str, payload_json: str, rendered_at: datetime, asked_at: float | None = None
+) -> Payload:
     last_modified = epoch_seconds(rendered_at)
     entry = Payload(
         etag=etag, content=payload_json.encode("utf-8"), last_modified=last_modified,
-        last_modified_http=http_date(last_modified), validated_at=_now(),
+        last_modified_http=http_date(last_modified), validated_at=_now() if asked_at is None else asked_at,
     )
     with _lock:
         _entries[key] = entry

@@ -138,29 +138,33 @@ def _no_audience(audience: str) -> NotFound:
     return NotFound(f"This article has no {audience} version.", code="audience-not-available")
 
 
-def serve_version(request: HttpRequest, *, cache_key, row: VersionRow, audience: str = CLINICIAN) -> HttpResponse:
+def serve_version(
+    request: HttpRequest, *, cache_key, row: VersionRow, audience: str = CLINICIAN, asked_at: float | None = None
+) -> HttpResponse:
     """200 with the version's bytes, or 304 when the client's copy is current.
 
     ``row`` comes with the payload text unless this process already holds the bytes of its ETag
     (under ``cache_key``). It does not matter whether the client holds them: a worker answering
     only revalidations must still fill its micro-cache, or it asks the database on every one.
+    ``asked_at`` (``payloads.clock()`` read before the query) is when the entry's age starts.
     """
     if row.payload_json is not None:
         payload = payloads.remember(
-            cache_key, etag=row.etag, payload_json=row.payload_json, rendered_at=row.rendered_at
+            cache_key, etag=row.etag, payload_json=row.payload_json, rendered_at=row.rendered_at, asked_at=asked_at
         )
     else:
-        payload = payloads.confirmed(cache_key, row.etag)
+        payload = payloads.confirmed(cache_key, row.etag, asked_at=asked_at)
     last_modified = payloads.epoch_seconds(row.rendered_at)
     slug = cache_key[1]
     if _is_current(request, etag=row.etag, last_modified=last_modified):
         return _headers(HttpResponseNotModified(), etag=row.etag, last_modified=last_modified, slug=slug)
     if payload is None:
         # The entry was evicted (or replaced by another thread) since the query: fetch the bytes.
+        asked_at = payloads.clock()
         refetched = selectors.version_row_by_id(version_id=row.version_id, audience=audience)
         if refetched is None:
             raise _not_found()
-        return serve_version(request, cache_key=cache_key, row=refetched, audience=audience)
+        return serve_version(request, cache_key=cache_key, row=refetched, audience=audience, asked_at=asked_at)
     return _ok(payload, slug)
 
 
@@ -172,6 +176,7 @@ def serve_live(request: HttpRequest, slug: str) -> HttpResponse:
     payload = payloads.fresh(cache_key)
     if payload is not None:
         return serve_cached(request, payload, slug)
+    asked_at = payloads.clock()
     row = selectors.live_version_row(slug=slug, known_etag=payloads.known_etag(cache_key), audience=audience)
     if row is None:
         raise _not_found()
@@ -181,7 +186,7 @@ def serve_live(request: HttpRequest, slug: str) -> HttpResponse:
         raise _not_found()
     if row.etag is None:
         raise _no_audience(audience)
-    return serve_version(request, cache_key=cache_key, row=row, audience=audience)
+    return serve_version(request, cache_key=cache_key, row=row, audience=audience, asked_at=asked_at)
 
 
 def _error_response(exc: ServiceError) -> HttpResponse:
@@ -389,13 +394,14 @@ class ArticleVersionDetailView(KeyedFastPathMixin, ReadAPIView):
         payload = payloads.fresh(cache_key)
         if payload is not None:
             return serve_cached(request, payload, slug)
+        asked_at = payloads.clock()
         row = selectors.version_row(
             slug=slug, number=number, known_etag=payloads.known_etag(cache_key), audience=audience
         )
         if row is not None and row.state not in selectors.HIDDEN_STATES:
             if row.etag is None:
                 raise _no_audience(audience)
-            return serve_version(request, cache_key=cache_key, row=row, audience=audience)
+            return serve_version(request, cache_key=cache_key, row=row, audience=audience, asked_at=asked_at)
         view = selectors.article_live_view(slug=slug)
         if view is not None and view.retracted:
             raise _gone(view)

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # An unreachable database or Redis raised by a view: 503 in the surface's own shape (config/outages.py).
+    "config.outages.OutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -313,6 +315,12 @@ API_PENDING_CAUTION = env(
     "API_PENDING_CAUTION",
     default="Educational purpose only \u2022 Exercise caution as content is pending human review",
 )
+# The purge waits API_DETAIL_CACHE_SECONDS plus this after the commit (every server's micro-cache has
+# let go of the old answer by then), and is sent again PURGE_REPEAT_SECONDS later (articles.api.caching).
+# Retry-After of the 503 answered while the database or Redis cannot be reached (config/outages.py).
+OUTAGE_RETRY_AFTER_SECONDS = env.int("OUTAGE_RETRY_AFTER_SECONDS", default=30)
+PURGE_SETTLE_MARGIN_SECONDS = env.float("PURGE_SETTLE_MARGIN_SECONDS", default=1.0)
+PURGE_REPEAT_SECONDS = env.float("PURGE_REPEAT_SECONDS", default=10.0)
 # Called in the render's transaction when a version goes live (articles cannot import the board).
 PUBLISHING_ON_LIVE = ["reviewboard.delivery.webhooks.version_went_live"]
 

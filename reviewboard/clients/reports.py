@@ -31,11 +31,33 @@ if TYPE_CHECKING:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+DECODE_ROUNDS = 5
+
+
+def plain_text(value: str) -> str:
+    """Text that no surface can turn into markup (exports, e-mails, webhooks, a client's page).
+
+    Markup is stripped (nh3, no tags allowed) and entities decoded, again and again until neither
+    changes anything: ``&lt;script&gt;`` decoded once is a tag, which the next round strips, and
+    text encoded twice takes two rounds. What is left has no tag and no entity; a ``<`` that could
+    still open a tag (one left unterminated) is dropped."""
+    text = value
+    for _ in range(DECODE_ROUNDS):
+        cleaned = html.unescape(nh3.clean(text, tags=set(), attributes={}))
+        if cleaned == text:
+            break
+        text = cleaned
+    else:  # still changing: encoded more deeply than any reader types; keep no angle bracket at all
+        text = text.replace("<", "").replace(">", "")
+    return _TAG_START.sub("", text)
+
+
 def clean_text(value: str, *, field: str, max_length: int, multiline: bool = True) -> str:
-    """Plain text: markup stripped (nh3 with no tags allowed), control characters dropped, entities
-    decoded back to text, blank lines folded; longer than ``max_length``: 400 naming ``field``."""
-    text = html.unescape(nh3.clean(value, tags=set(), attributes={}))
-    text = _CONTROL.sub("", text.replace("\r\n", "\n"))
+    """Plain text (``plain_text``), control characters dropped, blank lines folded; longer than
+    ``max_length``: 400 naming ``field``."""
+    # Control characters go first: dropped afterwards, "<\x07script>" would close up into a tag.
+    text = plain_text(_CONTROL.sub("", value.replace("\r\n", "\n")))
     if not multiline:
         text = " ".join(text.split())
     text = re.sub(r"\n{3,}", "\n\n", text).strip()

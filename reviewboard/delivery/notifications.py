@@ -46,6 +46,7 @@ from articles.api import caching
 from articles.models import Article
 from reviewboard.audit.checkpoints import AuditCheckpoint, notify_checkpoint_created
 from reviewboard.board import permissions
+from reviewboard.delivery import outbox
 from reviewboard.jobs import retractions
 from reviewboard.jobs.common import build_email, chair_emails, review_url
 from reviewboard.models import Assignment, Comment, Declaration, Event
@@ -241,12 +242,19 @@ def log_audit_checkpoint(event: Event) -> int:
     return 0
 
 
+def email_chair_audit_checkpoint_alert(event: Event) -> int:
+    """``reviewboard.jobs.audit_watch``: checkpoints deleted, or entries left unsigned too long."""
+    return _send("audit_checkpoint_alert", to=chair_emails(), context=dict(event.payload))
+
+
 def email_chair_webhook_disabled(event: Event) -> int:
     return _send("webhook_disabled", to=chair_emails(), context={"event": event, **event.payload})
 
 
+@outbox.not_before(caching.purge_settle_seconds)
 def purge_article_cache(event: Event) -> int:
-    """Drop the article's cached answers at the CDN (``articles.api.caching.purge``; no-op without PURGE_URL)."""
+    """Drop the article's cached answers at the CDN (``articles.api.caching.purge``; no-op without
+    PURGE_URL), once no server's micro-cache can still hold the old answer (the wait: see caching)."""
     slug = Article.objects.filter(pk=event.article_id).values_list("slug", flat=True).first()
     return caching.purge(caching.keys_for_article(slug)) if slug else 0
 
@@ -257,12 +265,24 @@ def purge_status_cache(event: Event) -> int:
     return caching.purge(caching.keys_for_status(slug)) if slug else 0
 
 
+@outbox.not_before(caching.purge_repeat_seconds)
+def purge_article_cache_again(event: Event) -> int:
+    """The same purge again, for a CDN fetch that was answered before the first purge and stored after it."""
+    return purge_article_cache(event)
+
+
 CACHE_PURGE_CONSUMERS = (
     ("article.status_changed", purge_status_cache),
-    ("version.published", purge_article_cache),
-    ("version.retracted", purge_article_cache),
-    ("article.archived", purge_article_cache),
-    ("version.significance_assessed", purge_article_cache),  # the article's changes and the feed
+    *(
+        (event_type, consumer)
+        for event_type in (
+            "version.published",
+            "version.retracted",
+            "article.archived",
+            "version.significance_assessed",  # the article's changes and the feed
+        )
+        for consumer in (purge_article_cache, purge_article_cache_again)
+    ),
 )
 
 EMAIL_CONSUMERS = (
@@ -270,6 +290,7 @@ EMAIL_CONSUMERS = (
     ("article.review_due", email_chair_review_due),
     ("citations.retracted", email_chair_retracted_citations),
     ("audit.checkpoint", log_audit_checkpoint),
+    ("audit.checkpoint_alert", email_chair_audit_checkpoint_alert),
     ("article.submitted", email_chair_submitted),
     ("review.started", email_reviewers_review_started),
     ("changes.requested", email_authors_changes_requested),

@@ -10,10 +10,18 @@ them later.
 event at once), runs each consumer that has not had it yet, and records the result in the same
 transaction: delivered, retried later with backoff (a transient failure such as a mail server
 that is down), or given up (a permanent one: a message that cannot be built, e.g. a header with
-a newline). A worker killed mid-delivery rolls the transaction back, so the event is still
-pending and is delivered again. Consumers: the webhook fan-out (``reviewboard.delivery.webhooks``),
+a newline); a consumer given up on is marked ``failed:<name>`` in ``done`` and the others still
+run. A worker killed mid-delivery rolls the transaction back, so the event is still pending and
+is delivered again. Consumers: the webhook fan-out (``reviewboard.delivery.webhooks``),
 e-mail and the CDN purge (``reviewboard.delivery.notifications``); they register themselves
 (``register``, called from ``ReviewboardConfig.ready()``), the outbox imports none of them.
+
+A consumer may ask to wait: ``not_before(seconds)`` on it (a callable giving seconds) means it runs
+only in an attempt that was scheduled for it at least that long after the previous attempt. The
+first attempt is always after the action's commit, so the CDN purge (which waits out the read
+API's micro-cache) and its repeat run only when no server can still answer with the old content.
+A wait is not a failed attempt: it sets ``next_attempt_at`` and hands the event to the delivery
+task again with that countdown (the sweep delivers it if that task is lost).
 """
 
 from __future__ import annotations
@@ -42,6 +50,22 @@ Consumer = Callable[[Event], Any]
 # (a message that cannot be built, a template error, a bug) is permanent and is not retried.
 TRANSIENT_DELIVERY_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, ConnectionError, TimeoutError)
 MAX_ATTEMPTS = 8
+FAILED_MARK = "failed:"  # in ``Event.done``: this consumer failed for good; the others went on
+
+
+def not_before(seconds: Callable[[], float]) -> Callable[[Consumer], Consumer]:
+    """Declare that a consumer waits ``seconds()`` after the previous attempt at its event (above)."""
+
+    def declare(consumer: Consumer) -> Consumer:
+        consumer.wait_seconds = seconds  # type: ignore[attr-defined]
+        return consumer
+
+    return declare
+
+
+def wait_seconds(consumer: Consumer) -> float:
+    seconds = getattr(consumer, "wait_seconds", None)
+    return max(0.0, float(seconds())) if seconds is not None else 0.0
 
 
 # kind -> its (event type, consumer) pairs, in the order they were registered. The consumers register
@@ -105,10 +129,12 @@ def emit(
     return event.pk
 
 
-def enqueue(ids: list[int]) -> None:
+def enqueue(ids: list[int], *, countdown: float = 0.0) -> None:
+    if countdown and getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        return  # in-process tasks ignore a countdown: the sweep (or the test) delivers it when due
     for event_id in ids:
         try:
-            deliver_event.delay(event_id)
+            deliver_event.apply_async((event_id,), countdown=countdown or None)
         except BROKER_ERRORS as exc:
             logger.warning("Could not enqueue the delivery of event %s (%s); the sweep will deliver it.", event_id, exc)
 
@@ -134,7 +160,8 @@ def backoff(attempts: int) -> timedelta:
 
 def deliver(event_id: int, *, now: datetime | None = None) -> str:
     """Deliver one pending event to the consumers that have not had it. Returns what happened:
-    "delivered", "retry", "failed", or "skipped" (already done, given up, or being delivered elsewhere)."""
+    "delivered", "retry", "waiting" (a consumer waits, above), "failed", or "skipped" (already done,
+    given up, or being delivered elsewhere)."""
     with transaction.atomic():
         event = (
             Event.objects.select_for_update(skip_locked=True)
@@ -144,11 +171,18 @@ def deliver(event_id: int, *, now: datetime | None = None) -> str:
         if event is None:
             return "skipped"
         now = now or timezone.now()
+        # An attempt scheduled for a waiting consumer: the earlier attempt that set it ran after the commit.
+        scheduled = event.next_attempt_at is not None and event.next_attempt_at <= now
         event.attempts += 1
         outcome = "delivered"
+        wait = 0.0
         for name, consumer in consumers().get(event.type, []):
-            if name in event.done:
+            if name in event.done or FAILED_MARK + name in event.done:
                 continue
+            wait = wait_seconds(consumer)
+            if wait and not scheduled:
+                outcome = "waiting"
+                break
             try:
                 with transaction.atomic():
                     consumer(event)
@@ -157,13 +191,22 @@ def deliver(event_id: int, *, now: datetime | None = None) -> str:
                 event.last_error = f"{name}: {exc.__class__.__name__}: {exc}"[:2000]
                 break
             except Exception as exc:  # noqa: BLE001 - a consumer's bug must not stop the outbox; recorded below
-                outcome = "failed"
+                # Given up for this consumer only: the others still run (a mail that cannot be built must
+                # not hold back a retraction's CDN purge); the event ends as failed, naming it.
                 event.last_error = f"{name}: {exc.__class__.__name__}: {exc}"[:2000]
-                break
+                event.done = [*event.done, FAILED_MARK + name]
+                continue
+            scheduled = False  # a consumer ran in this attempt: the next waiting one waits from now
             event.done = [*event.done, name]
+        if outcome == "delivered" and any(name.startswith(FAILED_MARK) for name in event.done):
+            outcome = "failed"
         if outcome == "delivered":
             event.dispatched_at = now
             event.next_attempt_at = None
+        elif outcome == "waiting":
+            event.attempts -= 1  # not a failure
+            event.next_attempt_at = now + timedelta(seconds=wait)
+            transaction.on_commit(lambda: enqueue([event.pk], countdown=wait))
         elif outcome == "retry":
             event.next_attempt_at = now + backoff(event.attempts)
             logger.warning("Event %s (%s) will be retried: %s", event.pk, event.type, event.last_error)

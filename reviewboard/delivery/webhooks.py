@@ -27,7 +27,6 @@ How an event reaches a client:
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import logging
 import secrets
@@ -98,18 +97,23 @@ def clean_url(url: str) -> str:
 
 
 def _private_host(hostname: str, port: int) -> bool:
-    """Whether the host is, as written, an address no webhook may go to: a local name, or an address
-    literal that requests-hardened, which guards every delivery, would refuse (the same ranges in both
-    places). A name is resolved only when a delivery is sent (``_http``): that check, on the address
-    connected to, is the one that holds."""
-    if hostname == "localhost" or hostname.endswith((".localhost", ".local", ".internal")):
+    """Whether the host is an address no webhook may go to, by the rule that guards every delivery:
+    requests-hardened's ``filter_host`` on the address the host resolves to (``getaddrinfo``, as the
+    delivery does, so a literal spelled unusually, in hex, decimal, octal or a short form, counts as
+    the address it is). A trailing dot is dropped first (``127.0.0.1.`` is ``127.0.0.1``), and local
+    names are refused without a lookup. A name that does not resolve now is accepted: each delivery
+    checks the address it connects to (``_http``), which is the check that holds (DNS can change)."""
+    host = hostname.rstrip(".").lower()
+    if not host or host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
         return True
     try:
-        ipaddress.ip_address(hostname)
-    except ValueError:
+        filter_host(host, port, allow_loopback=False)
+    except ValueError as exc:  # UnicodeError: a label longer than 63 characters or empty
+        raise InvalidInput(
+            f"The URL's host {hostname} is not a valid host name.", code="invalid-url", detail={"field": "url"}
+        ) from exc
+    except requests.ConnectionError:  # no such name (yet): the delivery decides
         return False
-    try:
-        filter_host(hostname, port, allow_loopback=False)  # an address literal: no DNS lookup
     except requests.RequestException:  # InvalidIPAddress, or a literal this host cannot address at all
         return True
     return False

@@ -8,11 +8,14 @@ died in the middle of a render:
    ``articles.publishing.published_version_render``. That render is idempotent and locks the
    article and version rows, so a concurrent sweep or a late task renders the same bytes once;
    no version is ever created here, so there is never a duplicate.
-2. An approved article with no published version for its approved content (``review_hash``).
-   Approval writes the version's source in the same transaction as the state change, so this
-   means something bypassed the approval service. The approved content cannot be recovered
-   faithfully from here, so nothing is invented: it is logged as an error on every sweep and the
-   chairs are emailed (at most once a day per article and hash, through the cache).
+2. An approved article with no published version for its approved content: the content hash of
+   its last approved review round (approval closes the round and clears ``review_hash``, so that
+   blank is never compared against; an article approved without a round, e.g. imported, is held
+   to its ``review_hash`` if set, else to having any version at all). Approval writes the
+   version's source in the same transaction as the state change, so a miss here means something
+   bypassed the approval service. The approved content cannot be recovered faithfully from here,
+   so nothing is invented: it is logged as an error on every sweep and the chairs are emailed (at
+   most once a day per article and hash, through the cache).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from articles import publishing
 from articles.models import Article, PublishedVersion, ReviewState
@@ -38,6 +42,7 @@ from reviewboard.jobs.common import (
     review_url,
     send_all,
 )
+from reviewboard.models import ReviewRound
 
 MISSING_REPORT_EVERY = timedelta(hours=24)
 
@@ -82,9 +87,25 @@ def versions_pending_render(*, cutoff: datetime) -> QuerySet[PublishedVersion]:
 
 
 def approved_without_version() -> QuerySet[Article]:
-    """Approved articles with no published version of their approved content hash."""
-    published = PublishedVersion.objects.filter(article=OuterRef("pk"), content_hash=OuterRef("review_hash"))
-    return Article.objects.filter(state=ReviewState.APPROVED).filter(~Exists(published))
+    """Approved articles with no published version of their approved content (``approved_hash``,
+    annotated: see the module's docstring; blank when nothing names the approved content)."""
+    last_approved_round = ReviewRound.objects.filter(
+        article=OuterRef("pk"), outcome=ReviewRound.Outcome.APPROVED
+    ).order_by("-number")
+    approved_hash = Coalesce(
+        NullIf(Subquery(last_approved_round.values("content_hash")[:1]), Value("")),
+        NullIf("review_hash", Value("")),
+        Value(""),
+    )
+    versions = PublishedVersion.objects.filter(article=OuterRef("pk"))
+    return (
+        Article.objects.filter(state=ReviewState.APPROVED)
+        .annotate(approved_hash=approved_hash)
+        .filter(
+            (~Q(approved_hash="") & ~Exists(versions.filter(content_hash=OuterRef("approved_hash"))))
+            | (Q(approved_hash="") & ~Exists(versions))
+        )
+    )
 
 
 def reconcile_published(
@@ -117,7 +138,7 @@ def reconcile_published(
         last_id = version_ids[-1]
 
     missing = list(
-        approved_without_version().order_by("pk").values("pk", "slug", "question", "approved_at", "review_hash")
+        approved_without_version().order_by("pk").values("pk", "slug", "question", "approved_at", "approved_hash")
     )
     told = _report_missing(missing) if missing else []
     summary = ReconcileSummary(
@@ -132,9 +153,9 @@ def _report_missing(rows: list[dict[str, Any]]) -> list[int]:
     for row in rows:
         logger.error(
             "Approved article %s (%s) has no published version for its approved content %s.",
-            row["pk"], row["slug"], row["review_hash"] or "(no hash)",
+            row["pk"], row["slug"], row["approved_hash"] or "(no hash)",
         )
-    keys = {row["pk"]: f"reviewboard:reconcile:missing:{row['pk']}:{row['review_hash']}" for row in rows}
+    keys = {row["pk"]: f"reviewboard:reconcile:missing:{row['pk']}:{row['approved_hash']}" for row in rows}
     fresh = [row for row in rows if cache.add(keys[row["pk"]], 1, timeout=MISSING_REPORT_EVERY.total_seconds())]
     if not fresh:
         return []

@@ -206,3 +206,28 @@ def test_the_chairs_queue_shows_the_reports_waiting_first_and_all_on_request(rep
 
     assert list(waiting.context["cl"].result_list) == [report]
     assert set(everything.context["cl"].result_list) == {report, done}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "&lt;script&gt;alert(1)&lt;/script&gt;Dose is wrong",
+        "&lt;img src=x onerror=alert(1)&gt;Dose is wrong",
+        "&amp;lt;b onmouseover=alert(1)&amp;gt;Dose is wrong",  # encoded twice
+        "&#60;iframe src=javascript:alert(1)&#62;Dose is wrong",
+        "<scr<script>ipt>alert(1)</script>Dose is wrong",
+        "<\x07script>alert(1)<\x07/script>Dose is wrong",  # a control character dropped must not join a tag
+    ],
+)
+def test_markup_written_with_entities_is_stored_as_plain_text_that_cannot_become_markup(api, published, typed):
+    import html
+
+    import nh3
+
+    file(api, text=typed)
+    text = ReaderReport.objects.get().text
+    assert "Dose is wrong" in text
+    # Plain text: nothing a sanitizer would change, once more decoded or not; no tag can be spelled.
+    assert html.unescape(nh3.clean(text, tags=set())) == text
+    assert html.unescape(text) == text
+    assert "<" not in text.replace("< ", "")

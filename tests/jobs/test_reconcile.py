@@ -157,3 +157,45 @@ def test_articles_not_approved_are_not_reported(chair, mailoutbox, state):
 
     assert reconcile_published().missing == ()
     assert mailoutbox == []
+
+
+def approve_through_the_board(article, author, chair, reviewers) -> Article:
+    from tests.reviewboard.conftest import sign, start_review
+
+    article = start_review(article, author, chair, reviewers)
+    for reviewer in reviewers:
+        sign(Article.objects.get(pk=article.pk), reviewer)
+    article = Article.objects.get(pk=article.pk)
+    assert article.state == ReviewState.APPROVED
+    return article
+
+
+@pytest.fixture
+def healthy_board(author, chair, reviewers):
+    """Many articles approved by the board's own workflow: approval clears ``review_hash``."""
+    return [approve_through_the_board(ArticleFactory(authors=[author]), author, chair, reviewers[:2]) for _ in range(6)]
+
+
+def test_a_healthy_board_with_many_approved_articles_reports_nothing_missing(healthy_board, mailoutbox):
+    assert all(article.review_hash == "" for article in healthy_board)
+    mailoutbox.clear()
+
+    summary = reconcile_published(now=timezone.now() + GRACE_PASSED)
+
+    assert summary.missing == ()
+    assert summary.ok
+    assert mailoutbox == []
+
+
+def test_a_real_loss_on_a_healthy_board_is_reported_alone(healthy_board, chair, mailoutbox):
+    lost = healthy_board[2]
+    mailoutbox.clear()
+    # Something bypassed the approval: the version of the approved content is gone (another content's is left).
+    PublishedVersion.objects.filter(article=lost).update(content_hash="e" * 64)
+
+    summary = reconcile_published(now=timezone.now() + GRACE_PASSED)
+
+    assert summary.missing == (lost.pk,)
+    assert summary.chair_told == (lost.pk,)
+    (message,) = mailoutbox
+    assert lost.question in message.subject

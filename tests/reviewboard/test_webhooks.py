@@ -364,3 +364,57 @@ def test_a_delivery_to_a_name_that_now_resolves_to_a_private_address_is_not_sent
     assert attempt.status_code is None
     assert "InvalidIPAddress" in attempt.response_excerpt
     assert WebhookDelivery.objects.get(endpoint=endpoint).status == WebhookDelivery.Status.PENDING
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://0x7f.0.0.1/hook",  # hex
+        "http://0x7f000001/hook",
+        "http://2130706433/hook",  # decimal
+        "http://0177.0.0.1/hook",  # octal
+        "http://127.1/hook",  # short form
+        "http://10.1/hook",
+        "http://0/hook",
+        "http://127.0.0.1./hook",  # trailing dot
+        "http://localhost./hook",
+        "http://[0:0:0:0:0:ffff:7f00:1]/hook",
+        "http://hooks.inside.example/hook",  # a name resolving to a private address
+        "http://loop.inside.example./hook",  # one resolving to loopback, with a trailing dot
+    ],
+)
+def test_unusual_spellings_of_private_addresses_and_names_resolving_inside_are_refused_at_registration(
+    client_key, settings, monkeypatch, url
+):
+    import socket
+
+    real = socket.getaddrinfo
+    inside = {"hooks.inside.example": "10.0.0.5", "loop.inside.example": "127.0.0.1"}
+
+    def resolve(host, port, *args, **kwargs):
+        name = str(host).rstrip(".")
+        if name in inside:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (inside[name], port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    client, _ = client_key
+
+    response = client.post("/api/v1/webhooks/", {"url": url, "events": ["version.retracted"]}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "private-url"
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_host_name_that_cannot_be_encoded_is_a_400_naming_the_url(client_key, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    client, _ = client_key
+
+    response = client.post(
+        "/api/v1/webhooks/", {"url": f"https://{'a' * 64}.example.org/", "events": ["version.retracted"]}, format="json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["detail"] == {"field": "url"}

@@ -98,7 +98,7 @@ class Command(BaseCommand):
             slug = article_slug_preview(content=content)
             raise _Blocked(self._blocked_message(report, dry_run=False), content=content, report=report, slug=slug)
         with transaction.atomic():
-            article = content_create(content=content, author=author)
+            article = content_create(content=content, author=author, private_slug=False)  # the operator sees all
             # Report on what was saved (the library may already hold a record), with what the importer found.
             saved = replace(
                 content_from_article(article), dropped=content.dropped, import_findings=content.import_findings

@@ -163,7 +163,7 @@ class Command(BaseCommand):
         if existing is not None:
             return existing, False
         seed = replace(content, slug=slug, topic=content.topic or SEED_TOPIC)
-        return content_create(content=seed, author=author), True
+        return content_create(content=seed, author=author, private_slug=False), True  # the operator sees all
 
     def _enrolment_codes(self, users: list[Any]) -> None:
         self.stdout.write("Second factors are required of board accounts: enrol one with its one-time code.")

@@ -19,7 +19,7 @@ from config.exceptions import NotAllowed
 from references.renumber import renumber_content
 from reviewboard.audit.chain import audit_append
 from reviewboard.board import permissions
-from reviewboard.review import actions
+from reviewboard.review import actions, selectors
 from reviewboard.review.lock_objects import lock_article
 
 if TYPE_CHECKING:
@@ -27,9 +27,13 @@ if TYPE_CHECKING:
 
 
 @transaction.atomic
-def content_create(*, content: ArticleContent, author: AbstractBaseUser | None = None) -> Article:
+def content_create(
+    *, content: ArticleContent, author: AbstractBaseUser | None = None, private_slug: bool | None = None
+) -> Article:
     """A new draft from ``content`` (``articles.services.article_create``), audited as "create". Only the
-    chair sets the specialty the review requires (``permissions.can_set_review_settings``), on every path."""
+    chair sets the specialty the review requires (``permissions.can_set_review_settings``), on every path.
+    A creator who does not see every article gets a slug that cannot reveal one (``private_slug``; an
+    operator's command, who sees everything, passes False)."""
     if content.required_specialty and author is not None and not permissions.can_set_review_settings(author):
         raise NotAllowed(
             "Only the board chair sets the specialty an article's review requires "
@@ -37,7 +41,9 @@ def content_create(*, content: ArticleContent, author: AbstractBaseUser | None =
             code="permission-denied",
             detail={"field": "specialty", "permission": permissions.CHAIR_PERM},
         )
-    article = article_create(content=content, author=author)
+    if private_slug is None:
+        private_slug = not selectors.sees_every_article(author)
+    article = article_create(content=content, author=author, private_slug=private_slug)
     audit_append(
         action="create",
         actor=author,
