@@ -76,8 +76,9 @@ def check_text(text: str, *, source_name: str = "") -> str:
     return text
 
 
-def read_source(path: str | Path) -> str:
-    """The text of the file at ``path``, or ``ImportError_`` naming why it cannot be imported."""
+def _read_file(path: str | Path, *, limit: int, rule: str) -> tuple[bytes, str]:
+    """At most ``limit`` bytes of the file at ``path`` and its name, or ``ImportError_`` naming why not
+    (``rule`` completes "an article file may be ...")."""
     path = Path(path)
     name = str(path)
     try:
@@ -86,39 +87,26 @@ def read_source(path: str | Path) -> str:
         if not path.is_file():
             raise ImportError_("not a regular file", source_name=name)
         size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise ImportError_(
-                f"the file is {size:,} bytes; an article file may be at most {MAX_SOURCE_BYTES:,} bytes",
-                source_name=name,
-            )
+        if size > limit:
+            raise ImportError_(f"the file is {size:,} bytes; an article file may be {rule}", source_name=name)
         with path.open("rb") as handle:
-            data = handle.read(MAX_SOURCE_BYTES + 1)
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise ImportError_(f"cannot read the file: {exc.strerror or exc}", source_name=name) from None
+    if len(data) > limit:  # it grew while being read
+        raise ImportError_(f"the file is over {limit:,} bytes; an article file may be {rule}", source_name=name)
+    return data, name
+
+
+def read_source(path: str | Path) -> str:
+    """The text of the file at ``path``, or ``ImportError_`` naming why it cannot be imported."""
+    data, name = _read_file(path, limit=MAX_SOURCE_BYTES, rule=f"at most {MAX_SOURCE_BYTES:,} bytes")
     return decode_source(data, source_name=name)
 
 
 def read_bytes(path: str | Path) -> bytes:
     """The bytes of the file at ``path`` (at most ``MAX_DOCUMENT_BYTES``), or ``ImportError_`` naming why not."""
-    path = Path(path)
-    name = str(path)
-    try:
-        if not path.exists():
-            raise ImportError_("no such file", source_name=name)
-        if not path.is_file():
-            raise ImportError_("not a regular file", source_name=name)
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise ImportError_(f"the file is {size:,} bytes; an article file may be {_SIZE_RULE}", source_name=name)
-        with path.open("rb") as handle:
-            data = handle.read(MAX_DOCUMENT_BYTES + 1)
-    except OSError as exc:
-        raise ImportError_(f"cannot read the file: {exc.strerror or exc}", source_name=name) from None
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise ImportError_(
-            f"the file is over {MAX_DOCUMENT_BYTES:,} bytes; an article file may be {_SIZE_RULE}", source_name=name
-        )
-    return data
+    return _read_file(path, limit=MAX_DOCUMENT_BYTES, rule=_SIZE_RULE)[0]
 
 
 def decode_page(data: bytes, *, source_name: str = "") -> str:

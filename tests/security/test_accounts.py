@@ -17,47 +17,21 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
-from django_otp.oath import totp
-from rest_framework.test import APIClient
 
+from tests.accounts.helpers import (
+    ADMIN_LOGIN,
+    REVIEW_URL,
+    admin_login,
+    current_code,
+    token_login,
+    totp_devices,
+    with_token,
+    wrong_code,
+)
 from tests.factories import AuthorFactory, ChairFactory, ReviewerFactory
 from tests.security.production import run_with_production_settings
 
 pytestmark = pytest.mark.django_db
-
-TOKEN_URL = "/api/v1/auth/token/"
-REVIEW_URL = "/api/v1/review/articles/"
-ADMIN_LOGIN = "/admin/login/"
-
-
-def token_login(username: str, password: str = "pw", **extra: str):  # noqa: S107 - the factories' test password
-    return APIClient().post(TOKEN_URL, {"username": username, "password": password, **extra}, format="json")
-
-
-def with_token(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
-
-
-def admin_login(client, username: str, password: str = "pw", **extra: str):  # noqa: S107
-    return client.post(ADMIN_LOGIN, {"username": username, "password": password, "next": "/admin/", **extra})
-
-
-def totp_devices():
-    from django_otp.plugins.otp_totp.models import TOTPDevice  # late: this module must load before issue 13
-
-    return TOTPDevice.objects
-
-
-def current_code(device) -> str:
-    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
-    return str(code).zfill(device.digits)
-
-
-def wrong_code(device) -> str:
-    return str((int(current_code(device)) + 1) % 10**device.digits).zfill(device.digits)
-
 
 @pytest.fixture
 def chair(db):
