@@ -3,8 +3,8 @@ per-endpoint delivery queue.
 
 How an event reaches a client:
 
-1. An action writes an ``Event`` (the outbox). Its consumer ``webhook_fan_out`` (``WEBHOOK_CONSUMERS``
-   below, registered with ``reviewboard.delivery.outbox`` by ``reviewboard.apps``) writes one
+1. An action writes an ``Event`` (the outbox). Its consumer ``webhook_fan_out`` (key
+   ``webhooks.fan_out``, registered with ``@consumer`` for the types in ``EVENT_TYPES``) writes one
    ``WebhookDelivery`` per active endpoint subscribed to the type (unique per event and endpoint, so
    a redelivered event never makes a second one), with the body fixed then, and after commit
    enqueues ``reviewboard.deliver_webhook`` for it.
@@ -48,8 +48,9 @@ from standardwebhooks.webhooks import Webhook
 
 from articles.publishing import iso_datetime
 from config.exceptions import Conflict, InvalidInput
+from config.queue import TRANSIENT_ERRORS, enqueue_after_commit, enqueue_now
 from reviewboard.delivery import outbox
-from reviewboard.jobs.common import BROKER_ERRORS, TRANSIENT_ERRORS
+from reviewboard.delivery.events import consumer
 from reviewboard.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -216,6 +217,7 @@ def event_body(event: Event) -> str:
     )
 
 
+@consumer("webhooks.fan_out", *EVENT_TYPES)
 def webhook_fan_out(event: Event) -> int:
     """One delivery per active endpoint subscribed to ``event.type``; each is sent after commit."""
     endpoints = [e for e in WebhookEndpoint.objects.filter(active=True).order_by("pk") if event.type in e.events]
@@ -239,7 +241,7 @@ def webhook_fan_out(event: Event) -> int:
             continue
         created.append(delivery.pk)
     for delivery_id in created:
-        transaction.on_commit(lambda delivery_id=delivery_id: enqueue_delivery(delivery_id))
+        enqueue_after_commit(deliver_webhook, delivery_id)
     return len(created)
 
 
@@ -260,14 +262,8 @@ def deliver_webhook(delivery_id: int) -> dict[str, int]:
     return webhook_endpoint_flush(endpoint_id=endpoint_id)
 
 
-def enqueue_delivery(delivery_id: int) -> None:
-    try:
-        deliver_webhook.delay(delivery_id)
-    except BROKER_ERRORS as exc:
-        logger.warning("Could not enqueue webhook delivery %s (%s); the sweep will send it.", delivery_id, exc)
-
-
 def enqueue_flush(endpoint_id: int) -> None:
+    """Send the task for the endpoint's queue head (called after a commit, or from a task)."""
     head = (
         WebhookDelivery.objects.filter(endpoint_id=endpoint_id, status=WebhookDelivery.Status.PENDING)
         .order_by("priority", "created_at", "pk")
@@ -275,7 +271,7 @@ def enqueue_flush(endpoint_id: int) -> None:
         .first()
     )
     if head is not None:
-        enqueue_delivery(head)
+        enqueue_now(deliver_webhook, head)
 
 
 # --- sending --------------------------------------------------------------------------------------
@@ -472,9 +468,6 @@ def deliver_due_webhooks(*, now: datetime | None = None) -> dict[str, int]:
         for key, value in webhook_endpoint_flush(endpoint_id=endpoint_id, now=now).items():
             totals[key] += value
     return totals
-
-
-WEBHOOK_CONSUMERS = tuple((event_type, webhook_fan_out) for event_type in EVENT_TYPES)
 
 
 def version_went_live(*, article: Any, version: Any) -> None:

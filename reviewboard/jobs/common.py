@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-import kombu.exceptions
-import redis.exceptions
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import InterfaceError, OperationalError, connections
+from django.db import connections
 from django.db.models import QuerySet
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
@@ -24,28 +21,6 @@ from config.exceptions import InvalidInput
 from reviewboard.board.permissions import chairs
 
 logger = logging.getLogger(__name__)
-
-# Failures that go away by themselves: a database or broker that is restarting, a mail server
-# that dropped the connection. Tasks retry these with backoff; nothing else is retried.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    OperationalError,
-    InterfaceError,
-    kombu.exceptions.OperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    smtplib.SMTPServerDisconnected,
-    ConnectionError,
-    TimeoutError,
-)
-# A broker that cannot take a task now: the row it was for stays pending and a sweep sends it.
-BROKER_ERRORS: tuple[type[BaseException], ...] = (
-    kombu.exceptions.OperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    ConnectionError,
-    TimeoutError,
-)
-
 
 def claim(
     queryset: QuerySet,
@@ -145,7 +120,7 @@ def send_all(
     Call it right after claiming the work the messages report. If building or sending fails,
     ``release_unsent(n)`` is called with the number already sent, so the caller can give back its
     claims on the rest (the next sweep tries them again), and the error is re-raised (a transient
-    one makes the task retry).
+    one, ``config.queue.TRANSIENT_ERRORS``, makes the task retry).
     """
     sent = 0
     messages: Sequence[EmailMultiAlternatives] = ()

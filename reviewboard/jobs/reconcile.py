@@ -30,14 +30,8 @@ from articles import publishing
 from articles.models import Article, PublishedVersion, ReviewState
 from articles.selectors import versions_needing_render
 from config.exceptions import NotFound
-from reviewboard.jobs.common import (
-    TRANSIENT_ERRORS,
-    build_email,
-    chair_emails,
-    resolve_now,
-    review_url,
-    send_all,
-)
+from config.queue import TRANSIENT_ERRORS
+from reviewboard.jobs.common import build_email, chair_emails, resolve_now, review_url, send_all
 
 MISSING_REPORT_EVERY = timedelta(hours=24)
 

@@ -29,6 +29,7 @@ from django.db.models import F
 from articles.models import Article, PublishedCitation
 from references.models import Reference
 from reviewboard.delivery import outbox
+from reviewboard.delivery.events import consumer
 from reviewboard.jobs.common import build_email, chair_emails, resolve_now, review_url
 from reviewboard.jobs.rereview import rereview_candidates
 from reviewboard.review.rereview import articles_flag_now
@@ -83,6 +84,7 @@ def flag_articles_citing_retracted(
     return summary
 
 
+@consumer("email.citations_retracted", "citations.retracted")
 def email_chair_retracted_citations(event: Any) -> int:
     """The outbox consumer of "citations.retracted": one email to the chairs, each published article and
     the retracted papers it cites. A failure is raised to the outbox, which records it and retries."""

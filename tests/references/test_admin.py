@@ -7,6 +7,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from articles.publishing import RENDER_TASK
+from config import queue
 from config.exceptions import Conflict
 from references.models import Citation, Reference
 from reviewboard.models import AuditEntry
@@ -15,6 +17,19 @@ from tests.factories import ArticleFactory, ReferenceFactory
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:references_reference_changelist"
+
+
+def renders_only(monkeypatch, rendered: list[int]) -> None:
+    """Record the render tasks sent after commit (``config.queue``) instead of sending them."""
+    send = queue.enqueue_now
+
+    def enqueue_now(task, *args, **kwargs):
+        if task == RENDER_TASK:
+            rendered.append(args[0])
+            return True
+        return send(task, *args, **kwargs)
+
+    monkeypatch.setattr(queue, "enqueue_now", enqueue_now)
 
 
 def change_url(reference: Reference) -> str:
@@ -146,7 +161,7 @@ def test_correction_goes_through_the_service_and_schedules_regeneration(
     reference = ReferenceFactory(title="Typo in titel", doi="10.1000/old")
     version = _published_citing(reference)
     rendered: list[int] = []
-    monkeypatch.setattr("reviewboard.review.services.library.enqueue_render", rendered.append)
+    renders_only(monkeypatch, rendered)
     client.force_login(chair)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -164,7 +179,7 @@ def test_status_change_goes_through_the_service(client, chair, django_capture_on
     old, new = ReferenceFactory(), ReferenceFactory()
     version = _published_citing(old)
     rendered: list[int] = []
-    monkeypatch.setattr("reviewboard.review.services.library.enqueue_render", rendered.append)
+    renders_only(monkeypatch, rendered)
     client.force_login(chair)
 
     with django_capture_on_commit_callbacks(execute=True):
