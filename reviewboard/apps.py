@@ -11,7 +11,10 @@ from reviewboard.board.groups import ensure_board_groups_after_migrate
 CONSUMER_MODULES = (
     "reviewboard.delivery.webhooks",
     "reviewboard.delivery.notifications",
+    "reviewboard.jobs.reminders",
+    "reviewboard.jobs.rereview",
     "reviewboard.jobs.retractions",
+    "reviewboard.jobs.reconcile",
 )
 
 

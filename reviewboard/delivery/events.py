@@ -110,6 +110,26 @@ CATALOG: dict[str, EventType] = {
             ("declaration_id", "member_id", "days", "expires_at"),
         ),
         EventType(
+            "assignment.reminder_due",
+            "The reminder sweep claimed a late assignment: remind its reviewer (the n-th time).",
+            ("assignment_id", "number"),
+        ),
+        EventType(
+            "assignments.escalated",
+            "Late assignments reminded REVIEW_REMINDERS_BEFORE_CHAIR times: one digest to the chair.",
+            ("items",),  # [[assignment id, reminders sent], ...]
+        ),
+        EventType(
+            "reviews.overdue",
+            "Published articles passed their re-review date: one digest to the chair.",
+            ("article_ids",),
+        ),
+        EventType(
+            "versions.missing",
+            "Approved articles have no published version of their approved content (reconciliation).",
+            ("article_ids",),
+        ),
+        EventType(
             "audit.checkpoint",
             "The audit chain's head was signed (a copy goes to the log).",
             ("seq", "entry_hash", "created_at", "signature"),

@@ -1,9 +1,10 @@
-"""What the sweeps share: claiming rows with a conditional UPDATE, the chairs, and the emails."""
+"""What the sweeps share: claiming rows with a conditional UPDATE, the chairs, and building and sending e-mails
+(the outbox's e-mail consumers call ``build_email`` and ``send``)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -112,26 +113,10 @@ def build_email(template: str, context: dict[str, Any], *, to: Sequence[str]) ->
     return message
 
 
-def send_all(
-    build: Callable[[], Sequence[EmailMultiAlternatives]], *, release_unsent: Callable[[int], None]
-) -> int:
-    """Build the messages (``build()``) and send them in order over one connection.
-
-    Call it right after claiming the work the messages report. If building or sending fails,
-    ``release_unsent(n)`` is called with the number already sent, so the caller can give back its
-    claims on the rest (the next sweep tries them again), and the error is re-raised (a transient
-    one, ``config.queue.TRANSIENT_ERRORS``, makes the task retry).
-    """
-    sent = 0
-    messages: Sequence[EmailMultiAlternatives] = ()
-    try:
-        messages = build()
-        with get_connection() as connection:
-            for message in messages:
-                connection.send_messages([message])
-                sent += 1
-    except Exception:
-        if sent < len(messages) or not messages:
-            release_unsent(sent)
-        raise
-    return sent
+def send(messages: Sequence[EmailMultiAlternatives]) -> int:
+    """Send built messages over one connection (the outbox's e-mail consumers); raises on failure, and
+    the outbox retries a transient one (``config.queue.TRANSIENT_ERRORS``) for that consumer only."""
+    if not messages:
+        return 0
+    with get_connection() as connection:
+        return connection.send_messages(list(messages)) or 0

@@ -12,7 +12,8 @@ died in the middle of a render:
    Approval writes the version's source in the same transaction as the state change, so this
    means something bypassed the approval service. The approved content cannot be recovered
    faithfully from here, so nothing is invented: it is logged as an error on every sweep and the
-   chairs are emailed (at most once a day per article and hash, through the cache).
+   chairs are emailed (at most once a day per article and hash, through the cache) through the
+   outbox (event ``versions.missing``, its consumer ``email.missing_versions`` below).
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ from articles.models import Article, PublishedVersion, ReviewState
 from articles.selectors import versions_needing_render
 from config.exceptions import NotFound
 from config.queue import TRANSIENT_ERRORS
-from reviewboard.jobs.common import build_email, chair_emails, resolve_now, review_url, send_all
+from reviewboard.delivery import outbox
+from reviewboard.delivery.events import consumer
+from reviewboard.jobs.common import build_email, chair_emails, resolve_now, review_url, send
+from reviewboard.models import Event
 
 MISSING_REPORT_EVERY = timedelta(hours=24)
 
@@ -137,9 +141,20 @@ def _report_missing(rows: list[dict[str, Any]]) -> list[int]:
         logger.error("No active chair has an email address to report the missing published versions to.")
         cache.delete_many([keys[row["pk"]] for row in fresh])
         return []
-    items = [{**row, "review_url": review_url(row["pk"])} for row in fresh]
-    send_all(
-        lambda: [build_email("chair_missing_version", {"items": items}, to=chairs)],
-        release_unsent=lambda sent: cache.delete_many([keys[row["pk"]] for row in fresh]),
-    )
-    return [row["pk"] for row in fresh]
+    told = [row["pk"] for row in fresh]
+    outbox.deliver_now([outbox.emit("versions.missing", enqueue=False, article_ids=told)])
+    return told
+
+
+@consumer("email.missing_versions", "versions.missing")
+def email_chair_missing_versions(event: Event) -> int:
+    """One e-mail to the chairs: approved articles without a published version of their approved content."""
+    chairs = chair_emails()
+    rows = approved_without_version().filter(pk__in=event.payload["article_ids"]).order_by("pk")
+    items = [
+        {**row, "review_url": review_url(row["pk"])}
+        for row in rows.values("pk", "slug", "question", "approved_at", "review_hash")
+    ]
+    if not chairs or not items:
+        return 0  # no chair to tell, or repaired since
+    return send([build_email("chair_missing_version", {"items": items}, to=chairs)])

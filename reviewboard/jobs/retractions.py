@@ -23,14 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.mail import get_connection
 from django.db.models import F
 
 from articles.models import Article, PublishedCitation
 from references.models import Reference
 from reviewboard.delivery import outbox
 from reviewboard.delivery.events import consumer
-from reviewboard.jobs.common import build_email, chair_emails, resolve_now, review_url
+from reviewboard.jobs.common import build_email, chair_emails, resolve_now, review_url, send
 from reviewboard.jobs.rereview import rereview_candidates
 from reviewboard.review.rereview import articles_flag_now
 
@@ -109,6 +108,4 @@ def email_chair_retracted_citations(event: Any) -> int:
     ]}
     if not context["items"]:
         return 0
-    message = build_email("retracted_citation", context, to=chairs)
-    with get_connection() as connection:
-        return connection.send_messages([message]) or 0
+    return send([build_email("retracted_citation", context, to=chairs)])
