@@ -41,7 +41,7 @@ SWEEP_OPTIONS: dict[str, Any] = {
 }
 
 # Thousands of emails through a real mail server take longer than the default limits (240/300 s).
-# A sweep stopped by its soft limit gives back the claims it has not emailed; the next run sends them.
+# A sweep stopped by its soft limit leaves the e-mails it has not delivered to the outbox's deliver_pending sweep.
 @shared_task(name="reviewboard.send_due_reminders", soft_time_limit=25 * 60, time_limit=30 * 60, **SWEEP_OPTIONS)
 def send_due_reminders(now: str | None = None, batch_size: int = 1000) -> dict[str, Any]:
     return reminders.send_due_reminders(now=parse_now(now), batch_size=batch_size).as_dict()

@@ -20,7 +20,7 @@ from reviewboard.delivery import events
 from reviewboard.models import Event, EventDelivery
 
 
-class EventDeliveryInline(admin.TabularInline):
+class EventDeliveryInline(ChairOnly, admin.TabularInline):
     model = EventDelivery
     fields = ("consumer", "state", "attempts", "next_attempt_at", "delivered_at", "failed_at", "last_error")
     readonly_fields = fields

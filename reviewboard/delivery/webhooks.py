@@ -172,7 +172,9 @@ def webhook_endpoint_update(
             WebhookDelivery.objects.filter(endpoint=endpoint, status=WebhookDelivery.Status.PENDING).update(
                 next_attempt_at=None
             )
-            transaction.on_commit(lambda: enqueue_flush(endpoint.pk))
+            head = _queue(endpoint.pk).values_list("pk", flat=True).first()
+            if head is not None:  # its task sends the endpoint's whole queue, in order
+                enqueue_after_commit(deliver_webhook, head)
     endpoint.save()
     return endpoint
 
@@ -263,7 +265,7 @@ def deliver_webhook(delivery_id: int) -> dict[str, int]:
 
 
 def enqueue_flush(endpoint_id: int) -> None:
-    """Send the task for the endpoint's queue head (called after a commit, or from a task)."""
+    """Send the task for the endpoint's queue head now (from a task that has more to send)."""
     head = (
         WebhookDelivery.objects.filter(endpoint_id=endpoint_id, status=WebhookDelivery.Status.PENDING)
         .order_by("priority", "created_at", "pk")

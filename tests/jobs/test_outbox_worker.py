@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from reviewboard import tasks as board_tasks
 from reviewboard.delivery import outbox
-from reviewboard.models import Event
+from reviewboard.models import Event, EventDelivery
 from reviewboard.review import services
 from tests.factories import ArticleFactory, AuthorFactory, ReviewerFactory
 from tests.jobs.conftest import (
@@ -41,6 +41,7 @@ def under_review(chair):
     services.assignment_create(article=article, reviewer=ReviewerFactory(), user=chair)
     article = services.review_start(article=article, user=chair)
     Event.objects.update(dispatched_at=timezone.now())
+    EventDelivery.objects.update(delivered_at=timezone.now())
     return article, author, reviewer
 
 

@@ -269,3 +269,30 @@ def test_a_delivery_held_by_another_worker_is_skipped_and_the_others_go_ahead():
         release.set()
         thread.join(timeout=30)
     assert outbox.deliver(event_id) == "delivered"
+
+
+# --- the admin ---------------------------------------------------------------------------------------------
+
+
+def test_the_event_admin_shows_each_consumers_state_read_only(client, chair, published, reviewers, cdn):
+    cdn.status = 503
+    deliver_all()
+    services.article_retract(article=published, user=chair, reason="Dose error")
+    retracted = Event.objects.get(type="version.retracted")
+    outbox.deliver(retracted.pk)
+    client.force_login(chair)
+
+    listing = client.get("/admin/reviewboard/event/")
+    page = client.get(f"/admin/reviewboard/event/{retracted.pk}/change/")
+
+    assert listing.status_code == page.status_code == 200
+    assert "cdn.purge_article: retrying" in listing.content.decode()
+    body = page.content.decode()
+    for text in ("webhooks.fan_out", "email.version_retracted", "cdn.purge_article", "retrying", "503"):
+        assert text in body
+    assert "The chair retracted the live version" in body  # the catalog's meaning
+    assert client.get("/admin/reviewboard/event/add/").status_code == 403
+    assert client.post(f"/admin/reviewboard/event/{retracted.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Event.objects.filter(pk=retracted.pk).exists()
+    client.force_login(reviewers[0])
+    assert client.get("/admin/reviewboard/event/").status_code in (302, 403)  # the chair's only
