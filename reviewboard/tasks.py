@@ -40,6 +40,7 @@ SWEEP_OPTIONS: dict[str, Any] = {
     "max_retries": 5,
 }
 
+
 # Thousands of emails through a real mail server take longer than the default limits (240/300 s).
 # A sweep stopped by its soft limit leaves the e-mails it has not delivered to the outbox's deliver_pending sweep.
 @shared_task(name="reviewboard.send_due_reminders", soft_time_limit=25 * 60, time_limit=30 * 60, **SWEEP_OPTIONS)
@@ -78,4 +79,3 @@ def deliver_due_webhooks(now: str | None = None) -> dict[str, int]:
 def checkpoint_audit_log() -> dict[str, Any]:
     checkpoint = audit_checkpoint_create()
     return {"seq": checkpoint.seq if checkpoint else None}
-

@@ -168,6 +168,12 @@ def deliver(event_id: int, *, now: datetime | None = None) -> str:
         .values_list("pk", flat=True)
     )
     outcomes = [deliver_one(delivery_id, now=now) for delivery_id in delivery_ids]
+    if not delivery_ids:
+        # Nothing pending: bring a summary a worker left behind (killed between a delivery and
+        # ``_settle``) up to date.
+        if Event.objects.filter(pk=event_id, dispatched_at__isnull=True, failed_at__isnull=True).exists():
+            _settle(event_id, now=now)
+        return "skipped"
     if all(outcome == "skipped" for outcome in outcomes):
         return "skipped"
     return _settle(event_id, now=now)

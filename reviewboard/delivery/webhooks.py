@@ -56,7 +56,11 @@ from reviewboard.models import Event, WebhookAttempt, WebhookDelivery, WebhookEn
 logger = logging.getLogger(__name__)
 
 EVENT_TYPES = (
-    "version.published", "version.retracted", "article.archived", "article.review_due", "article.status_changed"
+    "version.published",
+    "version.retracted",
+    "article.archived",
+    "article.review_due",
+    "article.status_changed",
 )
 STATUS_CHANGED = "article.status_changed"
 RETRACTION = "version.retracted"

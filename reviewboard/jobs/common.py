@@ -23,6 +23,7 @@ from reviewboard.board.permissions import chairs
 
 logger = logging.getLogger(__name__)
 
+
 def claim(
     queryset: QuerySet,
     *,

@@ -55,8 +55,10 @@ class ReconcileSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "rendered": len(self.rendered), "failed": len(self.failed),
-            "missing": len(self.missing), "chair_told": len(self.chair_told),
+            "rendered": len(self.rendered),
+            "failed": len(self.failed),
+            "missing": len(self.missing),
+            "chair_told": len(self.chair_told),
         }
 
     def __str__(self) -> str:
@@ -119,8 +121,10 @@ def reconcile_published(
     )
     told = _report_missing(missing) if missing else []
     summary = ReconcileSummary(
-        rendered=tuple(rendered), failed=tuple(failed),
-        missing=tuple(row["pk"] for row in missing), chair_told=tuple(told),
+        rendered=tuple(rendered),
+        failed=tuple(failed),
+        missing=tuple(row["pk"] for row in missing),
+        chair_told=tuple(told),
     )
     (logger.error if not summary.ok else logger.info)("Reconciliation: %s", summary)
     return summary
@@ -130,7 +134,9 @@ def _report_missing(rows: list[dict[str, Any]]) -> list[int]:
     for row in rows:
         logger.error(
             "Approved article %s (%s) has no published version for its approved content %s.",
-            row["pk"], row["slug"], row["review_hash"] or "(no hash)",
+            row["pk"],
+            row["slug"],
+            row["review_hash"] or "(no hash)",
         )
     keys = {row["pk"]: f"reviewboard:reconcile:missing:{row['pk']}:{row['review_hash']}" for row in rows}
     fresh = [row for row in rows if cache.add(keys[row["pk"]], 1, timeout=MISSING_REPORT_EVERY.total_seconds())]

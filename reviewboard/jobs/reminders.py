@@ -56,8 +56,11 @@ class ReminderSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "reminded": len(self.reminded), "chair_notified": len(self.chair_notified),
-            "lost_race": self.lost_race, "batches": self.batches, "no_chair": self.no_chair,
+            "reminded": len(self.reminded),
+            "chair_notified": len(self.chair_notified),
+            "lost_race": self.lost_race,
+            "batches": self.batches,
+            "no_chair": self.no_chair,
         }
 
     def __str__(self) -> str:
@@ -179,7 +182,10 @@ def send_due_reminders(*, now: datetime | None = None, batch_size: int = 1000) -
             break
 
     summary = ReminderSummary(
-        reminded=tuple(reminded), chair_notified=tuple(notified), lost_race=lost_race, batches=batches,
+        reminded=tuple(reminded),
+        chair_notified=tuple(notified),
+        lost_race=lost_race,
+        batches=batches,
         no_chair=no_chair,
     )
     logger.info("Reviewer reminders: %s", summary)

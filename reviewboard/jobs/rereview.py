@@ -49,8 +49,12 @@ class RereviewSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "flagged": len(self.flagged), "cleared": len(self.cleared), "chair_notified": len(self.chair_notified),
-            "refreshed": self.refreshed, "refresh_failed": len(self.refresh_failed), "no_chair": self.no_chair,
+            "flagged": len(self.flagged),
+            "cleared": len(self.cleared),
+            "chair_notified": len(self.chair_notified),
+            "refreshed": self.refreshed,
+            "refresh_failed": len(self.refresh_failed),
+            "no_chair": self.no_chair,
         }
 
     def __str__(self) -> str:
@@ -117,15 +121,21 @@ def flag_overdue_reviews(*, now: datetime | None = None) -> RereviewSummary:
                         guard_params=[True],
                     )
                 )
-                digest = [] if not notified else [
-                    outbox.emit("reviews.overdue", now=now, enqueue=False, article_ids=notified)
-                ]
+                digest = (
+                    []
+                    if not notified
+                    else [outbox.emit("reviews.overdue", now=now, enqueue=False, article_ids=notified)]
+                )
             outbox.deliver_now(digest, now=now)
 
     refreshed, refresh_failed = refresh_payloads([*flagged, *cleared])
     summary = RereviewSummary(
-        flagged=tuple(flagged), cleared=tuple(cleared), chair_notified=tuple(notified),
-        refreshed=refreshed, refresh_failed=tuple(refresh_failed), no_chair=no_chair,
+        flagged=tuple(flagged),
+        cleared=tuple(cleared),
+        chair_notified=tuple(notified),
+        refreshed=refreshed,
+        refresh_failed=tuple(refresh_failed),
+        no_chair=no_chair,
     )
     logger.info("Re-review: %s", summary)
     return summary

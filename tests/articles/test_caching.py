@@ -61,9 +61,7 @@ def test_every_read_endpoint_sends_cache_control_and_a_surrogate_key(api, publis
 @pytest.mark.parametrize(
     "path", ["/api/v1/articles/", "/api/v1/articles/back-pain/", "/api/v1/changes/?since=2000-01-01T00:00:00Z"]
 )
-def test_a_cache_keeps_one_copy_per_api_key_so_a_request_without_one_is_never_answered_from_it(
-    api, published, path
-):
+def test_a_cache_keeps_one_copy_per_api_key_so_a_request_without_one_is_never_answered_from_it(api, published, path):
     assert api.get(path)["Vary"] == "Authorization"
     etag = api.get("/api/v1/articles/back-pain/")["ETag"]
     assert api.get("/api/v1/articles/back-pain/", HTTP_IF_NONE_MATCH=etag)["Vary"] == "Authorization"

@@ -96,7 +96,15 @@ def test_render_builds_the_full_payload_and_moves_live(article):
     assert "<" not in payload["sections"][0]["text"]
     assert [r["number"] for r in payload["references"]] == [1, 2]
     assert set(payload["references"][0]) == {
-        "number", "kind", "title", "publisher", "year", "doi", "pmid", "url", "notice"
+        "number",
+        "kind",
+        "title",
+        "publisher",
+        "year",
+        "doi",
+        "pmid",
+        "url",
+        "notice",
     }
     assert payload["references"][0]["notice"] is None  # the record is unchanged since the approval
     assert payload["disclaimer"]

@@ -23,14 +23,21 @@ DAY = timedelta(days=1)
 
 
 def approved_article(*, next_review_due, state=ReviewState.APPROVED, publish: bool = False, **kwargs) -> Article:
-    article = ArticleFactory(state=state, approved_at=next_review_due - 365 * DAY, next_review_due=next_review_due,
-                             with_content=publish, **kwargs)
+    article = ArticleFactory(
+        state=state,
+        approved_at=next_review_due - 365 * DAY,
+        next_review_due=next_review_due,
+        with_content=publish,
+        **kwargs,
+    )
     if publish:
         article = Article.objects.get(pk=article.pk)
         content = content_from_article(article)
         Article.objects.filter(pk=article.pk).update(review_hash=content.content_hash)
         version = published_version_create(
-            article=article, content=content, reviewers=[{"name": "Dr Ada Osler", "credentials": "MD"}],
+            article=article,
+            content=content,
+            reviewers=[{"name": "Dr Ada Osler", "credentials": "MD"}],
             approved_at=article.approved_at,
         )
         published_version_render(version_id=version.pk)

@@ -296,3 +296,15 @@ def test_the_event_admin_shows_each_consumers_state_read_only(client, chair, pub
     assert Event.objects.filter(pk=retracted.pk).exists()
     client.force_login(reviewers[0])
     assert client.get("/admin/reviewboard/event/").status_code in (302, 403)  # the chair's only
+
+
+def test_a_summary_left_behind_by_a_killed_worker_is_settled_by_the_next_delivery(published):
+    deliver_all()
+    event_id = outbox.emit("article.archived", article=published)
+    for delivery in EventDelivery.objects.filter(event_id=event_id):
+        outbox.deliver_one(delivery.pk)  # each consumer delivered; the worker died before ``_settle``
+    assert Event.objects.get(pk=event_id).dispatched_at is None
+
+    assert outbox.deliver(event_id) == "skipped"  # nothing left to deliver...
+
+    assert Event.objects.get(pk=event_id).dispatched_at is not None  # ...and the summary says so
