@@ -37,6 +37,7 @@ from articles.diff import content_diff
 from articles.models import Article, PublishedCitation, PublishedVersion
 from articles.rendering import render_section
 from config.exceptions import InvalidInput, NotFound
+from config.queue import enqueue_after_commit, enqueue_now
 from references.models import Citation, Reference
 from references.services import reference_find
 
@@ -59,6 +60,8 @@ SUMMARY_FIELDS = (
     "review_overdue",
 )
 FIRST_VERSION_SUMMARY = "First published version."
+# The render task, by its path: ``articles.tasks`` imports this module, so it is imported when sent.
+RENDER_TASK = "articles.tasks.render_published_version"
 REFERENCE_FIELDS = ("kind", "title", "publisher", "year", "doi", "pmid", "url")
 
 
@@ -111,7 +114,7 @@ def published_version_create(
         PublishedCitation(version=version, number=number, reference_id=reference_id)
         for number, reference_id in cited_reference_ids(article=article, content=content).items()
     )
-    transaction.on_commit(lambda: enqueue_render(version.pk))
+    enqueue_after_commit(RENDER_TASK, version.pk)
     return version
 
 
@@ -211,21 +214,16 @@ def published_version_retract(*, article: Article, reason: str, retracted_at: da
     version.save(update_fields=["retracted_at", "retraction_reason", "render_requested_at"])
     article.retracted_at = retracted_at
     article.retraction_reason = reason
-    transaction.on_commit(lambda: enqueue_render(version.pk))
+    enqueue_after_commit(RENDER_TASK, version.pk)
     return version
 
 
-def enqueue_render(version_id: int) -> None:
-    """Send the render task. A broker that is down is logged, not raised: the approval has
-    committed, and the version stays marked (``render_requested_at``) for the reconciliation sweep."""
-    from kombu.exceptions import OperationalError as BrokerError
-
-    from articles.tasks import render_published_version
-
-    try:
-        render_published_version.delay(version_id)
-    except (BrokerError, ConnectionError, TimeoutError) as exc:
-        logger.warning("Could not enqueue the render of published version %s: %s", version_id, exc)
+def enqueue_render(version_id: int) -> bool:
+    """Send the render task now (code that runs after a commit; inside a transaction use
+    ``config.queue.enqueue_after_commit(RENDER_TASK, version_id)``, as the services here do). A broker
+    that is down is logged, not raised: the version stays marked (``render_requested_at``) for the
+    reconciliation sweep."""
+    return enqueue_now(RENDER_TASK, version_id)
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -436,7 +434,7 @@ def regenerate_for_reference(reference_id: int) -> int:
     )
     for version_id in version_ids:
         PublishedVersion.objects.filter(pk=version_id).update(render_requested_at=timezone.now())
-        transaction.on_commit(lambda version_id=version_id: enqueue_render(version_id))
+        enqueue_after_commit(RENDER_TASK, version_id)
     return len(version_ids)
 
 

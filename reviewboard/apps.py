@@ -1,7 +1,21 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 from reviewboard.board.groups import ensure_board_groups_after_migrate
+
+# The modules whose ``@consumer`` functions plug into the outbox, imported at start-up as Django imports
+# ``admin`` modules; the order is the order each event's deliveries are made in (the webhook fan-out
+# only writes rows; each consumer is tracked on its own, so the order never holds one back).
+CONSUMER_MODULES = (
+    "reviewboard.delivery.webhooks",
+    "reviewboard.delivery.notifications",
+    "reviewboard.jobs.reminders",
+    "reviewboard.jobs.rereview",
+    "reviewboard.jobs.retractions",
+    "reviewboard.jobs.reconcile",
+)
 
 
 class ReviewboardConfig(AppConfig):
@@ -12,19 +26,18 @@ class ReviewboardConfig(AppConfig):
         post_migrate.connect(_ensure_periodic_tasks, sender=self, dispatch_uid="reviewboard.ensure_periodic_tasks")
         # The board groups come back after a flush (they are data, created by migration 0002).
         post_migrate.connect(ensure_board_groups_after_migrate, sender=self, dispatch_uid="reviewboard.board_groups")
-        _register_outbox_consumers()
+        discover_outbox_consumers()
 
 
-def _register_outbox_consumers() -> None:
-    """Plug the consumers into the outbox (it imports none of them). Imported here, not at the top:
+def discover_outbox_consumers() -> None:
+    """Import the consumer modules (they register themselves; the outbox imports none of them), then
+    refuse to start if an event type of the catalog has no consumer. Imported here, not at the top:
     they import models, which are not loaded when Django imports this module."""
-    from reviewboard.delivery import notifications, outbox, webhooks
+    from reviewboard.delivery import events
 
-    # In this order: the webhook fan-out only writes rows (it cannot fail for a network), and a CDN that
-    # is down (a retried purge) must not hold back the e-mails.
-    outbox.register("webhook", webhooks.WEBHOOK_CONSUMERS)
-    outbox.register("email", notifications.EMAIL_CONSUMERS)
-    outbox.register("purge", notifications.CACHE_PURGE_CONSUMERS)
+    for module in CONSUMER_MODULES:
+        import_module(module)
+    events.check_every_type_consumed()
 
 
 def _ensure_periodic_tasks(sender, *, using: str = "default", plan=None, verbosity: int = 1, **kwargs) -> None:

@@ -318,9 +318,10 @@ class Event(models.Model):
 
     Written by the action runner in the same transaction as the action and its audit entry, so an
     event exists exactly when its action committed. ``reviewboard.delivery.outbox`` delivers it after commit
-    (a Celery task, and the reconcile sweep for anything a lost task left pending) to its consumers
-    (e-mail today). A failed delivery is recorded here and retried with backoff; it never undoes
-    or errors the action.
+    (a Celery task, and the ``deliver_pending`` sweep for anything a lost task left pending) to each of
+    its consumers, tracked per consumer in ``EventDelivery``. A failed delivery is recorded there and
+    retried with backoff; it never undoes or errors the action. Types and payloads:
+    ``reviewboard.delivery.events.CATALOG``.
     """
 
     type = models.CharField(max_length=60, db_index=True)
@@ -334,11 +335,13 @@ class Event(models.Model):
     )
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
+    # A summary of its deliveries (``EventDelivery``, one per consumer), kept by the outbox:
     dispatched_at = models.DateTimeField(null=True, blank=True, help_text="When every consumer had it.")
-    failed_at = models.DateTimeField(null=True, blank=True, help_text="Given up: a consumer refused it for good.")
-    attempts = models.PositiveIntegerField(default=0)
-    done = models.JSONField(default=list, blank=True, help_text="The consumers that already had it (never twice).")
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Settled, but at least one consumer refused it for good."
+    )
+    attempts = models.PositiveIntegerField(default=0, help_text="The most attempts any consumer took.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="The earliest retry of a consumer.")
     last_error = models.TextField(blank=True)
 
     class Meta:
@@ -357,6 +360,47 @@ class Event(models.Model):
     @property
     def pending(self) -> bool:
         return self.dispatched_at is None and self.failed_at is None
+
+
+class EventDelivery(models.Model):
+    """One consumer's delivery of one outbox event (``reviewboard.delivery.outbox``).
+
+    Written with the event, one row per consumer registered for its type (``reviewboard.delivery.events``),
+    and tracked on its own: attempts, the next try, the last error, delivered or given up. One consumer
+    that fails for good never holds back the others. ``consumer`` is the consumer's stable key, not a
+    function name.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    consumer = models.CharField(max_length=100)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True, help_text="Given up: a permanent error, or too many tries.")
+
+    class Meta:
+        ordering = ["event_id", "id"]
+        verbose_name_plural = "event deliveries"
+        constraints = [models.UniqueConstraint(fields=["event", "consumer"], name="event_delivery_once")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(delivered_at__isnull=True, failed_at__isnull=True),
+                name="event_delivery_pending_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consumer} of event #{self.event_id}"
+
+    @property
+    def state(self) -> str:
+        if self.delivered_at is not None:
+            return "delivered"
+        if self.failed_at is not None:
+            return "failed"
+        return "retrying" if self.attempts else "pending"
 
 
 class AuditLogIsAppendOnly(Exception):

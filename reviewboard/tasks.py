@@ -6,9 +6,10 @@ exponential backoff and jitter, for transient failures only (``TRANSIENT_ERRORS`
 broker or mail server unreachable). ``now`` (ISO 8601) is for time travel from the shell or a
 test; beat sends no arguments.
 
-``enqueue_after_commit`` is the one way to send a task from inside a transaction: it waits for
-the commit, and a broker that is down is logged, never raised (the transaction it follows has
-committed, and the reconciliation sweep repairs what the lost task would have done).
+Tasks are sent with ``config.queue.enqueue_after_commit`` (re-exported here), the one way for every
+app to send a task from inside a transaction: it waits for the commit, and a broker that is down is
+logged, never raised (the transaction it follows has committed, and a sweep repairs what the lost task
+would have done). ``TRANSIENT_ERRORS`` is ``config.queue``'s, the one list of errors worth a retry.
 
 The delivery tasks that the outbox and the webhooks enqueue themselves (``reviewboard.deliver_event``,
 ``reviewboard.deliver_webhook``) are defined beside them, in ``reviewboard.delivery.outbox`` and
@@ -18,19 +19,17 @@ autodiscovery imports this module).
 
 from __future__ import annotations
 
-import logging
-from functools import partial
 from typing import Any
 
-from celery import Task, shared_task
-from django.db import transaction
+from celery import shared_task
 
+from config.queue import TRANSIENT_ERRORS, enqueue_after_commit
 from reviewboard.audit.checkpoints import audit_checkpoint_create
 from reviewboard.delivery import outbox, webhooks
 from reviewboard.jobs import audit_watch, reconcile, reminders, rereview, who_may_review
-from reviewboard.jobs.common import BROKER_ERRORS, TRANSIENT_ERRORS, parse_now
+from reviewboard.jobs.common import parse_now
 
-logger = logging.getLogger(__name__)
+__all__ = ["TRANSIENT_ERRORS", "enqueue_after_commit"]
 
 SWEEP_OPTIONS: dict[str, Any] = {
     "acks_late": True,
@@ -41,8 +40,9 @@ SWEEP_OPTIONS: dict[str, Any] = {
     "max_retries": 5,
 }
 
+
 # Thousands of emails through a real mail server take longer than the default limits (240/300 s).
-# A sweep stopped by its soft limit gives back the claims it has not emailed; the next run sends them.
+# A sweep stopped by its soft limit leaves the e-mails it has not delivered to the outbox's deliver_pending sweep.
 @shared_task(name="reviewboard.send_due_reminders", soft_time_limit=25 * 60, time_limit=30 * 60, **SWEEP_OPTIONS)
 def send_due_reminders(now: str | None = None, batch_size: int = 1000) -> dict[str, Any]:
     return reminders.send_due_reminders(now=parse_now(now), batch_size=batch_size).as_dict()
@@ -84,18 +84,3 @@ def watch_audit_checkpoints(now: str | None = None) -> dict[str, Any]:
 def checkpoint_audit_log() -> dict[str, Any]:
     checkpoint = audit_checkpoint_create()
     return {"seq": checkpoint.seq if checkpoint else None}
-
-
-def enqueue_after_commit(task: Task, *args: Any, **kwargs: Any) -> None:
-    """``task.delay(*args, **kwargs)`` once the current transaction commits (at once outside one).
-    A broker error is logged, not raised."""
-    transaction.on_commit(partial(_enqueue, task, args, kwargs))
-
-
-def _enqueue(task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
-    try:
-        task.apply_async(args=args, kwargs=kwargs)
-    except BROKER_ERRORS as exc:
-        logger.error("Could not enqueue %s%r: %s. The reconciliation sweep will redo it.", task.name, args, exc)
-        return False
-    return True

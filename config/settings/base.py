@@ -252,11 +252,14 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # A broker that is down fails a publish within about a second instead of holding the request;
 # the task was enqueued after commit, so the work stays marked and the reconciliation repairs it.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-# Retries with backoff are per task, for transient errors only (reviewboard.tasks.TRANSIENT_ERRORS).
+# Retries with backoff are per task, for transient errors only (config.queue.TRANSIENT_ERRORS).
 # A render pending longer than this is taken to be lost (broker down, worker killed) and redone.
 JOBS_RECONCILE_GRACE = timedelta(seconds=env.int("JOBS_RECONCILE_GRACE_SECONDS", default=120))
 # An outbox event younger than this is left to the task its commit enqueued; the sweep takes older ones.
 OUTBOX_GRACE = timedelta(seconds=env.int("OUTBOX_GRACE_SECONDS", default=30))
+# An event the catalog (reviewboard.delivery.events) does not declare, or whose payload does not match:
+# raised at the emit where strict (tests, development: fail loudly), else logged and recorded as failed.
+OUTBOX_STRICT_EVENTS = env.bool("OUTBOX_STRICT_EVENTS", default=DEBUG)
 
 # --- Review policy ----------------------------------------------------------------------
 REVIEW_DEFAULT_QUORUM = env.int("REVIEW_DEFAULT_QUORUM", default=2)

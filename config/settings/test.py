@@ -13,6 +13,9 @@ STORAGES = {
 # (tests/jobs) switch this off and point the app at the real Redis themselves.
 CELERY_TASK_ALWAYS_EAGER = True
 
+# Emitting an event the catalog does not declare, or a payload that does not match, fails the test.
+OUTBOX_STRICT_EVENTS = True
+
 # Each test process keeps its own cache: throttle counts must not leak between test runs.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

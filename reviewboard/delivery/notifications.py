@@ -1,9 +1,13 @@
 """E-mail consumers of the outbox's events: who is told what.
 
-Each consumer takes one ``Event`` (delivered after its action committed, by ``reviewboard.delivery.outbox``),
-reads the current rows it needs, and sends one message per recipient. It raises on failure: the
-outbox records the error and retries a transient one (mail server down) or gives up on a permanent
-one (a message that cannot be built). Nothing here runs inside a web request's transaction.
+Each consumer registers itself with ``@consumer(key, *event types)`` (``reviewboard.delivery.events``;
+the key, e.g. ``email.version_approved``, is what the outbox tracks, so renaming a function never
+sends anything twice), takes one ``Event`` (delivered after its action committed, by
+``reviewboard.delivery.outbox``), reads the current rows it needs, and sends one message per
+recipient. It raises on failure: the outbox records the error against this consumer only and retries
+a transient one (mail server down) or gives up on a permanent one (a message that cannot be built);
+the event's other consumers are delivered either way. Nothing here runs inside a web request's
+transaction.
 
 | event | who is told |
 |---|---|
@@ -27,7 +31,7 @@ one (a message that cannot be built). Nothing here runs inside a web request's t
 
 Webhooks (``reviewboard.delivery.webhooks``) consume ``version.published``, ``version.retracted``,
 ``article.archived``, ``article.review_due`` and ``article.status_changed``; the CDN purge
-(``CACHE_PURGE_CONSUMERS``, below) consumes ``version.published``, ``version.retracted``,
+(``cdn.purge_article`` and ``cdn.purge_status``, below) consumes ``version.published``, ``version.retracted``,
 ``article.archived`` and ``version.significance_assessed`` (the article's keys), and
 ``article.status_changed`` (its status, its pending content and the feed). Nobody is e-mailed for
 ``article.status_changed``: the board's own events above say the same to people.
@@ -46,8 +50,7 @@ from articles.api import caching
 from articles.models import Article
 from reviewboard.audit.checkpoints import AuditCheckpoint, notify_checkpoint_created
 from reviewboard.board import permissions
-from reviewboard.delivery import outbox
-from reviewboard.jobs import retractions
+from reviewboard.delivery.events import consumer, not_before
 from reviewboard.jobs.common import build_email, chair_emails, review_url
 from reviewboard.models import Assignment, Comment, Declaration, Event
 
@@ -86,11 +89,13 @@ def _actor(event: Event) -> str:
     return permissions.display_name(event.actor) if event.actor_id else "the board"
 
 
+@consumer("email.submitted", "article.submitted")
 def email_chair_submitted(event: Event) -> int:
     article = _article(event)
     return _send("submitted", to=chair_emails(), context=_context(event, article, round=event.payload.get("round")))
 
 
+@consumer("email.review_started", "review.started")
 def email_reviewers_review_started(event: Event) -> int:
     article = _article(event)
     sent = 0
@@ -108,12 +113,14 @@ def email_reviewers_review_started(event: Event) -> int:
     return sent
 
 
+@consumer("email.changes_requested", "changes.requested")
 def email_authors_changes_requested(event: Event) -> int:
     article = _article(event)
     context = _context(event, article, comment=event.payload.get("comment", ""), by=event.payload.get("by", ""))
     return _send("changes_requested", to=_authors(article), context=context)
 
 
+@consumer("email.comment_blocking", "comment.blocking")
 def email_authors_blocking_comment(event: Event) -> int:
     article = _article(event)
     comment = Comment.objects.select_related("author").filter(pk=event.payload.get("comment_id")).first()
@@ -123,6 +130,7 @@ def email_authors_blocking_comment(event: Event) -> int:
     return _send("blocking_comment", to=_authors(article), context=context)
 
 
+@consumer("email.comment_resolved", "comment.resolved")
 def email_author_comment_resolved(event: Event) -> int:
     article = _article(event)
     comment = Comment.objects.select_related("author").filter(pk=event.payload.get("comment_id")).first()
@@ -132,6 +140,7 @@ def email_author_comment_resolved(event: Event) -> int:
     return _send("comment_resolved", to=[comment.author.email], context=context)
 
 
+@consumer("email.comment_replied", "comment.replied")
 def email_thread_replied(event: Event) -> int:
     article = _article(event)
     reply = (
@@ -143,6 +152,7 @@ def email_thread_replied(event: Event) -> int:
     return _send("comment_replied", to=[reply.parent.author.email], context=context)
 
 
+@consumer("email.comment_addressed", "comment.addressed")
 def email_commenter_addressed(event: Event) -> int:
     article = _article(event)
     comment = Comment.objects.select_related("author").filter(pk=event.payload.get("comment_id")).first()
@@ -152,6 +162,7 @@ def email_commenter_addressed(event: Event) -> int:
     return _send("comment_addressed", to=[comment.author.email], context=context)
 
 
+@consumer("email.round_closed", "round.closed")
 def email_reviewers_round_closed(event: Event) -> int:
     if event.payload.get("outcome") == "approved":
         return 0  # told by version.approved
@@ -160,6 +171,7 @@ def email_reviewers_round_closed(event: Event) -> int:
     return _send("round_closed", to=_round_reviewers(event, but_the_actor=True), context=context)
 
 
+@consumer("email.version_approved", "version.approved")
 def email_board_version_approved(event: Event) -> int:
     article = _article(event)
     to = [*_authors(article), *chair_emails(), *_round_reviewers(event)]
@@ -170,6 +182,7 @@ def email_board_version_approved(event: Event) -> int:
     return _send("version_approved", to=to, context=context)
 
 
+@consumer("email.version_retracted", "version.retracted")
 def email_board_version_retracted(event: Event) -> int:
     article = _article(event)
     reviewers: list[str] = []
@@ -183,6 +196,7 @@ def email_board_version_retracted(event: Event) -> int:
     return _send("version_retracted", to=to, context=context)
 
 
+@consumer("email.review_due", "article.review_due")
 def email_chair_review_due(event: Event) -> int:
     if event.payload.get("digest"):
         return 0  # the overdue sweep told the chair in its digest
@@ -191,16 +205,14 @@ def email_chair_review_due(event: Event) -> int:
     return _send("review_due", to=chair_emails(), context=context)
 
 
-def email_chair_retracted_citations(event: Event) -> int:
-    return retractions.email_chair_retracted_citations(event)
-
-
+@consumer("email.assignment_declined", "assignment.declined")
 def email_chair_assignment_declined(event: Event) -> int:
     article = _article(event)
     context = _context(event, article, reason=event.payload.get("reason", ""))
     return _send("assignment_declined", to=chair_emails(), context=context)
 
 
+@consumer("email.assignment_unanswered", "assignment.unanswered")
 def email_chair_assignment_unanswered(event: Event) -> int:
     assignment = (
         Assignment.objects.select_related("reviewer", "article")
@@ -220,6 +232,7 @@ def email_chair_assignment_unanswered(event: Event) -> int:
     return _send("assignment_unanswered", to=chair_emails(), context=context)
 
 
+@consumer("email.declaration_expiring", "declaration.expiring")
 def email_member_declaration_expiring(event: Event) -> int:
     declaration = Declaration.objects.select_related("member").filter(pk=event.payload.get("declaration_id")).first()
     if declaration is None or not declaration.member.is_active:
@@ -235,6 +248,7 @@ def email_member_declaration_expiring(event: Event) -> int:
     return _send("declaration_expiring", to=[declaration.member.email], context=context)
 
 
+@consumer("log.audit_checkpoint", "audit.checkpoint")
 def log_audit_checkpoint(event: Event) -> int:
     checkpoint = AuditCheckpoint.objects.filter(seq=event.payload.get("seq")).first()
     if checkpoint is not None:
@@ -242,16 +256,21 @@ def log_audit_checkpoint(event: Event) -> int:
     return 0
 
 
+@consumer("email.audit_checkpoint_alert", "audit.checkpoint_alert")
 def email_chair_audit_checkpoint_alert(event: Event) -> int:
     """``reviewboard.jobs.audit_watch``: checkpoints deleted, or entries left unsigned too long."""
     return _send("audit_checkpoint_alert", to=chair_emails(), context=dict(event.payload))
 
 
+@consumer("email.webhook_disabled", "webhook.disabled")
 def email_chair_webhook_disabled(event: Event) -> int:
     return _send("webhook_disabled", to=chair_emails(), context={"event": event, **event.payload})
 
 
-@outbox.not_before(caching.purge_settle_seconds)
+@consumer(
+    "cdn.purge_article", "version.published", "version.retracted", "article.archived", "version.significance_assessed"
+)
+@not_before(caching.purge_settle_seconds)
 def purge_article_cache(event: Event) -> int:
     """Drop the article's cached answers at the CDN (``articles.api.caching.purge``; no-op without
     PURGE_URL), once no server's micro-cache can still hold the old answer (the wait: see caching)."""
@@ -259,49 +278,21 @@ def purge_article_cache(event: Event) -> int:
     return caching.purge(caching.keys_for_article(slug)) if slug else 0
 
 
+@consumer("cdn.purge_status", "article.status_changed")
 def purge_status_cache(event: Event) -> int:
     """The review status moved: drop its cached answers, its pending content's and the feed's."""
     slug = Article.objects.filter(pk=event.article_id).values_list("slug", flat=True).first()
     return caching.purge(caching.keys_for_status(slug)) if slug else 0
 
 
-@outbox.not_before(caching.purge_repeat_seconds)
+@consumer(
+    "cdn.purge_article_again",
+    "version.published",
+    "version.retracted",
+    "article.archived",
+    "version.significance_assessed",
+)
+@not_before(caching.purge_repeat_seconds)
 def purge_article_cache_again(event: Event) -> int:
     """The same purge again, for a CDN fetch that was answered before the first purge and stored after it."""
     return purge_article_cache(event)
-
-
-CACHE_PURGE_CONSUMERS = (
-    ("article.status_changed", purge_status_cache),
-    *(
-        (event_type, consumer)
-        for event_type in (
-            "version.published",
-            "version.retracted",
-            "article.archived",
-            "version.significance_assessed",  # the article's changes and the feed
-        )
-        for consumer in (purge_article_cache, purge_article_cache_again)
-    ),
-)
-
-EMAIL_CONSUMERS = (
-    ("webhook.disabled", email_chair_webhook_disabled),
-    ("article.review_due", email_chair_review_due),
-    ("citations.retracted", email_chair_retracted_citations),
-    ("audit.checkpoint", log_audit_checkpoint),
-    ("audit.checkpoint_alert", email_chair_audit_checkpoint_alert),
-    ("article.submitted", email_chair_submitted),
-    ("review.started", email_reviewers_review_started),
-    ("changes.requested", email_authors_changes_requested),
-    ("comment.blocking", email_authors_blocking_comment),
-    ("comment.resolved", email_author_comment_resolved),
-    ("comment.replied", email_thread_replied),
-    ("comment.addressed", email_commenter_addressed),
-    ("round.closed", email_reviewers_round_closed),
-    ("version.approved", email_board_version_approved),
-    ("version.retracted", email_board_version_retracted),
-    ("assignment.declined", email_chair_assignment_declined),
-    ("assignment.unanswered", email_chair_assignment_unanswered),
-    ("declaration.expiring", email_member_declaration_expiring),
-)

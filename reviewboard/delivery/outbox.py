@@ -1,34 +1,37 @@
 """The transactional outbox: every side effect of a board action leaves through here.
 
-``record(ctx)`` is called by the action runner inside the action's transaction: it writes one
-``Event`` row per event the action emitted and, once the transaction commits, hands their ids to
-the ``reviewboard.deliver_event`` Celery task. A broker that is down is logged and nothing else:
-the rows stay pending and ``deliver_pending`` (periodic, and part of the reconcile sweep) sends
-them later.
+``emit(type, ...)`` writes one ``Event`` row in the caller's transaction (the action runner calls it
+through ``record(ctx)``), checked against the catalog (``reviewboard.delivery.events``), and one
+``EventDelivery`` row per consumer registered for its type. Once the transaction commits the event's
+id goes to the ``reviewboard.deliver_event`` task (``config.queue.enqueue_after_commit``; a broker
+that is down is logged and the sweep ``deliver_pending`` sends the event later).
 
-``deliver(event_id)`` holds the event's row lock (``SKIP LOCKED``: two workers never deliver one
-event at once), runs each consumer that has not had it yet, and records the result in the same
-transaction: delivered, retried later with backoff (a transient failure such as a mail server
-that is down), or given up (a permanent one: a message that cannot be built, e.g. a header with
-a newline); a consumer given up on is marked ``failed:<name>`` in ``done`` and the others still
-run. A worker killed mid-delivery rolls the transaction back, so the event is still pending and
-is delivered again. Consumers: the webhook fan-out (``reviewboard.delivery.webhooks``),
-e-mail and the CDN purge (``reviewboard.delivery.notifications``); they register themselves
-(``register``, called from ``ReviewboardConfig.ready()``), the outbox imports none of them.
+Delivery is per consumer. ``deliver_one(delivery_id)`` holds that delivery's row lock (``SKIP LOCKED``:
+two workers never deliver the same (event, consumer) at once), runs the consumer and records the
+result in the same transaction: delivered, retried later with backoff (a transient error,
+``config.queue.TRANSIENT_ERRORS``: a mail server or a CDN that is down), or given up (anything else: a
+message that cannot be built, a template error, a bug). A worker killed mid-delivery rolls that
+transaction back: the delivery is still pending and is delivered again. One consumer that fails,
+for a while or for good, never holds back the others: each has its own row, attempts and next try.
+``deliver(event_id)`` delivers every pending delivery of one event (the task); ``deliver_pending``
+(periodic) the deliveries whose time has come. The event row keeps a summary (``_settle``):
+dispatched once every consumer had it, failed once all are settled and one gave up.
 
-A consumer may ask to wait: ``not_before(seconds)`` on it (a callable giving seconds) means it runs
-only in an attempt that was scheduled for it at least that long after the previous attempt. The
-first attempt is always after the action's commit, so the CDN purge (which waits out the read
-API's micro-cache) and its repeat run only when no server can still answer with the old content.
-A wait is not a failed attempt: it sets ``next_attempt_at`` and hands the event to the delivery
-task again with that countdown (the sweep delivers it if that task is lost).
+A consumer may wait (``events.not_before(seconds)``, a callable): its delivery runs only in an
+attempt scheduled for it at least that long after the first time the outbox touched it, which is
+after the action's commit (a delivery task or the sweep). The CDN purge waits out the read API's
+micro-cache this way, and its repeat longer, so no server can still answer with the old content
+when the CDN refetches (docs/architecture.md, "A retraction reaches every cache"). A wait is not a
+failed attempt: the delivery gets its ``next_attempt_at``, ``deliver`` answers "waiting" and hands
+the event to the delivery task again with that countdown (the sweep delivers it if that is lost).
+
+The outbox imports none of its consumers; they register themselves (``events.consumer``).
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -37,56 +40,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from reviewboard.jobs.common import BROKER_ERRORS, TRANSIENT_ERRORS
-from reviewboard.models import Event
+from config.queue import TRANSIENT_ERRORS, enqueue_after_commit, enqueue_later_after_commit
+from reviewboard.delivery import events
+from reviewboard.models import Event, EventDelivery
 
 if TYPE_CHECKING:
     from reviewboard.review.actions.registry import ActionContext
 
 logger = logging.getLogger(__name__)
 
-Consumer = Callable[[Event], Any]
-# Failures that may go away: a mail server or network that is down. Anything else a consumer raises
-# (a message that cannot be built, a template error, a bug) is permanent and is not retried.
-TRANSIENT_DELIVERY_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, ConnectionError, TimeoutError)
 MAX_ATTEMPTS = 8
-FAILED_MARK = "failed:"  # in ``Event.done``: this consumer failed for good; the others went on
-
-
-def not_before(seconds: Callable[[], float]) -> Callable[[Consumer], Consumer]:
-    """Declare that a consumer waits ``seconds()`` after the previous attempt at its event (above)."""
-
-    def declare(consumer: Consumer) -> Consumer:
-        consumer.wait_seconds = seconds  # type: ignore[attr-defined]
-        return consumer
-
-    return declare
-
-
-def wait_seconds(consumer: Consumer) -> float:
-    seconds = getattr(consumer, "wait_seconds", None)
-    return max(0.0, float(seconds())) if seconds is not None else 0.0
-
-
-# kind -> its (event type, consumer) pairs, in the order they were registered. The consumers register
-# themselves from ``ReviewboardConfig.ready()``: the outbox imports none of them.
-_REGISTERED: dict[str, tuple[tuple[str, Consumer], ...]] = {}
-
-
-def register(kind: str, pairs: Iterable[tuple[str, Consumer]]) -> None:
-    """Register the consumers of one kind ("webhook", "email", "purge"); registering a kind again replaces it."""
-    _REGISTERED[kind] = tuple(pairs)
-
-
-def consumers() -> dict[str, list[tuple[str, Consumer]]]:
-    """Event type -> its consumers, by name (the name is what ``Event.done`` records), in the order
-    their kinds were registered (``reviewboard.apps``: the webhook fan-out only writes rows, and a CDN
-    that is down, a retried purge, must not hold back the e-mails); each consumer has an event once."""
-    registry: dict[str, list[tuple[str, Consumer]]] = {}
-    for kind, pairs in _REGISTERED.items():
-        for event_type, consumer in pairs:
-            registry.setdefault(event_type, []).append((f"{kind}:{consumer.__name__}", consumer))
-    return registry
 
 
 def record(ctx: ActionContext) -> list[int]:
@@ -113,30 +76,74 @@ def emit(
     version_id: int | None = None,
     actor: Any = None,
     now: datetime | None = None,
+    enqueue: bool = True,
     **payload: Any,
 ) -> int:
-    """Write one event in the current transaction; it is handed to the delivery task after the commit."""
-    event = Event.objects.create(
-        type=type,
-        article=article,
-        round=review_round,
-        version_id=version_id,
-        actor=actor if getattr(actor, "pk", None) else None,
-        payload=payload,
-        created_at=now or timezone.now(),
+    """Write one event, and one delivery per consumer of its type, in the current transaction; the
+    event is handed to the delivery task after the commit. An event the catalog does not declare
+    (or whose payload does not match) raises ``events.EventTypeError`` where ``OUTBOX_STRICT_EVENTS``;
+    elsewhere it is logged and recorded as failed, never counted as delivered. ``enqueue``: see
+    ``emit_many``."""
+    envelope = {"article": article, "round": review_round, "version_id": version_id, "actor": actor}
+    return emit_many(type, [(envelope, payload)], now=now, enqueue=enqueue)[0]
+
+
+def emit_many(
+    type: str,
+    items: Iterable[tuple[dict[str, Any], dict[str, Any]]],
+    *,
+    now: datetime | None = None,
+    enqueue: bool = True,
+) -> list[int]:
+    """``emit`` for many events of one type in a constant number of queries: ``items`` are (envelope,
+    payload) pairs, the envelope's keys among ``article``, ``round``, ``version_id``, ``actor``.
+    ``enqueue=False``: the caller delivers them itself once it has committed (``deliver_now``: a sweep,
+    already running in a worker); what it does not deliver, the ``deliver_pending`` sweep does."""
+    strict = getattr(settings, "OUTBOX_STRICT_EVENTS", False)
+    now = now or timezone.now()
+    consumers = events.consumers_of(type)
+    rows, problems = [], []
+    for envelope, payload in items:
+        problem = events.payload_problem(type, payload) or (None if consumers else f"Nobody consumes {type!r}.")
+        if problem and strict:
+            raise events.EventTypeError(problem)
+        actor = envelope.get("actor")
+        rows.append(
+            Event(
+                type=type,
+                article=envelope.get("article"),
+                round=envelope.get("round"),
+                version_id=envelope.get("version_id"),
+                actor=actor if getattr(actor, "pk", None) else None,
+                payload=payload,
+                created_at=now,
+                failed_at=now if problem else None,
+                last_error=problem or "",
+            )
+        )
+        problems.append(problem)
+    created = Event.objects.bulk_create(rows)
+    for event, problem in zip(created, problems, strict=True):
+        if problem:
+            logger.error("Event %s (%s) will not be delivered: %s", event.pk, type, problem)
+    deliverable = [event.pk for event, problem in zip(created, problems, strict=True) if not problem]
+    EventDelivery.objects.bulk_create(
+        EventDelivery(event_id=event_id, consumer=key) for event_id in deliverable for key in consumers
     )
-    transaction.on_commit(lambda: enqueue([event.pk]))
-    return event.pk
+    if enqueue:
+        for event_id in deliverable:
+            enqueue_after_commit(deliver_event, event_id)
+    return [event.pk for event in created]
 
 
-def enqueue(ids: list[int], *, countdown: float = 0.0) -> None:
-    if countdown and getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
-        return  # in-process tasks ignore a countdown: the sweep (or the test) delivers it when due
-    for event_id in ids:
-        try:
-            deliver_event.apply_async((event_id,), countdown=countdown or None)
-        except BROKER_ERRORS as exc:
-            logger.warning("Could not enqueue the delivery of event %s (%s); the sweep will deliver it.", event_id, exc)
+def deliver_now(event_ids: Iterable[int], *, now: datetime | None = None) -> dict[str, int]:
+    """Deliver these events in this process (each consumer under its row lock, as ever); the events'
+    states, counted. For code that runs after its events committed, in a worker already."""
+    counts: dict[str, int] = {}
+    for event_id in event_ids:
+        state = deliver(event_id, now=now)
+        counts[state] = counts.get(state, 0) + 1
+    return counts
 
 
 @shared_task(
@@ -149,7 +156,7 @@ def enqueue(ids: list[int], *, countdown: float = 0.0) -> None:
     max_retries=5,
 )
 def deliver_event(event_id: int) -> str:
-    """Deliver one outbox event (``deliver``): idempotent, never twice at once."""
+    """Deliver one outbox event to each consumer that has not had it (``deliver``): idempotent."""
     return deliver(event_id)
 
 
@@ -159,78 +166,161 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver(event_id: int, *, now: datetime | None = None) -> str:
-    """Deliver one pending event to the consumers that have not had it. Returns what happened:
-    "delivered", "retry", "waiting" (a consumer waits, above), "failed", or "skipped" (already done,
-    given up, or being delivered elsewhere)."""
+    """Deliver one event to each of its consumers that has not had it (due or not: this is the task
+    its commit enqueued, or a person asking; a consumer that waits runs only when due). Returns the
+    event's state afterwards: "delivered", "retry" (a consumer waits for a retry), "waiting" (only a
+    consumer's declared wait is left), "failed" (settled, a consumer gave up), or "skipped"
+    (nothing to do here: already settled, or every pending delivery is held by another worker)."""
+    delivery_ids = list(
+        EventDelivery.objects.filter(event_id=event_id, delivered_at__isnull=True, failed_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    now = now or timezone.now()
+    outcomes = [deliver_one(delivery_id, now=now) for delivery_id in delivery_ids]
+    if not delivery_ids:
+        # Nothing pending: bring a summary a worker left behind (killed between a delivery and
+        # ``_settle``) up to date.
+        if Event.objects.filter(pk=event_id, dispatched_at__isnull=True, failed_at__isnull=True).exists():
+            _settle(event_id, now=now)
+        return "skipped"
+    if all(outcome == "skipped" for outcome in outcomes):
+        return "skipped"
+    state = _settle(event_id, now=now)
+    if "waiting" in outcomes:
+        _deliver_when_due(event_id, now=now)
+        if state == "retry" and "retry" not in outcomes:
+            return "waiting"
+    return state
+
+
+def _deliver_when_due(event_id: int, *, now: datetime) -> None:
+    """Hand the event to the delivery task again when its first waiting consumer is due."""
+    due = (
+        EventDelivery.objects.filter(event_id=event_id, delivered_at__isnull=True, failed_at__isnull=True)
+        .exclude(next_attempt_at__isnull=True)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if due is not None:
+        enqueue_later_after_commit(deliver_event, event_id, countdown=max((due - now).total_seconds(), 0.0))
+
+
+def deliver_one(delivery_id: int, *, now: datetime | None = None) -> str:
+    """Run one consumer for one event, under the delivery's row lock, and record what happened:
+    "delivered", "retry", "failed", "waiting" (a consumer that waits, not yet due), or "skipped"
+    (settled, or being delivered by another worker)."""
     with transaction.atomic():
-        event = (
-            Event.objects.select_for_update(skip_locked=True)
-            .filter(pk=event_id, dispatched_at__isnull=True, failed_at__isnull=True)
+        delivery = (
+            EventDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event")
+            .filter(pk=delivery_id, delivered_at__isnull=True, failed_at__isnull=True)
             .first()
         )
-        if event is None:
+        if delivery is None:
             return "skipped"
         now = now or timezone.now()
-        # An attempt scheduled for a waiting consumer: the earlier attempt that set it ran after the commit.
-        scheduled = event.next_attempt_at is not None and event.next_attempt_at <= now
-        event.attempts += 1
-        outcome = "delivered"
-        wait = 0.0
-        for name, consumer in consumers().get(event.type, []):
-            if name in event.done or FAILED_MARK + name in event.done:
-                continue
-            wait = wait_seconds(consumer)
-            if wait and not scheduled:
-                outcome = "waiting"
-                break
-            try:
-                with transaction.atomic():
-                    consumer(event)
-            except TRANSIENT_DELIVERY_ERRORS as exc:
-                outcome = "retry" if event.attempts < MAX_ATTEMPTS else "failed"
-                event.last_error = f"{name}: {exc.__class__.__name__}: {exc}"[:2000]
-                break
-            except Exception as exc:  # noqa: BLE001 - a consumer's bug must not stop the outbox; recorded below
-                # Given up for this consumer only: the others still run (a mail that cannot be built must
-                # not hold back a retraction's CDN purge); the event ends as failed, naming it.
-                event.last_error = f"{name}: {exc.__class__.__name__}: {exc}"[:2000]
-                event.done = [*event.done, FAILED_MARK + name]
-                continue
-            scheduled = False  # a consumer ran in this attempt: the next waiting one waits from now
-            event.done = [*event.done, name]
-        if outcome == "delivered" and any(name.startswith(FAILED_MARK) for name in event.done):
+        event = delivery.event
+        wait = events.wait_seconds(delivery.consumer)
+        if wait and (delivery.next_attempt_at is None or delivery.next_attempt_at > now):
+            if delivery.next_attempt_at is None:  # first touched now, after the commit: wait from here
+                delivery.next_attempt_at = now + timedelta(seconds=wait)
+                delivery.save(update_fields=["next_attempt_at"])
+            return "waiting"
+        delivery.attempts += 1
+        function = events.consumer_function(delivery.consumer)
+        try:
+            if function is None:
+                raise LookupError(f"no consumer is registered under the key {delivery.consumer!r}")
+            with transaction.atomic():
+                function(event)
+        except TRANSIENT_ERRORS as exc:
+            outcome = "retry" if delivery.attempts < MAX_ATTEMPTS else "failed"
+            delivery.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        except Exception as exc:  # noqa: BLE001 - a consumer's bug must not stop the outbox; recorded below
             outcome = "failed"
-        if outcome == "delivered":
-            event.dispatched_at = now
-            event.next_attempt_at = None
-        elif outcome == "waiting":
-            event.attempts -= 1  # not a failure
-            event.next_attempt_at = now + timedelta(seconds=wait)
-            transaction.on_commit(lambda: enqueue([event.pk], countdown=wait))
-        elif outcome == "retry":
-            event.next_attempt_at = now + backoff(event.attempts)
-            logger.warning("Event %s (%s) will be retried: %s", event.pk, event.type, event.last_error)
+            delivery.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
         else:
-            event.failed_at = now
-            logger.error("Event %s (%s) could not be delivered: %s", event.pk, event.type, event.last_error)
-        event.save(update_fields=["attempts", "done", "dispatched_at", "failed_at", "next_attempt_at", "last_error"])
+            outcome = "delivered"
+        if outcome == "delivered":
+            delivery.delivered_at = now
+            delivery.next_attempt_at = None
+        elif outcome == "retry":
+            delivery.next_attempt_at = now + backoff(delivery.attempts)
+            logger.warning(
+                "Event %s (%s), consumer %s, will be retried: %s",
+                event.pk,
+                event.type,
+                delivery.consumer,
+                delivery.last_error,
+            )
+        else:
+            delivery.failed_at = now
+            delivery.next_attempt_at = None
+            logger.error(
+                "Event %s (%s) could not be delivered to %s: %s",
+                event.pk,
+                event.type,
+                delivery.consumer,
+                delivery.last_error,
+            )
+        delivery.save(update_fields=["attempts", "delivered_at", "failed_at", "next_attempt_at", "last_error"])
         return outcome
 
 
-def pending_ids(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Events waiting for delivery whose retry time has come, oldest first. Events younger than the
-    grace period are left to the task their own commit enqueued."""
+def _settle(event_id: int, *, now: datetime | None = None) -> str:
+    """Bring the event's summary up to date with its deliveries; returns its state (see ``deliver``).
+    ``FOR NO KEY UPDATE``: a consumer still holding the event by a foreign key (a webhook delivery
+    being written) does not block it."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update(no_key=True).filter(pk=event_id).first()
+        if event is None:
+            return "skipped"
+        rows = list(event.deliveries.order_by("pk"))
+        pending = [d for d in rows if d.delivered_at is None and d.failed_at is None]
+        failed = [d for d in rows if d.failed_at is not None]
+        now = now or timezone.now()
+        event.attempts = max((d.attempts for d in rows), default=0)
+        event.last_error = "\n".join(f"{d.consumer}: {d.last_error}" for d in [*failed, *pending] if d.last_error)
+        event.next_attempt_at = min((d.next_attempt_at for d in pending if d.next_attempt_at), default=None)
+        if pending:
+            state = "retry"
+        elif failed:
+            state = "failed"
+            event.failed_at = event.failed_at or now
+        else:
+            state = "delivered"
+            event.dispatched_at = event.dispatched_at or now
+        event.save(update_fields=["attempts", "last_error", "next_attempt_at", "dispatched_at", "failed_at"])
+        return state
+
+
+def pending(*, now: datetime | None = None, limit: int = 500) -> list[tuple[int, int]]:
+    """(delivery id, event id) of the deliveries waiting whose retry time has come, oldest event first.
+    Events younger than the grace period are left to the task their own commit enqueued."""
     now = now or timezone.now()
     grace = getattr(settings, "OUTBOX_GRACE", timedelta(seconds=30))
-    queryset = Event.objects.filter(dispatched_at__isnull=True, failed_at__isnull=True, created_at__lte=now - grace)
-    queryset = queryset.exclude(next_attempt_at__gt=now)
-    return list(queryset.order_by("created_at", "pk").values_list("pk", flat=True)[:limit])
+    queryset = EventDelivery.objects.filter(
+        delivered_at__isnull=True, failed_at__isnull=True, event__created_at__lte=now - grace
+    ).exclude(next_attempt_at__gt=now)
+    rows = queryset.order_by("event__created_at", "event_id", "pk").values_list("pk", "event_id")
+    return list(rows[:limit])
 
 
 def deliver_pending(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
-    """The sweep: deliver what a lost task (broker down, worker killed) or a retry left pending."""
+    """The sweep: deliver, consumer by consumer, what a lost task (broker down, worker killed) or a
+    retry left pending. Returns counts of the deliveries' outcomes."""
     counts: dict[str, int] = {}
-    for event_id in pending_ids(now=now, limit=limit):
-        outcome = deliver(event_id, now=now)
+    touched: dict[int, bool] = {}  # event ids, in order -> whether a consumer waits
+    now = now or timezone.now()
+    for delivery_id, event_id in pending(now=now, limit=limit):
+        outcome = deliver_one(delivery_id, now=now)
         counts[outcome] = counts.get(outcome, 0) + 1
+        if outcome != "skipped":
+            touched[event_id] = touched.get(event_id) or outcome == "waiting"
+    for event_id, waiting in touched.items():
+        _settle(event_id, now=now)
+        if waiting:
+            _deliver_when_due(event_id, now=now)
     return counts

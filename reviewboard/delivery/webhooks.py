@@ -3,8 +3,8 @@ per-endpoint delivery queue.
 
 How an event reaches a client:
 
-1. An action writes an ``Event`` (the outbox). Its consumer ``webhook_fan_out`` (``WEBHOOK_CONSUMERS``
-   below, registered with ``reviewboard.delivery.outbox`` by ``reviewboard.apps``) writes one
+1. An action writes an ``Event`` (the outbox). Its consumer ``webhook_fan_out`` (key
+   ``webhooks.fan_out``, registered with ``@consumer`` for the types in ``EVENT_TYPES``) writes one
    ``WebhookDelivery`` per active endpoint subscribed to the type (unique per event and endpoint, so
    a redelivered event never makes a second one), with the body fixed then, and after commit
    enqueues ``reviewboard.deliver_webhook`` for it.
@@ -47,14 +47,19 @@ from standardwebhooks.webhooks import Webhook
 
 from articles.publishing import iso_datetime
 from config.exceptions import Conflict, InvalidInput
+from config.queue import TRANSIENT_ERRORS, enqueue_after_commit, enqueue_now
 from reviewboard.delivery import outbox
-from reviewboard.jobs.common import BROKER_ERRORS, TRANSIENT_ERRORS
+from reviewboard.delivery.events import consumer
 from reviewboard.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
 EVENT_TYPES = (
-    "version.published", "version.retracted", "article.archived", "article.review_due", "article.status_changed"
+    "version.published",
+    "version.retracted",
+    "article.archived",
+    "article.review_due",
+    "article.status_changed",
 )
 STATUS_CHANGED = "article.status_changed"
 RETRACTION = "version.retracted"
@@ -175,7 +180,9 @@ def webhook_endpoint_update(
             WebhookDelivery.objects.filter(endpoint=endpoint, status=WebhookDelivery.Status.PENDING).update(
                 next_attempt_at=None
             )
-            transaction.on_commit(lambda: enqueue_flush(endpoint.pk))
+            head = _queue(endpoint.pk).values_list("pk", flat=True).first()
+            if head is not None:  # its task sends the endpoint's whole queue, in order
+                enqueue_after_commit(deliver_webhook, head)
     endpoint.save()
     return endpoint
 
@@ -220,6 +227,7 @@ def event_body(event: Event) -> str:
     )
 
 
+@consumer("webhooks.fan_out", *EVENT_TYPES)
 def webhook_fan_out(event: Event) -> int:
     """One delivery per active endpoint subscribed to ``event.type``; each is sent after commit."""
     endpoints = [e for e in WebhookEndpoint.objects.filter(active=True).order_by("pk") if event.type in e.events]
@@ -243,7 +251,7 @@ def webhook_fan_out(event: Event) -> int:
             continue
         created.append(delivery.pk)
     for delivery_id in created:
-        transaction.on_commit(lambda delivery_id=delivery_id: enqueue_delivery(delivery_id))
+        enqueue_after_commit(deliver_webhook, delivery_id)
     return len(created)
 
 
@@ -264,14 +272,8 @@ def deliver_webhook(delivery_id: int) -> dict[str, int]:
     return webhook_endpoint_flush(endpoint_id=endpoint_id)
 
 
-def enqueue_delivery(delivery_id: int) -> None:
-    try:
-        deliver_webhook.delay(delivery_id)
-    except BROKER_ERRORS as exc:
-        logger.warning("Could not enqueue webhook delivery %s (%s); the sweep will send it.", delivery_id, exc)
-
-
 def enqueue_flush(endpoint_id: int) -> None:
+    """Send the task for the endpoint's queue head now (from a task that has more to send)."""
     head = (
         WebhookDelivery.objects.filter(endpoint_id=endpoint_id, status=WebhookDelivery.Status.PENDING)
         .order_by("priority", "created_at", "pk")
@@ -279,7 +281,7 @@ def enqueue_flush(endpoint_id: int) -> None:
         .first()
     )
     if head is not None:
-        enqueue_delivery(head)
+        enqueue_now(deliver_webhook, head)
 
 
 # --- sending --------------------------------------------------------------------------------------
@@ -476,9 +478,6 @@ def deliver_due_webhooks(*, now: datetime | None = None) -> dict[str, int]:
         for key, value in webhook_endpoint_flush(endpoint_id=endpoint_id, now=now).items():
             totals[key] += value
     return totals
-
-
-WEBHOOK_CONSUMERS = tuple((event_type, webhook_fan_out) for event_type in EVENT_TYPES)
 
 
 def version_went_live(*, article: Any, version: Any) -> None:

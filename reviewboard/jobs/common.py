@@ -1,18 +1,16 @@
-"""What the sweeps share: claiming rows with a conditional UPDATE, the chairs, and the emails."""
+"""What the sweeps share: claiming rows with a conditional UPDATE, the chairs, and building and sending e-mails
+(the outbox's e-mail consumers call ``build_email`` and ``send``)."""
 
 from __future__ import annotations
 
 import logging
-import smtplib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-import kombu.exceptions
-import redis.exceptions
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import InterfaceError, OperationalError, connections
+from django.db import connections
 from django.db.models import QuerySet
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
@@ -24,27 +22,6 @@ from config.exceptions import InvalidInput
 from reviewboard.board.permissions import chairs
 
 logger = logging.getLogger(__name__)
-
-# Failures that go away by themselves: a database or broker that is restarting, a mail server
-# that dropped the connection. Tasks retry these with backoff; nothing else is retried.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    OperationalError,
-    InterfaceError,
-    kombu.exceptions.OperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    smtplib.SMTPServerDisconnected,
-    ConnectionError,
-    TimeoutError,
-)
-# A broker that cannot take a task now: the row it was for stays pending and a sweep sends it.
-BROKER_ERRORS: tuple[type[BaseException], ...] = (
-    kombu.exceptions.OperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    ConnectionError,
-    TimeoutError,
-)
 
 
 def claim(
@@ -137,26 +114,10 @@ def build_email(template: str, context: dict[str, Any], *, to: Sequence[str]) ->
     return message
 
 
-def send_all(
-    build: Callable[[], Sequence[EmailMultiAlternatives]], *, release_unsent: Callable[[int], None]
-) -> int:
-    """Build the messages (``build()``) and send them in order over one connection.
-
-    Call it right after claiming the work the messages report. If building or sending fails,
-    ``release_unsent(n)`` is called with the number already sent, so the caller can give back its
-    claims on the rest (the next sweep tries them again), and the error is re-raised (a transient
-    one makes the task retry).
-    """
-    sent = 0
-    messages: Sequence[EmailMultiAlternatives] = ()
-    try:
-        messages = build()
-        with get_connection() as connection:
-            for message in messages:
-                connection.send_messages([message])
-                sent += 1
-    except Exception:
-        if sent < len(messages) or not messages:
-            release_unsent(sent)
-        raise
-    return sent
+def send(messages: Sequence[EmailMultiAlternatives]) -> int:
+    """Send built messages over one connection (the outbox's e-mail consumers); raises on failure, and
+    the outbox retries a transient one (``config.queue.TRANSIENT_ERRORS``) for that consumer only."""
+    if not messages:
+        return 0
+    with get_connection() as connection:
+        return connection.send_messages(list(messages)) or 0

@@ -15,7 +15,8 @@ died in the middle of a render:
    version's source in the same transaction as the state change, so a miss here means something
    bypassed the approval service. The approved content cannot be recovered faithfully from here,
    so nothing is invented: it is logged as an error on every sweep and the chairs are emailed (at
-   most once a day per article and hash, through the cache).
+   most once a day per article and hash, through the cache) through the outbox (event
+   ``versions.missing``, its consumer ``email.missing_versions`` below).
 """
 
 from __future__ import annotations
@@ -34,15 +35,11 @@ from articles import publishing
 from articles.models import Article, PublishedVersion, ReviewState
 from articles.selectors import versions_needing_render
 from config.exceptions import NotFound
-from reviewboard.jobs.common import (
-    TRANSIENT_ERRORS,
-    build_email,
-    chair_emails,
-    resolve_now,
-    review_url,
-    send_all,
-)
-from reviewboard.models import ReviewRound
+from config.queue import TRANSIENT_ERRORS
+from reviewboard.delivery import outbox
+from reviewboard.delivery.events import consumer
+from reviewboard.jobs.common import build_email, chair_emails, resolve_now, review_url, send
+from reviewboard.models import Event, ReviewRound
 
 MISSING_REPORT_EVERY = timedelta(hours=24)
 
@@ -62,8 +59,10 @@ class ReconcileSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "rendered": len(self.rendered), "failed": len(self.failed),
-            "missing": len(self.missing), "chair_told": len(self.chair_told),
+            "rendered": len(self.rendered),
+            "failed": len(self.failed),
+            "missing": len(self.missing),
+            "chair_told": len(self.chair_told),
         }
 
     def __str__(self) -> str:
@@ -142,8 +141,10 @@ def reconcile_published(
     )
     told = _report_missing(missing) if missing else []
     summary = ReconcileSummary(
-        rendered=tuple(rendered), failed=tuple(failed),
-        missing=tuple(row["pk"] for row in missing), chair_told=tuple(told),
+        rendered=tuple(rendered),
+        failed=tuple(failed),
+        missing=tuple(row["pk"] for row in missing),
+        chair_told=tuple(told),
     )
     (logger.error if not summary.ok else logger.info)("Reconciliation: %s", summary)
     return summary
@@ -153,7 +154,9 @@ def _report_missing(rows: list[dict[str, Any]]) -> list[int]:
     for row in rows:
         logger.error(
             "Approved article %s (%s) has no published version for its approved content %s.",
-            row["pk"], row["slug"], row["approved_hash"] or "(no hash)",
+            row["pk"],
+            row["slug"],
+            row["approved_hash"] or "(no hash)",
         )
     keys = {row["pk"]: f"reviewboard:reconcile:missing:{row['pk']}:{row['approved_hash']}" for row in rows}
     fresh = [row for row in rows if cache.add(keys[row["pk"]], 1, timeout=MISSING_REPORT_EVERY.total_seconds())]
@@ -164,9 +167,20 @@ def _report_missing(rows: list[dict[str, Any]]) -> list[int]:
         logger.error("No active chair has an email address to report the missing published versions to.")
         cache.delete_many([keys[row["pk"]] for row in fresh])
         return []
-    items = [{**row, "review_url": review_url(row["pk"])} for row in fresh]
-    send_all(
-        lambda: [build_email("chair_missing_version", {"items": items}, to=chairs)],
-        release_unsent=lambda sent: cache.delete_many([keys[row["pk"]] for row in fresh]),
-    )
-    return [row["pk"] for row in fresh]
+    told = [row["pk"] for row in fresh]
+    outbox.deliver_now([outbox.emit("versions.missing", enqueue=False, article_ids=told)])
+    return told
+
+
+@consumer("email.missing_versions", "versions.missing")
+def email_chair_missing_versions(event: Event) -> int:
+    """One e-mail to the chairs: approved articles without a published version of their approved content."""
+    chairs = chair_emails()
+    rows = approved_without_version().filter(pk__in=event.payload["article_ids"]).order_by("pk")
+    items = [
+        {**row, "review_url": review_url(row["pk"])}
+        for row in rows.values("pk", "slug", "question", "approved_at", "approved_hash")
+    ]
+    if not chairs or not items:
+        return 0  # no chair to tell, or repaired since
+    return send([build_email("chair_missing_version", {"items": items}, to=chairs)])

@@ -8,15 +8,21 @@ reminded in the last ``REVIEW_REMINDER_INTERVAL`` (24 h). Once it has had
 Signing off, closing the assignment or the article leaving review stops both.
 
 Exactly once under concurrency: each batch is claimed with a conditional UPDATE (see
-``reviewboard.jobs.common.claim``) that commits before any email is written, and only the rows
-this sweep got back are emailed. Two sweeps at the same moment therefore never email the same
-assignment twice. The trade-off is deliberate: if the process dies between the claim and the
-send, that reminder is skipped until the next 24 h window rather than sent twice; if sending
-fails with an error, the claims of the unsent messages are given back.
+``reviewboard.jobs.common.claim``) that commits together with one outbox event per claimed row
+(``assignment.reminder_due``; the chair's digest is ``assignments.escalated``), and only the rows
+this sweep got back get an event. Two sweeps at the same moment therefore never remind the same
+assignment twice, and a claim never commits without its event (nor an event without its claim).
+The e-mails are the outbox's consumers (``email.review_reminder``, ``email.late_reviews``, below):
+the sweep delivers its batch's events itself once they have committed (it runs in a worker
+already); a mail server that is down is retried by the outbox for that e-mail only, and whatever
+a sweep stopped mid-way did not deliver, the outbox's ``deliver_pending`` sweep does. A message that
+cannot be built is given up (its delivery shows the error in the admin's Events), never retried
+every sweep.
 
-Not ``@transaction.atomic`` on purpose: each claim must commit before its emails go out.
-Queries: two per batch of ``batch_size`` candidates (read, claim), one more per batch that
-escalates, one for the chairs; never one per assignment.
+Not ``@transaction.atomic`` as a whole on purpose: each batch's claims and events commit before its
+e-mails go out. Queries: four per batch of ``batch_size`` candidates (read, claim, the events and their
+deliveries), a few more per batch that escalates, one for the chairs; never one per assignment
+(delivering each event is the outbox's, one e-mail each).
 """
 
 from __future__ import annotations
@@ -27,12 +33,14 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Cast
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from articles.models import ReviewState
-from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url, send_all
-from reviewboard.models import Assignment, SignOff
+from reviewboard.delivery import outbox
+from reviewboard.delivery.events import consumer
+from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url, send
+from reviewboard.models import Assignment, Event, SignOff
 from reviewboard.review import selectors
 
 logger = logging.getLogger(__name__)
@@ -48,8 +56,11 @@ class ReminderSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "reminded": len(self.reminded), "chair_notified": len(self.chair_notified),
-            "lost_race": self.lost_race, "batches": self.batches, "no_chair": self.no_chair,
+            "reminded": len(self.reminded),
+            "chair_notified": len(self.chair_notified),
+            "lost_race": self.lost_race,
+            "batches": self.batches,
+            "no_chair": self.no_chair,
         }
 
     def __str__(self) -> str:
@@ -114,27 +125,27 @@ def send_due_reminders(*, now: datetime | None = None, batch_size: int = 1000) -
 
         due_ids = [a.pk for a in batch if a.last_reminded_at is None or a.last_reminded_at <= now - interval]
         counts: dict[int, int] = {}
+        queued: list[int] = []
         if due_ids:
-            counts = dict(
-                claim(
-                    open_overdue_assignments(now=now).filter(pk__in=due_ids),
-                    set_sql="last_reminded_at = %s, reminders_sent = reminders_sent + 1",
-                    set_params=[now],
-                    guard_sql="closed_at IS NULL AND (last_reminded_at IS NULL OR last_reminded_at <= %s)",
-                    guard_params=[now - interval],
-                    returning=("id", "reminders_sent"),
+            with transaction.atomic():  # the claims and their events commit together
+                counts = dict(
+                    claim(
+                        open_overdue_assignments(now=now).filter(pk__in=due_ids),
+                        set_sql="last_reminded_at = %s, reminders_sent = reminders_sent + 1",
+                        set_params=[now],
+                        guard_sql="closed_at IS NULL AND (last_reminded_at IS NULL OR last_reminded_at <= %s)",
+                        guard_params=[now - interval],
+                        returning=("id", "reminders_sent"),
+                    )
                 )
-            )
+                claimed = sorted(counts)
+                queued += outbox.emit_many(
+                    "assignment.reminder_due",
+                    [({"article": by_id[pk].article}, {"assignment_id": pk, "number": counts[pk]}) for pk in claimed],
+                    now=now,
+                    enqueue=False,
+                )
             lost_race += len(due_ids) - len(counts)
-            claimed = sorted(counts)
-            send_all(
-                lambda claimed=claimed, by_id=by_id, counts=counts: [
-                    _reminder_email(by_id[pk], number=counts[pk]) for pk in claimed
-                ],
-                release_unsent=lambda sent, claimed=claimed, by_id=by_id: _release_reminders(
-                    [by_id[pk] for pk in claimed[sent:]], now=now
-                ),
-            )
             reminded.extend(claimed)
 
         escalate_ids = [
@@ -149,29 +160,32 @@ def send_due_reminders(*, now: datetime | None = None, batch_size: int = 1000) -
                     "%d late review(s) need the chair, but no active chair has an email address.", len(escalate_ids)
                 )
             else:
-                escalated = sorted(
-                    row[0]
-                    for row in claim(
-                        open_overdue_assignments(now=now).filter(pk__in=escalate_ids),
-                        set_sql="chair_notified_at = %s",
-                        set_params=[now],
-                        guard_sql="chair_notified_at IS NULL AND reminders_sent >= %s",
-                        guard_params=[threshold],
+                with transaction.atomic():
+                    escalated = sorted(
+                        row[0]
+                        for row in claim(
+                            open_overdue_assignments(now=now).filter(pk__in=escalate_ids),
+                            set_sql="chair_notified_at = %s",
+                            set_params=[now],
+                            guard_sql="chair_notified_at IS NULL AND reminders_sent >= %s",
+                            guard_params=[threshold],
+                        )
                     )
-                )
-                if escalated:
-                    rows = [(by_id[pk], counts.get(pk, by_id[pk].reminders_sent)) for pk in escalated]
-                    send_all(
-                        lambda rows=rows, chairs=chairs: [_chair_email(rows, to=chairs)],
-                        release_unsent=lambda sent, escalated=escalated: _release_chair(escalated, now=now),
-                    )
-                    notified.extend(escalated)
+                    if escalated:
+                        items = [[pk, counts.get(pk, by_id[pk].reminders_sent)] for pk in escalated]
+                        digest = [({}, {"items": items})]
+                        queued += outbox.emit_many("assignments.escalated", digest, now=now, enqueue=False)
+                notified.extend(escalated)
+        outbox.deliver_now(queued, now=now)
 
         if len(batch) < batch_size:
             break
 
     summary = ReminderSummary(
-        reminded=tuple(reminded), chair_notified=tuple(notified), lost_race=lost_race, batches=batches,
+        reminded=tuple(reminded),
+        chair_notified=tuple(notified),
+        lost_race=lost_race,
+        batches=batches,
         no_chair=no_chair,
     )
     logger.info("Reviewer reminders: %s", summary)
@@ -212,21 +226,25 @@ def _chair_email(rows: list[tuple[Assignment, int]], *, to: list[str]):
     return build_email("chair_reminders", context, to=to)
 
 
-def _release_reminders(assignments: list[Assignment], *, now: datetime) -> None:
-    """Give back the claims of reminders that were not sent: the previous ``last_reminded_at``
-    and count come back, so the next sweep sends them."""
-    if not assignments:
-        return
-    previous = Cast(  # typed: a CASE of nothing but NULLs is text to PostgreSQL
-        Case(*(When(pk=a.pk, then=Value(a.last_reminded_at)) for a in assignments), output_field=DateTimeField()),
-        output_field=DateTimeField(),
+@consumer("email.review_reminder", "assignment.reminder_due")
+def email_reviewer_reminder(event: Event) -> int:
+    """The reminder the sweep claimed, to the assignment's reviewer."""
+    assignment = (
+        Assignment.objects.select_related("article", "reviewer").filter(pk=event.payload["assignment_id"]).first()
     )
-    Assignment.objects.filter(pk__in=[a.pk for a in assignments], last_reminded_at=now).update(
-        last_reminded_at=previous, reminders_sent=F("reminders_sent") - 1
-    )
-    logger.error("Sending reminders failed; %d claim(s) given back for the next sweep.", len(assignments))
+    if assignment is None or not assignment.reviewer.is_active or not assignment.reviewer.email:
+        return 0
+    return send([_reminder_email(assignment, number=event.payload["number"])])
 
 
-def _release_chair(assignment_ids: list[int], *, now: datetime) -> None:
-    Assignment.objects.filter(pk__in=assignment_ids, chair_notified_at=now).update(chair_notified_at=None)
-    logger.error("Telling the chair failed; %d escalation(s) given back for the next sweep.", len(assignment_ids))
+@consumer("email.late_reviews", "assignments.escalated")
+def email_chair_late_reviews(event: Event) -> int:
+    """One digest to the chairs: the late assignments of one sweep's batch, with their reminder counts."""
+    chairs = chair_emails()
+    if not chairs:
+        logger.warning("Late reviews need the chair, but no active chair has an email address.")
+        return 0
+    sent = dict(event.payload["items"])
+    assignments = Assignment.objects.select_related("article", "reviewer").in_bulk(list(sent))
+    rows = [(assignments[pk], count) for pk, count in sent.items() if pk in assignments]
+    return send([_chair_email(rows, to=chairs)]) if rows else 0

@@ -10,8 +10,11 @@ The flag follows the date: an article flagged earlier whose ``next_review_due`` 
 into the future is unflagged (and may be notified again when the new date passes).
 
 Claims are conditional UPDATEs (``reviewboard.jobs.common.claim``), so two sweeps at once flag
-and notify each article once. The read API serves stored payload bytes in which
-``review_overdue`` is baked, so every article whose flag changed gets
+and notify each article once. The chair's digest is an outbox event (``reviews.overdue``) written in
+the same transaction as the claim of the articles it names; the sweep delivers it once committed (its
+consumer, ``email.rereview_digest``, is below), and a mail server that is down is retried by the outbox.
+
+The read API serves stored payload bytes in which ``review_overdue`` is baked, so every article whose flag changed gets
 ``articles.publishing.article_payload_refresh`` after the change has committed.
 """
 
@@ -28,7 +31,9 @@ from django.db.models import QuerySet
 from articles import publishing
 from articles.models import Article, ReviewState
 from reviewboard.delivery import outbox
-from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url, send_all
+from reviewboard.delivery.events import consumer
+from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url, send
+from reviewboard.models import Event
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +49,12 @@ class RereviewSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "flagged": len(self.flagged), "cleared": len(self.cleared), "chair_notified": len(self.chair_notified),
-            "refreshed": self.refreshed, "refresh_failed": len(self.refresh_failed), "no_chair": self.no_chair,
+            "flagged": len(self.flagged),
+            "cleared": len(self.cleared),
+            "chair_notified": len(self.chair_notified),
+            "refreshed": self.refreshed,
+            "refresh_failed": len(self.refresh_failed),
+            "no_chair": self.no_chair,
         }
 
     def __str__(self) -> str:
@@ -102,26 +111,31 @@ def flag_overdue_reviews(*, now: datetime | None = None) -> RereviewSummary:
             no_chair = waiting.count()
             logger.warning("%d article(s) are due for re-review, but no active chair has an email address.", no_chair)
         else:
-            notified = _ids(
-                claim(
-                    waiting,
-                    set_sql="review_overdue_notified_at = %s",
-                    set_params=[now],
-                    guard_sql="review_overdue = %s AND review_overdue_notified_at IS NULL",
-                    guard_params=[True],
+            with transaction.atomic():  # the notices and their digest commit together
+                notified = _ids(
+                    claim(
+                        waiting,
+                        set_sql="review_overdue_notified_at = %s",
+                        set_params=[now],
+                        guard_sql="review_overdue = %s AND review_overdue_notified_at IS NULL",
+                        guard_params=[True],
+                    )
                 )
-            )
-            if notified:
-                articles = Article.objects.filter(pk__in=notified).order_by("next_review_due", "pk")
-                send_all(
-                    lambda: [_chair_email(list(articles), to=chairs, now=now)],
-                    release_unsent=lambda sent: _release_notified(notified, now=now),
+                digest = (
+                    []
+                    if not notified
+                    else [outbox.emit("reviews.overdue", now=now, enqueue=False, article_ids=notified)]
                 )
+            outbox.deliver_now(digest, now=now)
 
     refreshed, refresh_failed = refresh_payloads([*flagged, *cleared])
     summary = RereviewSummary(
-        flagged=tuple(flagged), cleared=tuple(cleared), chair_notified=tuple(notified),
-        refreshed=refreshed, refresh_failed=tuple(refresh_failed), no_chair=no_chair,
+        flagged=tuple(flagged),
+        cleared=tuple(cleared),
+        chair_notified=tuple(notified),
+        refreshed=refreshed,
+        refresh_failed=tuple(refresh_failed),
+        no_chair=no_chair,
     )
     logger.info("Re-review: %s", summary)
     return summary
@@ -149,9 +163,15 @@ def _chair_email(articles: list[Article], *, to: list[str], now: datetime):
     return build_email("rereview", {"items": items, "now": now}, to=to)
 
 
-def _release_notified(article_ids: list[int], *, now: datetime) -> None:
-    Article.objects.filter(pk__in=article_ids, review_overdue_notified_at=now).update(review_overdue_notified_at=None)
-    logger.error("Telling the chair about re-reviews failed; %d notice(s) given back.", len(article_ids))
+@consumer("email.rereview_digest", "reviews.overdue")
+def email_chair_rereview_digest(event: Event) -> int:
+    """One e-mail to the chairs naming the articles one sweep found past their re-review date."""
+    chairs = chair_emails()
+    if not chairs:
+        logger.warning("Articles are due for re-review, but no active chair has an email address.")
+        return 0
+    articles = list(Article.objects.filter(pk__in=event.payload["article_ids"]).order_by("next_review_due", "pk"))
+    return send([_chair_email(articles, to=chairs, now=event.created_at)]) if articles else 0
 
 
 def refresh_payloads(article_ids: list[int]) -> tuple[int, list[int]]:

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.mail import get_connection
 from django.db.models import F
 
 from articles.models import Article, PublishedCitation
 from references.models import Reference
 from reviewboard.delivery import outbox
-from reviewboard.jobs.common import build_email, chair_emails, resolve_now, review_url
+from reviewboard.delivery.events import consumer
+from reviewboard.jobs.common import build_email, chair_emails, resolve_now, review_url, send
 from reviewboard.jobs.rereview import rereview_candidates
 from reviewboard.review.rereview import articles_flag_now
 
@@ -53,7 +53,8 @@ class RetractedCitationSummary:
 def published_citing(reference_ids: list[int]) -> dict[int, list[int]]:
     """Article id -> ids of the given references that its live (published) version cites."""
     rows = PublishedCitation.objects.filter(
-        reference_id__in=reference_ids, version_id=F("version__article__live_version_id"),
+        reference_id__in=reference_ids,
+        version_id=F("version__article__live_version_id"),
         version__article__in=rereview_candidates(),
     ).values_list("version__article_id", "reference_id")
     cited: dict[int, list[int]] = {}
@@ -83,30 +84,30 @@ def flag_articles_citing_retracted(
     return summary
 
 
+@consumer("email.citations_retracted", "citations.retracted")
 def email_chair_retracted_citations(event: Any) -> int:
     """The outbox consumer of "citations.retracted": one email to the chairs, each published article and
     the retracted papers it cites. A failure is raised to the outbox, which records it and retries."""
     items = [(article_id, list(ids)) for article_id, ids in event.payload.get("items", [])]
     chairs = chair_emails()
     if not chairs:
-        logger.warning("%d published article(s) cite a retracted paper, but no chair has an email address.",
-                       len(items))
+        logger.warning("%d published article(s) cite a retracted paper, but no chair has an email address.", len(items))
         return 0
     articles = Article.objects.in_bulk([article_id for article_id, _ in items])
     references = Reference.objects.select_related("retraction").in_bulk(
         [reference_id for _, ids in items for reference_id in ids]
     )
-    context: dict[str, Any] = {"items": [
-        {
-            "article": articles[article_id],
-            "review_url": review_url(article_id),
-            "references": [references[r] for r in reference_ids if r in references],
-        }
-        for article_id, reference_ids in items
-        if article_id in articles
-    ]}
+    context: dict[str, Any] = {
+        "items": [
+            {
+                "article": articles[article_id],
+                "review_url": review_url(article_id),
+                "references": [references[r] for r in reference_ids if r in references],
+            }
+            for article_id, reference_ids in items
+            if article_id in articles
+        ]
+    }
     if not context["items"]:
         return 0
-    message = build_email("retracted_citation", context, to=chairs)
-    with get_connection() as connection:
-        return connection.send_messages([message]) or 0
+    return send([build_email("retracted_citation", context, to=chairs)])

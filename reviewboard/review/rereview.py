@@ -15,7 +15,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from articles.models import Article, PublishedVersion
-from articles.publishing import enqueue_render
+from articles.publishing import RENDER_TASK
+from config.queue import enqueue_after_commit
 from reviewboard.audit.chain import audit_append
 from reviewboard.delivery import outbox
 from reviewboard.jobs.common import claim
@@ -52,7 +53,7 @@ def articles_flag_now(articles: QuerySet[Article], *, now: datetime, only_unflag
     version_ids = list(versions.values_list("pk", flat=True))
     versions.update(render_requested_at=now)
     for version_id in version_ids:
-        transaction.on_commit(lambda version_id=version_id: enqueue_render(version_id))
+        enqueue_after_commit(RENDER_TASK, version_id)
     return flagged
 
 

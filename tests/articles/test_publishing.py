@@ -18,6 +18,7 @@ from articles.publishing import (
     published_version_render,
     regenerate_for_reference,
 )
+from config import queue
 from config.exceptions import NotFound
 from references.models import Reference
 from tests.articles.publishing_helpers import REVIEWERS, approve, big_article, set_state
@@ -35,7 +36,7 @@ def test_create_writes_next_number_source_and_citations_and_enqueues_after_commi
     article, django_capture_on_commit_callbacks, monkeypatch
 ):
     enqueued = []
-    monkeypatch.setattr(publishing, "enqueue_render", enqueued.append)
+    monkeypatch.setattr(queue, "enqueue_now", lambda task, *args: enqueued.append((task, *args)))
     content = content_from_article(article)
     approved_at = timezone.now()
 
@@ -58,7 +59,7 @@ def test_create_writes_next_number_source_and_citations_and_enqueues_after_commi
     assert cited == dict(article.citations.values_list("number", "reference_id"))
     assert len(callbacks) == 1
     callbacks[0]()
-    assert enqueued == [version.pk]
+    assert enqueued == [(publishing.RENDER_TASK, version.pk)]
     article.refresh_from_db()
     assert article.live_version_id is None  # not live until rendered
 
@@ -95,7 +96,15 @@ def test_render_builds_the_full_payload_and_moves_live(article):
     assert "<" not in payload["sections"][0]["text"]
     assert [r["number"] for r in payload["references"]] == [1, 2]
     assert set(payload["references"][0]) == {
-        "number", "kind", "title", "publisher", "year", "doi", "pmid", "url", "notice"
+        "number",
+        "kind",
+        "title",
+        "publisher",
+        "year",
+        "doi",
+        "pmid",
+        "url",
+        "notice",
     }
     assert payload["references"][0]["notice"] is None  # the record is unchanged since the approval
     assert payload["disclaimer"]

@@ -4,7 +4,7 @@ delivery's transaction commits (test-only).
 Run as ``python -m tests.jobs.slow_outbox_worker`` with ``DATABASE_URL``/``REDIS_URL`` pointing at
 the test database and broker. Each consumer of ``reviewboard.delivery.outbox`` runs for real, then the
 worker touches ``JOBS_SLOW_DELIVERY_MARKER`` (the event id) and sleeps
-``JOBS_SLOW_DELIVERY_SECONDS`` while it holds the event's row lock: a ``kill -9`` during the sleep
+``JOBS_SLOW_DELIVERY_SECONDS`` while it holds the delivery's row lock: a ``kill -9`` during the sleep
 is a worker dying in the middle of a delivery.
 """
 
@@ -18,9 +18,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 django.setup()
 
 from config.celery import app  # noqa: E402
-from reviewboard.delivery import outbox  # noqa: E402
+from reviewboard.delivery import events  # noqa: E402
 
-_consumers = outbox.consumers
+_consumer_function = events.consumer_function
 
 
 def _slow(consumer):
@@ -29,15 +29,15 @@ def _slow(consumer):
         Path(os.environ["JOBS_SLOW_DELIVERY_MARKER"]).write_text(str(event.pk))
         time.sleep(float(os.environ.get("JOBS_SLOW_DELIVERY_SECONDS", "120")))
 
-    slow_consumer.__name__ = consumer.__name__
     return slow_consumer
 
 
-def slow_consumers():
-    return {kind: [(name, _slow(consumer)) for name, consumer in pairs] for kind, pairs in _consumers().items()}
+def slow_consumer_function(key):
+    consumer = _consumer_function(key)
+    return _slow(consumer) if consumer is not None else None
 
 
-outbox.consumers = slow_consumers
+events.consumer_function = slow_consumer_function
 
 if __name__ == "__main__":
     app.worker_main(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from reviewboard import tasks as board_tasks
 from reviewboard.delivery import outbox
-from reviewboard.models import Event
+from reviewboard.models import Event, EventDelivery
 from reviewboard.review import services
 from tests.factories import ArticleFactory, AuthorFactory, ReviewerFactory
 from tests.jobs.conftest import (
@@ -41,6 +41,7 @@ def under_review(chair):
     services.assignment_create(article=article, reviewer=ReviewerFactory(), user=chair)
     article = services.review_start(article=article, user=chair)
     Event.objects.update(dispatched_at=timezone.now())
+    EventDelivery.objects.update(delivered_at=timezone.now())
     return article, author, reviewer
 
 
@@ -85,7 +86,8 @@ def test_with_the_broker_down_the_event_waits_and_the_sweep_delivers_it_once(
 
 def _slow_outbox_worker(tmp_path: Path, marker: Path) -> subprocess.Popen:
     return start_slow_worker(
-        tmp_path, module="tests.jobs.slow_outbox_worker",
+        tmp_path,
+        module="tests.jobs.slow_outbox_worker",
         extra_env={"JOBS_SLOW_DELIVERY_MARKER": str(marker), "JOBS_SLOW_DELIVERY_SECONDS": "120"},
     )
 
@@ -114,7 +116,8 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_leaves_the_event_to_be_deli
 
     assert marker.read_text() == str(event.pk)
     event.refresh_from_db()
-    assert (event.dispatched_at, event.attempts, event.done) == (None, 0, [])  # rolled back: still pending
+    delivery = event.deliveries.get()
+    assert (event.dispatched_at, delivery.attempts, delivery.delivered_at) == (None, 0, None)  # rolled back
 
     if recovery == "redelivery":
         # Another worker: the unacknowledged message comes back to the queue and is delivered.
@@ -136,7 +139,9 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_leaves_the_event_to_be_deli
 
     event.refresh_from_db()
     assert event.attempts == 1
-    assert event.done == ["email:email_authors_blocking_comment"]
+    assert [(d.consumer, d.attempts, d.state) for d in event.deliveries.all()] == [
+        ("email.comment_blocking", 1, "delivered")
+    ]
     assert len(mails_for(mailoutbox, author)) == 1
     assert outbox.deliver_pending(now=timezone.now() + LATER) == {}
     assert len(mails_for(mailoutbox, author)) == 1

@@ -153,7 +153,7 @@ def test_no_chase_outside_review_and_none_sent_when_answered_before_delivery(cha
 def test_two_sweeps_at_once_queue_one_event_per_declaration_and_assignment(chair, monkeypatch):
     declarations = [declaration_expiring(ReviewerFactory(), in_days=20) for _ in range(8)]
     assignments = [unanswered(ReviewerFactory()) for _ in range(8)]
-    monkeypatch.setattr(outbox, "enqueue", lambda ids: None)  # no broker here: counting the rows is the point
+    monkeypatch.setattr(outbox, "enqueue_after_commit", lambda task, *args: None)  # counting rows is the point
     barrier = threading.Barrier(2, timeout=20)
     claim = who_may_review.claim
     met = threading.local()

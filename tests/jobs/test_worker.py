@@ -140,7 +140,7 @@ def test_with_the_broker_down_the_approval_commits_and_reconciliation_publishes_
     assert version.rendered_at is None
     assert version.render_requested_at is not None
     assert article.live_version_id is None
-    assert f"Could not enqueue the render of published version {version.pk}" in caplog.text
+    assert f"Could not enqueue articles.tasks.render_published_version({version.pk}," in caplog.text
 
     with celery_on(broker_url()) as app:
         purge_queues(app)

@@ -7,6 +7,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from articles.publishing import RENDER_TASK
+from config import queue
 from config.exceptions import Conflict
 from references.models import Citation, Reference
 from reviewboard.models import AuditEntry
@@ -17,16 +19,36 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:references_reference_changelist"
 
 
+def renders_only(monkeypatch, rendered: list[int]) -> None:
+    """Record the render tasks sent after commit (``config.queue``) instead of sending them."""
+    send = queue.enqueue_now
+
+    def enqueue_now(task, *args, **kwargs):
+        if task == RENDER_TASK:
+            rendered.append(args[0])
+            return True
+        return send(task, *args, **kwargs)
+
+    monkeypatch.setattr(queue, "enqueue_now", enqueue_now)
+
+
 def change_url(reference: Reference) -> str:
     return reverse("admin:references_reference_change", args=[reference.pk])
 
 
 def edit_data(reference: Reference, **changes) -> dict:
     data = {
-        "kind": reference.kind, "title": reference.title, "authors": reference.authors,
-        "publisher": reference.publisher, "year": reference.year or "", "doi": reference.doi,
-        "pmid": reference.pmid, "url": reference.url, "status": reference.status,
-        "superseded_by": reference.superseded_by_id or "", "_continue": "Save and continue editing",
+        "kind": reference.kind,
+        "title": reference.title,
+        "authors": reference.authors,
+        "publisher": reference.publisher,
+        "year": reference.year or "",
+        "doi": reference.doi,
+        "pmid": reference.pmid,
+        "url": reference.url,
+        "status": reference.status,
+        "superseded_by": reference.superseded_by_id or "",
+        "_continue": "Save and continue editing",
     }
     data.update(changes)
     return data
@@ -43,7 +65,9 @@ def result_ids(response) -> list[int]:
 @pytest.mark.parametrize(
     "query",
     [
-        "10.1056/nejmoa2034577", "10.1056/NEJMoa2034577", "https://doi.org/10.1056/NEJMoa2034577",
+        "10.1056/nejmoa2034577",
+        "10.1056/NEJMoa2034577",
+        "https://doi.org/10.1056/NEJMoa2034577",
         "doi:10.1056/nejmoa2034577",
     ],
 )
@@ -146,7 +170,7 @@ def test_correction_goes_through_the_service_and_schedules_regeneration(
     reference = ReferenceFactory(title="Typo in titel", doi="10.1000/old")
     version = _published_citing(reference)
     rendered: list[int] = []
-    monkeypatch.setattr("reviewboard.review.services.library.enqueue_render", rendered.append)
+    renders_only(monkeypatch, rendered)
     client.force_login(chair)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -164,7 +188,7 @@ def test_status_change_goes_through_the_service(client, chair, django_capture_on
     old, new = ReferenceFactory(), ReferenceFactory()
     version = _published_citing(old)
     rendered: list[int] = []
-    monkeypatch.setattr("reviewboard.review.services.library.enqueue_render", rendered.append)
+    renders_only(monkeypatch, rendered)
     client.force_login(chair)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -212,10 +236,17 @@ def test_service_refusal_becomes_a_message_not_a_500(client, chair, monkeypatch)
 def test_new_reference_is_normalised(client, chair):
     client.force_login(chair)
 
-    response = client.post(reverse("admin:references_reference_add"), {
-        "kind": "trial", "title": "  A randomised   trial of walking  ", "year": 2020,
-        "doi": "https://doi.org/10.1000/ABC.123", "pmid": "PMID: 1234567", "url": "",
-    })
+    response = client.post(
+        reverse("admin:references_reference_add"),
+        {
+            "kind": "trial",
+            "title": "  A randomised   trial of walking  ",
+            "year": 2020,
+            "doi": "https://doi.org/10.1000/ABC.123",
+            "pmid": "PMID: 1234567",
+            "url": "",
+        },
+    )
 
     assert response.status_code == 302, response.context and response.context["errors"]
     created = Reference.objects.get(pmid="1234567")
@@ -227,10 +258,18 @@ def test_new_reference_matching_an_existing_work_opens_it(client, chair):
     existing = ReferenceFactory(title="Low back pain: a guideline", year=2017, doi="", pmid="")
     client.force_login(chair)
 
-    response = client.post(reverse("admin:references_reference_add"), {
-        "kind": "guideline", "title": "Low back pain - a guideline", "year": 2017, "doi": "", "pmid": "", "url": "",
-        "_continue": "Save and continue editing",
-    })
+    response = client.post(
+        reverse("admin:references_reference_add"),
+        {
+            "kind": "guideline",
+            "title": "Low back pain - a guideline",
+            "year": 2017,
+            "doi": "",
+            "pmid": "",
+            "url": "",
+            "_continue": "Save and continue editing",
+        },
+    )
 
     assert response.status_code == 302
     assert response.url == change_url(existing)
@@ -241,9 +280,16 @@ def test_new_reference_matching_an_existing_work_opens_it(client, chair):
 def test_new_reference_with_malformed_pmid_is_refused(client, chair):
     client.force_login(chair)
 
-    response = client.post(reverse("admin:references_reference_add"), {
-        "kind": "trial", "title": "A trial", "doi": "", "pmid": "12ab", "url": "",
-    })
+    response = client.post(
+        reverse("admin:references_reference_add"),
+        {
+            "kind": "trial",
+            "title": "A trial",
+            "doi": "",
+            "pmid": "12ab",
+            "url": "",
+        },
+    )
 
     assert response.status_code == 200
     assert "Malformed PMID" in response.content.decode()

@@ -149,7 +149,7 @@ def test_a_bad_email_is_a_failed_delivery_never_a_lost_action(under_review, revi
     event = Event.objects.get(type="comment.blocking")
     assert event.failed_at is not None
     assert event.dispatched_at is None
-    assert "email:" in event.last_error
+    assert "email.comment_blocking: " in event.last_error
     assert outbox.deliver(event.pk) == "skipped"
 
 

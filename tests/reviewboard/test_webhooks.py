@@ -100,7 +100,8 @@ def test_each_event_gets_one_delivery_per_subscribed_active_endpoint_even_if_fan
 
     assert list(WebhookDelivery.objects.values_list("endpoint_id", flat=True)) == [endpoint.pk]
     assert not WebhookDelivery.objects.filter(endpoint=archived_only).exists()
-    event("audit.checkpoint", published, seq=1)  # not a webhook event
+    checkpoint = {"seq": 1, "entry_hash": "0" * 64, "created_at": "2026-01-01T00:00:00+00:00", "signature": "s"}
+    event("audit.checkpoint", published, **checkpoint)  # not a webhook event (its full payload: the catalog's)
     assert WebhookDelivery.objects.count() == 1
 
 

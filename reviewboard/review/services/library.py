@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from articles.content import reference_data
 from articles.models import EDITABLE_STATES, Article, PublishedVersion
-from articles.publishing import enqueue_render
+from articles.publishing import RENDER_TASK
 from config.exceptions import NotAllowed
+from config.queue import enqueue_after_commit
 from references import services as library
 from references.models import Citation, Reference
 from reviewboard.audit.chain import audit_append
@@ -101,7 +102,7 @@ def _consequences(reference: Reference, *, user: AbstractBaseUser, before: dict[
     now = timezone.now()
     for version_id, _ in versions:
         PublishedVersion.objects.filter(pk=version_id).update(render_requested_at=now)
-        transaction.on_commit(lambda version_id=version_id: enqueue_render(version_id))
+        enqueue_after_commit(RENDER_TASK, version_id)
 
 
 @transaction.atomic
