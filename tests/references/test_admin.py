@@ -146,7 +146,7 @@ def test_correction_goes_through_the_service_and_schedules_regeneration(
     reference = ReferenceFactory(title="Typo in titel", doi="10.1000/old")
     version = _published_citing(reference)
     rendered: list[int] = []
-    monkeypatch.setattr("reviewboard.review.services.library.enqueue_render", rendered.append)
+    monkeypatch.setattr("reviewboard.review.actions.library.enqueue_render", rendered.append)
     client.force_login(chair)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -164,7 +164,7 @@ def test_status_change_goes_through_the_service(client, chair, django_capture_on
     old, new = ReferenceFactory(), ReferenceFactory()
     version = _published_citing(old)
     rendered: list[int] = []
-    monkeypatch.setattr("reviewboard.review.services.library.enqueue_render", rendered.append)
+    monkeypatch.setattr("reviewboard.review.actions.library.enqueue_render", rendered.append)
     client.force_login(chair)
 
     with django_capture_on_commit_callbacks(execute=True):

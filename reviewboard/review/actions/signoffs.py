@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from typing import TYPE_CHECKING, Any
 
-from articles.models import ReviewState
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from articles.models import Article, ReviewState
 from config.exceptions import Conflict
 from reviewboard.board import selectors as board_selectors
 from reviewboard.models import (
@@ -13,8 +16,11 @@ from reviewboard.models import (
     SignOff,
 )
 from reviewboard.review import selectors
-from reviewboard.review.actions.registry import Action, ActionContext, Field
-from reviewboard.review.actions.rules import ASSIGNMENT_REVIEWER, states
+from reviewboard.review.actions.registry import Action, ActionContext, Field, entry_point
+from reviewboard.review.actions.rules import ASSIGNMENT_REVIEWER, short_hash, states
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 
 def _validate_sign_off(ctx: ActionContext) -> None:
@@ -118,6 +124,32 @@ def _sign_off(ctx: ActionContext) -> SignOff:
     return signoff
 
 
+def _own_assignment(article: Any, user: Any) -> Assignment | None:
+    """The reviewer's open assignment on the article, else their latest one (the refusal then names the
+    round it belonged to)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        Assignment.objects.filter(article=article, reviewer=user)
+        .order_by(F("closed_at").desc(nulls_first=True), "-pk")
+        .first()
+    )
+
+
+def _signed_message(signoff: SignOff, user: Any) -> str:
+    text = f"You signed off on content {short_hash(signoff.content_hash)}."
+    if signoff.article.state == ReviewState.APPROVED:
+        return f"{text} That completed the quorum: the article is approved."
+    return f"{text} Sign-offs: {selectors.signoff_progress(signoff.article)}."
+
+
+def _sign_off_history(entry: Any, people: dict[int, Any]) -> str:
+    data = entry.data or {}
+    if "signed" in data:
+        return f"signed off ({data['signed']} of {data.get('required', '?')})"
+    return "signed off"
+
+
 DECLARED: tuple[Action, ...] = (
     Action(
         name="sign_off",
@@ -129,6 +161,11 @@ DECLARED: tuple[Action, ...] = (
         perform=_sign_off,
         validate=_validate_sign_off,
         on="assignment",
+        mine=_own_assignment,
+        panel="sign_off",
+        refused="Sign-off refused",
+        message=_signed_message,
+        history=_sign_off_history,
         fields=(
             Field(
                 "content_hash",
@@ -141,3 +178,21 @@ DECLARED: tuple[Action, ...] = (
         ),
     ),
 )
+
+
+# --- the typed entry points ----------------------------------------------------------------------
+
+
+def _with_fresh_article(signoff: SignOff) -> SignOff:
+    signoff.article = Article.objects.get(pk=signoff.article_id)
+    return signoff
+
+
+@entry_point("sign_off", user="reviewer", after=_with_fresh_article)
+def assignment_sign_off(
+    *, assignment: Assignment, reviewer: AbstractBaseUser, content_hash: str, comment: str = ""
+) -> SignOff:
+    """Record ``reviewer``'s approval of ``content_hash`` (``signoff.article.state`` is "approved" when it
+    completed the approval). A sign-off on another hash is refused ("stale-content-hash", naming the round
+    it belongs to) and NOT recorded."""
+    ...
