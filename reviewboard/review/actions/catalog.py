@@ -1,17 +1,21 @@
 """Every board action, gathered from the modules that declare them, each declaration beside its body.
 
 - ``transitions``: the 8 review transitions, their conditions and ``close_round``;
-- ``assignments``: assign, accept, decline, unassign; ``signoffs``: sign_off;
-- ``comments``: comment, reply, mark_addressed, resolve_comment; ``content``: edit_content;
-- ``versions``: assess_significance; ``reports``: the chair's triage of reader reports;
+- ``assignments``: assign, accept, decline, unassign; ``signoffs``: sign_off, withdraw_sign_off;
+- ``comments``: comment, reply, mark_addressed, resolve_comment;
+- ``content``: create, edit_content, review_settings; ``library``: reference_correct, reference_status;
+- ``rereview``: flag_rereview; ``versions``: assess_significance; ``reports``: reader-report triage;
 - ``reviewboard.board.actions``: declare_interests, verify_credential.
 
 A new action needs nothing here: declare it in its subject's module (or a new module of this package)
-and it joins ``ACTIONS`` after ``ORDER``'s. Read one declaration to know an action: who may, from which states, what must hold, what it
-takes, what it changes, what the audit log calls it and which events it sends. The services
-(``reviewboard.review.services``), the admin buttons and forms, the API's enum of transitions and the
-audit views all read ``ACTIONS``; ``reviewboard.review.actions.runner.perform`` runs any of them.
-``ORDER`` fixes the order of ``ACTIONS`` and ``TRANSITIONS`` (buttons and the API enum read it).
+and it joins ``ACTIONS`` after ``ORDER``'s.
+
+Read one declaration to know an action: who may, from which states, what must hold, what it takes,
+what it changes, what people are told, how the history words it, what the audit log calls it and
+which events it sends. The entry points (``reviewboard.review.services``), the generic admin view and
+the review screen's buttons, the generic API endpoint and its schema, and the audit views all read
+``ACTIONS``; ``reviewboard.review.actions.runner.perform`` runs any of them. ``ORDER`` fixes the order
+of ``ACTIONS`` and ``TRANSITIONS`` (buttons and the API enum read it).
 """
 
 from __future__ import annotations
