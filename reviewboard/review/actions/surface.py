@@ -86,9 +86,9 @@ TARGETS: dict[str, Target] = {
     ),
     "report": Target(
         "reader report",
-        lambda article, key: ReaderReport.objects.filter(article=article, public_id=_uuid(key)).first()
-        if _uuid(key)
-        else None,
+        lambda article, key: (
+            ReaderReport.objects.filter(article=article, public_id=_uuid(key)).first() if _uuid(key) else None
+        ),
         lambda: serializers.UUIDField(help_text="The reader report's id."),
         "report-not-found",
     ),
@@ -127,7 +127,7 @@ def input_serializer(name: str) -> type[serializers.Serializer]:
         fields[keyword] = TARGETS[keyword].field()
     for field in action.fields:
         fields[field.name] = field.spec.serializer_field(field)
-    doc = f"{action.label}: the inputs of the ``{name}`` action, as declared."
+    doc = f"{action.label}: the inputs of the `{name}` action, as declared."
     return type(f"{_camel(name)}ActionInput", (serializers.Serializer,), {**fields, "__doc__": doc})
 
 
