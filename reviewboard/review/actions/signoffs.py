@@ -16,7 +16,7 @@ from reviewboard.models import (
     SignOff,
 )
 from reviewboard.review import selectors
-from reviewboard.review.actions.registry import Action, ActionContext, Field, entry_point
+from reviewboard.review.actions.registry import Action, ActionContext, Condition, Field, Unmet, entry_point
 from reviewboard.review.actions.rules import ASSIGNMENT_REVIEWER, short_hash, states
 
 if TYPE_CHECKING:
@@ -180,6 +180,62 @@ DECLARED: tuple[Action, ...] = (
 )
 
 
+# --- withdrawing one's own sign-off -------------------------------------------------------------
+
+
+def _signoff_to_withdraw(ctx: ActionContext) -> SignOff | None:
+    if ctx.target is None or ctx.round is None or ctx.target.closed_at is not None:
+        return None
+    return SignOff.objects.filter(selectors.approval_of(ctx.round.content_hash), assignment=ctx.target).first()
+
+
+def _has_signed(ctx: ActionContext) -> Unmet | None:
+    if _signoff_to_withdraw(ctx) is not None:
+        return None
+    return Unmet("not-signed", "You have no sign-off on the content under review to withdraw.")
+
+
+def _withdraw_sign_off(ctx: ActionContext) -> SignOff:
+    """The reviewer takes their approval back while the round is open: the sign-off row goes (so it no
+    longer counts toward the quorum, and they may sign again); the audit entry keeps what it was."""
+    signoff = _signoff_to_withdraw(ctx)
+    ctx.audit_hash = signoff.content_hash
+    ctx.audit_data.update(
+        {
+            "round": ctx.round.number,
+            "signoff_id": signoff.pk,
+            "assignment_id": ctx.target.pk,
+            "signed_at": signoff.created_at,
+            "signed_comment": signoff.comment,
+        }
+    )
+    signoff.delete()
+    progress = selectors.signoff_progress(ctx.article)
+    ctx.audit_data.update({"signed": progress.signed, "required": progress.required})
+    return signoff
+
+
+WITHDRAW_SIGN_OFF = Action(
+    name="withdraw_sign_off",
+    label="Withdraw my sign-off",
+    verb="withdraw a sign-off on",
+    audit_label="Sign-off withdrawn",
+    who=ASSIGNMENT_REVIEWER,
+    sources=states(ReviewState.UNDER_REVIEW),
+    perform=_withdraw_sign_off,
+    conditions=(Condition("has_signed", _has_signed),),
+    on="assignment",
+    mine=_own_assignment,
+    fields=(Field("comment", "Why you withdraw it", required=True, what="reason for withdrawing your sign-off"),),
+    message=lambda signoff, user: (
+        f"Your sign-off on {short_hash(signoff.content_hash)} is withdrawn: it no longer counts. "
+        f"Sign-offs: {selectors.signoff_progress(signoff.article)}."
+    ),
+    history=lambda entry, people: f"withdrew a sign-off ({entry.data.get('signed')} of {entry.data.get('required')})",
+)
+DECLARED = (*DECLARED, WITHDRAW_SIGN_OFF)
+
+
 # --- the typed entry points ----------------------------------------------------------------------
 
 
@@ -195,4 +251,10 @@ def assignment_sign_off(
     """Record ``reviewer``'s approval of ``content_hash`` (``signoff.article.state`` is "approved" when it
     completed the approval). A sign-off on another hash is refused ("stale-content-hash", naming the round
     it belongs to) and NOT recorded."""
+    ...
+
+
+@entry_point("withdraw_sign_off")
+def signoff_withdraw(*, article: Article, user: AbstractBaseUser, comment: str) -> SignOff:
+    """``user`` withdraws their sign-off on the content under review (round open, not yet approved)."""
     ...
