@@ -18,13 +18,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.exceptions import InvalidInput
 from reviewboard.api import serializers as s
 from reviewboard.api.views import ERRORS, _article, _detail_response
 from reviewboard.review.actions import get_action, surface
 
 
 def perform_action(request: Request, slug: str, name: str) -> Response:
-    action = get_action(name)  # an unknown name is a 400 before anything is looked up
+    # An unknown name (or an action other services perform, never offered here) is a 400 before anything
+    # is looked up.
+    offered = surface.surfaced()
+    if name not in offered:
+        raise InvalidInput(
+            f"Unknown action {name!r}; expected one of: {', '.join(offered)}.",
+            code="unknown-action",
+            detail={"field": "name", "allowed": list(offered)},
+        )
+    action = get_action(name)
     article = _article(slug, request.user)
     data = surface.input_serializer(name)(data=request.data)
     data.is_valid(raise_exception=True)
