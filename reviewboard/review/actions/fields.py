@@ -60,9 +60,9 @@ class Kind:
 
     def serializer_field(self, field: Field) -> serializers.Field:
         if field.required:
-            return serializers.CharField(max_length=TEXT_MAX, allow_blank=True, help_text=_help(field))
+            return serializers.CharField(max_length=TEXT_MAX, allow_blank=True, help_text=field.help)
         return serializers.CharField(
-            required=False, allow_blank=True, default="", max_length=TEXT_MAX, help_text=_help(field)
+            required=False, allow_blank=True, default="", max_length=TEXT_MAX, help_text=field.help
         )
 
     def from_surface(self, field: Field, value: Any, article: Article) -> Any:
@@ -95,7 +95,7 @@ class Hash(Line):
         return forms.CharField(required=False, widget=forms.HiddenInput, initial=article.review_hash)
 
     def serializer_field(self, field: Field) -> serializers.Field:
-        return serializers.RegexField(r"^[0-9a-f]{64}$", help_text=_help(field) or "The content hash you read.")
+        return serializers.RegexField(r"^[0-9a-f]{64}$", help_text=field.help or "The content hash you read.")
 
 
 class Bool(Kind):
@@ -110,7 +110,7 @@ class Bool(Kind):
         return forms.BooleanField(label=field.label, help_text=field.help, required=False)
 
     def serializer_field(self, field: Field) -> serializers.Field:
-        return serializers.BooleanField(required=False, default=False, help_text=_help(field))
+        return serializers.BooleanField(required=False, default=False, help_text=field.help)
 
 
 class EndOfDayField(forms.DateField):
@@ -136,7 +136,7 @@ class DateTime(Kind):
         return EndOfDayField(label=field.label, help_text=field.help, required=False)
 
     def serializer_field(self, field: Field) -> serializers.Field:
-        return serializers.DateTimeField(required=False, allow_null=True, default=None, help_text=_help(field))
+        return serializers.DateTimeField(required=False, allow_null=True, default=None, help_text=field.help)
 
 
 class User(Kind):
@@ -157,7 +157,7 @@ class User(Kind):
         )
 
     def serializer_field(self, field: Field) -> serializers.Field:
-        help_text = _help(field) or f"Username of the {field.what or field.label.lower()}."
+        help_text = field.help or f"Username of the {field.what or field.label.lower()}."
         if field.required:
             return serializers.CharField(max_length=150, help_text=help_text)
         return serializers.CharField(max_length=150, required=False, allow_blank=True, default="", help_text=help_text)
@@ -210,7 +210,7 @@ class SectionKind(Kind):
             default=None,
             min_value=1,
             max_value=10_000,
-            help_text=_help(field) or "Position (1-based) of the section.",
+            help_text=field.help or "Position (1-based) of the section.",
         )
 
     def from_surface(self, field: Field, value: Any, article: Article) -> Any:
@@ -249,7 +249,3 @@ KINDS: dict[str, Kind] = {
         Unsurfaced("object"),
     )
 }
-
-
-def _help(field: Field) -> str:
-    return field.help

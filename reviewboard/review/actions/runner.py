@@ -1,11 +1,13 @@
 """The one runner that performs any declared action.
 
 ``perform(name, article=..., user=..., **inputs)`` runs, in one transaction and in this order:
-lock the article row (then the assignment or comment acted on), find the open review round,
+lock the article row (then the object acted on: given, or the user's own one that the declaration's
+``mine`` finds), find the open review round,
 check who may (403 ``permission-denied``, naming who may), the state (409 ``invalid-state``, or
 the action's own refusal), the inputs (400 naming the field), the conditions (409 with the
 condition's code), the input-dependent checks; then move the state (django-fsm, for transitions),
-run the action's body, write one audit entry and the action's events to the outbox. Events are
+run the action's body, write one audit entry (none when the body found nothing changed) and the
+action's events to the outbox, then what the body left for after its entry (``ctx.then``). Events are
 handed to Celery only after the commit. A follow-up (the approval completed by a sign-off) runs in
 the same transaction, with its own audit entry, only when all of its conditions hold.
 
