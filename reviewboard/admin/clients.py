@@ -26,7 +26,7 @@ from reviewboard.board import permissions
 from reviewboard.clients import reports
 from reviewboard.delivery import webhooks
 from reviewboard.models import ReaderReport, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from reviewboard.review.services import transitions
+from reviewboard.review import services
 
 
 class ChairOnly:
@@ -220,7 +220,7 @@ class PublishedVersionAdmin(ChairQueue):
             self,
             request,
             queryset.select_related("article"),
-            lambda version: transitions.version_assess_significance(
+            lambda version: services.version_assess_significance(
                 version=version, user=request.user, clinically_significant=significant
             ),
             name=str,

@@ -32,7 +32,6 @@ from reviewboard.admin.review_words import (
     AUDIT_ROWS,
     REVIEW_STATES,
     STATE_LABELS,
-    action_form,
     action_label,
     audit_details,
     audit_people,
@@ -48,15 +47,12 @@ from reviewboard.board import permissions
 from reviewboard.board import selectors as board_selectors
 from reviewboard.models import Assignment
 from reviewboard.review import actions, selectors
-from reviewboard.review.actions import ACTIONS
-from reviewboard.review.services import (
-    TRANSITIONS,
-)
+from reviewboard.review.actions import ACTIONS, TRANSITIONS, surface
 
 
 class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
     """The review part of ``ArticleAdmin`` (a ``ModelAdmin`` of ``Article``): list columns, the review
-    panels of the change page and one URL per review action."""
+    panels of the change page and the generic review action view (``ReviewActionsAdminMixin``)."""
 
     # --- list columns -----------------------------------------------------------------------
 
@@ -108,13 +104,21 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
 
         # One pass over the transitions: what available_transitions() returns (refusal None) are the
         # buttons; a transition the user could make but for an unmet condition is named with the reason.
-        refusals = actions.refusals(article=article, user=user, names=TRANSITIONS)
+        # The bar: the transitions, then every other declared action on the article itself (or on the user's
+        # own object, as withdrawing their sign-off) that no panel draws in place; the generic view runs them.
+        bar = TRANSITIONS + tuple(
+            name
+            for name in surface.surfaced()
+            if name not in TRANSITIONS and not ACTIONS[name].panel and not ACTIONS[name].needs_target_id
+        )
+        refusals = actions.refusals(article=article, user=user, names=bar)
         buttons = [
             {
                 "name": name,
                 "label": action_label(name),
-                "opens_form": action_form(name) is not None,
-                "url": self.review_url("transition", article, name),
+                "opens_form": surface.needs_page(ACTIONS[name]),
+                "url": self.action_url(article, name),
+                "transition": name in TRANSITIONS,
             }
             for name, refusal in refusals.items()
             if refusal is None
@@ -122,7 +126,7 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
         blocked = [
             {"name": name, "label": action_label(name), "reason": refusal.message}
             for name, refusal in refusals.items()
-            if isinstance(refusal, Conflict) and refusal.code != "invalid-state"
+            if name in TRANSITIONS and isinstance(refusal, Conflict) and refusal.code != "invalid-state"
         ]
 
         may_assign = article.state in REVIEW_STATES and permissions.can_chair(article, user)

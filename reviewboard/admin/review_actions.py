@@ -1,9 +1,17 @@
-"""The review actions of the article admin: one admin URL per action, each one service call.
+"""The review actions of the article admin: ONE generic view for every declared action.
 
-Every review action posts to its own admin URL (``<pk>/transition/<name>/``, ``<pk>/sign-off/``,
-``<pk>/comments/``, ``<pk>/assignments/``...) whose view calls the one service for it and turns a
-refusal (``config.exceptions.ServiceError``) into an error message, and returns to the review screen:
-never the change view's POST (refused on frozen articles), never django-fsm's transition methods directly.
+``<pk>/actions/<name>/`` (and ``<pk>/actions/<name>/<id>/`` for an action on an assignment, a comment,
+a published version or a reader report of the article) reads everything from the action's declaration
+(``reviewboard.review.actions``): GET draws its page when it needs one (an input to type or a
+confirmation: a form built from its declared inputs, ``surface.action_form``) and only when the runner
+would let this user act now; POST reads that form, runs the one runner, and returns to the review
+screen (at the thread it touched) with the declaration's success message, or with its refusal as an
+error message: never a 500, never the change view's POST, never django-fsm's transition methods directly.
+
+The URLs the screens already used stay, as aliases onto the same view: ``transition/<name>/``,
+``sign-off/``, ``comments/`` (which names a section by its primary key), ``comments/<id>/resolve/``,
+``assignments/`` (``due``: the due date), ``assignments/<id>/remove|accept|decline/``, and the
+review screen's ``comments/<id>/reply|addressed/``.
 ``ReviewActionsAdminMixin`` is the base of ``reviewboard.admin.review.ArticleReviewAdminMixin``.
 """
 
@@ -11,60 +19,33 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime, time
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 
-from articles.models import Article, ReviewState
+from articles.models import Article
 from config.exceptions import InvalidInput, ServiceError
-from reviewboard.admin.review_words import NEXT_STEPS, STATE_LABELS, action_form, action_label, person_name, short_hash
-from reviewboard.models import Assignment, Comment, SignOff
-from reviewboard.review import selectors
-from reviewboard.review.actions import ACTIONS
-from reviewboard.review.services import (
-    TRANSITIONS,
-    article_transition,
-    assignment_accept,
-    assignment_create,
-    assignment_decline,
-    assignment_remove,
-    assignment_sign_off,
-    comment_create,
-    comment_resolve,
-    transition_refusal,
-)
+from reviewboard.admin.review_words import NEXT_STEPS, STATE_LABELS, short_hash
+from reviewboard.review import actions
+from reviewboard.review.actions import ACTIONS, TRANSITIONS, surface
+from reviewboard.review.actions.registry import Action
 
-
-class AssignForm(forms.Form):
-    """Reads the chair's assignment form; the service decides whether the reviewer may be assigned."""
-
-    reviewer = forms.ModelChoiceField(
-        queryset=get_user_model().objects.all(),
-        error_messages={
-            "required": "Choose a reviewer.",
-            "invalid_choice": "That reviewer does not exist.",
-        },
-    )
-    due = forms.DateField(required=False, error_messages={"invalid": "Enter the due date as YYYY-MM-DD."})
-    override_reason = forms.CharField(required=False, max_length=10_000)
-
-    def due_at(self) -> datetime | None:
-        """The due date as the end of that day in the current time zone."""
-        due = self.cleaned_data.get("due")
-        return timezone.make_aware(datetime.combine(due, time(23, 59))) if due else None
+# What the admin calls an object of the article that is not there (the id in the URL is someone else's).
+NOT_OURS = {
+    "assignment": "Assignment {key} is not an assignment of this article.",
+    "comment": "Comment {key} is not a comment on this article.",
+    "version": "Version {key} of this article was never published.",
+    "report": "Report {key} is not a report on this article.",
+}
 
 
 def review_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """For a review action's view: its URL's ``object_id`` arrives as the article itself. A user who may
-    not see that article gets an error message and the article list instead (``_review_article``)."""
+    """For a review view: its URL's ``object_id`` arrives as the article itself. A user who may not see
+    that article gets an error message and the article list instead (``_review_article``)."""
 
     @functools.wraps(view)
     def with_article(
@@ -78,57 +59,33 @@ def review_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return with_article
 
 
-def on_assignment(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Under ``review_action``: the URL's ``assignment_id`` arrives as that assignment of the article, or the
-    user is sent back to the review page with an error message."""
-
-    @functools.wraps(view)
-    def with_assignment(
-        self: ReviewActionsAdminMixin, request: HttpRequest, article: Article, *, assignment_id: int, **kwargs: Any
-    ) -> HttpResponse:
-        assignment = Assignment.objects.filter(article=article, pk=assignment_id).select_related("reviewer").first()
-        if assignment is None:
-            return self._refuse(request, article, f"Assignment {assignment_id} is not an assignment of this article.")
-        return view(self, request, article, assignment, **kwargs)
-
-    return with_assignment
-
-
 class ReviewActionsAdminMixin:
-    """The review actions' URLs and views of ``ArticleAdmin`` (a ``ModelAdmin`` of ``Article``)."""
+    """The generic action view of ``ArticleAdmin`` (a ``ModelAdmin`` of ``Article``), and its aliases."""
 
     def get_urls(self) -> list[Any]:
         info = self.opts.app_label, self.opts.model_name
         wrap = self.admin_site.admin_view  # staff login, CSRF protection, never cached
+
+        def alias(name: str, **options: Any) -> Callable[..., HttpResponse]:
+            return wrap(functools.partial(self.action_view, name=name, **options))
+
+        def url(route: str, view: Callable[..., HttpResponse], name: str) -> Any:
+            return path(f"<path:object_id>/{route}", view, name="{}_{}_{}".format(*info, name))
+
         return [
-            path(
-                "<path:object_id>/transition/<str:name>/",
-                wrap(self.transition_view),
-                name="{}_{}_transition".format(*info),
-            ),
-            path("<path:object_id>/sign-off/", wrap(self.sign_off_view), name="{}_{}_sign_off".format(*info)),
-            path("<path:object_id>/comments/", wrap(self.comment_view), name="{}_{}_comment".format(*info)),
-            path(
-                "<path:object_id>/comments/<int:comment_id>/resolve/",
-                wrap(self.comment_resolve_view),
-                name="{}_{}_comment_resolve".format(*info),
-            ),
-            path("<path:object_id>/assignments/", wrap(self.assign_view), name="{}_{}_assign".format(*info)),
-            path(
-                "<path:object_id>/assignments/<int:assignment_id>/remove/",
-                wrap(self.unassign_view),
-                name="{}_{}_unassign".format(*info),
-            ),
-            path(
-                "<path:object_id>/assignments/<int:assignment_id>/accept/",
-                wrap(self.assignment_accept_view),
-                name="{}_{}_assignment_accept".format(*info),
-            ),
-            path(
-                "<path:object_id>/assignments/<int:assignment_id>/decline/",
-                wrap(self.assignment_decline_view),
-                name="{}_{}_assignment_decline".format(*info),
-            ),
+            url("actions/<str:name>/", wrap(self.action_view), "action"),
+            url("actions/<str:name>/<str:target_id>/", wrap(self.action_view), "action_on"),
+            # the URLs the screens and the tests already know: the same view
+            url("transition/<str:name>/", wrap(functools.partial(self.action_view, only=TRANSITIONS)), "transition"),
+            url("sign-off/", alias("sign_off"), "sign_off"),
+            url("comments/", alias("comment", raw=("section",)), "comment"),
+            url("comments/<int:target_id>/resolve/", alias("resolve_comment"), "comment_resolve"),
+            url("comments/<int:target_id>/reply/", alias("reply"), "comment_reply"),
+            url("comments/<int:target_id>/addressed/", alias("mark_addressed"), "comment_addressed"),
+            url("assignments/", alias("assign", renamed={"due": "due_at"}), "assign"),
+            url("assignments/<int:target_id>/remove/", alias("unassign"), "unassign"),
+            url("assignments/<int:target_id>/accept/", alias("accept_assignment"), "assignment_accept"),
+            url("assignments/<int:target_id>/decline/", alias("decline_assignment"), "assignment_decline"),
             *super().get_urls(),
         ]
 
@@ -143,211 +100,106 @@ class ReviewActionsAdminMixin:
             return HttpResponseRedirect(reverse(changelist, current_app=self.admin_site.name))
         return article
 
-    def _refuse(self, request: HttpRequest, article: Article, message: str) -> HttpResponseRedirect:
-        """Nothing was done: ``message`` as an error, and back to the article's review screen."""
+    def _refuse(self, request: HttpRequest, article: Article, message: str, url: str = "") -> HttpResponseRedirect:
+        """Nothing was done: ``message`` as an error, and back to the review screen (or ``url``)."""
         self.message_user(request, message, level=messages.ERROR)
-        return HttpResponseRedirect(self.review_url("review", article))
+        return HttpResponseRedirect(url or self.review_url("review", article))
 
-    def _perform(
+    def action_url(self, article: Article, name: str, target: Any = None) -> str:
+        """The generic view's URL of action ``name`` (on ``target``, an object of the article)."""
+        if name in TRANSITIONS:
+            return self.review_url("transition", article, name)
+        if target is not None:
+            key = target.number if ACTIONS[name].on == "version" else getattr(target, "public_id", target.pk)
+            return self.review_url("action_on", article, name, key)
+        return self.review_url("action", article, name)
+
+    @review_action
+    def action_view(
         self,
         request: HttpRequest,
         article: Article,
-        action: Callable[[], Any],
+        name: str,
+        target_id: Any = None,
         *,
-        success: Callable[[Any], str],
-        refused: str,
-        retry_url: str = "",
-        anchor: str = "",
-    ) -> HttpResponseRedirect:
-        """POST only: run ``action`` (one service call); a refusal becomes an error message, never a 500.
-        Back to the review screen, at ``anchor`` (the thread acted on) when given."""
-        change_url = self.review_url("review", article) + (f"#{anchor}" if anchor else "")
+        only: tuple[str, ...] | None = None,
+        raw: tuple[str, ...] = (),
+        renamed: dict[str, str] | None = None,
+    ) -> HttpResponse:
+        """Any surfaced action (see the module docstring). ``only``: the names this URL offers (the transition
+        alias); ``raw``: inputs passed to the runner as posted (the comment alias's section primary key);
+        ``renamed``: posted names of the aliases (``due``) and the declared inputs they are."""
+        action = ACTIONS.get(name)
+        if action is None or not action.on_surfaces or (only is not None and name not in only):
+            return self._refuse(request, article, f"There is no {'transition' if only else 'action'} “{name}”.")
+        target = None
+        if action.needs_target_id:
+            target = surface.TARGETS[action.on].find(article, target_id) if target_id is not None else None
+            if target is None:
+                return self._refuse(request, article, NOT_OURS[action.on].format(key=target_id))
+        screen = self.review_url("review", article) + self._anchor(action, target)
+        page = not action.panel and surface.needs_page(action)
         if request.method != "POST":
-            return HttpResponseRedirect(change_url)
-        try:
-            result = action()
-        except ServiceError as exc:
-            # The service's transaction rolled back: nothing changed.
-            self.message_user(request, f"{refused}: {exc.message}", level=messages.ERROR)
-            return HttpResponseRedirect(retry_url if retry_url and isinstance(exc, InvalidInput) else change_url)
-        self.message_user(request, success(result), level=messages.SUCCESS)
-        return HttpResponseRedirect(change_url)
-
-    @review_action
-    def transition_view(self, request: HttpRequest, article: Article, name: str) -> HttpResponse:
-        if name not in TRANSITIONS:
-            return self._refuse(request, article, f"There is no transition “{name}”.")
-        label, done = action_label(name), ACTIONS[name].audit_label
-        spec = action_form(name)
-        form_url = self.review_url("transition", article, name)
-        if request.method != "POST" and spec is not None:
-            refusal = transition_refusal(article=article, user=request.user, name=name)
+            if not page:
+                return HttpResponseRedirect(screen)
+            refusal = actions.refusal(name, article=article, user=request.user, target=target)
             if refusal is not None:
-                return self._refuse(request, article, f"{label} is not possible now: {refusal.message}")
-            return self.transition_form_view(request, article, name, label=label, form_url=form_url)
-        inputs: dict[str, Any] = {}
-        if spec is not None:
-            inputs[spec["field"]] = request.POST.get(spec["field"], "")
-            inputs.update({flag["name"]: request.POST.get(flag["name"]) == "on" for flag in spec["flags"]})
-        return self._perform(
-            request,
-            article,
-            lambda: article_transition(article=article, user=request.user, name=name, **inputs),
-            success=lambda result: f"{done}. {NEXT_STEPS.get(result.state, '')}".strip(),
-            refused=f"{label} refused",
-            retry_url=form_url if spec else "",
-        )
+                return self._refuse(request, article, f"{action.label} is not possible now: {refusal.message}")
+            return self._action_page(request, article, action, surface.action_form(action, article)())
+        data = request.POST.copy()
+        for posted, declared in (renamed or {}).items():
+            if posted in data:
+                data.setlist(declared, data.pop(posted))
+        form_class = surface.action_form(action, article)
+        for field in raw:
+            form_class.base_fields.pop(field, None)
+        form = form_class(data)
+        retry = request.path if page else screen
+        if not form.is_valid():
+            shown = {declared: posted for posted, declared in (renamed or {}).items()}
+            problems = "; ".join(f"{shown.get(f, f)}: {' '.join(errors)}" for f, errors in form.errors.items())
+            return self._refuse(request, article, f"{action.refused_words}: {problems}", retry)
+        inputs = {
+            key: action.field(key).spec.from_surface(action.field(key), value, article)
+            for key, value in form.cleaned_data.items()
+        }
+        inputs.update({field: request.POST.get(field) or None for field in raw})
+        try:
+            result = actions.perform(name, article=article, user=request.user, target=target, **inputs)
+        except ServiceError as exc:  # the runner's transaction rolled back: nothing changed
+            url = retry if isinstance(exc, InvalidInput) else screen
+            return self._refuse(request, article, f"{action.refused_words}: {exc.message}", url)
+        self.message_user(request, self._success(action, result, request.user), level=messages.SUCCESS)
+        return HttpResponseRedirect(screen)
 
-    def transition_form_view(
-        self, request: HttpRequest, article: Article, name: str, *, label: str, form_url: str
-    ) -> TemplateResponse:
-        spec = action_form(name)
+    @staticmethod
+    def _anchor(action: Action, target: Any) -> str:
+        if action.on == "comment" and target is not None:
+            return f"#comment-{target.parent_id or target.pk}"
+        return ""
+
+    @staticmethod
+    def _success(action: Action, result: Any, user: Any) -> str:
+        """The declaration's message; a transition says what happens next; else its audit label."""
+        if action.message is not None:
+            return action.message(result, user)
+        if action.is_transition:
+            return f"{action.audit_label}. {NEXT_STEPS.get(result.state, '')}".strip()
+        return f"{action.audit_label}."
+
+    def _action_page(self, request: HttpRequest, article: Article, action: Action, form: Any) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": article,
-            "title": f"{label}: {article.question}",
-            "transition": {"name": name, "label": label, **spec},
+            "title": f"{action.label}: {article.question}",
+            "action": action,
+            "form": form,
             "state_label": STATE_LABELS.get(article.state, article.state),
             "review_hash_short": short_hash(article.review_hash),
-            "action_url": form_url,
+            "action_url": request.path,
             "change_url": self.review_url("review", article),
             "has_view_permission": True,
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/articles/article/transition_form.html", context)
-
-    @review_action
-    def sign_off_view(self, request: HttpRequest, article: Article) -> HttpResponse:
-        assignment = selectors.open_assignments(article).filter(reviewer=request.user.pk).first()
-        if request.method == "POST" and assignment is None:
-            return self._refuse(
-                request,
-                article,
-                "Sign-off refused: you have no open assignment on this article; only its assigned reviewers sign off.",
-            )
-
-        def signed(signoff: SignOff) -> str:
-            text = f"You signed off on content {short_hash(signoff.content_hash)}."
-            if signoff.article.state == ReviewState.APPROVED:
-                return f"{text} That completed the quorum: the article is approved."
-            return f"{text} Sign-offs: {selectors.signoff_progress(signoff.article)}."
-
-        return self._perform(
-            request,
-            article,
-            lambda: assignment_sign_off(
-                assignment=assignment,
-                reviewer=request.user,
-                content_hash=request.POST.get("content_hash", ""),
-                comment=request.POST.get("comment", ""),
-            ),
-            success=signed,
-            refused="Sign-off refused",
-        )
-
-    @review_action
-    def comment_view(self, request: HttpRequest, article: Article) -> HttpResponse:
-        return self._perform(
-            request,
-            article,
-            lambda: comment_create(
-                article=article,
-                user=request.user,
-                body=request.POST.get("body", ""),
-                section=request.POST.get("section") or None,
-                blocking=request.POST.get("blocking") in ("on", "true", "1"),
-            ),
-            success=lambda comment: (
-                "Blocking comment added: it holds back approval until it is resolved."
-                if comment.blocking
-                else "Comment added."
-            ),
-            refused="Comment not added",
-        )
-
-    @review_action
-    def comment_resolve_view(self, request: HttpRequest, article: Article, comment_id: int) -> HttpResponse:
-        comment = Comment.objects.filter(article=article, pk=comment_id).first()
-        if comment is None:
-            return self._refuse(request, article, f"Comment {comment_id} is not a comment on this article.")
-
-        def resolved(comment: Comment) -> str:
-            # Resolving never approves: approval comes from the next sign-off or the chair's approval.
-            if comment.author_id != request.user.pk:
-                return f"Comment resolved. {person_name(comment.author)} is told how it was handled."
-            return "Comment resolved."
-
-        return self._perform(
-            request,
-            article,
-            lambda: comment_resolve(comment=comment, user=request.user, note=request.POST.get("note", "")),
-            success=resolved,
-            refused="Comment not resolved",
-            anchor=f"comment-{comment.pk}",
-        )
-
-    @review_action
-    def assign_view(self, request: HttpRequest, article: Article) -> HttpResponse:
-        form = AssignForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and not form.is_valid():
-            problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
-            return self._refuse(request, article, f"Reviewer not assigned: {problems}")
-
-        def assigned(assignment: Assignment) -> str:
-            due = f", due {assignment.due_at:%Y-%m-%d}" if assignment.due_at else ", due when the review starts"
-            return f"{person_name(assignment.reviewer)} assigned{due}."
-
-        return self._perform(
-            request,
-            article,
-            lambda: assignment_create(
-                article=article,
-                reviewer=form.cleaned_data["reviewer"],
-                user=request.user,
-                due_at=form.due_at(),
-                override_reason=form.cleaned_data["override_reason"],
-            ),
-            success=assigned,
-            refused="Reviewer not assigned",
-        )
-
-    @review_action
-    @on_assignment
-    def unassign_view(self, request: HttpRequest, article: Article, assignment: Assignment) -> HttpResponse:
-        return self._perform(
-            request,
-            article,
-            lambda: assignment_remove(assignment=assignment, user=request.user),
-            success=lambda removed: f"{person_name(removed.reviewer)} removed from the review.",
-            refused="Reviewer not removed",
-        )
-
-    @review_action
-    @on_assignment
-    def assignment_accept_view(self, request: HttpRequest, article: Article, assignment: Assignment) -> HttpResponse:
-
-        def accepted(result: Assignment) -> str:
-            due = f" Your review is due {timezone.localtime(result.due_at):%Y-%m-%d}." if result.due_at else ""
-            return f"You accepted the assignment, confirming no conflict of interest.{due}"
-
-        return self._perform(
-            request,
-            article,
-            lambda: assignment_accept(
-                assignment=assignment, user=request.user, no_conflict=request.POST.get("no_conflict") in ("on", "1")
-            ),
-            success=accepted,
-            refused="Not accepted",
-        )
-
-    @review_action
-    @on_assignment
-    def assignment_decline_view(self, request: HttpRequest, article: Article, assignment: Assignment) -> HttpResponse:
-        return self._perform(
-            request,
-            article,
-            lambda: assignment_decline(assignment=assignment, user=request.user, reason=request.POST.get("reason", "")),
-            success=lambda result: "You declined the assignment. The chair is told and will assign someone else.",
-            refused="Not declined",
-        )
+        return TemplateResponse(request, "admin/articles/article/action_form.html", context)

@@ -6,7 +6,8 @@ stands in words ("Quorum met - waiting on 1 blocking comment from Ada Osler, MD"
 actions this user may take now (``reviewboard.review.actions.refusals``); those that publish, retract or end a
 round open their confirmation first (``Action.confirm``, the transition form). Below the article: the
 reviewers and sign-offs, the rounds and what changed, the history. Every action posts to its own URL
-(``reviewboard.admin.review``) and comes back here, at the thread it touched.
+(the one generic action view, ``reviewboard.admin.review_actions``) and comes back here, at the
+thread it touched.
 
 Also here: comparing any two of the working copy, the round snapshots and the published versions
 (``articles.diff``), and reading a published version as readers get it.
@@ -31,7 +32,6 @@ from reviewboard.admin.review_actions import review_action
 from reviewboard.board import permissions
 from reviewboard.models import Comment
 from reviewboard.review import selectors
-from reviewboard.review.services import comment_mark_addressed, comment_reply
 
 REFERENCE_KINDS = dict(Reference.Kind.choices)
 
@@ -234,16 +234,6 @@ class ReviewScreenAdminMixin:
                 wrap(self.version_view),
                 name="{}_{}_version".format(*info),
             ),
-            path(
-                "<path:object_id>/comments/<int:comment_id>/reply/",
-                wrap(self.comment_reply_view),
-                name="{}_{}_comment_reply".format(*info),
-            ),
-            path(
-                "<path:object_id>/comments/<int:comment_id>/addressed/",
-                wrap(self.comment_addressed_view),
-                name="{}_{}_comment_addressed".format(*info),
-            ),
             *super().get_urls(),
         ]
 
@@ -348,39 +338,3 @@ class ReviewScreenAdminMixin:
             "preview": preview_of(ArticleContent.from_source(version.source)),
         }
         return TemplateResponse(request, "admin/articles/article/review/version.html", context)
-
-    def _thread_comment(self, request: HttpRequest, article: Article, comment_id: int) -> Comment | HttpResponse:
-        comment = Comment.objects.filter(article=article, pk=comment_id).select_related("parent").first()
-        if comment is None:
-            return self._refuse(request, article, f"Comment {comment_id} is not a comment on this article.")
-        return comment
-
-    @review_action
-    def comment_reply_view(self, request: HttpRequest, article: Article, comment_id: int) -> HttpResponse:
-        comment = self._thread_comment(request, article, comment_id)
-        if not isinstance(comment, Comment):
-            return comment
-        return self._perform(
-            request,
-            article,
-            lambda: comment_reply(comment=comment, user=request.user, body=request.POST.get("body", "")),
-            success=lambda reply: "Reply added.",
-            refused="Reply not added",
-            anchor=f"comment-{comment.parent_id or comment.pk}",
-        )
-
-    @review_action
-    def comment_addressed_view(self, request: HttpRequest, article: Article, comment_id: int) -> HttpResponse:
-        comment = self._thread_comment(request, article, comment_id)
-        if not isinstance(comment, Comment):
-            return comment
-        return self._perform(
-            request,
-            article,
-            lambda: comment_mark_addressed(comment=comment, user=request.user, note=request.POST.get("note", "")),
-            success=lambda done: (
-                f"Marked as addressed. {permissions.display_name(done.author)} is asked to check it and resolve it."
-            ),
-            refused="Not marked as addressed",
-            anchor=f"comment-{comment.pk}",
-        )

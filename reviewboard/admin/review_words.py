@@ -10,11 +10,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from articles.models import FROZEN_STATES, ReviewState
-from reviewboard.board import permissions
 from reviewboard.board import selectors as board_selectors
 from reviewboard.models import ReviewRound, SignOff
 from reviewboard.review.actions import ACTIONS
 from reviewboard.review.actions.catalog import audit_label
+from reviewboard.review.actions.rules import person_name as person_name  # shared with the actions' messages
+from reviewboard.review.actions.rules import short_hash as short_hash
 
 # --- buttons, labels and names ------------------------------------------------------------
 
@@ -57,11 +58,6 @@ NEXT_STEPS = {
 REVIEW_STATES = FROZEN_STATES
 
 
-def short_hash(value: str) -> str:
-    """A content hash as people read it out: "3fa2…9c1e"."""
-    return f"{value[:4]}…{value[-4:]}" if len(value) > 8 else value
-
-
 def reviewer_label(user: Any) -> str:
     name = user.get_full_name() or user.get_username()
     profile = getattr(user, "reviewer_profile", None)
@@ -70,10 +66,6 @@ def reviewer_label(user: Any) -> str:
     specialties = ", ".join(s.name for s in profile.specialties.all())
     label = f"{name}, {profile.credentials}" if profile.credentials else name
     return f"{label} ({specialties})" if specialties else label
-
-
-def person_name(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def credential_rows(user: Any, *, today: Any) -> list[dict[str, str]]:
@@ -133,19 +125,9 @@ def audit_people(entries: list[Any]) -> dict[int, Any]:
 
 
 def audit_details(entry: Any, people: dict[int, Any] | None = None) -> str:
-    """A line a person reads for one audit entry (the entry itself stays as stored)."""
-    data = entry.data or {}
-    action = audit_label(entry.action).lower()
-    if entry.action in ("assign", "unassign") and data.get("reviewer"):
-        person = (people or {}).get(data.get("reviewer_id"))
-        return f"{action}: {permissions.display_name(person) if person else data['reviewer']}"
-    if entry.action == "sign_off" and "signed" in data:
-        return f"{action} ({data['signed']} of {data.get('required', '?')})"
-    if entry.action == "comment":
-        where = f" on “{data['section_heading']}”" if data.get("section_heading") else ""
-        return f"{'added a blocking comment' if data.get('blocking') else action}{where}"
-    if entry.action == "approve" and data:
-        how = " automatically, when the quorum was met" if data.get("automatic") else ""
-        version = f"; version {data['version']} published" if data.get("version") else ""
-        return f"{action}{how}{version}"
-    return action
+    """A line a person reads for one audit entry (the entry itself stays as stored): the declaration's
+    own wording (``Action.history``, beside its body), else its audit label."""
+    action = ACTIONS.get(entry.action)
+    if action is not None and action.history is not None:
+        return action.history(entry, people or {})
+    return audit_label(entry.action).lower()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviewboard.api import views
+from reviewboard.api import actions, views
 
 app_name = "review-api"
 urlpatterns = [
@@ -26,4 +26,6 @@ urlpatterns = [
         views.CommentResolveView.as_view(),
         name="comment-resolve",
     ),
+    # every declared action on an article: one operation each, derived from its declaration
+    *actions.urlpatterns(),
 ]

@@ -1,8 +1,10 @@
-"""The review API: thin views. Input serializer -> service -> output serializer.
+"""The review API: thin views. Input serializer -> the action runner -> output serializer.
 
-Every write goes through ``reviewboard.review.services`` (or ``articles.services`` to create an
-article), which checks who may act; domain errors become 400/403/404/409 in
-``config.exceptions.api_exception_handler``.
+Every write is a declared action run by the one runner (``reviewboard.review.actions``), which checks who
+may act; domain errors become 400/403/404/409 in ``config.exceptions.api_exception_handler``. The
+generic endpoint of every action is ``reviewboard.api.actions``; the endpoints here that write
+(assignments/, accept/decline, transitions/, signoffs/, comments/, resolve/) are its documented aliases,
+onto the same path (``surface.run``), with their own input names.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Prefetch
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -24,7 +25,7 @@ from articles.content import ArticleContent, content_from_article
 from articles.diff import content_diff
 from articles.importing import parse_document, parse_document_bytes
 from articles.models import Article, Section
-from config.exceptions import InvalidInput, NotAllowed, NotFound
+from config.exceptions import NotAllowed, NotFound
 from config.parsers import refuse_unknown_query_parameters
 from references.integrity import check_content
 from references.models import Citation
@@ -33,7 +34,7 @@ from reviewboard.board import permissions
 from reviewboard.board.declarations import declaration_sign
 from reviewboard.models import Assignment, Comment, Declaration, ReviewRound, SignOff
 from reviewboard.review import selectors, services
-from reviewboard.review.actions import TRANSITIONS, get_transition
+from reviewboard.review.actions import TRANSITIONS, get_transition, surface
 from reviewboard.review.services.content import content_create
 
 # Each gets the shared error body in the schema (config.schema.document_error_responses).
@@ -223,20 +224,10 @@ class AssignmentCreateView(APIView):
         article = _article(slug, request.user)
         data = s.AssignmentInput(data=request.data)
         data.is_valid(raise_exception=True)
-        reviewer = get_user_model().objects.filter(username=data.validated_data["reviewer"]).first()
-        if reviewer is None:
-            raise InvalidInput(
-                f"No user '{data.validated_data['reviewer']}'.",
-                code="unknown-reviewer",
-                detail={"reviewer": "No such user."},
-            )
-        services.assignment_create(
-            article=article,
-            reviewer=reviewer,
-            user=request.user,
-            due_at=data.validated_data["due"],
-            override_reason=data.validated_data["override_reason"],
-        )
+        # The alias of the ``assign`` action: ``due`` is its ``due_at``.
+        values = dict(data.validated_data)
+        values["due_at"] = values.pop("due")
+        surface.run("assign", article=article, user=request.user, values=values)
         return _detail_response(article, request.user, status_code=status.HTTP_201_CREATED)
 
 
@@ -247,12 +238,13 @@ def _assignment(article: Article, assignment_id: int) -> Assignment:
     return assignment
 
 
-def _answer_assignment(request: Request, slug: str, assignment_id: int, shape, service) -> Response:
-    """The assigned reviewer's answer (``shape`` validates it, ``service`` records it); the article back."""
+def _answer_assignment(request: Request, slug: str, assignment_id: int, shape, name: str) -> Response:
+    """The assigned reviewer's answer (``shape`` validates it, action ``name`` records it); the article back."""
     article = _article(slug, request.user)
     data = shape(data=request.data)
     data.is_valid(raise_exception=True)
-    service(assignment=_assignment(article, assignment_id), user=request.user, **data.validated_data)
+    assignment = _assignment(article, assignment_id)
+    surface.run(name, article=article, user=request.user, target=assignment, values=dict(data.validated_data))
     return _detail_response(article, request.user)
 
 
@@ -262,7 +254,7 @@ class AssignmentAcceptView(APIView):
     )
     def post(self, request: Request, slug: str, assignment_id: int) -> Response:
         """The assigned reviewer accepts, confirming no conflict of interest; the due date runs from now."""
-        return _answer_assignment(request, slug, assignment_id, s.AcceptInput, services.assignment_accept)
+        return _answer_assignment(request, slug, assignment_id, s.AcceptInput, "accept_assignment")
 
 
 class AssignmentDeclineView(APIView):
@@ -273,7 +265,7 @@ class AssignmentDeclineView(APIView):
     )
     def post(self, request: Request, slug: str, assignment_id: int) -> Response:
         """The assigned reviewer declines with a reason: the assignment closes and the chair is told."""
-        return _answer_assignment(request, slug, assignment_id, s.DeclineInput, services.assignment_decline)
+        return _answer_assignment(request, slug, assignment_id, s.DeclineInput, "decline_assignment")
 
 
 class DeclarationCreateView(APIView):
@@ -336,7 +328,8 @@ class SignOffView(APIView):
                 code="not-assigned",
                 detail={"permission": permissions.REVIEWER_PERM},
             )
-        services.assignment_sign_off(assignment=assignment, reviewer=request.user, **data.validated_data)
+        values = dict(data.validated_data)
+        surface.run("sign_off", article=article, user=request.user, target=assignment, values=values)
         return _detail_response(article, request.user, status_code=status.HTTP_201_CREATED)
 
 
@@ -348,21 +341,8 @@ class CommentCreateView(APIView):
         article = _article(slug, request.user)
         data = s.CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
-        section = None
-        if data.validated_data["section"] is not None:
-            section = article.sections.filter(position=data.validated_data["section"]).first()
-            if section is None:
-                raise InvalidInput(
-                    f"The article has no section {data.validated_data['section']}.",
-                    detail={"section": "No such section."},
-                )
-        comment = services.comment_create(
-            article=article,
-            user=request.user,
-            body=data.validated_data["body"],
-            section=section,
-            blocking=data.validated_data["blocking"],
-        )
+        # The alias of the ``comment`` action (``section``: a position, as on the generic endpoint).
+        comment = surface.run("comment", article=article, user=request.user, values=dict(data.validated_data))
         return Response(s.CommentOutput(comment).data, status=status.HTTP_201_CREATED)
 
 
@@ -377,5 +357,6 @@ class CommentResolveView(APIView):
             raise NotFound(f"No comment {comment_id} on this article.", code="comment-not-found")
         data = s.ResolveInput(data=request.data)
         data.is_valid(raise_exception=True)
-        comment = services.comment_resolve(comment=comment, user=request.user, note=data.validated_data["note"])
+        values = dict(data.validated_data)
+        comment = surface.run("resolve_comment", article=article, user=request.user, target=comment, values=values)
         return Response(s.CommentOutput(comment).data)

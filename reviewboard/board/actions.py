@@ -8,7 +8,7 @@ catalog (``reviewboard.review.actions.catalog``); ``reviewboard.board.declaratio
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -20,8 +20,11 @@ from reviewboard.models import (
     DeclaredRelationship,
     Specialty,
 )
-from reviewboard.review.actions.registry import Action, ActionContext, Field
+from reviewboard.review.actions.registry import Action, ActionContext, Field, entry_point
 from reviewboard.review.actions.rules import ALL_STATES, BOARD_MEMBER, CHAIR_OF_THE_BOARD, COMMENT
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 # --- who may review: declarations of interest ---------------------------------------------------
 
@@ -214,3 +217,28 @@ DECLARED: tuple[Action, ...] = (
         fields=(COMMENT,),
     ),
 )
+
+
+# --- the typed entry points ----------------------------------------------------------------------
+
+
+@entry_point("declare_interests")
+def declaration_sign(
+    *,
+    user: AbstractBaseUser,
+    nothing_to_declare: bool = False,
+    relationships: list[dict[str, Any]] | None = None,
+    statement: str = "",
+) -> Declaration:
+    """``user`` signs a new declaration (it replaces their last one and runs for ``DECLARATION_VALID_FOR``):
+    either ``nothing_to_declare`` or ``relationships``, each ``{"organisation", "kind", "topics": [...],
+    "specialties": [codes], "started_on", "ended_on"}``. Audited; bad input is refused naming the field."""
+    ...
+
+
+@entry_point("verify_credential")
+def credential_verify(*, credential: Credential, user: AbstractBaseUser, comment: str = "") -> Credential:
+    """The board chair verified ``credential`` at its source: ``verified_by``/``verified_at`` are set and
+    audited, and from now on readers see it while it has not expired. Refuses one already verified
+    ("credential-already-verified") or expired ("credential-expired")."""
+    ...

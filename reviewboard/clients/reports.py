@@ -23,10 +23,12 @@ from articles.models import PublishedVersion
 from articles.selectors import article_live_view
 from config.exceptions import InvalidInput, NotFound
 from reviewboard.models import ReaderReport
-from reviewboard.review import actions
+from reviewboard.review.actions.reports import report_dismiss, report_open_rereview
+
+__all__ = ["report_create", "report_dismiss", "report_for_client", "report_open_rereview"]
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    pass
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -114,13 +116,3 @@ def report_for_client(*, slug: str, public_id: Any, api_key_id: str) -> ReaderRe
     if report is None:
         raise NotFound("No report of yours has this id on this article.", code="not-found")
     return report
-
-
-def report_dismiss(*, report: ReaderReport, user: AbstractBaseUser, reason: str) -> ReaderReport:
-    """The chair dismisses a report with a reason (the filing client reads it)."""
-    return actions.perform("dismiss_report", article=report.article, user=user, target=report, reason=reason)
-
-
-def report_open_rereview(*, report: ReaderReport, user: AbstractBaseUser, note: str = "") -> ReaderReport:
-    """The chair opens a re-review from a report: the article is flagged, as by the overdue sweep."""
-    return actions.perform("open_rereview", article=report.article, user=user, target=report, note=note)

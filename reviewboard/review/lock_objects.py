@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 
 from articles.models import Article, PublishedVersion
 from config.exceptions import NotFound
+from references.models import Reference
 from reviewboard.models import Assignment, Comment, Credential, ReaderReport
 
 
@@ -69,3 +70,11 @@ def lock_version(version_id: int) -> PublishedVersion:
     if version is None:
         raise NotFound(f"Published version {version_id} does not exist.", code="version-not-found")
     return version
+
+
+def lock_reference(reference_id: int) -> Reference:
+    """A library record (no article: a correction speaks for every article citing it)."""
+    reference = Reference.objects.select_for_update().filter(pk=reference_id).first()
+    if reference is None:
+        raise NotFound(f"Reference {reference_id} does not exist.", code="reference-not-found")
+    return reference

@@ -2,28 +2,24 @@
 a reader's report): the same fields the overdue sweep sets, and readers' payloads re-rendered.
 
 ``articles_flag_now`` is the one write of that flag, for one article or many (the retraction
-import); ``article_flag_for_rereview`` adds the audit entry and tells the chair why, through the
-outbox, for a single article."""
+import); the ``flag_rereview`` action (``reviewboard.review.actions.rereview``, entry point
+``article_flag_for_rereview``) adds the audit entry and tells the chair why, through the outbox, for a
+single article."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from articles.models import Article, PublishedVersion
 from articles.publishing import RENDER_TASK
 from config.queue import enqueue_after_commit
-from reviewboard.audit.chain import audit_append
-from reviewboard.delivery import outbox
 from reviewboard.jobs.common import claim
-from reviewboard.review.lock_objects import lock_article
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    pass
 
 
 # Due now (a later date is brought forward, none becomes now), overdue for readers, and the chair
@@ -55,25 +51,3 @@ def articles_flag_now(articles: QuerySet[Article], *, now: datetime, only_unflag
     for version_id in version_ids:
         enqueue_after_commit(RENDER_TASK, version_id)
     return flagged
-
-
-@transaction.atomic
-def article_flag_for_rereview(*, article_id: int, reason: str, user: AbstractBaseUser | None = None) -> bool:
-    """Mark the article's published content due for re-review now (``review_overdue`` for readers) and
-    tell the chair why. Returns False when it has no published version (nothing for readers to flag)."""
-    article = lock_article(article_id)
-    if article.live_version_id is None:
-        return False
-    now = timezone.now()
-    articles_flag_now(Article.objects.filter(pk=article.pk), now=now)  # the audit entry reads none of its fields
-    audit_append(
-        action="flag_rereview",
-        actor=user,
-        article=article,
-        from_state=article.state,
-        to_state=article.state,
-        content_hash=article.live_version.content_hash,
-        comment=reason,
-    )
-    outbox.emit("article.review_due", article=article, actor=user, now=now, reason=reason)
-    return True

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from articles.models import FROZEN_STATES, ReviewState
+from articles.models import FROZEN_STATES, Article, ReviewState
 from config.exceptions import Conflict, InvalidInput
+from reviewboard.board import permissions
 from reviewboard.board import selectors as board_selectors
 from reviewboard.models import (
     Assignment,
 )
-from reviewboard.review.actions.registry import Action, ActionContext, Field
-from reviewboard.review.actions.rules import ALL_STATES, ASSIGNMENT_REVIEWER, CHAIR, COMMENT, name_of
+from reviewboard.review.actions.registry import Action, ActionContext, Field, entry_point
+from reviewboard.review.actions.rules import ALL_STATES, ASSIGNMENT_REVIEWER, CHAIR, COMMENT, name_of, person_name
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 # --- board actions that keep the state ---------------------------------------------------------
 
@@ -201,6 +205,26 @@ def _unassign(ctx: ActionContext) -> Assignment:
     return assignment
 
 
+def _reviewer_history(entry: Any, people: dict[int, Any]) -> str:
+    """ "reviewer assigned: Ada Osler, MD" (the person as the history names people, else the username)."""
+    data = entry.data or {}
+    label = "reviewer assigned" if entry.action == "assign" else "reviewer removed"
+    if not data.get("reviewer"):
+        return label
+    person = people.get(data.get("reviewer_id"))
+    return f"{label}: {permissions.display_name(person) if person else data['reviewer']}"
+
+
+def _assigned_message(assignment: Assignment, user: Any) -> str:
+    due = f", due {assignment.due_at:%Y-%m-%d}" if assignment.due_at else ", due when the review starts"
+    return f"{person_name(assignment.reviewer)} assigned{due}."
+
+
+def _accepted_message(assignment: Assignment, user: Any) -> str:
+    due = f" Your review is due {timezone.localtime(assignment.due_at):%Y-%m-%d}." if assignment.due_at else ""
+    return f"You accepted the assignment, confirming no conflict of interest.{due}"
+
+
 DECLARED: tuple[Action, ...] = (
     Action(
         name="assign",
@@ -211,6 +235,11 @@ DECLARED: tuple[Action, ...] = (
         sources=tuple(s for s in ALL_STATES if s in FROZEN_STATES),
         perform=_assign,
         validate=_validate_assign,
+        panel="assign",
+        refused="Reviewer not assigned",
+        message=_assigned_message,
+        history=_reviewer_history,
+        events=("review.started",),
         fields=(
             Field("reviewer", "Reviewer", kind="user", required=True, what="reviewer"),
             Field("due_at", "Due", kind="datetime", help="Empty: the board's default from acceptance."),
@@ -232,6 +261,9 @@ DECLARED: tuple[Action, ...] = (
         perform=_accept_assignment,
         validate=_validate_accept,
         on="assignment",
+        panel="assignment",
+        refused="Not accepted",
+        message=_accepted_message,
         fields=(Field("no_conflict", "I have no conflict of interest with this article", kind="bool"),),
     ),
     Action(
@@ -244,6 +276,10 @@ DECLARED: tuple[Action, ...] = (
         perform=_decline_assignment,
         validate=_validate_decline,
         on="assignment",
+        panel="assignment",
+        refused="Not declined",
+        message=lambda assignment, user: "You declined the assignment. The chair is told and will assign someone else.",
+        events=("assignment.declined",),
         confirm="The chair is told and will assign someone else.",
         fields=(Field("reason", "Why you decline", required=True, what="reason for declining"),),
     ),
@@ -258,5 +294,45 @@ DECLARED: tuple[Action, ...] = (
         validate=_validate_unassign,
         fields=(COMMENT,),
         on="assignment",
+        panel="assignment",
+        refused="Reviewer not removed",
+        message=lambda assignment, user: f"{person_name(assignment.reviewer)} removed from the review.",
+        history=_reviewer_history,
     ),
 )
+
+
+# --- the typed entry points ----------------------------------------------------------------------
+
+
+@entry_point("assign")
+def assignment_create(
+    *,
+    article: Article,
+    reviewer: AbstractBaseUser,
+    user: AbstractBaseUser,
+    due_at: datetime | None = None,
+    override_reason: str = "",
+) -> Assignment:
+    """Assign ``reviewer`` to the article's open round: an active board reviewer ("reviewer-inactive"),
+    without a conflict of interest ("conflict-of-interest", unless the chair writes an ``override_reason``;
+    never over authorship), not already assigned."""
+    ...
+
+
+@entry_point("accept_assignment")
+def assignment_accept(*, assignment: Assignment, user: AbstractBaseUser, no_conflict: bool) -> Assignment:
+    """The assigned reviewer accepts, confirming no conflict of interest; the due date runs from now."""
+    ...
+
+
+@entry_point("decline_assignment")
+def assignment_decline(*, assignment: Assignment, user: AbstractBaseUser, reason: str) -> Assignment:
+    """The assigned reviewer declines with a reason: the assignment closes and the chair is told."""
+    ...
+
+
+@entry_point("unassign")
+def assignment_remove(*, assignment: Assignment, user: AbstractBaseUser, comment: str = "") -> Assignment:
+    """Close an open assignment (chair; close_reason "removed"). Its sign-offs stop counting."""
+    ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from articles.models import CLOSED_STATES, Article, Section
 from config.exceptions import Conflict, InvalidInput, NotAllowed
@@ -11,25 +11,19 @@ from reviewboard.models import (
     Comment,
 )
 from reviewboard.review import selectors
-from reviewboard.review.actions.registry import Action, ActionContext, Field
-from reviewboard.review.actions.rules import AUTHOR_OR_EDITOR, COMMENT_RESOLVER, COMMENTER, name_of, states_except
+from reviewboard.review.actions.registry import Action, ActionContext, Field, entry_point
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
-def _section(article: Article, section: Any) -> Section | None:
-    if section in (None, ""):
-        return None
-    section_id = section.pk if isinstance(section, Section) else section
-    try:
-        found = Section.objects.filter(article=article, pk=int(section_id)).first()
-    except (TypeError, ValueError):
-        found = None
-    if found is None:
-        raise InvalidInput(
-            f"Section {section_id} is not a section of this article.",
-            code="invalid-section",
-            detail={"field": "section"},
-        )
-    return found
+from reviewboard.review.actions.rules import (
+    AUTHOR_OR_EDITOR,
+    COMMENT_RESOLVER,
+    COMMENTER,
+    name_of,
+    person_name,
+    states_except,
+)
 
 
 def _validate_comment(ctx: ActionContext) -> None:
@@ -39,7 +33,6 @@ def _validate_comment(ctx: ActionContext) -> None:
             code="permission-denied",
             detail={"required": permissions.requirement(permissions.can_block), "action": "comment"},
         )
-    ctx.inputs["section"] = _section(ctx.article, ctx.inputs.get("section"))
 
 
 def _comment(ctx: ActionContext) -> Comment:
@@ -176,6 +169,12 @@ def _mark_addressed(ctx: ActionContext) -> Comment:
     return comment
 
 
+def _comment_history(entry: Any, people: dict[int, Any]) -> str:
+    data = entry.data or {}
+    where = f" on “{data['section_heading']}”" if data.get("section_heading") else ""
+    return f"{'added a blocking comment' if data.get('blocking') else 'commented'}{where}"
+
+
 DECLARED: tuple[Action, ...] = (
     Action(
         name="comment",
@@ -186,6 +185,15 @@ DECLARED: tuple[Action, ...] = (
         sources=states_except(*CLOSED_STATES),
         perform=_comment,
         validate=_validate_comment,
+        panel="comment",
+        refused="Comment not added",
+        message=lambda comment, user: (
+            "Blocking comment added: it holds back approval until it is resolved."
+            if comment.blocking
+            else "Comment added."
+        ),
+        history=_comment_history,
+        events=("comment.blocking",),
         fields=(
             Field("body", "Comment", required=True, what="comment text"),
             Field("section", "Section", kind="section"),
@@ -202,6 +210,15 @@ DECLARED: tuple[Action, ...] = (
         perform=_resolve_comment,
         validate=_validate_resolve,
         on="comment",
+        panel="thread",
+        refused="Comment not resolved",
+        # Resolving never approves: approval comes from the next sign-off or the chair's approval.
+        message=lambda comment, user: (
+            f"Comment resolved. {person_name(comment.author)} is told how it was handled."
+            if comment.author_id != user.pk
+            else "Comment resolved."
+        ),
+        events=("comment.resolved",),
         fields=(
             Field("note", "How it was handled", help="Required when you resolve someone else's blocking comment."),
         ),
@@ -216,6 +233,10 @@ DECLARED: tuple[Action, ...] = (
         perform=_reply,
         validate=_validate_reply,
         on="comment",
+        panel="thread",
+        refused="Reply not added",
+        message=lambda reply, user: "Reply added.",
+        events=("comment.replied",),
         fields=(Field("body", "Reply", required=True, what="reply text"),),
     ),
     Action(
@@ -228,6 +249,50 @@ DECLARED: tuple[Action, ...] = (
         perform=_mark_addressed,
         validate=_validate_addressed,
         on="comment",
+        panel="thread",
+        refused="Not marked as addressed",
+        message=lambda comment, user: (
+            f"Marked as addressed. {permissions.display_name(comment.author)} is asked to check it and resolve it."
+        ),
+        events=("comment.addressed",),
         fields=(Field("note", "What you changed", help="Kept in the thread for the reviewer."),),
     ),
 )
+
+
+# --- the typed entry points ----------------------------------------------------------------------
+# Who resolves: the comment's author or the chair, always; an author of the article (or an editor) only a
+# non-blocking comment. Resolving someone else's blocking comment needs a note and tells its author.
+
+
+@entry_point("comment")
+def comment_create(
+    *,
+    article: Article,
+    user: AbstractBaseUser,
+    body: str,
+    section: Section | int | None = None,
+    blocking: bool = False,
+) -> Comment:
+    """A comment by an author of the article, an editor, an assigned reviewer or the chair, on ``section``
+    (the ``Section`` or its primary key) or the whole article."""
+    ...
+
+
+@entry_point("resolve_comment")
+def comment_resolve(*, comment: Comment, user: AbstractBaseUser, note: str = "") -> Comment:
+    """Mark ``comment`` resolved ("already-resolved" if it is); ``note`` says how it was handled."""
+    ...
+
+
+@entry_point("reply")
+def comment_reply(*, comment: Comment, user: AbstractBaseUser, body: str) -> Comment:
+    """A reply in ``comment``'s thread (a reply to a reply joins the same thread); refused once resolved."""
+    ...
+
+
+@entry_point("mark_addressed")
+def comment_mark_addressed(*, comment: Comment, user: AbstractBaseUser, note: str = "") -> Comment:
+    """The article's author says ``comment`` was dealt with (``note``: what changed, kept as a reply).
+    It stays open until its raiser or the chair resolves it: addressing never counts as resolving."""
+    ...

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from config.exceptions import Conflict
 from reviewboard.models import (
     ReaderReport,
 )
-from reviewboard.review.actions.registry import Action, ActionContext, Field
+from reviewboard.review.actions.registry import Action, ActionContext, Field, entry_point
+from reviewboard.review.actions.rereview import article_flag_for_rereview
 from reviewboard.review.actions.rules import ALL_STATES, CHAIR
-from reviewboard.review.rereview import article_flag_for_rereview
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 # --- reader reports ------------------------------------------------------------------------------
 
@@ -89,3 +94,15 @@ DECLARED: tuple[Action, ...] = (
         confirm="This flags the published article for re-review, as the overdue sweep does.",
     ),
 )
+
+
+@entry_point("dismiss_report")
+def report_dismiss(*, report: ReaderReport, user: AbstractBaseUser, reason: str) -> ReaderReport:
+    """The chair dismisses a report with a reason (the filing client reads it)."""
+    ...
+
+
+@entry_point("open_rereview")
+def report_open_rereview(*, report: ReaderReport, user: AbstractBaseUser, note: str = "") -> ReaderReport:
+    """The chair opens a re-review from a report: the article is flagged, as by the overdue sweep."""
+    ...

@@ -48,6 +48,10 @@ COMMENT_RESOLVER = Rule(
     lambda ctx: ctx.target is not None and permissions.can_resolve_comment(ctx.target, ctx.user),
 )
 
+# For actions other services perform as a step of theirs (a re-review flag, a new article): the caller
+# has decided who may; the board's jobs perform them with no user.
+CALLER = Rule("the service that performs it for its caller", lambda ctx: True, system=True)
+
 COMMENT = Field("comment", "Comment", help="Shown in the article's history.")
 REASON = Field(
     "reason", "Reason", required=True, what="reason for the retraction", help="Readers get this with the 410 answer."
@@ -56,3 +60,13 @@ REASON = Field(
 
 def name_of(user: Any) -> str:
     return permissions.display_name(user)
+
+
+def person_name(user: Any) -> str:
+    """A person as the messages name them: their full name, else their username."""
+    return user.get_full_name() or user.get_username()
+
+
+def short_hash(value: str) -> str:
+    """A content hash as people read it out: "3fa2…9c1e"."""
+    return f"{value[:4]}…{value[-4:]}" if len(value) > 8 else value

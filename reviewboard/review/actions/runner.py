@@ -1,11 +1,13 @@
 """The one runner that performs any declared action.
 
 ``perform(name, article=..., user=..., **inputs)`` runs, in one transaction and in this order:
-lock the article row (then the assignment or comment acted on), find the open review round,
+lock the article row (then the object acted on: given, or the user's own one that the declaration's
+``mine`` finds), find the open review round,
 check who may (403 ``permission-denied``, naming who may), the state (409 ``invalid-state``, or
 the action's own refusal), the inputs (400 naming the field), the conditions (409 with the
 condition's code), the input-dependent checks; then move the state (django-fsm, for transitions),
-run the action's body, write one audit entry and the action's events to the outbox. Events are
+run the action's body, write one audit entry (none when the body found nothing changed) and the
+action's events to the outbox, then what the body left for after its entry (``ctx.then``). Events are
 handed to Celery only after the commit. A follow-up (the approval completed by a sign-off) runs in
 the same transaction, with its own audit entry, only when all of its conditions hold.
 
@@ -27,12 +29,13 @@ from reviewboard.audit.chain import audit_append
 from reviewboard.delivery import outbox
 from reviewboard.review import selectors, tracker
 from reviewboard.review.actions.catalog import ACTIONS, TRANSITIONS
-from reviewboard.review.actions.registry import Action, ActionContext
+from reviewboard.review.actions.registry import Action, ActionContext, bind_runner
 from reviewboard.review.lock_objects import (
     lock_article,
     lock_assignment,
     lock_comment,
     lock_credential,
+    lock_reference,
     lock_report,
     lock_version,
 )
@@ -89,8 +92,9 @@ def state_label(state: str) -> str:
 def check_permission(ctx: ActionContext) -> None:
     action = ctx.action
     if not action.who(ctx):
+        what = "" if action.on in ("reference", "new") else " this article"
         raise NotAllowed(
-            f"Only {action.who.requirement} may {action.verb} this article.",
+            f"Only {action.who.requirement} may {action.verb}{what}.",
             code="permission-denied",
             detail={"required": action.who.requirement, "transition": action.name, "action": action.name},
         )
@@ -122,7 +126,8 @@ def check_conditions(ctx: ActionContext) -> None:
             raise Conflict(unmet.message, code=unmet.code, detail={"transition": ctx.action.name, **unmet.detail})
 
 
-def clean_inputs(action: Action, inputs: dict[str, Any]) -> dict[str, Any]:
+def clean_inputs(action: Action, inputs: dict[str, Any], ctx: ActionContext) -> dict[str, Any]:
+    """Each declared input as its kind reads it (``fields.KINDS``); unknown or missing ones refused (400)."""
     unknown = sorted(set(inputs) - {f.name for f in action.fields})
     if unknown:
         raise InvalidInput(
@@ -130,21 +135,7 @@ def clean_inputs(action: Action, inputs: dict[str, Any]) -> dict[str, Any]:
         )
     cleaned: dict[str, Any] = {}
     for field in action.fields:
-        value = inputs.get(field.name)
-        if field.kind in ("text", "line", "hash"):
-            value = "" if value is None else str(value).strip()
-            if field.kind in ("line", "hash") and any(ord(ch) < 32 for ch in value):
-                raise InvalidInput(
-                    f"{field.label} must be a single line without control characters.",
-                    code="invalid-characters",
-                    detail={"field": field.name},
-                )
-            missing = not value
-        elif field.kind == "bool":
-            value = bool(value)
-            missing = False
-        else:
-            missing = value in (None, "")
+        value, missing = field.spec.clean(field, inputs.get(field.name), ctx)
         if field.required and missing:
             raise InvalidInput(
                 f"A {field.what or field.label.lower()} is required.",
@@ -170,8 +161,9 @@ def _context(action: Action, article: Article, user: Any, target: Any = None, **
 # --- performing ---------------------------------------------------------------------------------
 
 
-# Actions on a board member's own record, or on a reviewer's credential: no article.
-NO_ARTICLE = ("member", "credential")
+# Actions on a board member's own record, a reviewer's credential, a library record, or an article still
+# to be created: no article to lock first.
+NO_ARTICLE = ("member", "credential", "reference", "new")
 
 
 def _lock_target(action: Action, target: Any) -> Any:
@@ -185,6 +177,8 @@ def _lock_target(action: Action, target: Any) -> Any:
         return lock_report(target.pk)
     if action.on == "version":
         return lock_version(target.pk)
+    if action.on == "reference":
+        return lock_reference(target.pk)
     return None
 
 
@@ -207,17 +201,22 @@ def _apply(ctx: ActionContext) -> Any:
         ) from exc
     except TransitionNotAllowed as exc:
         raise Conflict(str(exc), code="invalid-state", detail={"transition": action.name, "state": from_state}) from exc
+    article = ctx.article  # an action that creates its article ("new") sets it
+    if not ctx.audited:
+        return result
     audit_append(
         action=action.name,
         actor=ctx.user,
         article=article,
         from_state=from_state,
         to_state=article.state if article is not None else "",
-        content_hash=ctx.audit_hash if ctx.audit_hash is not None else article.review_hash,
+        content_hash=ctx.audit_hash if ctx.audit_hash is not None else (article.review_hash if article else ""),
         comment=ctx.audit_comment or ctx.inputs.get("comment", "") or ctx.inputs.get("reason", ""),
         data=ctx.audit_data,
     )
     outbox.record(ctx)
+    for step in ctx.then:
+        step()
     for name in ctx.followed:
         _follow(ctx, name)
     return article if action.is_transition else result
@@ -255,7 +254,9 @@ def perform(
             detail={"field": "article"},
         )
     locked = lock_article(article.pk) if article is not None else None
-    target = _lock_target(action, target)
+    if target is None and action.mine is not None and locked is not None:
+        target = action.mine(locked, user)
+    target = _lock_target(action, target) if target is not None else None
     if locked is not None and getattr(target, "article_id", locked.pk) != locked.pk:
         raise InvalidInput(
             f"This {action.on} belongs to another article.", code=f"invalid-{action.on}", detail={"field": action.on}
@@ -263,18 +264,24 @@ def perform(
     ctx = _context(action, locked, user, target)
     check_permission(ctx)
     check_state(ctx)
-    ctx.inputs = clean_inputs(action, inputs)
+    ctx.inputs = clean_inputs(action, inputs, ctx)
     check_conditions(ctx)
     if action.validate is not None:
         action.validate(ctx)
     return _apply(ctx)
 
 
+bind_runner(perform, get_action)
+
+
 def refusal(name: str, *, article: Article, user: AbstractBaseUser | None, target: Any = None) -> ServiceError | None:
     """Why ``user`` may not perform ``name`` on ``article`` now (None: they may), without acting."""
-    if target is None:
+    action = get_action(name)
+    if target is None and action.mine is None:
         return refusals(article=article, user=user, names=(name,))[name]
-    ctx = _context(get_action(name), article, user, target)
+    if target is None:
+        target = action.mine(article, user)
+    ctx = _context(action, article, user, target)
     try:
         check_permission(ctx)
         check_state(ctx)
@@ -291,7 +298,11 @@ def refusals(
     open_round = selectors.open_round(article)
     answers: dict[str, ServiceError | None] = {}
     for name in names:
-        ctx = ActionContext(action=get_action(name), article=article, user=user, round=open_round, now=timezone.now())
+        action = get_action(name)
+        target = action.mine(article, user) if action.mine is not None else None
+        ctx = ActionContext(
+            action=action, article=article, user=user, round=open_round, now=timezone.now(), target=target
+        )
         try:
             check_permission(ctx)
             check_state(ctx)

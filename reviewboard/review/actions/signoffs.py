@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from typing import TYPE_CHECKING, Any
 
-from articles.models import ReviewState
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from articles.models import Article, ReviewState
 from config.exceptions import Conflict
 from reviewboard.board import selectors as board_selectors
 from reviewboard.models import (
@@ -13,8 +16,11 @@ from reviewboard.models import (
     SignOff,
 )
 from reviewboard.review import selectors
-from reviewboard.review.actions.registry import Action, ActionContext, Field
-from reviewboard.review.actions.rules import ASSIGNMENT_REVIEWER, states
+from reviewboard.review.actions.registry import Action, ActionContext, Condition, Field, Unmet, entry_point
+from reviewboard.review.actions.rules import ASSIGNMENT_REVIEWER, short_hash, states
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 
 def _validate_sign_off(ctx: ActionContext) -> None:
@@ -118,6 +124,32 @@ def _sign_off(ctx: ActionContext) -> SignOff:
     return signoff
 
 
+def _own_assignment(article: Any, user: Any) -> Assignment | None:
+    """The reviewer's open assignment on the article, else their latest one (the refusal then names the
+    round it belonged to)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        Assignment.objects.filter(article=article, reviewer=user)
+        .order_by(F("closed_at").desc(nulls_first=True), "-pk")
+        .first()
+    )
+
+
+def _signed_message(signoff: SignOff, user: Any) -> str:
+    text = f"You signed off on content {short_hash(signoff.content_hash)}."
+    if signoff.article.state == ReviewState.APPROVED:
+        return f"{text} That completed the quorum: the article is approved."
+    return f"{text} Sign-offs: {selectors.signoff_progress(signoff.article)}."
+
+
+def _sign_off_history(entry: Any, people: dict[int, Any]) -> str:
+    data = entry.data or {}
+    if "signed" in data:
+        return f"signed off ({data['signed']} of {data.get('required', '?')})"
+    return "signed off"
+
+
 DECLARED: tuple[Action, ...] = (
     Action(
         name="sign_off",
@@ -129,6 +161,11 @@ DECLARED: tuple[Action, ...] = (
         perform=_sign_off,
         validate=_validate_sign_off,
         on="assignment",
+        mine=_own_assignment,
+        panel="sign_off",
+        refused="Sign-off refused",
+        message=_signed_message,
+        history=_sign_off_history,
         fields=(
             Field(
                 "content_hash",
@@ -141,3 +178,83 @@ DECLARED: tuple[Action, ...] = (
         ),
     ),
 )
+
+
+# --- withdrawing one's own sign-off -------------------------------------------------------------
+
+
+def _signoff_to_withdraw(ctx: ActionContext) -> SignOff | None:
+    if ctx.target is None or ctx.round is None or ctx.target.closed_at is not None:
+        return None
+    return SignOff.objects.filter(selectors.approval_of(ctx.round.content_hash), assignment=ctx.target).first()
+
+
+def _has_signed(ctx: ActionContext) -> Unmet | None:
+    if _signoff_to_withdraw(ctx) is not None:
+        return None
+    return Unmet("not-signed", "You have no sign-off on the content under review to withdraw.")
+
+
+def _withdraw_sign_off(ctx: ActionContext) -> SignOff:
+    """The reviewer takes their approval back while the round is open: the sign-off row goes (so it no
+    longer counts toward the quorum, and they may sign again); the audit entry keeps what it was."""
+    signoff = _signoff_to_withdraw(ctx)
+    ctx.audit_hash = signoff.content_hash
+    ctx.audit_data.update(
+        {
+            "round": ctx.round.number,
+            "signoff_id": signoff.pk,
+            "assignment_id": ctx.target.pk,
+            "signed_at": signoff.created_at,
+            "signed_comment": signoff.comment,
+        }
+    )
+    signoff.delete()
+    progress = selectors.signoff_progress(ctx.article)
+    ctx.audit_data.update({"signed": progress.signed, "required": progress.required})
+    return signoff
+
+
+WITHDRAW_SIGN_OFF = Action(
+    name="withdraw_sign_off",
+    label="Withdraw my sign-off",
+    verb="withdraw a sign-off on",
+    audit_label="Sign-off withdrawn",
+    who=ASSIGNMENT_REVIEWER,
+    sources=states(ReviewState.UNDER_REVIEW),
+    perform=_withdraw_sign_off,
+    conditions=(Condition("has_signed", _has_signed),),
+    on="assignment",
+    mine=_own_assignment,
+    fields=(Field("comment", "Why you withdraw it", required=True, what="reason for withdrawing your sign-off"),),
+    message=lambda signoff, user: (
+        f"Your sign-off on {short_hash(signoff.content_hash)} is withdrawn: it no longer counts. "
+        f"Sign-offs: {selectors.signoff_progress(signoff.article)}."
+    ),
+    history=lambda entry, people: f"withdrew a sign-off ({entry.data.get('signed')} of {entry.data.get('required')})",
+)
+DECLARED = (*DECLARED, WITHDRAW_SIGN_OFF)
+
+
+# --- the typed entry points ----------------------------------------------------------------------
+
+
+def _with_fresh_article(signoff: SignOff) -> SignOff:
+    signoff.article = Article.objects.get(pk=signoff.article_id)
+    return signoff
+
+
+@entry_point("sign_off", user="reviewer", after=_with_fresh_article)
+def assignment_sign_off(
+    *, assignment: Assignment, reviewer: AbstractBaseUser, content_hash: str, comment: str = ""
+) -> SignOff:
+    """Record ``reviewer``'s approval of ``content_hash`` (``signoff.article.state`` is "approved" when it
+    completed the approval). A sign-off on another hash is refused ("stale-content-hash", naming the round
+    it belongs to) and NOT recorded."""
+    ...
+
+
+@entry_point("withdraw_sign_off")
+def signoff_withdraw(*, article: Article, user: AbstractBaseUser, comment: str) -> SignOff:
+    """``user`` withdraws their sign-off on the content under review (round open, not yet approved)."""
+    ...

@@ -16,7 +16,7 @@ Decisions recorded here:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -31,7 +31,11 @@ from reviewboard.models import (
     SignOff,
 )
 from reviewboard.review import selectors
-from reviewboard.review.actions.registry import Action, ActionContext, Condition, Field, Unmet
+from reviewboard.review.actions.registry import Action, ActionContext, Condition, Field, Unmet, entry_point
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
 from reviewboard.review.actions.rules import (
     AUTHOR_OR_EDITOR,
     CHAIR,
@@ -330,9 +334,17 @@ def _archive(ctx: ActionContext) -> None:
     close_round(ctx, ReviewRound.Outcome.SUPERSEDED, close_reason="archived")
 
 
+def _approve_history(entry: Any, people: dict[int, Any]) -> str:
+    data = entry.data or {}
+    how = " automatically, when the quorum was met" if data.get("automatic") else ""
+    version = f"; version {data['version']} published" if data.get("version") else ""
+    return f"approved and published{how}{version}"
+
+
 DECLARED: tuple[Action, ...] = (
     Action(
         name="submit",
+        events=("article.submitted",),
         label="Submit for review",
         verb="submit",
         audit_label="Submitted for review",
@@ -345,6 +357,7 @@ DECLARED: tuple[Action, ...] = (
     ),
     Action(
         name="withdraw",
+        events=("round.closed",),
         label="Withdraw from review",
         verb="withdraw",
         audit_label="Withdrawn from review",
@@ -357,6 +370,7 @@ DECLARED: tuple[Action, ...] = (
     ),
     Action(
         name="start_review",
+        events=("review.started",),
         label="Start the review",
         verb="start the review of",
         audit_label="Review started",
@@ -369,6 +383,7 @@ DECLARED: tuple[Action, ...] = (
     ),
     Action(
         name="request_changes",
+        events=("changes.requested", "round.closed"),
         label="Request changes",
         verb="request changes on",
         audit_label="Changes requested",
@@ -381,6 +396,7 @@ DECLARED: tuple[Action, ...] = (
     ),
     Action(
         name="approve",
+        events=("version.approved", "round.closed"),
         label="Approve and publish",
         verb="approve",
         audit_label="Approved and published",
@@ -399,6 +415,7 @@ DECLARED: tuple[Action, ...] = (
         ),
         perform=_approve,
         confirm="This publishes the content under review to readers.",
+        history=_approve_history,
     ),
     Action(
         name="revise",
@@ -422,6 +439,7 @@ DECLARED: tuple[Action, ...] = (
     ),
     Action(
         name="retract",
+        events=("version.retracted", "round.closed"),
         label="Retract the live version",
         verb="retract",
         audit_label="Live version retracted",
@@ -435,6 +453,7 @@ DECLARED: tuple[Action, ...] = (
     ),
     Action(
         name="archive",
+        events=("article.archived", "round.closed"),
         label="Archive",
         verb="archive",
         audit_label="Archived",
@@ -446,3 +465,58 @@ DECLARED: tuple[Action, ...] = (
         confirm="This ends any review and closes the article.",
     ),
 )
+
+
+# --- the typed entry points (each returns the article after the action: a fresh, locked instance) ---
+
+
+@entry_point("submit")
+def article_submit(*, article: Article, user: AbstractBaseUser, comment: str = "") -> Article:
+    """draft/changes_requested -> submitted: opens a review round on the content as it is now."""
+    ...
+
+
+@entry_point("withdraw")
+def article_withdraw(*, article: Article, user: AbstractBaseUser, comment: str) -> Article:
+    """submitted/under_review -> draft (comment required); the round ends "withdrawn"."""
+    ...
+
+
+@entry_point("start_review")
+def review_start(*, article: Article, user: AbstractBaseUser, comment: str = "") -> Article:
+    """submitted -> under_review (chair): quorum of active reviewers, no conflict, specialty covered."""
+    ...
+
+
+@entry_point("request_changes")
+def article_request_changes(*, article: Article, user: AbstractBaseUser, comment: str) -> Article:
+    """under_review -> changes_requested (an assigned reviewer or the chair; comment required)."""
+    ...
+
+
+@entry_point("approve")
+def article_approve(
+    *, article: Article, user: AbstractBaseUser, comment: str = "", clinically_significant: bool = False
+) -> Article:
+    """under_review -> approved by the chair: the quorum signed the round's content, no blocking comment.
+    ``clinically_significant`` marks the new version for readers' "What's new" feed."""
+    ...
+
+
+@entry_point("revise")
+def article_revise(*, article: Article, user: AbstractBaseUser, change_summary: str, comment: str = "") -> Article:
+    """approved/retracted -> draft: a new working copy; the live version stays what readers get.
+    ``change_summary`` (required) says what the revision changes; the next published version carries it."""
+    ...
+
+
+@entry_point("retract")
+def article_retract(*, article: Article, user: AbstractBaseUser, reason: str) -> Article:
+    """Retract the live version (chair; reason required), in any state while one is live: readers get 410."""
+    ...
+
+
+@entry_point("archive")
+def article_archive(*, article: Article, user: AbstractBaseUser, comment: str = "") -> Article:
+    """Any state but approved -> archived (chair); a retracted article keeps its 410 and reason."""
+    ...

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from articles.models import PublishedVersion
 
 from config.exceptions import Conflict
-from reviewboard.review.actions.registry import Action, ActionContext, Field
+from reviewboard.review.actions.registry import Action, ActionContext, Field, entry_point
 from reviewboard.review.actions.rules import ALL_STATES, CHAIR
 
 # --- what changed for readers ----------------------------------------------------------------------
@@ -52,6 +57,7 @@ DECLARED: tuple[Action, ...] = (
         perform=_assess_significance,
         validate=_validate_assess,
         on="version",
+        events=("version.significance_assessed",),
         fields=(
             Field(
                 "clinically_significant",
@@ -62,3 +68,12 @@ DECLARED: tuple[Action, ...] = (
         ),
     ),
 )
+
+
+@entry_point("assess_significance")
+def version_assess_significance(
+    *, version: PublishedVersion, user: AbstractBaseUser, clinically_significant: bool
+) -> PublishedVersion:
+    """The chair marks a version approved without a mark (by the sign-off that completed the quorum):
+    clinically significant or not. A significant one enters readers' What's new feed now."""
+    ...
