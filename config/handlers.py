@@ -67,4 +67,3 @@ class NamespaceDispatchingApplication:
         else:
             handler = self.full
         return handler(environ, start_response)
-

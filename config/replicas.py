@@ -28,6 +28,7 @@ behind the primary, whether it is in use.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -106,10 +107,8 @@ def _replay_lsn(alias: str) -> int | None:
 
 
 def _close(alias: str) -> None:
-    try:
+    with contextlib.suppress(DatabaseError, ConnectionDoesNotExist):
         connections[alias].close()
-    except (DatabaseError, ConnectionDoesNotExist):
-        pass
 
 
 # --- per-process replica state -------------------------------------------------------------------
@@ -138,7 +137,7 @@ def _fences(aliases: list[str]) -> dict[str, int]:
     keys = {FENCE_KEY.format(alias=alias): alias for alias in aliases}
     try:
         found = caches["default"].get_many(list(keys))
-    except Exception:  # noqa: BLE001 - a cache outage must not stop reads; fences then go unseen (logged)
+    except Exception:  # a cache outage must not stop reads; the fences then go unseen (logged)
         logger.warning("Replica fences could not be read from the shared cache", exc_info=True)
         return {}
     return {keys[key]: int(value) for key, value in found.items()}

@@ -13,7 +13,11 @@ urlpatterns = [
     path("pending/<slug:slug>/", replica_reads(views.PendingContentView.as_view()), name="pending-content"),
     path("articles/<slug:slug>/changes/", replica_reads(views.ArticleChangesView.as_view()), name="article-changes"),
     path("changes/", replica_reads(views.ChangesFeedView.as_view()), name="changes"),
-    path("articles/<slug:slug>/versions/", replica_reads(views.ArticleVersionListView.as_view()), name="article-version-list"),
+    path(
+        "articles/<slug:slug>/versions/",
+        replica_reads(views.ArticleVersionListView.as_view()),
+        name="article-version-list",
+    ),
     path(
         "articles/<slug:slug>/versions/<int:number>/",
         replica_reads(views.ArticleVersionDetailView.as_view()),

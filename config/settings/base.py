@@ -273,7 +273,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler with a leader lock in Redis (config/beat.py): several beats may
+# run (one per host, for availability); only the one holding the lock sends, so nothing is sent twice.
+CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
 # The periodic schedule lives in the database, editable by the chair in admin (Periodic tasks);
 # reviewboard.schedules creates the missing rows after migrate. Deliberately no
 # CELERY_BEAT_SCHEDULE: DatabaseScheduler would write it over the chair's edits at every start.

@@ -67,17 +67,29 @@ def test_a_read_api_get_skips_the_middleware_it_never_uses(application):
 
     assert handler is not application.full
     assert chain == settings.READ_API_MIDDLEWARE
-    for unused in ("SessionMiddleware", "CsrfViewMiddleware", "MessageMiddleware", "AuthenticationMiddleware",
-                   "OTPMiddleware", "AxesMiddleware", "WhiteNoiseMiddleware"):
+    for unused in (
+        "SessionMiddleware",
+        "CsrfViewMiddleware",
+        "MessageMiddleware",
+        "AuthenticationMiddleware",
+        "OTPMiddleware",
+        "AxesMiddleware",
+        "WhiteNoiseMiddleware",
+    ):
         assert not any(name.endswith(unused) for name in chain)
     assert middleware_classes(application.full) == settings.MIDDLEWARE
 
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/admin/"), ("GET", "/healthz"), ("GET", "/api/v1/review/articles/"),
-     ("POST", "/api/v1/articles/some-slug/reports/"), ("GET", "/api/v1/no-such-endpoint/"),
-     ("POST", "/api/v1/articles/")],
+    [
+        ("GET", "/admin/"),
+        ("GET", "/healthz"),
+        ("GET", "/api/v1/review/articles/"),
+        ("POST", "/api/v1/articles/some-slug/reports/"),
+        ("GET", "/api/v1/no-such-endpoint/"),
+        ("POST", "/api/v1/articles/"),
+    ],
 )
 def test_everything_else_runs_through_the_full_middleware(application, method, path):
     handler = application.full if method != "GET" else application.handler_for_path(path)

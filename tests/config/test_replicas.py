@@ -70,7 +70,9 @@ def test_a_read_api_view_reads_from_a_caught_up_replica_and_writes_still_go_to_t
 
     def view(request):
         seen["read"], seen["write"], seen["raw"] = (
-            router.db_for_read(Article), router.db_for_write(Article), replicas.read_alias()
+            router.db_for_read(Article),
+            router.db_for_write(Article),
+            replicas.read_alias(),
         )
         return "answer"
 
