@@ -11,6 +11,7 @@ On the read API this was about a sixth of the time of a request served from memo
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY
@@ -19,7 +20,11 @@ from csp.middleware import CSPMiddleware as LibraryCSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
+from django.http import HttpResponse, JsonResponse
+
+logger = logging.getLogger(__name__)
 
 # What a view or decorator sets to change the policy of one response (django-csp 4).
 PER_RESPONSE = (
@@ -66,4 +71,31 @@ class CSPMiddleware(LibraryCSPMiddleware):
                 response[header] = value
         # As django-csp does: a nonce asked for after the header is written is an error, not a silent gap.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that cannot be reached (the primary down, a failover under way) answers 503 with
+    Retry-After, never a 500 and a traceback: under /api/ in the API's JSON error shape, elsewhere (the
+    admin) a short page. Other database errors stay what they are (a bug is a 500)."""
+
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("Database unavailable: %s: %s", exception.__class__.__name__, exception)
+        message = "The database cannot be reached just now; please try again shortly."
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"error": {"code": "database-unavailable", "message": message}}, status=503)
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
         return response
