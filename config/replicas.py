@@ -98,12 +98,20 @@ def _primary_lsn() -> int | None:
         return lsn_to_int(cursor.fetchone()[0])
 
 
-def _replay_lsn(alias: str) -> int | None:
-    """How far ``alias`` has replayed; None for a server that is not in recovery (a test mirror, or a
-    promoted replica): it is its own primary, nothing to wait for."""
+def _replay_position(alias: str) -> tuple[int | None, float | None]:
+    """How far ``alias`` has replayed, and the age in seconds of the last transaction it replayed; None
+    for a server that is not in recovery (a test mirror, or a promoted replica): it is its own primary."""
     with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END")
-        return lsn_to_int(cursor.fetchone()[0])
+        cursor.execute(
+            "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END, "
+            "EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8"
+        )
+        lsn, age = cursor.fetchone()
+        return lsn_to_int(lsn), age
+
+
+def _replay_lsn(alias: str) -> int | None:
+    return _replay_position(alias)[0]
 
 
 def _close(alias: str) -> None:
@@ -143,14 +151,18 @@ def _fences(aliases: list[str]) -> dict[str, int]:
     return {keys[key]: int(value) for key, value in found.items()}
 
 
-def _lag_seconds(now: float, replayed: int | None, samples: deque[tuple[float, int]]) -> float:
-    """0 when the replica has replayed the primary's latest position; else the seconds since the last check
-    at which the primary stood where the replica now is (an over-estimate by at most one check interval,
-    never an under-estimate)."""
+def _lag_seconds(
+    now: float, replayed: int | None, replay_age: float | None, samples: deque[tuple[float, int]]
+) -> float:
+    """0 when the replica has replayed the primary's latest position. Else the smaller of two upper bounds
+    of how long ago the first commit it has not replayed was made: the time since the last check at which
+    the primary stood where the replica now is, and the age of the last transaction the replica replayed.
+    Never an under-estimate; the first is close when checks are frequent, the second when writes are."""
     if replayed is None or not samples or samples[-1][1] <= replayed:
         return 0.0
     reached = [when for when, lsn in samples if lsn <= replayed]
-    return now - (max(reached) if reached else samples[0][0])
+    bound = now - (max(reached) if reached else samples[0][0])
+    return min(bound, replay_age) if replay_age is not None else bound
 
 
 def refresh(now: float | None = None) -> list[str]:
@@ -176,14 +188,14 @@ def refresh(now: float | None = None) -> list[str]:
             report[alias] = {"status": "down", "in_use": False}
             continue
         try:
-            replayed = _replay_lsn(alias)
+            replayed, replay_age = _replay_position(alias)
         except DatabaseError as exc:
             _close(alias)
             state.down_until[alias] = now + retry
             report[alias] = {"status": f"error: {exc.__class__.__name__}", "in_use": False}
             continue
         lag_bytes = max(primary - replayed, 0) if primary is not None and replayed is not None else 0
-        lag = _lag_seconds(now, replayed, state.samples) if primary is not None else 0.0
+        lag = _lag_seconds(now, replayed, replay_age, state.samples) if primary is not None else 0.0
         fenced = replayed is not None and replayed < fences.get(alias, 0)
         in_use = not fenced and lag < max_lag
         if in_use:

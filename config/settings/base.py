@@ -142,6 +142,8 @@ def database_from_env(url: str, *, conn_max_age: int) -> dict:
             **database.get("OPTIONS", {}),
             "server_side_binding": env.bool("DB_SERVER_SIDE_BINDING", default=True),
             "prepare_threshold": None if threshold in ("", "off", "none") else int(threshold),
+            # A database host that does not answer fails the connection after this long, not the OS's minutes.
+            "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5),
         }
     # Parallel test runs on one PostgreSQL server (CI, several developers) each get their own test DB.
     database["TEST"] = {"NAME": env("TEST_DB_NAME", default=None)}

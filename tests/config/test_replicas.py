@@ -24,7 +24,9 @@ class FakeCluster:
         self.clock = 100.0
         monkeypatch.setattr(replicas, "replica_aliases", lambda: list(aliases))
         monkeypatch.setattr(replicas, "_primary_lsn", lambda: self.primary)
+        self.replay_age: dict[str, float | None] = dict.fromkeys(aliases)  # the last replayed commit's age
         monkeypatch.setattr(replicas, "_replay_lsn", self._replay)
+        monkeypatch.setattr(replicas, "_replay_position", lambda alias: (self._replay(alias), self.replay_age[alias]))
         monkeypatch.setattr(replicas, "_close", lambda alias: None)
         monkeypatch.setattr(replicas.time, "monotonic", lambda: self.clock)
         monkeypatch.setattr(replicas.time, "sleep", self.sleep)
@@ -98,6 +100,20 @@ def test_a_replica_lagging_beyond_the_bound_is_not_read_from(monkeypatch):
     assert replicas.replica_status()["replica0"]["lag_bytes"] == 1000
 
 
+def test_after_a_quiet_spell_lag_is_the_age_of_the_last_replayed_commit_not_the_time_since_the_last_check(
+    monkeypatch,
+):
+    cluster = FakeCluster(monkeypatch, "replica0")
+    replicas.refresh()
+    cluster.tick(600)  # nobody read for ten minutes: no check
+    cluster.primary = 2000  # then a burst of writes, replayed one second late
+    cluster.replayed["replica0"] = 1900
+    cluster.replay_age["replica0"] = 1.0
+
+    assert replicas.refresh() == ["replica0"]
+    assert replicas.replica_status()["replica0"]["lag_seconds"] == 1.0
+
+
 def test_every_replica_down_means_the_primary(monkeypatch):
     cluster = FakeCluster(monkeypatch, "replica0", "replica1")
     cluster.replayed["replica0"] = cluster.replayed["replica1"] = None
@@ -139,6 +155,7 @@ def test_the_purge_waits_until_the_replicas_have_replayed_the_change(monkeypatch
     cluster.primary = 5000
     replays = iter([1000, 3000, 5000])
     monkeypatch.setattr(replicas, "_replay_lsn", lambda alias: next(replays))
+    monkeypatch.setattr(replicas, "_replay_position", lambda alias: (next(replays), None))
 
     assert replicas.wait_for_replay() == {"replica0": "replayed"}
     assert cache.get(replicas.FENCE_KEY.format(alias="replica0")) is None
