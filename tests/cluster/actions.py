@@ -5,6 +5,8 @@
                                                       retracts it; prints the version.retracted event id
     python -m tests.cluster.actions drafts PREFIX N   N draft articles, one commit each; prints each slug once committed
     python -m tests.cluster.actions present SLUG...   prints the slugs of these that the database has
+    python -m tests.cluster.actions read SLUG...      the read API's status for each (a new API key, in-process)
+    python -m tests.cluster.actions outbox SLUG...    each event of these articles: type:delivered|pending|due
 
 Each prints its result as the last line; a non-zero exit is a failure. The same services the admin
 calls, so the audit chain, the outbox and the purge run as in production.
@@ -83,6 +85,31 @@ def present(slugs: list[str]) -> str:
     return " ".join(Article.objects.filter(slug__in=slugs).values_list("slug", flat=True))
 
 
+def read(slugs: list[str]) -> str:
+    from django.test import Client
+    from rest_framework_api_key.models import APIKey
+
+    _, key = APIKey.objects.create_key(name="restore drill")
+    client = Client(SERVER_NAME="localhost", HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return " ".join(f"{slug}:{client.get(f'/api/v1/articles/{slug}/').status_code}" for slug in slugs)
+
+
+def outbox(slugs: list[str]) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reviewboard.delivery.outbox import pending_ids
+
+    due = set(pending_ids(now=timezone.now() + timedelta(days=1)))
+    events = Event.objects.filter(article__slug__in=slugs).order_by("pk")
+    words = []
+    for event in events:
+        state = "delivered" if event.dispatched_at else ("due" if event.pk in due else "pending")
+        words.append(f"{event.type}:{state}")
+    return " ".join(words)
+
+
 def main(argv: list[str]) -> None:
     command, *args = argv
     if command == "publish":
@@ -95,6 +122,10 @@ def main(argv: list[str]) -> None:
         drafts(args[0], int(args[1]))
     elif command == "present":
         print(present(args))
+    elif command == "read":
+        print(read(args))
+    elif command == "outbox":
+        print(outbox(args))
     else:
         sys.exit(f"unknown command {command!r}")
 

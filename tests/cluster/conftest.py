@@ -43,7 +43,7 @@ class Cluster:
     def __init__(self, directory: str) -> None:
         self.directory = directory
         self.app_ports = [58001, 58002]
-        self.primary_port, self.replica_port = 55432, 55433
+        self.primary_port, self.replica_port, self.restore_port = 55432, 55433, 55434
 
     def script(self, *args: str) -> str:
         result = subprocess.run(
