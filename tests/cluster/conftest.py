@@ -61,12 +61,12 @@ class Cluster:
         lines = self.script("env").splitlines()
         return dict(line.split("=", 1) for line in lines if "=" in line)
 
-    def action(self, *args: str) -> list[str]:
-        """Run a board action in the rig's environment; its printed lines."""
+    def action(self, *args: str, env: dict[str, str] | None = None) -> list[str]:
+        """Run a board action in the rig's environment (or ``env``); its printed words."""
         result = subprocess.run(
             [sys.executable, "-m", "tests.cluster.actions", *args],
             cwd=ROOT,
-            env={**os.environ, **self.env()},
+            env={**os.environ, **(env or self.env())},
             capture_output=True,
             text=True,
             check=False,
@@ -90,11 +90,11 @@ class Cluster:
             pytest.fail(f"action {args} did not start")
         return process
 
-    def manage(self, *args: str) -> subprocess.CompletedProcess:
+    def manage(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
-            env={**os.environ, **self.env()},
+            env={**os.environ, **(env or self.env())},
             capture_output=True,
             text=True,
             check=False,
