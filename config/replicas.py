@@ -40,7 +40,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.utils.connection import ConnectionDoesNotExist
 
 logger = logging.getLogger(__name__)
@@ -250,7 +250,7 @@ def replica_reads(view: Callable) -> Callable:
         token = _reading.set(alias)
         try:
             return view(request, *args, **kwargs)
-        except DatabaseError:
+        except (OperationalError, InterfaceError):  # the server or the connection failed, not the query
             if alias == PRIMARY:
                 raise
             logger.warning("Replica %s failed during a read; answering from the primary", alias, exc_info=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.db import OperationalError
+from django.db import OperationalError, ProgrammingError
 
 from articles.models import Article
 from config import replicas
@@ -137,6 +137,17 @@ def test_a_replica_failing_during_a_request_is_answered_again_from_the_primary(m
 
     assert used == ["replica0", PRIMARY]
     assert replicas.choose() == PRIMARY  # taken out for REPLICA_RETRY_SECONDS
+
+
+def test_a_failing_query_is_not_taken_for_a_replica_down(monkeypatch):
+    FakeCluster(monkeypatch, "replica0")
+
+    def view(request):
+        raise ProgrammingError("column does not exist")
+
+    with pytest.raises(ProgrammingError):
+        replicas.replica_reads(view)(None)
+    assert replicas.choose() == "replica0"
 
 
 def test_the_primary_down_leaves_reads_on_the_replica(monkeypatch):
