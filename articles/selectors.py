@@ -21,11 +21,12 @@ from datetime import datetime
 from functools import cache
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Case, CharField, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import NullIf
 
 from articles.models import READABLE, Article, PublishedVersion, ReviewState
+from config.replicas import read_alias
 from references.models import Citation
 
 HIDDEN_STATES = (ReviewState.RETRACTED, ReviewState.ARCHIVED)
@@ -154,7 +155,7 @@ def published_page(
     params: dict[str, object] = {"topic": topic, "since": updated_since, "q": _like_contains(q)}
     if after is not None:
         params["after_at"], params["after_id"] = after
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:  # a replica in the read API (config.replicas)
         cursor.execute(sql, params)
         return [ListingRow(*row) for row in cursor.fetchall()]
 
@@ -207,7 +208,7 @@ def live_version_row(*, slug: str, known_etag: str, audience: str = "clinician")
     The detail endpoint's hot query: plain columns, the SQL built once per process (the ORM would
     compile the same statement on every request), and the payload only when its ETag is not
     ``known_etag`` (the one this process holds). Version fields are None while nothing is live."""
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:  # a replica in the read API (config.replicas)
         cursor.execute(_live_sql(audience), [ReviewState.RETRACTED.value, known_etag, slug])
         row = cursor.fetchone()
     return None if row is None else VersionRow(*row)

@@ -4,8 +4,9 @@
 # Prepares PostgreSQL databases (reviewboard_bench_<size>, created if missing; BENCH_DATABASE_URL
 # to change the base name) with approved articles of many sections, citations and reviewers, serves
 # the app with gunicorn on 127.0.0.1 (free ports), and loads it from a second process for the same
-# time per endpoint: the detail endpoint, the list endpoint, a 304 conditional request, and the
-# ceiling (the same payload bytes from memory through the same middleware, bench-only URLconf).
+# time per endpoint: the detail endpoint, the list endpoint, a 304 conditional request, and two
+# ceilings (bench-only URLconf): the same payload bytes from memory through the project's full
+# middleware ("ceiling"), and through a plain Django view with no middleware ("plain").
 # Prints requests/s, p50/p99 and the ratios to the ceiling; figures go in bench/RESULTS.md.
 #
 # The catalogue sizes in BENCH_SIZES ("200 2000 20000") are measured side by side: one database per
@@ -62,11 +63,14 @@ for n in $sizes; do
   port0=$(free_port); serve "$port0" API_DETAIL_CACHE_SECONDS=0
   port1=$(free_port); serve "$port1" API_DETAIL_CACHE_SECONDS=0 DB_SERVER_SIDE_BINDING=false DB_PREPARE_THRESHOLD=off
   port2=$(free_port); serve "$port2" API_DETAIL_CACHE_SECONDS=0 DB_CONN_HEALTH_CHECKS=false
-  $PY -m bench.spec --size "$n" --info "$info" --ports "$port" "$port0" "$port1" "$port2"
+  # A fifth: uncached, through the replica router (config/replicas.py) with the database itself as its
+  # "replica": what the replica path costs in the app (choice, lag checks, a second connection).
+  port3=$(free_port); serve "$port3" API_DETAIL_CACHE_SECONDS=0 DATABASE_REPLICA_URLS="$DATABASE_URL"
+  $PY -m bench.spec --size "$n" --info "$info" --ports "$port" "$port0" "$port1" "$port2" "$port3"
   $PY -m bench.plans --slug "$($PY -m bench.spec --get slug --info "$info")" \
     --cursor "$($PY -m bench.spec --get last_cursor --info "$info")" > "bench/out/plans-$n.txt"
 done
-echo "== gunicorn: $workers workers x $threads threads per server, 4 servers per size; sizes: $sizes"
+echo "== gunicorn: $workers workers x $threads threads per server, 5 servers per size; sizes: $sizes"
 $PY -m bench.spec --wait
 $PY bench/load.py --duration "${BENCH_DURATION:-2}" --rounds "${BENCH_ROUNDS:-5}" \
   --processes "${BENCH_CLIENT_PROCESSES:-2}" --threads "${BENCH_CLIENT_THREADS:-4}" --spec-file bench/out/spec.json \

@@ -7,6 +7,8 @@ what production requires.
 from config.settings.production import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
+# The plain ceiling (bench/urls.py) runs through no middleware at all (config/handlers.py).
+MIDDLEWARE_BY_NAMESPACE = {**MIDDLEWARE_BY_NAMESPACE, "bench-plain": []}  # noqa: F405
 SECURE_PROXY_SSL_HEADER = None
 SECURE_SSL_REDIRECT = False  # plain HTTP on loopback: no TLS terminator in front of the bench servers
 SESSION_COOKIE_SECURE = False

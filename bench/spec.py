@@ -1,7 +1,7 @@
 """The endpoints ``bench/load.py`` measures, gathered size by size by ``bench/run.sh``.
 
     python -m bench.spec --reset                                  start an empty bench/out/spec.json
-    python -m bench.spec --size N --info JSON --ports P P0 P1 P2  add the endpoints of one catalogue size
+    python -m bench.spec --size N --info JSON --ports P P0 P1 P2 P3  add the endpoints of one catalogue size
     python -m bench.spec --get FIELD --info JSON                  one field of bench.prepare's output
     python -m bench.spec --wait                                   wait until every server answers, warm them
 
@@ -24,14 +24,16 @@ SPEC = Path("bench/out/spec.json")
 WARM_UP_REQUESTS = 40
 
 
-def endpoints(size: int, info: dict, port: int, port0: int, port1: int, port2: int) -> list[dict]:
+def endpoints(size: int, info: dict, port: int, port0: int, port1: int, port2: int, port3: int) -> list[dict]:
     auth = {"Authorization": f"Api-Key {info['key']}"}
     detail = f"/api/v1/articles/{info['slug']}/"
     page = "/api/v1/articles/?page_size=20"
     rows = [
+        ("plain", port, "/bench/plain/", auth, 200),
         ("ceiling", port, "/bench/ceiling/", auth, 200),
         ("detail", port, detail, auth, 200),
         ("detail-uncached", port0, detail, auth, 200),
+        ("uncached-via-replica", port3, detail, auth, 200),
         ("uncached-unprepared", port1, detail, auth, 200),
         ("uncached-no-health", port2, detail, auth, 200),
         ("list", port, page, auth, 200),
@@ -75,7 +77,7 @@ def main() -> None:
     parser.add_argument("--reset", action="store_true")
     parser.add_argument("--size", type=int)
     parser.add_argument("--info")
-    parser.add_argument("--ports", type=int, nargs=4)
+    parser.add_argument("--ports", type=int, nargs=5)
     parser.add_argument("--get")
     parser.add_argument("--wait", action="store_true")
     args = parser.parse_args()

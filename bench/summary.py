@@ -2,8 +2,9 @@
 
 Reads what ``bench/load.py`` wrote (keys ``endpoint@size``) and prints, as Markdown tables for
 bench/RESULTS.md: requests/s per endpoint at each size with the spread across sizes (largest over
-smallest, minus one: the issue's "within 10 %"), then each endpoint's ratio to the ceiling at each
-size, overall and as the median of the rounds (each round's endpoints ran seconds apart).
+smallest, minus one: the issue's "within 10 %"), then each endpoint's ratio to each ceiling (plain
+Django, then the project's full middleware) at each size, overall and as the median of the rounds
+(each round's endpoints ran seconds apart).
 """
 
 from __future__ import annotations
@@ -28,22 +29,30 @@ def main() -> None:
         rps = [by_size[n]["rps"] for n in sizes]
         spread = max(rps) / min(rps) - 1 if min(rps) else float("nan")
         print(f"| {name} | " + " | ".join(f"{r:.1f}" for r in rps) + f" | {spread:.0%} |")
-    print()
-    print("| endpoint / ceiling | " + " | ".join(f"{n:,}" for n in sizes) + " | median of rounds |")
-    print("|---|" + "---:|" * (len(sizes) + 1))
-    ceiling = table["ceiling"]
-    for name, by_size in table.items():
-        if name == "ceiling":
+    for reference in ("plain", "ceiling"):
+        if reference not in table:
             continue
-        overall = [by_size[n]["rps"] / ceiling[n]["rps"] for n in sizes]
-        rounds = [
-            statistics.median(e / c for e, c in zip(by_size[n]["per_round"], ceiling[n]["per_round"], strict=True) if c)
-            for n in sizes
-        ]
-        print(
-            f"| {name} | " + " | ".join(f"{v:.2f}" for v in overall)
-            + " | " + " / ".join(f"{v:.2f}" for v in rounds) + " |"
-        )
+        print()
+        print(f"| endpoint / {reference} | " + " | ".join(f"{n:,}" for n in sizes) + " | median of rounds |")
+        print("|---|" + "---:|" * (len(sizes) + 1))
+        ceiling = table[reference]
+        for name, by_size in table.items():
+            if name == reference:
+                continue
+            overall = [by_size[n]["rps"] / ceiling[n]["rps"] for n in sizes]
+            rounds = [
+                statistics.median(
+                    e / c for e, c in zip(by_size[n]["per_round"], ceiling[n]["per_round"], strict=True) if c
+                )
+                for n in sizes
+            ]
+            print(
+                f"| {name} | "
+                + " | ".join(f"{v:.2f}" for v in overall)
+                + " | "
+                + " / ".join(f"{v:.2f}" for v in rounds)
+                + " |"
+            )
 
 
 if __name__ == "__main__":

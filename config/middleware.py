@@ -11,6 +11,7 @@ On the read API this was about a sixth of the time of a request served from memo
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY
@@ -20,6 +21,8 @@ from csp.utils import build_policy
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+
+logger = logging.getLogger(__name__)
 
 # What a view or decorator sets to change the policy of one response (django-csp 4).
 PER_RESPONSE = (

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.views import defaults
 
 from articles.api.throttling import CACHE_ERRORS, cache_outage
+from config.replicas import replica_status
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -55,7 +56,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     # A cache outage degrades (API throttling counts per process) but reading still works: 200.
     cache = _cache_status()
     status = "ok" if healthy and cache == "ok" else "degraded"
-    return JsonResponse({"status": status, **checks, "cache": cache}, status=200 if healthy else 503)
+    body = {"status": status, **checks, "cache": cache}
+    # Read replicas (config.replicas), when configured: each one's lag and whether reads use it. A replica
+    # down or lagging degrades (reads fall back to the primary) but never makes the service unhealthy.
+    if replicas := replica_status():
+        body["replicas"] = replicas
+        if status == "ok" and not all(replica["in_use"] for replica in replicas.values()):
+            body["status"] = "degraded"
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def _database_status() -> str:

@@ -1,6 +1,11 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+
+# Django's WSGI handler, with the read API's requests run through only the middleware they use.
+from config.handlers import NamespaceDispatchingApplication  # noqa: E402 - after django.setup()
+
+application = NamespaceDispatchingApplication()

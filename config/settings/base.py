@@ -65,6 +65,18 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The read API (URL namespace "articles-api", GET and HEAD) runs through only these (config/handlers.py):
+# its security headers, and CommonMiddleware's Content-Length; it never uses sessions, CSRF, messages,
+# the admin's authentication and second factor, django-axes or WhiteNoise.
+READ_API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "config.outages.OutageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.CSPMiddleware",
+]
+MIDDLEWARE_BY_NAMESPACE = {"articles-api": READ_API_MIDDLEWARE}
+
 # django-axes first: it refuses a locked-out username before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -130,14 +142,40 @@ def database_from_env(url: str, *, conn_max_age: int) -> dict:
             **database.get("OPTIONS", {}),
             "server_side_binding": env.bool("DB_SERVER_SIDE_BINDING", default=True),
             "prepare_threshold": None if threshold in ("", "off", "none") else int(threshold),
+            # A database host that does not answer fails the connection after this long, not the OS's minutes.
+            "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5),
         }
     # Parallel test runs on one PostgreSQL server (CI, several developers) each get their own test DB.
     database["TEST"] = {"NAME": env("TEST_DB_NAME", default=None)}
     return database
 
 
+def databases_from_env(url: str, *, conn_max_age: int) -> dict:
+    """The primary (``default``) and, from DATABASE_REPLICA_URLS (comma-separated), its read replicas
+    ``replica0``, ``replica1`` ... (config/replicas.py): only the read API reads from them. A replica
+    connection gives up after DB_REPLICA_CONNECT_TIMEOUT seconds (reads then fall back to the primary);
+    tests read a replica alias from the test database itself (MIRROR)."""
+    databases = {"default": database_from_env(url, conn_max_age=conn_max_age)}
+    for number, replica_url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
+        replica = database_from_env(replica_url, conn_max_age=conn_max_age)
+        if replica["ENGINE"] == "django.db.backends.postgresql":
+            replica["OPTIONS"]["connect_timeout"] = env.int("DB_REPLICA_CONNECT_TIMEOUT", default=2)
+        replica["TEST"] = {"MIRROR": "default"}
+        databases[f"replica{number}"] = replica
+    return databases
+
+
 SQLITE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {"default": database_from_env(env.str("DATABASE_URL", default=SQLITE_URL), conn_max_age=0)}
+DATABASES = databases_from_env(env.str("DATABASE_URL", default=SQLITE_URL), conn_max_age=0)
+# Reads of the read API go to a usable replica (when DATABASE_REPLICA_URLS is set), all else to the primary.
+DATABASE_ROUTERS = ["config.replicas.ReadReplicaRouter"]
+# A replica more than this behind the primary is not read from; a purge waits at most this long for the
+# replicas to replay the change, then fences the ones still behind (config/replicas.py, docs/operations.md).
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+# Each server process checks the replicas (position, fence, lag) at most this often.
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=1.0)
+# A replica that failed is not tried again for this long.
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -240,7 +278,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler with a leader lock in Redis (config/beat.py): several beats may
+# run (one per host, for availability); only the one holding the lock sends, so nothing is sent twice.
+CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
 # The periodic schedule lives in the database, editable by the chair in admin (Periodic tasks);
 # reviewboard.schedules creates the missing rows after migrate. Deliberately no
 # CELERY_BEAT_SCHEDULE: DatabaseScheduler would write it over the chair's edits at every start.

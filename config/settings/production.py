@@ -1,12 +1,12 @@
 """Production: every secret comes from the environment and has no default (fail fast)."""
 
 from .base import *  # noqa: F403
-from .base import database_from_env, env
+from .base import databases_from_env, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-DATABASES = {"default": database_from_env(env.str("DATABASE_URL"), conn_max_age=60)}
+DATABASES = databases_from_env(env.str("DATABASE_URL"), conn_max_age=60)
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = False

@@ -48,6 +48,7 @@ from django.urls import reverse
 
 from articles.api import caching
 from articles.models import Article
+from config import replicas
 from reviewboard.audit.checkpoints import AuditCheckpoint, notify_checkpoint_created
 from reviewboard.board import permissions
 from reviewboard.delivery.events import consumer, not_before
@@ -275,6 +276,7 @@ def purge_article_cache(event: Event) -> int:
     """Drop the article's cached answers at the CDN (``articles.api.caching.purge``; no-op without
     PURGE_URL), once no server's micro-cache can still hold the old answer (the wait: see caching)."""
     slug = Article.objects.filter(pk=event.article_id).values_list("slug", flat=True).first()
+    replicas.wait_for_replay()  # no reader gets the old answer from a lagging replica after the purge
     return caching.purge(caching.keys_for_article(slug)) if slug else 0
 
 
@@ -282,6 +284,7 @@ def purge_article_cache(event: Event) -> int:
 def purge_status_cache(event: Event) -> int:
     """The review status moved: drop its cached answers, its pending content's and the feed's."""
     slug = Article.objects.filter(pk=event.article_id).values_list("slug", flat=True).first()
+    replicas.wait_for_replay()
     return caching.purge(caching.keys_for_status(slug)) if slug else 0
 
 

@@ -1,0 +1,69 @@
+"""The WSGI application: the read API runs through only the middleware it uses.
+
+Django applies one ``MIDDLEWARE`` list to every request. The read API (URL namespace ``articles-api``)
+never uses sessions, CSRF, messages, the admin's authentication or its second factor, django-axes or
+WhiteNoise: it authenticates with API keys (DRF), and those middlewares cost a large share of a
+request answered from memory (bench/RESULTS.md). ``MIDDLEWARE_BY_NAMESPACE`` names, per URL
+namespace, the middleware a GET or HEAD request resolving into it runs through instead; the read
+API keeps its security headers (SecurityMiddleware, X-Frame-Options, Content-Security-Policy) and
+CommonMiddleware (Content-Length, refused user agents). Every other request, and any other method,
+goes through ``MIDDLEWARE`` as before.
+
+One Django handler per middleware list, each built by Django's own ``load_middleware``; which one
+answers is decided from the path (resolved once per distinct path, remembered).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.urls import Resolver404, get_resolver
+
+LEAN_METHODS = frozenset({"GET", "HEAD"})
+
+
+class MiddlewareListHandler(WSGIHandler):
+    """Django's WSGI handler with its own middleware list (``settings.MIDDLEWARE`` for the rest)."""
+
+    def __init__(self, middleware: list[str]) -> None:
+        self.middleware = list(middleware)
+        super().__init__()
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        # Django's own loader, reading this handler's list: the loader reads settings.MIDDLEWARE, so
+        # that name is pointed at the list while it runs (once, at start-up, before any request).
+        saved = settings.MIDDLEWARE
+        settings.MIDDLEWARE = self.middleware
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = saved
+
+
+class NamespaceDispatchingApplication:
+    """WSGI entry point: a GET/HEAD resolving into a namespace of ``MIDDLEWARE_BY_NAMESPACE`` is handled
+    with that namespace's middleware; everything else by the full stack."""
+
+    def __init__(self) -> None:
+        self.full = WSGIHandler()
+        self.lean = {
+            namespace: MiddlewareListHandler(middleware)
+            for namespace, middleware in getattr(settings, "MIDDLEWARE_BY_NAMESPACE", {}).items()
+        }
+        self.handler_for_path = lru_cache(maxsize=4096)(self._handler_for_path)
+
+    def _handler_for_path(self, path_info: str) -> WSGIHandler:
+        try:
+            match = get_resolver().resolve(path_info)
+        except Resolver404:
+            return self.full
+        return self.lean.get(match.namespace, self.full)
+
+    def __call__(self, environ, start_response):
+        if self.lean and environ.get("REQUEST_METHOD") in LEAN_METHODS:
+            handler = self.handler_for_path(environ.get("PATH_INFO") or "/")
+        else:
+            handler = self.full
+        return handler(environ, start_response)

@@ -1,0 +1,128 @@
+"""The WSGI application (config/handlers.py): the read API runs through its own short middleware list and
+keeps its security headers; everything else through the full MIDDLEWARE."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test import RequestFactory
+from rest_framework_api_key.models import APIKey
+
+from articles.api import payloads
+from articles.api.authentication import clear_api_key_cache
+from articles.api.throttling import clear_counters
+from config.handlers import NamespaceDispatchingApplication
+from tests.articles.publishing_helpers import approve
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def application(settings):
+    # As Django's test client does: a request's end must not close the test's database connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    clear_api_key_cache()
+    clear_counters()
+    payloads.clear()
+    yield NamespaceDispatchingApplication()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+    clear_api_key_cache()
+    clear_counters()
+    payloads.clear()
+
+
+def call(application, method: str, path: str, **headers) -> tuple[int, dict[str, str], bytes]:
+    environ = RequestFactory().generic(method, path, **headers).environ
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"], answer["headers"] = int(status.split()[0]), dict(response_headers)
+
+    body = b"".join(application(environ, start_response))
+    return answer["status"], answer["headers"], body
+
+
+def middleware_classes(handler) -> list[str]:
+    """The classes of the handler's middleware chain, outermost first."""
+    names, current = [], handler._middleware_chain
+    while current is not None:
+        instance = getattr(current, "__wrapped__", current)
+        if hasattr(instance, "get_response"):
+            names.append(f"{type(instance).__module__}.{type(instance).__name__}")
+            current = instance.get_response
+        else:
+            current = None
+    return names
+
+
+def test_a_read_api_get_skips_the_middleware_it_never_uses(application):
+    handler = application.handler_for_path("/api/v1/articles/some-slug/")
+
+    chain = middleware_classes(handler)
+
+    assert handler is not application.full
+    assert chain == settings.READ_API_MIDDLEWARE
+    for unused in (
+        "SessionMiddleware",
+        "CsrfViewMiddleware",
+        "MessageMiddleware",
+        "AuthenticationMiddleware",
+        "OTPMiddleware",
+        "AxesMiddleware",
+        "WhiteNoiseMiddleware",
+    ):
+        assert not any(name.endswith(unused) for name in chain)
+    assert middleware_classes(application.full) == settings.MIDDLEWARE
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/admin/"),
+        ("GET", "/healthz"),
+        ("GET", "/api/v1/review/articles/"),
+        ("POST", "/api/v1/articles/some-slug/reports/"),
+        ("GET", "/api/v1/no-such-endpoint/"),
+        ("POST", "/api/v1/articles/"),
+    ],
+)
+def test_everything_else_runs_through_the_full_middleware(application, method, path):
+    handler = application.full if method != "GET" else application.handler_for_path(path)
+
+    assert handler is application.full
+    if method != "GET":
+        status, _, _ = call(application, method, path)
+        assert status != 500
+
+
+def test_the_read_api_keeps_its_security_headers_and_sets_no_cookie(application):
+    article = ArticleFactory()
+    approve(article)
+    _, key = APIKey.objects.create_key(name="web site")
+
+    status, headers, body = call(
+        application, "GET", f"/api/v1/articles/{article.slug}/", HTTP_AUTHORIZATION=f"Api-Key {key}"
+    )
+
+    assert status == 200
+    assert body.startswith(b"{")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Content-Length"] == str(len(body))
+    assert "Set-Cookie" not in headers
+    assert "Vary" not in headers or "Cookie" not in headers["Vary"]
+
+
+def test_a_read_api_error_keeps_the_json_shape_and_headers(application):
+    status, headers, body = call(application, "GET", "/api/v1/articles/no-such-article/")
+
+    assert status == 401
+    assert b'"error"' in body
+    assert headers["X-Frame-Options"] == "DENY"
