@@ -76,7 +76,18 @@ def perform_each(
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the services write: visible to those with the view permission, never edited here."""
+    """Records the services write: visible to those with the view permission, never edited here.
+
+    ``visible``: the selector that scopes the rows to the articles the user sees, like the review screen and
+    the review API (``selectors.visible_articles``); lists, detail pages and exports read only those."""
+
+    visible: Callable[[Any], QuerySet] | None = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if self.visible is None:
+            return queryset
+        return queryset.filter(pk__in=self.visible(request.user).values("pk"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -235,6 +246,7 @@ class CredentialAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(ReadOnlyAdmin):
+    visible = staticmethod(selectors.visible_assignments)
     list_display = (
         "article_question",
         "reviewer",
@@ -296,6 +308,7 @@ class AssignmentAdmin(ReadOnlyAdmin):
 
 @admin.register(SignOff)
 class SignOffAdmin(ReadOnlyAdmin):
+    visible = staticmethod(selectors.visible_signoffs)
     list_display = ("article_question", "reviewer", "decision", "content", "created_at")
     list_filter = ("decision",)
     search_fields = ("article__question", "article__slug", "reviewer__username", "content_hash")
@@ -328,13 +341,9 @@ class CommentAdmin(ReadOnlyAdmin):
     list_filter = ("blocking", ("resolved_at", admin.EmptyFieldListFilter))
     search_fields = ("body", "article__question", "article__slug", "author__username")
     list_select_related = ("article", "author")
+    visible = staticmethod(selectors.visible_comments)
     actions = ("resolve_selected",)
     action_form = ResolveActionForm
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
-        """Only the comments of the articles the user sees (``selectors.visible_comments``)."""
-        visible = selectors.visible_comments(request.user).values("pk")
-        return super().get_queryset(request).filter(pk__in=visible)
 
     @admin.display(description="comment")
     def body_start(self, obj: Comment) -> str:

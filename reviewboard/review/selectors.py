@@ -106,6 +106,26 @@ def visible_comments(user: AbstractBaseUser | None) -> QuerySet[Comment]:
     return Comment.objects.filter(article__in=visible_articles(user))
 
 
+def visible_assignments(user: AbstractBaseUser | None) -> QuerySet[Assignment]:
+    """Assignments on the articles ``user`` sees (``visible_articles``), and no others."""
+    return Assignment.objects.filter(article__in=visible_articles(user))
+
+
+def visible_signoffs(user: AbstractBaseUser | None) -> QuerySet[SignOff]:
+    """Sign-offs (with their remarks) on the articles ``user`` sees (``visible_articles``), and no others."""
+    return SignOff.objects.filter(article__in=visible_articles(user))
+
+
+def visible_audit_entries(user: AbstractBaseUser | None) -> QuerySet[AuditEntry]:
+    """The history ``user`` may read: the entries of the articles they see (``visible_articles``); entries about
+    no article (declarations, credentials) to the chair and editors, and to others only their own."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return AuditEntry.objects.none()
+    if permissions.is_chair(user) or permissions.is_editor(user):
+        return AuditEntry.objects.all()
+    return AuditEntry.objects.filter(Q(article__in=visible_articles(user)) | Q(article__isnull=True, actor=user))
+
+
 def pending_events() -> QuerySet[Event]:
     return Event.objects.filter(dispatched_at__isnull=True, failed_at__isnull=True)
 
