@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from config.exceptions import ServiceError
-from reviewboard.admin.review_words import STATE_LABELS, person_name, short_hash
+from reviewboard.admin.review_words import person_name, short_hash
 from reviewboard.board import permissions
 from reviewboard.board import selectors as board_selectors
 from reviewboard.board.credentials import VERIFIED_FIELDS, credential_verify
@@ -41,6 +41,7 @@ from reviewboard.models import (
 )
 from reviewboard.review import selectors
 from reviewboard.review.services import comment_resolve
+from reviewboard.review.states import state_label
 
 
 def article_link(article: Any) -> str:
@@ -283,7 +284,7 @@ class AssignmentAdmin(ReadOnlyAdmin):
                 "assignment": assignment,
                 "article": assignment.article,
                 "url": reverse("admin:articles_article_review", args=[assignment.article_id]),
-                "state": STATE_LABELS.get(assignment.article.state, assignment.article.state),
+                "state": state_label(assignment.article.state),
                 "progress": f"{assignment._signed} of {assignment._quorum}",
                 "short_hash": short_hash(assignment.article.review_hash),
                 "overdue": bool(assignment.due_at and assignment.due_at < now),

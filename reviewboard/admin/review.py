@@ -31,7 +31,6 @@ from reviewboard.admin.review_actions import ReviewActionsAdminMixin
 from reviewboard.admin.review_words import (
     AUDIT_ROWS,
     REVIEW_STATES,
-    STATE_LABELS,
     action_form,
     action_label,
     audit_details,
@@ -52,6 +51,7 @@ from reviewboard.review.actions import ACTIONS
 from reviewboard.review.services import (
     TRANSITIONS,
 )
+from reviewboard.review.states import state_label
 
 
 class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
@@ -231,7 +231,7 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
         return {
             "review": {
                 "state": article.state,
-                "state_label": STATE_LABELS.get(article.state, article.state),
+                "state_label": state_label(article.state),
                 "in_review": article.state in REVIEW_STATES,
                 "progress": selectors.signoff_progress(article) if article.state in REVIEW_STATES else None,
                 "review_hash": review_hash,

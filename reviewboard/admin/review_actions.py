@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from articles.models import Article, ReviewState
 from config.exceptions import InvalidInput, ServiceError
-from reviewboard.admin.review_words import NEXT_STEPS, STATE_LABELS, action_form, action_label, person_name, short_hash
+from reviewboard.admin.review_words import action_form, action_label, person_name, short_hash
 from reviewboard.models import Assignment, Comment, SignOff
 from reviewboard.review import selectors
 from reviewboard.review.actions import ACTIONS
@@ -41,6 +41,7 @@ from reviewboard.review.services import (
     comment_resolve,
     transition_refusal,
 )
+from reviewboard.review.states import next_step, state_label
 
 
 class AssignForm(forms.Form):
@@ -193,7 +194,7 @@ class ReviewActionsAdminMixin:
             request,
             article,
             lambda: article_transition(article=article, user=request.user, name=name, **inputs),
-            success=lambda result: f"{done}. {NEXT_STEPS.get(result.state, '')}".strip(),
+            success=lambda result: f"{done}. {next_step(result.state)}".strip(),
             refused=f"{label} refused",
             retry_url=form_url if spec else "",
         )
@@ -208,7 +209,7 @@ class ReviewActionsAdminMixin:
             "original": article,
             "title": f"{label}: {article.question}",
             "transition": {"name": name, "label": label, **spec},
-            "state_label": STATE_LABELS.get(article.state, article.state),
+            "state_label": state_label(article.state),
             "review_hash_short": short_hash(article.review_hash),
             "action_url": form_url,
             "change_url": self.review_url("review", article),
