@@ -411,9 +411,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
                 )
             form.instance.pk, form.instance.slug = article.pk, article.slug
             form.instance._state.adding = False
-        if "authors" in form.cleaned_data and (
-            permissions.is_editor(request.user) or permissions.is_chair(request.user)
-        ):
+        if "authors" in form.cleaned_data and permissions.sees_every_article(request.user):
             article.authors.set(form.cleaned_data["authors"])
         self.report_integrity(request, article)
 

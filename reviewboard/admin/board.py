@@ -300,7 +300,7 @@ class AssignmentAdmin(ReadOnlyAdmin):
             "opts": self.opts,
             "rows": rows,
             "overdue_count": sum(1 for row in rows if row["overdue"]),
-            "is_reviewer": request.user.has_perm(permissions.REVIEWER_PERM),
+            "is_reviewer": permissions.is_board_reviewer(request.user),
             "reviewer_name": person_name(request.user),
         }
         request.current_app = self.admin_site.name

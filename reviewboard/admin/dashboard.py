@@ -36,7 +36,7 @@ def _chair(user: Any) -> bool:
 
 
 def _author(user: Any) -> bool:
-    return user.has_perm(permissions.AUTHOR_PERM) and not permissions.is_chair(user)
+    return permissions.is_author_member(user) and not permissions.is_chair(user)
 
 
 NEEDS: tuple[Need, ...] = (

@@ -91,7 +91,7 @@ def visible_articles(user: AbstractBaseUser | None) -> QuerySet[Article]:
     the articles they were assigned to, in any round (to read what changed since theirs)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Article.objects.none()
-    if permissions.is_chair(user) or permissions.is_editor(user):
+    if permissions.sees_every_article(user):
         return Article.objects.all()
     mine = Article.objects.filter(Q(authors=user) | Q(assignments__reviewer=user)).values("pk")
     return Article.objects.filter(pk__in=mine)
@@ -121,7 +121,7 @@ def visible_audit_entries(user: AbstractBaseUser | None) -> QuerySet[AuditEntry]
     no article (declarations, credentials) to the chair and editors, and to others only their own."""
     if user is None or not user.is_authenticated or not user.is_active:
         return AuditEntry.objects.none()
-    if permissions.is_chair(user) or permissions.is_editor(user):
+    if permissions.sees_every_article(user):
         return AuditEntry.objects.all()
     return AuditEntry.objects.filter(Q(article__in=visible_articles(user)) | Q(article__isnull=True, actor=user))
 

@@ -29,7 +29,13 @@ if TYPE_CHECKING:
 @transaction.atomic
 def content_create(*, content: ArticleContent, author: AbstractBaseUser | None = None) -> Article:
     """A new draft from ``content`` (``articles.services.article_create``), audited as "create". Only the
-    chair sets the specialty the review requires (``permissions.can_set_review_settings``), on every path."""
+    chair sets the specialty the review requires (``permissions.can_set_review_settings``), on every path; an
+    ``author`` must be allowed to create articles (``permissions.can_create_article``)."""
+    if author is not None and not permissions.can_create_article(author):
+        raise NotAllowed(
+            f"Creating articles needs the '{permissions.AUTHOR_PERM}' permission (group Authors).",
+            detail={"permission": permissions.AUTHOR_PERM},
+        )
     if content.required_specialty and author is not None and not permissions.can_set_review_settings(author):
         raise NotAllowed(
             "Only the board chair sets the specialty an article's review requires "

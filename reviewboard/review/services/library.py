@@ -36,13 +36,12 @@ from reviewboard.review.rereview import article_flag_for_rereview
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-CHANGE_PERM = "references.change_reference"
-
-
 def _check_may_change(reference: Reference, user: AbstractBaseUser | None) -> None:
-    if user is None or not user.is_authenticated or not user.is_active or not user.has_perm(CHANGE_PERM):
+    if not permissions.may_change_references(user):
         raise NotAllowed(
-            "You may not change reference records.", code="permission-denied", detail={"permission": CHANGE_PERM}
+            "You may not change reference records.",
+            code="permission-denied",
+            detail={"permission": permissions.REFERENCE_CHANGE_PERM},
         )
     if permissions.is_editor(user):
         return
