@@ -170,7 +170,7 @@ READ_CASES = [
 
 def test_the_tracker_and_pending_content_of_an_article_in_review_match_the_schema(api_schema, credentials, settings):
     """An article really in review (through the services): its status/, and its pending content once offered."""
-    from reviewboard import services
+    from reviewboard.review import services
 
     settings.API_PENDING_CONTENT = True
     settings.EDITORIAL_POLICY_URL = "https://publisher.example.org/editorial-policy"

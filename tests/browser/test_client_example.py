@@ -22,7 +22,7 @@ from rest_framework_api_key.models import APIKey
 from articles.importing import parse_document, read_source
 from articles.models import Article
 from articles.services import article_create
-from reviewboard import services
+from reviewboard.review import services
 from tests.browser.conftest import TIMEOUT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,7 @@ from django.test import Client
 
 from reviewboard.models import Assignment, AuditEntry, Comment, SignOff
 from reviewboard.review import services
-from tests.api.clients import client_for
+from tests.reviewboard.api.clients import client_for
 from tests.reviewboard.conftest import make_author, sign, start_review
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,9 @@ from articles.content import content_from_article
 from articles.models import Article, PendingContent, PublishedVersion
 from articles.publishing import iso_datetime, published_version_render
 from references.models import Reference
-from reviewboard import services, webhooks
+from reviewboard.delivery import webhooks
 from reviewboard.models import Event, ReviewRound
+from reviewboard.review import services
 from reviewboard.review.services.content import content_update
 from tests.reviewboard.conftest import sign, start_review, submit
 
@@ -348,7 +349,7 @@ def test_an_endpoint_subscribed_to_status_moves_gets_a_delivery(submitted, chair
 
 def test_the_status_move_purges_its_status_pending_and_feed_keys(submitted, settings, monkeypatch):
     from articles.api import caching
-    from reviewboard import notifications
+    from reviewboard.delivery import notifications
 
     purged = []
     monkeypatch.setattr(caching, "purge", lambda keys: purged.append(keys) or len(keys))

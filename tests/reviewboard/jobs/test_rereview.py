@@ -15,7 +15,7 @@ from articles.publishing import published_version_create, published_version_rend
 from reviewboard.jobs import rereview
 from reviewboard.jobs.rereview import flag_overdue_reviews
 from tests.factories import ArticleFactory, UserFactory
-from tests.jobs.conftest import T0
+from tests.reviewboard.jobs.conftest import T0
 
 DAY = timedelta(days=1)
 
@@ -148,7 +148,7 @@ def test_the_api_payload_says_review_overdue_after_the_flag(chair, mailoutbox, d
 
 
 def test_a_failed_chair_email_gives_the_notice_back(chair, mailoutbox, settings):
-    settings.EMAIL_BACKEND = "tests.jobs.helpers.AlwaysFailBackend"
+    settings.EMAIL_BACKEND = "tests.reviewboard.jobs.helpers.AlwaysFailBackend"
     article = approved_article(next_review_due=T0 - DAY)
 
     with pytest.raises(ConnectionError):

@@ -13,7 +13,7 @@ from reviewboard.jobs import reminders
 from reviewboard.jobs.reminders import send_due_reminders
 from reviewboard.models import Assignment, SignOff
 from tests.factories import ReviewerFactory, UserFactory
-from tests.jobs.conftest import REVIEW_HASH, T0, fresh, late_assignment, under_review_article
+from tests.reviewboard.jobs.conftest import REVIEW_HASH, T0, fresh, late_assignment, under_review_article
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(hours=24)
@@ -255,7 +255,7 @@ def test_queries_grow_with_batches_not_with_assignments(chair, mailoutbox):
 
 
 def test_a_failed_send_gives_the_unsent_claims_back(chair, mailoutbox, settings):
-    settings.EMAIL_BACKEND = "tests.jobs.helpers.FailAfterOneBackend"
+    settings.EMAIL_BACKEND = "tests.reviewboard.jobs.helpers.FailAfterOneBackend"
     first, second, third = (
         late_assignment(ReviewerFactory(), last_reminded_at=T0 - 2 * DAY, reminders_sent=1) for _ in range(3)
     )

@@ -14,8 +14,8 @@ from config.exceptions import Conflict
 from reviewboard.models import AuditEntry, Comment, SignOff
 from reviewboard.review import selectors
 from reviewboard.review.services.content import content_update as article_update_content
-from tests.api.clients import client_for
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
+from tests.reviewboard.api.clients import client_for
 
 pytestmark = pytest.mark.django_db
 
