@@ -192,14 +192,15 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def review_round(self, create, extracted, **kwargs):
         """Submitted or under review: the open round those states always have (``round_for``), its hash kept."""
         if create and self.state in (ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW):
-            open_round = round_for(self)
+            # A review_hash given to the factory is the round's hash (the sweeps' tests freeze a made-up one).
+            open_round = round_for(self, content_hash=self.review_hash or None)
             Article.objects.filter(pk=self.pk).update(review_hash=open_round.content_hash)
             self.review_hash = open_round.content_hash
 
 
-def round_for(article):
-    """The article's open review round, or a new one frozen on its content now: for tests that place an
-    article in a review state directly (assignments and sign-offs belong to a round)."""
+def round_for(article, *, content_hash=None):
+    """The article's open review round, or a new one frozen on its content now (or on ``content_hash``): for
+    tests that place an article in a review state directly (assignments and sign-offs belong to a round)."""
     from articles.content import content_from_article
     from reviewboard.models import ReviewRound
 
@@ -211,7 +212,7 @@ def round_for(article):
     return ReviewRound.objects.create(
         article=article,
         number=number,
-        content_hash=content.content_hash,
+        content_hash=content_hash or content.content_hash,
         snapshot=content.as_source(),
         opened_at=timezone.now(),
     )

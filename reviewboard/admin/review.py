@@ -25,7 +25,7 @@ from django.utils.html import format_html
 
 from articles.content import ArticleContent
 from articles.diff import content_diff
-from articles.models import CLOSED_STATES, Article, ReviewState
+from articles.models import Article, ReviewState
 from config.exceptions import Conflict
 from reviewboard.admin.review_actions import ReviewActionsAdminMixin
 from reviewboard.admin.review_words import (
@@ -125,7 +125,9 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
             if isinstance(refusal, Conflict) and refusal.code != "invalid-state"
         ]
 
-        may_assign = article.state in REVIEW_STATES and permissions.can_chair(article, user)
+        # The forms drawn are the actions the runner would take now (who and state, as declared).
+        form_refusals = actions.refusals(article=article, user=user, names=("assign", "comment"))
+        may_assign = form_refusals["assign"] is None
         assignments = list(
             article.assignments.select_related("reviewer", "reviewer__reviewer_profile")
             .prefetch_related("reviewer__reviewer_profile__credential_records")
@@ -179,13 +181,12 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
             for s in signoffs
         ]
 
-        open_for_comments = article.state not in CLOSED_STATES
         sections = [
             {"pk": section.pk, "heading": section.heading}
             for section in sorted(article.sections.all(), key=lambda section: section.position)
         ]
         comment_form = None
-        if open_for_comments and permissions.can_comment(article, user):
+        if form_refusals["comment"] is None:
             comment_form = {
                 "url": self.review_url("comment", article),
                 "sections": sections,
