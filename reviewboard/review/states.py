@@ -61,13 +61,13 @@ STATE_WORDS: dict[str, StateWords] = {
 
 
 def state_label(state: str) -> str:
-    """ "Under review": the state as a label (a state this table does not know is shown as stored)."""
+    """The state as a label, "Under review" (a state this table does not know is shown as stored)."""
     words = STATE_WORDS.get(state)
     return words.label if words is not None else state
 
 
 def state_in_sentence(state: str) -> str:
-    """ "under review": the state inside a sentence."""
+    """The state inside a sentence, "under review"."""
     words = STATE_WORDS.get(state)
     return words.in_sentence if words is not None else state
 
