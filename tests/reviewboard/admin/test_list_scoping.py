@@ -5,10 +5,12 @@ pages), while a user who may see it reads it everywhere (so each surface is show
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from reviewboard.models import Assignment, AuditEntry, Comment, SignOff
 from reviewboard.review import services
+from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 from tests.reviewboard.api.clients import client_for
 from tests.reviewboard.conftest import make_author, sign, start_review
 
@@ -19,15 +21,30 @@ REMARK = "Confidential sign-off remark about the dose"
 COMMENT = "Confidential comment on the second section"
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Under review with reviewer1 and reviewer2; reviewer2 signed off with a remark, reviewer1 commented; a
+    third reviewer and an author of other articles outside it. Built once for the module in a transaction
+    rolled back at its end (each test runs in its own savepoint inside it)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        author, chair = AuthorFactory(username="author"), ChairFactory(username="chair")
+        reviewers = [ReviewerFactory(username=f"reviewer{i}") for i in (1, 2, 3)]
+        article = ArticleFactory(authors=[author], question=QUESTION)
+        article = start_review(article, author, chair, reviewers[:2])
+        services.comment_create(article=article, user=reviewers[0], body=COMMENT, blocking=False)
+        sign(article, reviewers[1], comment=REMARK)
+        yield {"article": article, "reviewers": reviewers, "another author": make_author("another-author")}
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def secret(article, author, chair, reviewers):
-    """Under review with reviewer1 and reviewer2; reviewer2 signed off with a remark, reviewer1 commented."""
-    article.question = QUESTION
-    article.save(update_fields=["question"])
-    article = start_review(article, author, chair, reviewers[:2])
-    services.comment_create(article=article, user=reviewers[0], body=COMMENT, blocking=False)
-    sign(article, reviewers[1], comment=REMARK)
-    return article
+def secret(world, db):
+    return world["article"]
+
+
+@pytest.fixture
+def reviewers(world, db):
+    return world["reviewers"]
 
 
 def _admin_pages(article) -> dict[str, str]:
@@ -71,15 +88,15 @@ def _read(surface: str, user, article) -> tuple[int, str]:
     return response.status_code, response.content.decode()
 
 
-def _outsiders(reviewers):
+def _outsiders(world):
     """A board reviewer not assigned to the article, and an author of other articles."""
-    return {"unassigned reviewer": reviewers[2], "another author": make_author("another-author")}
+    return {"unassigned reviewer": world["reviewers"][2], "another author": world["another author"]}
 
 
 @pytest.mark.parametrize("who", ["unassigned reviewer", "another author"])
 @pytest.mark.parametrize("surface", SURFACES)
-def test_who_cannot_see_an_article_reads_nothing_of_it_anywhere(secret, reviewers, surface, who):
-    user = _outsiders(reviewers)[who]
+def test_who_cannot_see_an_article_reads_nothing_of_it_anywhere(world, secret, surface, who):
+    user = _outsiders(world)[who]
     assert client_for(user).get(f"/api/v1/review/articles/{secret.slug}/").status_code == 404
 
     status, page = _read(surface, user, secret)
