@@ -75,6 +75,30 @@ def validate_single_line(value: str) -> None:
         raise ValidationError(f"Must be a single line of text: it {problem}.", code="control-character")
 
 
+# A reference's publication year: one limit for every write path (the Markdown importer, the library's
+# services, the review API's schema, the admin form through the model field). The review API has published
+# this range in its schema since its first version; the plain-text importer only recognises a
+# "Publisher, Year" line for years inside it.
+REFERENCE_YEAR_MIN = 1500
+REFERENCE_YEAR_MAX = 2200
+
+
+def reference_year_problem(year: Any) -> str | None:
+    """Why ``year`` cannot be a reference's year (not a whole number, outside the limit), or None."""
+    if isinstance(year, bool) or not isinstance(year, int):
+        return f"{year!r} is not a year"
+    if not REFERENCE_YEAR_MIN <= year <= REFERENCE_YEAR_MAX:
+        return f"{year} is outside {REFERENCE_YEAR_MIN}-{REFERENCE_YEAR_MAX}"
+    return None
+
+
+def validate_reference_year(year: Any) -> None:
+    """Django validator form of ``reference_year_problem``."""
+    problem = reference_year_problem(year)
+    if problem:
+        raise ValidationError(f"Enter a publication year: {problem}.", code="invalid-year")
+
+
 @dataclass(frozen=True)
 class ReferenceData:
     title: str

@@ -34,8 +34,20 @@ LOCKED_STATES = frozenset({ReviewState.APPROVED, ReviewState.RETRACTED, ReviewSt
 CLOSED_STATES = frozenset({ReviewState.RETRACTED, ReviewState.ARCHIVED})
 
 
-# Readable by the read API's list: a rendered live version, neither retracted nor archived.
-READABLE = Q(live_rendered_at__isnull=False, retracted_at__isnull=True) & ~Q(state__in=["retracted", "archived"])
+# Reader visibility, the one definition. Readers see an article that has a rendered live version and is neither
+# retracted nor archived (a revised article in draft or review keeps serving its live version). ``reader_visible``
+# says it in Python, ``READABLE`` in SQL: the listing's partial indexes take it as their condition and
+# ``articles.selectors`` compiles the list's hand-built statement from it; tests/articles/test_visibility.py checks
+# that every surface agrees on every combination of state and flags.
+READER_HIDDEN_STATES = (ReviewState.RETRACTED, ReviewState.ARCHIVED)  # in the order the indexes were written with
+READABLE = Q(live_rendered_at__isnull=False, retracted_at__isnull=True) & ~Q(
+    state__in=[state.value for state in READER_HIDDEN_STATES]
+)
+
+
+def reader_visible(*, state: str, retracted: bool, rendered: bool) -> bool:
+    """``READABLE`` in Python: a rendered live version (``rendered``), not retracted, not in a hidden state."""
+    return rendered and not retracted and state not in READER_HIDDEN_STATES
 
 
 class Article(ConcurrentTransitionMixin, models.Model):
@@ -110,8 +122,8 @@ class Article(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [
             # The read API's list, newest change first: one index scan from the cursor, only over
-            # the articles readers may see (``articles.selectors.published_page`` repeats this condition
-            # word for word so that PostgreSQL can prove the index applies); the second serves ?topic=.
+            # the articles readers may see (``articles.selectors.published_page`` compiles its WHERE from the same
+            # ``READABLE``, so that PostgreSQL can prove the index applies); the second serves ?topic=.
             models.Index(
                 F("live_rendered_at").desc(), F("id").desc(), name="article_listing_idx", condition=READABLE
             ),

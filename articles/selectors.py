@@ -24,12 +24,11 @@ from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Case, CharField, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import NullIf
+from django.db.models.sql import Query
 
-from articles.models import READABLE, Article, PublishedVersion, ReviewState
+from articles.models import READABLE, Article, PublishedVersion, ReviewState, reader_visible
 from config.replicas import read_alias
 from references.models import Citation
-
-HIDDEN_STATES = (ReviewState.RETRACTED, ReviewState.ARCHIVED)
 
 
 def pending_content_offered() -> bool:
@@ -66,7 +65,8 @@ class ReaderView:
 
     @property
     def visible(self) -> bool:
-        return self.version_id is not None and self.rendered_at is not None and self.state not in HIDDEN_STATES
+        rendered = self.version_id is not None and self.rendered_at is not None
+        return reader_visible(state=self.state, retracted=self.retracted, rendered=rendered)
 
 
 @dataclass(frozen=True)
@@ -89,12 +89,25 @@ def _version_column(name: str) -> str:
 
 
 @cache
+def _readable_sql() -> str:
+    """``READABLE`` (the one definition of what readers see) compiled for the article alias ``a``, its values
+    written in as literals, exactly as Django writes the condition of the listing's partial indexes: generated,
+    never repeated by hand, so the statement and the indexes cannot drift apart."""
+    query = Query(Article, alias_cols=True)
+    table = query.get_initial_alias()
+    where = query.build_where(READABLE).relabeled_clone({table: "a"})
+    sql, params = where.as_sql(query.get_compiler(connection=connection), connection)
+    quote = connection.schema_editor().quote_value
+    return sql % tuple(quote(value) for value in params)
+
+
+@cache
 def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool, limit: int) -> str:
     """The list page's statement for one combination of options, built once per process.
 
     Readable articles (a rendered live version, neither retracted nor archived) are read from the
     article table alone, newest change first, through ``article_listing_idx``: the WHERE clause
-    repeats the index's condition as Django writes it, so PostgreSQL can prove the partial index
+    is the index's condition as Django writes it (``_readable_sql``), so PostgreSQL can prove the partial index
     applies (``article_listing_topic_idx`` when a topic is asked for); the cursor is a row
     comparison, so the scan starts at the cursor instead of skipping the pages before it. Only the
     page's rows are joined to their version (by primary key), and only the column served: the
@@ -107,12 +120,7 @@ def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool, 
     and is reused: one prepared statement per page size asked for (a validated int, 2 to 101).
     """
     a, v, qn = _article_column, _version_column, connection.ops.quote_name
-    hidden = ", ".join(f"'{state.value}'" for state in (ReviewState.RETRACTED, ReviewState.ARCHIVED))
-    where = [
-        f"{a('live_rendered_at')} IS NOT NULL",
-        f"{a('retracted_at')} IS NULL",
-        f"NOT ({a('state')} IN ({hidden}))",
-    ]
+    where = [_readable_sql()]
     if after:
         where.append(f"({a('live_rendered_at')}, {a('id')}) < (%(after_at)s, %(after_id)s)")
     if since:
@@ -122,7 +130,7 @@ def _listing_sql(*, full: bool, after: bool, topic: bool, since: bool, q: bool, 
     if q:
         where.append(f"UPPER({v('question')}) LIKE UPPER(%(q)s) ESCAPE '\\'")  # portable ILIKE
     column = v("payload_json") if full else v("summary_json")
-    # Only quoted names from the models and the two state constants are interpolated; values are parameters.
+    # Only quoted names from the models and the compiled ``READABLE`` are interpolated; values are parameters.
     return (
         f"SELECT {a('live_rendered_at')}, {a('id')}, {column} "  # noqa: S608
         f"FROM {qn(Article._meta.db_table)} a JOIN {qn(PublishedVersion._meta.db_table)} v "
@@ -180,6 +188,13 @@ class VersionRow:
     etag: str | None
     rendered_at: datetime | None
     payload_json: str | None
+
+    @property
+    def visible(self) -> bool:
+        """Whether readers may have this version's article (``reader_visible``; the row's state is the reader state,
+        its version fields are set only for a rendered version)."""
+        retracted = self.state == ReviewState.RETRACTED
+        return reader_visible(state=self.state, retracted=retracted, rendered=self.version_id is not None)
 
 
 # The stored bytes and validator of each audience's payload (``PublishedVersion``).

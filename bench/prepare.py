@@ -27,7 +27,7 @@ from rest_framework_api_key.models import APIKey  # noqa: E402
 
 from articles.api.listing import encode_cursor  # noqa: E402
 from articles.content import content_from_article  # noqa: E402
-from articles.models import Article, PublishedCitation, PublishedVersion, Section  # noqa: E402
+from articles.models import READABLE, Article, PublishedCitation, PublishedVersion, Section  # noqa: E402
 from articles.publishing import published_version_create, published_version_render  # noqa: E402
 from references.models import Citation, Reference  # noqa: E402
 
@@ -143,14 +143,9 @@ def clone(template: Article, *, first: int, last: int) -> None:
 
 def last_page_cursor(*, page_size: int) -> str:
     """A cursor whose page is the list's last one."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT live_rendered_at, id FROM articles_article WHERE live_rendered_at IS NOT NULL "
-            "AND retracted_at IS NULL AND NOT (state IN ('retracted', 'archived')) "
-            "ORDER BY live_rendered_at DESC, id DESC OFFSET %s LIMIT 1",
-            [max(Article.objects.filter(live_rendered_at__isnull=False).count() - page_size - 1, 0)],
-        )
-        rendered_at, article_id = cursor.fetchone()
+    offset = max(Article.objects.filter(live_rendered_at__isnull=False).count() - page_size - 1, 0)
+    readable = Article.objects.filter(READABLE).order_by("-live_rendered_at", "-id")  # what readers see (one rule)
+    rendered_at, article_id = readable.values_list("live_rendered_at", "id")[offset]
     return encode_cursor(rendered_at, article_id)
 
 

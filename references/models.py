@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from articles.content import validate_link_url, validate_single_line
+from articles.content import validate_link_url, validate_reference_year, validate_single_line
 
 
 class Retraction(models.Model):
@@ -89,7 +89,7 @@ class Reference(models.Model):
     publisher = models.CharField(
         max_length=300, blank=True, help_text="Publisher or journal.", validators=[validate_single_line]
     )
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True, validators=[validate_reference_year])
     doi = models.CharField("DOI", max_length=255, blank=True, db_index=True)
     pmid = models.CharField("PMID", max_length=20, blank=True, db_index=True)
     url = models.URLField("URL", max_length=1000, blank=True, validators=[validate_link_url])

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from articles.content import ReferenceData, control_character_problem, link_url_problem
+from articles.content import ReferenceData, control_character_problem, link_url_problem, reference_year_problem
 from config.exceptions import Conflict, InvalidInput
 from references.integrity import (
     doi_as_written,
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 
 CORRECTABLE_FIELDS = ("kind", "label", "title", "authors", "publisher", "year", "doi", "pmid", "url")
-MAX_YEAR = 2999
 
 
 def _field_length(name: str) -> int:
@@ -63,10 +62,9 @@ def _check_year(year: Any) -> int | None:
             f"Reference year {year!r} is not a year.", code="invalid-reference", detail={"field": "year"}
         )
     value = int(year)
-    if not 1 <= value <= MAX_YEAR:
-        raise InvalidInput(
-            f"Reference year {value} is out of range.", code="invalid-reference", detail={"field": "year"}
-        )
+    problem = reference_year_problem(value)
+    if problem:
+        raise InvalidInput(f"Reference year {problem}.", code="invalid-reference", detail={"field": "year"})
     return value
 
 

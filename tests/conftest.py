@@ -28,7 +28,7 @@ def article(db, author):
 def eager_tasks(settings):
     """Run Celery tasks in-process, so a task's real effect can be read back in the test.
 
-    Eager mode is not a Celery test: the real-worker tests are in tests/jobs."""
+    Eager mode is not a Celery test: the real-worker tests are in tests/reviewboard/jobs."""
     from config.celery import app
 
     settings.CELERY_TASK_ALWAYS_EAGER = True

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from articles.models import Article, Section
+from articles.models import Article, ReviewState, Section
 from references.models import Citation, Reference
 from reviewboard.models import Credential, Declaration, ReviewerProfile, Specialty
 
@@ -122,15 +122,39 @@ class ReferenceFactory(factory.django.DjangoModelFactory):
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):
-    """A draft article on back pain with two sections citing [1] and [2]."""
+    """A draft article on back pain with two sections citing [1] and [2].
+
+    Traits place it in a review state with the fields that state carries, without running the workflow (for
+    tests of reads, lists and refusals; the workflow's own tests reach states through the services):
+    ``ArticleFactory(under_review=True)`` has an open review round frozen on its content, ``approved=True``
+    its approval dates, ``retracted=True`` the retraction's reason and time. A live published version is
+    ``tests.articles.publishing_helpers.approve``'s job."""
 
     class Meta:
         model = Article
         skip_postgeneration_save = True
 
+    class Params:
+        submitted = factory.Trait(state=ReviewState.SUBMITTED)
+        under_review = factory.Trait(state=ReviewState.UNDER_REVIEW)
+        changes_requested = factory.Trait(state=ReviewState.CHANGES_REQUESTED)
+        approved = factory.Trait(
+            state=ReviewState.APPROVED,
+            approved_at=factory.LazyFunction(timezone.now),
+            next_review_due=factory.LazyAttribute(lambda a: a.approved_at + timedelta(days=365)),
+        )
+        retracted = factory.Trait(
+            state=ReviewState.RETRACTED,
+            approved_at=factory.LazyFunction(timezone.now),
+            retracted_at=factory.LazyFunction(timezone.now),
+            retraction_reason="The recommended dose was wrong.",
+        )
+        archived = factory.Trait(state=ReviewState.ARCHIVED)
+
     slug = factory.Sequence(lambda n: f"back-pain-treatment-{n}")
     question = "What are the treatment options for back pain?"
     topic = "back pain"
+    state = ReviewState.DRAFT
 
     @factory.post_generation
     def authors(self, create, extracted, **kwargs):
@@ -164,10 +188,19 @@ class ArticleFactory(factory.django.DjangoModelFactory):
             ),
         )
 
+    @factory.post_generation
+    def review_round(self, create, extracted, **kwargs):
+        """Submitted or under review: the open round those states always have (``round_for``), its hash kept."""
+        if create and self.state in (ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW):
+            # A review_hash given to the factory is the round's hash (the sweeps' tests freeze a made-up one).
+            open_round = round_for(self, content_hash=self.review_hash or None)
+            Article.objects.filter(pk=self.pk).update(review_hash=open_round.content_hash)
+            self.review_hash = open_round.content_hash
 
-def round_for(article):
-    """The article's open review round, or a new one frozen on its content now: for tests that place an
-    article in a review state directly (assignments and sign-offs belong to a round)."""
+
+def round_for(article, *, content_hash=None):
+    """The article's open review round, or a new one frozen on its content now (or on ``content_hash``): for
+    tests that place an article in a review state directly (assignments and sign-offs belong to a round)."""
     from articles.content import content_from_article
     from reviewboard.models import ReviewRound
 
@@ -179,7 +212,7 @@ def round_for(article):
     return ReviewRound.objects.create(
         article=article,
         number=number,
-        content_hash=content.content_hash,
+        content_hash=content_hash or content.content_hash,
         snapshot=content.as_source(),
         opened_at=timezone.now(),
     )

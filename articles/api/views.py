@@ -182,7 +182,7 @@ def serve_live(request: HttpRequest, slug: str) -> HttpResponse:
         raise _not_found()
     if row.state == ReviewState.RETRACTED:
         raise _gone(selectors.article_live_view(slug=slug))
-    if row.version_id is None or row.state in selectors.HIDDEN_STATES:
+    if not row.visible:
         raise _not_found()
     if row.etag is None:
         raise _no_audience(audience)
@@ -398,7 +398,7 @@ class ArticleVersionDetailView(KeyedFastPathMixin, ReadAPIView):
         row = selectors.version_row(
             slug=slug, number=number, known_etag=payloads.known_etag(cache_key), audience=audience
         )
-        if row is not None and row.state not in selectors.HIDDEN_STATES:
+        if row is not None and row.visible:
             if row.etag is None:
                 raise _no_audience(audience)
             return serve_version(request, cache_key=cache_key, row=row, audience=audience, asked_at=asked_at)

@@ -45,6 +45,7 @@ from articles.content import (
     SectionData,
     control_character_problem,
     link_url_problem,
+    reference_year_problem,
 )
 from articles.importing.errors import ImportError_
 from articles.importing.plaintext import MAX_HEADING, MAX_QUESTION, REFERENCE_LIMITS
@@ -252,8 +253,8 @@ def _references(value: Any, *, line_of, fail) -> list[CitationData]:
         if status not in STATUSES:
             raise fail(f"{where}.status must be one of {', '.join(STATUSES)}", line("status"))
         year = entry.get("year")
-        if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 2999):
-            raise fail(f"{where}.year must be a four-digit year", line("year"))
+        if year is not None and (problem := reference_year_problem(year)):
+            raise fail(f"{where}.year must be a publication year: {problem}", line("year"))
         citations.append(
             CitationData(number=number, reference=ReferenceData(kind=kind, year=year, status=status, **fields))
         )

@@ -10,7 +10,7 @@ STORAGES = {
 }
 
 # Unit tests call services and run their after-commit tasks in-process; the real-worker tests
-# (tests/jobs) switch this off and point the app at the real Redis themselves.
+# (tests/reviewboard/jobs) switch this off and point the app at the real Redis themselves.
 CELERY_TASK_ALWAYS_EAGER = True
 
 # Emitting an event the catalog does not declare, or a payload that does not match, fails the test.

@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition
 
 from articles.content import ArticleContent, CitationData, SectionData, content_from_article, reference_data
-from articles.models import EDITABLE_STATES, Article, Audience, ReviewState, Section
+from articles.models import EDITABLE_STATES, Article, Audience, Section
 from config.admin import ServiceErrorsAsMessagesMixin
 from config.exceptions import ServiceError
 from references.explain import explain
@@ -44,15 +44,7 @@ from reviewboard.admin.review_screen import ReviewScreenAdminMixin, preview_of
 from reviewboard.board import permissions
 from reviewboard.review import selectors
 from reviewboard.review.services.content import article_review_settings_update, content_create, content_update
-
-# Why an article cannot be edited now, per state (shown as a banner on the change page).
-CONTENT_STATE_BANNERS = {
-    ReviewState.SUBMITTED: "Submitted for review: content is frozen. Withdraw it to edit.",
-    ReviewState.UNDER_REVIEW: "Under review: content is frozen. Withdraw it or request changes to edit.",
-    ReviewState.APPROVED: "Approved: content is locked. Revise it to start a new working copy.",
-    ReviewState.RETRACTED: "Retracted: content is locked.",
-    ReviewState.ARCHIVED: "Archived: content is locked.",
-}
+from reviewboard.review.states import edit_banner, state_label
 
 # Fields only a chair sets: they decide how the article is reviewed.
 CHAIR_FIELDS = permissions.REVIEW_SETTINGS_FIELDS
@@ -419,9 +411,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
                 )
             form.instance.pk, form.instance.slug = article.pk, article.slug
             form.instance._state.adding = False
-        if "authors" in form.cleaned_data and (
-            permissions.is_editor(request.user) or permissions.is_chair(request.user)
-        ):
+        if "authors" in form.cleaned_data and permissions.sees_every_article(request.user):
             article.authors.set(form.cleaned_data["authors"])
         self.report_integrity(request, article)
 
@@ -536,7 +526,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
             context.update(self.article_panels(obj, content=content))
             context.update(
                 review_screen_url=self.review_url("review", obj),
-                state_label=ReviewState(obj.state).label,
+                state_label=state_label(obj.state),
             )
             if not content_is_editable(obj):
                 context.update(
@@ -554,7 +544,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
             )
         )
         return {
-            "content_banner": CONTENT_STATE_BANNERS.get(article.state, ""),
+            "content_banner": edit_banner(article.state),
             "content_hash": content.content_hash,
             "integrity_errors": [{"finding": f, "location": finding_location(f)} for f in report.errors],
             "integrity_warnings": [{"finding": f, "location": finding_location(f)} for f in report.warnings],

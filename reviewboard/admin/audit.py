@@ -22,6 +22,7 @@ from reviewboard.board import permissions
 from reviewboard.models import (
     AuditEntry,
 )
+from reviewboard.review import selectors
 from reviewboard.review.actions.catalog import audit_label
 
 
@@ -32,7 +33,7 @@ class AuditActionFilter(admin.SimpleListFilter):
     parameter_name = "action"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        names = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
+        names = model_admin.get_queryset(request).order_by().values_list("action", flat=True).distinct()
         return sorted(((name, audit_label(name)) for name in names), key=lambda pair: pair[1])
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
@@ -46,8 +47,8 @@ class AuditActorFilter(admin.SimpleListFilter):
     parameter_name = "actor"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        ids = AuditEntry.objects.order_by().exclude(actor=None).values_list("actor", flat=True).distinct()
-        users = get_user_model().objects.filter(pk__in=ids).select_related("reviewer_profile")
+        ids = model_admin.get_queryset(request).order_by().exclude(actor=None).values_list("actor", flat=True)
+        users = get_user_model().objects.filter(pk__in=ids.distinct()).select_related("reviewer_profile")
         return sorted(((str(u.pk), permissions.display_name(u)) for u in users), key=lambda pair: pair[1])
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
@@ -65,7 +66,13 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     list_display = ("seq", "created_at", "who", "what", "article_question", "states", "content", "comment")
     list_display_links = ("seq",)
-    list_filter = (("created_at", admin.DateFieldListFilter), AuditActorFilter, AuditActionFilter, "article")
+    visible = staticmethod(selectors.visible_audit_entries)
+    list_filter = (
+        ("created_at", admin.DateFieldListFilter),
+        AuditActorFilter,
+        AuditActionFilter,
+        ("article", admin.RelatedOnlyFieldListFilter),  # names only the articles the user sees
+    )
     search_fields = ("actor_name", "action", "article__slug", "article__question", "content_hash", "comment")
     list_select_related = ("article", "actor__reviewer_profile")
     date_hierarchy = "created_at"

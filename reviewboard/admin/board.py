@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from config.exceptions import ServiceError
-from reviewboard.admin.review_words import STATE_LABELS, person_name, short_hash
+from reviewboard.admin.review_words import person_name, short_hash
 from reviewboard.board import permissions
 from reviewboard.board import selectors as board_selectors
 from reviewboard.board.credentials import VERIFIED_FIELDS, credential_verify
@@ -41,6 +41,7 @@ from reviewboard.models import (
 )
 from reviewboard.review import selectors
 from reviewboard.review.services import comment_resolve
+from reviewboard.review.states import state_label
 
 
 def article_link(article: Any) -> str:
@@ -76,7 +77,18 @@ def perform_each(
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the services write: visible to those with the view permission, never edited here."""
+    """Records the services write: visible to those with the view permission, never edited here.
+
+    ``visible``: the selector that scopes the rows to the articles the user sees, like the review screen and
+    the review API (``selectors.visible_articles``); lists, detail pages and exports read only those."""
+
+    visible: Callable[[Any], QuerySet] | None = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if self.visible is None:
+            return queryset
+        return queryset.filter(pk__in=self.visible(request.user).values("pk"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -235,6 +247,7 @@ class CredentialAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(ReadOnlyAdmin):
+    visible = staticmethod(selectors.visible_assignments)
     list_display = (
         "article_question",
         "reviewer",
@@ -271,7 +284,7 @@ class AssignmentAdmin(ReadOnlyAdmin):
                 "assignment": assignment,
                 "article": assignment.article,
                 "url": reverse("admin:articles_article_review", args=[assignment.article_id]),
-                "state": STATE_LABELS.get(assignment.article.state, assignment.article.state),
+                "state": state_label(assignment.article.state),
                 "progress": f"{assignment._signed} of {assignment._quorum}",
                 "short_hash": short_hash(assignment.article.review_hash),
                 "overdue": bool(assignment.due_at and assignment.due_at < now),
@@ -287,7 +300,7 @@ class AssignmentAdmin(ReadOnlyAdmin):
             "opts": self.opts,
             "rows": rows,
             "overdue_count": sum(1 for row in rows if row["overdue"]),
-            "is_reviewer": request.user.has_perm(permissions.REVIEWER_PERM),
+            "is_reviewer": permissions.is_board_reviewer(request.user),
             "reviewer_name": person_name(request.user),
         }
         request.current_app = self.admin_site.name
@@ -296,6 +309,7 @@ class AssignmentAdmin(ReadOnlyAdmin):
 
 @admin.register(SignOff)
 class SignOffAdmin(ReadOnlyAdmin):
+    visible = staticmethod(selectors.visible_signoffs)
     list_display = ("article_question", "reviewer", "decision", "content", "created_at")
     list_filter = ("decision",)
     search_fields = ("article__question", "article__slug", "reviewer__username", "content_hash")
@@ -328,13 +342,9 @@ class CommentAdmin(ReadOnlyAdmin):
     list_filter = ("blocking", ("resolved_at", admin.EmptyFieldListFilter))
     search_fields = ("body", "article__question", "article__slug", "author__username")
     list_select_related = ("article", "author")
+    visible = staticmethod(selectors.visible_comments)
     actions = ("resolve_selected",)
     action_form = ResolveActionForm
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
-        """Only the comments of the articles the user sees (``selectors.visible_comments``)."""
-        visible = selectors.visible_comments(request.user).values("pk")
-        return super().get_queryset(request).filter(pk__in=visible)
 
     @admin.display(description="comment")
     def body_start(self, obj: Comment) -> str:

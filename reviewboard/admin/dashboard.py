@@ -13,10 +13,11 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from articles.models import Article, ReviewState
+from articles.models import EDITABLE_STATES, FROZEN_STATES, Article, ReviewState
 from reviewboard.board import permissions
 from reviewboard.models import Comment
 from reviewboard.review import selectors
+from reviewboard.review.states import state_in_sentence
 
 
 def _open_blocking() -> Exists:
@@ -36,7 +37,12 @@ def _chair(user: Any) -> bool:
 
 
 def _author(user: Any) -> bool:
-    return user.has_perm(permissions.AUTHOR_PERM) and not permissions.is_chair(user)
+    return permissions.is_author_member(user) and not permissions.is_chair(user)
+
+
+def _either(*states: str) -> str:
+    """The states as a sentence says them, "draft or changes requested" (``reviewboard.review.states``)."""
+    return " or ".join(state_in_sentence(state) for state in states)
 
 
 NEEDS: tuple[Need, ...] = (
@@ -71,9 +77,9 @@ NEEDS: tuple[Need, ...] = (
     ),
     Need(
         "to_fix",
-        "of mine to write or revise (draft or changes requested)",
+        f"of mine to write or revise ({_either(ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED)})",
         _author,
-        lambda qs, user: qs.filter(authors=user, state__in=(ReviewState.DRAFT, ReviewState.CHANGES_REQUESTED)),
+        lambda qs, user: qs.filter(authors=user, state__in=EDITABLE_STATES),
     ),
     Need(
         "mine_blocked",
@@ -83,9 +89,9 @@ NEEDS: tuple[Need, ...] = (
     ),
     Need(
         "mine_in_review",
-        "of mine with the board (submitted or in review)",
+        f"of mine with the board ({_either(ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW)})",
         _author,
-        lambda qs, user: qs.filter(authors=user, state__in=(ReviewState.SUBMITTED, ReviewState.UNDER_REVIEW)),
+        lambda qs, user: qs.filter(authors=user, state__in=FROZEN_STATES),
     ),
 )
 NEEDS_BY_KEY = {need.key: need for need in NEEDS}

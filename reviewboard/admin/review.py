@@ -25,13 +25,12 @@ from django.utils.html import format_html
 
 from articles.content import ArticleContent
 from articles.diff import content_diff
-from articles.models import CLOSED_STATES, Article, ReviewState
+from articles.models import Article, ReviewState
 from config.exceptions import Conflict
 from reviewboard.admin.review_actions import ReviewActionsAdminMixin
 from reviewboard.admin.review_words import (
     AUDIT_ROWS,
     REVIEW_STATES,
-    STATE_LABELS,
     action_label,
     audit_details,
     audit_people,
@@ -48,6 +47,7 @@ from reviewboard.board import selectors as board_selectors
 from reviewboard.models import Assignment
 from reviewboard.review import actions, selectors
 from reviewboard.review.actions import ACTIONS, TRANSITIONS, surface
+from reviewboard.review.states import state_label
 
 
 class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
@@ -129,7 +129,9 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
             if name in TRANSITIONS and isinstance(refusal, Conflict) and refusal.code != "invalid-state"
         ]
 
-        may_assign = article.state in REVIEW_STATES and permissions.can_chair(article, user)
+        # The forms drawn are the actions the runner would take now (who and state, as declared).
+        form_refusals = actions.refusals(article=article, user=user, names=("assign", "comment"))
+        may_assign = form_refusals["assign"] is None
         assignments = list(
             article.assignments.select_related("reviewer", "reviewer__reviewer_profile")
             .prefetch_related("reviewer__reviewer_profile__credential_records")
@@ -183,13 +185,12 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
             for s in signoffs
         ]
 
-        open_for_comments = article.state not in CLOSED_STATES
         sections = [
             {"pk": section.pk, "heading": section.heading}
             for section in sorted(article.sections.all(), key=lambda section: section.position)
         ]
         comment_form = None
-        if open_for_comments and permissions.can_comment(article, user):
+        if form_refusals["comment"] is None:
             comment_form = {
                 "url": self.review_url("comment", article),
                 "sections": sections,
@@ -235,7 +236,7 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
         return {
             "review": {
                 "state": article.state,
-                "state_label": STATE_LABELS.get(article.state, article.state),
+                "state_label": state_label(article.state),
                 "in_review": article.state in REVIEW_STATES,
                 "progress": selectors.signoff_progress(article) if article.state in REVIEW_STATES else None,
                 "review_hash": review_hash,

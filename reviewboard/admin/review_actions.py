@@ -29,10 +29,11 @@ from django.urls import path, reverse
 
 from articles.models import Article
 from config.exceptions import InvalidInput, ServiceError
-from reviewboard.admin.review_words import NEXT_STEPS, STATE_LABELS, short_hash
+from reviewboard.admin.review_words import short_hash
 from reviewboard.review import actions
 from reviewboard.review.actions import ACTIONS, TRANSITIONS, surface
 from reviewboard.review.actions.registry import Action
+from reviewboard.review.states import next_step, state_label
 
 # What the admin calls an object of the article that is not there (the id in the URL is someone else's).
 NOT_OURS = {
@@ -184,7 +185,7 @@ class ReviewActionsAdminMixin:
         if action.message is not None:
             return action.message(result, user)
         if action.is_transition:
-            return f"{action.audit_label}. {NEXT_STEPS.get(result.state, '')}".strip()
+            return f"{action.audit_label}. {next_step(result.state)}".strip()
         return f"{action.audit_label}."
 
     def _action_page(self, request: HttpRequest, article: Article, action: Action, form: Any) -> TemplateResponse:
@@ -195,7 +196,7 @@ class ReviewActionsAdminMixin:
             "title": f"{action.label}: {article.question}",
             "action": action,
             "form": form,
-            "state_label": STATE_LABELS.get(article.state, article.state),
+            "state_label": state_label(article.state),
             "review_hash_short": short_hash(article.review_hash),
             "action_url": request.path,
             "change_url": self.review_url("review", article),

@@ -9,13 +9,14 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from articles.models import FROZEN_STATES, ReviewState
+from articles.models import FROZEN_STATES
 from reviewboard.board import selectors as board_selectors
 from reviewboard.models import ReviewRound, SignOff
 from reviewboard.review.actions import ACTIONS
 from reviewboard.review.actions.catalog import audit_label
 from reviewboard.review.actions.rules import person_name as person_name  # shared with the actions' messages
 from reviewboard.review.actions.rules import short_hash as short_hash
+from reviewboard.review.states import state_label
 
 # --- buttons, labels and names ------------------------------------------------------------
 
@@ -43,17 +44,6 @@ def action_form(name: str) -> dict[str, Any] | None:
     }
 
 
-STATE_LABELS = dict(ReviewState.choices)
-# What happens next, said after a transition (instead of "the article is now <state>").
-NEXT_STEPS = {
-    ReviewState.DRAFT: "The authors can edit the article again.",
-    ReviewState.SUBMITTED: "The chair assigns reviewers and starts the review.",
-    ReviewState.UNDER_REVIEW: "The reviewers can read, comment and sign off now.",
-    ReviewState.CHANGES_REQUESTED: "The authors revise the article and submit it again.",
-    ReviewState.APPROVED: "The approved content is published for readers.",
-    ReviewState.RETRACTED: "Readers now get the reason instead of the article.",
-    ReviewState.ARCHIVED: "No review runs on it any more.",
-}
 # States in which a review round runs: sign-off progress and due dates mean something.
 REVIEW_STATES = FROZEN_STATES
 
@@ -110,9 +100,9 @@ def close_reason_words(reason: str) -> str:
 
 def state_change_words(entry: Any) -> str:
     """ "Draft → Submitted", or the one state, as people read states."""
-    to_state = STATE_LABELS.get(entry.to_state, entry.to_state)
+    to_state = state_label(entry.to_state)
     if entry.from_state and entry.from_state != entry.to_state:
-        return f"{STATE_LABELS.get(entry.from_state, entry.from_state)} → {to_state}"
+        return f"{state_label(entry.from_state)} → {to_state}"
     return to_state
 
 

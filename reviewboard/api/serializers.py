@@ -8,7 +8,14 @@ from typing import Any, Literal
 
 from rest_framework import serializers
 
-from articles.content import ArticleContent, CitationData, ReferenceData, SectionData
+from articles.content import (
+    REFERENCE_YEAR_MAX,
+    REFERENCE_YEAR_MIN,
+    ArticleContent,
+    CitationData,
+    ReferenceData,
+    SectionData,
+)
 from articles.models import ReviewState
 from references.models import Reference
 from reviewboard.models import DeclaredRelationship
@@ -34,7 +41,9 @@ class ReferenceInput(serializers.Serializer):
     label = serializers.CharField(max_length=100, allow_blank=True, default="")
     authors = serializers.CharField(max_length=500, allow_blank=True, default="")
     publisher = serializers.CharField(max_length=300, allow_blank=True, default="")
-    year = serializers.IntegerField(min_value=1500, max_value=2200, required=False, allow_null=True, default=None)
+    year = serializers.IntegerField(
+        min_value=REFERENCE_YEAR_MIN, max_value=REFERENCE_YEAR_MAX, required=False, allow_null=True, default=None
+    )
     doi = serializers.CharField(max_length=255, allow_blank=True, default="")
     pmid = serializers.CharField(max_length=20, allow_blank=True, default="")
     # http or https only: checked with every other write path by articles.content.link_url_problem.

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from reviewboard.models import Comment
 
 AUTHOR_PERM = "articles.author_article"
+REFERENCE_CHANGE_PERM = "references.change_reference"
 EDITOR_PERM = "articles.edit_any_article"
 CHAIR_PERM = "articles.chair_review"
 REVIEWER_PERM = "articles.review_article"
@@ -84,6 +85,27 @@ def display_name(user: AbstractBaseUser | None) -> str:
     profile = getattr(user, "reviewer_profile", None)
     credentials = getattr(profile, "credentials", "") if profile is not None else ""
     return f"{name}, {credentials}" if credentials else name
+
+
+def is_author_member(user: AbstractBaseUser | None) -> bool:
+    """Holds the author permission (the ``Authors`` group)."""
+    return _active(user) and user.has_perm(AUTHOR_PERM)
+
+
+def sees_every_article(user: AbstractBaseUser | None) -> bool:
+    """The chair and editors see (and manage the authors of) every article; others only their own or assigned."""
+    return is_chair(user) or is_editor(user)
+
+
+@requires("a member of the Authors group or an editor")
+def can_create_article(user: AbstractBaseUser | None) -> bool:
+    return is_author_member(user) or is_editor(user)
+
+
+def may_change_references(user: AbstractBaseUser | None) -> bool:
+    """Holds the model permission to change reference records (which records: ``reviewboard.review.services
+    .library`` asks ``is_editor`` and ``can_edit_as_author`` of the citing articles)."""
+    return _active(user) and user.has_perm(REFERENCE_CHANGE_PERM)
 
 
 def is_board_member(user: AbstractBaseUser | None) -> bool:

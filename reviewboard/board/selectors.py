@@ -165,7 +165,7 @@ def reviewer_is_active(user: AbstractBaseUser) -> bool:
     """An active user in ``Board reviewers`` (the review permission) with an active reviewer profile.
 
     One user at a time; ``active_reviewers`` is the same rule as a queryset."""
-    if not (user.is_active and user.has_perm(permissions.REVIEWER_PERM)):
+    if not permissions.is_board_reviewer(user):
         return False
     profile = getattr(user, "reviewer_profile", None)
     return bool(profile is not None and profile.active)

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from articles import publishing
-from articles.models import Article, ReviewState
+from articles.models import READER_HIDDEN_STATES, Article
 from reviewboard.delivery import outbox
 from reviewboard.delivery.events import consumer
 from reviewboard.jobs.common import build_email, chair_emails, claim, resolve_now, review_url, send
@@ -72,7 +72,7 @@ class RereviewSummary:
 def rereview_candidates() -> QuerySet[Article]:
     """Articles with published content readers are served: approved, or revised since."""
     return Article.objects.filter(next_review_due__isnull=False).exclude(
-        state__in=[ReviewState.RETRACTED, ReviewState.ARCHIVED]
+        state__in=READER_HIDDEN_STATES
     )
 
 

@@ -85,21 +85,13 @@ def last_round_reviewed_by(article: Article, user: AbstractBaseUser) -> ReviewRo
     )
 
 
-def sees_every_article(user: AbstractBaseUser | None) -> bool:
-    """The chair and editors (``visible_articles``); an operator's command acting as nobody does too."""
-    if user is None:
-        return True
-    active = user.is_authenticated and user.is_active
-    return bool(active and (permissions.is_chair(user) or permissions.is_editor(user)))
-
-
 def visible_articles(user: AbstractBaseUser | None) -> QuerySet[Article]:
     """The one rule for who sees which article (admin lists and pages, the review API, comments):
     the chair and editors see every article; an author sees the articles they write; a reviewer
     the articles they were assigned to, in any round (to read what changed since theirs)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Article.objects.none()
-    if sees_every_article(user):
+    if permissions.sees_every_article(user):
         return Article.objects.all()
     mine = Article.objects.filter(Q(authors=user) | Q(assignments__reviewer=user)).values("pk")
     return Article.objects.filter(pk__in=mine)
@@ -112,6 +104,26 @@ def can_see_article(article: Article, user: AbstractBaseUser | None) -> bool:
 def visible_comments(user: AbstractBaseUser | None) -> QuerySet[Comment]:
     """Review comments of the articles ``user`` sees (``visible_articles``), and no others."""
     return Comment.objects.filter(article__in=visible_articles(user))
+
+
+def visible_assignments(user: AbstractBaseUser | None) -> QuerySet[Assignment]:
+    """Assignments on the articles ``user`` sees (``visible_articles``), and no others."""
+    return Assignment.objects.filter(article__in=visible_articles(user))
+
+
+def visible_signoffs(user: AbstractBaseUser | None) -> QuerySet[SignOff]:
+    """Sign-offs (with their remarks) on the articles ``user`` sees (``visible_articles``), and no others."""
+    return SignOff.objects.filter(article__in=visible_articles(user))
+
+
+def visible_audit_entries(user: AbstractBaseUser | None) -> QuerySet[AuditEntry]:
+    """The history ``user`` may read: the entries of the articles they see (``visible_articles``); entries about
+    no article (declarations, credentials) to the chair and editors, and to others only their own."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return AuditEntry.objects.none()
+    if permissions.sees_every_article(user):
+        return AuditEntry.objects.all()
+    return AuditEntry.objects.filter(Q(article__in=visible_articles(user)) | Q(article__isnull=True, actor=user))
 
 
 def pending_events() -> QuerySet[Event]:

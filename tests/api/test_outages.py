@@ -17,9 +17,9 @@ from django.db import connections
 from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
 
-from tests.api.clients import client_for
 from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory
+from tests.reviewboard.api.clients import client_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_api_caches")]
 

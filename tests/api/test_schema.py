@@ -132,12 +132,14 @@ REVIEW_HYPOTHESIS = settings(
 )
 
 
+@pytest.mark.fuzz
 @schema.include(path_regex=READ_PATHS).parametrize()
 @HYPOTHESIS
 def test_read_api_has_no_server_error_and_matches_the_schema(case, api_schema, credentials):
     case.call_and_validate(headers=_authorization(case, credentials), checks=CHECKS, excluded_checks=EXCLUDED)
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("role", ROLES)
 @schema.exclude(path_regex=READ_PATHS).parametrize()
 @REVIEW_HYPOTHESIS

@@ -11,8 +11,8 @@ import re
 import pytest
 
 from articles.models import Article
-from tests.api.clients import client_for
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory
+from tests.reviewboard.api.clients import client_for
 
 pytestmark = pytest.mark.django_db
 

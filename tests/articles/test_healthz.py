@@ -7,6 +7,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.xdist_group("redis")  # shares the real Redis (and clears it): one xdist worker runs these
 def test_healthy_with_a_reachable_broker(client, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = settings.REDIS_URL or "redis://127.0.0.1:6379/6"

@@ -452,6 +452,7 @@ def test_throttled_per_key_with_retry_after(client, published, settings):
     assert other.status_code == 200
 
 
+@pytest.mark.xdist_group("redis")  # shares the real Redis (and clears it): one xdist worker runs these
 def test_throttle_counts_in_a_shared_cache_when_one_is_configured(client, published, settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL},

@@ -259,7 +259,7 @@ class Stack:
 
     def start_worker(self, *, module: str = "", env: dict[str, str] | None = None) -> Process:
         """The worker (solo pool, one task at a time); ``module``: a test worker run as ``python -m``
-        (tests/jobs/slow_worker.py: renders that hang before their commit)."""
+        (tests/reviewboard/jobs/slow_worker.py: renders that hang before their commit)."""
         if module:
             command = [sys.executable, "-m", module]
         else:

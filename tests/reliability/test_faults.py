@@ -276,7 +276,7 @@ def test_worker_killed_during_a_publish(healthy, tmp_path):
     prepared = prepare(stack, "kill-publish")
     marker = tmp_path / "rendering"
     stack.worker.kill()
-    slow = stack.start_worker(module="tests.jobs.slow_worker", env={SLOW_MARKER: str(marker)})
+    slow = stack.start_worker(module="tests.reviewboard.jobs.slow_worker", env={SLOW_MARKER: str(marker)})
 
     assert sign_off(stack, prepared, stack.token("reviewer2")).status_code == 201  # acknowledged
     wait_for(marker.exists, what="the render to start")

@@ -20,8 +20,8 @@ def board_groups(transactional_db):
     ensure_board_groups()
 
 
-# tests.factories.AuthorFactory, ChairFactory and ReviewerFactory set ``groups`` as a plain class
-# attribute, which factory_boy passes to ``User()`` (TypeError); these name the group explicitly.
+# Users with a board role and a chosen username (the shared fixtures ``author``, ``chair``, ``reviewers`` and
+# ``article`` are tests/conftest.py's, built from the same factories).
 def make_author(username: str, **kwargs):
     return UserFactory(username=username, groups=["Authors"], **kwargs)
 
@@ -34,26 +34,6 @@ def make_reviewer(username: str, *, credentials: str = "MD, FACP", specialties=(
     user = UserFactory(username=username, groups=["Board reviewers"], **kwargs)
     ReviewerProfileFactory(user=user, credentials=credentials, active=active, specialties=list(specialties))
     return user
-
-
-@pytest.fixture
-def author(db):
-    return make_author("author")
-
-
-@pytest.fixture
-def chair(db):
-    return make_chair("chair")
-
-
-@pytest.fixture
-def reviewers(db):
-    return [make_reviewer(f"reviewer{i}") for i in (1, 2, 3)]
-
-
-@pytest.fixture
-def article(db, author):
-    return ArticleFactory(authors=[author])
 
 
 def content_hash(article) -> str:

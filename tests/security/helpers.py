@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.clients import client_for
+from tests.reviewboard.api.clients import client_for
 
 __all__ = ["REVIEW_BASE", "client_for", "markdown_article"]
 

@@ -99,6 +99,7 @@ def test_healthz_says_the_cache_is_down_without_taking_the_service_out(client, r
     assert "per process" in body["cache"]
 
 
+@pytest.mark.xdist_group("redis")  # shares the real Redis (and clears it): one xdist worker runs these
 def test_healthz_reports_a_reachable_cache(client, settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}

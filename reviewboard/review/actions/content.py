@@ -46,7 +46,14 @@ def _edit_content(ctx: ActionContext) -> Article:
 
 
 def _validate_create(ctx: ActionContext) -> None:
-    """Only the chair sets the specialty an article's review requires, on every path."""
+    """A creator must be allowed to create articles (``permissions.can_create_article``), and only the
+    chair sets the specialty an article's review requires, on every path."""
+    if ctx.user is not None and not permissions.can_create_article(ctx.user):
+        raise NotAllowed(
+            f"Creating articles needs the '{permissions.AUTHOR_PERM}' permission (group Authors).",
+            code="permission-denied",
+            detail={"permission": permissions.AUTHOR_PERM},
+        )
     if (
         ctx.inputs["content"].required_specialty
         and ctx.user is not None
@@ -65,7 +72,7 @@ def _create(ctx: ActionContext) -> Article:
     # command (who sees everything) passes private_slug=False.
     private_slug = ctx.inputs.get("private_slug")
     if private_slug is None:
-        private_slug = not selectors.sees_every_article(ctx.user)
+        private_slug = ctx.user is not None and not permissions.sees_every_article(ctx.user)
     article = article_services.article_create(content=ctx.inputs["content"], author=ctx.user, private_slug=private_slug)
     ctx.article = article  # the runner audits the article the action made
     ctx.audit_hash = content_from_article(article).content_hash

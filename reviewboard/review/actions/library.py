@@ -41,12 +41,12 @@ from reviewboard.review.actions.rules import ALL_STATES
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-CHANGE_PERM = "references.change_reference"
+CHANGE_PERM = permissions.REFERENCE_CHANGE_PERM
 
 
 def _may_change_records(ctx: ActionContext) -> bool:
     user = ctx.user
-    return bool(user is not None and user.is_authenticated and user.is_active and user.has_perm(CHANGE_PERM))
+    return permissions.may_change_references(user)
 
 
 MAY_CHANGE_RECORDS = Rule(f"someone with the '{CHANGE_PERM}' permission", _may_change_records)

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, transition
 
-from articles.models import Article, ReviewState
+from articles.models import Article
 from config.exceptions import Conflict, InvalidInput, NotAllowed, ServiceError
 from reviewboard.audit.chain import audit_append
 from reviewboard.delivery import outbox
@@ -39,12 +39,12 @@ from reviewboard.review.lock_objects import (
     lock_report,
     lock_version,
 )
+from reviewboard.review.states import state_in_sentence
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 STATE_FIELD = Article._meta.get_field("state")
-STATE_LABELS = dict(ReviewState.choices)
 
 
 def _fsm_transition(action: Action) -> Any:
@@ -82,10 +82,6 @@ def get_transition(name: str) -> Action:
     return ACTIONS[name]
 
 
-def state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state)).lower()
-
-
 # --- the checks, each with its own answer -------------------------------------------------------
 
 
@@ -107,8 +103,8 @@ def check_state(ctx: ActionContext) -> None:
     if action.state_refusal is not None and (unmet := action.state_refusal(article)) is not None:
         raise Conflict(unmet.message, code=unmet.code, detail={"action": action.name, **unmet.detail})
     raise Conflict(
-        f"Cannot {action.verb} an article that is {state_label(article.state)}; "
-        f"allowed from: {', '.join(state_label(s) for s in action.sources)}.",
+        f"Cannot {action.verb} an article that is {state_in_sentence(article.state)}; "
+        f"allowed from: {', '.join(state_in_sentence(s) for s in action.sources)}.",
         code="invalid-state",
         detail={
             "transition": action.name,

@@ -193,11 +193,20 @@ def _submit(ctx: ActionContext) -> None:
             reviewer = assignment.reviewer
             if reviewer.get_username() in carried:
                 continue
+            # The one rule, as at the start of review: a conflict the chair overrode does not stand, and the
+            # override (its reason and the conflict it covered) comes along with the reviewer.
             if (
                 board_selectors.reviewer_is_active(reviewer)
-                and board_selectors.conflict_of_interest(article, reviewer) is None
+                and board_selectors.conflict_stands(article, assignment) is None
             ):
-                Assignment.objects.create(article=article, round=round_, reviewer=reviewer, assigned_by=ctx.user)
+                Assignment.objects.create(
+                    article=article,
+                    round=round_,
+                    reviewer=reviewer,
+                    assigned_by=ctx.user,
+                    override_reason=assignment.override_reason,
+                    override_conflict=assignment.override_conflict,
+                )
                 carried.append(reviewer.get_username())
     ctx.audit_hash = round_.content_hash
     ctx.audit_data.update({"round": round_.number, "reviewers_carried_over": carried})

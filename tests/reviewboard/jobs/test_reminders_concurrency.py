@@ -12,7 +12,7 @@ from reviewboard.jobs import reminders
 from reviewboard.jobs.reminders import ReminderSummary, send_due_reminders
 from reviewboard.models import Assignment
 from tests.factories import ReviewerFactory
-from tests.jobs.conftest import T0, late_assignment, under_review_article
+from tests.reviewboard.jobs.conftest import T0, late_assignment, under_review_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,7 +18,7 @@ from reviewboard.delivery import outbox
 from reviewboard.models import Event, EventDelivery
 from reviewboard.review import services
 from tests.factories import ArticleFactory, AuthorFactory, ReviewerFactory
-from tests.jobs.conftest import (
+from tests.reviewboard.jobs.conftest import (
     WAIT_SECONDS,
     broker_url,
     celery_on,
@@ -87,7 +87,7 @@ def test_with_the_broker_down_the_event_waits_and_the_sweep_delivers_it_once(
 def _slow_outbox_worker(tmp_path: Path, marker: Path) -> subprocess.Popen:
     return start_slow_worker(
         tmp_path,
-        module="tests.jobs.slow_outbox_worker",
+        module="tests.reviewboard.jobs.slow_outbox_worker",
         extra_env={"JOBS_SLOW_DELIVERY_MARKER": str(marker), "JOBS_SLOW_DELIVERY_SECONDS": "120"},
     )
 

@@ -17,7 +17,7 @@ from reviewboard.jobs import rereview
 from reviewboard.jobs.rereview import flag_overdue_reviews
 from reviewboard.models import EventDelivery
 from tests.factories import ArticleFactory, UserFactory
-from tests.jobs.conftest import T0
+from tests.reviewboard.jobs.conftest import T0
 
 DAY = timedelta(days=1)
 
@@ -157,7 +157,7 @@ def test_the_api_payload_says_review_overdue_after_the_flag(chair, mailoutbox, d
 
 
 def test_a_failed_chair_email_is_retried_by_the_outbox_and_sent_once(chair, mailoutbox, settings):
-    settings.EMAIL_BACKEND = "tests.jobs.helpers.AlwaysFailBackend"
+    settings.EMAIL_BACKEND = "tests.reviewboard.jobs.helpers.AlwaysFailBackend"
     article = approved_article(next_review_due=T0 - DAY)
 
     assert flag_overdue_reviews(now=T0).chair_notified == (article.pk,)  # claimed with its digest event

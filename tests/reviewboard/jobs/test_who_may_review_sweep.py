@@ -17,7 +17,7 @@ from reviewboard.jobs import who_may_review
 from reviewboard.jobs.who_may_review import sweep_who_may_review
 from reviewboard.models import Assignment, Declaration, Event
 from tests.factories import ReviewerFactory, UserFactory
-from tests.jobs.conftest import T0, fresh, late_assignment, under_review_article
+from tests.reviewboard.jobs.conftest import T0, fresh, late_assignment, under_review_article
 
 DAY = timedelta(days=1)
 

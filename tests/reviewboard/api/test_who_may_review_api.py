@@ -6,8 +6,8 @@ import pytest
 
 from reviewboard.models import Assignment, AuditEntry, Declaration, Event, Specialty
 from reviewboard.review import services
-from tests.api.test_review_api import client_for
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
+from tests.reviewboard.api.test_review_api import client_for
 
 pytestmark = pytest.mark.django_db
 

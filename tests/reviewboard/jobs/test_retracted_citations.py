@@ -19,7 +19,7 @@ from reviewboard.review.rereview import articles_flag_now
 from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory, ChairFactory
 
-SAMPLE = Path(__file__).resolve().parents[2] / "references" / "fixtures" / "retractions-sample.csv"
+SAMPLE = Path(__file__).resolve().parents[3] / "references" / "fixtures" / "retractions-sample.csv"
 RETRACTED_DOI = "10.5555/demo-knee-2019-0173"
 
 

@@ -35,7 +35,7 @@ from reviewboard.jobs.reconcile import ReconcileSummary
 from reviewboard.models import Assignment, ReviewRound
 from reviewboard.review import services
 from tests.factories import ArticleFactory, AuthorFactory, ReviewerFactory
-from tests.jobs.conftest import (
+from tests.reviewboard.jobs.conftest import (
     T0,
     WAIT_SECONDS,
     broker_url,
@@ -174,7 +174,7 @@ def _published_and_rendered(chair) -> PublishedVersion:
 
 def _slow_worker(tmp_path: Path, marker: Path) -> subprocess.Popen:
     return start_slow_worker(
-        tmp_path, module="tests.jobs.slow_worker",
+        tmp_path, module="tests.reviewboard.jobs.slow_worker",
         extra_env={"JOBS_SLOW_RENDER_MARKER": str(marker), "JOBS_SLOW_RENDER_SECONDS": "120"},
     )
 

@@ -16,8 +16,7 @@ from reviewboard.board.credentials import credential_verify
 from reviewboard.board.declarations import declaration_sign
 from reviewboard.models import Assignment, AuditEntry, Credential, Declaration, Event
 from reviewboard.review import services
-from tests.reviewboard.conftest import make_reviewer, start_review, submit
-from tests.reviewboard.test_admin_review import (
+from tests.reviewboard.admin.test_admin_review import (
     QUEUE_URL,
     action_url,
     change_url,
@@ -26,6 +25,7 @@ from tests.reviewboard.test_admin_review import (
     page,
     successes,
 )
+from tests.reviewboard.conftest import make_reviewer, start_review, submit
 
 pytestmark = pytest.mark.django_db
 

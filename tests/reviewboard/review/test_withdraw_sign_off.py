@@ -15,7 +15,7 @@ from reviewboard.admin.review_words import audit_details
 from reviewboard.models import AuditEntry, SignOff
 from reviewboard.review import selectors
 from reviewboard.review.actions.signoffs import signoff_withdraw
-from tests.api.clients import client_for
+from tests.reviewboard.api.clients import client_for
 from tests.reviewboard.conftest import sign
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles.models import ReviewState
 from tests.factories import ArticleFactory
-from tests.jobs.conftest import T0, fresh, late_assignment
+from tests.reviewboard.jobs.conftest import T0, fresh, late_assignment
 
 
 def run(*args) -> str:

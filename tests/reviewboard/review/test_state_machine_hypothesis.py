@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from hypothesis import HealthCheck, settings
@@ -377,6 +378,7 @@ class ReviewMachine(RuleBasedStateMachine):
         assert AuditEntry.objects.filter(article=self.article).count() == self.expected_entries
 
 
+@pytest.mark.fuzz
 def test_random_review_sequences_keep_the_invariants(db):
     run_state_machine_as_test(
         ReviewMachine,

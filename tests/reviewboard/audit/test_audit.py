@@ -257,7 +257,7 @@ def test_manage_py_exit_status(board_groups):
             f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
         ),
     }
-    manage = [sys.executable, str(Path(__file__).resolve().parents[2] / "manage.py"), "verify_audit_log"]
+    manage = [sys.executable, str(Path(__file__).resolve().parents[3] / "manage.py"), "verify_audit_log"]
 
     ok = subprocess.run(manage, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert (ok.returncode, ok.stdout.split(" (")[0]) == (0, "3 entries, chain intact"), ok.stderr

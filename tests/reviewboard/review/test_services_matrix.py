@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 from django.utils import timezone
 
 from articles.content import content_from_article
@@ -119,32 +120,49 @@ def user_for(role: str, cast: dict):
     return cast[role]
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The cast and one ready article per state (and one under review nobody signed yet), built once for the
+    module inside a transaction rolled back at its end; each test runs in its own savepoint inside it (the
+    ``db`` fixture), so what a test changes is undone before the next one, as with ``setUpTestData``."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        author = make_author("m-author")
+        cast = {
+            "author": author,
+            "other_author": make_author("m-other-author"),
+            "assigned_reviewer": make_reviewer("m-assigned"),
+            "second_reviewer": make_reviewer("m-second"),
+            "unassigned_reviewer": make_reviewer("m-unassigned"),
+            "chair": make_chair("m-chair"),
+            "inactive": make_chair("m-inactive", is_active=False),
+        }
+        reviewers = [cast["assigned_reviewer"], cast["second_reviewer"]]
+        articles = {}
+        for state in ReviewState.values:
+            articles[state] = article_in(state, author=author, reviewers=reviewers, chair=cast["chair"]).pk
+        articles["unsigned"] = article_in(
+            ReviewState.UNDER_REVIEW, author=author, reviewers=reviewers, chair=cast["chair"], signed=False
+        ).pk
+        for pk in articles.values():
+            Article.objects.get(pk=pk).authors.add(cast["inactive"])
+        yield {"cast": cast, "articles": articles}
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def cast(db):
-    author = make_author("m-author")
-    inactive = make_chair("m-inactive", is_active=False)
-    return {
-        "author": author,
-        "other_author": make_author("m-other-author"),
-        "assigned_reviewer": make_reviewer("m-assigned"),
-        "second_reviewer": make_reviewer("m-second"),
-        "unassigned_reviewer": make_reviewer("m-unassigned"),
-        "chair": make_chair("m-chair"),
-        "inactive": inactive,
-    }
+def cast(world, db):
+    return world["cast"]
+
+
+def ready_article(world, state: str) -> Article:
+    return Article.objects.get(pk=world["articles"][state])
 
 
 @pytest.mark.parametrize("state", ReviewState.values)
 @pytest.mark.parametrize("transition", TRANSITIONS)
 @pytest.mark.parametrize("role", ROLES)
-def test_role_transition_state(cast, role, transition, state, unchanged):
-    article = article_in(
-        state,
-        author=cast["author"],
-        reviewers=[cast["assigned_reviewer"], cast["second_reviewer"]],
-        chair=cast["chair"],
-    )
-    article.authors.add(cast["inactive"])
+def test_role_transition_state(world, cast, role, transition, state, unchanged):
+    article = ready_article(world, state)
     user = user_for(role, cast)
     refusal = expected(role, transition, state)
 
@@ -189,15 +207,8 @@ def run_action(action: str, article: Article, user, cast: dict):
 
 @pytest.mark.parametrize("action", ACTIONS_UNDER_REVIEW)
 @pytest.mark.parametrize("role", ROLES)
-def test_role_action_under_review(cast, role, action, unchanged):
-    article = article_in(
-        ReviewState.UNDER_REVIEW,
-        author=cast["author"],
-        reviewers=[cast["assigned_reviewer"], cast["second_reviewer"]],
-        chair=cast["chair"],
-        signed=False,
-    )
-    article.authors.add(cast["inactive"])
+def test_role_action_under_review(world, cast, role, action, unchanged):
+    article = ready_article(world, "unsigned")
     user = user_for(role, cast)
 
     if role in ACTIONS_UNDER_REVIEW[action]:

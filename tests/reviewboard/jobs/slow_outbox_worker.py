@@ -1,7 +1,7 @@
 """A real Celery worker whose outbox deliveries hang after the consumers ran and before the
 delivery's transaction commits (test-only).
 
-Run as ``python -m tests.jobs.slow_outbox_worker`` with ``DATABASE_URL``/``REDIS_URL`` pointing at
+Run as ``python -m tests.reviewboard.jobs.slow_outbox_worker`` with ``DATABASE_URL``/``REDIS_URL`` pointing at
 the test database and broker. Each consumer of ``reviewboard.delivery.outbox`` runs for real, then the
 worker touches ``JOBS_SLOW_DELIVERY_MARKER`` (the event id) and sleeps
 ``JOBS_SLOW_DELIVERY_SECONDS`` while it holds the delivery's row lock: a ``kill -9`` during the sleep

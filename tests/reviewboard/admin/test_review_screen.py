@@ -234,7 +234,7 @@ def test_the_seed_pages_findings_read_as_problems_with_places_to_go():
     from references.explain import explain
     from references.integrity import check_content
 
-    seed = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "seed-back-pain.txt"
+    seed = Path(__file__).resolve().parents[2] / "fixtures" / "corpus" / "seed-back-pain.txt"
     problems = explain(check_content(parse_document(seed.read_text())).findings)
 
     first = problems[0]

@@ -1,6 +1,6 @@
 """A real Celery worker whose renders hang after writing and before committing (test-only).
 
-Run as ``python -m tests.jobs.slow_worker`` with ``DATABASE_URL``/``REDIS_URL`` pointing at the
+Run as ``python -m tests.reviewboard.jobs.slow_worker`` with ``DATABASE_URL``/``REDIS_URL`` pointing at the
 test database and broker. Each render of a published version runs the real
 ``articles.publishing.published_version_render`` inside an outer transaction, then touches the
 file ``JOBS_SLOW_RENDER_MARKER`` and sleeps ``JOBS_SLOW_RENDER_SECONDS`` before that transaction

@@ -14,7 +14,7 @@ from reviewboard.jobs import reminders
 from reviewboard.jobs.reminders import send_due_reminders
 from reviewboard.models import Assignment, EventDelivery, SignOff
 from tests.factories import ReviewerFactory, UserFactory
-from tests.jobs.conftest import REVIEW_HASH, T0, fresh, late_assignment, under_review_article
+from tests.reviewboard.jobs.conftest import REVIEW_HASH, T0, fresh, late_assignment, under_review_article
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(hours=24)
@@ -265,7 +265,7 @@ def test_queries_grow_with_batches_not_with_assignments(chair, mailoutbox, monke
 def test_a_mail_server_that_is_down_leaves_the_reminders_to_the_outbox_never_a_second_claim(
     chair, mailoutbox, settings
 ):
-    settings.EMAIL_BACKEND = "tests.jobs.helpers.AlwaysFailBackend"
+    settings.EMAIL_BACKEND = "tests.reviewboard.jobs.helpers.AlwaysFailBackend"
     late = [late_assignment(ReviewerFactory(), last_reminded_at=T0 - 2 * DAY, reminders_sent=1) for _ in range(3)]
 
     summary = send_due_reminders(now=T0)  # does not raise: each e-mail waits for its retry

@@ -12,8 +12,8 @@ from articles.models import ReviewState
 from reviewboard.models import Assignment, AuditEntry, Comment
 from reviewboard.review import services
 from reviewboard.review.actions import ACTIONS, surface
-from tests.api.clients import client_for
 from tests.factories import ArticleFactory
+from tests.reviewboard.api.clients import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from reviewboard.models import ReaderReport, WebhookAttempt, WebhookDelivery
 from reviewboard.review import services
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 from tests.http_receiver import Receiver
-from tests.jobs.conftest import running_worker, wait_for
+from tests.reviewboard.jobs.conftest import running_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +56,7 @@ def test_publication_retraction_and_rereview_arrive_signed_in_order_and_a_receiv
 ):
     chair = ChairFactory(email="chair@example.org")
     # The events of readers' content (status moves, article.status_changed, are left out: they would
-    # interleave with these; tests/reviewboard/test_review_tracker.py covers their fan-out).
+    # interleave with these; tests/reviewboard/review/test_review_tracker.py covers their fan-out).
     events = ["version.published", "version.retracted", "article.archived", "article.review_due"]
     endpoint = webhooks.webhook_endpoint_create(url=receiver.url, events=events)
     receiver.secrets = [endpoint.secret]
