@@ -26,6 +26,7 @@ from articles.models import Article, ReviewState
 from config.exceptions import NotFound
 from reviewboard.board import permissions
 from reviewboard.board import selectors as board_selectors
+from reviewboard.review.decisions import chair_decides
 from reviewboard.models import (
     Assignment,
     AuditEntry,
@@ -153,8 +154,9 @@ def approval_of(content_hash: str | OuterRef) -> Q:
 
 
 def counts_toward_quorum(content_hash: str | OuterRef) -> Q:
-    """The rule for a sign-off that counts: it approves ``content_hash``, through a still-open assignment."""
-    return approval_of(content_hash) & Q(assignment__closed_at__isnull=True)
+    """The rule for a sign-off that counts: it approves ``content_hash``, through a still-open assignment that
+    its reviewer accepted (a sign-off counts only from a reviewer who accepted this round's assignment)."""
+    return approval_of(content_hash) & Q(assignment__closed_at__isnull=True, assignment__accepted_at__isnull=False)
 
 
 def counting_signoffs(article: Article, content_hash: str) -> QuerySet[SignOff]:
@@ -195,6 +197,17 @@ def signoff_progress(article: Article, content_hash: str | None = None) -> SignO
         counting_signoffs(article, content_hash).order_by().values("reviewer").distinct().count() if content_hash else 0
     )
     return SignOffProgress(signed=signed, required=article_quorum(article), content_hash=content_hash)
+
+
+def awaiting_decision(article: Article) -> bool:
+    """The round awaits the chair's decision: the chair decides (the board setting), the article is under
+    review, the quorum signed the frozen hash and no blocking comment is open."""
+    return (
+        chair_decides()
+        and article.state == ReviewState.UNDER_REVIEW
+        and signoff_progress(article).quorum_met
+        and not unresolved_blocking_comments(article).exists()
+    )
 
 
 def unresolved_blocking_comments(article: Article) -> QuerySet[Comment]:

@@ -81,6 +81,7 @@ def sign(article, reviewer, *, content_hash_=None, comment=""):
         reviewer=reviewer,
         content_hash=content_hash_ or article.review_hash,
         comment=comment,
+        accept=True,  # the reviewer accepts in the same form (a sign-off counts only once accepted)
     )
 
 

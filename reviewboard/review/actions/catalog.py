@@ -1,7 +1,9 @@
 """Every board action, gathered from the modules that declare them, each declaration beside its body.
 
 - ``transitions``: the 8 review transitions, their conditions and ``close_round``;
+- ``decisions``: reject (the chair's decision; approve and request_changes write the decision letter too);
 - ``assignments``: assign, accept, decline, unassign; ``signoffs``: sign_off;
+- ``recommendations``: submit_report (a reviewer's structured report on a round);
 - ``comments``: comment, reply, mark_addressed, resolve_comment; ``content``: edit_content;
 - ``versions``: assess_significance; ``reports``: the chair's triage of reader reports;
 - ``reviewboard.board.actions``: declare_interests, verify_credential.
@@ -16,7 +18,17 @@ audit views all read ``ACTIONS``; ``reviewboard.review.actions.runner.perform`` 
 from __future__ import annotations
 
 from reviewboard.board import actions as board
-from reviewboard.review.actions import assignments, comments, content, reports, signoffs, transitions, versions
+from reviewboard.review.actions import (
+    assignments,
+    comments,
+    content,
+    decisions,
+    recommendations,
+    reports,
+    signoffs,
+    transitions,
+    versions,
+)
 from reviewboard.review.actions.registry import Action
 
 # Every action, in the order the buttons are drawn and the API lists them (keep it stable).
@@ -29,6 +41,7 @@ ORDER: tuple[str, ...] = (
     "revise",
     "retract",
     "archive",
+    "reject",
     "assign",
     "accept_assignment",
     "decline_assignment",
@@ -36,6 +49,7 @@ ORDER: tuple[str, ...] = (
     "verify_credential",
     "unassign",
     "sign_off",
+    "submit_report",
     "comment",
     "resolve_comment",
     "reply",
@@ -48,7 +62,18 @@ ORDER: tuple[str, ...] = (
 
 _DECLARED: dict[str, Action] = {
     action.name: action
-    for module in (transitions, assignments, board, signoffs, comments, content, versions, reports)
+    for module in (
+        transitions,
+        decisions,
+        assignments,
+        board,
+        signoffs,
+        recommendations,
+        comments,
+        content,
+        versions,
+        reports,
+    )
     for action in module.DECLARED
 }
 if set(_DECLARED) != set(ORDER):  # a new action must be placed in ORDER

@@ -11,6 +11,7 @@ from reviewboard.models import (
     Comment,
 )
 from reviewboard.review import selectors
+from reviewboard.review.acceptance import require_accepted_reviewer
 from reviewboard.review.actions.registry import Action, ActionContext, Field
 from reviewboard.review.actions.rules import AUTHOR_OR_EDITOR, COMMENT_RESOLVER, COMMENTER, name_of, states_except
 
@@ -39,6 +40,8 @@ def _validate_comment(ctx: ActionContext) -> None:
             code="permission-denied",
             detail={"required": permissions.requirement(permissions.can_block), "action": "comment"},
         )
+    if ctx.inputs.get("blocking"):
+        require_accepted_reviewer(ctx.article, ctx.user, doing="make a blocking comment")
     ctx.inputs["section"] = _section(ctx.article, ctx.inputs.get("section"))
 
 

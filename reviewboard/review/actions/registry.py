@@ -92,6 +92,9 @@ class Action:
     # "version" (a published version) or ""; "member" and "credential": no article at all (a member's
     # own declaration of interests, a reviewer's credential).
     on: str = ""
+    # An action performed first, in the same transaction, with its own checks and audit entry: returns
+    # (name, inputs) or None (sign_off: accepting the assignment in the same form, when asked to).
+    first: Callable[[ActionContext], tuple[str, dict[str, Any]] | None] | None = None
 
     @property
     def is_transition(self) -> bool:

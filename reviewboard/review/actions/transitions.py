@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from articles.content import ArticleContent, content_from_article
 from articles.models import Article, ReviewState
@@ -27,11 +28,13 @@ from references.integrity import check_content
 from reviewboard.board import selectors as board_selectors
 from reviewboard.models import (
     Assignment,
+    DecisionLetter,
     ReviewRound,
     SignOff,
 )
 from reviewboard.review import selectors
 from reviewboard.review.actions.registry import Action, ActionContext, Condition, Field, Unmet
+from reviewboard.review.decisions import chair_letter
 from reviewboard.review.actions.rules import (
     AUTHOR_OR_EDITOR,
     CHAIR,
@@ -193,11 +196,27 @@ def _submit(ctx: ActionContext) -> None:
                 board_selectors.reviewer_is_active(reviewer)
                 and board_selectors.conflict_of_interest(article, reviewer) is None
             ):
-                Assignment.objects.create(article=article, round=round_, reviewer=reviewer, assigned_by=ctx.user)
+                Assignment.objects.create(
+                    article=article, round=round_, reviewer=reviewer, assigned_by=ctx.user, **_kept_acceptance(assignment)
+                )
                 carried.append(reviewer.get_username())
     ctx.audit_hash = round_.content_hash
     ctx.audit_data.update({"round": round_.number, "reviewers_carried_over": carried})
     ctx.emit("article.submitted", round=round_.number)
+
+
+def _kept_acceptance(previous: Assignment) -> dict[str, Any]:
+    """A reviewer carried over keeps their acceptance while the declaration they accepted under is still
+    their current one and valid now; a new or expired declaration means accepting again."""
+    declaration = board_selectors.current_declaration(previous.reviewer)
+    if (
+        previous.accepted_at is None
+        or declaration is None
+        or declaration.pk != previous.accepted_declaration_id
+        or declaration.is_expired(timezone.now())
+    ):
+        return {}
+    return {"accepted_at": previous.accepted_at, "accepted_declaration": declaration}
 
 
 def _withdraw(ctx: ActionContext) -> None:
@@ -236,7 +255,10 @@ def _request_changes(ctx: ActionContext) -> None:
         )
     ctx.audit_hash = ctx.article.review_hash
     ctx.audit_data["signoff_id"] = signoff.pk if signoff else None
-    ctx.emit("changes.requested", comment=ctx.inputs["comment"], by=name_of(ctx.user))
+    # The chair's decision sends the decision letter (which carries the note); otherwise the authors get
+    # the reviewer's request as before.
+    if chair_letter(ctx, DecisionLetter.Decision.CHANGES_REQUESTED) is None:
+        ctx.emit("changes.requested", comment=ctx.inputs["comment"], by=name_of(ctx.user))
     close_round(ctx, ReviewRound.Outcome.CHANGES_REQUESTED)
 
 
@@ -262,6 +284,11 @@ def _reviewer_entry(signoff: SignOff, *, article: Article, now: datetime) -> dic
         ],
         "disclosure": board_selectors.disclosure(signoff.declaration, article, now=now),
         "override": override,
+        # The integrity warnings this reviewer acknowledged, with their reasons (readers see each one).
+        "acknowledged_warnings": [
+            {"warning": a["warning"], "message": a.get("message", ""), "reason": a["reason"]}
+            for a in signoff.acknowledgements
+        ],
     }
 
 
@@ -303,6 +330,7 @@ def _approve(ctx: ActionContext) -> None:
             "sections_changed": version.sections_changed,
         }
     )
+    chair_letter(ctx, DecisionLetter.Decision.APPROVED)
     ctx.emit("version.approved", version_id=version.pk, version=version.number)
     close_round(ctx, ReviewRound.Outcome.APPROVED)
 

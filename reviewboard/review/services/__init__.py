@@ -16,10 +16,12 @@ from reviewboard.review.services.assignments import (
     assignment_remove,
 )
 from reviewboard.review.services.comments import comment_create, comment_mark_addressed, comment_reply, comment_resolve
+from reviewboard.review.services.reports import assignment_report
 from reviewboard.review.services.signoffs import assignment_sign_off
 from reviewboard.review.services.transitions import (
     article_approve,
     article_archive,
+    article_reject,
     article_request_changes,
     article_retract,
     article_revise,
@@ -36,6 +38,7 @@ __all__ = [
     "TRANSITIONS",
     "article_approve",
     "article_archive",
+    "article_reject",
     "article_request_changes",
     "article_retract",
     "article_revise",
@@ -46,6 +49,7 @@ __all__ = [
     "assignment_create",
     "assignment_decline",
     "assignment_remove",
+    "assignment_report",
     "assignment_sign_off",
     "available_transitions",
     "comment_create",

@@ -49,6 +49,11 @@ def article_approve(
     )
 
 
+def article_reject(*, article: Article, user: AbstractBaseUser, comment: str) -> Article:
+    """The chair rejects the submission; the authors get the decision letter (see the ``reject`` declaration)."""
+    return actions.perform("reject", article=article, user=user, comment=comment)
+
+
 def article_revise(*, article: Article, user: AbstractBaseUser, change_summary: str, comment: str = "") -> Article:
     """approved/retracted -> draft: a new working copy; the live version stays what readers get.
     ``change_summary`` (required) says what the revision changes; the next published version carries it."""
