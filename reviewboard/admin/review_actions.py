@@ -36,6 +36,7 @@ from reviewboard.review.services import (
     assignment_create,
     assignment_decline,
     assignment_remove,
+    assignment_report,
     assignment_sign_off,
     comment_create,
     comment_resolve,
@@ -107,6 +108,7 @@ class ReviewActionsAdminMixin:
                 name="{}_{}_transition".format(*info),
             ),
             path("<path:object_id>/sign-off/", wrap(self.sign_off_view), name="{}_{}_sign_off".format(*info)),
+            path("<path:object_id>/report/", wrap(self.report_view), name="{}_{}_report".format(*info)),
             path("<path:object_id>/comments/", wrap(self.comment_view), name="{}_{}_comment".format(*info)),
             path(
                 "<path:object_id>/comments/<int:comment_id>/resolve/",
@@ -231,6 +233,8 @@ class ReviewActionsAdminMixin:
             text = f"You signed off on content {short_hash(signoff.content_hash)}."
             if signoff.article.state == ReviewState.APPROVED:
                 return f"{text} That completed the quorum: the article is approved."
+            if selectors.awaiting_decision(signoff.article):
+                return f"{text} That completed the quorum: the chair decides now."
             return f"{text} Sign-offs: {selectors.signoff_progress(signoff.article)}."
 
         return self._perform(
@@ -241,9 +245,43 @@ class ReviewActionsAdminMixin:
                 reviewer=request.user,
                 content_hash=request.POST.get("content_hash", ""),
                 comment=request.POST.get("comment", ""),
+                accept=request.POST.get("accept") in ("on", "1"),
+                acknowledgements=[
+                    {"warning": key.removeprefix("ack:"), "reason": value}
+                    for key, value in request.POST.items()
+                    if key.startswith("ack:") and value.strip()
+                ],
             ),
             success=signed,
             refused="Sign-off refused",
+        )
+
+    @review_action
+    def report_view(self, request: HttpRequest, article: Article) -> HttpResponse:
+        """The reviewer's structured report: recommendation, the checklist (``check:<item id>``), comments to
+        the author and confidential comments to the chair."""
+        assignment = selectors.open_assignments(article).filter(reviewer=request.user.pk).first()
+        if request.method == "POST" and assignment is None:
+            return self._refuse(request, article, "Report not filed: you have no open assignment on this article.")
+        checklist = [
+            {"item": key.removeprefix("check:"), "answer": value}
+            for key, value in request.POST.items()
+            if key.startswith("check:") and value
+        ]
+        return self._perform(
+            request,
+            article,
+            lambda: assignment_report(
+                assignment=assignment,
+                user=request.user,
+                recommendation=request.POST.get("recommendation", ""),
+                checklist=checklist,
+                comments_to_author=request.POST.get("comments_to_author", ""),
+                confidential_comments=request.POST.get("confidential_comments", ""),
+            ),
+            success=lambda report: f"Your report is filed: {report.get_recommendation_display().lower()}.",
+            refused="Report not filed",
+            anchor="reports-panel",
         )
 
     @review_action
