@@ -4,12 +4,22 @@
   assignments, sign-offs and comments ("My review queue" too); ``audit``: the history (audit log);
 - ``articles``: the Article admin, with ``review`` (review panels and one admin URL per review
   action) and ``review_screen`` (the review screen) mixed in, and ``dashboard`` (the admin home);
-- ``references``: the reference library; ``clients``: reader reports, published versions, webhooks.
+- ``references``: the reference library; ``clients``: reader reports, published versions, webhooks;
+- ``declarations``: a member's own declaration of interests (renew or update); ``checklist``: the
+  board's review checklist, kept by the chair.
 """
 
 from django.contrib import admin
 
-from reviewboard.admin import articles, audit, board, clients, references  # noqa: F401  (registers their admins)
+from reviewboard.admin import (  # noqa: F401  (registers their admins)
+    articles,
+    audit,
+    board,
+    checklist,
+    clients,
+    declarations,
+    references,
+)
 
 # Reviewers find their queue on the first screen after logging in.
 admin.site.index_template = "admin/reviewboard/index.html"
