@@ -180,9 +180,7 @@ def provenance(version: PublishedVersion) -> dict[str, Any]:
         # The checker's warnings on the approved content that reviewers answered instead of the author
         # fixing them: each reviewer's acknowledgement with its reason, and how many there are.
         "warnings_acknowledged": sum(len(r["acknowledged_warnings"]) for r in reviewers),
-        "acknowledged_warnings": [
-            {"reviewer": r["name"], **a} for r in reviewers for a in r["acknowledged_warnings"]
-        ],
+        "acknowledged_warnings": [{"reviewer": r["name"], **a} for r in reviewers for a in r["acknowledged_warnings"]],
     }
 
 

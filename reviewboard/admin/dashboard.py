@@ -22,7 +22,9 @@ from reviewboard.review import selectors
 def _awaiting_decision() -> Exists:
     """The open round's quorum signed under "the chair decides" (``ReviewRound.awaiting_decision_since``)."""
     return Exists(
-        ReviewRound.objects.filter(article=OuterRef("pk"), closed_at__isnull=True, awaiting_decision_since__isnull=False)
+        ReviewRound.objects.filter(
+            article=OuterRef("pk"), closed_at__isnull=True, awaiting_decision_since__isnull=False
+        )
     )
 
 

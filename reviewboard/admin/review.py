@@ -48,12 +48,11 @@ from reviewboard.board import permissions
 from reviewboard.board import selectors as board_selectors
 from reviewboard.models import Assignment, ChecklistItem, ReviewReport
 from reviewboard.review import actions, decisions, selectors
-from reviewboard.review.warnings import round_warnings
 from reviewboard.review.actions import ACTIONS
 from reviewboard.review.services import (
     TRANSITIONS,
 )
-
+from reviewboard.review.warnings import round_warnings
 
 RECOMMENDATION_ANSWERS = ("yes", "no", "n/a")
 
@@ -183,8 +182,7 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
             my_assignment is not None
             and under_review
             and my_assignment["assignment"].accepted_at is not None
-            and actions.refusal("submit_report", article=article, user=user, target=my_assignment["assignment"])
-            is None
+            and actions.refusal("submit_report", article=article, user=user, target=my_assignment["assignment"]) is None
         ):
             mine = ReviewReport.objects.filter(assignment=my_assignment["assignment"]).first()
             answered = {row["item"]: row["answer"] for row in (mine.checklist if mine else [])}

@@ -445,9 +445,12 @@ class ArticleReviewOutput(serializers.Serializer):
         allow_null=True, help_text="For a reviewer of an earlier round: what changed since the round they reviewed."
     )
     warnings = WarningOutput(
-        many=True, help_text="The integrity warnings on the open round's frozen content: each signing reviewer answers them."
+        many=True,
+        help_text="The integrity warnings on the open round's frozen content: each signing reviewer answers them.",
     )
     awaiting_decision = serializers.BooleanField(help_text="The quorum signed; the chair decides now.")
     checklist = ChecklistItemOutput(many=True, help_text="The board's checklist a report answers.")
-    reports = ReportOutput(many=True, help_text="The reports you may read (the chair: all, with confidential comments).")
+    reports = ReportOutput(
+        many=True, help_text="The reports you may read (the chair: all, with confidential comments)."
+    )
     decision_letters = DecisionLetterOutput(many=True, help_text="The chair's decision letters, newest first.")

@@ -33,9 +33,9 @@ from reviewboard.board import permissions
 from reviewboard.board.declarations import declaration_sign
 from reviewboard.models import Assignment, ChecklistItem, Comment, Declaration, ReviewRound, SignOff
 from reviewboard.review import decisions, selectors, services
-from reviewboard.review.warnings import round_warnings
 from reviewboard.review.actions import TRANSITIONS, get_transition
 from reviewboard.review.services.content import content_create
+from reviewboard.review.warnings import round_warnings
 
 # Each gets the shared error body in the schema (config.schema.document_error_responses).
 ERRORS = {

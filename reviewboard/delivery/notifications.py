@@ -9,8 +9,8 @@ one (a message that cannot be built). Nothing here runs inside a web request's t
 |---|---|
 | article.submitted | the chair: assign reviewers and start the review |
 | review.started | each newly assigned reviewer: what, which content, when due |
-| changes.requested | the authors: what must change (a reviewer's request; the chair's comes as a decision letter) |
-| decision.sent | the authors: the chair's decision letter (reviewers' comments to the author, never confidential ones) |
+| changes.requested | the authors: what must change (a reviewer's request; the chair's is a decision letter) |
+| decision.sent | the authors: the chair's decision letter (comments to the author, never confidential ones) |
 | comment.blocking | the authors: a blocking comment holds back approval |
 | comment.resolved | the comment's author, when someone else resolved it, with the note |
 | comment.replied | whoever opened the thread, when someone else replied |

@@ -22,79 +22,188 @@ def starter_checklist(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0010_review_tracker_and_pending_content'),
-        ('reviewboard', '0012_review_tracker_backfill'),
+        ("articles", "0010_review_tracker_and_pending_content"),
+        ("reviewboard", "0012_review_tracker_backfill"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChecklistItem',
+            name="ChecklistItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=300)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('active', models.BooleanField(default=True, help_text='Inactive items are no longer asked; past answers stay.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.CharField(max_length=300)),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "active",
+                    models.BooleanField(
+                        default=True, help_text="Inactive items are no longer asked; past answers stay."
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='accepted_declaration',
-            field=models.ForeignKey(blank=True, help_text='The declaration of interests the reviewer accepted under (carried over while it stands).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reviewboard.declaration'),
+            model_name="assignment",
+            name="accepted_declaration",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The declaration of interests the reviewer accepted under (carried over while it stands).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="reviewboard.declaration",
+            ),
         ),
         migrations.AddField(
-            model_name='reviewround',
-            name='awaiting_decision_since',
-            field=models.DateTimeField(blank=True, help_text="When the quorum signed and the round began to await the chair's decision (the chair decides).", null=True),
+            model_name="reviewround",
+            name="awaiting_decision_since",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the quorum signed and the round began to await the chair's decision (the chair decides).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='signoff',
-            name='acknowledgements',
-            field=models.JSONField(blank=True, default=list, help_text='The integrity warnings on the frozen content this reviewer answered: [{"warning": key, "code": ..., "message": ..., "reason": ...}].'),
+            model_name="signoff",
+            name="acknowledgements",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text='The integrity warnings on the frozen content this reviewer answered: [{"warning": key, "code": ..., "message": ..., "reason": ...}].',
+            ),
         ),
         migrations.AlterField(
-            model_name='reviewround',
-            name='outcome',
-            field=models.CharField(blank=True, choices=[('approved', 'Approved'), ('changes_requested', 'Changes requested'), ('withdrawn', 'Withdrawn'), ('superseded', 'Superseded'), ('rejected', 'Rejected')], max_length=20),
+            model_name="reviewround",
+            name="outcome",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("approved", "Approved"),
+                    ("changes_requested", "Changes requested"),
+                    ("withdrawn", "Withdrawn"),
+                    ("superseded", "Superseded"),
+                    ("rejected", "Rejected"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='DecisionLetter',
+            name="DecisionLetter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('approved', 'Approved'), ('changes_requested', 'Changes requested'), ('rejected', 'Rejected')], max_length=20)),
-                ('note', models.TextField(blank=True, help_text="The chair's note to the authors.")),
-                ('body', models.TextField(help_text='The letter as sent.')),
-                ('created_at', models.DateTimeField()),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decision_letters', to='articles.article')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('round', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='decision_letter', to='reviewboard.reviewround')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("approved", "Approved"),
+                            ("changes_requested", "Changes requested"),
+                            ("rejected", "Rejected"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True, help_text="The chair's note to the authors.")),
+                ("body", models.TextField(help_text="The letter as sent.")),
+                ("created_at", models.DateTimeField()),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decision_letters",
+                        to="articles.article",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "round",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decision_letter",
+                        to="reviewboard.reviewround",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewReport',
+            name="ReviewReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recommendation', models.CharField(choices=[('approve', 'Approve'), ('minor_revisions', 'Minor revisions'), ('major_revisions', 'Major revisions'), ('reject', 'Reject')], max_length=20)),
-                ('checklist', models.JSONField(blank=True, default=list, help_text='[{"item": id, "text": the question as asked, "answer": "yes" | "no" | "n/a", "note": ...}]')),
-                ('comments_to_author', models.TextField(blank=True)),
-                ('confidential_comments', models.TextField(blank=True, help_text='For the chair only; never shown to authors.')),
-                ('submitted_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_reports', to='articles.article')),
-                ('assignment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='report', to='reviewboard.assignment')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_reports', to=settings.AUTH_USER_MODEL)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='reviewboard.reviewround')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "recommendation",
+                    models.CharField(
+                        choices=[
+                            ("approve", "Approve"),
+                            ("minor_revisions", "Minor revisions"),
+                            ("major_revisions", "Major revisions"),
+                            ("reject", "Reject"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "checklist",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='[{"item": id, "text": the question as asked, "answer": "yes" | "no" | "n/a", "note": ...}]',
+                    ),
+                ),
+                ("comments_to_author", models.TextField(blank=True)),
+                (
+                    "confidential_comments",
+                    models.TextField(blank=True, help_text="For the chair only; never shown to authors."),
+                ),
+                ("submitted_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_reports",
+                        to="articles.article",
+                    ),
+                ),
+                (
+                    "assignment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="report", to="reviewboard.assignment"
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="review_reports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="reviewboard.reviewround",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round', 'submitted_at', 'id'],
+                "ordering": ["round", "submitted_at", "id"],
             },
         ),
         migrations.RunPython(starter_checklist, migrations.RunPython.noop),

@@ -26,7 +26,6 @@ from articles.models import Article, ReviewState
 from config.exceptions import NotFound
 from reviewboard.board import permissions
 from reviewboard.board import selectors as board_selectors
-from reviewboard.review.decisions import chair_decides
 from reviewboard.models import (
     Assignment,
     AuditEntry,
@@ -35,6 +34,7 @@ from reviewboard.models import (
     ReviewRound,
     SignOff,
 )
+from reviewboard.review.decisions import chair_decides
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -46,8 +46,10 @@ def sign_off_in_browser(page: Page, *, acknowledge_air_travel: bool) -> None:
         key = field.get_attribute("data-warning")
         if key.endswith(":ref-1") and not acknowledge_air_travel:
             continue
-        reason = "Checked against the source; it stands." if not key.endswith(":ref-1") else (
-            "Kept on purpose for this test: the guideline is the author's; the chair is told."
+        reason = (
+            "Checked against the source; it stands."
+            if not key.endswith(":ref-1")
+            else ("Kept on purpose for this test: the guideline is the author's; the chair is told.")
         )
         field.fill(reason)
     form.locator("#sign-off-button").click()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.core import mail
@@ -25,6 +26,14 @@ from tests.reviewboard.conftest import assignment_of, make_chair, start_review
 
 SECRET = "CONFIDENTIAL-to-the-chair: the first author consults for the NSAID maker"
 TO_AUTHOR = "Please cite the 2017 guideline for the exercise advice."
+
+
+@pytest.fixture(autouse=True)
+def checklist(db):
+    """The board's checklist (migration 0013 starts one; a transactional test's flush may have removed it)."""
+    if not ChecklistItem.objects.filter(active=True).exists():
+        for position, text in enumerate(("Dosing checked against the label", "Evidence current"), start=1):
+            ChecklistItem.objects.create(text=text, position=position)
 
 
 def accept(article, reviewer):
@@ -101,7 +110,9 @@ def test_a_carried_over_reviewer_keeps_acceptance_unless_the_declaration_changed
     for reviewer in reviewers[:2]:
         accept(under_review, reviewer)
     now = timezone.now()
-    Declaration.objects.create(member=reviewers[1], nothing_to_declare=True, signed_at=now, expires_at=now + timedelta(days=365))
+    Declaration.objects.create(
+        member=reviewers[1], nothing_to_declare=True, signed_at=now, expires_at=now + timedelta(days=365)
+    )
     article = services.article_request_changes(article=under_review, user=chair, comment="Fix the dose.")
     article = services.article_submit(article=article, user=author)
     assert assignment_of(article, reviewers[0]).accepted_at is not None
@@ -133,7 +144,8 @@ def test_a_sign_off_over_an_unanswered_warning_is_refused_then_counts_once_ackno
     for reviewer in reviewers[:2]:
         sign_plain(warned, reviewer, accept=True, acknowledgements=[{"warning": warning.key, "reason": reason}])
     signoff = SignOff.objects.filter(reviewer=reviewers[0]).get()
-    assert signoff.acknowledgements[0]["warning"] == warning.key and signoff.acknowledgements[0]["reason"] == reason
+    assert signoff.acknowledgements[0]["warning"] == warning.key
+    assert signoff.acknowledgements[0]["reason"] == reason
     entry = AuditEntry.objects.filter(action="sign_off", actor=reviewers[0]).get()
     assert entry.data["acknowledged_warnings"] == [{"warning": warning.key, "reason": reason}]
     version = PublishedVersion.objects.get(article=warned)
@@ -171,7 +183,8 @@ def test_under_the_default_a_quorum_does_not_publish_and_the_chairs_approval_doe
     version = PublishedVersion.objects.get(article=article)
     assert version.clinically_significant is True
     letter = DecisionLetter.objects.get(article=article)
-    assert letter.decision == "approved" and "Well reviewed." in letter.body
+    assert letter.decision == "approved"
+    assert "Well reviewed." in letter.body
     assert any(author.email in m.to and "Decision on" in m.subject for m in mail.outbox)
 
 
@@ -186,11 +199,15 @@ def test_the_decision_letter_holds_comments_to_the_author_and_never_a_confidenti
         services.article_request_changes(article=under_review, user=chair, comment="Please revise.")
     letter = DecisionLetter.objects.get(article=under_review)
     assert letter.decision == "changes_requested"
-    assert TO_AUTHOR in letter.body and "Fine otherwise." in letter.body and "Please revise." in letter.body
-    assert "Major revisions" in letter.body and "Minor revisions" in letter.body
+    assert TO_AUTHOR in letter.body
+    assert "Fine otherwise." in letter.body
+    assert "Please revise." in letter.body
+    assert "Major revisions" in letter.body
+    assert "Minor revisions" in letter.body
     assert SECRET not in letter.body
     sent = [m for m in mail.outbox if author.email in m.to]
-    assert sent and all(SECRET not in m.body for m in mail.outbox)
+    assert sent
+    assert all(SECRET not in m.body for m in mail.outbox)
     assert all(SECRET not in str(e.data) + e.comment for e in AuditEntry.objects.all())
 
 
@@ -221,7 +238,8 @@ def test_a_report_answers_the_whole_checklist(under_review, reviewers):
     assert bad.value.detail["field"] == "recommendation"
     first = report(under_review, reviewers[0], "reject")
     again = report(under_review, reviewers[0], "minor_revisions")
-    assert first.pk == again.pk and ReviewReport.objects.get().recommendation == "minor_revisions"
+    assert first.pk == again.pk
+    assert ReviewReport.objects.get().recommendation == "minor_revisions"
 
 
 @pytest.fixture
@@ -266,7 +284,9 @@ def test_the_chair_sees_every_report_side_by_side(confidential_round, chair, cli
     settings.ACCOUNTS_REQUIRE_2FA = False
     client.force_login(chair)
     page = client.get(f"/admin/articles/article/{confidential_round.pk}/review/").content.decode()
-    assert SECRET in page and TO_AUTHOR in page and "Major revisions" in page
+    assert SECRET in page
+    assert TO_AUTHOR in page
+    assert "Major revisions" in page
     review = client.get(f"/api/v1/review/articles/{confidential_round.slug}/").json()
     assert review["reports"][0]["confidential_comments"] == SECRET
 
@@ -295,4 +315,112 @@ def test_csv_export_and_history_carry_no_confidential_comment(confidential_round
     client.force_login(chair)
     response = client.get("/admin/reviewboard/auditentry/export/")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows and all(SECRET not in ",".join(row) for row in rows)
+    assert rows
+    assert all(SECRET not in ",".join(row) for row in rows)
+
+
+# --- the other way out: the author fixes the content -------------------------------------------
+
+
+def test_a_warning_the_author_fixed_needs_no_acknowledgement(warned, author, chair, reviewers, settings):
+    """The uncited claim is answered by the author citing it: the next round's content has no warning."""
+    from articles.content import content_from_article
+    from reviewboard.review.services.content import content_update
+
+    settings.REVIEW_DECIDED_BY = "quorum"
+    article = services.article_request_changes(article=warned, user=chair, comment="Cite the 75% figure.")
+    content = content_from_article(article)
+    fixed = [
+        s if "75%" not in s.body else type(s)(heading=s.heading, body=s.body.rstrip(".") + " [1].", level=s.level)
+        for s in content.sections
+    ]
+    from dataclasses import replace
+
+    content_update(article=article, user=author, content=replace(content, sections=tuple(fixed)))
+    article = services.article_submit(article=Article.objects.get(pk=article.pk), user=author)
+    article = services.review_start(article=article, user=chair)
+    assert round_warnings(selectors.open_round(article)) == []
+    for reviewer in reviewers[:2]:
+        sign_plain(article, reviewer, accept=True)
+    assert Article.objects.get(pk=article.pk).state == ReviewState.APPROVED
+
+
+# --- 5. declarations the member keeps up ---------------------------------------------------------
+
+
+def test_a_member_renews_their_declaration_in_the_admin_and_is_warned_before_it_expires(reviewers, client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reviewboard.models import Declaration
+
+    settings.ACCOUNTS_REQUIRE_2FA = False
+    member = reviewers[0]
+    member.is_staff = True
+    member.save()
+    Declaration.objects.filter(member=member).update(expires_at=timezone.now() + timedelta(days=20))
+    client.force_login(member)
+    home = client.get("/admin/").content.decode()
+    assert 'id="declaration-warning"' in home
+    assert "expires on" in home
+
+    form = client.get("/admin/reviewboard/declaration/mine/")
+    assert form.status_code == 200
+    refused = client.post(
+        "/admin/reviewboard/declaration/mine/",
+        {"rel-TOTAL_FORMS": "4", "rel-INITIAL_FORMS": "0", "statement": ""},
+        follow=True,
+    )
+    assert "Declaration not signed" in refused.content.decode()
+    signed = client.post(
+        "/admin/reviewboard/declaration/mine/",
+        {
+            "rel-TOTAL_FORMS": "4",
+            "rel-INITIAL_FORMS": "0",
+            "rel-0-organisation": "Acme Pharma",
+            "rel-0-kind": "consultancy",
+            "rel-0-topics": "back pain, sciatica",
+        },
+        follow=True,
+    )
+    assert "Declaration signed" in signed.content.decode()
+    newest = Declaration.objects.filter(member=member).order_by("-signed_at").first()
+    assert [r.organisation for r in newest.relationships.all()] == ["Acme Pharma"]
+    assert newest.relationships.get().topics == ["back pain", "sciatica"]
+    assert AuditEntry.objects.filter(action="declare_interests", actor=member).exists()
+    assert 'id="declaration-warning"' not in client.get("/admin/").content.decode()
+
+
+def test_the_assign_list_flags_conflicted_members_before_they_are_picked(submitted, chair, reviewers, client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reviewboard.models import Declaration
+
+    settings.ACCOUNTS_REQUIRE_2FA = False
+    Declaration.objects.filter(member=reviewers[2]).update(expires_at=timezone.now() - timedelta(days=1))
+    chair.is_staff = True
+    chair.save()
+    client.force_login(chair)
+    page = client.get(f"/admin/articles/article/{submitted.pk}/review/").content.decode()
+    flagged = re.findall(r'<option value="(\d+)" data-conflict="1">', page)
+    assert flagged == [str(reviewers[2].pk)]
+    assert "declaration of interests expired" in page
+
+
+def test_the_demo_has_a_round_awaiting_the_chairs_decision_with_two_reports(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo_published", stdout=StringIO())
+    ankle = Article.objects.get(slug="ankle-sprain-treatment")
+    assert ankle.state == ReviewState.UNDER_REVIEW
+    assert selectors.awaiting_decision(ankle)
+    assert ReviewReport.objects.filter(article=ankle).count() == 2
+    knee = Article.objects.get(slug__startswith="knee")
+    assert knee.state == ReviewState.APPROVED
+    assert knee.versions.get().clinically_significant is False

@@ -22,9 +22,9 @@ from reviewboard.models import (
 from reviewboard.review import selectors
 from reviewboard.review.acceptance import require_accepted
 from reviewboard.review.actions.registry import Action, ActionContext, Field
+from reviewboard.review.actions.rules import ASSIGNMENT_REVIEWER, states
 from reviewboard.review.decisions import chair_decides
 from reviewboard.review.warnings import clean_acknowledgements, round_warnings, unanswered
-from reviewboard.review.actions.rules import ASSIGNMENT_REVIEWER, states
 
 
 def _validate_sign_off(ctx: ActionContext) -> None:

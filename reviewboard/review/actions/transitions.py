@@ -34,7 +34,6 @@ from reviewboard.models import (
 )
 from reviewboard.review import selectors
 from reviewboard.review.actions.registry import Action, ActionContext, Condition, Field, Unmet
-from reviewboard.review.decisions import chair_letter
 from reviewboard.review.actions.rules import (
     AUTHOR_OR_EDITOR,
     CHAIR,
@@ -45,6 +44,7 @@ from reviewboard.review.actions.rules import (
     states,
     states_except,
 )
+from reviewboard.review.decisions import chair_letter
 
 # --- rounds ------------------------------------------------------------------------------------
 
@@ -197,7 +197,11 @@ def _submit(ctx: ActionContext) -> None:
                 and board_selectors.conflict_of_interest(article, reviewer) is None
             ):
                 Assignment.objects.create(
-                    article=article, round=round_, reviewer=reviewer, assigned_by=ctx.user, **_kept_acceptance(assignment)
+                    article=article,
+                    round=round_,
+                    reviewer=reviewer,
+                    assigned_by=ctx.user,
+                    **_kept_acceptance(assignment),
                 )
                 carried.append(reviewer.get_username())
     ctx.audit_hash = round_.content_hash
