@@ -79,6 +79,7 @@ def _module(package, name: str):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("quorum_approves")  # not about who ends a review (issue 18: default, the chair)
 def test_a_generated_client_runs_the_whole_path(generated, live_server, fresh_caches):
     client_mod = _module(generated, "client")
     models = _module(generated, "models")

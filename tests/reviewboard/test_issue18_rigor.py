@@ -66,40 +66,40 @@ def warned(article, author, chair, reviewers):
     Section.objects.create(
         article=article, position=3, heading="Outlook", level=2, body="75% of patients improve within 48 hours."
     )
-    return start_review(article, author, chair, reviewers[:2])
+    return start_review(article, author, chair, reviewers[:2], accept=False)
 
 
 # --- 1. accept before judging --------------------------------------------------------------------
 
 
-def test_a_sign_off_without_an_accepted_assignment_is_refused(under_review, reviewers, unchanged):
-    with unchanged(under_review), pytest.raises(Conflict) as refused:
-        sign_plain(under_review, reviewers[0])
+def test_a_sign_off_without_an_accepted_assignment_is_refused(under_review_unaccepted, reviewers, unchanged):
+    with unchanged(under_review_unaccepted), pytest.raises(Conflict) as refused:
+        sign_plain(under_review_unaccepted, reviewers[0])
     assert refused.value.code == "assignment-not-accepted"
-    assert assignment_of(under_review, reviewers[0]).accepted_at is None
+    assert assignment_of(under_review_unaccepted, reviewers[0]).accepted_at is None
 
 
-def test_accepting_in_the_sign_off_form_is_recorded_as_its_own_step(under_review, reviewers):
-    sign_plain(under_review, reviewers[0], accept=True)
-    actions = list(AuditEntry.objects.filter(article=under_review).values_list("action", flat=True))
+def test_accepting_in_the_sign_off_form_is_recorded_as_its_own_step(under_review_unaccepted, reviewers):
+    sign_plain(under_review_unaccepted, reviewers[0], accept=True)
+    actions = list(AuditEntry.objects.filter(article=under_review_unaccepted).values_list("action", flat=True))
     assert actions[-2:] == ["accept_assignment", "sign_off"]
-    assert assignment_of(under_review, reviewers[0]).accepted_at is not None
+    assert assignment_of(under_review_unaccepted, reviewers[0]).accepted_at is not None
 
 
-def test_a_blocking_comment_or_a_report_needs_an_accepted_assignment(under_review, reviewers):
+def test_a_blocking_comment_or_a_report_needs_an_accepted_assignment(under_review_unaccepted, reviewers):
     with pytest.raises(Conflict) as refused:
-        services.comment_create(article=under_review, user=reviewers[0], body="Wrong dose.", blocking=True)
+        services.comment_create(article=under_review_unaccepted, user=reviewers[0], body="Wrong dose.", blocking=True)
     assert refused.value.code == "assignment-not-accepted"
     with pytest.raises(Conflict) as refused:
-        report(under_review, reviewers[0])
+        report(under_review_unaccepted, reviewers[0])
     assert refused.value.code == "assignment-not-accepted"
-    accept(under_review, reviewers[0])
-    services.comment_create(article=under_review, user=reviewers[0], body="Wrong dose.", blocking=True)
-    assert report(under_review, reviewers[0]).recommendation == "approve"
+    accept(under_review_unaccepted, reviewers[0])
+    services.comment_create(article=under_review_unaccepted, user=reviewers[0], body="Wrong dose.", blocking=True)
+    assert report(under_review_unaccepted, reviewers[0]).recommendation == "approve"
 
 
 def test_a_carried_over_reviewer_keeps_acceptance_unless_the_declaration_changed(
-    under_review, author, chair, reviewers
+    under_review_unaccepted, author, chair, reviewers
 ):
     from datetime import timedelta
 
@@ -108,12 +108,12 @@ def test_a_carried_over_reviewer_keeps_acceptance_unless_the_declaration_changed
     from reviewboard.models import Declaration
 
     for reviewer in reviewers[:2]:
-        accept(under_review, reviewer)
+        accept(under_review_unaccepted, reviewer)
     now = timezone.now()
     Declaration.objects.create(
         member=reviewers[1], nothing_to_declare=True, signed_at=now, expires_at=now + timedelta(days=365)
     )
-    article = services.article_request_changes(article=under_review, user=chair, comment="Fix the dose.")
+    article = services.article_request_changes(article=under_review_unaccepted, user=chair, comment="Fix the dose.")
     article = services.article_submit(article=article, user=author)
     assert assignment_of(article, reviewers[0]).accepted_at is not None
     assert assignment_of(article, reviewers[1]).accepted_at is None  # a new declaration: accept again
@@ -154,10 +154,12 @@ def test_a_sign_off_over_an_unanswered_warning_is_refused_then_counts_once_ackno
     assert {a["reason"] for a in told["acknowledged_warnings"]} == {reason}
 
 
-def test_an_acknowledgement_names_a_real_warning(under_review, reviewers):
-    accept(under_review, reviewers[0])
+def test_an_acknowledgement_names_a_real_warning(under_review_unaccepted, reviewers):
+    accept(under_review_unaccepted, reviewers[0])
     with pytest.raises(InvalidInput) as bad:
-        sign_plain(under_review, reviewers[0], acknowledgements=[{"warning": "made-up:ref-9", "reason": "fine"}])
+        sign_plain(
+            under_review_unaccepted, reviewers[0], acknowledgements=[{"warning": "made-up:ref-9", "reason": "fine"}]
+        )
     assert bad.value.code == "unknown-warning"
 
 
@@ -165,11 +167,11 @@ def test_an_acknowledgement_names_a_real_warning(under_review, reviewers):
 
 
 def test_under_the_default_a_quorum_does_not_publish_and_the_chairs_approval_does(
-    under_review, reviewers, chair, author, django_capture_on_commit_callbacks
+    under_review_unaccepted, reviewers, chair, author, django_capture_on_commit_callbacks
 ):
     for reviewer in reviewers[:2]:
-        sign_plain(under_review, reviewer, accept=True)
-    article = Article.objects.get(pk=under_review.pk)
+        sign_plain(under_review_unaccepted, reviewer, accept=True)
+    article = Article.objects.get(pk=under_review_unaccepted.pk)
     assert article.state == ReviewState.UNDER_REVIEW
     assert not PublishedVersion.objects.filter(article=article).exists()
     assert selectors.awaiting_decision(article)
@@ -189,15 +191,21 @@ def test_under_the_default_a_quorum_does_not_publish_and_the_chairs_approval_doe
 
 
 def test_the_decision_letter_holds_comments_to_the_author_and_never_a_confidential_one(
-    under_review, reviewers, chair, author, django_capture_on_commit_callbacks
+    under_review_unaccepted, reviewers, chair, author, django_capture_on_commit_callbacks
 ):
     for reviewer in reviewers[:2]:
-        accept(under_review, reviewer)
-    report(under_review, reviewers[0], "major_revisions", comments_to_author=TO_AUTHOR, confidential_comments=SECRET)
-    report(under_review, reviewers[1], "minor_revisions", comments_to_author="Fine otherwise.")
+        accept(under_review_unaccepted, reviewer)
+    report(
+        under_review_unaccepted,
+        reviewers[0],
+        "major_revisions",
+        comments_to_author=TO_AUTHOR,
+        confidential_comments=SECRET,
+    )
+    report(under_review_unaccepted, reviewers[1], "minor_revisions", comments_to_author="Fine otherwise.")
     with django_capture_on_commit_callbacks(execute=True):
-        services.article_request_changes(article=under_review, user=chair, comment="Please revise.")
-    letter = DecisionLetter.objects.get(article=under_review)
+        services.article_request_changes(article=under_review_unaccepted, user=chair, comment="Please revise.")
+    letter = DecisionLetter.objects.get(article=under_review_unaccepted)
     assert letter.decision == "changes_requested"
     assert TO_AUTHOR in letter.body
     assert "Fine otherwise." in letter.body
@@ -226,26 +234,24 @@ def test_only_the_chair_rejects(under_review, reviewers, unchanged):
 # --- 2. the report, and no confidential comment on any author surface ---------------------------
 
 
-def test_a_report_answers_the_whole_checklist(under_review, reviewers):
-    accept(under_review, reviewers[0])
+def test_a_report_answers_the_whole_checklist(under_review_unaccepted, reviewers):
+    accept(under_review_unaccepted, reviewers[0])
     with pytest.raises(InvalidInput) as bad:
         services.assignment_report(
-            assignment=assignment_of(under_review, reviewers[0]), user=reviewers[0], recommendation="approve"
+            assignment=assignment_of(under_review_unaccepted, reviewers[0]), user=reviewers[0], recommendation="approve"
         )
     assert bad.value.code == "checklist-incomplete"
     with pytest.raises(InvalidInput) as bad:
-        report(under_review, reviewers[0], "maybe")
+        report(under_review_unaccepted, reviewers[0], "maybe")
     assert bad.value.detail["field"] == "recommendation"
-    first = report(under_review, reviewers[0], "reject")
-    again = report(under_review, reviewers[0], "minor_revisions")
+    first = report(under_review_unaccepted, reviewers[0], "reject")
+    again = report(under_review_unaccepted, reviewers[0], "minor_revisions")
     assert first.pk == again.pk
     assert ReviewReport.objects.get().recommendation == "minor_revisions"
 
 
 @pytest.fixture
 def confidential_round(under_review, reviewers, chair):
-    for reviewer in reviewers[:2]:
-        accept(under_review, reviewer)
     report(under_review, reviewers[0], "major_revisions", comments_to_author=TO_AUTHOR, confidential_comments=SECRET)
     return under_review
 

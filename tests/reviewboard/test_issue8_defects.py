@@ -17,7 +17,8 @@ from tests.factories import UserFactory
 from tests.reviewboard.conftest import sign, start_review
 
 # Real commits: the outbox's deliveries and the renders run after each action commits, as in production.
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("board_groups")]
+# About issue 8's defects, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("board_groups", "quorum_approves")]
 
 
 def _approve(article, author, chair, reviewers):

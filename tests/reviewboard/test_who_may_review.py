@@ -14,7 +14,8 @@ from reviewboard.models import Assignment, AuditEntry, Credential, Declaration, 
 from reviewboard.review import services
 from tests.reviewboard.conftest import assignment_of, make_reviewer, sign, snapshot, start_review, submit
 
-pytestmark = pytest.mark.django_db
+# About who may review, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 
 def expire_declaration(user, *, days_ago: int = 1) -> None:
