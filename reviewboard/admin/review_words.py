@@ -140,7 +140,13 @@ def audit_details(entry: Any, people: dict[int, Any] | None = None) -> str:
         person = (people or {}).get(data.get("reviewer_id"))
         return f"{action}: {permissions.display_name(person) if person else data['reviewer']}"
     if entry.action == "sign_off" and "signed" in data:
-        return f"{action} ({data['signed']} of {data.get('required', '?')})"
+        acknowledged = len(data.get("acknowledged_warnings") or [])
+        warned = f", acknowledging {acknowledged} warning{'s' if acknowledged != 1 else ''}" if acknowledged else ""
+        awaiting = "; the chair decides now" if data.get("awaiting_decision") else ""
+        return f"{action} ({data['signed']} of {data.get('required', '?')}{warned}){awaiting}"
+    if entry.action == "submit_report" and data.get("recommendation"):
+        # The recommendation only: a report's confidential comments are never in the audit log.
+        return f"{action}: recommends {data['recommendation'].replace('_', ' ')}"
     if entry.action == "comment":
         where = f" on “{data['section_heading']}”" if data.get("section_heading") else ""
         return f"{'added a blocking comment' if data.get('blocking') else action}{where}"

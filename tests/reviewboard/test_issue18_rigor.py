@@ -430,3 +430,71 @@ def test_the_demo_has_a_round_awaiting_the_chairs_decision_with_two_reports(db):
     knee = Article.objects.get(slug__startswith="knee")
     assert knee.state == ReviewState.APPROVED
     assert knee.versions.get().clinically_significant is False
+
+
+def test_a_reviewers_request_for_changes_needs_an_accepted_assignment(under_review_unaccepted, reviewers, unchanged):
+    with unchanged(under_review_unaccepted), pytest.raises(Conflict) as refused:
+        services.article_request_changes(article=under_review_unaccepted, user=reviewers[0], comment="Fix it.")
+    assert refused.value.code == "assignment-not-accepted"
+
+
+# --- the review API shows all of it --------------------------------------------------------------
+
+
+def test_the_review_api_path_accept_acknowledge_report_and_the_chairs_decision(warned, author, chair, reviewers):
+    from tests.api.clients import client_for
+
+    base = f"/api/v1/review/articles/{warned.slug}/"
+    r1, chair_api, author_api = client_for(reviewers[0]), client_for(chair), client_for(author)
+    review = r1.get(base).json()
+    [warning] = review["warnings"]
+    assert review["checklist"]
+    assert review["awaiting_decision"] is False
+
+    refused = r1.post(f"{base}signoffs/", {"content_hash": review["review_hash"]}, format="json")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "assignment-not-accepted"
+    refused = r1.post(f"{base}signoffs/", {"content_hash": review["review_hash"], "accept": True}, format="json")
+    assert refused.status_code == 409  # the acceptance rolled back with the refused sign-off
+    assert refused.json()["error"]["code"] == "unanswered-warnings"
+    assert refused.json()["error"]["detail"]["warnings"][0]["warning"] == warning["warning"]
+    ack = [{"warning": warning["warning"], "reason": "The trial reports it; kept."}]
+    for reviewer in reviewers[:2]:
+        api = client_for(reviewer)
+        body = {"content_hash": review["review_hash"], "accept": True, "acknowledgements": ack}
+        assert api.post(f"{base}signoffs/", body, format="json").status_code == 201
+        report_body = {
+            "recommendation": "minor_revisions",
+            "checklist": [{"item": i["id"], "answer": "yes"} for i in review["checklist"]],
+            "comments_to_author": TO_AUTHOR,
+            "confidential_comments": SECRET,
+        }
+        filed = api.post(f"{base}reports/", report_body, format="json")
+        assert filed.status_code == 201, filed.content
+        assert filed.json()["reports"][0]["confidential_comments"] == SECRET  # their own report
+    seen = chair_api.get(base).json()
+    assert seen["awaiting_decision"] is True
+    assert len(seen["reports"]) == 2
+    assert seen["signoffs"][0]["acknowledgements"][0]["reason"] == "The trial reports it; kept."
+    decided = chair_api.post(f"{base}transitions/reject/", {"comment": "Not for us."}, format="json")
+    assert decided.status_code == 200, decided.content
+    as_author = author_api.get(base)
+    assert SECRET.encode() not in as_author.content
+    letter = as_author.json()["decision_letters"][0]
+    assert letter["decision"] == "rejected"
+    assert TO_AUTHOR in letter["body"]
+    assert "Not for us." in letter["body"]
+    assert as_author.json()["reports"] == []
+
+
+def test_the_history_words_a_report_and_an_acknowledging_sign_off(warned, reviewers, chair):
+    from reviewboard.admin.review_words import audit_details
+
+    [warning] = round_warnings(selectors.open_round(warned))
+    accept(warned, reviewers[0])
+    report(warned, reviewers[0], "major_revisions", confidential_comments=SECRET)
+    sign_plain(warned, reviewers[0], acknowledgements=[{"warning": warning.key, "reason": "Kept."}])
+    words = [audit_details(e) for e in AuditEntry.objects.filter(article=warned).order_by("seq")]
+    assert "review report filed: recommends major revisions" in words
+    assert any("acknowledging 1 warning" in w for w in words)
+    assert all(SECRET not in w for w in words)

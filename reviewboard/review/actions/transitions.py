@@ -33,6 +33,7 @@ from reviewboard.models import (
     SignOff,
 )
 from reviewboard.review import selectors
+from reviewboard.review.acceptance import require_accepted_reviewer
 from reviewboard.review.actions.registry import Action, ActionContext, Condition, Field, Unmet
 from reviewboard.review.actions.rules import (
     AUTHOR_OR_EDITOR,
@@ -244,6 +245,11 @@ def _start_review(ctx: ActionContext) -> None:
     ctx.emit("review.started", assignment_ids=ids)
 
 
+def _validate_request_changes(ctx: ActionContext) -> None:
+    """A reviewer's request for changes is a judgement: it counts only once they accepted (the chair needs none)."""
+    require_accepted_reviewer(ctx.article, ctx.user, doing="request changes")
+
+
 def _request_changes(ctx: ActionContext) -> None:
     own = selectors.open_assignments(ctx.article).filter(reviewer=ctx.user).first()
     signoff = None
@@ -408,6 +414,7 @@ DECLARED: tuple[Action, ...] = (
         sources=states(ReviewState.UNDER_REVIEW),
         target=ReviewState.CHANGES_REQUESTED,
         perform=_request_changes,
+        validate=_validate_request_changes,
         confirm="This ends the review round.",
         fields=(Field("comment", "What must change", required=True, what="comment saying what must change"),),
     ),
