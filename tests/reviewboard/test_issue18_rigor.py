@@ -498,3 +498,18 @@ def test_the_history_words_a_report_and_an_acknowledging_sign_off(warned, review
     assert "review report filed: recommends major revisions" in words
     assert any("acknowledging 1 warning" in w for w in words)
     assert all(SECRET not in w for w in words)
+
+
+def test_the_reader_tracker_keeps_answering_sensibly(under_review, reviewers, chair):
+    """Awaiting the chair's decision is still "under review" for readers; a rejected first submission, never
+    published, reads as withdrawn from review (readers of a revision keep the live version's answer)."""
+    from articles import status
+
+    for reviewer in reviewers[:2]:
+        sign_plain(under_review, reviewer)
+    awaiting = Article.objects.get(pk=under_review.pk)
+    assert selectors.awaiting_decision(awaiting)
+    assert status.event_data(awaiting)["status"] == "under_review"
+    rejected = services.article_reject(article=awaiting, user=chair, comment="Out of scope.")
+    assert rejected.review_outcome == "rejected"
+    assert status.event_data(rejected)["status"] == "withdrawn"
