@@ -183,7 +183,7 @@ class ChecklistAnswerInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class ReportInput(serializers.Serializer):
+class ReviewReportInput(serializers.Serializer):
     recommendation = serializers.ChoiceField(choices=["approve", "minor_revisions", "major_revisions", "reject"])
     checklist = ChecklistAnswerInput(many=True, max_length=200, help_text="Every active checklist item answered.")
     comments_to_author = serializers.CharField(required=False, allow_blank=True, default="", max_length=20_000)
@@ -312,7 +312,7 @@ class ChecklistItemOutput(serializers.Serializer):
     text = serializers.CharField()
 
 
-class ReportOutput(serializers.Serializer):
+class ReviewReportOutput(serializers.Serializer):
     id = serializers.IntegerField()
     round = serializers.IntegerField()
     reviewer = serializers.CharField()
@@ -450,7 +450,7 @@ class ArticleReviewOutput(serializers.Serializer):
     )
     awaiting_decision = serializers.BooleanField(help_text="The quorum signed; the chair decides now.")
     checklist = ChecklistItemOutput(many=True, help_text="The board's checklist a report answers.")
-    reports = ReportOutput(
+    reports = ReviewReportOutput(
         many=True, help_text="The reports you may read (the chair: all, with confidential comments)."
     )
     decision_letters = DecisionLetterOutput(many=True, help_text="The chair's decision letters, newest first.")

@@ -344,13 +344,15 @@ class SignOffView(APIView):
 
 class ReportView(APIView):
     @extend_schema(
-        operation_id="review_report_submit", request=s.ReportInput, responses={201: s.ArticleReviewOutput, **ERRORS}
+        operation_id="review_report_submit",
+        request=s.ReviewReportInput,
+        responses={201: s.ArticleReviewOutput, **ERRORS},
     )
     def post(self, request: Request, slug: str) -> Response:
         """File (or update) your structured report on the open round: recommendation, the board's checklist,
         comments to the author, confidential comments to the chair. Needs an accepted assignment."""
         article = _article(slug, request.user)
-        data = s.ReportInput(data=request.data)
+        data = s.ReviewReportInput(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = Assignment.objects.filter(article=article, reviewer=request.user, closed_at__isnull=True).first()
         if assignment is None:

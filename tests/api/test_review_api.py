@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from articles.content import content_from_article
@@ -362,8 +363,12 @@ def _article_in_state(board, state):
     if state in ("submitted", "under_review"):
         Article.objects.filter(pk=article.pk).update(review_hash=content_from_article(article).content_hash)
         for reviewer in board["_assigned"]:
-            Assignment.objects.create(
-                article=article, round=round_for(article), reviewer=reviewer, assigned_by=board["chair"]
+            Assignment.objects.create(  # accepted (issue 18: a reviewer's judgement counts only then)
+                article=article,
+                round=round_for(article),
+                reviewer=reviewer,
+                assigned_by=board["chair"],
+                accepted_at=timezone.now(),
             )
     Article.objects.filter(pk=article.pk).update(state=state)
     return article

@@ -187,6 +187,8 @@ def test_resubmission_carries_each_reviewer_once_and_not_the_removed(submitted, 
     removed = services.assignment_create(article=submitted, reviewer=reviewers[2], user=chair)
     services.assignment_remove(assignment=removed, user=chair)
     article = services.review_start(article=Article.objects.get(pk=submitted.pk), user=chair)
+    mine = article.assignments.get(reviewer=reviewers[0], closed_at__isnull=True)
+    services.assignment_accept(assignment=mine, user=reviewers[0], no_conflict=True)  # issue 18: accept first
     services.article_request_changes(article=article, user=reviewers[0], comment="Cite the trial")
     # when: the author resubmits
     article = services.article_submit(article=Article.objects.get(pk=article.pk), user=author)
