@@ -15,17 +15,8 @@ from django.utils import timezone
 
 from articles.models import Article, ReviewState
 from reviewboard.board import permissions
-from reviewboard.models import Comment, ReviewRound
+from reviewboard.models import Comment
 from reviewboard.review import selectors
-
-
-def _awaiting_decision() -> Exists:
-    """The open round's quorum signed under "the chair decides" (``ReviewRound.awaiting_decision_since``)."""
-    return Exists(
-        ReviewRound.objects.filter(
-            article=OuterRef("pk"), closed_at__isnull=True, awaiting_decision_since__isnull=False
-        )
-    )
 
 
 def _open_blocking() -> Exists:
@@ -59,7 +50,7 @@ NEEDS: tuple[Need, ...] = (
         "awaiting_decision",
         "awaiting your decision (the quorum signed)",
         _chair,
-        lambda qs, user: qs.filter(_awaiting_decision(), state=ReviewState.UNDER_REVIEW).exclude(_open_blocking()),
+        lambda qs, user: selectors.awaiting_decision_rows(qs),
     ),
     Need("in_review", "in review", _chair, lambda qs, user: qs.filter(state=ReviewState.UNDER_REVIEW)),
     Need(

@@ -57,7 +57,7 @@ def report_for_author(report: ReviewReport, *, number: int) -> dict[str, Any]:
 def compose_letter(*, article: Article, round_: ReviewRound, decision: str, note: str) -> str:
     label = dict(DecisionLetter.Decision.choices)[decision]
     lines = [
-        f"Decision on “{article.question}” ({round_.describe().split(' (')[0]}): {label}.",
+        f"Decision on “{article.question}” (review round {round_.number}): {label}.",
         "",
     ]
     if note:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
@@ -207,6 +207,21 @@ def awaiting_decision(article: Article) -> bool:
         and article.state == ReviewState.UNDER_REVIEW
         and signoff_progress(article).quorum_met
         and not unresolved_blocking_comments(article).exists()
+    )
+
+
+def awaiting_decision_rows(articles: QuerySet[Article]) -> QuerySet[Article]:
+    """``awaiting_decision`` as a queryset filter (the chair's home page and article list): under review,
+    the quorum signed the frozen hash (``signed_count`` >= ``quorum_of``), no blocking comment open; none
+    under "the quorum approves"."""
+    if not chair_decides():
+        return articles.none()
+    open_blocking = Comment.objects.filter(article=OuterRef("pk"), blocking=True, resolved_at__isnull=True)
+    return (
+        articles.filter(state=ReviewState.UNDER_REVIEW)
+        .annotate(_signed=signed_count(), _quorum=quorum_of())
+        .filter(_signed__gte=F("_quorum"))
+        .exclude(Exists(open_blocking))
     )
 
 

@@ -18,6 +18,7 @@ from django.core import mail
 from articles.models import Article, PublishedVersion, ReviewState, Section
 from articles.publishing import provenance
 from config.exceptions import Conflict, InvalidInput, NotAllowed
+from reviewboard.admin.dashboard import dashboard
 from reviewboard.board.credentials import credential_verify
 from reviewboard.models import AuditEntry, ChecklistItem, Credential, DecisionLetter, ReviewReport, SignOff
 from reviewboard.review import selectors, services
@@ -176,12 +177,16 @@ def test_under_the_default_a_quorum_does_not_publish_and_the_chairs_approval_doe
     assert not PublishedVersion.objects.filter(article=article).exists()
     assert selectors.awaiting_decision(article)
     assert selectors.open_round(article).awaiting_decision_since is not None
+    lines = {line["key"]: line["count"] for line in dashboard(chair, list_url="/admin/articles/article/")}
+    assert lines["awaiting_decision"] == 1
 
     with django_capture_on_commit_callbacks(execute=True):
         article = services.article_approve(
             article=article, user=chair, comment="Well reviewed.", clinically_significant=True
         )
     assert article.state == ReviewState.APPROVED
+    lines = {line["key"]: line["count"] for line in dashboard(chair, list_url="/admin/articles/article/")}
+    assert lines["awaiting_decision"] == 0
     version = PublishedVersion.objects.get(article=article)
     assert version.clinically_significant is True
     letter = DecisionLetter.objects.get(article=article)

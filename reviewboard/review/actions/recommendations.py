@@ -84,29 +84,18 @@ def _validate_report(ctx: ActionContext) -> None:
 
 def _submit_report(ctx: ActionContext) -> ReviewReport:
     assignment = ctx.target
+    answers = {
+        "article": ctx.article,
+        "round": ctx.round,
+        "reviewer": ctx.user,
+        "recommendation": ctx.inputs["recommendation"],
+        "checklist": ctx.inputs["checklist"],
+        "comments_to_author": ctx.inputs.get("comments_to_author", ""),
+        "confidential_comments": ctx.inputs.get("confidential_comments", ""),
+        "updated_at": ctx.now,
+    }
     report, created = ReviewReport.objects.update_or_create(
-        assignment=assignment,
-        defaults={
-            "article": ctx.article,
-            "round": ctx.round,
-            "reviewer": ctx.user,
-            "recommendation": ctx.inputs["recommendation"],
-            "checklist": ctx.inputs["checklist"],
-            "comments_to_author": ctx.inputs.get("comments_to_author", ""),
-            "confidential_comments": ctx.inputs.get("confidential_comments", ""),
-            "updated_at": ctx.now,
-        },
-        create_defaults={
-            "article": ctx.article,
-            "round": ctx.round,
-            "reviewer": ctx.user,
-            "recommendation": ctx.inputs["recommendation"],
-            "checklist": ctx.inputs["checklist"],
-            "comments_to_author": ctx.inputs.get("comments_to_author", ""),
-            "confidential_comments": ctx.inputs.get("confidential_comments", ""),
-            "submitted_at": ctx.now,
-            "updated_at": ctx.now,
-        },
+        assignment=assignment, defaults=answers, create_defaults={**answers, "submitted_at": ctx.now}
     )
     ctx.audit_hash = ctx.round.content_hash
     ctx.audit_comment = ""  # never the confidential comments
