@@ -148,12 +148,17 @@ def _stored_reviewer(reviewer: dict) -> dict[str, Any]:
             "signed_at": disclosure.get("signed_at"),
         },
         "override": reviewer.get("override") or None,
+        "acknowledged_warnings": [
+            {key: str(a.get(key) or "") for key in ("warning", "message", "reason")}
+            for a in reviewer.get("acknowledged_warnings") or []
+        ],
     }
 
 
 def provenance(version: PublishedVersion) -> dict[str, Any]:
     """Who reviewed this version, for a disclosure line under the article: each reviewer with verified
-    credentials and their declaration's summary, and the chair's overrides of conflicts of interest."""
+    credentials and their declaration's summary, the chair's overrides of conflicts of interest, and the
+    integrity warnings reviewers acknowledged (counted, each with its reason)."""
     reviewers = [_stored_reviewer(r) for r in version.reviewers]
     return {
         "reviewers": [
@@ -175,6 +180,10 @@ def provenance(version: PublishedVersion) -> dict[str, Any]:
             for r in reviewers
             if r["override"]
         ],
+        # The checker's warnings on the approved content that reviewers answered instead of the author
+        # fixing them: each reviewer's acknowledgement with its reason, and how many there are.
+        "warnings_acknowledged": sum(len(r["acknowledged_warnings"]) for r in reviewers),
+        "acknowledged_warnings": [{"reviewer": r["name"], **a} for r in reviewers for a in r["acknowledged_warnings"]],
     }
 
 

@@ -157,6 +157,7 @@ class ReviewRound(models.Model):
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         WITHDRAWN = "withdrawn", "Withdrawn"
         SUPERSEDED = "superseded", "Superseded"
+        REJECTED = "rejected", "Rejected"
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="review_rounds")
     number = models.PositiveIntegerField()
@@ -168,6 +169,11 @@ class ReviewRound(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    awaiting_decision_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the quorum signed and the round began to await the chair's decision (the chair decides).",
+    )
 
     class Meta:
         ordering = ["article", "number"]
@@ -214,6 +220,14 @@ class Assignment(models.Model):
     chair_notified_at = models.DateTimeField(null=True, blank=True)
     # The reviewer's answer: accepted (confirming no conflict) or declined with a reason (which closes it).
     accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_declaration = models.ForeignKey(
+        Declaration,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The declaration of interests the reviewer accepted under (carried over while it stands).",
+    )
     declined_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(blank=True)
     answer_chased_at = models.DateTimeField(
@@ -260,6 +274,12 @@ class SignOff(models.Model):
     )
     decision = models.CharField(max_length=20, choices=Decision.choices, default=Decision.APPROVE)
     comment = models.TextField(blank=True)
+    acknowledgements = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The integrity warnings on the frozen content this reviewer answered: "
+        '[{"warning": key, "code": ..., "message": ..., "reason": ...}].',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -629,3 +649,75 @@ class ReaderReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.article_id} ({self.get_status_display()})"
+
+
+class ChecklistItem(models.Model):
+    """One question of the board's review checklist, kept by the chair ("dosing checked against the label")."""
+
+    text = models.CharField(max_length=300)
+    position = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True, help_text="Inactive items are no longer asked; past answers stay.")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ReviewReport(models.Model):
+    """A reviewer's structured report on one round: recommendation, checklist answers, comments to the
+    author and confidential comments to the chair (never shown to authors on any surface)."""
+
+    class Recommendation(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        MINOR_REVISIONS = "minor_revisions", "Minor revisions"
+        MAJOR_REVISIONS = "major_revisions", "Major revisions"
+        REJECT = "reject", "Reject"
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="review_reports")
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="reports")
+    assignment = models.OneToOneField(Assignment, on_delete=models.PROTECT, related_name="report")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_reports")
+    recommendation = models.CharField(max_length=20, choices=Recommendation.choices)
+    checklist = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='[{"item": id, "text": the question as asked, "answer": "yes" | "no" | "n/a", "note": ...}]',
+    )
+    comments_to_author = models.TextField(blank=True)
+    confidential_comments = models.TextField(blank=True, help_text="For the chair only; never shown to authors.")
+    submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["round", "submitted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.round}: {self.recommendation}"
+
+
+class DecisionLetter(models.Model):
+    """The chair's decision on a round, as sent to the authors: the reviewers' comments to the author and
+    recommendations, and the chair's note (never a confidential comment)."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        REJECTED = "rejected", "Rejected"
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="decision_letters")
+    round = models.OneToOneField(ReviewRound, on_delete=models.CASCADE, related_name="decision_letter")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True, help_text="The chair's note to the authors.")
+    body = models.TextField(help_text="The letter as sent.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Decision on {self.round}: {self.get_decision_display()}"

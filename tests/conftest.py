@@ -25,6 +25,13 @@ def article(db, author):
 
 
 @pytest.fixture
+def quorum_approves(settings):
+    """The board setting "the quorum approves" (the behaviour before issue 18): for tests about something
+    else that reach approval through the sign-off completing the quorum. The default is "the chair decides"."""
+    settings.REVIEW_DECIDED_BY = "quorum"
+
+
+@pytest.fixture
 def eager_tasks(settings):
     """Run Celery tasks in-process, so a task's real effect can be read back in the test.
 

@@ -73,9 +73,20 @@ class OverrideSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="The chair's written reason.")
 
 
+class AcknowledgedWarningSerializer(serializers.Serializer):
+    reviewer = serializers.CharField()
+    warning = serializers.CharField(help_text='The warning\'s key, e.g. "reference-off-topic:ref-1".')
+    message = serializers.CharField(allow_blank=True, help_text="The checker's words.")
+    reason = serializers.CharField(help_text="Why the reviewer let it stand.")
+
+
 class ProvenanceSerializer(serializers.Serializer):
     reviewers = ProvenanceReviewerSerializer(many=True)
     chair_overrides = OverrideSerializer(many=True)
+    warnings_acknowledged = serializers.IntegerField(
+        help_text="How many integrity warnings on this version's content reviewers acknowledged (not fixed)."
+    )
+    acknowledged_warnings = AcknowledgedWarningSerializer(many=True)
 
 
 class ArticleDetailSerializer(ArticleSummarySerializer):

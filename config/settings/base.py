@@ -308,6 +308,10 @@ REVIEW_DEFAULT_DUE = timedelta(days=env.int("REVIEW_DEFAULT_DUE_DAYS", default=7
 REVIEW_RECURRENCE = timedelta(days=env.int("REVIEW_RECURRENCE_DAYS", default=365))
 REVIEW_REMINDER_INTERVAL = timedelta(hours=24)
 REVIEW_REMINDERS_BEFORE_CHAIR = 3
+# How a review ends (a board setting): "chair" - the chair decides after the quorum signed (approve with
+# clinical significance, request changes or reject, with a decision letter to the authors); "quorum" -
+# the sign-off that completes the quorum approves at once (the board's behaviour before issue 18).
+REVIEW_DECIDED_BY = env.str("REVIEW_DECIDED_BY", default="chair")
 # An article may cite at most this many references (every write path: API, import, admin).
 ARTICLE_MAX_REFERENCES = env.int("ARTICLE_MAX_REFERENCES", default=1000)
 # Who may review: a declaration of interests is valid this long after it was signed; its member is

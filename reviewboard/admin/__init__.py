@@ -6,11 +6,22 @@
   action) and ``review_screen`` (the review screen) mixed in, and ``dashboard`` (the admin home);
 - ``references``: the reference library; ``clients``: reader reports, published versions, webhooks;
   ``outbox``: the outbox's events, each with its deliveries per consumer (read-only).
+- ``declarations``: a member's own declaration of interests (renew or update); ``checklist``: the
+  board's review checklist, kept by the chair.
 """
 
 from django.contrib import admin
 
-from reviewboard.admin import articles, audit, board, clients, outbox, references  # noqa: F401  (registers their admins)
+from reviewboard.admin import (  # noqa: F401  (registers their admins)
+    articles,
+    audit,
+    board,
+    checklist,
+    clients,
+    declarations,
+    outbox,
+    references,
+)
 
 # Reviewers find their queue on the first screen after logging in.
 admin.site.index_template = "admin/reviewboard/index.html"

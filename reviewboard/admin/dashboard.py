@@ -52,6 +52,12 @@ NEEDS: tuple[Need, ...] = (
         _chair,
         lambda qs, user: qs.filter(state=ReviewState.SUBMITTED),
     ),
+    Need(
+        "awaiting_decision",
+        "awaiting your decision (the quorum signed)",
+        _chair,
+        lambda qs, user: selectors.awaiting_decision_rows(qs),
+    ),
     Need("in_review", "in review", _chair, lambda qs, user: qs.filter(state=ReviewState.UNDER_REVIEW)),
     Need(
         "overdue",

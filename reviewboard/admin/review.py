@@ -44,10 +44,13 @@ from reviewboard.admin.review_words import (
 )
 from reviewboard.board import permissions
 from reviewboard.board import selectors as board_selectors
-from reviewboard.models import Assignment
-from reviewboard.review import actions, selectors
+from reviewboard.models import Assignment, ChecklistItem, ReviewReport
+from reviewboard.review import actions, decisions, selectors
 from reviewboard.review.actions import ACTIONS, TRANSITIONS, surface
 from reviewboard.review.states import state_label
+from reviewboard.review.warnings import round_warnings
+
+RECOMMENDATION_ANSWERS = ("yes", "no", "n/a")
 
 
 class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
@@ -167,12 +170,37 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
                 row["answer_form"] = self._answer_form(article, assignment, user)
                 my_assignment = row
             assignment_rows.append(row)
+        open_round = selectors.open_round(article)
+        warnings = round_warnings(open_round)
         sign_off = None
         if my_assignment is not None and selectors.signable_assignment(article=article, user=user) is not None:
             sign_off = {
                 "content_hash": review_hash,
                 "short_hash": short_hash(review_hash),
                 "url": self.review_url("sign_off", article),
+                # One form may accept and sign (two audited steps); every warning needs a reason.
+                "needs_accept": my_assignment["assignment"].accepted_at is None,
+                "accept_label": ACTIONS["sign_off"].field("accept").label,
+                "warnings": warnings,
+            }
+        report_form = None
+        if (
+            my_assignment is not None
+            and under_review
+            and my_assignment["assignment"].accepted_at is not None
+            and actions.refusal("submit_report", article=article, user=user, target=my_assignment["assignment"]) is None
+        ):
+            mine = ReviewReport.objects.filter(assignment=my_assignment["assignment"]).first()
+            answered = {row["item"]: row["answer"] for row in (mine.checklist if mine else [])}
+            report_form = {
+                "url": self.review_url("report", article),
+                "recommendations": ReviewReport.Recommendation.choices,
+                "checklist": [
+                    {"item": item, "answer": answered.get(item.pk, "")}
+                    for item in ChecklistItem.objects.filter(active=True).order_by("position", "id")
+                ],
+                "answers": RECOMMENDATION_ANSWERS,
+                "report": mine,
             }
         signoff_rows = [
             {
@@ -203,7 +231,12 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
             candidates = board_selectors.active_reviewers().exclude(pk__in=taken).exclude(authored_articles=article)
             assign_form = {
                 "url": self.review_url("assign", article),
-                "reviewers": [{"pk": u.pk, "label": reviewer_label(u)} for u in candidates],
+                # Flagged before they are picked: an expired declaration, a declared interest, a credential.
+                "reviewers": [
+                    {"pk": u.pk, "label": reviewer_label(u), "conflict": conflict.message if conflict else ""}
+                    for u in candidates
+                    for conflict in [board_selectors.reviewer_conflict(article, u, now=now)]
+                ],
                 "required_specialty": article.required_specialty if article.required_specialty_id else None,
             }
 
@@ -244,6 +277,12 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
                 "buttons": buttons,
                 "blocked": blocked,
                 "sign_off": sign_off,
+                "warnings": warnings,
+                "awaiting_decision": selectors.awaiting_decision(article),
+                "is_chair": permissions.is_chair(user),
+                "reports": decisions.reports_visible_to(article, user),
+                "report_form": report_form,
+                "letters": decisions.letters_of(article),
                 "my_assignment": my_assignment,
                 "assignments": assignment_rows,
                 "signoffs": signoff_rows,

@@ -78,7 +78,10 @@ class ReviewActionsAdminMixin:
             url("actions/<str:name>/<str:target_id>/", wrap(self.action_view), "action_on"),
             # the URLs the screens and the tests already know: the same view
             url("transition/<str:name>/", wrap(functools.partial(self.action_view, only=TRANSITIONS)), "transition"),
-            url("sign-off/", alias("sign_off"), "sign_off"),
+            url(
+                "sign-off/", alias("sign_off", collect={"acknowledgements": ("ack:", "warning", "reason")}), "sign_off"
+            ),
+            url("report/", alias("submit_report", collect={"checklist": ("check:", "item", "answer")}), "report"),
             url("comments/", alias("comment", raw=("section",)), "comment"),
             url("comments/<int:target_id>/resolve/", alias("resolve_comment"), "comment_resolve"),
             url("comments/<int:target_id>/reply/", alias("reply"), "comment_reply"),
@@ -126,10 +129,12 @@ class ReviewActionsAdminMixin:
         only: tuple[str, ...] | None = None,
         raw: tuple[str, ...] = (),
         renamed: dict[str, str] | None = None,
+        collect: dict[str, tuple[str, str, str]] | None = None,
     ) -> HttpResponse:
         """Any surfaced action (see the module docstring). ``only``: the names this URL offers (the transition
         alias); ``raw``: inputs passed to the runner as posted (the comment alias's section primary key);
-        ``renamed``: posted names of the aliases (``due``) and the declared inputs they are."""
+        ``renamed``: posted names of the aliases (``due``) and the declared inputs they are; ``collect``: a list
+        input posted as one field per row (``ack:<warning key>`` -> ``{"warning": key, "reason": text}``)."""
         action = ACTIONS.get(name)
         if action is None or not action.on_surfaces or (only is not None and name not in only):
             return self._refuse(request, article, f"There is no {'transition' if only else 'action'} “{name}”.")
@@ -165,6 +170,12 @@ class ReviewActionsAdminMixin:
             for key, value in form.cleaned_data.items()
         }
         inputs.update({field: request.POST.get(field) or None for field in raw})
+        for field, (prefix, key, value) in (collect or {}).items():
+            inputs[field] = [
+                {key: posted.removeprefix(prefix), value: text}
+                for posted, text in request.POST.items()
+                if posted.startswith(prefix) and text.strip()
+            ]
         try:
             result = actions.perform(name, article=article, user=request.user, target=target, **inputs)
         except ServiceError as exc:  # the runner's transaction rolled back: nothing changed

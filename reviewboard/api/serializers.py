@@ -183,9 +183,44 @@ class TransitionInput(serializers.Serializer):
     )
 
 
+class AcknowledgementInput(serializers.Serializer):
+    warning = serializers.CharField(max_length=200, help_text="The warning's key, as ``warnings`` lists it.")
+    reason = serializers.CharField(max_length=2000, help_text="Why the warning can stand.")
+
+
 class SignOffInput(serializers.Serializer):
     content_hash = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="The content hash you read and approve.")
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    accept = serializers.BooleanField(
+        default=False,
+        help_text="Accept the assignment first (confirming no conflict of interest), recorded as its own step.",
+    )
+    acknowledgements = AcknowledgementInput(
+        many=True,
+        required=False,
+        default=list,
+        max_length=200,
+        help_text="Every integrity warning on the content under review, answered: refused (409) otherwise.",
+    )
+
+
+class ChecklistAnswerInput(serializers.Serializer):
+    item = serializers.IntegerField(help_text="The checklist item's id (``checklist`` in the article's review).")
+    answer = serializers.ChoiceField(choices=["yes", "no", "n/a"])
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ReviewReportInput(serializers.Serializer):
+    recommendation = serializers.ChoiceField(choices=["approve", "minor_revisions", "major_revisions", "reject"])
+    checklist = ChecklistAnswerInput(many=True, max_length=200, help_text="Every active checklist item answered.")
+    comments_to_author = serializers.CharField(required=False, allow_blank=True, default="", max_length=20_000)
+    confidential_comments = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=20_000,
+        help_text="For the chair only: never shown to the authors.",
+    )
 
 
 class ResolveInput(serializers.Serializer):
@@ -287,6 +322,44 @@ class SignOffOutput(serializers.Serializer):
     decision = serializers.CharField()
     content_hash = serializers.CharField()
     comment = serializers.CharField()
+    acknowledgements = serializers.ListField(
+        child=serializers.DictField(), help_text="The warnings this reviewer acknowledged, with reasons."
+    )
+    created_at = serializers.DateTimeField()
+
+
+class WarningOutput(serializers.Serializer):
+    warning = serializers.CharField(help_text="The key a sign-off acknowledges it by.")
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ChecklistItemOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class ReviewReportOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    round = serializers.IntegerField()
+    reviewer = serializers.CharField()
+    recommendation = serializers.CharField()
+    recommendation_label = serializers.CharField()
+    checklist = serializers.ListField(child=serializers.DictField())
+    comments_to_author = serializers.CharField()
+    confidential_comments = serializers.CharField(
+        required=False, help_text="Only for the chair and the report's own reviewer; absent otherwise."
+    )
+    submitted_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class DecisionLetterOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    round = serializers.IntegerField(source="round.number")
+    decision = serializers.CharField()
+    note = serializers.CharField()
+    body = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
@@ -398,3 +471,13 @@ class ArticleReviewOutput(serializers.Serializer):
     changes_since_my_round = ChangesSinceOutput(
         allow_null=True, help_text="For a reviewer of an earlier round: what changed since the round they reviewed."
     )
+    warnings = WarningOutput(
+        many=True,
+        help_text="The integrity warnings on the open round's frozen content: each signing reviewer answers them.",
+    )
+    awaiting_decision = serializers.BooleanField(help_text="The quorum signed; the chair decides now.")
+    checklist = ChecklistItemOutput(many=True, help_text="The board's checklist a report answers.")
+    reports = ReviewReportOutput(
+        many=True, help_text="The reports you may read (the chair: all, with confidential comments)."
+    )
+    decision_letters = DecisionLetterOutput(many=True, help_text="The chair's decision letters, newest first.")

@@ -20,6 +20,7 @@ urlpatterns = [
     path("declarations/", views.DeclarationCreateView.as_view(), name="declaration-create"),
     path("articles/<slug:slug>/transitions/<slug:name>/", views.TransitionView.as_view(), name="transition"),
     path("articles/<slug:slug>/signoffs/", views.SignOffView.as_view(), name="signoff-create"),
+    path("articles/<slug:slug>/reports/", views.ReportView.as_view(), name="report-submit"),
     path("articles/<slug:slug>/comments/", views.CommentCreateView.as_view(), name="comment-create"),
     path(
         "articles/<slug:slug>/comments/<int:comment_id>/resolve/",

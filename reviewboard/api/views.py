@@ -32,10 +32,11 @@ from references.models import Citation
 from reviewboard.api import serializers as s
 from reviewboard.board import permissions
 from reviewboard.board.declarations import declaration_sign
-from reviewboard.models import Assignment, Comment, Declaration, ReviewRound, SignOff
-from reviewboard.review import selectors, services
+from reviewboard.models import Assignment, ChecklistItem, Comment, Declaration, ReviewRound, SignOff
+from reviewboard.review import decisions, selectors, services
 from reviewboard.review.actions import TRANSITIONS, get_transition, surface
 from reviewboard.review.services.content import content_create
+from reviewboard.review.warnings import round_warnings
 
 # Each gets the shared error body in the schema (config.schema.document_error_responses).
 ERRORS = {
@@ -144,6 +145,11 @@ def _review_detail(article: Article, user: Any) -> dict[str, Any]:
         "round": _round(current) if current else None,
         "rounds": [_round(r) for r in rounds],
         "changes_since_my_round": _changes_since(article, user, current),
+        "warnings": [w.as_dict() for w in round_warnings(current)],
+        "awaiting_decision": selectors.awaiting_decision(article),
+        "checklist": list(ChecklistItem.objects.filter(active=True).order_by("position", "id")),
+        "reports": decisions.reports_visible_to(article, user),
+        "decision_letters": decisions.letters_of(article),
     }
 
 
@@ -325,6 +331,29 @@ class SignOffView(APIView):
             )
         values = dict(data.validated_data)
         surface.run("sign_off", article=article, user=request.user, target=assignment, values=values)
+        return _detail_response(article, request.user, status_code=status.HTTP_201_CREATED)
+
+
+class ReportView(APIView):
+    @extend_schema(
+        operation_id="review_report_submit",
+        request=s.ReviewReportInput,
+        responses={201: s.ArticleReviewOutput, **ERRORS},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        """File (or update) your structured report on the open round: recommendation, the board's checklist,
+        comments to the author, confidential comments to the chair. Needs an accepted assignment."""
+        article = _article(slug, request.user)
+        data = s.ReviewReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = Assignment.objects.filter(article=article, reviewer=request.user, closed_at__isnull=True).first()
+        if assignment is None:
+            raise NotAllowed(
+                "Only a reviewer with an open assignment on this article may file a report.",
+                code="not-assigned",
+                detail={"permission": permissions.REVIEWER_PERM},
+            )
+        services.assignment_report(assignment=assignment, user=request.user, **data.validated_data)
         return _detail_response(article, request.user, status_code=status.HTTP_201_CREATED)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils import timezone
 
-from config.exceptions import Conflict, InvalidInput
+from config.exceptions import Conflict, InvalidInput, NotAllowed
 from reviewboard.models import (
     Credential,
     Declaration,
@@ -153,6 +153,12 @@ def _declare_interests(ctx: ActionContext) -> Declaration:
 
 def _validate_verify_credential(ctx: ActionContext) -> None:
     credential = ctx.target
+    if credential.profile.user_id == ctx.user.pk:
+        raise NotAllowed(
+            "Nobody verifies their own credential: another chair or an administrator must check it at its source.",
+            code="own-credential",
+            detail={"credential_id": credential.pk},
+        )
     if credential.is_verified:
         raise Conflict(
             f"{credential.name} was already verified on {timezone.localtime(credential.verified_at):%Y-%m-%d}.",

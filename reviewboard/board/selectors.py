@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -49,6 +50,26 @@ def current_declaration(member: AbstractBaseUser) -> Declaration | None:
         .order_by("-signed_at", "-id")
         .first()
     )
+
+
+def declaration_warning(member: AbstractBaseUser, *, now: datetime | None = None) -> dict | None:
+    """What a board member's home page warns about their declaration of interests: none on record, expired,
+    or expiring within ``DECLARATION_REMINDER_DAYS[0]`` days (30); None when it runs longer."""
+    if not permissions.is_board_member(member):
+        return None
+    now = now or timezone.now()
+    declaration = current_declaration(member)
+    if declaration is None:
+        return {"missing": True, "expired": False, "expires_at": None, "days_left": None}
+    if declaration.expires_at > now + timedelta(days=settings.DECLARATION_REMINDER_DAYS[0]):
+        return None
+    days_left = max((declaration.expires_at - now).days, 0)
+    return {
+        "missing": False,
+        "expired": declaration.is_expired(now),
+        "expires_at": declaration.expires_at,
+        "days_left": days_left,
+    }
 
 
 def relevant_relationships(

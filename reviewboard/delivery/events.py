@@ -140,6 +140,11 @@ CATALOG: dict[str, EventType] = {
             ("kind", "key", "message"),
         ),
         EventType(
+            "decision.sent",
+            "The chair decided a round (approved, changes requested, rejected): the authors get the letter.",
+            ("letter_id", "decision", "by"),
+        ),
+        EventType(
             "webhook.disabled",
             "A client's webhook endpoint failed for a day and was disabled.",
             ("endpoint_id", "url", "reason", "pending"),

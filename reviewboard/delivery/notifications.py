@@ -13,7 +13,8 @@ transaction.
 |---|---|
 | article.submitted | the chair: assign reviewers and start the review |
 | review.started | each newly assigned reviewer: what, which content, when due |
-| changes.requested | the authors: what must change |
+| changes.requested | the authors: what must change (a reviewer's request; the chair's is a decision letter) |
+| decision.sent | the authors: the chair's decision letter (comments to the author, never confidential ones) |
 | comment.blocking | the authors: a blocking comment holds back approval |
 | comment.resolved | the comment's author, when someone else resolved it, with the note |
 | comment.replied | whoever opened the thread, when someone else replied |
@@ -53,7 +54,7 @@ from reviewboard.audit.checkpoints import AuditCheckpoint, notify_checkpoint_cre
 from reviewboard.board import permissions
 from reviewboard.delivery.events import consumer, not_before
 from reviewboard.jobs.common import build_email, chair_emails, review_url
-from reviewboard.models import Assignment, Comment, Declaration, Event
+from reviewboard.models import Assignment, Comment, DecisionLetter, Declaration, Event
 
 
 def _send(template: str, *, to: Iterable[str], context: dict[str, Any]) -> int:
@@ -119,6 +120,17 @@ def email_authors_changes_requested(event: Event) -> int:
     article = _article(event)
     context = _context(event, article, comment=event.payload.get("comment", ""), by=event.payload.get("by", ""))
     return _send("changes_requested", to=_authors(article), context=context)
+
+
+@consumer("email.decision_letter", "decision.sent")
+def email_authors_decision_letter(event: Event) -> int:
+    """The chair's decision letter, as stored (``DecisionLetter.body``: it holds no confidential comment)."""
+    article = _article(event)
+    letter = DecisionLetter.objects.filter(pk=event.payload.get("letter_id")).first()
+    if letter is None:
+        return 0
+    context = _context(event, article, letter=letter, by=event.payload.get("by", ""))
+    return _send("decision_letter", to=_authors(article), context=context)
 
 
 @consumer("email.comment_blocking", "comment.blocking")

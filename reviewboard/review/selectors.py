@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from reviewboard.models import (
     ReviewRound,
     SignOff,
 )
+from reviewboard.review.decisions import chair_decides
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -173,8 +174,9 @@ def approval_of(content_hash: str | OuterRef) -> Q:
 
 
 def counts_toward_quorum(content_hash: str | OuterRef) -> Q:
-    """The rule for a sign-off that counts: it approves ``content_hash``, through a still-open assignment."""
-    return approval_of(content_hash) & Q(assignment__closed_at__isnull=True)
+    """The rule for a sign-off that counts: it approves ``content_hash``, through a still-open assignment that
+    its reviewer accepted (a sign-off counts only from a reviewer who accepted this round's assignment)."""
+    return approval_of(content_hash) & Q(assignment__closed_at__isnull=True, assignment__accepted_at__isnull=False)
 
 
 def counting_signoffs(article: Article, content_hash: str) -> QuerySet[SignOff]:
@@ -215,6 +217,32 @@ def signoff_progress(article: Article, content_hash: str | None = None) -> SignO
         counting_signoffs(article, content_hash).order_by().values("reviewer").distinct().count() if content_hash else 0
     )
     return SignOffProgress(signed=signed, required=article_quorum(article), content_hash=content_hash)
+
+
+def awaiting_decision(article: Article) -> bool:
+    """The round awaits the chair's decision: the chair decides (the board setting), the article is under
+    review, the quorum signed the frozen hash and no blocking comment is open."""
+    return (
+        chair_decides()
+        and article.state == ReviewState.UNDER_REVIEW
+        and signoff_progress(article).quorum_met
+        and not unresolved_blocking_comments(article).exists()
+    )
+
+
+def awaiting_decision_rows(articles: QuerySet[Article]) -> QuerySet[Article]:
+    """``awaiting_decision`` as a queryset filter (the chair's home page and article list): under review,
+    the quorum signed the frozen hash (``signed_count`` >= ``quorum_of``), no blocking comment open; none
+    under "the quorum approves"."""
+    if not chair_decides():
+        return articles.none()
+    open_blocking = Comment.objects.filter(article=OuterRef("pk"), blocking=True, resolved_at__isnull=True)
+    return (
+        articles.filter(state=ReviewState.UNDER_REVIEW)
+        .annotate(_signed=signed_count(), _quorum=quorum_of())
+        .filter(_signed__gte=F("_quorum"))
+        .exclude(Exists(open_blocking))
+    )
 
 
 def unresolved_blocking_comments(article: Article) -> QuerySet[Comment]:

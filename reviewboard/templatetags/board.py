@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviewboard.admin.dashboard import dashboard
+from reviewboard.board import selectors as board_selectors
 from reviewboard.review import selectors
 
 register = template.Library()
@@ -26,4 +27,5 @@ def board_dashboard(context: dict[str, Any]) -> dict[str, Any]:
         "queue_count": len(queue),
         "queue_overdue": sum(1 for due in queue if due and due < now),
         "queue_next_due": next((due for due in queue if due), None),
+        "declaration": board_selectors.declaration_warning(user, now=now),
     }

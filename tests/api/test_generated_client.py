@@ -79,6 +79,7 @@ def _module(package, name: str):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("quorum_approves")  # not about who ends a review (issue 18: default, the chair)
 def test_a_generated_client_runs_the_whole_path(generated, live_server, fresh_caches):
     client_mod = _module(generated, "client")
     models = _module(generated, "models")
@@ -144,7 +145,9 @@ def test_a_generated_client_runs_the_whole_path(generated, live_server, fresh_ca
     content_hash = article_retrieve.sync(slug, client=r1).review_hash
     for reviewer in (r1, r2):
         signed = signoff.sync_detailed(
-            slug, client=reviewer, body=models.SignOffInputRequest(content_hash=content_hash)
+            slug,
+            client=reviewer,
+            body=models.SignOffInputRequest(content_hash=content_hash, accept=True),  # accept, then sign
         )
         assert signed.status_code == 201, signed.content
     assert article_retrieve.sync(slug, client=chair).state == "approved"

@@ -20,7 +20,8 @@ from reviewboard.review import services
 from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory
 
-pytestmark = pytest.mark.django_db
+# About audience versions, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 PATIENT_BODY = "Keep moving gently; bed rest makes back pain last longer [1]."
 
@@ -87,13 +88,13 @@ def test_both_versions_frozen_and_covered_by_one_sign_off_a_change_to_either_inv
     with pytest.raises(Conflict) as exc:
         services.assignment_sign_off(
             assignment=article.assignments.get(reviewer=reviewers[0]), reviewer=reviewers[0],
-            content_hash=clinician_only,
+            content_hash=clinician_only, accept=True,  # issue 18: accepting in the sign-off form
         )
     assert exc.value.code == "stale-content-hash"
 
     for reviewer in reviewers:
         services.assignment_sign_off(
-            assignment=article.assignments.get(reviewer=reviewer), reviewer=reviewer, content_hash=frozen
+            assignment=article.assignments.get(reviewer=reviewer), reviewer=reviewer, content_hash=frozen, accept=True
         )
     version = article.versions.get()
     assert version.content_hash == frozen

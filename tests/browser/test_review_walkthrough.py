@@ -100,7 +100,9 @@ def open_from_list(page: Page, state: str) -> None:
     state_shown(page, state)
 
 
-def test_review_walkthrough_per_role(board, eager_tasks, login, live_server, artifacts):
+def test_review_walkthrough_per_role(board, eager_tasks, quorum_approves, login, live_server, artifacts):
+    # "quorum_approves": this walkthrough is about the screens; the chair's decision is walked through in
+    # tests/browser/test_seed_warning.py (issue 18). Each reviewer accepts before judging (issue 18).
     folder = artifacts / "walkthrough"
     folder.mkdir(exist_ok=True)
     author = AuthorFactory(username="awriter", first_name="Alex", last_name="Writer")
@@ -151,6 +153,9 @@ def test_review_walkthrough_per_role(board, eager_tasks, login, live_server, art
         check_screen(first, folder, "08-reviewer-queue", first.locator("#result_list"))
         first.get_by_role("link", name=QUESTION).click()
         check_screen(first, folder, "09-reviewer-review", first.locator("#sign-off-button"))
+        first.locator("#accept-no-conflict").check()
+        first.locator("#accept-button").click()
+        success(first, "You accepted the assignment")
         medication = first.locator("#preview-section-2")
         medication.locator("summary").click()
         medication.locator("textarea[name=body]").fill("State the maximum daily NSAID dose and for how long.")
@@ -225,6 +230,7 @@ def test_review_walkthrough_per_role(board, eager_tasks, login, live_server, art
         expect(second.locator("#review-progress-words")).to_contain_text("1 of 2 sign-offs - waiting on Ben Cushing")
         sign_off = second.get_by_role("button", name=named)
         check_screen(second, folder, "14-second-reviewer-review", sign_off)
+        second.locator("#sign-off-accept").check()  # accepting and signing in one form: two audited steps
         sign_off.click()
         success(second, "That completed the quorum: the article is approved.")
         state_shown(second, "Approved")

@@ -44,11 +44,14 @@ def submit(article, author):
     return services.article_submit(article=article, user=author)
 
 
-def start_review(article, author, chair, reviewers):
+def start_review(article, author, chair, reviewers, *, accept: bool = True):
+    """Submitted, ``reviewers`` assigned, the review started; each reviewer accepted (``accept=False``: none
+    answered yet). Issue 18: a sign-off or a blocking comment counts only from a reviewer who accepted."""
     article = submit(article, author)
     for reviewer in reviewers:
         services.assignment_create(article=article, reviewer=reviewer, user=chair)
-    return services.review_start(article=article, user=chair)
+    article = services.review_start(article=article, user=chair)
+    return accept_all(article, reviewers) if accept else article
 
 
 def assignment_of(article, reviewer):
@@ -61,6 +64,7 @@ def sign(article, reviewer, *, content_hash_=None, comment=""):
         reviewer=reviewer,
         content_hash=content_hash_ or article.review_hash,
         comment=comment,
+        accept=True,  # the reviewer accepts in the same form (a sign-off counts only once accepted)
     )
 
 
@@ -74,10 +78,23 @@ def submitted(article, author):
     return submit(article, author)
 
 
+def accept_all(article, reviewers):
+    """Each reviewer accepts their open assignment (issue 18: judging counts only once accepted)."""
+    for reviewer in reviewers:
+        services.assignment_accept(assignment=assignment_of(article, reviewer), user=reviewer, no_conflict=True)
+    return article
+
+
 @pytest.fixture
 def under_review(article, author, chair, reviewers):
-    """Under review with reviewer1 and reviewer2 assigned (quorum 2); reviewer3 is not assigned."""
+    """Under review with reviewer1 and reviewer2 assigned and accepted (quorum 2); reviewer3 is not assigned."""
     return start_review(article, author, chair, reviewers[:2])
+
+
+@pytest.fixture
+def under_review_unaccepted(article, author, chair, reviewers):
+    """Under review with reviewer1 and reviewer2 assigned, neither has answered yet."""
+    return start_review(article, author, chair, reviewers[:2], accept=False)
 
 
 @pytest.fixture

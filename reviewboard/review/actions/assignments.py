@@ -151,8 +151,10 @@ def _accept_assignment(ctx: ActionContext) -> Assignment:
     if ctx.article.state == ReviewState.UNDER_REVIEW and not assignment.due_explicit:
         assignment.due_at = ctx.now + settings.REVIEW_DEFAULT_DUE
         fields.append("due_at")
-    assignment.save(update_fields=fields)
     declaration = board_selectors.current_declaration(ctx.user)
+    assignment.accepted_declaration = declaration
+    fields.append("accepted_declaration")
+    assignment.save(update_fields=fields)
     ctx.audit_data.update(
         {
             "assignment_id": assignment.pk,

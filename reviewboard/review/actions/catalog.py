@@ -1,7 +1,9 @@
 """Every board action, gathered from the modules that declare them, each declaration beside its body.
 
 - ``transitions``: the 8 review transitions, their conditions and ``close_round``;
+- ``decisions``: reject (the chair's decision; approve and request_changes write the decision letter too);
 - ``assignments``: assign, accept, decline, unassign; ``signoffs``: sign_off, withdraw_sign_off;
+- ``recommendations``: submit_report (a reviewer's structured report on a round);
 - ``comments``: comment, reply, mark_addressed, resolve_comment;
 - ``content``: create, edit_content, review_settings; ``library``: reference_correct, reference_status;
 - ``rereview``: flag_rereview; ``versions``: assess_significance; ``reports``: reader-report triage;
@@ -41,6 +43,7 @@ ORDER: tuple[str, ...] = (
     "revise",
     "retract",
     "archive",
+    "reject",
     "assign",
     "accept_assignment",
     "decline_assignment",
@@ -48,6 +51,7 @@ ORDER: tuple[str, ...] = (
     "verify_credential",
     "unassign",
     "sign_off",
+    "submit_report",
     "comment",
     "resolve_comment",
     "reply",

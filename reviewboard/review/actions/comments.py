@@ -11,6 +11,7 @@ from reviewboard.models import (
     Comment,
 )
 from reviewboard.review import selectors
+from reviewboard.review.acceptance import require_accepted_reviewer
 from reviewboard.review.actions.registry import Action, ActionContext, Field, entry_point
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ def _validate_comment(ctx: ActionContext) -> None:
             code="permission-denied",
             detail={"required": permissions.requirement(permissions.can_block), "action": "comment"},
         )
+    if ctx.inputs.get("blocking"):
+        require_accepted_reviewer(ctx.article, ctx.user, doing="make a blocking comment")
 
 
 def _comment(ctx: ActionContext) -> Comment:

@@ -234,6 +234,25 @@ class Unsurfaced(Kind):
         return value, value in (None, "")
 
 
+class Rows(Kind):
+    """A list of small objects (a declaration's relationships, a sign-off's acknowledgements, a report's
+    checklist answers): the action's own validation reads each row. The API takes a JSON list; the admin
+    draws no generic field for it (its panel posts one field per row, gathered by the view's ``collect``)."""
+
+    name = "relationships"
+
+    def clean(self, field: Field, value: Any, ctx: ActionContext) -> tuple[Any, bool]:
+        return value, value in (None, "", [])
+
+    def form_field(self, field: Field, article: Article) -> forms.Field | None:
+        return None
+
+    def serializer_field(self, field: Field) -> serializers.Field:
+        return serializers.ListField(
+            child=serializers.DictField(), required=field.required, help_text=field.help, allow_empty=True
+        )
+
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
@@ -245,7 +264,7 @@ KINDS: dict[str, Kind] = {
         User(),
         SectionKind(),
         Unsurfaced("content"),
-        Unsurfaced("relationships"),
+        Rows(),
         Unsurfaced("object"),
     )
 }

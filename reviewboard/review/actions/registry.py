@@ -121,6 +121,9 @@ class Action:
     panel: str = ""
     # False: performed by other actions, services or jobs only; never offered on a screen or the API.
     surfaced: bool = True
+    # An action performed first, in the same transaction, with its own checks and audit entry: returns
+    # (name, inputs) or None (sign_off: accepting the assignment in the same form, when asked to).
+    first: Callable[[ActionContext], tuple[str, dict[str, Any]] | None] | None = None
 
     @property
     def is_transition(self) -> bool:

@@ -261,10 +261,25 @@ def perform(
     check_permission(ctx)
     check_state(ctx)
     ctx.inputs = clean_inputs(action, inputs, ctx)
+    if action.first is not None and (step := action.first(ctx)) is not None:
+        _perform_first(ctx, *step)
     check_conditions(ctx)
     if action.validate is not None:
         action.validate(ctx)
     return _apply(ctx)
+
+
+def _perform_first(parent: ActionContext, name: str, inputs: dict[str, Any]) -> None:
+    """Run the declared action ``name`` before ``parent``'s, on the same article and target, with every
+    check of its own and its own audit entry (recorded as what it is)."""
+    ctx = _context(ACTIONS[name], parent.article, parent.user, parent.target)
+    check_permission(ctx)
+    check_state(ctx)
+    ctx.inputs = clean_inputs(ctx.action, inputs, ctx)
+    check_conditions(ctx)
+    if ctx.action.validate is not None:
+        ctx.action.validate(ctx)
+    _apply(ctx)
 
 
 bind_runner(perform, get_action)

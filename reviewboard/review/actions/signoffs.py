@@ -1,4 +1,11 @@
-"""Signing off the frozen content of a round (the sign-off that completes the quorum approves)."""
+"""Signing off the frozen content of a round.
+
+A sign-off counts only from a reviewer who accepted this round's assignment (``accept`` in the same form
+performs ``accept_assignment`` first, recorded and audited as what it is) and who answered every integrity
+warning on the frozen content (``acknowledgements``: each warning's key and a reason, stored with the
+sign-off and audited). When it completes the quorum: under "the quorum approves" the article is approved
+at once; under "the chair decides" (the default) the round awaits the chair's decision.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +23,11 @@ from reviewboard.models import (
     SignOff,
 )
 from reviewboard.review import selectors
+from reviewboard.review.acceptance import require_accepted
 from reviewboard.review.actions.registry import Action, ActionContext, Condition, Field, Unmet, entry_point
 from reviewboard.review.actions.rules import ASSIGNMENT_REVIEWER, short_hash, states
+from reviewboard.review.decisions import chair_decides
+from reviewboard.review.warnings import clean_acknowledgements, round_warnings, unanswered
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -38,6 +48,7 @@ def _validate_sign_off(ctx: ActionContext) -> None:
                 "round_outcome": closed_round.outcome,
             },
         )
+    require_accepted(assignment, doing="sign off")
     if not board_selectors.reviewer_is_active(user):
         raise Conflict(
             "Your reviewer profile is inactive.", code="reviewer-inactive", detail={"reviewer": user.get_username()}
@@ -67,6 +78,17 @@ def _validate_sign_off(ctx: ActionContext) -> None:
         )
     if SignOff.objects.filter(selectors.approval_of(signed), assignment=assignment).exists():
         raise _already_signed(assignment, signed)
+    warnings = round_warnings(round_)
+    ctx.inputs["acknowledgements"] = clean_acknowledgements(ctx.inputs.get("acknowledgements"), warnings)
+    open_warnings = unanswered(warnings, ctx.inputs["acknowledgements"])
+    if open_warnings:
+        raise Conflict(
+            f"{len(open_warnings)} integrity warning(s) on the content under review are not answered: "
+            + "; ".join(f"{w.key} ({w.message})" for w in open_warnings)
+            + ". Acknowledge each with a reason, or ask the author to fix the content.",
+            code="unanswered-warnings",
+            detail={"warnings": [w.as_dict() for w in open_warnings]},
+        )
     own_blocking = list(
         selectors.unresolved_blocking_comments(ctx.article).filter(author=user).values_list("pk", flat=True)
     )
@@ -100,13 +122,10 @@ def _sign_off(ctx: ActionContext) -> SignOff:
                 decision=SignOff.Decision.APPROVE,
                 comment=ctx.inputs.get("comment", ""),
                 declaration=board_selectors.current_declaration(ctx.user),
+                acknowledgements=ctx.inputs["acknowledgements"],
             )
     except IntegrityError as exc:
         raise _already_signed(assignment, content_hash) from exc
-    if assignment.accepted_at is None:  # signing off is the strongest acceptance there is
-        assignment.accepted_at = ctx.now
-        assignment.save(update_fields=["accepted_at"])
-        ctx.audit_data["accepted_with_sign_off"] = True
     progress = selectors.signoff_progress(ctx.article)
     ctx.audit_hash = content_hash
     ctx.audit_comment = signoff.comment
@@ -118,9 +137,17 @@ def _sign_off(ctx: ActionContext) -> SignOff:
             "declaration_id": signoff.declaration_id,
             "signed": progress.signed,
             "required": progress.required,
+            "acknowledged_warnings": [
+                {"warning": a["warning"], "reason": a["reason"]} for a in signoff.acknowledgements
+            ],
         }
     )
-    ctx.followed.append("approve")  # the runner approves now if every approval condition holds
+    if not chair_decides():
+        ctx.followed.append("approve")  # the runner approves now if every approval condition holds
+    elif progress.quorum_met and ctx.round.awaiting_decision_since is None:
+        ctx.round.awaiting_decision_since = ctx.now
+        ctx.round.save(update_fields=["awaiting_decision_since"])
+        ctx.audit_data["awaiting_decision"] = True
     return signoff
 
 
@@ -145,9 +172,19 @@ def _signed_message(signoff: SignOff, user: Any) -> str:
 
 def _sign_off_history(entry: Any, people: dict[int, Any]) -> str:
     data = entry.data or {}
-    if "signed" in data:
-        return f"signed off ({data['signed']} of {data.get('required', '?')})"
-    return "signed off"
+    if "signed" not in data:
+        return "signed off"
+    acknowledged = len(data.get("acknowledged_warnings") or [])
+    warned = f", acknowledging {acknowledged} warning{'s' if acknowledged != 1 else ''}" if acknowledged else ""
+    awaiting = "; the chair decides now" if data.get("awaiting_decision") else ""
+    return f"signed off ({data['signed']} of {data.get('required', '?')}{warned}){awaiting}"
+
+
+def _accept_first(ctx: ActionContext) -> tuple[str, dict] | None:
+    """One form may accept and sign: the acceptance is performed first, as its own action."""
+    if ctx.inputs.get("accept") and ctx.target is not None and ctx.target.accepted_at is None:
+        return ("accept_assignment", {"no_conflict": True})
+    return None
 
 
 DECLARED: tuple[Action, ...] = (
@@ -160,6 +197,7 @@ DECLARED: tuple[Action, ...] = (
         sources=states(ReviewState.UNDER_REVIEW),
         perform=_sign_off,
         validate=_validate_sign_off,
+        first=_accept_first,
         on="assignment",
         mine=_own_assignment,
         panel="sign_off",
@@ -175,6 +213,19 @@ DECLARED: tuple[Action, ...] = (
                 what="content_hash: the hash of the content you approve",
             ),
             Field("comment", "Comment"),
+            Field(
+                "accept",
+                "I accept this assignment and have no conflict of interest with this article",
+                kind="bool",
+                help="Records the acceptance first, as its own step, when you have not accepted yet.",
+            ),
+            Field(
+                "acknowledgements",
+                "Warnings you acknowledge",
+                kind="relationships",
+                help='Each integrity warning on the content under review: {"warning": its key, "reason": why it '
+                "can stand}. Readers' provenance counts them.",
+            ),
         ),
     ),
 )
@@ -246,11 +297,19 @@ def _with_fresh_article(signoff: SignOff) -> SignOff:
 
 @entry_point("sign_off", user="reviewer", after=_with_fresh_article)
 def assignment_sign_off(
-    *, assignment: Assignment, reviewer: AbstractBaseUser, content_hash: str, comment: str = ""
+    *,
+    assignment: Assignment,
+    reviewer: AbstractBaseUser,
+    content_hash: str,
+    comment: str = "",
+    accept: bool = False,
+    acknowledgements: list[dict[str, str]] | None = None,
 ) -> SignOff:
     """Record ``reviewer``'s approval of ``content_hash`` (``signoff.article.state`` is "approved" when it
-    completed the approval). A sign-off on another hash is refused ("stale-content-hash", naming the round
-    it belongs to) and NOT recorded."""
+    completed the approval under "the quorum approves"). A sign-off on another hash is refused
+    ("stale-content-hash", naming the round it belongs to) and NOT recorded; so is one from a reviewer who
+    has not accepted the assignment ("assignment-not-accepted"; ``accept=True`` accepts first, as its own
+    audited step) and one that leaves an integrity warning unanswered ("unanswered-warnings")."""
     ...
 
 

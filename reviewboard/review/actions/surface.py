@@ -134,13 +134,15 @@ def input_serializer(name: str) -> type[serializers.Serializer]:
 def action_form(action: Action, article: Article) -> type[forms.Form]:
     """The admin page's form of ``action`` on ``article``: one form field per declared input."""
     fields = {field.name: field.spec.form_field(field, article) for field in action.fields}
+    fields = {name: form_field for name, form_field in fields.items() if form_field is not None}
     return type(f"{_camel(action.name)}ActionForm", (forms.Form,), fields)
 
 
 def needs_page(action: Action) -> bool:
     """Whether the action's button opens its page first (an input to type, or a confirmation), else posts."""
     return bool(action.confirm) or any(
-        field.kind not in ("bool", "hash") and (field.required or field.kind != "text") for field in action.fields
+        field.kind not in ("bool", "hash", "relationships") and (field.required or field.kind != "text")
+        for field in action.fields
     )
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from articles.content import ArticleContent, content_from_article
 from articles.models import Article, ReviewState
@@ -27,10 +28,12 @@ from references.integrity import check_content
 from reviewboard.board import selectors as board_selectors
 from reviewboard.models import (
     Assignment,
+    DecisionLetter,
     ReviewRound,
     SignOff,
 )
 from reviewboard.review import selectors
+from reviewboard.review.acceptance import require_accepted_reviewer
 from reviewboard.review.actions.registry import Action, ActionContext, Condition, Field, Unmet, entry_point
 
 if TYPE_CHECKING:
@@ -46,6 +49,7 @@ from reviewboard.review.actions.rules import (
     states,
     states_except,
 )
+from reviewboard.review.decisions import chair_letter
 
 # --- rounds ------------------------------------------------------------------------------------
 
@@ -206,11 +210,26 @@ def _submit(ctx: ActionContext) -> None:
                     assigned_by=ctx.user,
                     override_reason=assignment.override_reason,
                     override_conflict=assignment.override_conflict,
+                    **_kept_acceptance(assignment),
                 )
                 carried.append(reviewer.get_username())
     ctx.audit_hash = round_.content_hash
     ctx.audit_data.update({"round": round_.number, "reviewers_carried_over": carried})
     ctx.emit("article.submitted", round=round_.number)
+
+
+def _kept_acceptance(previous: Assignment) -> dict[str, Any]:
+    """A reviewer carried over keeps their acceptance while the declaration they accepted under is still
+    their current one and valid now; a new or expired declaration means accepting again."""
+    declaration = board_selectors.current_declaration(previous.reviewer)
+    if (
+        previous.accepted_at is None
+        or declaration is None
+        or declaration.pk != previous.accepted_declaration_id
+        or declaration.is_expired(timezone.now())
+    ):
+        return {}
+    return {"accepted_at": previous.accepted_at, "accepted_declaration": declaration}
 
 
 def _withdraw(ctx: ActionContext) -> None:
@@ -234,6 +253,11 @@ def _start_review(ctx: ActionContext) -> None:
     ctx.emit("review.started", assignment_ids=ids)
 
 
+def _validate_request_changes(ctx: ActionContext) -> None:
+    """A reviewer's request for changes is a judgement: it counts only once they accepted (the chair needs none)."""
+    require_accepted_reviewer(ctx.article, ctx.user, doing="request changes")
+
+
 def _request_changes(ctx: ActionContext) -> None:
     own = selectors.open_assignments(ctx.article).filter(reviewer=ctx.user).first()
     signoff = None
@@ -249,7 +273,10 @@ def _request_changes(ctx: ActionContext) -> None:
         )
     ctx.audit_hash = ctx.article.review_hash
     ctx.audit_data["signoff_id"] = signoff.pk if signoff else None
-    ctx.emit("changes.requested", comment=ctx.inputs["comment"], by=name_of(ctx.user))
+    # The chair's decision sends the decision letter (which carries the note); otherwise the authors get
+    # the reviewer's request as before.
+    if chair_letter(ctx, DecisionLetter.Decision.CHANGES_REQUESTED) is None:
+        ctx.emit("changes.requested", comment=ctx.inputs["comment"], by=name_of(ctx.user))
     close_round(ctx, ReviewRound.Outcome.CHANGES_REQUESTED)
 
 
@@ -275,6 +302,11 @@ def _reviewer_entry(signoff: SignOff, *, article: Article, now: datetime) -> dic
         ],
         "disclosure": board_selectors.disclosure(signoff.declaration, article, now=now),
         "override": override,
+        # The integrity warnings this reviewer acknowledged, with their reasons (readers see each one).
+        "acknowledged_warnings": [
+            {"warning": a["warning"], "message": a.get("message", ""), "reason": a["reason"]}
+            for a in signoff.acknowledgements
+        ],
     }
 
 
@@ -316,6 +348,7 @@ def _approve(ctx: ActionContext) -> None:
             "sections_changed": version.sections_changed,
         }
     )
+    chair_letter(ctx, DecisionLetter.Decision.APPROVED)
     ctx.emit("version.approved", version_id=version.pk, version=version.number)
     close_round(ctx, ReviewRound.Outcome.APPROVED)
 
@@ -392,7 +425,7 @@ DECLARED: tuple[Action, ...] = (
     ),
     Action(
         name="request_changes",
-        events=("changes.requested", "round.closed"),
+        events=("changes.requested", "decision.sent", "round.closed"),
         label="Request changes",
         verb="request changes on",
         audit_label="Changes requested",
@@ -400,12 +433,13 @@ DECLARED: tuple[Action, ...] = (
         sources=states(ReviewState.UNDER_REVIEW),
         target=ReviewState.CHANGES_REQUESTED,
         perform=_request_changes,
+        validate=_validate_request_changes,
         confirm="This ends the review round.",
         fields=(Field("comment", "What must change", required=True, what="comment saying what must change"),),
     ),
     Action(
         name="approve",
-        events=("version.approved", "round.closed"),
+        events=("version.approved", "decision.sent", "round.closed"),
         label="Approve and publish",
         verb="approve",
         audit_label="Approved and published",

@@ -28,6 +28,8 @@ from reviewboard.review.actions.comments import (
     comment_reply,
     comment_resolve,
 )
+from reviewboard.review.actions.decisions import article_reject
+from reviewboard.review.actions.recommendations import assignment_report
 from reviewboard.review.actions.signoffs import assignment_sign_off
 from reviewboard.review.actions.transitions import (
     article_approve,
@@ -74,6 +76,7 @@ __all__ = [
     "TRANSITIONS",
     "article_approve",
     "article_archive",
+    "article_reject",
     "article_request_changes",
     "article_retract",
     "article_revise",
@@ -84,6 +87,7 @@ __all__ = [
     "assignment_create",
     "assignment_decline",
     "assignment_remove",
+    "assignment_report",
     "assignment_sign_off",
     "available_transitions",
     "comment_create",

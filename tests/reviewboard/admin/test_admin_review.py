@@ -24,7 +24,8 @@ from reviewboard.review import selectors, services
 from reviewboard.review.actions import ACTIONS
 from tests.reviewboard.conftest import assignment_of, make_author, make_reviewer, sign, start_review, submit
 
-pytestmark = pytest.mark.django_db
+# Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -221,7 +222,8 @@ EXPECTED_BUTTONS = {
     ("chair", ReviewState.SUBMITTED): ["withdraw", "start_review", "archive"],
     ("reviewer1", ReviewState.SUBMITTED): [],
     ("author", ReviewState.UNDER_REVIEW): ["withdraw"],
-    ("chair", ReviewState.UNDER_REVIEW): ["withdraw", "request_changes", "archive"],
+    # issue 18: the chair may reject (a form: the note to the authors)
+    ("chair", ReviewState.UNDER_REVIEW): ["withdraw", "request_changes", "archive", "reject"],
     ("reviewer1", ReviewState.UNDER_REVIEW): ["request_changes"],
     ("author", ReviewState.CHANGES_REQUESTED): ["submit"],
     ("reviewer1", ReviewState.CHANGES_REQUESTED): [],
@@ -243,7 +245,7 @@ def test_buttons_are_the_transitions_the_user_may_use_now(cast, article, role, s
     assert drawn == EXPECTED_BUTTONS[(role, state)]
     # buttons that need a comment or a reason open a form (a link), the others post at once
     for name in drawn:
-        if name in ("withdraw", "request_changes", "retract", "archive", "revise"):
+        if name in ("withdraw", "request_changes", "retract", "archive", "revise", "reject"):
             assert f'href="{transition_url(article, name)}"' in html
         else:
             assert f'action="{transition_url(article, name)}"' in html

@@ -121,7 +121,7 @@ def test_a_standing_conflict_is_named_instead_of_the_accept_button(article, auth
 
 
 def test_the_queue_shows_each_assignments_answer(article, author, chair, reviewers):
-    under_review = start_review(article, author, chair, reviewers[:2])
+    under_review = start_review(article, author, chair, reviewers[:2], accept=False)
     services.assignment_accept(
         assignment=open_assignment(under_review, reviewers[0]), user=reviewers[0], no_conflict=True
     )

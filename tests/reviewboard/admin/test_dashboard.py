@@ -12,7 +12,8 @@ from reviewboard.models import Assignment
 from reviewboard.review import services
 from tests.reviewboard.conftest import start_review, submit
 
-pytestmark = pytest.mark.django_db
+# Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 
 def logged_in(user) -> Client:

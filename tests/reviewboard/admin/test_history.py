@@ -14,7 +14,8 @@ from reviewboard.board import permissions
 from reviewboard.review import services
 from tests.reviewboard.conftest import start_review
 
-pytestmark = pytest.mark.django_db
+# Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 LIST = "/admin/reviewboard/auditentry/"
 
@@ -42,7 +43,8 @@ def test_the_history_reads_in_words_and_filters_by_who_and_what(history, chair, 
     assert permissions.display_name(reviewers[0]) in page
     assert ">under_review<" not in page
     by_reviewer = client.get(f"{LIST}?actor={reviewers[0].pk}")
-    assert {e.action for e in by_reviewer.context["cl"].result_list} == {"comment"}
+    # issue 18: the reviewer accepted the assignment before commenting
+    assert {e.action for e in by_reviewer.context["cl"].result_list} == {"accept_assignment", "comment"}
     submits = client.get(f"{LIST}?action=submit")
     assert [e.action for e in submits.context["cl"].result_list] == ["submit"]
     today = timezone.localdate()

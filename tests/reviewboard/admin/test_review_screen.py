@@ -20,7 +20,8 @@ from reviewboard.review import services
 from reviewboard.review.actions.catalog import ACTIONS, audit_label
 from tests.reviewboard.conftest import sign, start_review
 
-pytestmark = pytest.mark.django_db
+# About the review screen, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 RAW_STATE_CODES = ("under_review", "changes_requested", "sign_off", "request_changes", "start_review")
 

@@ -20,7 +20,8 @@ from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, Reviewe
 from tests.reviewboard.api.clients import client_for
 from tests.reviewboard.review.test_services_matrix import article_in
 
-pytestmark = pytest.mark.django_db
+# About the review API, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 BASE = "/api/v1/review/articles/"
 
@@ -186,6 +187,12 @@ def test_the_whole_board_path_over_the_api(board, django_capture_on_commit_callb
 
     queue = r1.get(BASE, {"assigned_to_me": "true"}).json()
     assert [item["slug"] for item in queue["results"]] == [slug]
+    # Issue 18: each reviewer accepts before judging (a blocking comment or a sign-off counts only then).
+    for reviewer, name in ((r1, "reviewer1"), (r2, "reviewer2")):
+        mine = next(a for a in detail(reviewer, slug)["assignments"] if a["reviewer"]["username"] == name)
+        url = f"{BASE}{slug}/assignments/{mine['id']}/accept/"
+        accepted = reviewer.post(url, {"no_conflict": True}, format="json")
+        assert accepted.status_code == 200, accepted.content
 
     response = r1.post(
         f"{BASE}{slug}/comments/",
@@ -238,6 +245,9 @@ def _under_review(board, **kwargs):
     for key in ("r1", "r2"):
         services.assignment_create(article=article, reviewer=board[key], user=board["chair"])
     services.review_start(article=article, user=board["chair"])
+    for key in ("r1", "r2"):  # issue 18: judging counts only once the assignment is accepted
+        assignment = article.assignments.get(reviewer=board[key], closed_at__isnull=True)
+        services.assignment_accept(assignment=assignment, user=board[key], no_conflict=True)
     article.refresh_from_db()
     return article
 

@@ -19,7 +19,8 @@ from reviewboard.review import services
 from tests.factories import UserFactory
 from tests.reviewboard.conftest import sign
 
-pytestmark = pytest.mark.django_db
+# Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 TABLE = AuditEntry._meta.db_table
 COLUMNS = [f.column for f in AuditEntry._meta.concrete_fields if f.column != "id"]
@@ -113,6 +114,8 @@ def test_every_action_of_a_review_writes_one_entry(under_review, author, reviewe
         ("assign", "chair"),
         ("assign", "chair"),
         ("start_review", "chair"),
+        ("accept_assignment", "reviewer1"),  # issue 18: the reviewers accept before judging
+        ("accept_assignment", "reviewer2"),
         ("comment", "reviewer1"),
         ("resolve_comment", "reviewer1"),
         ("sign_off", "reviewer1"),

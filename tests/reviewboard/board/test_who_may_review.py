@@ -14,7 +14,8 @@ from reviewboard.models import Assignment, AuditEntry, Credential, Declaration, 
 from reviewboard.review import services
 from tests.reviewboard.conftest import assignment_of, make_reviewer, sign, snapshot, start_review, submit
 
-pytestmark = pytest.mark.django_db
+# About who may review, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 
 def expire_declaration(user, *, days_ago: int = 1) -> None:
@@ -142,8 +143,8 @@ def test_unverified_credential_never_reaches_readers(article, author, chair, rev
 # --- accepting and declining ------------------------------------------------------------------
 
 
-def test_accept_confirms_no_conflict_and_the_due_date_runs_from_acceptance(under_review, reviewers):
-    assignment = assignment_of(under_review, reviewers[0])
+def test_accept_confirms_no_conflict_and_the_due_date_runs_from_acceptance(under_review_unaccepted, reviewers):
+    assignment = assignment_of(under_review_unaccepted, reviewers[0])
     Assignment.objects.filter(pk=assignment.pk).update(due_at=timezone.now() + timedelta(days=1))
     with pytest.raises(InvalidInput) as exc:
         services.assignment_accept(assignment=assignment, user=reviewers[0], no_conflict=False)
@@ -157,8 +158,8 @@ def test_accept_confirms_no_conflict_and_the_due_date_runs_from_acceptance(under
     assert exc.value.code == "already-answered"
 
 
-def test_decline_needs_a_reason_closes_the_assignment_and_tells_the_chair(under_review, reviewers):
-    assignment = assignment_of(under_review, reviewers[1])
+def test_decline_needs_a_reason_closes_the_assignment_and_tells_the_chair(under_review_unaccepted, reviewers):
+    assignment = assignment_of(under_review_unaccepted, reviewers[1])
     with pytest.raises(InvalidInput) as exc:
         services.assignment_decline(assignment=assignment, user=reviewers[1], reason="  ")
     assert exc.value.detail == {"field": "reason"}
@@ -175,13 +176,17 @@ def test_only_the_assigned_reviewer_answers(under_review, reviewers, chair):
         services.assignment_accept(assignment=assignment_of(under_review, reviewers[0]), user=chair, no_conflict=True)
 
 
-def test_the_chair_gets_an_email_when_a_reviewer_declines(under_review, reviewers, chair, mailoutbox, settings):
+def test_the_chair_gets_an_email_when_a_reviewer_declines(
+    under_review_unaccepted, reviewers, chair, mailoutbox, settings
+):
     from reviewboard.delivery import outbox
 
     chair.email = "chair@example.org"
     chair.save(update_fields=["email"])
     services.assignment_decline(
-        assignment=assignment_of(under_review, reviewers[1]), user=reviewers[1], reason="On leave until June."
+        assignment=assignment_of(under_review_unaccepted, reviewers[1]),
+        user=reviewers[1],
+        reason="On leave until June.",
     )
     event = Event.objects.get(type="assignment.declined")
     outbox.deliver(event.pk)

@@ -40,6 +40,9 @@ def under_review(chair):
     services.assignment_create(article=article, reviewer=reviewer, user=chair)
     services.assignment_create(article=article, reviewer=ReviewerFactory(), user=chair)
     article = services.review_start(article=article, user=chair)
+    # issue 18: the reviewer accepts before judging (a blocking comment counts only then)
+    assignment = article.assignments.get(reviewer=reviewer, closed_at__isnull=True)
+    services.assignment_accept(assignment=assignment, user=reviewer, no_conflict=True)
     Event.objects.update(dispatched_at=timezone.now())
     EventDelivery.objects.update(delivered_at=timezone.now())
     return article, author, reviewer

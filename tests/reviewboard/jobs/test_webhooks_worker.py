@@ -22,7 +22,8 @@ from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, Reviewe
 from tests.http_receiver import Receiver
 from tests.reviewboard.jobs.conftest import running_worker, wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("quorum_approves")]
 
 
 @pytest.fixture
@@ -40,7 +41,10 @@ def publish(chair):
     article = services.review_start(article=article, user=chair)
     for reviewer in reviewers:
         services.assignment_sign_off(
-            assignment=article.assignments.get(reviewer=reviewer), reviewer=reviewer, content_hash=article.review_hash
+            assignment=article.assignments.get(reviewer=reviewer),
+            reviewer=reviewer,
+            content_hash=article.review_hash,
+            accept=True,  # issue 18: accepting in the sign-off form
         )
     article.refresh_from_db()
     return article

@@ -47,7 +47,8 @@ from tests.reviewboard.jobs.conftest import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("quorum_approves")]
 
 
 class RunLog(list):
@@ -89,6 +90,7 @@ def _sign(article: Article, reviewer) -> None:
         assignment=Assignment.objects.get(article=article, reviewer=reviewer, closed_at__isnull=True),
         reviewer=reviewer,
         content_hash=article.review_hash,
+        accept=True,  # issue 18: accepting in the sign-off form
     )
 
 

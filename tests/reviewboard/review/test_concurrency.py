@@ -28,7 +28,8 @@ from reviewboard.review.actions.runner import FSM
 from tests.factories import ArticleFactory
 from tests.reviewboard.conftest import make_author, make_chair, make_reviewer, sign, start_review, submit
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("quorum_approves")]
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,8 @@ from tests.factories import UserFactory
 from tests.reviewboard.conftest import sign, start_review
 
 # Real commits: the outbox's deliveries and the renders run after each action commits, as in production.
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("board_groups")]
+# About issue 8's defects, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("board_groups", "quorum_approves")]
 
 
 def _approve(article, author, chair, reviewers):
@@ -186,6 +187,8 @@ def test_resubmission_carries_each_reviewer_once_and_not_the_removed(submitted, 
     removed = services.assignment_create(article=submitted, reviewer=reviewers[2], user=chair)
     services.assignment_remove(assignment=removed, user=chair)
     article = services.review_start(article=Article.objects.get(pk=submitted.pk), user=chair)
+    mine = article.assignments.get(reviewer=reviewers[0], closed_at__isnull=True)
+    services.assignment_accept(assignment=mine, user=reviewers[0], no_conflict=True)  # issue 18: accept first
     services.article_request_changes(article=article, user=reviewers[0], comment="Cite the trial")
     # when: the author resubmits
     article = services.article_submit(article=Article.objects.get(pk=article.pk), user=author)

@@ -22,7 +22,7 @@ from reviewboard.review import services
 from reviewboard.review.services.content import content_update
 from tests.reviewboard.conftest import sign, start_review, submit
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches", "quorum_approves")]
 
 STATUS_KEYS = {
     "slug",

@@ -11,7 +11,8 @@ from reviewboard.review import services
 from tests.factories import ArticleFactory
 from tests.reviewboard.conftest import content_hash, sign
 
-pytestmark = pytest.mark.django_db
+# Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 
 def test_reviewer_comments_on_a_section(under_review, reviewers):

@@ -53,6 +53,7 @@ WHO_MAY = {
     "approve": {"chair"},
     "retract": {"chair"},
     "archive": {"chair"},
+    "reject": {"chair"},  # issue 18: the chair's decision
 }
 
 
@@ -79,6 +80,7 @@ def test_the_table_matches_the_brief():
         "revise": ["approved", "retracted"],
         "retract": ["draft", "submitted", "under_review", "changes_requested", "approved"],
         "archive": ["draft", "submitted", "under_review", "changes_requested", "retracted"],
+        "reject": ["under_review"],
     }
 
 
@@ -100,8 +102,9 @@ def article_in(state: str, *, author, reviewers, chair, signed: bool = True) -> 
         review_round = round_for(article)
         Article.objects.filter(pk=article.pk).update(review_hash=review_round.content_hash)
         for reviewer in reviewers:
+            # Accepted (issue 18: a sign-off counts only from a reviewer who accepted the assignment).
             assignment = Assignment.objects.create(
-                article=article, round=review_round, reviewer=reviewer, assigned_by=chair
+                article=article, round=review_round, reviewer=reviewer, assigned_by=chair, accepted_at=now
             )
             if signed:
                 SignOff.objects.create(

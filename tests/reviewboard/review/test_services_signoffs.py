@@ -11,7 +11,8 @@ from reviewboard.review import services
 from tests.factories import ArticleFactory
 from tests.reviewboard.conftest import assignment_of, content_hash, sign, start_review
 
-pytestmark = pytest.mark.django_db
+# Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 
 def test_sign_off_records_reviewer_hash_comment_and_audit(under_review, reviewers):

@@ -24,7 +24,8 @@ from tests.reviewboard.conftest import (
     submit,
 )
 
-pytestmark = pytest.mark.django_db
+# About the transitions, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 
 def last_audit() -> AuditEntry:

@@ -19,7 +19,8 @@ from reviewboard.review import services
 from reviewboard.review.services.content import content_update
 from tests.reviewboard.conftest import sign, start_review
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches")]
+# Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches", "quorum_approves")]
 
 
 @pytest.fixture
