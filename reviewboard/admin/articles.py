@@ -39,6 +39,7 @@ from references.explain import explain
 from references.integrity import Finding, check_content
 from references.models import Citation, Reference
 from reviewboard.admin.dashboard import NEEDS, needs_rows
+from reviewboard.admin.in_place import InPlaceAdminMixin
 from reviewboard.admin.review import ArticleReviewAdminMixin
 from reviewboard.admin.review_screen import ReviewScreenAdminMixin, preview_of
 from reviewboard.board import permissions
@@ -246,7 +247,9 @@ class CitationInline(ArticleContentInline, admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, ArticleReviewAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(
+    ServiceErrorsAsMessagesMixin, InPlaceAdminMixin, ReviewScreenAdminMixin, ArticleReviewAdminMixin, admin.ModelAdmin
+):
     list_display = (
         "question_link",
         "slug",

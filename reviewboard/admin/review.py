@@ -30,13 +30,16 @@ from config.exceptions import Conflict
 from reviewboard.admin.review_actions import ReviewActionsAdminMixin
 from reviewboard.admin.review_words import (
     AUDIT_ROWS,
+    DOES_NOT_APPLY,
     REVIEW_STATES,
+    SECONDARY_ACTIONS,
     STATE_LABELS,
     action_form,
     action_label,
     audit_details,
     audit_people,
     close_reason_words,
+    confirm_words,
     credential_rows,
     person_name,
     reviewer_label,
@@ -114,6 +117,8 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
                 "name": name,
                 "label": action_label(name),
                 "opens_form": action_form(name) is not None,
+                "confirm": confirm_words(name),
+                "secondary": name in SECONDARY_ACTIONS,
                 "url": self.review_url("transition", article, name),
             }
             for name, refusal in refusals.items()
@@ -122,7 +127,7 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
         blocked = [
             {"name": name, "label": action_label(name), "reason": refusal.message}
             for name, refusal in refusals.items()
-            if isinstance(refusal, Conflict) and refusal.code != "invalid-state"
+            if isinstance(refusal, Conflict) and refusal.code != "invalid-state" and refusal.code not in DOES_NOT_APPLY
         ]
 
         may_assign = article.state in REVIEW_STATES and permissions.can_chair(article, user)
