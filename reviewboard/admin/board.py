@@ -287,6 +287,8 @@ class AssignmentAdmin(ReadOnlyAdmin):
             "opts": self.opts,
             "rows": rows,
             "overdue_count": sum(1 for row in rows if row["overdue"]),
+            "invitations": sum(1 for row in rows if row["answer"] == "awaiting"),
+            "to_sign": sum(1 for row in rows if row["answer"] != "awaiting"),
             "is_reviewer": request.user.has_perm(permissions.REVIEWER_PERM),
             "reviewer_name": person_name(request.user),
         }

@@ -49,6 +49,4 @@ class InPlaceAdminMixin:
         for item in review["sections"]:
             if item["threads_id"] == target:
                 column = {"threads": item["threads"], "section": item["section"], "threads_id": target}
-        return TemplateResponse(
-            request, "admin/articles/article/review/in_place.html", {**context, "column": column}
-        )
+        return TemplateResponse(request, "admin/articles/article/review/in_place.html", {**context, "column": column})

@@ -144,7 +144,11 @@ def jump_links(context: dict[str, Any], *, first_open: dict[str, Any] | None, op
     review = context["review"]
     findings = len(context.get("integrity_errors") or []) + len(context.get("integrity_warnings") or [])
     candidates = [
-        (first_open is not None, f"Open threads ({open_count})", f"comment-{first_open['comment'].pk}" if first_open else ""),
+        (
+            first_open is not None,
+            f"Open threads ({open_count})",
+            f"comment-{first_open['comment'].pk}" if first_open else "",
+        ),
         (bool(findings), f"Findings ({findings})", "integrity-panel"),
         (bool(review.get("since_my_round")), "Since your round", "since-my-round"),
         (bool(review.get("reports")), "Reports", "reports-panel"),
@@ -189,7 +193,9 @@ def preview_of(content: ArticleContent) -> dict[str, Any]:
         "audiences": preview_audiences(content),
         "references": [
             {
-                "number": c.number, "reference": c.reference, "kind": REFERENCE_KINDS.get(c.reference.kind, ""),
+                "number": c.number,
+                "reference": c.reference,
+                "kind": REFERENCE_KINDS.get(c.reference.kind, ""),
                 "link": safe_link(c.reference.url),
             }
             for c in content.citations[:PREVIEW_REFERENCES]
@@ -332,6 +338,7 @@ class ReviewScreenAdminMixin:
         first_open = min(open_threads, key=lambda row: row["comment"].created_at, default=None)
         review["jumps"] = jump_links(context, first_open=first_open, open_count=len(open_threads))
         return context
+
     @review_action
     def compare_view(self, request: HttpRequest, article: Article) -> HttpResponse:
         rows = comparable_versions(article)

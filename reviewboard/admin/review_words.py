@@ -56,7 +56,9 @@ SECONDARY_ACTIONS = frozenset({"archive"})
 
 def confirm_words(name: str) -> str:
     """What a button that acts at once asks before it posts ("" for none)."""
-    return CONFIRM_AT_ONCE.get(name) or (f"{ACTIONS[name].label}? {ACTIONS[name].confirm}" if ACTIONS[name].confirm else "")
+    return CONFIRM_AT_ONCE.get(name) or (
+        f"{ACTIONS[name].label}? {ACTIONS[name].confirm}" if ACTIONS[name].confirm else ""
+    )
 
 
 STATE_LABELS = dict(ReviewState.choices)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -90,6 +91,21 @@ def success(page: Page, text: str) -> None:
     expect(page.locator("ul.messagelist li.success")).to_contain_text(text)
 
 
+def confirmed(page: Page, button: Locator, question: str) -> None:
+    """Click ``button``: the browser asks first (``data-confirm``), and the person says yes."""
+    asked: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
+    button.click()
+    page.wait_for_load_state()
+    assert asked, f"{question!r} was never asked"
+    assert asked[0].startswith(question), asked
+
+
 def state_shown(page: Page, label: str) -> None:
     expect(page.locator("#review-state")).to_have_text(label)
 
@@ -138,7 +154,7 @@ def test_review_walkthrough_per_role(board, eager_tasks, login, live_server, art
             success(chair, f"{reviewer.get_full_name()} assigned")
         start = chair.get_by_role("button", name="Start the review")
         check_screen(chair, folder, "06-chair-ready-to-start", start)
-        start.click()
+        confirmed(chair, start, "Start the review now?")
         success(chair, "Review started.")
         state_shown(chair, "Under review")
         expect(chair.locator("#review-progress-words")).to_contain_text("0 of 2 sign-offs - waiting on")
@@ -152,7 +168,7 @@ def test_review_walkthrough_per_role(board, eager_tasks, login, live_server, art
         first.get_by_role("link", name=QUESTION).click()
         check_screen(first, folder, "09-reviewer-review", first.locator("#sign-off-button"))
         medication = first.locator("#preview-section-2")
-        medication.locator("summary").click()
+        medication.locator(".new-comment summary").click()
         medication.locator("textarea[name=body]").fill("State the maximum daily NSAID dose and for how long.")
         medication.locator("input[name=blocking]").check()
         medication.get_by_role("button", name="Add comment").click()
@@ -197,7 +213,7 @@ def test_review_walkthrough_per_role(board, eager_tasks, login, live_server, art
 
         # the chair starts round 2 with the same reviewers
         chair.goto(review_screen)
-        chair.get_by_role("button", name="Start the review").click()
+        confirmed(chair, chair.get_by_role("button", name="Start the review"), "Start the review now?")
         success(chair, "Review started.")
 
         # reviewer 1 compares the rounds, resolves their comment and signs off
@@ -213,9 +229,9 @@ def test_review_walkthrough_per_role(board, eager_tasks, login, live_server, art
         thread.get_by_role("button", name="Resolve").click()
         success(first, "Comment resolved.")
         review_hash = Article.objects.get(pk=article.pk).review_hash
-        named = f"Sign off on content {review_hash[:4]}…{review_hash[-4:]}"
+        named = "Sign off on this content"
         expect(first.locator("#sign-off-form input[name=content_hash]")).to_have_value(review_hash)
-        first.get_by_role("button", name=named).click()
+        confirmed(first, first.get_by_role("button", name=named), "Sign off on the content shown here?")
         success(first, "Sign-offs: 1 of 2.")
 
         # reviewer 2 signs off from the queue: the quorum approves; the version reads as readers get it
@@ -225,7 +241,7 @@ def test_review_walkthrough_per_role(board, eager_tasks, login, live_server, art
         expect(second.locator("#review-progress-words")).to_contain_text("1 of 2 sign-offs - waiting on Ben Cushing")
         sign_off = second.get_by_role("button", name=named)
         check_screen(second, folder, "14-second-reviewer-review", sign_off)
-        sign_off.click()
+        confirmed(second, sign_off, "Sign off on the content shown here?")
         success(second, "That completed the quorum: the article is approved.")
         state_shown(second, "Approved")
         second.locator("#versions-panel").get_by_role("link", name="Version 1").click()
