@@ -97,9 +97,11 @@ def finding_location(finding: Finding) -> str:
 
 
 def summarise_findings(findings: list[Finding], *, limit: int = 5) -> str:
-    shown = "; ".join(f"{f.code} ({finding_location(f)})" for f in findings[:limit])
-    more = len(findings) - limit
-    return f"{shown}; and {more} more" if more > 0 else shown
+    """The findings as the sentences people act on (``references.explain``), never their codes."""
+    problems = explain(findings)
+    shown = " ".join(problem.sentence for problem in problems[:limit])
+    more = len(problems) - limit
+    return f"{shown} And {more} more problems." if more > 0 else shown
 
 
 class PagedInlineFormSet(BaseInlineFormSet):
@@ -496,8 +498,8 @@ class ArticleAdmin(
             self.message_user(
                 request,
                 ngettext(
-                    "%(count)d integrity error will block submission: %(list)s",
-                    "%(count)d integrity errors will block submission: %(list)s",
+                    "%(count)d citation problem will block submission: %(list)s",
+                    "%(count)d citation problems will block submission: %(list)s",
                     count,
                 )
                 % {"count": count, "list": summarise_findings(report.errors)},
@@ -508,15 +510,15 @@ class ArticleAdmin(
             self.message_user(
                 request,
                 ngettext(
-                    "%(count)d integrity warning for reviewers: %(list)s",
-                    "%(count)d integrity warnings for reviewers: %(list)s",
+                    "%(count)d citation warning for reviewers: %(list)s",
+                    "%(count)d citation warnings for reviewers: %(list)s",
                     count,
                 )
                 % {"count": count, "list": summarise_findings(report.warnings)},
-                level=messages.INFO,
+                level=messages.WARNING,  # a finding is never drawn as a (green) success
             )
         if not report.findings:
-            self.message_user(request, "Citation integrity: no findings.", level=messages.INFO)
+            self.message_user(request, "Citation check: no problems.", level=messages.INFO)
 
     # --- the change page --------------------------------------------------------------------
 

@@ -148,7 +148,9 @@ def test_save_runs_the_checker_and_reports_it(client, author, article):
     assert response.status_code == 302, response.context and response.context["errors"]
     assert Section.objects.get(article=article, position=1).body.endswith("[1, 3].")
     texts = message_texts(response)
-    assert any("will block submission" in t and "unresolved-citation" in t for t in texts), texts
+    # the problem in words people act on, never the finding's code
+    assert any("will block submission: Marker 3 has no reference" in t for t in texts), texts
+    assert not any("unresolved-citation" in t for t in texts), texts
 
 
 def test_save_of_a_clean_article_says_so(client, author, article):
@@ -160,7 +162,7 @@ def test_save_of_a_clean_article_says_so(client, author, article):
 
     assert response.status_code == 302
     assert Article.objects.get(pk=article.pk).topic == "low back pain"
-    assert "Citation integrity: no findings." in message_texts(response)
+    assert "Citation check: no problems." in message_texts(response)
 
 
 @pytest.mark.parametrize(
@@ -288,7 +290,7 @@ def test_add_article_makes_the_creator_an_author(client, author):
     assert created.created_by == author
     assert created.state == ReviewState.DRAFT
     # an empty article is reported at once
-    assert any("empty-article" in t for t in message_texts(response))
+    assert any("The article has no content: add its sections." in t for t in message_texts(response))
 
 
 def test_author_cannot_set_chair_fields(client, author, article):

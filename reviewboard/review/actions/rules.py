@@ -50,7 +50,7 @@ COMMENT_RESOLVER = Rule(
 
 COMMENT = Field("comment", "Comment", help="Shown in the article's history.")
 REASON = Field(
-    "reason", "Reason", required=True, what="reason for the retraction", help="Readers get this with the 410 answer."
+    "reason", "Reason", required=True, what="reason for the retraction", help="Readers get it instead."
 )
 
 
