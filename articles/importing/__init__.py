@@ -11,7 +11,7 @@ from __future__ import annotations
 from articles.content import ArticleContent
 from articles.importing.errors import ImportError_
 from articles.importing.markdown import has_front_matter, parse_markdown
-from articles.importing.plaintext import parse_plaintext
+from articles.importing.plaintext import parse_plaintext, read_reference
 from articles.importing.source import MAX_SOURCE_BYTES, check_text, decode_source, read_source
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "decode_source",
     "detect_format",
     "parse_document",
+    "read_reference",
     "read_source",
 ]
 
