@@ -37,6 +37,18 @@
     var link = event.target.closest && event.target.closest("a[href^='#']");
     if (link) openAround(decodeURIComponent(link.getAttribute("href").slice(1)));
   });
+  // An in-place answer (htmx) may change what sits above the thread (messages, the bar's words): the column
+  // that was acted on stays where the reader had it on the screen.
+  var kept = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    kept = target && target.id ? { id: target.id, top: target.getBoundingClientRect().top } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var now = kept && document.getElementById(kept.id);
+    if (now) window.scrollBy(0, now.getBoundingClientRect().top - kept.top);
+    kept = null;
+  });
   window.addEventListener("hashchange", function () { openAround(decodeURIComponent(window.location.hash.slice(1))); });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", foldForPhone);
