@@ -648,12 +648,14 @@ class ArticleAdmin(
                 "id", "number", "content_hash", "approved_at", "rendered_at", "retracted_at", "retraction_reason"
             )
         )
+        problems = explain(report.findings)
         return {
             "content_banner": CONTENT_STATE_BANNERS.get(article.state, ""),
             "content_hash": content.content_hash,
             "integrity_errors": [{"finding": f, "location": finding_location(f)} for f in report.errors],
             "integrity_warnings": [{"finding": f, "location": finding_location(f)} for f in report.warnings],
-            "problems": explain(report.findings),
+            "problems": problems,
+            "problem_warnings": sum(1 for problem in problems if not problem.is_error),
             "preview": preview_of(content),
             "published_versions": [
                 {"version": v, "short_hash": v.content_hash[:12], "is_live": v.pk == article.live_version_id}

@@ -44,11 +44,13 @@
     var target = event.detail.target;
     kept = target && target.id ? { id: target.id, top: target.getBoundingClientRect().top } : null;
   });
-  document.addEventListener("htmx:afterSettle", function () {
+  function keepPlace() {
     var now = kept && document.getElementById(kept.id);
     if (now) window.scrollBy(0, now.getBoundingClientRect().top - kept.top);
-    kept = null;
-  });
+  }
+  document.addEventListener("htmx:afterSwap", keepPlace);
+  document.addEventListener("htmx:oobAfterSwap", keepPlace);
+  document.addEventListener("htmx:afterSettle", function () { keepPlace(); kept = null; });
   window.addEventListener("hashchange", function () { openAround(decodeURIComponent(window.location.hash.slice(1))); });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", foldForPhone);

@@ -284,7 +284,8 @@ def test_an_author_sees_why_submit_is_held_back_by_integrity_errors(cast, articl
 
     assert buttons(html) == []
     assert 'data-blocked="submit"' in html
-    assert "citation-integrity error" in html
+    assert "citation problem(s) to fix before submitting. Marker 3 has no reference" in html
+    assert "unresolved-citation" not in html  # the problem in words, never its code
 
 
 def test_chair_may_approve_when_the_quorum_signed_but_a_blocking_comment_was_resolved_late(cast, article, unchanged):
@@ -562,7 +563,7 @@ def test_reviewer_adds_a_blocking_comment_on_a_section(cast, article):
     client = logged_in(cast["reviewer1"])
     form = page(client, article)
     assert 'class="new-comment"' in form
-    assert "Comment on “Medication”" in form
+    assert 'aria-label="Comments on Medication"' in form  # that section's column ("Comment on this section")
     assert f'name="section" value="{section.pk}"' in form
     assert 'name="blocking"' in form
 
