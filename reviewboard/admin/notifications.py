@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from reviewboard.admin.review_words import audit_details, audit_people, state_change_words
 from reviewboard.board import permissions
@@ -39,3 +40,11 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
         "new_count": sum(1 for row in rows if row["new"]),
     }
     return TemplateResponse(request, "admin/reviewboard/notifications.html", context)
+
+
+def notifications_count_view(request: HttpRequest) -> HttpResponse:
+    """The bell's count, fetched by the page after it loaded: "(3 new)", or nothing."""
+    count = activity.unseen_count(request.user)
+    if not count:
+        return HttpResponse('<span id="bell-count"></span>')
+    return HttpResponse(format_html('<strong id="bell-count" class="bell-count"> ({} new)</strong>', count))

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviewboard.admin.dashboard import dashboard, task_panels
-from reviewboard.review import activity, selectors
+from reviewboard.review import selectors
 
 register = template.Library()
 
@@ -46,13 +46,3 @@ def board_places(app_list: list[dict[str, Any]]) -> list[dict[str, str]]:
         for model in app["models"]
         if model["object_name"] not in TECHNICAL_MODELS and model.get("admin_url")
     ]
-
-
-@register.simple_tag(takes_context=True)
-def board_bell(context: dict[str, Any]) -> int:
-    """How many things happened to the user's articles and reviews since they last opened the bell."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return 0
-    return activity.unseen_count(user)
