@@ -257,7 +257,12 @@ def test_review_walkthrough_per_role(board, eager_tasks, login, live_server, art
         success(first, "Changes requested. The authors revise the article and submit it again.")
         state_shown(first, "Changes requested")
 
-        # the author: told why, replies, edits, marks it addressed and resubmits
+        # the author: the bell says something happened; told why, replies, edits, marks it addressed and resubmits
+        writer.goto("/admin/")
+        expect(writer.locator("#bell-count")).to_contain_text("new")
+        writer.locator("#notifications-bell").click()
+        expect(writer.locator("#notification-list")).to_contain_text("changes requested")
+        check_screen(writer, folder, "11a-author-notifications", writer.locator("#notification-list a").first)
         writer.goto(review_screen)
         expect(writer.locator("#review-progress-words")).to_contain_text(
             "Changes requested by Ada Osler, MD, FACP: “Give the NSAID dose range"
