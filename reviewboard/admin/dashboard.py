@@ -275,8 +275,11 @@ def _declaration(user: Any, visible: QuerySet[Article]) -> tuple[int, list[Task]
     now = timezone.now()
     if declaration is not None and declaration.expires_at > now + timedelta(days=DECLARATION_WARN_DAYS):
         return 0, []
+    # Where a member renews their declaration: their profile's page when they may open it (the members'
+    # own renewal screen, when it exists, belongs here).
     profile = ReviewerProfile.objects.filter(user=user).only("pk").first()
-    url = reverse("admin:reviewboard_reviewerprofile_change", args=[profile.pk]) if profile else ""
+    may_open = profile is not None and user.has_perm("reviewboard.view_reviewerprofile")
+    url = reverse("admin:reviewboard_reviewerprofile_change", args=[profile.pk]) if may_open else ""
     if declaration is None:
         needs, due = "No declaration of interests on record: you cannot accept a review without one", None
     elif declaration.expires_at < now:
