@@ -421,7 +421,9 @@ def test_pasting_onto_a_row_replaces_its_reference(client, author, article):
     data = form_data(client.get(change_url(article)))
     row = citation_rows(data)[0]
     number = int(data[f"{row}-number"])
-    data[f"{row}-paste"] = "Guideline\nLow back pain and sciatica in over 16s\nNICE, 2016\nURL: https://www.nice.org.uk/guidance/ng59"
+    data[f"{row}-paste"] = (
+        "Guideline\nLow back pain and sciatica in over 16s\nNICE, 2016\nURL: https://www.nice.org.uk/guidance/ng59"
+    )
 
     response = client.post(change_url(article), data)
 

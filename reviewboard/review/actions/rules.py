@@ -49,9 +49,7 @@ COMMENT_RESOLVER = Rule(
 )
 
 COMMENT = Field("comment", "Comment", help="Shown in the article's history.")
-REASON = Field(
-    "reason", "Reason", required=True, what="reason for the retraction", help="Readers get it instead."
-)
+REASON = Field("reason", "Reason", required=True, what="reason for the retraction", help="Readers get it instead.")
 
 
 def name_of(user: Any) -> str:
