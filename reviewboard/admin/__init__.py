@@ -10,7 +10,9 @@
 
 from django.contrib import admin
 
-from reviewboard.admin import articles, audit, board, clients, outbox, references  # noqa: F401  (registers their admins)
+from reviewboard.admin import articles, audit, board, clients, outbox, people, references  # noqa: F401  (registers their admins)
 
 # Reviewers find their queue on the first screen after logging in.
 admin.site.index_template = "admin/reviewboard/index.html"
+# People are picked by name in the admin's autocompletes (an article's authors), never by username.
+admin.site.autocomplete_view = people.autocomplete_view
