@@ -5,12 +5,23 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import api as accounts_api
 from accounts import passkeys as accounts_passkeys
 from config import views
+from reviewboard.admin.links import link_view
+from reviewboard.admin.notifications import notifications_count_view, notifications_view
 
 urlpatterns = [
     # The read API first: its requests are most of the traffic, and URL resolution tries patterns in order.
     path("api/v1/", include("articles.api.urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The notification bell's page (reviewboard.admin.notifications), behind the admin's login.
+    path("admin/notifications/", admin.site.admin_view(notifications_view), name="board-notifications"),
+    path(
+        "admin/notifications/count/",
+        admin.site.admin_view(notifications_count_view),
+        name="board-notifications-count",
+    ),
+    # The e-mails' signed, single-use links (reviewboard.delivery.links), behind the admin's login.
+    path("admin/links/<str:token>/", admin.site.admin_view(link_view), name="board-link"),
     path("admin/", admin.site.urls),
     # Passkeys (accounts.passkeys): the script's endpoints, in django-otp-webauthn's namespace.
     path("accounts/passkeys/", include((accounts_passkeys.urlpatterns, "otp_webauthn"))),

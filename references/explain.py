@@ -66,6 +66,21 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
         "cite the evidence for them.",
     ),
     integrity.EMPTY_ARTICLE: ("The article has no content", "The article has no content", "add its sections."),
+    integrity.EXPRESSION_OF_CONCERN: (
+        "Reference {items} cites a work under an expression of concern",
+        "References {items} cite works under an expression of concern",
+        "check whether the concern touches what the article relies on.",
+    ),
+    integrity.UNREADABLE_REFERENCE: (
+        "Reference {items} in the imported file could not be read",
+        "References {items} in the imported file could not be read",
+        "enter them by hand or correct the file.",
+    ),
+    integrity.AMBIGUOUS_MARKER: (
+        "A number in {items} may be a citation",
+        "Numbers in {items} may be citations",
+        "write citations as [n]; leave doses and scores as they are.",
+    ),
 }
 
 

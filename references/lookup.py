@@ -81,6 +81,12 @@ def with_registered_data(content: ArticleContent) -> ArticleContent:
     return replace(content, citations=citations)
 
 
+def registered_reference(reference: ReferenceData) -> ReferenceData:
+    """One reference completed from its registry record as ``with_registered_data`` does (unchanged when
+    lookups are off): for a reference pasted by its DOI or PMID alone, the title comes from here."""
+    return _completed(reference) if lookup_enabled() else reference
+
+
 def _completed(reference: ReferenceData) -> ReferenceData:
     registered = lookup_reference(doi=reference.doi, pmid=reference.pmid)
     if registered is None:

@@ -721,3 +721,24 @@ class DecisionLetter(models.Model):
 
     def __str__(self) -> str:
         return f"Decision on {self.round}: {self.get_decision_display()}"
+
+
+class NotificationsSeen(models.Model):
+    """When a board member last opened their notifications (the bell counts what happened since)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications_seen")
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"notifications seen by user {self.user_id} at {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class UsedLink(models.Model):
+    """A signed e-mail link that was used (``reviewboard.delivery.links``): each works once. Only a digest of
+    the token is kept."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"link {self.digest[:8]} used at {self.used_at:%Y-%m-%d %H:%M}"

@@ -1159,3 +1159,65 @@ def _citation(read: _ReadEntry, *, entry: _RefEntry, number: int, source_name: s
             url=fields.get("url", ""),
         ),
     )
+
+
+# --- one reference as a person pastes it (the edit form's "paste" field) ----------------------------
+
+_DOI_ANYWHERE_RE = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|doi\s*:?\s*)?(?P<value>10\.\d{4,9}/[^\s\"<>]+)", re.I)
+_PMID_ANYWHERE_RE = re.compile(r"\bpmid\s*:?\s*(?P<value>\d{1,9})\b", re.IGNORECASE)
+_BARE_PMID_RE = re.compile(r"^\d{1,9}$")
+_AUTHOR_LIST_RE = re.compile(r"(?:\bet al\b|^[A-Z][\w'\-]+ [A-Z]{1,3}(?:,|$))")
+# "Ann Intern Med. 2017;166(7):514-530": the journal, then the year with volume and pages.
+_JOURNAL_YEAR_RE = re.compile(rf"^(?P<journal>[^.;]*?)[.,;]?\s*{_YEAR}\b")
+
+
+def read_reference(text: str) -> ReferenceData:
+    """One reference from what a person pastes: a DOI (or its doi.org link), a PMID, a URL, an entry in the
+    export's layout (label / title / "Journal, Year" / DOI lines), or one citation line as journals print it
+    ("Qaseem A, et al. Title. Ann Intern Med. 2017;166(7):514-530. doi:10.7326/M16-2367").
+
+    The identifiers are read as the importer reads them; what cannot be read raises ``ImportError_`` naming
+    it. The title may be blank when only an identifier was pasted (the reference lookup fills it when on)."""
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise ImportError_("Nothing to read: paste a DOI, a PMID or a citation line")
+    if len(lines) > 1:
+        citations, findings = _references(
+            [_Line(number=n, raw=line) for n, line in enumerate(lines, start=1)], source_name=""
+        )
+        if findings or len(citations) != 1:
+            why = findings[0].message if findings else f"{len(citations)} references where one is expected"
+            raise ImportError_(f"The pasted reference cannot be read: {why}")
+        return citations[0].reference
+    line = lines[0]
+    if _BARE_PMID_RE.match(line):
+        return ReferenceData(title="", pmid=normalise_pmid(line))
+    identifier = _identifier(line)
+    if identifier is not None and identifier[0] in ("doi", "pmid", "url"):
+        return ReferenceData(title="", **{identifier[0]: identifier[1]})
+    return _citation_line(line)
+
+
+def _citation_line(line: str) -> ReferenceData:
+    doi = pmid = ""
+    if match := _DOI_ANYWHERE_RE.search(line):
+        doi = doi_as_written(match.group("value").rstrip("."))
+        line = line[: match.start()] + line[match.end() :]
+    if match := _PMID_ANYWHERE_RE.search(line):
+        pmid = normalise_pmid(match.group("value"))
+        line = line[: match.start()] + line[match.end() :]
+    parts = [part.strip(" .;") for part in re.split(r"\.\s+", line.strip(" .")) if part.strip(" .;")]
+    authors = parts.pop(0) if len(parts) > 2 and _AUTHOR_LIST_RE.search(parts[0]) else ""
+    if not parts:
+        raise ImportError_("The pasted citation has no title: paste the whole line, or its DOI or PMID")
+    title, publisher, year = parts[0], "", None
+    for part in parts[1:]:
+        if match := _JOURNAL_YEAR_RE.match(part):
+            publisher = publisher or match.group("journal").strip(" ,.;:")
+            year = int(match.group("year"))
+            break
+        publisher = publisher or part
+    for name, value in (("title", title), ("authors", authors), ("publisher", publisher)):
+        if len(value) > REFERENCE_LIMITS[name]:
+            raise ImportError_(f"The pasted {name} is longer than {REFERENCE_LIMITS[name]} characters")
+    return ReferenceData(title=title, authors=authors, publisher=publisher, year=year, doi=doi, pmid=pmid)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "django_htmx",  # request.htmx; serves htmx itself (static django_htmx/), no CDN
     "django_celery_beat",
     "accounts",
     "references",
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.CSPMiddleware",  # django-csp's, with the header built once
     # Last: turns a login refused by django-axes into accounts.lockout.lockout_response (429).
     "axes.middleware.AxesMiddleware",

@@ -20,8 +20,11 @@ from reviewboard.admin import (  # noqa: F401  (registers their admins)
     clients,
     declarations,
     outbox,
+    people,
     references,
 )
 
 # Reviewers find their queue on the first screen after logging in.
 admin.site.index_template = "admin/reviewboard/index.html"
+# People are picked by name in the admin's autocompletes (an article's authors), never by username.
+admin.site.autocomplete_view = people.autocomplete_view

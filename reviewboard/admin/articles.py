@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -32,13 +33,16 @@ from django.utils.translation import ngettext
 from django_fsm import ConcurrentTransition
 
 from articles.content import ArticleContent, CitationData, SectionData, content_from_article, reference_data
+from articles.importing import ImportError_, read_reference
 from articles.models import EDITABLE_STATES, Article, Audience, Section
 from config.admin import ServiceErrorsAsMessagesMixin
 from config.exceptions import ServiceError
 from references.explain import explain
 from references.integrity import Finding, check_content
+from references.lookup import registered_reference
 from references.models import Citation, Reference
 from reviewboard.admin.dashboard import NEEDS, needs_rows
+from reviewboard.admin.in_place import InPlaceAdminMixin
 from reviewboard.admin.review import ArticleReviewAdminMixin
 from reviewboard.admin.review_screen import ReviewScreenAdminMixin, preview_of
 from reviewboard.board import permissions
@@ -88,9 +92,11 @@ def finding_location(finding: Finding) -> str:
 
 
 def summarise_findings(findings: list[Finding], *, limit: int = 5) -> str:
-    shown = "; ".join(f"{f.code} ({finding_location(f)})" for f in findings[:limit])
-    more = len(findings) - limit
-    return f"{shown}; and {more} more" if more > 0 else shown
+    """The findings as the sentences people act on (``references.explain``), never their codes."""
+    problems = explain(findings)
+    shown = " ".join(problem.sentence for problem in problems[:limit])
+    more = len(problems) - limit
+    return f"{shown} And {more} more problems." if more > 0 else shown
 
 
 class PagedInlineFormSet(BaseInlineFormSet):
@@ -209,12 +215,62 @@ class CitedReferenceSelect(AutocompleteSelect):
         return [(None, options, 0)]
 
 
+class CitationRowForm(forms.ModelForm):
+    """One row of the reference list, edited in place: a reference of the library (autocomplete), or one
+    pasted as a DOI, a PMID or a whole citation line, read by the importer's reference reader
+    (``articles.importing.read_reference``) and completed by the reference lookup when it is on. The number
+    may be left empty on a new row: it takes the next free number. The pasted reference travels as
+    ``cleaned_data["reference_data"]`` to the one write path (``ArticleAdmin._content_from_forms``)."""
+
+    paste = forms.CharField(
+        required=False,
+        max_length=5_000,
+        label="or paste a DOI, PMID or citation",
+        widget=forms.TextInput(attrs={"size": 48, "class": "citation-paste", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Citation
+        fields = ("number", "reference")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("number", "reference"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        pasted = (cleaned.get("paste") or "").strip()
+        if cleaned.get("DELETE"):
+            return cleaned
+        if pasted:
+            try:
+                data = registered_reference(read_reference(pasted))
+            except ImportError_ as exc:
+                self.add_error("paste", exc.message)
+                return cleaned
+            if not data.title:
+                self.add_error(
+                    "paste",
+                    "A DOI or PMID alone gives no title while the reference lookup is off: paste the whole citation.",
+                )
+                return cleaned
+            cleaned["reference_data"] = data
+            cleaned["reference"] = None
+        elif "reference" in self.fields and not cleaned.get("reference"):
+            self.add_error("reference", "Choose a reference from the library, or paste a DOI, PMID or citation.")
+        return cleaned
+
+
 class CitationInline(ArticleContentInline, admin.StackedInline):
-    """Stacked, not tabular: each field keeps its own label (a table's inputs have none; screen readers need one)."""
+    """Stacked, not tabular: each field keeps its own label (a table's inputs have none; screen readers need one).
+    One compact line per reference, no pop-ups: the library's autocomplete, or a pasted identifier or citation."""
 
     model = Citation
+    form = CitationRowForm
     rows_template = "admin/edit_inline/stacked.html"
-    fields = (("number", "reference"),)
+    fields = (("number", "reference", "paste"),)
     autocomplete_fields = ("reference",)
     ordering = ("number",)
     extra = 0
@@ -227,6 +283,14 @@ class CitationInline(ArticleContentInline, admin.StackedInline):
             kwargs["widget"] = CitedReferenceSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "reference" and field is not None and hasattr(field.widget, "can_add_related"):
+            # No pop-ups: a new reference is pasted on the row; the library is edited on its own page.
+            field.widget.can_add_related = field.widget.can_change_related = False
+            field.widget.can_view_related = field.widget.can_delete_related = False
+        return field
+
     def get_formset(self, request: HttpRequest, obj: Article | None = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
         field = formset.form.base_fields.get("reference")
@@ -238,7 +302,9 @@ class CitationInline(ArticleContentInline, admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, ArticleReviewAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(
+    ServiceErrorsAsMessagesMixin, InPlaceAdminMixin, ReviewScreenAdminMixin, ArticleReviewAdminMixin, admin.ModelAdmin
+):
     list_display = (
         "question_link",
         "slug",
@@ -260,12 +326,16 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
     # A plain multiple select: Django's two-box widget adds an aria-label that is not allowed on its span (axe).
     prepopulated_fields = {"slug": ("question",)}
     inlines = (SectionInline, CitationInline)
+    # People by name in a search-as-you-type box (the admin's autocomplete, ``people_autocomplete``), not a
+    # multi-select of every account.
+    autocomplete_fields = ("authors",)
     fieldsets = (
         (None, {"fields": ("question", "slug", "topic", "authors")}),
-        ("Review", {"fields": ("required_specialty", "quorum", "state", "review_hash")}),
+        ("Review", {"classes": ("collapse",), "fields": ("required_specialty", "quorum", "state", "review_hash")}),
         (
             "Publication",
             {
+                "classes": ("collapse",),  # read-only workflow dates: folded, the form stays short
                 "fields": (
                     "live_version",
                     "approved_at",
@@ -320,7 +390,7 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
         actions.pop("delete_selected", None)
         return actions
 
-    def get_fieldsets(self, request: HttpRequest, obj: Article | None = None) -> Any:
+    def _fieldsets(self, request: HttpRequest, obj: Article | None = None) -> Any:
         if obj is None:  # a new article has no review or publication data yet
             fields = ["question", "slug", "topic", "authors"]
             if permissions.can_set_review_settings(request.user):
@@ -328,10 +398,29 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
             return ((None, {"fields": fields}),)
         return super().get_fieldsets(request, obj)
 
+    def get_fieldsets(self, request: HttpRequest, obj: Article | None = None) -> Any:
+        fieldsets = self._fieldsets(request, obj)
+        if self._may_set_authors(request):
+            return fieldsets
+        # Authors are set by editors and the chair (``save_related``): others read the names.
+        return tuple(
+            (name, {**options, "fields": tuple("author_names" if f == "authors" else f for f in options["fields"])})
+            for name, options in fieldsets
+        )
+
+    def _may_set_authors(self, request: HttpRequest) -> bool:
+        return permissions.is_editor(request.user) or permissions.is_chair(request.user)
+
+    @admin.display(description="authors")
+    def author_names(self, obj: Article) -> str:
+        if obj is None or obj.pk is None:
+            return ""
+        return ", ".join(permissions.display_name(u) for u in obj.authors.select_related("reviewer_profile"))
+
     def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None) -> tuple[str, ...]:
         if not content_is_editable(obj):
             return tuple(flatten_fieldsets(self.get_fieldsets(request, obj)))
-        readonly = list(WORKFLOW_FIELDS)
+        readonly = list(WORKFLOW_FIELDS) + ([] if self._may_set_authors(request) else ["author_names"])
         if not permissions.can_set_review_settings(request.user):
             readonly += CHAIR_FIELDS
         if obj is not None and (obj.live_version_id or obj.approved_at):
@@ -434,7 +523,9 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
             for section in instance.sections.all():
                 stored[Section][section.pk] = {
                     "position": section.position,
-                    "audience": section.audience, "heading": section.heading, "body": section.body,
+                    "audience": section.audience,
+                    "heading": section.heading,
+                    "body": section.body,
                     "level": section.level,
                 }
             for citation in instance.citations.select_related("reference"):
@@ -457,18 +548,26 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
         pks = [r["reference"] for r in citations if isinstance(r.get("reference"), int)]
         records = Reference.objects.in_bulk(pks) if pks else {}
         cited = []
+        taken = {row["number"] for row in citations if row.get("number")}
+        free = (n for n in range(1, len(taken) + len(citations) + 2) if n not in taken)
         for row in citations:
+            number = row.get("number") or next(free)  # a new row left without a number: the next free one
+            if row.get("reference_data") is not None:  # pasted on the row (``CitationRowForm``)
+                cited.append(CitationData(number=number, reference=row["reference_data"]))
+                continue
             reference = row.get("reference")
             reference = records.get(reference) if isinstance(reference, int) else reference
             if reference is not None:
-                cited.append(CitationData(number=row["number"], reference=reference_data(reference)))
+                cited.append(CitationData(number=number, reference=reference_data(reference)))
         return ArticleContent(
             question=data.get("question", instance.question),
             topic=data.get("topic", instance.topic) or "",
             slug=data.get("slug", instance.slug) or "",
             sections=tuple(
                 SectionData(
-                    heading=r["heading"], body=r.get("body") or "", level=r.get("level") or 2,
+                    heading=r["heading"],
+                    body=r.get("body") or "",
+                    level=r.get("level") or 2,
                     audience=r.get("audience") or Audience.CLINICIAN,
                 )
                 for r in sections
@@ -483,8 +582,8 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
             self.message_user(
                 request,
                 ngettext(
-                    "%(count)d integrity error will block submission: %(list)s",
-                    "%(count)d integrity errors will block submission: %(list)s",
+                    "%(count)d citation problem will block submission: %(list)s",
+                    "%(count)d citation problems will block submission: %(list)s",
                     count,
                 )
                 % {"count": count, "list": summarise_findings(report.errors)},
@@ -495,15 +594,15 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
             self.message_user(
                 request,
                 ngettext(
-                    "%(count)d integrity warning for reviewers: %(list)s",
-                    "%(count)d integrity warnings for reviewers: %(list)s",
+                    "%(count)d citation warning for reviewers: %(list)s",
+                    "%(count)d citation warnings for reviewers: %(list)s",
                     count,
                 )
                 % {"count": count, "list": summarise_findings(report.warnings)},
-                level=messages.INFO,
+                level=messages.WARNING,  # a finding is never drawn as a (green) success
             )
         if not report.findings:
-            self.message_user(request, "Citation integrity: no findings.", level=messages.INFO)
+            self.message_user(request, "Citation check: no problems.", level=messages.INFO)
 
     # --- the change page --------------------------------------------------------------------
 
@@ -543,12 +642,14 @@ class ArticleAdmin(ServiceErrorsAsMessagesMixin, ReviewScreenAdminMixin, Article
                 "id", "number", "content_hash", "approved_at", "rendered_at", "retracted_at", "retraction_reason"
             )
         )
+        problems = explain(report.findings)
         return {
             "content_banner": edit_banner(article.state),
             "content_hash": content.content_hash,
             "integrity_errors": [{"finding": f, "location": finding_location(f)} for f in report.errors],
             "integrity_warnings": [{"finding": f, "location": finding_location(f)} for f in report.warnings],
-            "problems": explain(report.findings),
+            "problems": problems,
+            "problem_warnings": sum(1 for problem in problems if not problem.is_error),
             "preview": preview_of(content),
             "published_versions": [
                 {"version": v, "short_hash": v.content_hash[:12], "is_live": v.pk == article.live_version_id}

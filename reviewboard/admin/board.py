@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from config.exceptions import ServiceError
-from reviewboard.admin.review_words import person_name, short_hash
+from reviewboard.admin.review_words import close_reason_words, person_name, short_hash
 from reviewboard.board import permissions
 from reviewboard.board import selectors as board_selectors
 from reviewboard.board.credentials import VERIFIED_FIELDS, credential_verify
@@ -114,12 +114,16 @@ class CredentialInline(admin.TabularInline):
 
     model = Credential
     extra = 0
-    fields = ("kind", "name", "number", "issuing_body", "expires_on", "status", "verified_by", "verified_at")
-    readonly_fields = ("status", "verified_by", "verified_at")
+    fields = ("kind", "name", "number", "issuing_body", "expires_on", "status", "verified_by_name", "verified_at")
+    readonly_fields = ("status", "verified_by_name", "verified_at")
 
     @admin.display(description="status")
     def status(self, obj: Credential) -> str:
         return board_selectors.credential_status(obj) if obj.pk else "new"
+
+    @admin.display(description="verified by")
+    def verified_by_name(self, obj: Credential) -> str:
+        return permissions.display_name(obj.verified_by) if obj.verified_by_id else ""
 
 
 @admin.register(ReviewerProfile)
@@ -212,18 +216,22 @@ class CredentialAdmin(admin.ModelAdmin):
         "issuing_body",
         "expires_on",
         "status",
-        "verified_by",
+        "verified_by_name",
         "verified_at",
     )
     list_filter = ("kind", ("verified_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "number", "profile__user__username", "profile__user__last_name")
     list_select_related = ("profile__user", "verified_by")
-    readonly_fields = ("verified_by", "verified_at")
+    readonly_fields = ("verified_by_name", "verified_at")
     actions = ("verify_selected",)
 
     @admin.display(description="reviewer", ordering="profile__user__last_name")
     def reviewer(self, obj: Credential) -> str:
         return person_name(obj.profile.user)
+
+    @admin.display(description="verified by", ordering="verified_by__last_name")
+    def verified_by_name(self, obj: Credential) -> str:
+        return permissions.display_name(obj.verified_by) if obj.verified_by_id else ""
 
     @admin.display(description="status")
     def status(self, obj: Credential) -> str:
@@ -245,19 +253,33 @@ class CredentialAdmin(admin.ModelAdmin):
         )
 
 
+class CloseReasonFilter(admin.SimpleListFilter):
+    """Why assignments closed, in words ("changes requested", "reviewer removed"), not the stored codes."""
+
+    title = "closed because"
+    parameter_name = "close_reason"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        reasons = Assignment.objects.exclude(close_reason="").values_list("close_reason", flat=True).distinct()
+        return [(reason, close_reason_words(reason)) for reason in sorted(reasons)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> QuerySet[Assignment]:
+        return queryset.filter(close_reason=self.value()) if self.value() else queryset
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(ReadOnlyAdmin):
     visible = staticmethod(selectors.visible_assignments)
     list_display = (
         "article_question",
-        "reviewer",
+        "reviewer_name",
         "assigned_at",
         "due_at",
         "closed_at",
-        "close_reason",
+        "closed_because",
         "reminders_sent",
     )
-    list_filter = (("closed_at", admin.EmptyFieldListFilter), "close_reason")
+    list_filter = (("closed_at", admin.EmptyFieldListFilter), CloseReasonFilter)
     search_fields = ("article__question", "article__slug", "reviewer__username", "reviewer__last_name")
     list_select_related = ("article", "reviewer")
     date_hierarchy = "assigned_at"
@@ -265,6 +287,14 @@ class AssignmentAdmin(ReadOnlyAdmin):
     @admin.display(description="article", ordering="article__question")
     def article_question(self, obj: Assignment) -> str:
         return article_link(obj.article)
+
+    @admin.display(description="reviewer", ordering="reviewer__last_name")
+    def reviewer_name(self, obj: Assignment) -> str:
+        return person_name(obj.reviewer)
+
+    @admin.display(description="closed because", ordering="close_reason")
+    def closed_because(self, obj: Assignment) -> str:
+        return close_reason_words(obj.close_reason) if obj.closed_at else ""
 
     def get_urls(self) -> list[Any]:
         return [
@@ -300,6 +330,8 @@ class AssignmentAdmin(ReadOnlyAdmin):
             "opts": self.opts,
             "rows": rows,
             "overdue_count": sum(1 for row in rows if row["overdue"]),
+            "invitations": sum(1 for row in rows if row["answer"] == "awaiting"),
+            "to_sign": sum(1 for row in rows if row["answer"] != "awaiting"),
             "is_reviewer": permissions.is_board_reviewer(request.user),
             "reviewer_name": person_name(request.user),
         }

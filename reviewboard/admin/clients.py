@@ -16,7 +16,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from articles.models import PublishedVersion
@@ -26,7 +27,15 @@ from reviewboard.board import permissions
 from reviewboard.clients import reports
 from reviewboard.delivery import webhooks
 from reviewboard.models import ReaderReport, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from reviewboard.review import services
+from reviewboard.review import actions, services
+from reviewboard.review.actions import ACTIONS
+
+# The triage actions a report's own page offers, each with the one service call it makes (its text input
+# is the declaration's only text field: the reason to dismiss, the note for the re-review).
+TRIAGE = {
+    "open_rereview": lambda report, user, text: reports.report_open_rereview(report=report, user=user, note=text),
+    "dismiss_report": lambda report, user, text: reports.report_dismiss(report=report, user=user, reason=text),
+}
 
 
 class ChairOnly:
@@ -65,7 +74,17 @@ class QueueFilter(admin.SimpleListFilter):
 
     default = "all"
 
+    def __init__(self, request: HttpRequest, params: Any, model: Any, model_admin: Any) -> None:
+        super().__init__(request, params, model, model_admin)
+        # Opened without a choice: what waits for the chair, unless nothing does (then everything: a
+        # queue never opens on an empty view).
+        self.fallback = False
+        if super().value() is None and self.default != "all":
+            self.fallback = not self.queryset(request, model_admin.get_queryset(request)).exists()
+
     def value(self) -> str:
+        if super().value() is None and getattr(self, "fallback", False):
+            return "all"
         return super().value() or self.default
 
     def choices(self, changelist):
@@ -117,6 +136,63 @@ class ReaderReportAdmin(ChairQueue):
         "triage_note",
     )
     fields = readonly_fields
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<path:object_id>/triage/<str:name>/",
+                self.admin_site.admin_view(self.triage_view),
+                name="reviewboard_readerreport_triage",
+            ),
+            *super().get_urls(),
+        ]
+
+    def triage_forms(self, request: HttpRequest, report: ReaderReport) -> list[dict[str, Any]]:
+        """The triage actions this user may take on this report now, drawn from their declarations."""
+        forms_: list[dict[str, Any]] = []
+        if report.status != ReaderReport.Status.RECEIVED:
+            return forms_  # triaged once: the actions' validation (``_validate_triage``) refuses a second time
+        for name in TRIAGE:
+            if actions.refusal(name, article=report.article, user=request.user, target=report) is not None:
+                continue
+            action = ACTIONS[name]
+            field = action.fields[0]
+            forms_.append(
+                {
+                    "name": name,
+                    "label": action.label,
+                    "field": field.name,
+                    "prompt": field.label,
+                    "required": field.required,
+                    "help": field.help,
+                    "confirm": f"{action.label}? {action.confirm}" if action.confirm else "",
+                    "url": reverse("admin:reviewboard_readerreport_triage", args=[report.pk, name]),
+                }
+            )
+        return forms_
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        report = self.get_object(request, object_id)
+        extra = {"triage_forms": self.triage_forms(request, report) if report is not None else []}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def triage_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
+        """One report's triage from its own page: the declared action's service, then the next report."""
+        report = self.get_object(request, object_id)
+        if report is None or not self.has_view_permission(request, report) or name not in TRIAGE:
+            self.message_user(request, "There is no such reader report to triage.", level=messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:reviewboard_readerreport_changelist"))
+        page = reverse("admin:reviewboard_readerreport_change", args=[report.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page)
+        field = ACTIONS[name].fields[0].name
+        try:
+            TRIAGE[name](report, request.user, request.POST.get(field, ""))
+        except ServiceError as exc:
+            self.message_user(request, f"Not triaged: {exc.message}", level=messages.ERROR)
+            return HttpResponseRedirect(page)
+        self.message_user(request, f"{ACTIONS[name].audit_label}.", level=messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:reviewboard_readerreport_changelist"))
 
     @admin.display(description="report")
     def text_start(self, obj: ReaderReport) -> str:

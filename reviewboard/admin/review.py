@@ -30,11 +30,14 @@ from config.exceptions import Conflict
 from reviewboard.admin.review_actions import ReviewActionsAdminMixin
 from reviewboard.admin.review_words import (
     AUDIT_ROWS,
+    DOES_NOT_APPLY,
     REVIEW_STATES,
+    SECONDARY_ACTIONS,
     action_label,
     audit_details,
     audit_people,
     close_reason_words,
+    confirm_words,
     credential_rows,
     person_name,
     reviewer_label,
@@ -120,6 +123,8 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
                 "name": name,
                 "label": action_label(name),
                 "opens_form": surface.needs_page(ACTIONS[name]),
+                "confirm": confirm_words(name),
+                "secondary": name in SECONDARY_ACTIONS,
                 "url": self.action_url(article, name),
                 "transition": name in TRANSITIONS,
             }
@@ -129,7 +134,10 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
         blocked = [
             {"name": name, "label": action_label(name), "reason": refusal.message}
             for name, refusal in refusals.items()
-            if name in TRANSITIONS and isinstance(refusal, Conflict) and refusal.code != "invalid-state"
+            if name in TRANSITIONS
+            and isinstance(refusal, Conflict)
+            and refusal.code != "invalid-state"
+            and refusal.code not in DOES_NOT_APPLY
         ]
 
         # The forms drawn are the actions the runner would take now (who and state, as declared).

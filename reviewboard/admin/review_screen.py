@@ -135,6 +135,30 @@ def comment_threads(
     return threads
 
 
+def jump_links(context: dict[str, Any], *, first_open: dict[str, Any] | None, open_count: int) -> list[dict[str, str]]:
+    """The strip under the sticky bar: one link per part of the screen that holds something now.
+
+    A list of (label, anchor) read off the context, so a new panel (review reports, the chair's
+    decision) gets its link by adding one line here and an ``id`` on its panel.
+    """
+    review = context["review"]
+    findings = len(context.get("integrity_errors") or []) + len(context.get("integrity_warnings") or [])
+    candidates = [
+        (
+            first_open is not None,
+            f"Open threads ({open_count})",
+            f"comment-{first_open['comment'].pk}" if first_open else "",
+        ),
+        (bool(findings), f"Findings ({findings})", "integrity-panel"),
+        (bool(review.get("since_my_round")), "Since your round", "since-my-round"),
+        (bool(review.get("reports")), "Reports", "reports-panel"),
+        (bool(review.get("decision")), "Decision", "decision-panel"),
+        (bool(review.get("assignments")), "Reviewers", "assignments-panel"),
+        (True, "History", "audit-panel"),
+    ]
+    return [{"label": label, "anchor": anchor} for shown, label, anchor in candidates if shown]
+
+
 # The page stays small for very large articles: the preview draws this many sections and references.
 PREVIEW_SECTIONS = 100
 PREVIEW_REFERENCES = 200
@@ -169,7 +193,9 @@ def preview_of(content: ArticleContent) -> dict[str, Any]:
         "audiences": preview_audiences(content),
         "references": [
             {
-                "number": c.number, "reference": c.reference, "kind": REFERENCE_KINDS.get(c.reference.kind, ""),
+                "number": c.number,
+                "reference": c.reference,
+                "kind": REFERENCE_KINDS.get(c.reference.kind, ""),
                 "link": safe_link(c.reference.url),
             }
             for c in content.citations[:PREVIEW_REFERENCES]
@@ -221,7 +247,7 @@ def default_pair(keys: list[str]) -> tuple[str, str]:
 
 class ReviewScreenAdminMixin:
     """The review screen, the compare screen and a published version's reading page of ``ArticleAdmin``
-    (which also mixes in ``ArticleReviewAdminMixin``: ``review_panels``, ``review_url``, ``_perform``)."""
+    (which also mixes in ``ArticleReviewAdminMixin``: ``review_panels``, ``review_url``, ``action_view``)."""
 
     def get_urls(self) -> list[Any]:
         info = self.opts.app_label, self.opts.model_name
@@ -252,6 +278,11 @@ class ReviewScreenAdminMixin:
 
     @review_action
     def review_screen_view(self, request: HttpRequest, article: Article) -> HttpResponse:
+        context = self._review_context(request, article)
+        return TemplateResponse(request, "admin/articles/article/review/screen.html", context)
+
+    def _review_context(self, request: HttpRequest, article: Article) -> dict[str, Any]:
+        """Everything the review screen draws (also what an in-place answer redraws a part of)."""
         prefetch_related_objects(
             [article], "sections", Prefetch("citations", queryset=Citation.objects.select_related("reference"))
         )
@@ -276,20 +307,27 @@ class ReviewScreenAdminMixin:
             f"Round {round_.number}{'' if round_.closed_at is None else ' (ended)'}" if round_ else "Not yet submitted"
         )
         review["sections"] = [
-            {"section": section, "html": rendered, "threads": threads.get(section.pk, [])}
+            {
+                "section": section,
+                "html": rendered,
+                "threads": threads.get(section.pk, []),
+                "threads_id": f"threads-section-{section.pk}",
+                "open_count": sum(1 for row in threads.get(section.pk, []) if row["comment"].resolved_at is None),
+            }
             for section, rendered in zip(sections, preview["sections"], strict=False)
         ]
         review["general_threads"] = threads.get(None, [])
-        review["open_threads"] = sum(
-            1 for rows in threads.values() for row in rows if row["comment"].resolved_at is None
-        )
+        open_threads = [row for rows in threads.values() for row in rows if row["comment"].resolved_at is None]
+        review["open_threads"] = len(open_threads)
         review["may_edit"] = article.state in EDITABLE_STATES and permissions.can_edit_as_author(article, request.user)
         context = {
             **self._screen_context(request, article, f"Review: {article.question}"),
             **panels,
             **self.article_panels(article, content=content),
         }
-        return TemplateResponse(request, "admin/articles/article/review/screen.html", context)
+        first_open = min(open_threads, key=lambda row: row["comment"].created_at, default=None)
+        review["jumps"] = jump_links(context, first_open=first_open, open_count=len(open_threads))
+        return context
 
     @review_action
     def compare_view(self, request: HttpRequest, article: Article) -> HttpResponse:

@@ -44,6 +44,25 @@ def action_form(name: str) -> dict[str, Any] | None:
     }
 
 
+# Refusals that say an action does not apply to this article at all (nothing to wait for): such an
+# action is left out of the "not possible yet" list instead of being offered as a future step.
+DOES_NOT_APPLY = frozenset({"no-live-version", "already-retracted"})
+# Actions that act at once (no form) but change a lot: their button asks first. The words come from the
+# declaration (``Action.confirm``) when it has them.
+CONFIRM_AT_ONCE = {
+    "start_review": "Start the review now? The assigned reviewers are told and their due dates start.",
+}
+# Set apart from the main actions (below them, under "More"): they end the article's life on the board.
+SECONDARY_ACTIONS = frozenset({"archive"})
+
+
+def confirm_words(name: str) -> str:
+    """What a button that acts at once asks before it posts ("" for none)."""
+    return CONFIRM_AT_ONCE.get(name) or (
+        f"{ACTIONS[name].label}? {ACTIONS[name].confirm}" if ACTIONS[name].confirm else ""
+    )
+
+
 # States in which a review round runs: sign-off progress and due dates mean something.
 REVIEW_STATES = FROZEN_STATES
 

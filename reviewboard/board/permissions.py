@@ -29,6 +29,7 @@ REFERENCE_CHANGE_PERM = "references.change_reference"
 EDITOR_PERM = "articles.edit_any_article"
 CHAIR_PERM = "articles.chair_review"
 REVIEWER_PERM = "articles.review_article"
+REVIEWER_PROFILE_VIEW_PERM = "reviewboard.view_reviewerprofile"
 
 
 def requires(description: str) -> Callable:
@@ -106,6 +107,11 @@ def may_change_references(user: AbstractBaseUser | None) -> bool:
     """Holds the model permission to change reference records (which records: ``reviewboard.review.services
     .library`` asks ``is_editor`` and ``can_edit_as_author`` of the citing articles)."""
     return _active(user) and user.has_perm(REFERENCE_CHANGE_PERM)
+
+
+def may_view_reviewer_profiles(user: AbstractBaseUser | None) -> bool:
+    """Holds the model permission to open reviewer profiles in the admin (the dashboard links there only then)."""
+    return _active(user) and user.has_perm(REVIEWER_PROFILE_VIEW_PERM)
 
 
 def is_board_member(user: AbstractBaseUser | None) -> bool:

@@ -52,6 +52,7 @@ from articles.models import Article
 from config import replicas
 from reviewboard.audit.checkpoints import AuditCheckpoint, notify_checkpoint_created
 from reviewboard.board import permissions
+from reviewboard.delivery import links
 from reviewboard.delivery.events import consumer, not_before
 from reviewboard.jobs.common import build_email, chair_emails, review_url
 from reviewboard.models import Assignment, Comment, DecisionLetter, Declaration, Event
@@ -111,6 +112,12 @@ def email_reviewers_review_started(event: Event) -> int:
             content_hash=assignment.round.content_hash,
             due_at=assignment.due_at,
         )
+        if assignment.accepted_at is None and assignment.declined_at is None:
+            # Signed, single-use, expiring links to answer the invitation (reviewboard.delivery.links).
+            for kind in ("accept", "decline"):
+                context[f"{kind}_url"] = _site(
+                    links.link_url(kind, user_id=assignment.reviewer_id, object_id=assignment.pk)
+                )
         sent += _send("review_started", to=[assignment.reviewer.email], context=context)
     return sent
 
@@ -140,7 +147,16 @@ def email_authors_blocking_comment(event: Event) -> int:
     if comment is None:
         return 0
     context = _context(event, article, comment=comment, by=permissions.display_name(comment.author))
-    return _send("blocking_comment", to=_authors(article), context=context)
+    sent = 0
+    for author in article.authors.filter(is_active=True).exclude(email=""):
+        # Each author gets their own signed link to the exact thread (reviewboard.delivery.links).
+        thread = links.link_url("thread", user_id=author.pk, object_id=comment.pk)
+        sent += _send("blocking_comment", to=[author.email], context={**context, "thread_url": _site(thread)})
+    return sent
+
+
+def _site(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
 
 
 @consumer("email.comment_resolved", "comment.resolved")

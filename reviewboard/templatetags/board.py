@@ -8,7 +8,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from reviewboard.admin.dashboard import dashboard
+from reviewboard.admin.dashboard import dashboard, task_panels
 from reviewboard.board import selectors as board_selectors
 from reviewboard.review import selectors
 
@@ -24,8 +24,27 @@ def board_dashboard(context: dict[str, Any]) -> dict[str, Any]:
     now = timezone.now()
     return {
         "lines": dashboard(user, list_url=reverse("admin:articles_article_changelist")),
+        "panels": task_panels(user),
         "queue_count": len(queue),
         "queue_overdue": sum(1 for due in queue if due and due < now),
         "queue_next_due": next((due for due in queue if due), None),
         "declaration": board_selectors.declaration_warning(user, now=now),
     }
+
+
+# What board members never need on their home page (superusers keep the whole app list): the scheduler's
+# tables, the outbox and the webhooks' delivery log, tokens and accounts.
+TECHNICAL_APPS = frozenset({"django_celery_beat", "auth", "otp_totp", "otp_static", "django_otp_webauthn", "axes"})
+TECHNICAL_MODELS = frozenset({"WebhookDelivery", "WebhookEndpoint", "ApiToken", "BoardAccount", "Event"})
+
+
+@register.simple_tag
+def board_places(app_list: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The pages a board member goes to, from the admin's app list less its technical models."""
+    return [
+        {"name": str(model["name"]), "url": model["admin_url"]}
+        for app in app_list
+        if app["app_label"] not in TECHNICAL_APPS
+        for model in app["models"]
+        if model["object_name"] not in TECHNICAL_MODELS and model.get("admin_url")
+    ]

@@ -16,7 +16,7 @@ from articles.models import Article, PublishedVersion, ReviewState, Section
 from references.integrity import check_content
 from references.models import Citation
 from reviewboard.models import AuditEntry
-from tests.factories import ArticleFactory, AuthorFactory, ReferenceFactory, ReviewerFactory
+from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReferenceFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +148,9 @@ def test_save_runs_the_checker_and_reports_it(client, author, article):
     assert response.status_code == 302, response.context and response.context["errors"]
     assert Section.objects.get(article=article, position=1).body.endswith("[1, 3].")
     texts = message_texts(response)
-    assert any("will block submission" in t and "unresolved-citation" in t for t in texts), texts
+    # the problem in words people act on, never the finding's code
+    assert any("will block submission: Marker 3 has no reference" in t for t in texts), texts
+    assert not any("unresolved-citation" in t for t in texts), texts
 
 
 def test_save_of_a_clean_article_says_so(client, author, article):
@@ -160,7 +162,7 @@ def test_save_of_a_clean_article_says_so(client, author, article):
 
     assert response.status_code == 302
     assert Article.objects.get(pk=article.pk).topic == "low back pain"
-    assert "Citation integrity: no findings." in message_texts(response)
+    assert "Citation check: no problems." in message_texts(response)
 
 
 @pytest.mark.parametrize(
@@ -290,7 +292,7 @@ def test_add_article_makes_the_creator_an_author(client, author):
     assert created.created_by == author
     assert created.state == ReviewState.DRAFT
     # an empty article is reported at once
-    assert any("empty-article" in t for t in message_texts(response))
+    assert any("The article has no content: add its sections." in t for t in message_texts(response))
 
 
 def test_author_cannot_set_chair_fields(client, author, article):
@@ -387,3 +389,88 @@ def test_change_page_queries_do_not_grow_with_citations(client, author, frozen):
     assert large <= 32
     assert response.status_code == 200
     assert 'id="ref-25"' in response.content.decode()
+
+
+def citation_rows(data: dict[str, Any]) -> list[str]:
+    keys = (key for key in data if key.startswith("citations-") and key.endswith("-number"))
+    return sorted(key.removesuffix("-number") for key in keys)
+
+
+def test_a_pasted_citation_line_fills_a_new_reference_with_the_next_number(client, author, article):
+    """References in seconds: one pasted line on a new row, no pop-up, no number typed."""
+    client.force_login(author)
+    data = form_data(client.get(change_url(article)))
+    total = int(data["citations-TOTAL_FORMS"])
+    data["citations-TOTAL_FORMS"] = str(total + 1)
+    data[f"citations-{total}-paste"] = (
+        "Foster NE, Anema JR, Cherkin D, et al. Prevention and treatment of low back pain: evidence, challenges, "
+        "and promising directions. Lancet. 2018;391(10137):2368-2383. doi:10.1016/S0140-6736(18)30489-6"
+    )
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    added = Citation.objects.select_related("reference").get(article=article, number=total + 1)
+    assert added.reference.title == (
+        "Prevention and treatment of low back pain: evidence, challenges, and promising directions"
+    )
+    assert (added.reference.publisher, added.reference.year) == ("Lancet", 2018)
+    assert added.reference.doi.lower() == "10.1016/s0140-6736(18)30489-6"
+
+
+def test_pasting_onto_a_row_replaces_its_reference(client, author, article):
+    client.force_login(author)
+    data = form_data(client.get(change_url(article)))
+    row = citation_rows(data)[0]
+    number = int(data[f"{row}-number"])
+    data[f"{row}-paste"] = (
+        "Guideline\nLow back pain and sciatica in over 16s\nNICE, 2016\nURL: https://www.nice.org.uk/guidance/ng59"
+    )
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    replaced = Citation.objects.select_related("reference").get(article=article, number=number)
+    assert replaced.reference.title == "Low back pain and sciatica in over 16s"
+    assert replaced.reference.kind == "guideline"
+
+
+def test_a_doi_alone_without_the_lookup_is_refused_on_its_row_and_nothing_changes(client, author, article, settings):
+    settings.REFERENCE_LOOKUP_ENABLED = False
+    client.force_login(author)
+    before = content_from_article(article).content_hash
+    data = form_data(client.get(change_url(article)))
+    row = citation_rows(data)[0]
+    data[f"{row}-paste"] = "10.7326/M16-2367"
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 200
+    assert "A DOI or PMID alone gives no title while the reference lookup is off" in response.content.decode()
+    assert content_from_article(Article.objects.get(pk=article.pk)).content_hash == before
+
+
+def test_the_edit_form_offers_no_reference_pop_ups_and_names_authors_for_authors(client, author, article):
+    client.force_login(author)
+
+    html = client.get(change_url(article)).content.decode()
+
+    assert 'id="add_id_citations-0-reference"' not in html  # no "+" pop-up to create a reference
+    assert 'id="change_id_citations-0-reference"' not in html
+    assert 'name="citations-0-paste"' in html
+    assert 'name="authors"' not in html  # an author reads the authors' names; editors and the chair pick them
+    assert 'class="sticky-submit"' in html
+
+
+def test_authors_are_picked_by_name_in_the_autocomplete_by_those_who_may_set_them(client, author):
+    ReviewerFactory(username="aosler", first_name="Ada", last_name="Osler")
+    url = "/admin/autocomplete/?app_label=articles&model_name=article&field_name=authors&term=Osler"
+
+    client.force_login(ChairFactory())
+    found = client.get(url)
+    client.force_login(author)
+    refused = client.get(url)
+
+    assert found.status_code == 200
+    assert [row["text"] for row in found.json()["results"]] == ["Ada Osler, MD, FACP"]  # a name, never the username
+    assert refused.status_code == 403

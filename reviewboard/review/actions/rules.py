@@ -53,9 +53,7 @@ COMMENT_RESOLVER = Rule(
 CALLER = Rule("the service that performs it for its caller", lambda ctx: True, system=True)
 
 COMMENT = Field("comment", "Comment", help="Shown in the article's history.")
-REASON = Field(
-    "reason", "Reason", required=True, what="reason for the retraction", help="Readers get this with the 410 answer."
-)
+REASON = Field("reason", "Reason", required=True, what="reason for the retraction", help="Readers get it instead.")
 
 
 def name_of(user: Any) -> str:

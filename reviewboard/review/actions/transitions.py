@@ -24,6 +24,7 @@ from django.utils import timezone
 from articles.content import ArticleContent, content_from_article
 from articles.models import Article, ReviewState
 from articles.publishing import published_version_create, published_version_retract
+from references.explain import explain
 from references.integrity import check_content
 from reviewboard.board import selectors as board_selectors
 from reviewboard.models import (
@@ -80,11 +81,11 @@ def _no_integrity_errors(ctx: ActionContext) -> Unmet | None:
     report = check_content(content_from_article(ctx.article))
     if not report.has_errors:
         return None
-    codes = sorted({f.code for f in report.errors})
+    # In the words people act on (references.explain); the codes stay in the detail for API clients.
+    problems = " ".join(problem.sentence for problem in explain(report.errors))
     return Unmet(
         "integrity-errors",
-        f"The article has {len(report.errors)} citation-integrity error(s) ({', '.join(codes)}); "
-        "fix them before submitting.",
+        f"The article has {len(report.errors)} citation problem(s) to fix before submitting. {problems}",
         report.as_dict(),
     )
 

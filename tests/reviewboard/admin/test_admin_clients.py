@@ -43,7 +43,8 @@ def test_the_chair_sees_waiting_reports_and_dismisses_one_with_a_reason(client, 
     assert b"1 report(s) dismissed." in response.content
     report.refresh_from_db()
     assert (report.status, report.triage_note, report.triaged_by) == ("dismissed", "Matches the guideline.", chair)
-    assert b"Wrong dose." not in client.get("/admin/reviewboard/readerreport/").content  # left the queue
+    # left the queue of reports waiting (the list opens on all reports once none waits: issue 20)
+    assert b"Wrong dose." not in client.get("/admin/reviewboard/readerreport/?status=received").content
 
 
 def test_dismissing_without_a_reason_is_refused_with_the_reason_why(client, chair, report):
@@ -104,3 +105,57 @@ def test_the_chair_registers_an_endpoint_and_redelivers_a_delivery(client, chair
     )
     assert WebhookAttempt.objects.filter(delivery=delivery, manual=True, ok=True).count() == 1
     assert len(receiver.events()) == 2
+
+
+def report_page(report) -> str:
+    return f"/admin/reviewboard/readerreport/{report.pk}/change/"
+
+
+def test_the_chair_triages_a_report_on_its_own_page(client, chair, report):
+    client.force_login(chair)
+
+    page = client.get(report_page(report)).content.decode()
+    response = client.post(
+        f"/admin/reviewboard/readerreport/{report.pk}/triage/dismiss_report/",
+        {"reason": "Matches the guideline."},
+        follow=True,
+    )
+
+    # the declared actions, as forms on the page that shows the report
+    assert 'data-triage="open_rereview"' in page
+    assert 'data-triage="dismiss_report"' in page
+    assert ">Dismiss the report</button>" in page
+    assert "Reader report dismissed." in response.content.decode()
+    report.refresh_from_db()
+    assert (report.status, report.triage_note, report.triaged_by) == ("dismissed", "Matches the guideline.", chair)
+    assert 'data-triage="' not in client.get(report_page(report)).content.decode()  # triaged: nothing more to do
+
+
+def test_a_refused_triage_on_the_page_says_why_and_changes_nothing(client, chair, report):
+    client.force_login(chair)
+
+    response = client.post(
+        f"/admin/reviewboard/readerreport/{report.pk}/triage/dismiss_report/", {"reason": ""}, follow=True
+    )
+
+    assert "reason for dismissing the report is required" in response.content.decode()
+    report.refresh_from_db()
+    assert report.status == "received"
+
+
+def test_nobody_but_the_chair_triages_on_the_page(client, report):
+    client.force_login(AuthorFactory())
+
+    client.post(f"/admin/reviewboard/readerreport/{report.pk}/triage/open_rereview/", {"note": ""})
+
+    report.refresh_from_db()
+    assert report.status == "received"
+
+
+def test_the_report_queue_never_opens_on_an_empty_view(client, chair, report):
+    client.force_login(chair)
+    client.post(f"/admin/reviewboard/readerreport/{report.pk}/triage/open_rereview/", {"note": ""})
+
+    shown = client.get("/admin/reviewboard/readerreport/").context["cl"].result_list
+
+    assert list(shown) == [report]  # none waits: every report instead of nothing

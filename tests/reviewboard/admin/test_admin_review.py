@@ -154,10 +154,9 @@ def test_admin_index_shows_the_queue_first_to_reviewers_only(cast):
     reviewer_page = logged_in(cast["reviewer1"]).get("/admin/").content.decode()
     author_page = logged_in(cast["author"]).get("/admin/").content.decode()
 
-    assert 'id="review-queue-module"' in reviewer_page
-    assert reviewer_page.index('id="review-queue-module"') < reviewer_page.index('class="app-')
-    assert QUEUE_URL in reviewer_page
-    assert 'id="review-queue-module"' not in author_page
+    assert 'id="panel-reviews_due"' in reviewer_page  # the home's task panels (name moved from review-queue-module)
+    assert reviewer_page.index('id="panel-invitations"') < reviewer_page.index('id="board-places"')
+    assert 'id="panel-reviews_due"' not in author_page
 
 
 def test_queue_queries_are_bounded(cast, make_article, django_assert_max_num_queries):
@@ -287,7 +286,8 @@ def test_an_author_sees_why_submit_is_held_back_by_integrity_errors(cast, articl
 
     assert buttons(html) == []
     assert 'data-blocked="submit"' in html
-    assert "citation-integrity error" in html
+    assert "citation problem(s) to fix before submitting. Marker 3 has no reference" in html
+    assert "unresolved-citation" not in html  # the problem in words, never its code
 
 
 def test_chair_may_approve_when_the_quorum_signed_but_a_blocking_comment_was_resolved_late(cast, article, unchanged):
@@ -312,18 +312,20 @@ def test_chair_may_approve_when_the_quorum_signed_but_a_blocking_comment_was_res
     assert "approve" in buttons(page(chair, article))
 
 
-def test_the_sign_off_button_names_and_posts_the_hash_under_review(cast, article):
+def test_the_sign_off_button_posts_the_hash_under_review_and_asks_first(cast, article):
     article = reach(ReviewState.UNDER_REVIEW, article, cast)
     review_hash = article.review_hash
 
     html = page(logged_in(cast["reviewer1"]), article)
 
-    assert f"Sign off on content {review_hash[:4]}…{review_hash[-4:]}" in html
+    # plain words on the button (no content hash for people to read); the hash travels in the form
+    assert ">Sign off on this content</button>" in html
+    assert 'data-confirm="Sign off on the content shown here?' in html
     assert f'<input type="hidden" name="content_hash" value="{review_hash}">' in html
     assert f'action="{action_url("sign_off", article)}"' in html
     # nobody else gets it: not the unassigned reviewer, the author or the chair
     for role in ("author", "chair"):
-        assert "Sign off on content" not in page(logged_in(cast[role]), article), role
+        assert "Sign off on this content" not in page(logged_in(cast[role]), article), role
 
 
 def test_sign_off_through_the_admin_counts_and_the_last_one_approves(
@@ -563,7 +565,7 @@ def test_reviewer_adds_a_blocking_comment_on_a_section(cast, article):
     client = logged_in(cast["reviewer1"])
     form = page(client, article)
     assert 'class="new-comment"' in form
-    assert "Comment on “Medication”" in form
+    assert 'aria-label="Comments on Medication"' in form  # that section's column ("Comment on this section")
     assert f'name="section" value="{section.pk}"' in form
     assert 'name="blocking"' in form
 
