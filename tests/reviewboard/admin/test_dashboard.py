@@ -70,7 +70,9 @@ def test_the_chair_sees_titles_needs_due_dates_and_the_action(make_article, auth
 def test_an_unanswered_assignment_is_an_invitation_not_a_review_waiting_for_sign_off(
     make_article, author, chair, reviewers
 ):
-    article = start_review(make_article(author, question="How is asthma treated?"), author, chair, reviewers[:2])
+    article = start_review(
+        make_article(author, question="How is asthma treated?"), author, chair, reviewers[:2], accept=False
+    )
     client = logged_in(reviewers[0])
 
     before = panels(reviewers[0])

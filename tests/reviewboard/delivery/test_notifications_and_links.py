@@ -38,14 +38,15 @@ def test_the_bell_counts_what_others_did_on_my_articles_until_i_look(article, au
     assert activity.unseen_count(author) == 0  # looked
     assert 'id="notifications-bell"' in home
     assert 'hx-get="/admin/notifications/count/"' in home  # the count loads after the page
-    assert "(4 new)" in count  # assigned twice, review started, blocking comment (their own submit is not news)
+    # assigned twice, review started, both reviewers accepted, a blocking comment (their own submit is not news)
+    assert "(6 new)" in count
     assert "added a blocking comment" in page
     assert again == '<span id="bell-count"></span>'
     assert activity.unseen_count(other_author) == 0  # nothing of theirs happened (visibility rule)
 
 
 def test_an_invitation_link_answers_it_once(article, author, chair, reviewers):
-    start_review(article, author, chair, reviewers[:2])
+    start_review(article, author, chair, reviewers[:2], accept=False)
     assignment = assignment_of(article, reviewers[0])
     token = links.make_token("accept", user_id=reviewers[0].pk, object_id=assignment.pk)
     client = logged_in(reviewers[0])
@@ -63,7 +64,7 @@ def test_an_invitation_link_answers_it_once(article, author, chair, reviewers):
 
 
 def test_the_review_started_email_has_the_answer_links(article, author, chair, reviewers, mailoutbox):
-    start_review(article, author, chair, reviewers[:2])
+    start_review(article, author, chair, reviewers[:2], accept=False)
     event = Event.objects.filter(type="review.started", article=article).latest("pk")
 
     email_reviewers_review_started(event)
@@ -76,7 +77,7 @@ def test_the_review_started_email_has_the_answer_links(article, author, chair, r
 
 
 def test_a_link_refuses_another_user_an_expired_or_a_changed_token(article, author, chair, reviewers, monkeypatch):
-    start_review(article, author, chair, reviewers[:2])
+    start_review(article, author, chair, reviewers[:2], accept=False)
     assignment = assignment_of(article, reviewers[0])
     token = links.make_token("decline", user_id=reviewers[0].pk, object_id=assignment.pk)
 
