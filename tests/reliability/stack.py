@@ -342,6 +342,12 @@ def build(directory: Path, *, purge_url: str) -> Stack:
         "PURGE_SETTLE_MARGIN_SECONDS": "0.5",
         "PURGE_REPEAT_SECONDS": "1",
         "OUTBOX_GRACE_SECONDS": "2",
+        # The suite reads in tight loops on one key, across two servers counting in the shared Redis: a
+        # 429 here would only say the throttle works (tests/articles/test_api_keys.py says that).
+        "API_KEY_THROTTLE_RATE": "100000/min",
+        # The suite's approvals complete on the quorum's last sign-off (issue 18's chair decision is tested
+        # in tests/reviewboard/review/test_issue18_rigor.py).
+        "REVIEW_DECIDED_BY": "quorum",
         "CELERY_SKIP_CHECKS": "1",
         "PYTHONUNBUFFERED": "1",
     }

@@ -56,7 +56,11 @@ def prepare(stack: Stack, tag: str) -> dict:
 def sign_off(stack: Stack, prepared: dict, token: str, origin: str | None = None) -> requests.Response:
     return requests.post(
         f"{origin or stack.origins[0]}/api/v1/review/articles/{prepared['slug']}/signoffs/",
-        json={"content_hash": prepared["content_hash"]},
+        json={
+            "content_hash": prepared["content_hash"],
+            "accept": True,
+            "acknowledgements": prepared["acknowledgements"],
+        },
         headers={"Authorization": f"Token {token}"},
         timeout=30,
     )

@@ -33,6 +33,7 @@ from reviewboard.review import selectors
 from reviewboard.review.services import (
     article_approve,
     article_submit,
+    assignment_accept,
     assignment_create,
     assignment_report,
     assignment_sign_off,
@@ -92,17 +93,9 @@ class Command(BaseCommand):
                 checklist = [{"item": item.pk, "answer": "yes"} for item in ChecklistItem.objects.filter(active=True)]
                 for assignment in assignments:
                     recommendation, to_author, confidential = REPORTS[assignment.reviewer.username]
-                    assignment_sign_off(
-                        assignment=assignment,
-                        reviewer=assignment.reviewer,
-                        content_hash=content_hash,
-                        comment="Demo sign-off.",
-                        accept=True,
-                        acknowledgements=[
-                            {"warning": w.key, "reason": "Demo: checked against the source; it can stand."}
-                            for w in warnings
-                        ],
-                    )
+                    # accept, file the report, then sign off: the last sign-off may approve at once
+                    # (REVIEW_DECIDED_BY=quorum), after which the round takes no report
+                    assignment_accept(assignment=assignment, user=assignment.reviewer, no_conflict=True)
                     assignment_report(
                         assignment=assignment,
                         user=assignment.reviewer,
@@ -110,6 +103,16 @@ class Command(BaseCommand):
                         checklist=checklist,
                         comments_to_author=to_author,
                         confidential_comments=confidential,
+                    )
+                    assignment_sign_off(
+                        assignment=assignment,
+                        reviewer=assignment.reviewer,
+                        content_hash=content_hash,
+                        comment="Demo sign-off.",
+                        acknowledgements=[
+                            {"warning": w.key, "reason": "Demo: checked against the source; it can stand."}
+                            for w in warnings
+                        ],
                     )
                 article.refresh_from_db()
                 if decide and article.state == "under_review":
