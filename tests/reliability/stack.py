@@ -373,8 +373,10 @@ def teardown(stack: Stack) -> None:
 
 def events(stack: Stack, type_: str) -> list[tuple]:
     return stack.postgres.query(
-        "SELECT id, dispatched_at IS NOT NULL, failed_at IS NOT NULL, done, last_error "
-        "FROM reviewboard_event WHERE type = %s ORDER BY id",
+        "SELECT e.id, e.dispatched_at IS NOT NULL, e.failed_at IS NOT NULL, "
+        "ARRAY(SELECT d.consumer FROM reviewboard_eventdelivery d "
+        "WHERE d.event_id = e.id AND d.delivered_at IS NOT NULL ORDER BY d.consumer), e.last_error "
+        "FROM reviewboard_event e WHERE e.type = %s ORDER BY e.id",
         [type_],
     )
 
