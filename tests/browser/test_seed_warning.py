@@ -52,7 +52,9 @@ def sign_off_in_browser(page: Page, *, acknowledge_air_travel: bool) -> None:
             else ("Kept on purpose for this test: the guideline is the author's; the chair is told.")
         )
         field.fill(reason)
+    page.once("dialog", lambda dialog: dialog.accept())  # the sign-off asks for confirmation (issue 20)
     form.locator("#sign-off-button").click()
+    page.wait_for_load_state()
 
 
 def test_the_seed_cannot_be_published_until_its_air_travel_reference_is_acknowledged(

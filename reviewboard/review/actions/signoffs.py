@@ -167,6 +167,8 @@ def _signed_message(signoff: SignOff, user: Any) -> str:
     text = f"You signed off on content {short_hash(signoff.content_hash)}."
     if signoff.article.state == ReviewState.APPROVED:
         return f"{text} That completed the quorum: the article is approved."
+    if selectors.awaiting_decision(signoff.article):
+        return f"{text} That completed the quorum: the chair decides now."
     return f"{text} Sign-offs: {selectors.signoff_progress(signoff.article)}."
 
 
