@@ -110,8 +110,11 @@ def _join_changes(runs: list[Segment]) -> tuple[Segment, ...]:
     joined: list[Segment] = []
     for k, run in enumerate(runs):
         between_changes = (
-            not run.changed and not run.text.strip() and 0 < k < len(runs) - 1
-            and runs[k - 1].changed and runs[k + 1].changed
+            not run.changed
+            and not run.text.strip()
+            and 0 < k < len(runs) - 1
+            and runs[k - 1].changed
+            and runs[k + 1].changed
         )
         if (between_changes or run.changed) and joined and joined[-1].changed:
             joined[-1] = Segment(joined[-1].text + run.text, True)
@@ -162,7 +165,10 @@ def _added(new: SectionData) -> SectionChange:
 
 def _removed(old: SectionData) -> SectionChange:
     return SectionChange(
-        "removed", old.heading, old_heading=old.heading, old_level=old.level,
+        "removed",
+        old.heading,
+        old_heading=old.heading,
+        old_level=old.level,
         lines=diff_lines(old.body.splitlines(), []),
     )
 

@@ -124,11 +124,12 @@ class Article(ConcurrentTransitionMixin, models.Model):
             # The read API's list, newest change first: one index scan from the cursor, only over
             # the articles readers may see (``articles.selectors.published_page`` compiles its WHERE from the same
             # ``READABLE``, so that PostgreSQL can prove the index applies); the second serves ?topic=.
+            models.Index(F("live_rendered_at").desc(), F("id").desc(), name="article_listing_idx", condition=READABLE),
             models.Index(
-                F("live_rendered_at").desc(), F("id").desc(), name="article_listing_idx", condition=READABLE
-            ),
-            models.Index(
-                Upper("live_topic"), F("live_rendered_at").desc(), F("id").desc(), name="article_listing_topic_idx",
+                Upper("live_topic"),
+                F("live_rendered_at").desc(),
+                F("id").desc(),
+                name="article_listing_topic_idx",
                 condition=READABLE,
             ),
         ]

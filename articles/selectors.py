@@ -271,7 +271,12 @@ def versions_needing_render() -> QuerySet[PublishedVersion]:
 
 
 CHANGE_FIELDS = (
-    "number", "approved_at", "change_summary", "sections_changed", "clinically_significant", "significance_assessed_at",
+    "number",
+    "approved_at",
+    "change_summary",
+    "sections_changed",
+    "clinically_significant",
+    "significance_assessed_at",
 )
 
 

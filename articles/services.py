@@ -80,14 +80,16 @@ def _validate_content(content: ArticleContent) -> None:
         raise InvalidInput(
             f"The article cites {len(content.citations)} references; at most {limit} are allowed "
             "(setting ARTICLE_MAX_REFERENCES).",
-            code="too-many-references", detail={"field": "references", "limit": limit},
+            code="too-many-references",
+            detail={"field": "references", "limit": limit},
         )
     seen: set[int] = set()
     for index, citation in enumerate(content.citations, start=1):
         reference = citation.reference
         for name in REFERENCE_LINE_FIELDS:
-            single_line((getattr(reference, name) or "").strip(), f"Reference {index} {name}",
-                        f"references[{index}].{name}")
+            single_line(
+                (getattr(reference, name) or "").strip(), f"Reference {index} {name}", f"references[{index}].{name}"
+            )
         if problem := link_url_problem((reference.url or "").strip()):
             raise invalid(f"Reference {index} url: {problem}.", f"references[{index}].url")
         number = citation.number

@@ -30,9 +30,17 @@ from config.handlers import NamespaceDispatchingApplication  # noqa: E402
 
 def environ(path: str, **headers: str) -> dict:
     return {
-        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),
-        "wsgi.errors": io.StringIO(), "SCRIPT_NAME": "", **headers,
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+        "SCRIPT_NAME": "",
+        **headers,
     }
 
 

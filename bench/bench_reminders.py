@@ -33,8 +33,13 @@ def ensure_database(url: str) -> None:
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
     with psycopg.connect(
-        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-        password=parsed.password, dbname="postgres", autocommit=True, connect_timeout=5,
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        dbname="postgres",
+        autocommit=True,
+        connect_timeout=5,
     ) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -66,31 +71,48 @@ def build(*, assignments: int, late: int, now) -> list[int]:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE reviewboard_signoff, reviewboard_assignment, articles_article, auth_user "
-            "RESTART IDENTITY CASCADE"
+            "TRUNCATE reviewboard_signoff, reviewboard_assignment, articles_article, auth_user RESTART IDENTITY CASCADE"
         )
     User = get_user_model()
     no_login = make_password(None)  # unusable: nobody logs in to the benchmark database
     reviewers_n = 1000
     articles_n = -(-assignments // reviewers_n)
     users = User.objects.bulk_create(
-        [User(username=f"reviewer{i}", email=f"reviewer{i}@example.org", first_name="Dr", last_name=f"R{i}",
-              password=no_login) for i in range(reviewers_n)]
+        [
+            User(
+                username=f"reviewer{i}",
+                email=f"reviewer{i}@example.org",
+                first_name="Dr",
+                last_name=f"R{i}",
+                password=no_login,
+            )
+            for i in range(reviewers_n)
+        ]
     )
     chair = User.objects.create(username="chair", email="chair@example.org", password=no_login)
     chair.groups.add(Group.objects.get(name="Board chair"))
     articles = Article.objects.bulk_create(
-        [Article(slug=f"bench-article-{i}", question=f"What are the treatment options for condition {i}?",
-                 state=ReviewState.UNDER_REVIEW, review_hash=f"{i:064x}") for i in range(articles_n)]
+        [
+            Article(
+                slug=f"bench-article-{i}",
+                question=f"What are the treatment options for condition {i}?",
+                state=ReviewState.UNDER_REVIEW,
+                review_hash=f"{i:064x}",
+            )
+            for i in range(articles_n)
+        ]
     )
     every = max(1, assignments // late)
     rows, escalating_positions = [], []
     for position in range(assignments):
         is_late = position % every == 0 and position // every < late
-        rows.append(Assignment(
-            article=articles[position // reviewers_n], reviewer=users[position % reviewers_n],
-            due_at=now - timedelta(days=2) if is_late else now + timedelta(days=5),
-        ))
+        rows.append(
+            Assignment(
+                article=articles[position // reviewers_n],
+                reviewer=users[position % reviewers_n],
+                due_at=now - timedelta(days=2) if is_late else now + timedelta(days=5),
+            )
+        )
         if is_late and (position // every) % 10 == 0:
             escalating_positions.append(position)
     created = Assignment.objects.bulk_create(rows, batch_size=5000)
@@ -119,9 +141,13 @@ def run(batch_size: int, *, now) -> dict[str, float]:
         summary = send_due_reminders(now=now, batch_size=batch_size)
         seconds = time.perf_counter() - started
     return {
-        "batch_size": batch_size, "batches": summary.batches, "queries": len(queries.captured_queries),
-        "seconds": seconds, "sql_seconds": sum(float(q["time"]) for q in queries.captured_queries),
-        "reminded": len(summary.reminded), "escalated": len(summary.chair_notified),
+        "batch_size": batch_size,
+        "batches": summary.batches,
+        "queries": len(queries.captured_queries),
+        "seconds": seconds,
+        "sql_seconds": sum(float(q["time"]) for q in queries.captured_queries),
+        "reminded": len(summary.reminded),
+        "escalated": len(summary.chair_notified),
         "emails": len(mail.outbox),
     }
 
@@ -129,8 +155,14 @@ def run(batch_size: int, *, now) -> dict[str, float]:
 def machine() -> str:
     from django.db import connection
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         pg = cursor.fetchone()[0]
@@ -155,8 +187,10 @@ def main() -> int:
     now = timezone.now()
     started = time.perf_counter()
     escalating = build(assignments=args.assignments, late=args.late, now=now)
-    print(f"built {Assignment.objects.count():,} assignments ({args.late:,} late, {len(escalating):,} of them "
-          f"due for the chair) in {time.perf_counter() - started:.1f} s on {urlparse(url).path.lstrip('/')}")
+    print(
+        f"built {Assignment.objects.count():,} assignments ({args.late:,} late, {len(escalating):,} of them "
+        f"due for the chair) in {time.perf_counter() - started:.1f} s on {urlparse(url).path.lstrip('/')}"
+    )
     print(f"machine: {machine()}; {timezone.now():%Y-%m-%d}")
 
     results = []
@@ -164,12 +198,16 @@ def main() -> int:
         reset(escalating, now=now)
         results.append(run(batch_size, now=now))
     print()
-    print("batch size | batches | SQL queries | queries/batch | time (s) | of which SQL (s) | reminders | escalated "
-          "| emails")
+    print(
+        "batch size | batches | SQL queries | queries/batch | time (s) | of which SQL (s) | reminders | escalated "
+        "| emails"
+    )
     for r in results:
-        print(f"{r['batch_size']:>10} | {r['batches']:>7} | {r['queries']:>11} | "
-              f"{r['queries'] / r['batches']:>13.2f} | {r['seconds']:>8.2f} | {r['sql_seconds']:>16.2f} | "
-              f"{r['reminded']:>9} | {r['escalated']:>9} | {r['emails']:>6}")
+        print(
+            f"{r['batch_size']:>10} | {r['batches']:>7} | {r['queries']:>11} | "
+            f"{r['queries'] / r['batches']:>13.2f} | {r['seconds']:>8.2f} | {r['sql_seconds']:>16.2f} | "
+            f"{r['reminded']:>9} | {r['escalated']:>9} | {r['emails']:>6}"
+        )
 
     # Per batch: read + claim (+ one escalation claim when the batch escalates), plus the chairs once
     # and at most one final empty read: the count follows the batches, never the assignments.

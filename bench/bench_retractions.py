@@ -57,9 +57,15 @@ def fill_library(size: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE references_retraction, references_reference RESTART IDENTITY CASCADE")
     Reference.objects.bulk_create(
-        [Reference(title=f"Bench reference {k}", year=2019,
-                   doi=f"10.5555/bench-{k}" if k % 2 else "", pmid="" if k % 2 else str(90000000 + k))
-         for k in range(size)],
+        [
+            Reference(
+                title=f"Bench reference {k}",
+                year=2019,
+                doi=f"10.5555/bench-{k}" if k % 2 else "",
+                pmid="" if k % 2 else str(90000000 + k),
+            )
+            for k in range(size)
+        ],
         batch_size=5000,
     )
 
@@ -113,12 +119,15 @@ def main() -> int:
             again, rerun_s, rerun_q = timed(lambda read=read: retractions_import(notices=read.notices))
             changed = again.created + again.updated + again.linked
             totals[rows] = read_s + load_s
-            print(f"| {rows:,} | {read_s:.2f} | {load_s:.2f} | {load_q} | {len(first.withdrawn)} | {rerun_s:.2f} "
-                  f"| {rerun_q} | {changed} |")
+            print(
+                f"| {rows:,} | {read_s:.2f} | {load_s:.2f} | {load_q} | {len(first.withdrawn)} | {rerun_s:.2f} "
+                f"| {rerun_q} | {changed} |"
+            )
     small, large = min(sizes), max(sizes)
     if small != large:
-        print(f"time ratio {large:,}/{small:,} rows: {totals[large] / totals[small]:.2f} "
-              f"(rows ratio {large / small:.1f})")
+        print(
+            f"time ratio {large:,}/{small:,} rows: {totals[large] / totals[small]:.2f} (rows ratio {large / small:.1f})"
+        )
     return 0
 
 

@@ -16,8 +16,12 @@ def main() -> None:
         return
     name = unquote(url.path.lstrip("/"))
     params = {
-        "host": url.hostname or "127.0.0.1", "port": url.port or 5432, "user": unquote(url.username or "postgres"),
-        "password": unquote(url.password or ""), "dbname": "postgres", "autocommit": True,
+        "host": url.hostname or "127.0.0.1",
+        "port": url.port or 5432,
+        "user": unquote(url.username or "postgres"),
+        "password": unquote(url.password or ""),
+        "dbname": "postgres",
+        "autocommit": True,
     }
     try:
         with psycopg.connect(**params) as conn:

@@ -98,8 +98,15 @@ def main() -> None:
                 before = len(total["latencies"])
                 start_at = time.time() + 0.2
                 jobs = [
-                    (endpoint.get("port", args.port), endpoint["path"], endpoint.get("headers", {}),
-                     endpoint.get("status", 200), args.threads, start_at, args.duration)
+                    (
+                        endpoint.get("port", args.port),
+                        endpoint["path"],
+                        endpoint.get("headers", {}),
+                        endpoint.get("status", 200),
+                        args.threads,
+                        start_at,
+                        args.duration,
+                    )
                     for _ in range(args.processes)
                 ]
                 for latencies, errors in pool.map(_worker_process, jobs):
@@ -113,9 +120,12 @@ def main() -> None:
     for key, data in totals.items():
         values = sorted(data["latencies"])
         results[key] = {
-            "requests": len(values), "rps": round(len(values) / data["seconds"], 1),
-            "p50_ms": round(percentile(values, 0.50) * 1000, 2), "p99_ms": round(percentile(values, 0.99) * 1000, 2),
-            "errors": data["errors"], "per_round": data["per_round"],
+            "requests": len(values),
+            "rps": round(len(values) / data["seconds"], 1),
+            "p50_ms": round(percentile(values, 0.50) * 1000, 2),
+            "p99_ms": round(percentile(values, 0.99) * 1000, 2),
+            "errors": data["errors"],
+            "per_round": data["per_round"],
         }
         r = results[key]
         print(f"{key:<26} {r['requests']:>9} {r['rps']:>9.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>7}")

@@ -52,9 +52,12 @@ def make_article(n: int, *, sections: int, citations: int, reviewers: int) -> Ar
             reference, _ = Reference.objects.get_or_create(
                 doi=f"10.5555/bench.{number:04d}",
                 defaults={
-                    "kind": "guideline", "title": f"Guideline on low back pain management, part {number}",
-                    "authors": "American College of Physicians", "publisher": "Annals of Internal Medicine",
-                    "year": 2017 + number % 8, "url": f"https://example.org/guidelines/{number}",
+                    "kind": "guideline",
+                    "title": f"Guideline on low back pain management, part {number}",
+                    "authors": "American College of Physicians",
+                    "publisher": "Annals of Internal Medicine",
+                    "year": 2017 + number % 8,
+                    "url": f"https://example.org/guidelines/{number}",
                 },
             )
             Citation.objects.create(article=article, number=number, reference=reference)
@@ -62,8 +65,11 @@ def make_article(n: int, *, sections: int, citations: int, reviewers: int) -> Ar
             a, b, c = ((position + k - 1) % citations + 1 for k in range(3))
             a, b, c = sorted((a, b, c))
             Section.objects.create(
-                article=article, position=position, heading=f"Treatment consideration {position}",
-                level=2 + position % 2, body=BODY.format(a=a, b=b, c=c),
+                article=article,
+                position=position,
+                heading=f"Treatment consideration {position}",
+                level=2 + position % 2,
+                body=BODY.format(a=a, b=b, c=c),
             )
         approved_at = timezone.now()
         Article.objects.filter(pk=article.pk).update(
@@ -71,7 +77,8 @@ def make_article(n: int, *, sections: int, citations: int, reviewers: int) -> Ar
         )
         article.refresh_from_db()
         version = published_version_create(
-            article=article, content=content_from_article(article),
+            article=article,
+            content=content_from_article(article),
             reviewers=[{"name": f"Dr Reviewer {i}", "credentials": "MD, FACP"} for i in range(reviewers)],
             approved_at=approved_at,
         )
@@ -108,7 +115,8 @@ def clone(template: Article, *, first: int, last: int) -> None:
         f.column for f in Article._meta.concrete_fields if f.column not in ("id", "slug", "live_version_id")
     ]
     version_fields = [
-        f.column for f in PublishedVersion._meta.concrete_fields
+        f.column
+        for f in PublishedVersion._meta.concrete_fields
         if f.column not in ("id", "article_id", "payload_json", "summary_json", "etag", "rendered_at")
     ]
     old = f'"slug":"{template.slug}"'
@@ -176,10 +184,16 @@ def main() -> None:
     _, key = APIKey.objects.create_key(name="bench")
     published = Article.objects.filter(live_rendered_at__isnull=False).count()
     print(
-        json.dumps({
-            "slug": target.slug, "key": key, "etag": live.etag, "bytes": len(live.payload_json.encode()),
-            "published": published, "last_cursor": last_page_cursor(page_size=20),
-        })
+        json.dumps(
+            {
+                "slug": target.slug,
+                "key": key,
+                "etag": live.etag,
+                "bytes": len(live.payload_json.encode()),
+                "published": published,
+                "last_cursor": last_page_cursor(page_size=20),
+            }
+        )
     )
 
 

@@ -75,9 +75,7 @@ def with_registered_data(content: ArticleContent) -> ArticleContent:
     author is overwritten."""
     if not lookup_enabled():
         return content
-    citations = tuple(
-        CitationData(number=c.number, reference=_completed(c.reference)) for c in content.citations
-    )
+    citations = tuple(CitationData(number=c.number, reference=_completed(c.reference)) for c in content.citations)
     return replace(content, citations=citations)
 
 
@@ -162,8 +160,13 @@ def _crossref(doi: str) -> Registered | None:
             author.get("name") or " ".join(p for p in (author.get("given"), author.get("family")) if p)
             for author in work.get("author") or []
         ]
-        return Registered(source=CROSSREF, title=title, journal=_clean(_first(work.get("container-title"))),
-                          year=year, authors=_authors(names))
+        return Registered(
+            source=CROSSREF,
+            title=title,
+            journal=_clean(_first(work.get("container-title"))),
+            year=year,
+            authors=_authors(names),
+        )
     except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
         raise LookupFailed(f"unexpected Crossref answer ({exc.__class__.__name__})") from None
 

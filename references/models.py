@@ -27,8 +27,13 @@ class Retraction(models.Model):
     title = models.CharField(max_length=1000, blank=True, help_text="Title of the original paper.")
     journal = models.CharField(max_length=500, blank=True)
     publisher = models.CharField(max_length=500, blank=True)
-    original_doi = models.CharField("original paper DOI", max_length=255, blank=True, db_index=True,
-                                    help_text="Normalised (lower-case, no resolver prefix).")
+    original_doi = models.CharField(
+        "original paper DOI",
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text="Normalised (lower-case, no resolver prefix).",
+    )
     original_pmid = models.CharField("original paper PMID", max_length=20, blank=True, db_index=True)
     original_date = models.DateField(null=True, blank=True)
     notice_doi = models.CharField("notice DOI", max_length=255, blank=True)
@@ -79,7 +84,8 @@ class Reference(models.Model):
 
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.OTHER)
     label = models.CharField(
-        max_length=100, blank=True,
+        max_length=100,
+        blank=True,
         help_text="The publication type as the source wrote it (e.g. 'Practice Bulletin'); the kind is its class.",
     )
     title = models.CharField(max_length=500, validators=[validate_single_line])
@@ -98,7 +104,11 @@ class Reference(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
     )
     retraction = models.ForeignKey(
-        Retraction, null=True, blank=True, on_delete=models.SET_NULL, related_name="references",
+        Retraction,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="references",
         help_text="The retraction notice or expression of concern matched to this record by DOI or PMID.",
     )
     registered_title = models.CharField(

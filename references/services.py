@@ -44,8 +44,11 @@ def _check_lengths(values: dict[str, Any]) -> None:
     for name in ("label", "title", "authors", "publisher", "doi", "pmid", "url"):
         value = values.get(name)
         if isinstance(value, str) and (problem := control_character_problem(value)):
-            raise InvalidInput(f"Reference {name} must be a single line: it {problem}.", code="invalid-reference",
-                               detail={"field": name})
+            raise InvalidInput(
+                f"Reference {name} must be a single line: it {problem}.",
+                code="invalid-reference",
+                detail={"field": name},
+            )
         if isinstance(value, str) and len(value) > _field_length(name):
             raise InvalidInput(
                 f"Reference {name} is {len(value)} characters long; at most {_field_length(name)} are allowed.",
@@ -123,8 +126,9 @@ def _new_reference_values(data: ReferenceData) -> dict[str, Any]:
     }
     _check_lengths(values)
     if problem := link_url_problem(values["url"]):
-        raise InvalidInput(f"Reference URL '{values['url']}': {problem}.", code="invalid-reference",
-                           detail={"field": "url"})
+        raise InvalidInput(
+            f"Reference URL '{values['url']}': {problem}.", code="invalid-reference", detail={"field": "url"}
+        )
     return values
 
 
@@ -299,13 +303,19 @@ def _validated_fields(reference: Reference, fields: dict[str, Any]) -> dict[str,
         elif name == "doi":
             value = doi_as_written(value)
             if value and not is_valid_doi(normalise_doi(value)):
-                raise InvalidInput(f"DOI '{fields[name]}' is malformed: expected 10.<registrant>/<suffix>.",
-                                   code="invalid-doi", detail={"field": "doi"})
+                raise InvalidInput(
+                    f"DOI '{fields[name]}' is malformed: expected 10.<registrant>/<suffix>.",
+                    code="invalid-doi",
+                    detail={"field": "doi"},
+                )
         elif name == "pmid":
             value = normalise_pmid(value)
             if value and not is_valid_pmid(value):
-                raise InvalidInput(f"PMID '{fields[name]}' is malformed: expected 1 to 8 digits.",
-                                   code="invalid-pmid", detail={"field": "pmid"})
+                raise InvalidInput(
+                    f"PMID '{fields[name]}' is malformed: expected 1 to 8 digits.",
+                    code="invalid-pmid",
+                    detail={"field": "pmid"},
+                )
         elif name == "url" and (problem := link_url_problem(value)):
             raise InvalidInput(f"URL '{value}': {problem}.", code="invalid-reference", detail={"field": "url"})
         values[name] = value

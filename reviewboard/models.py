@@ -532,7 +532,11 @@ class WebhookEndpoint(models.Model):
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list, help_text="The event types it receives (reviewboard.webhooks.EVENT_TYPES).")
     api_key = models.ForeignKey(
-        "rest_framework_api_key.APIKey", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        "rest_framework_api_key.APIKey",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
         help_text="The client that owns it (registered through the API with this key); empty: registered in admin.",
     )
     secret = models.CharField(max_length=100, help_text="whsec_ + base64 of 32 random bytes.")
@@ -628,7 +632,10 @@ class ReaderReport(models.Model):
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="reader_reports")
     version_number = models.PositiveIntegerField(help_text="The live version when the report was filed.")
     api_key = models.ForeignKey(
-        "rest_framework_api_key.APIKey", null=True, on_delete=models.SET_NULL, related_name="+",
+        "rest_framework_api_key.APIKey",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="The client that filed it (only it may read the report back).",
     )
     client_name = models.CharField(max_length=100, blank=True)

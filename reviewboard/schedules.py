@@ -99,9 +99,14 @@ JOBS: tuple[PeriodicJob, ...] = (
 
 CHAIR_GROUP = "Board chair"
 CHAIR_SCHEDULE_PERMISSIONS = (
-    "view_periodictask", "change_periodictask",
-    "view_crontabschedule", "add_crontabschedule", "change_crontabschedule",
-    "view_intervalschedule", "add_intervalschedule", "change_intervalschedule",
+    "view_periodictask",
+    "change_periodictask",
+    "view_crontabschedule",
+    "add_crontabschedule",
+    "change_crontabschedule",
+    "view_intervalschedule",
+    "add_intervalschedule",
+    "change_intervalschedule",
 )
 
 
@@ -124,15 +129,21 @@ def ensure_periodic_tasks(*, using: str = "default") -> list[str]:
                 )
                 schedule["interval"] = interval
             else:
-                fields = {key: job.crontab.get(key, "*") for key in
-                          ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")}
+                fields = {
+                    key: job.crontab.get(key, "*")
+                    for key in ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
+                }
                 fields["timezone"] = settings.CELERY_TIMEZONE
                 crontab = CrontabSchedule.objects.using(using).filter(**fields).first()
                 schedule["crontab"] = crontab or CrontabSchedule.objects.using(using).create(**fields)
             _, was_created = PeriodicTask.objects.using(using).get_or_create(
                 name=job.name,
-                defaults={"task": job.task, "description": job.description, "expire_seconds": job.expire_seconds,
-                          **schedule},
+                defaults={
+                    "task": job.task,
+                    "description": job.description,
+                    "expire_seconds": job.expire_seconds,
+                    **schedule,
+                },
             )
             if was_created:
                 created.append(job.name)
@@ -148,7 +159,9 @@ def grant_chair_schedule_permissions(*, using: str = "default") -> bool:
     group = Group.objects.using(using).filter(name=CHAIR_GROUP).first()
     if group is None:
         return False
-    group.permissions.add(*Permission.objects.using(using).filter(
-        content_type__app_label="django_celery_beat", codename__in=CHAIR_SCHEDULE_PERMISSIONS
-    ))
+    group.permissions.add(
+        *Permission.objects.using(using).filter(
+            content_type__app_label="django_celery_beat", codename__in=CHAIR_SCHEDULE_PERMISSIONS
+        )
+    )
     return True

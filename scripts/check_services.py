@@ -16,8 +16,13 @@ else:
     parsed = urlparse(db_url)
     try:
         with psycopg.connect(
-            host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-            password=parsed.password, dbname="postgres", connect_timeout=3, autocommit=True,
+            host=parsed.hostname,
+            port=parsed.port or 5432,
+            user=parsed.username or "postgres",
+            password=parsed.password,
+            dbname="postgres",
+            connect_timeout=3,
+            autocommit=True,
         ) as conn:
             # The suite uses test_<name>; the database itself must exist for `makemigrations --check`.
             name = parsed.path.lstrip("/")

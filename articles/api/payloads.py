@@ -87,8 +87,11 @@ def remember(
 ) -> Payload:
     last_modified = epoch_seconds(rendered_at)
     entry = Payload(
-        etag=etag, content=payload_json.encode("utf-8"), last_modified=last_modified,
-        last_modified_http=http_date(last_modified), validated_at=_now() if asked_at is None else asked_at,
+        etag=etag,
+        content=payload_json.encode("utf-8"),
+        last_modified=last_modified,
+        last_modified_http=http_date(last_modified),
+        validated_at=_now() if asked_at is None else asked_at,
     )
     with _lock:
         _entries[key] = entry

@@ -71,7 +71,9 @@ def _cache_failed(exc: BaseException) -> None:
     if not cache_outage():
         logger.warning(
             "API throttle: the shared cache is unreachable (%s: %s); counting per process for %.0f s",
-            exc.__class__.__name__, exc, CACHE_RETRY_SECONDS,
+            exc.__class__.__name__,
+            exc,
+            CACHE_RETRY_SECONDS,
         )
     _outage.update(until=time.monotonic() + CACHE_RETRY_SECONDS, error=exc.__class__.__name__)
 

@@ -246,23 +246,46 @@ BAD_AUDIENCE = OpenApiResponse(shapes.ErrorSerializer, description="Unknown audi
 NOT_MODIFIED = OpenApiResponse(description="The client's copy (If-None-Match / If-Modified-Since) is current.")
 INT32 = 2**31 - 1
 SLUG = OpenApiParameter(
-    "slug", OpenApiTypes.STR, OpenApiParameter.PATH, required=True, pattern=r"^[-a-zA-Z0-9_]+$",
+    "slug",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    required=True,
+    pattern=r"^[-a-zA-Z0-9_]+$",
     description="The article's stable slug.",
 )
 NUMBER = OpenApiParameter(
-    "number", {"type": "integer", "minimum": 1, "maximum": INT32}, OpenApiParameter.PATH, required=True,
+    "number",
+    {"type": "integer", "minimum": 1, "maximum": INT32},
+    OpenApiParameter.PATH,
+    required=True,
     description="Version number, from 1.",
 )
 VALIDATORS = [
-    OpenApiParameter("ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304],
-                     description="Validator of the served bytes, for If-None-Match."),
-    OpenApiParameter("Last-Modified", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304],
-                     description="When the served bytes last changed, for If-Modified-Since."),
-    OpenApiParameter("Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429],
-                     description="Seconds to wait before the key may ask again."),
+    OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="Validator of the served bytes, for If-None-Match.",
+    ),
+    OpenApiParameter(
+        "Last-Modified",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="When the served bytes last changed, for If-Modified-Since.",
+    ),
+    OpenApiParameter(
+        "Retry-After",
+        OpenApiTypes.INT,
+        OpenApiParameter.HEADER,
+        response=[429],
+        description="Seconds to wait before the key may ask again.",
+    ),
 ]
 AUDIENCE = OpenApiParameter(
-    "audience", {"type": "string", "enum": ["clinician", "patient"]},
+    "audience",
+    {"type": "string", "enum": ["clinician", "patient"]},
     description="Which version: clinician (default) or patient (plain language; 404 when the article has none).",
 )
 CONDITIONAL = [
@@ -282,8 +305,12 @@ def serve_list(request: HttpRequest) -> HttpResponse:
     each item spliced in; ``next`` carries an opaque cursor (null on the last page)."""
     query = listing.parse_listing_query(request.GET)
     rows = selectors.published_page(
-        limit=query.page_size + 1, after=query.after, topic=query.topic, updated_since=query.updated_since,
-        q=query.q, full=query.full,
+        limit=query.page_size + 1,
+        after=query.after,
+        topic=query.topic,
+        updated_since=query.updated_since,
+        q=query.q,
+        full=query.full,
     )
     next_link = "null"
     if len(rows) > query.page_size:
@@ -293,7 +320,6 @@ def serve_list(request: HttpRequest) -> HttpResponse:
         next_link = json.dumps(request.build_absolute_uri("?" + params.urlencode()))
     body = f'{{"next":{next_link},"results":[{",".join(row.json for row in rows)}]}}'
     return caching.cacheable(HttpResponse(body.encode("utf-8"), content_type=JSON), caching.LIST_KEY)
-
 
 
 @extend_schema_view(
@@ -309,18 +335,22 @@ def serve_list(request: HttpRequest) -> HttpResponse:
         parameters=[
             OpenApiParameter("topic", OpenApiTypes.STR, description="Exact topic (case-insensitive)."),
             OpenApiParameter(
-                "updated_since", OpenApiTypes.DATETIME,
+                "updated_since",
+                OpenApiTypes.DATETIME,
                 description="ISO 8601 date-time: only articles whose published payload changed since.",
             ),
             OpenApiParameter("q", OpenApiTypes.STR, description="Words in the question."),
             OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's next link."),
             OpenApiParameter(
-                "page_size", {"type": "integer", "minimum": 1, "maximum": listing.MAX_PAGE_SIZE},
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": listing.MAX_PAGE_SIZE},
                 description=f"Default {listing.DEFAULT_PAGE_SIZE}; at most {listing.MAX_FULL_PAGE_SIZE} "
                 "with expand=full.",
             ),
             OpenApiParameter(
-                "expand", OpenApiTypes.STR, enum=[listing.EXPAND_FULL],
+                "expand",
+                OpenApiTypes.STR,
+                enum=[listing.EXPAND_FULL],
                 description="full: each item is the full article (sections, references, reviewers).",
             ),
             VALIDATORS[2],
@@ -346,7 +376,11 @@ class ArticleListView(KeyedFastPathMixin, ReadAPIView):
         summary="The live published version of an article",
         parameters=CONDITIONAL,
         responses={
-            200: shapes.ArticleDetailSerializer, 304: NOT_MODIFIED, 400: BAD_AUDIENCE, 404: NOT_FOUND, 410: GONE,
+            200: shapes.ArticleDetailSerializer,
+            304: NOT_MODIFIED,
+            400: BAD_AUDIENCE,
+            404: NOT_FOUND,
+            410: GONE,
             **ERRORS,
         },
     )
@@ -379,9 +413,12 @@ class ArticleVersionListView(ReadAPIView):
         summary="One published version of an article",
         parameters=[*CONDITIONAL, NUMBER],
         responses={
-            200: shapes.ArticleDetailSerializer, 304: NOT_MODIFIED, 400: BAD_AUDIENCE,
+            200: shapes.ArticleDetailSerializer,
+            304: NOT_MODIFIED,
+            400: BAD_AUDIENCE,
             404: OpenApiResponse(shapes.ErrorSerializer, description="Unknown article or version."),
-            410: GONE, **ERRORS,
+            410: GONE,
+            **ERRORS,
         },
     )
 )

@@ -32,7 +32,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from articles.content import ArticleContent, CitationData, ReferenceData, SectionData
+from articles.content import ArticleContent, CitationData, ReferenceData, SectionData, link_url_problem
 from articles.importing.errors import ImportError_
 from articles.markers import MARKER_RE, parse_numbers
 from references.integrity import (
@@ -1138,6 +1138,10 @@ def _citation(read: _ReadEntry, *, entry: _RefEntry, number: int, source_name: s
     if read.authors and not fields.get("authors"):
         fields["authors"] = read.authors
     values = {"label": label, "title": title, "publisher": publisher, **fields}
+    if problem := link_url_problem(values.get("url", "")):  # the Markdown reader and the services' one rule
+        raise ImportError_(
+            f"References: the link of reference {number}: {problem}", line=entry.line, source_name=source_name
+        )
     for name, value in values.items():
         if len(value) > REFERENCE_LIMITS[name]:
             raise ImportError_(

@@ -102,8 +102,10 @@ class ReferenceAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
                 reference_correct(reference=obj, user=request.user, **corrected)
             if any(name in form.changed_data for name in STATUS_FIELDS):
                 reference_mark_status(
-                    reference=obj, user=request.user,
-                    status=form.cleaned_data["status"], superseded_by=form.cleaned_data.get("superseded_by"),
+                    reference=obj,
+                    user=request.user,
+                    status=form.cleaned_data["status"],
+                    superseded_by=form.cleaned_data.get("superseded_by"),
                 )
             obj.refresh_from_db()
             return
@@ -124,8 +126,13 @@ class ReferenceAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
     # --- the change page ---------------------------------------------------------------------
 
     def render_change_form(
-        self, request: HttpRequest, context: dict[str, Any], add: bool = False, change: bool = False,
-        form_url: str = "", obj: Reference | None = None,
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Reference | None = None,
     ) -> HttpResponse:
         if obj is not None and obj.pk is not None:
             context.update(self.citing_panel(request, obj))
@@ -137,9 +144,7 @@ class ReferenceAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
         visible: set[int] = set()
         if article_admin.has_view_or_change_permission(request):
             visible = set(
-                article_admin.get_queryset(request)
-                .filter(citations__reference=reference)
-                .values_list("pk", flat=True)
+                article_admin.get_queryset(request).filter(citations__reference=reference).values_list("pk", flat=True)
             )
         citations = (
             Citation.objects.filter(reference=reference)

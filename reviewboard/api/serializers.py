@@ -175,7 +175,10 @@ class TransitionInput(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
     change_summary = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=10_000,
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=10_000,
         help_text="revise: what this revision changes (required); readers get it with the next version.",
     )
     clinically_significant = serializers.BooleanField(

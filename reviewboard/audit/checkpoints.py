@@ -70,8 +70,12 @@ def audit_checkpoint_create(*, now: datetime | None = None) -> AuditCheckpoint |
     checkpoint.signature = checkpoint_signature(checkpoint)
     checkpoint.save()
     outbox.emit(
-        "audit.checkpoint", now=checkpoint.created_at, seq=checkpoint.seq, entry_hash=checkpoint.entry_hash,
-        created_at=checkpoint.created_at.isoformat(), signature=checkpoint.signature,
+        "audit.checkpoint",
+        now=checkpoint.created_at,
+        seq=checkpoint.seq,
+        entry_hash=checkpoint.entry_hash,
+        created_at=checkpoint.created_at.isoformat(),
+        signature=checkpoint.signature,
     )
     return checkpoint
 

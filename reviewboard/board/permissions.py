@@ -162,9 +162,7 @@ def can_block(article: Article, user: AbstractBaseUser) -> bool:
     return is_chair(user) or is_assigned_reviewer(article, user)
 
 
-@requires(
-    "the comment's author or the board chair; an author of the article or an editor for a non-blocking comment"
-)
+@requires("the comment's author or the board chair; an author of the article or an editor for a non-blocking comment")
 def can_resolve_comment(comment: Comment, user: AbstractBaseUser) -> bool:
     """A blocking comment is resolved by whoever raised it (the reviewer agrees) or by the chair.
 

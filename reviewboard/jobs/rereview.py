@@ -71,9 +71,7 @@ class RereviewSummary:
 
 def rereview_candidates() -> QuerySet[Article]:
     """Articles with published content readers are served: approved, or revised since."""
-    return Article.objects.filter(next_review_due__isnull=False).exclude(
-        state__in=READER_HIDDEN_STATES
-    )
+    return Article.objects.filter(next_review_due__isnull=False).exclude(state__in=READER_HIDDEN_STATES)
 
 
 def flag_overdue_reviews(*, now: datetime | None = None) -> RereviewSummary:

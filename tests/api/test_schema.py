@@ -279,9 +279,7 @@ def test_every_error_status_documents_the_error_body(client):
 
 
 def test_the_review_api_refuses_form_bodies_with_415(author):
-    response = client_with_token(author).post(
-        "/api/v1/review/articles/", {"question": "Q?"}, format="multipart"
-    )
+    response = client_with_token(author).post("/api/v1/review/articles/", {"question": "Q?"}, format="multipart")
 
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported-media-type"

@@ -23,7 +23,9 @@ def approve(article: Article, *, approved_at=None, reviewers=None, render: bool 
     )
     article.refresh_from_db()
     version = published_version_create(
-        article=article, content=content_from_article(article), reviewers=reviewers or REVIEWERS,
+        article=article,
+        content=content_from_article(article),
+        reviewers=reviewers or REVIEWERS,
         approved_at=approved_at,
     )
     if render:
@@ -46,7 +48,10 @@ def big_article(*, sections: int = 12, citations: int = 15, **kwargs) -> Article
     for position in range(1, sections + 1):
         cited = [(position + k - 1) % citations + 1 for k in range(3)]
         Section.objects.create(
-            article=article, position=position, heading=f"Section {position}", level=2 + position % 2,
+            article=article,
+            position=position,
+            heading=f"Section {position}",
+            level=2 + position % 2,
             body=f"Paragraph about back pain **care** {position} [{cited[0]}].\n\n"
             f"- item one [{cited[1]}]\n- item two [{cited[2]}]\n  - nested *item*",
         )

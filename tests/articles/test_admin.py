@@ -74,11 +74,16 @@ def test_change_page_shows_findings_preview_and_versions(client, author, article
     # given: marker [3] in the second section with only citations 1 and 2 behind it
     Section.objects.filter(article=article, position=2).update(body="- NSAIDs help for back pain [2, 3]")
     version = PublishedVersion.objects.create(
-        article=article, number=1, content_hash="a" * 64, source={}, approved_at=timezone.now(),
+        article=article,
+        number=1,
+        content_hash="a" * 64,
+        source={},
+        approved_at=timezone.now(),
         rendered_at=timezone.now(),
     )
-    PublishedVersion.objects.create(article=article, number=2, content_hash="b" * 64, source={},
-                                    approved_at=timezone.now())
+    PublishedVersion.objects.create(
+        article=article, number=2, content_hash="b" * 64, source={}, approved_at=timezone.now()
+    )
     Article.objects.filter(pk=article.pk).update(live_version=version)
     client.force_login(author)
     expected = check_content(content_from_article(article))
@@ -202,11 +207,16 @@ def test_forged_post_on_frozen_article_is_refused_and_changes_nothing(client, au
     data[f"{section_key(data, 1)}-body"] = "Tampered while under review [1]."
     data["question"] = "Tampered question?"
     total = int(data["sections-TOTAL_FORMS"])
-    data.update({
-        "sections-TOTAL_FORMS": total + 1, f"sections-{total}-position": 9, f"sections-{total}-level": 2,
-        f"sections-{total}-heading": "Injected", f"sections-{total}-body": "Injected body [1].",
-        "citations-0-DELETE": "on",
-    })
+    data.update(
+        {
+            "sections-TOTAL_FORMS": total + 1,
+            f"sections-{total}-position": 9,
+            f"sections-{total}-level": 2,
+            f"sections-{total}-heading": "Injected",
+            f"sections-{total}-body": "Injected body [1].",
+            "citations-0-DELETE": "on",
+        }
+    )
 
     response = client.post(change_url(article), data)
 
@@ -223,9 +233,7 @@ def test_forged_post_on_frozen_article_is_refused_and_changes_nothing(client, au
     assert list(Citation.objects.filter(article=article).values_list("number", "reference_id")) == before_citations
 
 
-def test_a_save_that_lost_a_race_with_a_transition_is_refused_and_changes_nothing(
-    client, author, article, monkeypatch
-):
+def test_a_save_that_lost_a_race_with_a_transition_is_refused_and_changes_nothing(client, author, article, monkeypatch):
     # given: the author's save is written, then django-fsm's ConcurrentTransitionMixin finds the row's state
     # moved under it (the runner holds the row lock, so this stands for any write that meets a stale state)
     from django_fsm import ConcurrentTransition

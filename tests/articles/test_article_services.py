@@ -35,10 +35,19 @@ def content(**overrides) -> ArticleContent:
             SectionData(heading="Injections", level=2, body="- Corticosteroid injection gives short relief [2]"),
         ),
         citations=(
-            CitationData(number=1, reference=ReferenceData(title="Heel pain guideline", kind="guideline",
-                                                           year=2023, doi="10.2106/heel.1")),
-            CitationData(number=2, reference=ReferenceData(title="Steroid injection for plantar heel pain",
-                                                           kind="systematic_review", year=2017, pmid="28100001")),
+            CitationData(
+                number=1,
+                reference=ReferenceData(title="Heel pain guideline", kind="guideline", year=2023, doi="10.2106/heel.1"),
+            ),
+            CitationData(
+                number=2,
+                reference=ReferenceData(
+                    title="Steroid injection for plantar heel pain",
+                    kind="systematic_review",
+                    year=2017,
+                    pmid="28100001",
+                ),
+            ),
         ),
     )
     return replace(base, **overrides)
@@ -60,10 +69,12 @@ def test_create_writes_the_article_sections_and_citations(author):
     assert list(article.authors.all()) == [author]
     assert article.created_by == author
     assert list(article.sections.values_list("position", "heading", "level")) == [
-        (1, "Self-care", 2), (2, "Injections", 2),
+        (1, "Self-care", 2),
+        (2, "Injections", 2),
     ]
     assert list(article.citations.values_list("number", "reference__title")) == [
-        (1, "Heel pain guideline"), (2, "Steroid injection for plantar heel pain"),
+        (1, "Heel pain guideline"),
+        (2, "Steroid injection for plantar heel pain"),
     ]
     assert content_from_article(article).content_hash == content().content_hash
 
@@ -79,7 +90,9 @@ def test_slug_collisions_get_numbered_suffixes(db):
     slugs = [article_create(content=content()).slug for _ in range(3)]
 
     assert slugs == [
-        "how-is-plantar-fasciitis-treated", "how-is-plantar-fasciitis-treated-2", "how-is-plantar-fasciitis-treated-3",
+        "how-is-plantar-fasciitis-treated",
+        "how-is-plantar-fasciitis-treated-2",
+        "how-is-plantar-fasciitis-treated-3",
     ]
 
 
@@ -148,8 +161,15 @@ def test_unknown_specialty_is_refused_and_nothing_is_saved(db):
         ({"sections": (SectionData(heading="", body="x"),)}, "sections[1].heading"),
         ({"sections": (SectionData(heading="A", body="x", level=7),)}, "sections[1].level"),
         ({"citations": (CitationData(number=0, reference=ReferenceData(title="A")),)}, "citations.number"),
-        ({"citations": (CitationData(number=1, reference=ReferenceData(title="A")),
-                        CitationData(number=1, reference=ReferenceData(title="B")))}, "citations.number"),
+        (
+            {
+                "citations": (
+                    CitationData(number=1, reference=ReferenceData(title="A")),
+                    CitationData(number=1, reference=ReferenceData(title="B")),
+                )
+            },
+            "citations.number",
+        ),
     ],
 )
 def test_invalid_content_names_the_field_and_saves_nothing(db, overrides, field):
@@ -270,8 +290,9 @@ def test_update_replaces_question_topic_sections_and_citations(article, author):
 
 def test_update_keeps_the_rows_of_sections_whose_heading_is_unchanged(article, author):
     kept = article.sections.get(heading="Medication")
-    comment = Comment.objects.create(article=article, author=author, section=kept, section_heading="Medication",
-                                     body="Check the dose.")
+    comment = Comment.objects.create(
+        article=article, author=author, section=kept, section_heading="Medication", body="Check the dose."
+    )
     new = ArticleContent(
         question=article.question,
         sections=(
@@ -284,7 +305,8 @@ def test_update_keeps_the_rows_of_sections_whose_heading_is_unchanged(article, a
     article_update_content(article=article, user=author, content=new)
 
     assert list(article.sections.values_list("pk", "position", "heading", "level")) == [
-        (kept.pk, 1, "Medication", 2), (article.sections.get(heading="Exercise").pk, 2, "Exercise", 3),
+        (kept.pk, 1, "Medication", 2),
+        (article.sections.get(heading="Exercise").pk, 2, "Exercise", 3),
     ]
     comment.refresh_from_db()
     assert comment.section_id == kept.pk

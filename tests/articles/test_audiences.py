@@ -87,8 +87,10 @@ def test_both_versions_frozen_and_covered_by_one_sign_off_a_change_to_either_inv
     clinician_only = replace(content, sections=content.audience_sections("clinician")).content_hash
     with pytest.raises(Conflict) as exc:
         services.assignment_sign_off(
-            assignment=article.assignments.get(reviewer=reviewers[0]), reviewer=reviewers[0],
-            content_hash=clinician_only, accept=True,  # issue 18: accepting in the sign-off form
+            assignment=article.assignments.get(reviewer=reviewers[0]),
+            reviewer=reviewers[0],
+            content_hash=clinician_only,
+            accept=True,  # issue 18: accepting in the sign-off form
         )
     assert exc.value.code == "stale-content-hash"
 

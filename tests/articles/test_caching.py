@@ -205,4 +205,3 @@ def test_a_cdn_that_fails_is_retried_and_the_other_consumers_are_not_held_back(c
     assert outbox.deliver(event.pk, now=event.next_attempt_at) == "waiting"  # purged; the repeat waits
     event.refresh_from_db()
     assert outbox.deliver(event.pk, now=event.next_attempt_at) == "delivered"
-

@@ -26,17 +26,25 @@ def test_identical_content_has_no_changes():
 
 def test_an_inserted_section_does_not_shift_the_pairs_after_it():
     old = content(SectionData("Exercise", "Walk."), SectionData("Drugs", "NSAIDs."), SectionData("Surgery", "Rarely."))
-    new = content(SectionData("Exercise", "Walk."), SectionData("Red flags", "Fever."), SectionData("Drugs", "NSAIDs."),
-                  SectionData("Surgery", "Rarely, after 3 months."))
+    new = content(
+        SectionData("Exercise", "Walk."),
+        SectionData("Red flags", "Fever."),
+        SectionData("Drugs", "NSAIDs."),
+        SectionData("Surgery", "Rarely, after 3 months."),
+    )
 
     diff = content_diff(old=old, new=new)
 
     assert [(s.status, s.heading) for s in diff.sections] == [
-        ("unchanged", "Exercise"), ("added", "Red flags"), ("unchanged", "Drugs"), ("changed", "Surgery"),
+        ("unchanged", "Exercise"),
+        ("added", "Red flags"),
+        ("unchanged", "Drugs"),
+        ("changed", "Surgery"),
     ]
     surgery = diff.sections[-1]
     assert [(line.kind, line.text) for line in surgery.lines] == [
-        ("removed", "Rarely."), ("added", "Rarely, after 3 months."),
+        ("removed", "Rarely."),
+        ("added", "Rarely, after 3 months."),
     ]
     assert surgery.lines[1].segments == (Segment("Rarely"), Segment(", after 3 months", True), Segment("."))
 

@@ -42,7 +42,9 @@ def test_export_reimports_to_the_same_content_hash(path):
     assert again.content_hash == content.content_hash
     assert again.canonical() == content.canonical()
     assert (again.slug, again.topic, again.required_specialty) == (
-        content.slug, content.topic, content.required_specialty,
+        content.slug,
+        content.topic,
+        content.required_specialty,
     )
 
 
@@ -57,8 +59,10 @@ def test_export_is_front_matter_then_headings_by_level():
             SectionData(heading="Child", level=3, body="- a [1]\n  - b"),
         ),
         citations=(
-            CitationData(number=1, reference=ReferenceData(title="A: title", kind="trial", year=2020,
-                                                           pmid="123", status="withdrawn")),
+            CitationData(
+                number=1,
+                reference=ReferenceData(title="A: title", kind="trial", year=2020, pmid="123", status="withdrawn"),
+            ),
         ),
     )
 
@@ -71,8 +75,9 @@ def test_export_is_front_matter_then_headings_by_level():
         "question": "Is: this a 'tricky' question? #1",
         "topic": "tests",
         "specialty": "orthopedics",
-        "references": [{"number": 1, "kind": "trial", "title": "A: title", "year": 2020, "pmid": "123",
-                        "status": "withdrawn"}],
+        "references": [
+            {"number": 1, "kind": "trial", "title": "A: title", "year": 2020, "pmid": "123", "status": "withdrawn"}
+        ],
     }
     assert body == "\n## Group\n\n### Child\n\n- a [1]\n  - b\n"
     assert parse_document(text).content_hash == content.content_hash
@@ -132,29 +137,125 @@ def test_export_article_unwritable_output_exits_2(db, tmp_path):
 
 def test_export_of_content_with_a_changed_reference_is_still_exact():
     content = parse_document(read_source(ARTICLES[1]))
-    changed = replace(content, citations=(
-        replace(content.citations[0], reference=replace(content.citations[0].reference, url="https://x.org/a%20b")),
-        *content.citations[1:],
-    ))
+    changed = replace(
+        content,
+        citations=(
+            replace(content.citations[0], reference=replace(content.citations[0].reference, url="https://x.org/a%20b")),
+            *content.citations[1:],
+        ),
+    )
 
     assert parse_document(export_markdown(changed)).content_hash == changed.content_hash
 
 
 # --- any input: parse cleanly or refuse with ImportError_, and round-trip what parses -------------------
 
-_PLAIN_BITS = st.sampled_from([
-    "a", "Zq", " ", "1", " 2", ",", "-", "\u2013", ".", ":", ";", "?", "#", "*", "_", "[", "]", "(", ")", "\n",
-    "\n\n", "  ", "\u2022 ", "\u25e6", "\t", ">", "\\", "`", "!", "&", "<", "References", "Guideline", "DOI: 10.1/x",
-    "PMID: 12", "1. ", "  \u2022 ", "http://a.b", "Professional Medical Disclaimer", "Personalize", "\u00a0",
-])
-_YAML_BITS = st.sampled_from([
-    "question: ", "q?", " ", "\n", "references:", "\n  - ", "title: ", "T", "number: ", "1", "year: ", "2020",
-    "kind: ", "trial", "doi: ", "pmid: ", "url: ", ":", "'", '"', "[", "]", "{", "}", "&a ", "*a", "- ", "slug: ",
-    "topic: ", "#", "null", "~", "true", "\t", "status: ", "withdrawn",
-])
-_BODY_BITS = st.sampled_from([
-    "## ", "### ", "# ", "#", "text", " ", "\n", "\n\n", "[1]", "- ", "1. ", "  ", "#######", " #", "\\", "*", "---",
-])
+_PLAIN_BITS = st.sampled_from(
+    [
+        "a",
+        "Zq",
+        " ",
+        "1",
+        " 2",
+        ",",
+        "-",
+        "\u2013",
+        ".",
+        ":",
+        ";",
+        "?",
+        "#",
+        "*",
+        "_",
+        "[",
+        "]",
+        "(",
+        ")",
+        "\n",
+        "\n\n",
+        "  ",
+        "\u2022 ",
+        "\u25e6",
+        "\t",
+        ">",
+        "\\",
+        "`",
+        "!",
+        "&",
+        "<",
+        "References",
+        "Guideline",
+        "DOI: 10.1/x",
+        "PMID: 12",
+        "1. ",
+        "  \u2022 ",
+        "http://a.b",
+        "Professional Medical Disclaimer",
+        "Personalize",
+        "\u00a0",
+    ]
+)
+_YAML_BITS = st.sampled_from(
+    [
+        "question: ",
+        "q?",
+        " ",
+        "\n",
+        "references:",
+        "\n  - ",
+        "title: ",
+        "T",
+        "number: ",
+        "1",
+        "year: ",
+        "2020",
+        "kind: ",
+        "trial",
+        "doi: ",
+        "pmid: ",
+        "url: ",
+        ":",
+        "'",
+        '"',
+        "[",
+        "]",
+        "{",
+        "}",
+        "&a ",
+        "*a",
+        "- ",
+        "slug: ",
+        "topic: ",
+        "#",
+        "null",
+        "~",
+        "true",
+        "\t",
+        "status: ",
+        "withdrawn",
+    ]
+)
+_BODY_BITS = st.sampled_from(
+    [
+        "## ",
+        "### ",
+        "# ",
+        "#",
+        "text",
+        " ",
+        "\n",
+        "\n\n",
+        "[1]",
+        "- ",
+        "1. ",
+        "  ",
+        "#######",
+        " #",
+        "\\",
+        "*",
+        "---",
+    ]
+)
 _PLAIN = st.lists(_PLAIN_BITS, max_size=60).map("".join)
 _MARKDOWN = st.tuples(st.lists(_YAML_BITS, max_size=25).map("".join), st.lists(_BODY_BITS, max_size=30).map("".join))
 

@@ -23,8 +23,13 @@ JSON_KEYS = {"slug", "question", "content_hash", "sections", "markers", "referen
 
 
 def counts() -> tuple[int, ...]:
-    return (Article.objects.count(), Section.objects.count(), Citation.objects.count(), Reference.objects.count(),
-            AuditEntry.objects.count())
+    return (
+        Article.objects.count(),
+        Section.objects.count(),
+        Citation.objects.count(),
+        Reference.objects.count(),
+        AuditEntry.objects.count(),
+    )
 
 
 def run(*args: str) -> tuple[str, str]:
@@ -58,12 +63,19 @@ def test_seed_dry_run_json_reports_the_brief_s_findings_and_saves_nothing(db):
         {"heading": "Physical Activity and Exercise", "level": 3},
     ]
     assert data["markers"] == [1, 2, 3, 4]
-    assert data["references"] == [{
-        "number": 1, "kind": "guideline", "label": "Guideline",
-        "title": "Air Travel Guidelines for Medically Stable Patients",
-        "publisher": "Praxis Medical Insights: Practical Summaries of Clinical Guidelines", "year": 2025,
-        "doi": "", "pmid": "", "url": "",
-    }]
+    assert data["references"] == [
+        {
+            "number": 1,
+            "kind": "guideline",
+            "label": "Guideline",
+            "title": "Air Travel Guidelines for Medically Stable Patients",
+            "publisher": "Praxis Medical Insights: Practical Summaries of Clinical Guidelines",
+            "year": 2025,
+            "doi": "",
+            "pmid": "",
+            "url": "",
+        }
+    ]
     assert {f["number"] for f in data["errors"] if f["code"] == "unresolved-citation"} == {2, 3, 4}
     assert [f["number"] for f in data["warnings"] if f["code"] == "possible-reference-mismatch"] == [1]
     assert all({"code", "severity", "message", "section", "marker"} <= set(f) for f in data["errors"])
@@ -273,7 +285,12 @@ def test_the_command_line_prints_no_traceback(tmp_path):
 
     result = subprocess.run(
         [sys.executable, "manage.py", "import_article", str(path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
     assert result.returncode == 2

@@ -24,7 +24,11 @@ def test_low_back_pain_front_matter_and_sections():
     assert content.topic == "back pain"
     assert content.required_specialty == "family-medicine"
     assert [(s.heading, s.level) for s in content.sections] == [
-        ("Self-care", 2), ("Medicines", 2), ("NSAIDs", 3), ("Muscle relaxants", 3), ("Further reading", 2),
+        ("Self-care", 2),
+        ("Medicines", 2),
+        ("NSAIDs", 3),
+        ("Muscle relaxants", 3),
+        ("Further reading", 2),
     ]
     assert content.sections[0].body == (
         "Most acute low back pain improves within **4 to 6 weeks** whatever the treatment [1].\n\n"

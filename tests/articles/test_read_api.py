@@ -577,7 +577,6 @@ def test_the_list_query_is_one_index_scan_from_the_cursor_without_a_sort(api, pu
         assert "Seq Scan" not in plan, plan
 
 
-
 def test_the_prepared_list_statement_is_planned_once_not_on_every_request(api, published):
     """A bound ``LIMIT $1`` made PostgreSQL plan the generic plan as if a tenth of a large catalogue
     were read, so it re-planned the prepared statement on every request (about 0.4 ms of server
@@ -586,8 +585,13 @@ def test_the_prepared_list_statement_is_planned_once_not_on_every_request(api, p
     now = timezone.now()
     Article.objects.bulk_create(
         Article(
-            slug=f"copy-{n}", question=f"Copy {n}?", topic="back pain", state=published.state,
-            live_version=version, live_rendered_at=now - timedelta(seconds=n), live_topic="back pain",
+            slug=f"copy-{n}",
+            question=f"Copy {n}?",
+            topic="back pain",
+            state=published.state,
+            live_version=version,
+            live_rendered_at=now - timedelta(seconds=n),
+            live_topic="back pain",
         )
         for n in range(1, 2001)
     )

@@ -26,8 +26,9 @@ def snapshot() -> dict:
         "users": sorted(User.objects.values_list("pk", "username", "first_name", "last_name", "email", "is_staff")),
         "groups": sorted(User.groups.through.objects.values_list("user_id", "group_id")),
         "profiles": sorted(ReviewerProfile.objects.values_list("pk", "user_id", "credentials", "active")),
-        "profile_specialties": sorted(ReviewerProfile.specialties.through.objects.values_list(
-            "reviewerprofile_id", "specialty_id")),
+        "profile_specialties": sorted(
+            ReviewerProfile.specialties.through.objects.values_list("reviewerprofile_id", "specialty_id")
+        ),
         "specialties": sorted(Specialty.objects.values_list("pk", "code")),
         "articles": sorted(Article.objects.values_list("pk", "slug", "state")),
         "sections": Section.objects.count(),
@@ -39,8 +40,10 @@ def snapshot() -> dict:
 def test_seed_demo_creates_the_board_and_imports_the_seed(db):
     out = seed()
 
-    accounts = {u.username: u for u in User.objects.filter(username__in=[
-        "author", "chair", "reviewer1", "reviewer2", "reviewer3"])}
+    accounts = {
+        u.username: u
+        for u in User.objects.filter(username__in=["author", "chair", "reviewer1", "reviewer2", "reviewer3"])
+    }
     assert set(accounts) == {"author", "chair", "reviewer1", "reviewer2", "reviewer3"}
     assert all(u.is_staff and u.check_password("review-demo") for u in accounts.values())
     assert list(accounts["author"].groups.values_list("name", flat=True)) == ["Authors"]

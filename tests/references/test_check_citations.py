@@ -76,8 +76,14 @@ def test_json_is_one_object_with_a_list_of_articles(clean, broken):
     assert [a["slug"] for a in payload["articles"]] == ["broken", "clean"]
     finding = payload["articles"][0]["errors"][0]
     assert finding | {"message": ""} == {
-        "code": "unresolved-citation", "severity": "error", "message": "", "section": 1,
-        "heading": "First-line treatment", "marker": "[3]", "number": 3, "line": None,
+        "code": "unresolved-citation",
+        "severity": "error",
+        "message": "",
+        "section": 1,
+        "heading": "First-line treatment",
+        "marker": "[3]",
+        "number": 3,
+        "line": None,
     }
     assert payload["articles"][1]["errors"] == payload["articles"][1]["warnings"] == []
 

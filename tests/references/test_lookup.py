@@ -24,22 +24,33 @@ from references.models import Reference
 OARSI = "OARSI guidelines for the non-surgical management of knee, hip, and polyarticular osteoarthritis"
 CROSSREF_WORKS = {
     "10.1016/j.joca.2019.06.011": {
-        "DOI": "10.1016/j.joca.2019.06.011", "type": "journal-article", "title": [OARSI + "."],
+        "DOI": "10.1016/j.joca.2019.06.011",
+        "type": "journal-article",
+        "title": [OARSI + "."],
         "container-title": ["Osteoarthritis and Cartilage"],
-        "author": [{"given": "R.R.", "family": "Bannuru", "sequence": "first"},
-                   {"given": "M.C.", "family": "Osani", "sequence": "additional"}],
+        "author": [
+            {"given": "R.R.", "family": "Bannuru", "sequence": "first"},
+            {"given": "M.C.", "family": "Osani", "sequence": "additional"},
+        ],
         "issued": {"date-parts": [[2019, 11]]},
     },
     "10.5555/wrong-paper": {
-        "DOI": "10.5555/wrong-paper", "title": ["Air travel fitness of medically stable passengers"],
-        "container-title": ["Aviation Medicine"], "author": [{"name": "Aerospace Medical Association"}],
+        "DOI": "10.5555/wrong-paper",
+        "title": ["Air travel fitness of medically stable passengers"],
+        "container-title": ["Aviation Medicine"],
+        "author": [{"name": "Aerospace Medical Association"}],
         "issued": {"date-parts": [[2003]]},
     },
 }
 PUBMED_SUMMARIES = {
-    "31278997": {"uid": "31278997", "pubdate": "2019 Nov", "source": "Osteoarthritis Cartilage",
-                 "fulljournalname": "Osteoarthritis and cartilage", "title": OARSI + ".",
-                 "authors": [{"name": "Bannuru RR", "authtype": "Author"}, {"name": "Osani MC", "authtype": "Author"}]},
+    "31278997": {
+        "uid": "31278997",
+        "pubdate": "2019 Nov",
+        "source": "Osteoarthritis Cartilage",
+        "fulljournalname": "Osteoarthritis and cartilage",
+        "title": OARSI + ".",
+        "authors": [{"name": "Bannuru RR", "authtype": "Author"}, {"name": "Osani MC", "authtype": "Author"}],
+    },
 }
 
 
@@ -117,7 +128,11 @@ def test_a_doi_is_looked_up_in_crossref_and_the_answer_cached(registry):
 def test_a_pmid_is_looked_up_in_pubmed_esummary(registry):
     found = lookup_reference(pmid="31278997")
     assert (found.source, found.title, found.journal, found.year) == (
-        PUBMED, OARSI, "Osteoarthritis and cartilage", 2019)
+        PUBMED,
+        OARSI,
+        "Osteoarthritis and cartilage",
+        2019,
+    )
     assert found.authors == "Bannuru RR, Osani MC"
     assert registry == ["/eutils/esummary.fcgi?db=pubmed&id=31278997&retmode=json"]
 
@@ -154,18 +169,25 @@ def test_an_unreachable_registry_is_a_warning(settings, caplog):
 def _content(*references: ReferenceData) -> ArticleContent:
     body = " ".join(f"Knee osteoarthritis care [{n}]." for n in range(1, len(references) + 1))
     return ArticleContent(
-        question="What are the treatment options for knee osteoarthritis?", topic="knee osteoarthritis",
+        question="What are the treatment options for knee osteoarthritis?",
+        topic="knee osteoarthritis",
         sections=(SectionData(heading="Exercise", body=body),),
         citations=tuple(CitationData(number=n, reference=r) for n, r in enumerate(references, start=1)),
     )
 
 
 def test_blanks_are_filled_and_a_disagreeing_title_is_a_warning_naming_both(registry):
-    content = with_registered_data(_content(
-        ReferenceData(title="OARSI guidelines for non-surgical management of knee osteoarthritis", pmid="31278997"),
-        ReferenceData(title="Exercise for knee osteoarthritis, a Cochrane review", doi="10.5555/wrong-paper",
-                      publisher="Cochrane Library", year=2015),
-    ))
+    content = with_registered_data(
+        _content(
+            ReferenceData(title="OARSI guidelines for non-surgical management of knee osteoarthritis", pmid="31278997"),
+            ReferenceData(
+                title="Exercise for knee osteoarthritis, a Cochrane review",
+                doi="10.5555/wrong-paper",
+                publisher="Cochrane Library",
+                year=2015,
+            ),
+        )
+    )
     first, second = (c.reference for c in content.citations)
     assert (first.publisher, first.year) == ("Osteoarthritis and cartilage", 2019)
     assert first.authors == "Bannuru RR, Osani MC"
@@ -186,7 +208,11 @@ def test_with_lookup_off_the_content_is_unchanged(settings):
 def test_import_article_stores_the_registered_title_and_reports_the_mismatch(registry, tmp_path):
     path = tmp_path / "knee.md"
     path.write_text(
-        Path(__file__).resolve().parents[2].joinpath("articles/demo/knee-osteoarthritis.md").read_text()
+        Path(__file__)
+        .resolve()
+        .parents[2]
+        .joinpath("articles/demo/knee-osteoarthritis.md")
+        .read_text()
         .replace("doi: 10.5555/demo-knee-2019-0173", "doi: 10.5555/wrong-paper"),
         encoding="utf-8",
     )
@@ -198,7 +224,9 @@ def test_import_article_stores_the_registered_title_and_reports_the_mismatch(reg
     assert "Air travel fitness of medically stable passengers" in mismatch["message"]
     stored = Reference.objects.get(doi="10.5555/wrong-paper")
     assert (stored.registered_title, stored.registered_source) == (
-        "Air travel fitness of medically stable passengers", CROSSREF)
+        "Air travel fitness of medically stable passengers",
+        CROSSREF,
+    )
     oarsi = Reference.objects.get(doi="10.1016/j.joca.2019.06.011")
     assert oarsi.registered_title == OARSI
     # The check on the saved article (admin, submit, check_citations) sees it without asking again.

@@ -32,7 +32,9 @@ def test_markers_are_renumbered_in_order_of_first_use_and_citations_follow():
     assert mapping == {3: 1, 1: 2, 2: 3}
     assert [s.body for s in after.sections] == ["Rest [1]. Walk [1, 2].", "Drugs [3]."]
     assert {c.number: c.reference.title for c in after.citations} == {
-        1: "Back pain ref 3", 2: "Back pain ref 1", 3: "Back pain ref 2",
+        1: "Back pain ref 3",
+        2: "Back pain ref 1",
+        3: "Back pain ref 2",
     }
     assert [c.number for c in after.citations] == [1, 2, 3]
 
@@ -49,7 +51,9 @@ def test_orphans_go_last_keeping_their_relative_order():
 
     assert mapping == {4: 1, 2: 2, 7: 3}
     assert [(c.number, c.reference.title) for c in after.citations] == [
-        (1, "Back pain ref 4"), (2, "Back pain ref 2"), (3, "Back pain ref 7"),
+        (1, "Back pain ref 4"),
+        (2, "Back pain ref 2"),
+        (3, "Back pain ref 7"),
     ]
 
 
@@ -116,7 +120,8 @@ def test_article_renumber_citations_applies_the_mapping_and_returns_it(shuffled,
     after = content_from_article(Article.objects.get(pk=shuffled.pk))
     assert [s.body for s in after.sections] == ["NSAIDs help back pain [1].", "Stay active [1, 2]."]
     assert [(c.number, c.reference.title) for c in after.citations] == [
-        (1, "NSAIDs for back pain"), (2, "Back pain guideline"),
+        (1, "NSAIDs for back pain"),
+        (2, "Back pain guideline"),
     ]
 
 

@@ -214,7 +214,8 @@ def test_correct_without_a_change_schedules_nothing(editor, django_capture_on_co
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "make_user", [lambda: user_in("Board reviewers"), UserFactory, lambda: None],
+    "make_user",
+    [lambda: user_in("Board reviewers"), UserFactory, lambda: None],
     ids=["reviewer", "no-group", "anonymous"],
 )
 def test_correct_needs_the_change_reference_permission(make_user, django_capture_on_commit_callbacks):
@@ -265,7 +266,10 @@ def test_correct_refuses_invalid_fields_naming_them(editor, fields, code, field)
     assert excinfo.value.detail["field"] == field
     reference.refresh_from_db()
     assert (reference.title, reference.doi, reference.pmid, reference.status) == (
-        "Untouched", "10.1000/kept", "42", "current"
+        "Untouched",
+        "10.1000/kept",
+        "42",
+        "current",
     )
 
 

@@ -33,6 +33,7 @@ from tests.security.production import run_with_production_settings
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture
 def chair(db):
     return ChairFactory(username="chair")

@@ -37,22 +37,28 @@ class Command(BaseCommand):
                 raise CommandError(f"No article with slug {', '.join(repr(s) for s in missing)}.", returncode=2)
 
         # With REFERENCE_LOOKUP_ENABLED, titles are compared with Crossref / PubMed (cached answers).
-        results = [(article, check_content(with_registered_data(content_from_article(article))))
-                   for article in articles]
+        results = [
+            (article, check_content(with_registered_data(content_from_article(article)))) for article in articles
+        ]
         errors = sum(len(report.errors) for _, report in results)
         warnings = sum(len(report.warnings) for _, report in results)
         failed = bool(errors or (options["fail_on_warnings"] and warnings))
 
         if options["json"]:
-            self.stdout.write(json.dumps({
-                "ok": not failed,
-                "errors": errors,
-                "warnings": warnings,
-                "articles": [
-                    {"slug": article.slug, "question": article.question, **report.as_dict()}
-                    for article, report in results
-                ],
-            }, ensure_ascii=False))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "ok": not failed,
+                        "errors": errors,
+                        "warnings": warnings,
+                        "articles": [
+                            {"slug": article.slug, "question": article.question, **report.as_dict()}
+                            for article, report in results
+                        ],
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             for article, report in results:
                 self._print_report(article.slug, article.question, report)

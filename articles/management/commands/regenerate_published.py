@@ -35,6 +35,5 @@ class Command(BaseCommand):
             except ServiceError as exc:
                 raise CommandError(exc.message, returncode=2) from exc
         self.stdout.write(
-            f"regenerated {summary.versions} versions of {summary.articles} articles; "
-            f"{summary.unchanged} unchanged"
+            f"regenerated {summary.versions} versions of {summary.articles} articles; {summary.unchanged} unchanged"
         )

@@ -19,8 +19,11 @@ class Command(BaseCommand):
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(str(summary))
-        for label, ids in (("Flagged", summary.flagged), ("Unflagged", summary.cleared),
-                           ("Reported to the chair", summary.chair_notified)):
+        for label, ids in (
+            ("Flagged", summary.flagged),
+            ("Unflagged", summary.cleared),
+            ("Reported to the chair", summary.chair_notified),
+        ):
             if ids:
                 self.stdout.write(f"{label} article(s): {', '.join(map(str, ids))}")
         if summary.refresh_failed:

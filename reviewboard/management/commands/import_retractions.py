@@ -47,8 +47,16 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot import {exc}", returncode=EXIT_UNREADABLE) from None
         self._report_problems(read.problems)
 
-        with tqdm(total=len(read.notices), unit="row", desc="Retractions", disable=options["no_progress"],
-                  file=self.stderr._out) as bar, transaction.atomic():
+        with (
+            tqdm(
+                total=len(read.notices),
+                unit="row",
+                desc="Retractions",
+                disable=options["no_progress"],
+                file=self.stderr._out,
+            ) as bar,
+            transaction.atomic(),
+        ):
             summary = retractions_import(notices=read.notices, progress=bar.update)
             flagged = flag_articles_citing_retracted(reference_ids=summary.withdrawn, now=now)
 

@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--now", help="Pretend it is this ISO 8601 date-time (time travel for testing).")
         parser.add_argument(
-            "--grace-seconds", type=int, default=None,
+            "--grace-seconds",
+            type=int,
+            default=None,
             help="Leave renders requested less than this long ago to their task (default: JOBS_RECONCILE_GRACE).",
         )
 

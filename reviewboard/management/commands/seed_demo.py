@@ -53,12 +53,30 @@ EXPIRED_DECLARATION = "reviewer3"
 ACCOUNTS: list[dict[str, Any]] = [
     {"username": "author", "first_name": "Alex", "last_name": "Writer", "group": "Authors"},
     {"username": "chair", "first_name": "Catherine", "last_name": "Chen", "group": "Board chair"},
-    {"username": "reviewer1", "first_name": "Rita", "last_name": "Alvarez", "group": "Board reviewers",
-     "credentials": "MD, FACP", "specialties": ["family-medicine"]},
-    {"username": "reviewer2", "first_name": "Daniel", "last_name": "Okafor", "group": "Board reviewers",
-     "credentials": "DO", "specialties": ["orthopedics", "pain-medicine"]},
-    {"username": "reviewer3", "first_name": "Mei", "last_name": "Tanaka", "group": "Board reviewers",
-     "credentials": "MD, PhD", "specialties": ["pain-medicine"]},
+    {
+        "username": "reviewer1",
+        "first_name": "Rita",
+        "last_name": "Alvarez",
+        "group": "Board reviewers",
+        "credentials": "MD, FACP",
+        "specialties": ["family-medicine"],
+    },
+    {
+        "username": "reviewer2",
+        "first_name": "Daniel",
+        "last_name": "Okafor",
+        "group": "Board reviewers",
+        "credentials": "DO",
+        "specialties": ["orthopedics", "pain-medicine"],
+    },
+    {
+        "username": "reviewer3",
+        "first_name": "Mei",
+        "last_name": "Tanaka",
+        "group": "Board reviewers",
+        "credentials": "MD, PhD",
+        "specialties": ["pain-medicine"],
+    },
 ]
 
 
@@ -76,8 +94,11 @@ class Command(BaseCommand):
     help = "Create the demo board accounts and import the seed article (safe to run again)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--password", default=DEFAULT_PASSWORD,
-                            help=f"Password for every demo account (default: {DEFAULT_PASSWORD}).")
+        parser.add_argument(
+            "--password",
+            default=DEFAULT_PASSWORD,
+            help=f"Password for every demo account (default: {DEFAULT_PASSWORD}).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = options["password"]
@@ -109,8 +130,9 @@ class Command(BaseCommand):
         if settings.ACCOUNTS_REQUIRE_2FA:
             self._enrolment_codes(users)
 
-    def _account(self, spec: dict[str, Any], groups: dict[str, Group], specialties: dict[str, Specialty],
-                 password: str) -> Any:
+    def _account(
+        self, spec: dict[str, Any], groups: dict[str, Group], specialties: dict[str, Specialty], password: str
+    ) -> Any:
         user, _ = get_user_model().objects.update_or_create(
             username=spec["username"],
             defaults={
@@ -149,13 +171,21 @@ class Command(BaseCommand):
             Credential.objects.get_or_create(
                 profile=user.reviewer_profile,
                 name=spec["credentials"],
-                defaults={"kind": Credential.Kind.DEGREE, "issuing_body": "Demo medical school",
-                          "verified_by": chair, "verified_at": now},
+                defaults={
+                    "kind": Credential.Kind.DEGREE,
+                    "issuing_body": "Demo medical school",
+                    "verified_by": chair,
+                    "verified_at": now,
+                },
             )
             if not Declaration.objects.filter(member=user).exists():
                 signed = now - timedelta(days=395) if user.username == EXPIRED_DECLARATION else now
-                Declaration.objects.create(member=user, nothing_to_declare=True, signed_at=signed,
-                                           expires_at=signed + settings.DECLARATION_VALID_FOR)
+                Declaration.objects.create(
+                    member=user,
+                    nothing_to_declare=True,
+                    signed_at=signed,
+                    expires_at=signed + settings.DECLARATION_VALID_FOR,
+                )
 
     def _seed_article(self, content: ArticleContent, author: Any) -> tuple[Article, bool]:
         slug = content.slug or slugify(content.question)[:120]

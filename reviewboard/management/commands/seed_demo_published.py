@@ -66,8 +66,9 @@ class Command(BaseCommand):
         users = {u.username: u for u in get_user_model().objects.filter(username__in=[AUTHOR, CHAIR, *REVIEWERS])}
         missing = [name for name in (AUTHOR, CHAIR, *REVIEWERS) if name not in users]
         if missing:
-            raise CommandError(f"Demo accounts missing ({', '.join(missing)}): run 'manage.py seed_demo' first.",
-                               returncode=2)
+            raise CommandError(
+                f"Demo accounts missing ({', '.join(missing)}): run 'manage.py seed_demo' first.", returncode=2
+            )
         self._through_review(content, users, decide=True)
         try:
             awaiting = parse_document(read_source(AWAITING_ARTICLE), source_name=AWAITING_ARTICLE.name)
@@ -117,7 +118,9 @@ class Command(BaseCommand):
                 article.refresh_from_db()
                 if decide and article.state == "under_review":
                     article_approve(
-                        article=article, user=users[CHAIR], comment="Approved for publication.",
+                        article=article,
+                        user=users[CHAIR],
+                        comment="Approved for publication.",
                         clinically_significant=False,
                     )
         except ServiceError as exc:

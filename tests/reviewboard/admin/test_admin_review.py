@@ -82,8 +82,14 @@ def fresh(article) -> Article:
 
 @pytest.fixture
 def cast(author, chair, reviewers, other_author):
-    return {"author": author, "chair": chair, "reviewer1": reviewers[0], "reviewer2": reviewers[1],
-            "reviewer3": reviewers[2], "other_author": other_author}
+    return {
+        "author": author,
+        "chair": chair,
+        "reviewer1": reviewers[0],
+        "reviewer2": reviewers[1],
+        "reviewer3": reviewers[2],
+        "other_author": other_author,
+    }
 
 
 def reach(state: str, article, cast) -> Article:
@@ -112,10 +118,18 @@ def test_queue_lists_my_unsigned_assignments_only(cast, article, make_article):
     # given: reviewer1 on A (unsigned, overdue) and C (already signed); not on B
     a = start_review(article, cast["author"], cast["chair"], [cast["reviewer1"], cast["reviewer2"]])
     Assignment.objects.filter(article=a, reviewer=cast["reviewer1"]).update(due_at=timezone.now() - timedelta(days=2))
-    b = start_review(make_article(cast["author"], question="How is gout treated?"), cast["author"], cast["chair"],
-                     [cast["reviewer2"], cast["reviewer3"]])
-    c = start_review(make_article(cast["author"], question="How is migraine treated?"), cast["author"], cast["chair"],
-                     [cast["reviewer1"], cast["reviewer3"]])
+    b = start_review(
+        make_article(cast["author"], question="How is gout treated?"),
+        cast["author"],
+        cast["chair"],
+        [cast["reviewer2"], cast["reviewer3"]],
+    )
+    c = start_review(
+        make_article(cast["author"], question="How is migraine treated?"),
+        cast["author"],
+        cast["chair"],
+        [cast["reviewer1"], cast["reviewer3"]],
+    )
     sign(c, cast["reviewer1"])
 
     # when
@@ -328,9 +342,7 @@ def test_the_sign_off_button_posts_the_hash_under_review_and_asks_first(cast, ar
         assert "Sign off on this content" not in page(logged_in(cast[role]), article), role
 
 
-def test_sign_off_through_the_admin_counts_and_the_last_one_approves(
-    cast, article, django_capture_on_commit_callbacks
-):
+def test_sign_off_through_the_admin_counts_and_the_last_one_approves(cast, article, django_capture_on_commit_callbacks):
     article = reach(ReviewState.UNDER_REVIEW, article, cast)
     reviewer1, reviewer2 = logged_in(cast["reviewer1"]), logged_in(cast["reviewer2"])
 
@@ -338,8 +350,9 @@ def test_sign_off_through_the_admin_counts_and_the_last_one_approves(
 
     assert first.status_code == 302
     assert first.url == change_url(article)
-    assert successes(first) == [f"You signed off on content {article.review_hash[:4]}…{article.review_hash[-4:]}. "
-                                "Sign-offs: 1 of 2."]
+    assert successes(first) == [
+        f"You signed off on content {article.review_hash[:4]}…{article.review_hash[-4:]}. Sign-offs: 1 of 2."
+    ]
     assert SignOff.objects.get(reviewer=cast["reviewer1"]).content_hash == article.review_hash
     assert "Sign off on content" not in page(reviewer1, article)  # signed: the button is gone
     assert "1 of 2" in page(reviewer1, article)
@@ -372,8 +385,9 @@ def test_a_sign_off_by_someone_not_assigned_is_refused(cast, article, unchanged)
 
     for role in ("author", "chair"):
         with unchanged(article):
-            response = logged_in(cast[role]).post(action_url("sign_off", article),
-                                                  {"content_hash": article.review_hash})
+            response = logged_in(cast[role]).post(
+                action_url("sign_off", article), {"content_hash": article.review_hash}
+            )
         assert response.status_code == 302
         assert errors(response), role
     assert not SignOff.objects.exists()
@@ -427,6 +441,7 @@ def test_a_post_to_a_transition_that_does_not_exist_is_refused(cast, article, un
     assert response.status_code == 302
     assert response.url == change_url(article)
     assert errors(response) == ["There is no transition “publish_now”."]
+
 
 def test_a_post_without_the_csrf_token_is_rejected(cast, article, unchanged):
     client = Client(enforce_csrf_checks=True)
@@ -569,8 +584,9 @@ def test_reviewer_adds_a_blocking_comment_on_a_section(cast, article):
     assert f'name="section" value="{section.pk}"' in form
     assert 'name="blocking"' in form
 
-    response = client.post(action_url("comment", article),
-                           {"section": section.pk, "body": "Give the <b>dose</b> range.", "blocking": "on"})
+    response = client.post(
+        action_url("comment", article), {"section": section.pk, "body": "Give the <b>dose</b> range.", "blocking": "on"}
+    )
 
     assert successes(response) == ["Blocking comment added: it holds back approval until it is resolved."]
     comment = Comment.objects.get(article=article)
@@ -597,8 +613,9 @@ def test_comment_refusals_change_nothing(cast, article, unchanged):
         forged = author.post(action_url("comment", article), {"body": "Approve it!", "blocking": "on"})
         blank = logged_in(cast["reviewer1"]).post(action_url("comment", article), {"body": "  "})
         stranger = logged_in(cast["reviewer3"]).post(action_url("comment", article), {"body": "Not mine."})
-        bad_section = logged_in(cast["reviewer1"]).post(action_url("comment", article),
-                                                        {"body": "Where?", "section": "999999"})
+        bad_section = logged_in(cast["reviewer1"]).post(
+            action_url("comment", article), {"body": "Where?", "section": "999999"}
+        )
 
     assert any(text.startswith("Comment not added: Only") for text in errors(forged))
     assert any("comment text is required" in text for text in errors(blank))
@@ -634,8 +651,12 @@ def test_resolving_a_comment(cast, article, unchanged):
 
 def test_resolving_a_comment_of_another_article_is_refused(cast, article, make_article, unchanged):
     article = reach(ReviewState.UNDER_REVIEW, article, cast)
-    other = start_review(make_article(cast["author"], question="How is gout treated?"), cast["author"],
-                         cast["chair"], [cast["reviewer1"], cast["reviewer3"]])
+    other = start_review(
+        make_article(cast["author"], question="How is gout treated?"),
+        cast["author"],
+        cast["chair"],
+        [cast["reviewer1"], cast["reviewer3"]],
+    )
     comment = services.comment_create(article=other, user=cast["reviewer1"], body="Dose?", blocking=True)
 
     with unchanged(other):
@@ -685,8 +706,9 @@ def test_assignment_refusals_change_nothing(cast, article, unchanged):
     chair = logged_in(cast["chair"])
 
     with unchanged(article):
-        by_reviewer = logged_in(cast["reviewer1"]).post(action_url("assign", article),
-                                                        {"reviewer": cast["reviewer3"].pk})
+        by_reviewer = logged_in(cast["reviewer1"]).post(
+            action_url("assign", article), {"reviewer": cast["reviewer3"].pk}
+        )
         by_author = logged_in(cast["author"]).post(action_url("assign", article), {"reviewer": cast["reviewer3"].pk})
         of_inactive = chair.post(action_url("assign", article), {"reviewer": inactive.pk})
         of_the_author = chair.post(action_url("assign", article), {"reviewer": cast["author"].pk})
@@ -730,6 +752,7 @@ def test_removing_an_assignment_of_another_article_is_refused(cast, article, mak
     assert response.status_code == 302
     assert response.url == change_url(article)
     assert errors(response) == [f"Assignment {assignment.pk} is not an assignment of this article."]
+
 
 def test_assignments_and_signoffs_show_which_hash_and_whether_they_count(cast, article):
     article = reach(ReviewState.UNDER_REVIEW, article, cast)
@@ -808,8 +831,10 @@ def test_the_audit_log_cannot_be_added_changed_or_deleted_even_by_a_superuser(ca
     add = client.post(reverse("admin:reviewboard_auditentry_add"), {"action": "forged"})
     change = client.post(reverse("admin:reviewboard_auditentry_change", args=[entry.pk]), {"comment": "edited"})
     delete = client.post(reverse("admin:reviewboard_auditentry_delete", args=[entry.pk]), {"post": "yes"})
-    bulk = client.post(reverse("admin:reviewboard_auditentry_changelist"),
-                       {"action": "delete_selected", "_selected_action": [entry.pk]})
+    bulk = client.post(
+        reverse("admin:reviewboard_auditentry_changelist"),
+        {"action": "delete_selected", "_selected_action": [entry.pk]},
+    )
 
     assert listing.status_code == 200
     assert entry.actor_name in listing.content.decode()
@@ -829,8 +854,9 @@ def test_reviewers_read_the_audit_log_and_assignments_but_edit_nothing(cast, art
         assert client.get(reverse(f"admin:reviewboard_{name}_changelist")).status_code == 200, name
         assert client.get(reverse(f"admin:reviewboard_{name}_add")).status_code == 403, name
     assignment = assignment_of(article, cast["reviewer2"])
-    response = client.post(reverse("admin:reviewboard_assignment_change", args=[assignment.pk]),
-                           {"due_at": "2030-01-01"})
+    response = client.post(
+        reverse("admin:reviewboard_assignment_change", args=[assignment.pk]), {"due_at": "2030-01-01"}
+    )
     assert response.status_code == 403
     assert Assignment.objects.get(pk=assignment.pk).due_at == assignment.due_at
 
@@ -875,10 +901,15 @@ def test_chair_manages_reviewer_profiles_and_specialties(cast, django_assert_max
     response = client.post(reverse("admin:reviewboard_specialty_add"), {"name": "Rheumatology", "code": "rheumatology"})
     assert response.status_code == 302
     profile = cast["reviewer3"].reviewer_profile
-    data = {"user": cast["reviewer3"].pk, "credentials": "MD, PhD", "active": "on",
-            "specialties": [Specialty.objects.get(code="rheumatology").pk],
-            # the credentials inline, left as it is
-            "credential_records-TOTAL_FORMS": "0", "credential_records-INITIAL_FORMS": "0"}
+    data = {
+        "user": cast["reviewer3"].pk,
+        "credentials": "MD, PhD",
+        "active": "on",
+        "specialties": [Specialty.objects.get(code="rheumatology").pk],
+        # the credentials inline, left as it is
+        "credential_records-TOTAL_FORMS": "0",
+        "credential_records-INITIAL_FORMS": "0",
+    }
 
     response = client.post(reverse("admin:reviewboard_reviewerprofile_change", args=[profile.pk]), data)
 
@@ -892,8 +923,12 @@ def test_chair_manages_reviewer_profiles_and_specialties(cast, django_assert_max
     # reviewers read the board's profiles but do not edit them
     reviewer = logged_in(cast["reviewer1"])
     assert reviewer.get(reverse("admin:reviewboard_reviewerprofile_changelist")).status_code == 200
-    assert reviewer.post(reverse("admin:reviewboard_reviewerprofile_change", args=[profile.pk]),
-                         {**data, "credentials": "Quack"}).status_code == 403
+    assert (
+        reviewer.post(
+            reverse("admin:reviewboard_reviewerprofile_change", args=[profile.pk]), {**data, "credentials": "Quack"}
+        ).status_code
+        == 403
+    )
 
 
 # --- review rounds and versions ------------------------------------------------------------------

@@ -412,8 +412,15 @@ def test_created_article_reports_the_hash_and_findings_of_what_was_saved(author)
     payload = {
         "question": "What are the treatment options for back pain?",
         "sections": [{"heading": "First-line", "body": "Stay active for back pain [1]."}],
-        "references": [{"number": 1, "kind": "guideline", "title": "Low back pain guideline", "year": 2017,
-                        "doi": "https://doi.org/10.7326/M16-2367"}],
+        "references": [
+            {
+                "number": 1,
+                "kind": "guideline",
+                "title": "Low back pain guideline",
+                "year": 2017,
+                "doi": "https://doi.org/10.7326/M16-2367",
+            }
+        ],
     }
     client = client_for(author)
     created = client.post(BASE, payload, format="json").json()

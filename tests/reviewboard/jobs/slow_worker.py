@@ -36,7 +36,14 @@ def slow_render(*, version_id: int):
 publishing.published_version_render = slow_render
 
 if __name__ == "__main__":
-    app.worker_main([
-        "worker", "--pool=solo", "--loglevel=WARNING", "--without-heartbeat", "--without-mingle",
-        "--without-gossip", f"--hostname=slow-{os.getpid()}@%h",
-    ])
+    app.worker_main(
+        [
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            f"--hostname=slow-{os.getpid()}@%h",
+        ]
+    )

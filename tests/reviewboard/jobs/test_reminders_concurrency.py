@@ -59,8 +59,7 @@ def test_two_concurrent_sweeps_send_exactly_one_email_per_late_assignment(chair,
     article = under_review_article()
     late = [late_assignment(ReviewerFactory(), article=article) for _ in range(20)]
     escalating = [
-        late_assignment(ReviewerFactory(), reminders_sent=2, last_reminded_at=T0 - timedelta(days=1))
-        for _ in range(5)
+        late_assignment(ReviewerFactory(), reminders_sent=2, last_reminded_at=T0 - timedelta(days=1)) for _ in range(5)
     ]
     everyone = sorted(a.pk for a in late + escalating)
 

@@ -176,7 +176,8 @@ def _published_and_rendered(chair) -> PublishedVersion:
 
 def _slow_worker(tmp_path: Path, marker: Path) -> subprocess.Popen:
     return start_slow_worker(
-        tmp_path, module="tests.reviewboard.jobs.slow_worker",
+        tmp_path,
+        module="tests.reviewboard.jobs.slow_worker",
         extra_env={"JOBS_SLOW_RENDER_MARKER": str(marker), "JOBS_SLOW_RENDER_SECONDS": "120"},
     )
 

@@ -172,9 +172,7 @@ def test_role_transition_state(world, cast, role, transition, state, unchanged):
     if refusal is None:
         assert transition in services.available_transitions(article=article, user=user)
         audit_before = AuditEntry.objects.count()
-        result = services.article_transition(
-            article=article, user=user, name=transition, **BECAUSE
-        )
+        result = services.article_transition(article=article, user=user, name=transition, **BECAUSE)
         assert result.state == transition_target(transition)
         assert Article.objects.get(pk=article.pk).state == transition_target(transition)
         assert list(AuditEntry.objects.filter(seq__gt=audit_before).values_list("action", flat=True)) == [transition]
@@ -182,9 +180,7 @@ def test_role_transition_state(world, cast, role, transition, state, unchanged):
         assert transition not in services.available_transitions(article=article, user=user)
         before = snapshot(article)
         with unchanged(article), pytest.raises(refusal) as exc:
-            services.article_transition(
-                article=article, user=user, name=transition, **BECAUSE
-            )
+            services.article_transition(article=article, user=user, name=transition, **BECAUSE)
         assert snapshot(article) == before
         if refusal is Conflict:
             assert exc.value.code == "invalid-state"

@@ -146,7 +146,9 @@ class ReviewMachine(RuleBasedStateMachine):
             elif state == ReviewState.APPROVED and stale in (2, 3):
                 if stale == 2:
                     self.attempt(
-                        services.article_revise, article=article, user=self.cast["author"],
+                        services.article_revise,
+                        article=article,
+                        user=self.cast["author"],
                         change_summary="Dosing updated.",
                     )
                 else:
