@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 MB = 1_000_000
-# The reference headings the plain-text reader knows (articles.importing.plaintext._REFERENCES_HEADING_RE).
+# The reference headings the plain-text reader knows (articles.importing.reference_list._REFERENCES_HEADING_RE).
 _REFERENCES_HEADING = re.compile(
     r"(?:references?(?: and further reading| cited)?|bibliography|sources|works cited|literature cited|citations)"
     r"\s*:?",

@@ -23,7 +23,8 @@ from articles.importing.docx import is_docx, parse_docx
 from articles.importing.errors import ImportError_
 from articles.importing.html import looks_like_html, parse_html
 from articles.importing.markdown import has_front_matter, parse_markdown
-from articles.importing.plaintext import parse_plaintext, read_reference
+from articles.importing.plaintext import parse_plaintext
+from articles.importing.reference_list import read_reference
 from articles.importing.source import (
     MAX_DOCUMENT_BYTES,
     MAX_SOURCE_BYTES,

@@ -33,20 +33,17 @@ from urllib.parse import unquote, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from articles.content import ArticleContent, SectionData, link_url_problem
+from articles.importing.bare_markers import _SUPERSCRIPT_DIGITS, _escape, _superscript_markers
 from articles.importing.errors import ImportError_
+from articles.importing.lines import _Line
 from articles.importing.plaintext import (
     _AUDIENCE_VALUES,
-    _REFERENCES_HEADING_RE,
     _REVIEW_STATUS_VALUES,
-    _SUPERSCRIPT_DIGITS,
     INTRO_HEADING,
     MAX_HEADING,
     MAX_QUESTION,
-    _escape,
-    _Line,
-    _references,
-    _superscript_markers,
 )
+from articles.importing.reference_list import _REFERENCES_HEADING_RE, _references
 
 _CHROME_TAGS = "script, style, noscript, template, nav, aside, form, button, select, iframe, svg, dialog"
 # Whole words of an id, class or label ("cookie-consent", "review-status-widget", "share-buttons"); a

@@ -48,7 +48,8 @@ from articles.content import (
     reference_year_problem,
 )
 from articles.importing.errors import ImportError_
-from articles.importing.plaintext import MAX_HEADING, MAX_QUESTION, REFERENCE_LIMITS
+from articles.importing.plaintext import MAX_HEADING, MAX_QUESTION
+from articles.importing.reference_list import REFERENCE_LIMITS
 from references.integrity import doi_as_written, normalise_pmid
 from references.labels import KINDS, kind_for_label
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from articles.importing import ImportError_, detect_format, parse_document, read_source
-from articles.importing.plaintext import _convert_markers, _escape
+from articles.importing.bare_markers import _convert_markers, _escape
 from articles.markers import find_markers
 from articles.rendering import render_markdown
 from config.exceptions import InvalidInput
