@@ -113,9 +113,9 @@ def outbox(slugs: list[str]) -> str:
 
     from django.utils import timezone
 
-    from reviewboard.delivery.outbox import pending_ids
+    from reviewboard.delivery.outbox import pending
 
-    due = set(pending_ids(now=timezone.now() + timedelta(days=1)))
+    due = {event_id for _, event_id in pending(now=timezone.now() + timedelta(days=1), limit=100_000)}
     events = Event.objects.filter(article__slug__in=slugs).order_by("pk")
     words = []
     for event in events:
