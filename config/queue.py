@@ -56,18 +56,7 @@ def enqueue_later_after_commit(task: Any, *args: Any, countdown: float) -> None:
     what is due."""
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         return
-    transaction.on_commit(partial(_send_later, task, args, countdown))
-
-
-def _send_later(task: Any, args: tuple[Any, ...], countdown: float) -> bool:
-    if isinstance(task, str):
-        task = import_string(task)
-    try:
-        task.apply_async(args, countdown=countdown)
-    except TRANSIENT_ERRORS as exc:
-        logger.error("Could not enqueue %s%r: %s. It stays pending; the sweep will deliver it.", task.name, args, exc)
-        return False
-    return True
+    transaction.on_commit(partial(_enqueue, task, args, {}, countdown=countdown))
 
 
 def _send(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
@@ -76,10 +65,18 @@ def _send(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
 
 def enqueue_now(task: Any, *args: Any, **kwargs: Any) -> bool:
     """``task.delay(...)``; a broker that is down is logged (False), not raised."""
+    return _enqueue(task, args, kwargs)
+
+
+def _enqueue(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any], *, countdown: float | None = None) -> bool:
+    """Send ``task`` now (or ``countdown`` seconds from now); a broker that is down is logged, not raised."""
     if isinstance(task, str):
         task = import_string(task)
     try:
-        task.delay(*args, **kwargs)
+        if countdown is None:
+            task.delay(*args, **kwargs)
+        else:
+            task.apply_async(args, kwargs, countdown=countdown)
     except TRANSIENT_ERRORS as exc:
         logger.error("Could not enqueue %s%r: %s. It stays pending; the sweep will deliver it.", task.name, args, exc)
         return False
