@@ -38,7 +38,10 @@ def link_url_problem(url: str) -> str | None:
     try:
         _link_validator(url)
     except ValidationError:
-        scheme = urlsplit(url).scheme.lower() if ":" in url else ""
+        try:
+            scheme = urlsplit(url).scheme.lower() if ":" in url else ""
+        except ValueError:  # "http://[": not even splittable
+            return "not a valid http(s) address"
         if scheme and scheme not in LINK_SCHEMES:
             return f"the URL scheme '{scheme}:' is not allowed; only http and https addresses are"
         return "not a valid http(s) address"

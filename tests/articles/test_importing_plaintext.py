@@ -502,3 +502,10 @@ def test_a_reference_link_the_markdown_reader_refuses_is_refused_here_too():
     text = "What helps back pain?\n\nTreatment\n\nWalking helps most people 1\n\nReferences\n\n1. http://a.b\n"
     with pytest.raises(ImportError_, match=r"link of reference 1: not a valid http\(s\) address"):
         parse_document(text, source_name="export.txt")
+
+
+def test_a_reference_link_that_cannot_even_be_split_is_refused_not_a_traceback():
+    """Found by the round-trip property: "http://[" made the link rule itself raise (urlsplit's ValueError)."""
+    text = "What helps back pain?\n\nTreatment\n\nWalking helps most people 1\n\nReferences\n\n1. http://[x\n"
+    with pytest.raises(ImportError_, match=r"link of reference 1: not a valid http\(s\) address"):
+        parse_document(text, source_name="export.txt")
