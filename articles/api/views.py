@@ -20,13 +20,8 @@ splice each row's stored summary bytes into the page (one keyset query, no count
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -39,13 +34,22 @@ from articles.api import caching, listing, payloads
 from articles.api import serializers as shapes
 from articles.api.authentication import APIKeyAuthentication, key_from_request, verify_api_key
 from articles.api.permissions import HasAPIKeyOrPublicRead
+from articles.api.schema import (
+    BAD_AUDIENCE,
+    CONDITIONAL,
+    ERRORS,
+    GONE,
+    NOT_FOUND,
+    NOT_MODIFIED,
+    NUMBER,
+    SLUG,
+    TAGS,
+    VALIDATORS,
+)
 from articles.api.throttling import APIKeyRateThrottle, PublicReadRateThrottle
-from articles.content import AUDIENCES, CLINICIAN, canonical_json
+from articles.content import AUDIENCES, CLINICIAN
 from articles.models import ReviewState
-from articles.pending import pending_answer
-from articles.publishing import iso_datetime, payload_etag
 from articles.selectors import ReaderView, VersionRow
-from articles.status import status_answer, status_change
 from config.exceptions import InvalidInput, NotFound, ServiceError
 
 JSON = "application/json"
@@ -63,7 +67,7 @@ def _not_found() -> NotFound:
     return NotFound("No published article has this slug.", code="not-found")
 
 
-def _gone(view: ReaderView) -> Gone:
+def gone(view: ReaderView) -> Gone:
     return Gone(
         f"This article was retracted: {view.retraction_reason}",
         detail={
@@ -73,11 +77,11 @@ def _gone(view: ReaderView) -> Gone:
     )
 
 
-def _check_visible(view: ReaderView | None, *, not_found=_not_found) -> ReaderView:
+def check_visible(view: ReaderView | None, *, not_found=_not_found) -> ReaderView:
     if view is None:
         raise not_found()
     if view.retracted:
-        raise _gone(view)
+        raise gone(view)
     if not view.visible:
         raise not_found()
     return view
@@ -95,7 +99,7 @@ def _headers(response: HttpResponse, *, etag: str, last_modified: int | str, slu
     return caching.cacheable(response, caching.article_key(slug))
 
 
-def _is_current(request: HttpRequest, *, etag: str, last_modified: int) -> bool:
+def is_current(request: HttpRequest, *, etag: str, last_modified: int) -> bool:
     """Whether the client's copy is current (If-None-Match wins over If-Modified-Since)."""
     meta = request.META
     if_none_match = meta.get("HTTP_IF_NONE_MATCH")
@@ -113,7 +117,7 @@ def _ok(payload: payloads.Payload, slug: str) -> HttpResponse:
 
 
 def serve_cached(request: HttpRequest, payload: payloads.Payload, slug: str) -> HttpResponse:
-    if _is_current(request, etag=payload.etag, last_modified=payload.last_modified):
+    if is_current(request, etag=payload.etag, last_modified=payload.last_modified):
         return _headers(
             HttpResponseNotModified(), etag=payload.etag, last_modified=payload.last_modified_http, slug=slug
         )
@@ -156,7 +160,7 @@ def serve_version(
         payload = payloads.confirmed(cache_key, row.etag, asked_at=asked_at)
     last_modified = payloads.epoch_seconds(row.rendered_at)
     slug = cache_key[1]
-    if _is_current(request, etag=row.etag, last_modified=last_modified):
+    if is_current(request, etag=row.etag, last_modified=last_modified):
         return _headers(HttpResponseNotModified(), etag=row.etag, last_modified=last_modified, slug=slug)
     if payload is None:
         # The entry was evicted (or replaced by another thread) since the query: fetch the bytes.
@@ -181,7 +185,7 @@ def serve_live(request: HttpRequest, slug: str) -> HttpResponse:
     if row is None:
         raise _not_found()
     if row.state == ReviewState.RETRACTED:
-        raise _gone(selectors.article_live_view(slug=slug))
+        raise gone(selectors.article_live_view(slug=slug))
     if not row.visible:
         raise _not_found()
     if row.etag is None:
@@ -234,70 +238,6 @@ class KeyedFastPathMixin:
 
     def get(self, request: Request, **kwargs) -> HttpResponse:
         return self.serve(request, **kwargs)
-
-
-ERRORS = {
-    401: OpenApiResponse(shapes.ErrorSerializer, description="No API key, or one that is unknown, revoked or expired."),
-    429: OpenApiResponse(shapes.ErrorSerializer, description="Too many requests for this key; see Retry-After."),
-}
-NOT_FOUND = OpenApiResponse(shapes.ErrorSerializer, description="Unknown, never approved or archived.")
-GONE = OpenApiResponse(shapes.RetractedSerializer, description="Retracted; the reason is in error.detail.")
-BAD_AUDIENCE = OpenApiResponse(shapes.ErrorSerializer, description="Unknown audience (invalid-audience).")
-NOT_MODIFIED = OpenApiResponse(description="The client's copy (If-None-Match / If-Modified-Since) is current.")
-INT32 = 2**31 - 1
-SLUG = OpenApiParameter(
-    "slug",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    required=True,
-    pattern=r"^[-a-zA-Z0-9_]+$",
-    description="The article's stable slug.",
-)
-NUMBER = OpenApiParameter(
-    "number",
-    {"type": "integer", "minimum": 1, "maximum": INT32},
-    OpenApiParameter.PATH,
-    required=True,
-    description="Version number, from 1.",
-)
-VALIDATORS = [
-    OpenApiParameter(
-        "ETag",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        response=[200, 304],
-        description="Validator of the served bytes, for If-None-Match.",
-    ),
-    OpenApiParameter(
-        "Last-Modified",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        response=[200, 304],
-        description="When the served bytes last changed, for If-Modified-Since.",
-    ),
-    OpenApiParameter(
-        "Retry-After",
-        OpenApiTypes.INT,
-        OpenApiParameter.HEADER,
-        response=[429],
-        description="Seconds to wait before the key may ask again.",
-    ),
-]
-AUDIENCE = OpenApiParameter(
-    "audience",
-    {"type": "string", "enum": ["clinician", "patient"]},
-    description="Which version: clinician (default) or patient (plain language; 404 when the article has none).",
-)
-CONDITIONAL = [
-    SLUG,
-    AUDIENCE,
-    OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="ETag of a copy held."),
-    OpenApiParameter(
-        "If-Modified-Since", OpenApiTypes.STR, OpenApiParameter.HEADER, description="HTTP date of a copy held."
-    ),
-    *VALIDATORS,
-]
-TAGS = ["articles"]
 
 
 def serve_list(request: HttpRequest) -> HttpResponse:
@@ -401,7 +341,7 @@ class ArticleVersionListView(ReadAPIView):
         responses={200: shapes.ArticleSummarySerializer(many=True), 404: NOT_FOUND, 410: GONE, **ERRORS},
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
-        _check_visible(selectors.article_live_view(slug=slug))
+        check_visible(selectors.article_live_view(slug=slug))
         body = "[" + ",".join(selectors.version_summaries(slug=slug)) + "]"
         return caching.cacheable(HttpResponse(body.encode("utf-8"), content_type=JSON), caching.article_key(slug))
 
@@ -441,255 +381,6 @@ class ArticleVersionDetailView(KeyedFastPathMixin, ReadAPIView):
             return serve_version(request, cache_key=cache_key, row=row, audience=audience, asked_at=asked_at)
         view = selectors.article_live_view(slug=slug)
         if view is not None and view.retracted:
-            raise _gone(view)
+            raise gone(view)
         # The same answer for an unknown slug, a never-approved article and a missing version.
         raise NotFound(f"No published version {number} of an article with this slug.", code="not-found")
-
-
-# --- what changed ----------------------------------------------------------------------------------
-
-CHANGES_LIMIT = 100
-
-
-def _change(row: dict) -> dict:
-    return {
-        "version": row["number"],
-        "approved_at": iso_datetime(row["approved_at"]),
-        "summary": row["change_summary"],
-        "sections_changed": row["sections_changed"],
-        "clinically_significant": row["clinically_significant"],
-        "assessed_at": iso_datetime(row["significance_assessed_at"]),
-    }
-
-
-def _json(data, *keys: str) -> HttpResponse:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return caching.cacheable(HttpResponse(body.encode("utf-8"), content_type=JSON), *keys)
-
-
-class ArticleChangesView(ReadAPIView):
-    @extend_schema(
-        operation_id="articles_changes_list",
-        tags=TAGS,
-        summary="What each published version of an article changed, newest first",
-        parameters=[SLUG, VALIDATORS[2]],
-        responses={200: shapes.VersionChangeSerializer(many=True), 404: NOT_FOUND, 410: GONE, **ERRORS},
-    )
-    def get(self, request: Request, slug: str) -> HttpResponse:
-        _check_visible(selectors.article_live_view(slug=slug))
-        return _json([_change(row) for row in selectors.version_changes(slug=slug)], caching.article_key(slug))
-
-
-def _since(request: Request) -> datetime:
-    """``since``: an ISO 8601 date-time with its zone, as UTC (an offset PostgreSQL refuses, beyond
-    15:59, is still a moment); anything else is a 400 naming the field."""
-    raw = request.query_params.get("since", "").strip()
-    try:
-        since = parse_datetime(raw) if raw else None
-        if since is not None and timezone.is_aware(since):
-            return since.astimezone(UTC)
-    except (ValueError, OverflowError):
-        pass
-    raise InvalidInput(
-        "since must be an ISO 8601 date-time with its time zone, e.g. 2026-01-31T00:00:00Z.",
-        code="invalid-since",
-        detail={"field": "since"},
-    )
-
-
-FEED_TYPES = ("significant", "status")
-
-
-def _feed_type(request: Request) -> str:
-    feed_type = request.query_params.get("type", FEED_TYPES[0])
-    if feed_type not in FEED_TYPES:
-        raise InvalidInput(
-            f"Unknown type {feed_type!r}; expected one of: {', '.join(FEED_TYPES)}.",
-            code="invalid-type",
-            detail={"field": "type", "allowed": list(FEED_TYPES)},
-        )
-    return feed_type
-
-
-class ChangesFeedView(ReadAPIView):
-    @extend_schema(
-        operation_id="changes_list",
-        tags=TAGS,
-        summary="What's new: clinically significant changes (or, with type=status, review status moves) since a moment",
-        description=(
-            "type=significant (the default): clinically significant changes across all articles assessed since "
-            "`since`, oldest first. type=status: articles whose review status moved since `since` (the "
-            "`article.status_changed` event), oldest move first, each once as it stands now; read its "
-            "`status/` endpoint for the tracker."
-        ),
-        parameters=[
-            OpenApiParameter(
-                "since",
-                OpenApiTypes.DATETIME,
-                required=True,
-                description="ISO 8601 date-time with time zone: changes assessed significant after it "
-                "(next_since of the previous answer).",
-            ),
-            OpenApiParameter(
-                "type",
-                OpenApiTypes.STR,
-                enum=list(FEED_TYPES),
-                description="significant (default): What's new; status: review status moves.",
-            ),
-            VALIDATORS[2],
-        ],
-        responses={
-            200: shapes.ChangesFeedSerializer,
-            400: OpenApiResponse(shapes.ErrorSerializer, description="since or type is missing or invalid."),
-            **ERRORS,
-        },
-    )
-    def get(self, request: Request) -> HttpResponse:
-        since, feed_type = _since(request), _feed_type(request)
-        if feed_type == "status":
-            results = [status_change(row) for row in selectors.status_changes(since=since, limit=CHANGES_LIMIT)]
-            next_since = results[-1]["changed_at"] if len(results) == CHANGES_LIMIT else None
-            return _json({"results": results, "next_since": next_since}, caching.CHANGES_KEY)
-        rows = selectors.significant_changes(since=since, limit=CHANGES_LIMIT)
-        results = [{"slug": row["article__slug"], "question": row["question"], **_change(row)} for row in rows]
-        next_since = results[-1]["assessed_at"] if len(results) == CHANGES_LIMIT else None
-        return _json({"results": results, "next_since": next_since}, caching.CHANGES_KEY)
-
-
-# --- the review tracker, and pending content (the one exception to "approved only") ---------------
-
-
-def _not_in_review() -> NotFound:
-    # Unknown, never submitted, archived: one answer, as for the detail.
-    return NotFound("No article with this slug has been submitted for review.", code="not-found")
-
-
-def _serve_json(
-    request: HttpRequest, body: dict, *, last_modified: int, mark: Callable[[HttpResponse], HttpResponse]
-) -> HttpResponse:
-    """200 with ``body`` (canonical JSON) and its ETag / Last-Modified, or 304 when the client's copy is
-    current; ``mark`` adds the Cache-Control and surrogate keys."""
-    content = canonical_json(body).encode("utf-8")
-    etag = payload_etag(content.decode("utf-8"))
-    if _is_current(request, etag=etag, last_modified=last_modified):
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(content, content_type=JSON)
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified)
-    return mark(response)
-
-
-def _latest(*moments: datetime | None) -> int:
-    return max(payloads.epoch_seconds(moment) for moment in moments if moment is not None)
-
-
-def serve_status(request: HttpRequest, slug: str) -> HttpResponse:
-    """Where the review of ``slug`` stands (``articles.status``): one query."""
-    row = selectors.status_row(slug=slug)
-    if row is None or (row.state == ReviewState.ARCHIVED and row.retracted_at is None):
-        raise _not_in_review()
-    if row.retracted_at is not None:
-        raise _gone(ReaderView(ReviewState.RETRACTED, row.retraction_reason, row.retracted_at, None, None, None))
-    body = status_answer(
-        row,
-        slug=slug,
-        pending_offered=selectors.pending_content_offered(),
-        editorial_policy_url=settings.EDITORIAL_POLICY_URL,
-    )
-    if body is None:
-        raise _not_in_review()
-    keys = (caching.article_key(slug), caching.status_key(slug))
-    return _serve_json(
-        request,
-        body,
-        last_modified=_latest(row.updated_at, row.live_rendered_at),
-        mark=lambda response: caching.cacheable(response, *keys),
-    )
-
-
-def _no_pending() -> NotFound:
-    return NotFound(
-        "No content of this article is pending review (unknown, not in review, approved, or not servable).",
-        code="not-found",
-    )
-
-
-def serve_pending(request: HttpRequest, slug: str) -> HttpResponse:
-    """The open round's frozen content, marked unreviewed (``articles.pending``), when offered."""
-    if not selectors.pending_content_offered():
-        raise NotFound("This service does not offer pending content.", code="pending-not-offered")
-    audience = requested_audience(request)
-    row = selectors.pending_row(slug=slug)
-    if row is None:
-        raise _no_pending()
-    if row.retracted_at is not None:
-        raise _gone(ReaderView(ReviewState.RETRACTED, row.retraction_reason, row.retracted_at, None, None, None))
-    body = pending_answer(row, slug=slug, audience=audience)
-    if body is None:
-        raise _no_pending()
-    return _serve_json(
-        request,
-        body,
-        last_modified=_latest(row.submitted_at, row.review_started_at),
-        mark=lambda response: caching.pending_cacheable(response, slug),
-    )
-
-
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="articles_status_retrieve",
-        tags=TAGS,
-        summary="Where the article's review stands: the tracker (Submitted, Under Review, Approved)",
-        description=(
-            "For any article submitted for review at least once: the tracker's steps with the current one and "
-            "the date each was reached in the current cycle, the round, the live version (if any) with its "
-            "dates, whether a revision is in review, whether the article is due for re-review, and the "
-            "editorial policy's URL. Never content that is not approved, reviewers' names or comments."
-        ),
-        parameters=[SLUG, *CONDITIONAL[2:]],
-        responses={
-            200: shapes.ReviewStatusSerializer,
-            304: NOT_MODIFIED,
-            404: OpenApiResponse(shapes.ErrorSerializer, description="Unknown, never submitted or archived."),
-            410: GONE,
-            **ERRORS,
-        },
-    )
-)
-class ArticleStatusView(KeyedFastPathMixin, ReadAPIView):
-    """The review tracker of one article, with ETag / Last-Modified; 304 when the client's copy is current."""
-
-    def serve(self, request: HttpRequest, slug: str) -> HttpResponse:
-        return serve_status(request, slug)
-
-
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="pending_retrieve",
-        tags=TAGS,
-        summary="Content pending review (opt-in): the open round's frozen content, marked unreviewed",
-        description=(
-            'Only when the service offers it (API_PENDING_CONTENT). Marked "reviewed": false, with the round, '
-            "the status and the caution text to show beside it. Its own short Cache-Control and surrogate key "
-            "(pending-<slug>). 404 once the version is approved (the article's detail serves it), and whenever "
-            "nothing is pending or an integrity error stands against the content."
-        ),
-        parameters=CONDITIONAL,
-        responses={
-            200: shapes.PendingContentSerializer,
-            304: NOT_MODIFIED,
-            400: BAD_AUDIENCE,
-            404: OpenApiResponse(
-                shapes.ErrorSerializer, description="Not offered, unknown, nothing pending, or not servable."
-            ),
-            410: GONE,
-            **ERRORS,
-        },
-    )
-)
-class PendingContentView(KeyedFastPathMixin, ReadAPIView):
-    """Pending content of one article, with ETag / Last-Modified; 304 when the client's copy is current."""
-
-    def serve(self, request: HttpRequest, slug: str) -> HttpResponse:
-        return serve_pending(request, slug)

@@ -156,6 +156,18 @@ def describe_answer(assignment: Assignment) -> str:
     return "No answer yet"
 
 
+def own_assignment(article: Article, user: AbstractBaseUser | None) -> Assignment | None:
+    """The reviewer's open assignment on the article, else their latest one (the refusal then names the
+    round it belonged to)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        Assignment.objects.filter(article=article, reviewer=user)
+        .order_by(F("closed_at").desc(nulls_first=True), "-pk")
+        .first()
+    )
+
+
 def open_assignments(article: Article) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(article=article, closed_at__isnull=True)

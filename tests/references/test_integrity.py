@@ -10,9 +10,9 @@ from references.integrity import (
     check_content,
     is_valid_doi,
     is_valid_pmid,
-    meaningful_terms,
     normalise_doi,
 )
+from references.terms import meaningful_terms
 from tests.references.seed import AIR_TRAVEL, seed_content
 
 ACP = ReferenceData(
@@ -507,7 +507,7 @@ def test_a_mismatch_names_the_words_of_the_title_that_matched_nothing():
 
 
 def test_the_abbreviation_list_names_its_source_and_expands_each_entry():
-    from references.integrity import clinical_abbreviations
+    from references.terms import clinical_abbreviations
 
     table = clinical_abbreviations()
     assert "proton pump inhibitor" in table["PPI"]

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from articles.models import ReviewState
 from config.exceptions import Conflict, InvalidInput
 from reviewboard.models import Assignment, ChecklistItem, ReviewReport
+from reviewboard.review import selectors
 from reviewboard.review.acceptance import require_accepted
 from reviewboard.review.actions.registry import Action, ActionContext, Field, entry_point
 from reviewboard.review.actions.rules import ASSIGNMENT_REVIEWER, states
-from reviewboard.review.actions.signoffs import _own_assignment
 
 ANSWERS = ("yes", "no", "n/a")
 RECOMMENDATIONS = tuple(ReviewReport.Recommendation.values)
@@ -133,7 +133,7 @@ DECLARED: tuple[Action, ...] = (
         validate=_validate_report,
         history=_report_history,
         on="assignment",
-        mine=_own_assignment,
+        mine=selectors.own_assignment,
         panel="report",
         refused="Report not filed",
         message=lambda report, user: f"Your report is filed: {report.get_recommendation_display().lower()}.",

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 from articles.models import Article, ReviewState
 from config.exceptions import Conflict
@@ -151,18 +150,6 @@ def _sign_off(ctx: ActionContext) -> SignOff:
     return signoff
 
 
-def _own_assignment(article: Any, user: Any) -> Assignment | None:
-    """The reviewer's open assignment on the article, else their latest one (the refusal then names the
-    round it belonged to)."""
-    if user is None or not user.is_authenticated:
-        return None
-    return (
-        Assignment.objects.filter(article=article, reviewer=user)
-        .order_by(F("closed_at").desc(nulls_first=True), "-pk")
-        .first()
-    )
-
-
 def _signed_message(signoff: SignOff, user: Any) -> str:
     text = f"You signed off on content {short_hash(signoff.content_hash)}."
     if signoff.article.state == ReviewState.APPROVED:
@@ -201,7 +188,7 @@ DECLARED: tuple[Action, ...] = (
         validate=_validate_sign_off,
         first=_accept_first,
         on="assignment",
-        mine=_own_assignment,
+        mine=selectors.own_assignment,
         panel="sign_off",
         refused="Sign-off refused",
         message=_signed_message,
@@ -278,7 +265,7 @@ WITHDRAW_SIGN_OFF = Action(
     perform=_withdraw_sign_off,
     conditions=(Condition("has_signed", _has_signed),),
     on="assignment",
-    mine=_own_assignment,
+    mine=selectors.own_assignment,
     fields=(Field("comment", "Why you withdraw it", required=True, what="reason for withdrawing your sign-off"),),
     message=lambda signoff, user: (
         f"Your sign-off on {short_hash(signoff.content_hash)} is withdrawn: it no longer counts. "

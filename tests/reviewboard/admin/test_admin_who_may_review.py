@@ -16,7 +16,7 @@ from reviewboard.board.credentials import credential_verify
 from reviewboard.board.declarations import declaration_sign
 from reviewboard.models import Assignment, AuditEntry, Credential, Declaration, Event
 from reviewboard.review import services
-from tests.reviewboard.admin.test_admin_review import (
+from tests.reviewboard.admin.screens import (
     QUEUE_URL,
     action_url,
     change_url,
