@@ -2,7 +2,7 @@
 
 With ``DATABASE_REPLICA_URLS`` set (settings ``databases_from_env``), each replica is a database alias
 ``replica0``, ``replica1`` ... and ``ReadReplicaRouter`` is installed. The router sends a read to a
-replica only inside ``replica_reads`` (the read API's views, ``articles/api/urls.py``); the board,
+replica only inside ``read_view`` (the read API's views, ``articles/api/urls.py``); the board,
 the review and client APIs, the admin, the jobs, every write and every migration use ``default``.
 
 A reader must never get an answer the primary has already replaced because a replica lags. Two
@@ -62,7 +62,7 @@ def _setting(name: str, default: float) -> float:
 
 
 class ReadReplicaRouter:
-    """Reads inside ``replica_reads`` go to the replica chosen for the request; all else to the primary."""
+    """Reads inside ``read_view`` go to the replica chosen for the request; all else to the primary."""
 
     def db_for_read(self, model, **hints) -> str | None:
         return _reading.get()
@@ -236,31 +236,69 @@ def mark_down(alias: str) -> None:
     _close(alias)
 
 
-def replica_reads(view: Callable) -> Callable:
-    """Run a read-only view against a replica (when any is configured and usable).
+def _reused(alias: str) -> bool:
+    """Whether ``alias`` holds a connection opened by an earlier request (it may have died since)."""
+    try:
+        return connections[alias].connection is not None
+    except ConnectionDoesNotExist:
+        return False
 
-    A replica that fails during the request is taken out and the view runs again on the primary:
-    every read-API view is a GET without side effects, so a second run is safe."""
-    if not replica_aliases():
-        return view
+
+def _skip_health_check(alias: str) -> None:
+    """The view's own first query checks the connection (see ``read_view``): no ``SELECT 1`` before it.
+    Django resets the flag at the start of every request (``close_if_unusable_or_obsolete``)."""
+    with contextlib.suppress(ConnectionDoesNotExist):
+        connections[alias].health_check_done = True
+
+
+def read_view(view: Callable) -> Callable:
+    """Run a read-only view of the read API: every one is a GET without side effects, so a second run
+    is safe. Two things follow from that:
+
+    - **Replicas.** With replicas configured, it reads from a usable one (``choose``); a replica that
+      fails during the request is taken out and the view runs again on the primary.
+    - **No health-check round trip.** Django's ``CONN_HEALTH_CHECKS`` sends a ``SELECT 1`` before a
+      persistent connection's first query in each request: on an uncached read, one database round
+      trip in two. Here the view's own first query is the check: a connection the server dropped
+      since its last use (a restart, a failover) fails it, and the view runs once more on a new
+      connection. A database that is really down fails that too, and the outage answer (503) follows.
+      The board and the jobs keep Django's check (their requests write).
+    """
+    with_replicas = bool(replica_aliases())
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        if not with_replicas:
+            return _answer(view, PRIMARY, request, args, kwargs)
         alias = choose()
         token = _reading.set(alias)
         try:
-            return view(request, *args, **kwargs)
-        except (OperationalError, InterfaceError):  # the server or the connection failed, not the query
-            if alias == PRIMARY:
-                raise
-            logger.warning("Replica %s failed during a read; answering from the primary", alias, exc_info=True)
-            mark_down(alias)
-            _reading.set(PRIMARY)
-            return view(request, *args, **kwargs)
+            return _answer(view, alias, request, args, kwargs)
         finally:
             _reading.reset(token)
 
     return wrapped
+
+
+def _answer(view: Callable, alias: str, request, args: tuple, kwargs: dict):
+    reconnected = False
+    while True:
+        reused = _reused(alias)
+        _skip_health_check(alias)
+        try:
+            return view(request, *args, **kwargs)
+        except (OperationalError, InterfaceError):  # the server or the connection failed, not the query
+            if alias != PRIMARY:
+                logger.warning("Replica %s failed during a read; reading from the primary", alias, exc_info=True)
+                mark_down(alias)
+                alias = PRIMARY
+                _reading.set(PRIMARY)
+            elif reused and not reconnected:
+                logger.info("A persistent database connection was dropped; reading again on a new one")
+                _close(alias)
+                reconnected = True
+            else:
+                raise
 
 
 # --- the purge side ------------------------------------------------------------------------------

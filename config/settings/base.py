@@ -134,9 +134,10 @@ def database_from_env(url: str, *, conn_max_age: int) -> dict:
     database = env.db_url_config(url)
     database["ATOMIC_REQUESTS"] = False
     database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=conn_max_age)
-    # A persistent connection is checked before its first use in a request (one cheap round trip
-    # then, not per query), so a database restart costs no failed request. Skipping the check for a
-    # connection used within the last second was measured and not adopted (bench/RESULTS.md).
+    # A persistent connection is checked before its first use in a request (one round trip then, not
+    # per query), so a database restart costs no failed request. The read API's views skip that round
+    # trip: their own first query is the check, and they run again on a new connection when it finds
+    # the connection dropped (config/replicas.read_view; bench/RESULTS.md).
     database["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
     if database["ENGINE"] == "django.db.backends.postgresql":
         threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip().lower()
