@@ -236,19 +236,16 @@ def mark_down(alias: str) -> None:
     _close(alias)
 
 
-def _reused(alias: str) -> bool:
-    """Whether ``alias`` holds a connection opened by an earlier request (it may have died since)."""
+def _checked_by_first_query(alias: str) -> bool:
+    """Let the view's own first query check ``alias``'s connection (see ``read_view``): no ``SELECT 1``
+    before it (Django resets the flag at the start of every request, ``close_if_unusable_or_obsolete``).
+    Returns whether that connection was opened by an earlier request, so that it may have died since."""
     try:
-        return connections[alias].connection is not None
+        wrapper = connections[alias]
     except ConnectionDoesNotExist:
         return False
-
-
-def _skip_health_check(alias: str) -> None:
-    """The view's own first query checks the connection (see ``read_view``): no ``SELECT 1`` before it.
-    Django resets the flag at the start of every request (``close_if_unusable_or_obsolete``)."""
-    with contextlib.suppress(ConnectionDoesNotExist):
-        connections[alias].health_check_done = True
+    wrapper.health_check_done = True
+    return wrapper.connection is not None
 
 
 def read_view(view: Callable) -> Callable:
@@ -283,8 +280,7 @@ def read_view(view: Callable) -> Callable:
 def _answer(view: Callable, alias: str, request, args: tuple, kwargs: dict):
     reconnected = False
     while True:
-        reused = _reused(alias)
-        _skip_health_check(alias)
+        reused = _checked_by_first_query(alias)
         try:
             return view(request, *args, **kwargs)
         except (OperationalError, InterfaceError):  # the server or the connection failed, not the query
