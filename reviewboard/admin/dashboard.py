@@ -16,11 +16,12 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from articles.models import EDITABLE_STATES, FROZEN_STATES, Article, ReviewState
 from reviewboard.board import permissions
 from reviewboard.board import selectors as board_selectors
-from reviewboard.models import Assignment, Comment, ReaderReport, ReviewerProfile
+from reviewboard.models import Assignment, Comment, DecisionLetter, ReaderReport, ReviewerProfile
 from reviewboard.review import selectors
 from reviewboard.review.states import state_in_sentence
 
@@ -130,7 +131,7 @@ def dashboard(user: Any, *, list_url: str) -> list[dict[str, Any]]:
 #
 # Each panel is one declaration: its title, who sees it, and its tasks (each with a title, what it needs,
 # a due date when there is one, and the action one click away). A new kind of work (the chair's decision,
-# a decision letter) is one more ``TaskPanel`` here; its panel shows "Nothing ..." until it has rows.
+# the authors' decision letters) is one more ``TaskPanel`` here; its panel shows "Nothing ..." until it has rows.
 
 PANEL_ITEMS = 10  # tasks drawn per panel; the panel's link opens the whole list
 DECLARATION_WARN_DAYS = 30
@@ -233,6 +234,24 @@ def _reader_reports(user: Any, visible: QuerySet[Article]) -> tuple[int, list[Ta
             report.created_at,
         )
         for report in (reports.select_related("article").order_by("created_at", "pk")[:PANEL_ITEMS] if count else [])
+    ]
+    return count, items
+
+
+def _letters(user: Any, visible: QuerySet[Article]) -> tuple[int, list[Task]]:
+    """The chair's latest decision letter on each article of mine, newest first, one click from the letter."""
+    later = DecisionLetter.objects.filter(article=OuterRef("article"), round__number__gt=OuterRef("round__number"))
+    latest = DecisionLetter.objects.filter(article__in=visible.filter(authors=user).values("pk")).exclude(Exists(later))
+    count = latest.count()
+    items = [
+        Task(
+            letter.article.question,
+            _review_url(letter.article) + "#letters-panel",
+            f"{letter.get_decision_display()} on {date_format(timezone.localtime(letter.created_at), 'j M Y')}: "
+            "the chair's letter, with the reviewers' comments to you",
+            "Read the letter",
+        )
+        for letter in (latest.select_related("article").order_by("-created_at", "-pk")[:PANEL_ITEMS] if count else [])
     ]
     return count, items
 
@@ -388,6 +407,7 @@ PANELS: tuple[TaskPanel, ...] = (
         _article_tasks(_author_rows, _author_needs, "Open it"),
         _article_list("to_fix"),
     ),
+    TaskPanel("letters", "Decision letters", "No decision on your articles yet.", _author, _letters),
     TaskPanel(
         "mine_in_review",
         "Mine with the board",

@@ -143,6 +143,7 @@ def jump_links(context: dict[str, Any], *, first_open: dict[str, Any] | None, op
     """
     review = context["review"]
     findings = len(context.get("integrity_errors") or []) + len(context.get("integrity_warnings") or [])
+    to_answer = len(review["sign_off"]["warnings"]) if review.get("sign_off") else 0
     candidates = [
         (
             first_open is not None,
@@ -150,9 +151,16 @@ def jump_links(context: dict[str, Any], *, first_open: dict[str, Any] | None, op
             f"comment-{first_open['comment'].pk}" if first_open else "",
         ),
         (bool(findings), f"Findings ({findings})", "integrity-panel"),
+        # what a signing reviewer answers before their sign-off counts (the reasons are typed there)
+        (bool(to_answer), f"Warnings to answer ({to_answer})", "warnings-panel"),
         (bool(review.get("since_my_round")), "Since your round", "since-my-round"),
-        (bool(review.get("reports")), "Reports", "reports-panel"),
-        (bool(review.get("decision")), "Decision", "decision-panel"),
+        # the panel's heading: the chair reads every report, a reviewer files and reads their own
+        (
+            bool(review.get("reports") or review.get("report_form")),
+            "Reports" if review.get("is_chair") else "Your report",
+            "reports-panel",
+        ),
+        (bool(review.get("letters")), "Decision letters", "letters-panel"),
         (bool(review.get("assignments")), "Reviewers", "assignments-panel"),
         (True, "History", "audit-panel"),
     ]

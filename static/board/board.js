@@ -2,6 +2,7 @@
  * - A form with data-confirm asks before it posts (start the review, sign off...).
  * - On a phone the review screen's sections fold to their headings (with their thread counts); a link to
  *   something inside a folded section (the jump strip, a finding, an e-mail's #comment-N) opens it.
+ * - A link to a part of the review screen lands below its sticky bar, not under it.
  */
 (function () {
   "use strict";
@@ -24,7 +25,14 @@
     return target;
   }
 
+  // The review screen's bar sticks to the top: a jump (the strip, an e-mail's #comment-N) lands below it.
+  function padForBar() {
+    var bar = document.getElementById("review-bar");
+    if (bar) document.documentElement.style.scrollPaddingTop = (bar.offsetHeight + 8) + "px";
+  }
+
   function foldForPhone() {
+    padForBar();
     var hash = decodeURIComponent(window.location.hash.slice(1));
     if (PHONE.matches) {
       document.querySelectorAll("details.review-fold").forEach(function (fold) { fold.open = false; });
@@ -50,7 +58,8 @@
   }
   document.addEventListener("htmx:afterSwap", keepPlace);
   document.addEventListener("htmx:oobAfterSwap", keepPlace);
-  document.addEventListener("htmx:afterSettle", function () { keepPlace(); kept = null; });
+  document.addEventListener("htmx:afterSettle", function () { keepPlace(); kept = null; padForBar(); });
+  window.addEventListener("resize", padForBar);
   window.addEventListener("hashchange", function () { openAround(decodeURIComponent(window.location.hash.slice(1))); });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", foldForPhone);

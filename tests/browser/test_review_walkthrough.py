@@ -12,23 +12,21 @@ Issue 20's budgets, measured and asserted here: the review screen at most 3,000 
 (resolved threads folded) and 6,000 px on a phone; the edit form at most 4,000 px on a desktop with
 Save on the phone's first screen; posting, replying, marking addressed and resolving keep the scroll
 position with no full page load (htmx); fixing the seed article's three missing references takes at
-most 15 inputs. The figures are written to ``test-artifacts/walkthrough/figures.txt``.
+most 15 inputs. Posting a comment, triaging the report and fixing the references are counted as tasks
+(``screens.Tally``: clicks and inputs) against their budgets. The figures are written to
+``test-artifacts/walkthrough/figures.txt``. Issue 18's steps (accept, report, acknowledge, the chair's
+decision, the letter, the bell) are walked in ``test_decision_walkthrough.py``.
 
-On every screen (``check_screen``): screenshots at 1440x900 and 390x844 in ``test-artifacts/walkthrough``;
-the main action in view without scrolling on the desktop; no sideways scroll on the phone
-(``scrollWidth <= innerWidth``); axe-core finds no critical or serious violation; and the text people
-read holds no raw code (states, actions, finding codes), username or permission codename.
+Every screen passes ``screens.check_screen``: screenshots at 1440x900 and 390x844, the main action in view
+without scrolling on the desktop, no sideways scroll on the phone, axe-core with no critical or serious
+violation, and no raw code, username or permission codename in the text people read.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
 from articles.content import content_from_article
@@ -38,80 +36,34 @@ from references import integrity
 from references.integrity import check_content
 from reviewboard.clients.reports import report_create
 from reviewboard.models import Comment, SignOff
-from reviewboard.review.actions.catalog import ACTIONS
 from reviewboard.review.services.content import content_create
+from tests.browser.screens import (
+    DESKTOP,
+    PHONE,
+    SEED_ARTICLE,
+    Budget,
+    Tally,
+    check_screen,
+    confirmed,
+    heights,
+    page_height,
+    record_task,
+    state_shown,
+    success,
+    write_figures,
+)
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 QUESTION = "What are the treatment options for back pain?"
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
-USERNAMES = ("awriter", "cchair", "aosler", "bcushing")
-# What a person must never read: state and action codes, finding codes, usernames, permission codenames.
-RAW_CODES = (
-    *(state for state in ReviewState.values if "_" in state),
-    *(name for name in ACTIONS if "_" in name),
-    *(value for name, value in vars(integrity).items() if name.isupper() and isinstance(value, str) and "-" in value),
-    *USERNAMES,
-    "articles.",
-    "chair_review",
-    "review_article",
-    "author_article",
-    "Django administration",
-)
-AXE = Axe()
-WIDER_THAN_VIEW = """[...document.querySelectorAll('body *')]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-  .slice(0, 6).map(e => e.tagName + '#' + e.id + '.' + e.className)"""
-
-
-def check_screen(page: Page, folder: Path, name: str, main: Locator | None = None) -> None:
-    """Screenshots, the main action in view, no sideways scroll on a phone, axe, no raw codes."""
-    page.set_viewport_size(DESKTOP)
-    page.evaluate("window.scrollTo(0, 0)")
-    if main is not None:
-        expect(main).to_be_visible()
-        box = main.bounding_box()
-        assert box is not None, name
-        assert box["y"] >= 0, f"{name}: main action above the view"
-        assert box["y"] + box["height"] <= DESKTOP["height"], f"{name}: main action below the fold"
-    page.screenshot(path=str(folder / f"{name}-1440x900.png"))
-
-    violations = [
-        f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
-        for v in AXE.run(page).response["violations"]
-        if v["impact"] in ("critical", "serious")
-    ]
-    assert violations == [], f"{name}: {violations}"
-
-    text = page.inner_text("body")
-    found = [code for code in RAW_CODES if re.search(rf"(?<![\w.-]){re.escape(code)}(?![\w-])", text)]
-    assert found == [], f"{name}: raw codes or usernames shown: {found}"
-
-    page.set_viewport_size(PHONE)
-    page.screenshot(path=str(folder / f"{name}-390x844.png"), full_page=False)
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    if widths[0] > widths[1]:  # name the elements that stick out, to say what to fix
-        wide = page.evaluate(WIDER_THAN_VIEW)
-        pytest.fail(f"{name}: scrolls sideways on a phone ({widths[0]} > {widths[1]}): {wide}")
-    page.set_viewport_size(DESKTOP)
-
-
 REVIEW_DESKTOP_MAX, REVIEW_PHONE_MAX, EDIT_DESKTOP_MAX, SEED_FIX_MAX_INPUTS = 3_000, 6_000, 4_000, 15
-SEED_ARTICLE = Path(__file__).resolve().parents[2] / "articles" / "demo" / "back-pain.txt"
-
-
-def page_height(page: Page, viewport: dict[str, int], url: str | None = None, *, shot: Path | None = None) -> int:
-    """The page's full height at ``viewport``, loaded afresh there (the phone folds sections on load); with
-    ``shot``, a full-page screenshot there."""
-    page.set_viewport_size(viewport)
-    page.goto(url or page.url)
-    height = page.evaluate("document.documentElement.scrollHeight")
-    if shot is not None:
-        page.screenshot(path=str(shot), full_page=True)
-    page.set_viewport_size(DESKTOP)
-    return height
+# Each task's clicks and inputs, counted from where the person starts it (``screens.Tally``).
+# open "add a comment", type, tick "blocking", post: on the review screen, within its heights
+COMMENT = Budget(clicks=2, inputs=2, desktop=REVIEW_DESKTOP_MAX, phone=REVIEW_PHONE_MAX)
+TRIAGE = Budget(clicks=2, inputs=1)  # from the home page: the report, type why, dismiss
+# per reference: "add", paste the line; then save (issue 20: at most 15 inputs in all), on the edit form
+FIX_REFERENCES = Budget(clicks=4, inputs=3, desktop=EDIT_DESKTOP_MAX)
 
 
 def in_place(page: Page, button: Locator, message: str) -> None:
@@ -135,39 +87,8 @@ def in_place(page: Page, button: Locator, message: str) -> None:
     assert abs(moved) <= 2 or at_top, f"{message}: the row moved from y={before['y']} to y={after['y']}"
 
 
-def write_figures(folder: Path, figures: dict[str, object]) -> None:
-    with (folder / "figures.txt").open("a") as out:
-        for name, value in figures.items():
-            out.write(f"{name}: {value}\n")
-
-
-def success(page: Page, text: str) -> None:
-    """The admin's success message says ``text`` (a refusal would show as an error instead)."""
-    expect(page.locator("ul.messagelist li.error")).to_have_count(0)
-    expect(page.locator("ul.messagelist li.success")).to_contain_text(text)
-
-
-def confirmed(page: Page, button: Locator, question: str) -> None:
-    """Click ``button``: the browser asks first (``data-confirm``), and the person says yes."""
-    asked: list[str] = []
-
-    def answer(dialog: Any) -> None:
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", answer)
-    button.click()
-    page.wait_for_load_state()
-    assert asked, f"{question!r} was never asked"
-    assert asked[0].startswith(question), asked
-
-
 def approved_slug(article: Article) -> str:
     return Article.objects.get(pk=article.pk).slug
-
-
-def state_shown(page: Page, label: str) -> None:
-    expect(page.locator("#review-state")).to_have_text(label)
 
 
 def open_from_list(page: Page, state: str) -> None:
@@ -178,7 +99,7 @@ def open_from_list(page: Page, state: str) -> None:
 
 def test_review_walkthrough_per_role(board, eager_tasks, quorum_approves, login, live_server, artifacts):
     # "quorum_approves": this walkthrough is about the screens; the chair's decision is walked through in
-    # tests/browser/test_seed_warning.py (issue 18). Each reviewer accepts before judging (issue 18).
+    # tests/browser/test_decision_walkthrough.py (issue 18). Each reviewer accepts before judging (issue 18).
     folder = artifacts / "walkthrough"
     folder.mkdir(exist_ok=True)
     author = AuthorFactory(username="awriter", first_name="Alex", last_name="Writer")
@@ -244,13 +165,16 @@ def test_review_walkthrough_per_role(board, eager_tasks, quorum_approves, login,
         first.locator("#panel-reviews_due .task-action").click()
         check_screen(first, folder, "09-reviewer-review", first.locator("#sign-off-button"))
         medication = first.locator("#preview-section-2")
-        medication.locator(".new-comment summary").click()
-        medication.locator("textarea[name=body]").fill("State the maximum daily NSAID dose and for how long.")
-        medication.locator("input[name=blocking]").check()
+        comment = Tally(first)
+        comment.click(medication.locator(".new-comment summary"))
+        comment.fill(medication.locator("textarea[name=body]"), "State the maximum daily NSAID dose and for how long.")
+        comment.check(medication.locator("input[name=blocking]"))
         in_place(first, medication.get_by_role("button", name="Add comment"), "Blocking comment added")
+        comment.clicks += 1  # "Add comment", clicked by in_place
         expect(medication.locator(".thread-blocking")).to_contain_text("State the maximum daily NSAID dose")
         expect(first.locator("#review-progress-words")).to_contain_text("1 blocking comment from Ada Osler")
         expect(first.locator("#review-jumps")).to_contain_text("Open threads (1)")
+        record_task(figures, "comment (reviewer)", comment, COMMENT, **heights(first, folder, "09a-reviewer-commented"))
         first.locator("[data-transition=request_changes]").click()
         send_back = first.locator("#transition-submit")
         check_screen(first, folder, "10-reviewer-request-changes-form", send_back)
@@ -358,14 +282,16 @@ def test_review_walkthrough_per_role(board, eager_tasks, quorum_approves, login,
             text="The NSAID dose is missing for older adults.",
         )
         chair.goto("/admin/")
-        triage = chair.locator("#panel-reader_reports .task-action")
+        triage, triage_task = chair.locator("#panel-reader_reports .task-action"), Tally(chair)
         expect(chair.locator("#panel-reader_reports")).to_contain_text("The NSAID dose is missing")
-        triage.click()
+        triage_task.click(triage)
         dismiss = chair.locator("[data-triage=dismiss_report]")
         check_screen(chair, folder, "18-chair-triage-report", dismiss.get_by_role("button"))
-        dismiss.locator("textarea").fill("The dose section covers adults of every age.")
-        dismiss.get_by_role("button").click()
+        triage_heights = heights(chair, folder, "18-chair-triage-report")
+        triage_task.fill(dismiss.locator("textarea"), "The dose section covers adults of every age.")
+        triage_task.click(dismiss.get_by_role("button"))
         success(chair, "Reader report dismissed.")
+        record_task(figures, "triage (chair)", triage_task, TRIAGE, **triage_heights)
         chair.goto("/admin/articles/publishedversion/")
         expect(chair.locator("#result_list")).to_contain_text(QUESTION)  # never an empty view
         current = None
@@ -428,17 +354,18 @@ def test_the_seed_article_reviewed_and_its_references_fixed_within_budget(board,
     )
     check_screen(page, folder, "21-seed-edit", page.locator("input[name=_continue]").first)
 
-    inputs = 0
+    edit_phone = page_height(page, PHONE, edit_url)
+    fix = Tally(page)
     for line in SEED_REFERENCES:
-        page.locator("#citations-group .add-row a").click()
-        page.locator("#citations-group .inline-related:not(.empty-form) .citation-paste").last.fill(line)
-        inputs += 2
+        fix.click(page.locator("#citations-group .add-row a"))
+        fix.fill(page.locator("#citations-group .inline-related:not(.empty-form) .citation-paste").last, line)
     expect(page.locator("#citations-group a.add-related")).to_have_count(0)  # no pop-up to open
-    page.locator("input[name=_continue]").first.click()
-    inputs += 1
+    fix.click(page.locator("input[name=_continue]").first)
     expect(page.locator(".errornote")).to_have_count(0)
     check_screen(page, folder, "22-seed-references-fixed", page.locator("input[name=_continue]").first)
+    inputs = fix.clicks + fix.inputs
     figures["seed article: inputs to fix its three references"] = inputs
+    record_task(figures, "fix references (author)", fix, FIX_REFERENCES, desktop=edit, phone=edit_phone)
     write_figures(folder, figures)
 
     fixed = content_from_article(Article.objects.get(pk=article.pk))

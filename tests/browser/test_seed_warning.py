@@ -8,41 +8,28 @@ The other way out, the author replacing the reference, is in tests/reviewboard/t
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from articles.importing import parse_document, read_source
 from articles.models import Article, PublishedVersion, ReviewState
 from articles.publishing import provenance
 from reviewboard.models import SignOff
 from reviewboard.review import selectors, services
 from reviewboard.review.services.content import content_create
 from reviewboard.review.warnings import round_warnings
+from tests.browser.screens import seed_with_markers_fixed
 from tests.factories import AuthorFactory, ChairFactory, ReviewerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SEED = Path(__file__).resolve().parents[2] / "articles" / "demo" / "back-pain.txt"
 AIR_TRAVEL = "Air Travel Guidelines for Medically Stable Patients"
-MARKER = re.compile(r"\[\d+(?:\s*[,\u2013-]\s*\d+)*\]")
-
-
-def seed_with_markers_fixed():
-    """The seed as imported, every marker pointing at its one reference (the air-travel guideline)."""
-    content = parse_document(read_source(SEED), source_name=SEED.name)
-    sections = tuple(replace(s, body=MARKER.sub("[1]", s.body)) for s in content.sections)
-    return replace(content, sections=sections, slug="back-pain-seed", topic="back pain")
 
 
 def sign_off_in_browser(page: Page, *, acknowledge_air_travel: bool) -> None:
     """Tick "accept", give a reason for each warning (the air-travel ones only when asked), sign off."""
     form = page.locator("#sign-off-form")
     form.locator("#sign-off-accept").check()
-    for field in form.locator("input[data-warning]").all():
+    for field in page.locator("#warnings-panel input[data-warning]").all():  # posted with the sign-off form
         key = field.get_attribute("data-warning")
         if key.endswith(":ref-1") and not acknowledge_air_travel:
             continue
@@ -94,6 +81,7 @@ def test_the_seed_cannot_be_published_until_its_air_travel_reference_is_acknowle
         # now by name, with a reason: the sign-off counts
         sign_off_in_browser(first, acknowledge_air_travel=True)
         expect(first.locator(".messagelist .success")).to_contain_text("You signed off")
+        first.locator(".signoff-acks summary").first.click()  # folded to one line per sign-off
         expect(first.locator(".signoff-acknowledgement").first).to_be_visible()
 
         # reviewer 2 too: the quorum is met, the article is NOT published, the chair decides

@@ -436,7 +436,15 @@ DECLARED: tuple[Action, ...] = (
         perform=_request_changes,
         validate=_validate_request_changes,
         confirm="This ends the review round.",
-        fields=(Field("comment", "What must change", required=True, what="comment saying what must change"),),
+        fields=(
+            Field(
+                "comment",
+                "What must change",
+                required=True,
+                what="comment saying what must change",
+                help="The authors read it (in the decision letter, when the chair sends it back).",
+            ),
+        ),
     ),
     Action(
         name="approve",
@@ -449,7 +457,13 @@ DECLARED: tuple[Action, ...] = (
         target=ReviewState.APPROVED,
         conditions=(QUORUM_SIGNED, NO_BLOCKING_COMMENTS),
         fields=(
-            COMMENT,
+            # Under "the chair decides" (the default) this is the chair's note in the letter the authors get.
+            Field(
+                "comment",
+                "Comment",
+                help="Shown in the article's history. When the chair decides (the board's default), it is also "
+                "the chair's note to the authors in the decision letter.",
+            ),
             Field(
                 "clinically_significant",
                 "Clinically significant change",

@@ -234,7 +234,7 @@ def test_assignments_and_signoffs_show_which_hash_and_whether_they_count(cast, a
     assert 'class="review-overdue">overdue<' in panel  # reviewer2, late and not signed
     assert f'<code title="{article.review_hash}">{article.review_hash[:4]}…{article.review_hash[-4:]}</code>' in panel
     assert 'class="signoff-counting"' in panel
-    assert "<td>counts</td>" in panel
+    assert '<td data-label="Counts?">counts</td>' in panel
 
 
 # --- the diff against the live version -------------------------------------------------------
