@@ -102,7 +102,12 @@ class ArticleCreateInput(JsonInput):
     specialty = serializers.SlugField(max_length=60, required=False, allow_blank=True, default="")
     sections = SectionInput(many=True, required=False, max_length=500)
     # How many: ARTICLE_MAX_REFERENCES, checked by the service for every write path.
-    references = ReferenceInput(many=True, required=False, default=list)
+    references = ReferenceInput(
+        many=True,
+        required=False,
+        default=list,
+        help_text="Each with a number of its own; at most ARTICLE_MAX_REFERENCES (1,000 by default).",
+    )
     submit = serializers.BooleanField(default=False)
 
     def validate_docx_base64(self, value: str) -> bytes:
