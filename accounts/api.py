@@ -20,9 +20,10 @@ from accounts import services
 from accounts.authentication import ApiTokenAuthentication
 from accounts.models import ApiToken
 from config.exceptions import NotFound
+from config.inputs import JsonInput
 
 
-class TokenInput(serializers.Serializer):
+class TokenInput(JsonInput):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
     otp_token = serializers.CharField(

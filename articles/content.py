@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,8 +28,11 @@ if TYPE_CHECKING:
 # is refused on the way in and never rendered as a link on the way out.
 LINK_SCHEMES = ("http", "https")
 _link_validator = URLValidator(schemes=list(LINK_SCHEMES))
-# Line and paragraph separators that are not in Unicode's Cc category but break a line all the same.
-_LINE_BREAKING = {"\u2028", "\u2029", "\u0085"}
+# What a single-line field may not hold, as the body of a regular-expression character class (the same
+# in Python and in the API schema's patterns, ECMA-262): Unicode's Cc category (C0 and C1 controls, so
+# also U+0085 NEXT LINE) and the line and paragraph separators, which are not Cc but break a line.
+NOT_ONE_LINE = "\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029"
+_NOT_ONE_LINE = re.compile(f"[{NOT_ONE_LINE}]")
 
 
 def link_url_problem(url: str) -> str | None:
@@ -62,13 +66,14 @@ def validate_link_url(url: str) -> None:
 
 def control_character_problem(value: str) -> str | None:
     """Why ``value`` cannot be a single-line field (a control character, a line break), or None."""
-    for index, char in enumerate(value or ""):
-        if char in _LINE_BREAKING or unicodedata.category(char) == "Cc":
-            name = unicodedata.name(char, "") or {"\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\t": "TAB"}.get(
-                char, "control character"
-            )
-            return f"contains a control character ({name}, U+{ord(char):04X}) at position {index + 1}"
-    return None
+    found = _NOT_ONE_LINE.search(value or "")
+    if found is None:
+        return None
+    char = found.group()
+    name = unicodedata.name(char, "") or {"\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\t": "TAB"}.get(
+        char, "control character"
+    )
+    return f"contains a control character ({name}, U+{ord(char):04X}) at position {found.start() + 1}"
 
 
 def validate_single_line(value: str) -> None:

@@ -107,9 +107,9 @@ def _specialty(code: str) -> Any:
     if not code:
         return None
     specialty = Specialty.objects.filter(code=code).first()
-    if specialty is None:
+    if specialty is None:  # well-formed, but not a specialty the board has: 404 naming the field
         known = ", ".join(Specialty.objects.order_by("code").values_list("code", flat=True)[:20]) or "none yet"
-        raise InvalidInput(
+        raise NotFound(
             f"Unknown specialty '{code}' (known codes: {known}).",
             code="unknown-specialty",
             detail={"field": "specialty"},

@@ -61,6 +61,13 @@ class TooManyAttempts(ServiceError):
     default_code = "account-locked"
 
 
+class TooLarge(ServiceError):
+    """The request body is larger than a limit (HTTP 413): a size in bytes, which no schema states."""
+
+    status_code = 413
+    default_code = "body-too-large"
+
+
 class NotFound(ServiceError):
     status_code = 404
     default_code = "not-found"

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.request import Request
 
 from articles import selectors
-from articles.api import caching
+from articles.api import caching, listing
 from articles.api import serializers as shapes
 from articles.api.schema import ERRORS, GONE, NOT_FOUND, SLUG, TAGS, VALIDATORS
 from articles.api.views import JSON, ReadAPIView, check_visible
@@ -61,8 +61,8 @@ def _since(request: Request) -> datetime:
     try:
         since = parse_datetime(raw) if raw else None
         if since is not None and timezone.is_aware(since):
-            return since.astimezone(UTC)
-    except (ValueError, OverflowError):
+            return listing.utc_moment(since)
+    except ValueError:  # a date that does not exist (2026-02-30)
         pass
     raise InvalidInput(
         "since must be an ISO 8601 date-time with its time zone, e.g. 2026-01-31T00:00:00Z.",

@@ -40,18 +40,22 @@ class ListingQuery:
 DEFAULT = ListingQuery()
 
 
+def utc_moment(moment: datetime) -> datetime:
+    """``moment`` in UTC (the database refuses offsets such as -18:19). A moment on the first or last day
+    there is whose conversion leaves Python's range (``0001-01-01T00:00+00:01``, a valid RFC 3339 date-time)
+    is the first or last moment there is: a bound, as the schema's date-time promises, never a 400 or a 500."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC) if moment.year == 1 else datetime.max.replace(tzinfo=UTC)
+
+
 class UtcIsoDateTimeField(IsoDateTimeField):
-    """An ISO 8601 date-time, normalised to UTC (the database refuses offsets such as -18:19, and
-    dates near year 1 or 9999 can overflow when converted): any such value is a 400, not a 500."""
+    """An ISO 8601 date-time, normalised to UTC (``utc_moment``)."""
 
     def to_python(self, value):
         parsed = super().to_python(value)
-        if parsed is None:
-            return None
-        try:
-            return parsed.astimezone(UTC)
-        except (OverflowError, ValueError) as exc:
-            raise forms.ValidationError("Enter a date-time between years 1 and 9999.", code="invalid") from exc
+        return None if parsed is None else utc_moment(parsed)
 
 
 def encode_cursor(rendered_at: datetime, article_id: int) -> str:
@@ -74,6 +78,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 # The list's query parameters: any other one is a 400 naming it.
 KNOWN_PARAMETERS = ("topic", "updated_since", "q", "cursor", "page_size", "expand")
+# The free-text ones and their longest value (no NUL character; the schema states both).
+TEXT_PARAMETERS = {"topic": MAX_TOPIC_LENGTH, "q": MAX_Q_LENGTH}
 
 
 def parse_listing_query(query: QueryDict) -> ListingQuery:
@@ -107,14 +113,14 @@ def parse_listing_query(query: QueryDict) -> ListingQuery:
             values["after"] = decode_cursor(query["cursor"])
         except ValueError:
             errors["cursor"] = ["Not a cursor from this API: use the next link as given."]
-    for name, max_length in (("topic", MAX_TOPIC_LENGTH), ("q", MAX_Q_LENGTH)):
-        text = query.get(name, "").strip()
-        if len(text) > max_length:
-            errors[name] = [f"Ensure this value has at most {max_length} characters (it has {len(text)})."]
-        elif "\x00" in text:
+    for name, max_length in TEXT_PARAMETERS.items():
+        given = query.get(name, "")
+        if len(given) > max_length:  # as given: the schema's maxLength
+            errors[name] = [f"Ensure this value has at most {max_length} characters (it has {len(given)})."]
+        elif "\x00" in given:
             errors[name] = ["Null characters are not allowed."]
         else:
-            values[name] = text
+            values[name] = given.strip()
     if query.get("updated_since"):
         try:
             values["updated_since"] = UtcIsoDateTimeField().clean(query["updated_since"])

@@ -262,6 +262,12 @@ def serve_list(request: HttpRequest) -> HttpResponse:
     return caching.cacheable(HttpResponse(body.encode("utf-8"), content_type=JSON), caching.LIST_KEY)
 
 
+def _text_parameter(name: str, description: str) -> OpenApiParameter:
+    """A free-text filter of the list: a value (an empty one is a 400), at most its length, no NUL."""
+    schema = {"type": "string", "minLength": 1, "maxLength": listing.TEXT_PARAMETERS[name], "pattern": "^[^\\u0000]*$"}
+    return OpenApiParameter(name, schema, description=description)
+
+
 @extend_schema_view(
     get=extend_schema(
         operation_id="articles_list",
@@ -273,19 +279,24 @@ def serve_list(request: HttpRequest) -> HttpResponse:
             "as the detail endpoint serves it) and, on later runs, `updated_since` the start of the last run."
         ),
         parameters=[
-            OpenApiParameter("topic", OpenApiTypes.STR, description="Exact topic (case-insensitive)."),
+            _text_parameter("topic", "Exact topic (case-insensitive)."),
             OpenApiParameter(
                 "updated_since",
                 OpenApiTypes.DATETIME,
                 description="ISO 8601 date-time: only articles whose published payload changed since.",
             ),
-            OpenApiParameter("q", OpenApiTypes.STR, description="Words in the question."),
-            OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's next link."),
+            _text_parameter("q", "Words in the question."),
+            OpenApiParameter(
+                "cursor",
+                {"type": "string", "minLength": 1},
+                description="From the previous page's next link, as given: an opaque position only this API "
+                "writes (any other value is a 400 naming it).",
+            ),
             OpenApiParameter(
                 "page_size",
                 {"type": "integer", "minimum": 1, "maximum": listing.MAX_PAGE_SIZE},
                 description=f"Default {listing.DEFAULT_PAGE_SIZE}; at most {listing.MAX_FULL_PAGE_SIZE} "
-                "with expand=full.",
+                "with expand=full (a larger one is then a 400 naming page_size).",
             ),
             OpenApiParameter(
                 "expand",

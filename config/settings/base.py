@@ -393,6 +393,7 @@ WEBHOOK_USER_AGENT = "reviewboard-webhooks/1.0"
 
 # --- Reader reports (reviewboard/clients/reports.py) ------------------------------------------
 READER_REPORT_MAX_TEXT = 4000
+# The client API's bodies (reports, webhook endpoints) above this are answered 413 (body-too-large).
 READER_REPORT_MAX_BODY_BYTES = 16 * 1024
 
 # The default cache holds API throttle counts and the jobs' "told the chair today" marks: shared
@@ -414,7 +415,7 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     _timeout = env.float("CACHE_TIMEOUT_SECONDS", default=1.0)
     CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=_timeout, socket_timeout=_timeout)
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
         "accounts.authentication.BoardSessionAuthentication",

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from rest_framework import serializers
 
 from articles.content import (
+    NOT_ONE_LINE,
     REFERENCE_YEAR_MAX,
     REFERENCE_YEAR_MIN,
     ArticleContent,
@@ -17,6 +18,8 @@ from articles.content import (
     SectionData,
 )
 from articles.models import ReviewState
+from config.inputs import JsonInput
+from config.schema import StatedCharField
 from references.models import Reference
 from reviewboard.models import DeclaredRelationship
 from reviewboard.review import selectors
@@ -25,54 +28,86 @@ from reviewboard.review.actions import TRANSITIONS
 # --- input -----------------------------------------------------------------------------------------
 
 
-class TextOnlyField(serializers.CharField):
-    """A string as JSON sends it: a number or a boolean is refused (the schema says string), not turned into text."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+def one_line(**kwargs: Any) -> StatedCharField:
+    """A text of one line once trimmed: the content services refuse a control character or a line break
+    with ``invalid-content`` naming the field (``articles.content.control_character_problem``, every write
+    path), and the schema states it (a pattern from the same characters, ``NOT_ONE_LINE``)."""
+    return StatedCharField(forbidden=NOT_ONE_LINE, **kwargs)
 
 
-class ReferenceInput(serializers.Serializer):
+class ReferenceInput(JsonInput):
     number = serializers.IntegerField(min_value=1, max_value=10_000)
     kind = serializers.ChoiceField(choices=Reference.Kind.choices, default=Reference.Kind.OTHER)
-    title = serializers.CharField(max_length=500)
+    title = one_line(max_length=500)
     label = serializers.CharField(max_length=100, allow_blank=True, default="")
-    authors = serializers.CharField(max_length=500, allow_blank=True, default="")
-    publisher = serializers.CharField(max_length=300, allow_blank=True, default="")
+    authors = one_line(max_length=500, allow_blank=True, default="")
+    publisher = one_line(max_length=300, allow_blank=True, default="")
     year = serializers.IntegerField(
         min_value=REFERENCE_YEAR_MIN, max_value=REFERENCE_YEAR_MAX, required=False, allow_null=True, default=None
     )
-    doi = serializers.CharField(max_length=255, allow_blank=True, default="")
-    pmid = serializers.CharField(max_length=20, allow_blank=True, default="")
+    doi = one_line(max_length=255, allow_blank=True, default="")
+    pmid = one_line(max_length=20, allow_blank=True, default="")
     # http or https only: checked with every other write path by articles.content.link_url_problem.
-    url = serializers.CharField(max_length=1000, allow_blank=True, default="")
+    url = one_line(
+        max_length=1000,
+        allow_blank=True,
+        default="",
+        help_text="An http or https address (Django's URL rule), or empty.",
+    )
     status = serializers.ChoiceField(choices=Reference.Status.choices, default=Reference.Status.CURRENT)
 
 
-class SectionInput(serializers.Serializer):
-    heading = serializers.CharField(max_length=300)
+class SectionInput(JsonInput):
+    heading = one_line(max_length=300)
     level = serializers.IntegerField(min_value=1, max_value=6, default=2)
     body = serializers.CharField(allow_blank=True, max_length=200_000, trim_whitespace=False)
 
 
-class ArticleCreateInput(serializers.Serializer):
+# The three forms of a new article, each with the fields it needs.
+DOCUMENTS = ("markdown", "docx_base64")
+ARTICLE_FORMS = (("markdown",), ("docx_base64",), ("question", "sections"))
+
+
+def _mixed_forms() -> list[dict[str, Any]]:
+    """A field of one form with a field of another, or no form complete: what ``validate`` refuses."""
+    fields = [(form, name) for form in ARTICLE_FORMS for name in form]
+    mixed = [
+        {"required": [a, b]}
+        for i, (form_a, a) in enumerate(fields)
+        for form_b, b in fields[i + 1 :]
+        if form_a != form_b
+    ]
+    return [*mixed, {"allOf": [{"not": {"required": list(form)}} for form in ARTICLE_FORMS]}]
+
+
+class ArticleCreateInput(JsonInput):
     """One of ``markdown`` (an import text, read by content: Markdown with YAML front matter, the plain-text
     page export or an HTML page), ``docx_base64`` (a Word .docx file, base64-encoded: the API takes JSON only)
-    or the JSON fields."""
+    or the JSON fields (``question`` and ``sections``)."""
+
+    # Stated in the schema (config.schema.AutoSchema: "not anyOf" these); ``validate`` refuses them.
+    refused_shapes = _mixed_forms()
+    body_required = True
 
     markdown = serializers.CharField(required=False, max_length=1_000_000, trim_whitespace=False)
-    docx_base64 = serializers.CharField(
-        required=False, max_length=4_000_000, help_text="A Word .docx manuscript, base64-encoded."
+    docx_base64 = StatedCharField(
+        string_format="byte",
+        required=False,
+        max_length=4_000_000,
+        help_text="A Word .docx manuscript, base64-encoded.",
     )
     slug = serializers.SlugField(max_length=120, required=False, allow_blank=True, default="")
-    question = serializers.CharField(max_length=300, required=False)
-    topic = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    question = one_line(max_length=300, required=False)
+    topic = one_line(max_length=120, required=False, allow_blank=True, default="")
     specialty = serializers.SlugField(max_length=60, required=False, allow_blank=True, default="")
     sections = SectionInput(many=True, required=False, max_length=500)
     # How many: ARTICLE_MAX_REFERENCES, checked by the service for every write path.
-    references = ReferenceInput(many=True, required=False, default=list)
+    references = ReferenceInput(
+        many=True,
+        required=False,
+        default=list,
+        help_text="Each with a number of its own; at most ARTICLE_MAX_REFERENCES (1,000 by default).",
+    )
     submit = serializers.BooleanField(default=False)
 
     def validate_docx_base64(self, value: str) -> bytes:
@@ -82,17 +117,18 @@ class ArticleCreateInput(serializers.Serializer):
             raise serializers.ValidationError("Not base64: send the .docx file's bytes base64-encoded.") from None
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        documents = [f for f in ("markdown", "docx_base64") if f in attrs]
+        documents = [f for f in DOCUMENTS if f in attrs]
         if len(documents) > 1:
             raise serializers.ValidationError({documents[1]: "Send either 'markdown' or 'docx_base64', not both."})
+        fields = ARTICLE_FORMS[-1]
         if documents:
-            extra = [f for f in ("question", "sections") if f in attrs]
+            extra = [f for f in fields if f in attrs]
             if extra:
                 raise serializers.ValidationError(
                     {extra[0]: f"Send either '{documents[0]}' or the JSON fields, not both."}
                 )
             return attrs
-        missing = [f for f in ("question", "sections") if f not in attrs]
+        missing = [f for f in fields if f not in attrs]
         if missing:
             raise serializers.ValidationError({f: "This field is required (or send 'markdown')." for f in missing})
         numbers = [r["number"] for r in attrs["references"]]
@@ -122,7 +158,7 @@ class QueueFilterInput(serializers.Serializer):
     assigned_to_me = serializers.BooleanField(required=False, default=False)
 
 
-class AssignmentInput(serializers.Serializer):
+class AssignmentInput(JsonInput):
     reviewer = serializers.CharField(max_length=150, help_text="Username of the reviewer.")
     due = serializers.DateTimeField(required=False, allow_null=True, default=None)
     override_reason = serializers.CharField(
@@ -134,44 +170,58 @@ class AssignmentInput(serializers.Serializer):
     )
 
 
-class AcceptInput(serializers.Serializer):
+class AcceptInput(JsonInput):
     no_conflict = serializers.BooleanField(
         default=False, help_text="Required true: you confirm you have no conflict of interest with this article."
     )
 
 
-class DeclineInput(serializers.Serializer):
+class DeclineInput(JsonInput):
     reason = serializers.CharField(max_length=10_000, help_text="Why you decline; the chair reads it.")
 
 
-class RelationshipInput(serializers.Serializer):
-    organisation = TextOnlyField(max_length=200)
+class RelationshipInput(JsonInput):
+    organisation = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=DeclaredRelationship.Kind.choices)
     topics = serializers.ListField(
-        child=TextOnlyField(max_length=120),
+        child=serializers.CharField(max_length=120),
         required=False,
         default=list,
         max_length=100,
         help_text="Article topics it touches (matched ignoring case).",
     )
     specialties = serializers.ListField(
-        child=TextOnlyField(max_length=60),
+        child=serializers.CharField(max_length=60),
         required=False,
         default=list,
         max_length=100,
-        help_text="Specialty codes it touches.",
+        help_text="Specialty codes it touches, as the board knows them (an unknown one: 404 naming the field).",
     )
     started_on = serializers.DateField(required=False, allow_null=True, default=None)
-    ended_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Empty: ongoing.")
+    ended_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Empty: ongoing. Not before started_on."
+    )
 
 
-class DeclarationInput(serializers.Serializer):
+class DeclarationInput(JsonInput):
+    """Either nothing to declare, or at least one relationship: the action refuses an empty declaration
+    (``declaration-empty``) and one that is both (``declaration-contradictory``), and the schema says so."""
+
+    refused_shapes = [
+        {"properties": {"nothing_to_declare": {"enum": [False]}, "relationships": {"maxItems": 0}}},
+        {
+            "required": ["nothing_to_declare", "relationships"],
+            "properties": {"nothing_to_declare": {"enum": [True]}, "relationships": {"minItems": 1}},
+        },
+    ]
+    body_required = True
+
     nothing_to_declare = serializers.BooleanField(default=False)
     relationships = RelationshipInput(many=True, required=False, default=list, max_length=200)
-    statement = TextOnlyField(required=False, allow_blank=True, default="", max_length=10_000)
+    statement = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
 
 
-class TransitionInput(serializers.Serializer):
+class TransitionInput(JsonInput):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
     change_summary = serializers.CharField(
@@ -186,12 +236,12 @@ class TransitionInput(serializers.Serializer):
     )
 
 
-class AcknowledgementInput(serializers.Serializer):
+class AcknowledgementInput(JsonInput):
     warning = serializers.CharField(max_length=200, help_text="The warning's key, as ``warnings`` lists it.")
     reason = serializers.CharField(max_length=2000, help_text="Why the warning can stand.")
 
 
-class SignOffInput(serializers.Serializer):
+class SignOffInput(JsonInput):
     content_hash = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="The content hash you read and approve.")
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
     accept = serializers.BooleanField(
@@ -207,13 +257,13 @@ class SignOffInput(serializers.Serializer):
     )
 
 
-class ChecklistAnswerInput(serializers.Serializer):
+class ChecklistAnswerInput(JsonInput):
     item = serializers.IntegerField(help_text="The checklist item's id (``checklist`` in the article's review).")
     answer = serializers.ChoiceField(choices=["yes", "no", "n/a"])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class ReviewReportInput(serializers.Serializer):
+class ReviewReportInput(JsonInput):
     recommendation = serializers.ChoiceField(choices=["approve", "minor_revisions", "major_revisions", "reject"])
     checklist = ChecklistAnswerInput(many=True, max_length=200, help_text="Every active checklist item answered.")
     comments_to_author = serializers.CharField(required=False, allow_blank=True, default="", max_length=20_000)
@@ -226,7 +276,7 @@ class ReviewReportInput(serializers.Serializer):
     )
 
 
-class ResolveInput(serializers.Serializer):
+class ResolveInput(JsonInput):
     note = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -236,7 +286,7 @@ class ResolveInput(serializers.Serializer):
     )
 
 
-class CommentInput(serializers.Serializer):
+class CommentInput(JsonInput):
     section = serializers.IntegerField(
         required=False,
         allow_null=True,

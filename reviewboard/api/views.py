@@ -285,9 +285,20 @@ class DeclarationCreateView(APIView):
         return Response(s.DeclarationOutput(declaration).data, status=status.HTTP_201_CREATED)
 
 
+def _transition_inputs() -> str:
+    """What each transition needs, from the declarations (the body cannot say it: it depends on {name})."""
+    needs = {name: [field.name for field in get_transition(name).fields if field.required] for name in TRANSITIONS}
+    listed = "; ".join(f"{name}: `{'`, `'.join(fields)}`" for name, fields in needs.items() if fields)
+    return (
+        "The alias of `actions/{name}/` for the transitions. Required, not blank, by transition (400 "
+        f"`<input>-required` otherwise; `retract` takes `comment` when `reason` is blank): {listed}."
+    )
+
+
 class TransitionView(APIView):
     @extend_schema(
         operation_id="review_transition",
+        description=_transition_inputs(),
         request=s.TransitionInput,
         responses={200: s.ArticleReviewOutput, **ERRORS},
         parameters=[

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils import timezone
 
-from config.exceptions import Conflict, InvalidInput, NotAllowed
+from config.exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 from reviewboard.models import (
     Credential,
     Declaration,
@@ -77,8 +77,8 @@ def _clean_relationships(rows: Any) -> list[dict[str, Any]]:
         specialties = []
         for code in row.get("specialties") or []:
             code = getattr(code, "code", code)
-            if code not in codes:
-                raise InvalidInput(
+            if code not in codes:  # well-formed, but not a specialty the board has: 404 naming the field
+                raise NotFound(
                     f"{where}.specialties: unknown specialty {code!r}.",
                     code="invalid-specialty",
                     detail={"field": f"{where}.specialties"},

@@ -85,8 +85,8 @@ def report_create(
     section = clean_text(section or "", field="section", max_length=300, multiline=False)
     if section:
         headings = {" ".join(s["heading"].split()).casefold(): s["heading"] for s in version.source["sections"]}
-        if section.casefold() not in headings:
-            raise InvalidInput(
+        if section.casefold() not in headings:  # names no section of this version: 404 naming the field
+            raise NotFound(
                 f'The article has no section "{section}".',
                 code="unknown-section",
                 detail={"field": "section", "sections": list(headings.values())},

@@ -24,7 +24,9 @@ from articles.api import caching
 from articles.api import serializers as shapes
 from articles.api.authentication import ApiClient, APIKeyAuthentication
 from articles.api.throttling import APIKeyRateThrottle
-from config.exceptions import InvalidInput, NotFound
+from config.exceptions import NotFound, TooLarge
+from config.inputs import JsonInput
+from config.schema import StatedCharField
 from reviewboard.clients import reports
 from reviewboard.delivery import webhooks
 from reviewboard.models import ReaderReport, WebhookEndpoint
@@ -56,7 +58,7 @@ class ClientAPIView(APIView):
         super().initial(request, *args, **kwargs)
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.READER_REPORT_MAX_BODY_BYTES:
-            raise InvalidInput(
+            raise TooLarge(  # 413, as the API answers a body above DATA_UPLOAD_MAX_MEMORY_SIZE
                 f"The request body is larger than {settings.READER_REPORT_MAX_BODY_BYTES} bytes.",
                 code="body-too-large",
                 detail={"field": "body"},
@@ -66,8 +68,10 @@ class ClientAPIView(APIView):
         return caching.not_stored(super().finalize_response(request, response, *args, **kwargs))
 
 
-class StrictSerializer(serializers.Serializer):
+class StrictSerializer(JsonInput):
     """Refuses fields it does not know, naming them (a typo must not be silently dropped)."""
+
+    refuses_unknown_fields = True  # the schema says so: additionalProperties false (config.schema.AutoSchema)
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -102,7 +106,11 @@ SLUG = OpenApiParameter(
 
 class ReportInput(StrictSerializer):
     kind = serializers.ChoiceField(choices=ReaderReport.Kind.choices)
-    text = serializers.CharField(max_length=8000, help_text="What is wrong (plain text; markup is removed).")
+    text = serializers.CharField(
+        max_length=8000,
+        help_text="What is wrong: plain text (markup is removed), then at most READER_REPORT_MAX_TEXT (4,000 by "
+        "default) characters and not empty (400 too-long, text-required).",
+    )
     section = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=300, help_text="Heading of the section concerned."
     )
@@ -160,8 +168,19 @@ class ReaderReportDetailView(ClientAPIView):
 # --- webhook endpoints ----------------------------------------------------------------------------
 
 
+def _url_field(**kwargs) -> StatedCharField:
+    """The endpoint's URL: ``webhooks.clean_url`` checks it, the schema states its form (``url_pattern``)."""
+    return StatedCharField(
+        pattern=webhooks.url_pattern,
+        max_length=500,
+        help_text="Where deliveries are POSTed: an absolute http or https URL (https in production), on a "
+        "public address.",
+        **kwargs,
+    )
+
+
 class EndpointInput(StrictSerializer):
-    url = serializers.CharField(max_length=500, help_text="Where deliveries are POSTed (https in production).")
+    url = _url_field()
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=webhooks.EVENT_TYPES), min_length=1, max_length=len(webhooks.EVENT_TYPES)
     )
@@ -169,7 +188,7 @@ class EndpointInput(StrictSerializer):
 
 
 class EndpointUpdateInput(StrictSerializer):
-    url = serializers.CharField(required=False, max_length=500)
+    url = _url_field(required=False)
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=webhooks.EVENT_TYPES),
         required=False,

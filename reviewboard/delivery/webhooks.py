@@ -48,6 +48,7 @@ from standardwebhooks.webhooks import Webhook
 from articles.publishing import iso_datetime
 from config.exceptions import Conflict, InvalidInput
 from config.queue import TRANSIENT_ERRORS, enqueue_after_commit, enqueue_now
+from config.schema import WHITE_SPACE
 from reviewboard.delivery import outbox
 from reviewboard.delivery.events import consumer
 from reviewboard.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -75,17 +76,44 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
+# Characters that NFKC normalisation turns into one of "/?#@:": urlsplit refuses a host holding one.
+_NFKC_DELIMITERS = (
+    "\\u2047-\\u2049\\u2100\\u2101\\u2105\\u2106\\u2a74\\ufe13\\ufe16\\ufe55\\ufe56\\ufe5f\\ufe6b"
+    "\\uff03\\uff0f\\uff1a\\uff1f\\uff20"
+)
+_PORT = "0*(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+
+
+def url_pattern() -> str:
+    """``clean_url``'s form of a URL as a pattern, for the API schema: an absolute http or https URL
+    (https only where ``WEBHOOK_REQUIRE_HTTPS``) with a host, a port of at most 65535 and no space or
+    control character, as ``urlsplit`` reads it. Read when the schema is made, so the setting holds. The
+    host's address (private, loopback) is not in it: that asks DNS, on registration and at each delivery.
+    An IPv6 literal (``[::1]``), which the rule takes, is left out of the pattern."""
+    scheme = "[Hh][Tt][Tt][Pp][Ss]" if settings.WEBHOOK_REQUIRE_HTTPS else "[Hh][Tt][Tt][Pp][Ss]?"
+    userinfo = f"[^\\u0000-\\u0020/?#\\[\\]{_NFKC_DELIMITERS}]*@"
+    host = f"[^\\u0000-\\u0020/?#@:\\[\\]{_NFKC_DELIMITERS}]+"
+    # A host that ends the URL ends on a character the trimming keeps.
+    last = f"[^\\u0000-\\u0020/?#@:\\[\\]{_NFKC_DELIMITERS}{WHITE_SPACE}]"
+    rest = "[/?#][^\\u0000-\\u0020]*"
+    port = f":(?:{_PORT})?"
+    space = f"[{WHITE_SPACE}]*"
+    place = f"(?:{host}(?:{port})?{rest}|{host}{port}|{host[:-1]}*{last})"
+    return f"^{space}{scheme}://(?:{userinfo})?{place}{space}$"
+
+
 def clean_url(url: str) -> str:
     """An absolute http(s) URL (https only where ``WEBHOOK_REQUIRE_HTTPS``) whose host is not a
-    private address (unless ``WEBHOOK_ALLOW_PRIVATE_TARGETS``), else 400 naming ``url``."""
+    private address (unless ``WEBHOOK_ALLOW_PRIVATE_TARGETS``), else 400 naming ``url``. The API schema
+    states the form (``url_pattern``)."""
     url = (url or "").strip()
-    parts = urlsplit(url)
     allowed = ("https",) if settings.WEBHOOK_REQUIRE_HTTPS else ("http", "https")
     try:
+        parts = urlsplit(url)  # "http://[": ValueError, as a bracketed host that is no IP address
         hostname, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:  # a port out of range
-        hostname = port = None
-    if parts.scheme not in allowed or not hostname or any(ord(ch) < 33 for ch in url):
+    except ValueError:  # that, or a port out of range
+        parts, hostname, port = None, None, None
+    if parts is None or parts.scheme not in allowed or not hostname or any(ord(ch) < 33 for ch in url):
         raise InvalidInput(
             f"The URL must be an absolute {' or '.join(allowed)} URL without spaces.",
             code="invalid-url",

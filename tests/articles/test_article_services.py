@@ -15,7 +15,7 @@ from articles.services import (
     article_create,
     article_slug_preview,
 )
-from config.exceptions import Conflict, InvalidInput, NotAllowed
+from config.exceptions import Conflict, InvalidInput, NotAllowed, NotFound
 from references.models import Citation, Reference
 from reviewboard.models import Comment
 from reviewboard.review import actions
@@ -143,7 +143,7 @@ def test_unknown_specialty_is_refused_and_nothing_is_saved(db):
     SpecialtyFactory(code="orthopedics")
     before = counts()
 
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(NotFound) as exc:  # a well-formed code naming no specialty: 404 on the API
         article_create(content=content(required_specialty="podiatry"))
 
     assert exc.value.detail == {"field": "specialty"}

@@ -23,7 +23,7 @@ from articles.content import ArticleContent, content_from_article
 from articles.importing import ImportError_, read_document
 from articles.importing.report import format_report, import_summary
 from articles.services import article_content_validate, article_slug_preview
-from config.exceptions import InvalidInput, NotAllowed, ServiceError
+from config.exceptions import InvalidInput, NotAllowed, NotFound, ServiceError
 from references.integrity import IntegrityReport, check_content
 from references.lookup import with_registered_data
 from reviewboard.review.services import article_submit
@@ -70,7 +70,7 @@ class Command(BaseCommand):
         except _Blocked as blocked:
             self._print(blocked.content, blocked.report, blocked.slug, options, headline=blocked.message)
             raise CommandError(blocked.message, returncode=EXIT_BLOCKED) from None
-        except (InvalidInput, NotAllowed) as exc:
+        except (InvalidInput, NotAllowed, NotFound) as exc:  # NotFound: e.g. an unknown specialty
             raise CommandError(f"Not imported: {exc.message} Nothing was saved.", returncode=EXIT_UNREADABLE) from None
         except ServiceError as exc:
             raise CommandError(f"Not imported: {exc.message} Nothing was saved.", returncode=EXIT_BLOCKED) from None

@@ -18,6 +18,7 @@ actions that take one out.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from articles.models import Section
-from config.exceptions import InvalidInput
+from config.exceptions import InvalidInput, NotFound
+from config.schema import StatedCharField
 
 if TYPE_CHECKING:
     from articles.models import Article
@@ -46,6 +48,8 @@ class Kind:
     name = "text"
     surfaced = True
     multiline = True
+    # Characters ``clean`` refuses in the trimmed value (a regular-expression class body), for the schema.
+    forbidden = ""
 
     def clean(self, field: Field, value: Any, ctx: ActionContext) -> tuple[Any, bool]:
         """(the value, whether it is missing)."""
@@ -59,10 +63,16 @@ class Kind:
         )
 
     def serializer_field(self, field: Field) -> serializers.Field:
-        if field.required:
-            return serializers.CharField(max_length=TEXT_MAX, allow_blank=True, help_text=field.help)
-        return serializers.CharField(
-            required=False, allow_blank=True, default="", max_length=TEXT_MAX, help_text=field.help
+        # A blank or a forbidden character reaches ``clean`` and the runner, which refuse it with their own
+        # codes ("<name>-required", "invalid-characters"); the schema states both (config.schema.AutoSchema).
+        optional = {} if field.required else {"required": False, "default": ""}
+        return StatedCharField(
+            forbidden=self.forbidden,
+            refuse_blank=field.required,
+            allow_blank=True,
+            max_length=TEXT_MAX,
+            help_text=field.help,
+            **optional,
         )
 
     def from_surface(self, field: Field, value: Any, article: Article) -> Any:
@@ -74,10 +84,11 @@ class Line(Kind):
 
     name = "line"
     multiline = False
+    forbidden = "\\u0000-\\u001f"
 
     def clean(self, field: Field, value: Any, ctx: ActionContext) -> tuple[Any, bool]:
         value, missing = super().clean(field, value, ctx)
-        if any(ord(ch) < 32 for ch in value):
+        if re.search(f"[{self.forbidden}]", value):
             raise InvalidInput(
                 f"{field.label} must be a single line without control characters.",
                 code="invalid-characters",
@@ -166,10 +177,8 @@ class User(Kind):
         if value in (None, "") or not isinstance(value, str):
             return value
         user = get_user_model().objects.filter(username=value).first()
-        if user is None:
-            raise InvalidInput(
-                f"No user '{value}'.", code=f"unknown-{field.name}", detail={field.name: "No such user."}
-            )
+        if user is None:  # a well-formed name that names no one: 404 naming the field, as for a target's id
+            raise NotFound(f"No user '{value}'.", code=f"unknown-{field.name}", detail={field.name: "No such user."})
         return user
 
 
@@ -217,8 +226,12 @@ class SectionKind(Kind):
         if value is None:
             return None
         section = article.sections.filter(position=value).first()
-        if section is None:
-            raise InvalidInput(f"The article has no section {value}.", detail={field.name: "No such section."})
+        if section is None:  # a position past the article's sections: 404 naming the field
+            raise NotFound(
+                f"The article has no section {value}.",
+                code=f"{field.name}-not-found",
+                detail={field.name: "No such section."},
+            )
         return section
 
 

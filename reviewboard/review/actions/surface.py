@@ -27,6 +27,7 @@ from rest_framework import serializers
 
 from articles.models import Article, PublishedVersion
 from config.exceptions import NotFound
+from config.inputs import JsonInput
 from reviewboard.models import Assignment, Comment, ReaderReport
 from reviewboard.review.actions.catalog import ACTIONS
 from reviewboard.review.actions.registry import Action
@@ -128,7 +129,7 @@ def input_serializer(name: str) -> type[serializers.Serializer]:
     for field in action.fields:
         fields[field.name] = field.spec.serializer_field(field)
     doc = f"{action.label}: the inputs of the `{name}` action, as declared."
-    return type(f"{_camel(name)}ActionInput", (serializers.Serializer,), {**fields, "__doc__": doc})
+    return type(f"{_camel(name)}ActionInput", (JsonInput,), {**fields, "__doc__": doc})
 
 
 def action_form(action: Action, article: Article) -> type[forms.Form]:

@@ -85,7 +85,7 @@ def test_a_comment_points_at_its_section_by_position_as_everywhere_on_the_api(su
     assert made.status_code == 200, made.content
     comment = Comment.objects.get(article=submitted)
     assert comment.section.position == 2
-    assert nowhere.status_code == 400
+    assert (nowhere.status_code, nowhere.json()["error"]["code"]) == (404, "section-not-found")
     assert Comment.objects.filter(article=submitted).count() == 1
 
 

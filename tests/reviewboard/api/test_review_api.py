@@ -340,12 +340,14 @@ def test_unknown_transition_and_unknown_article(board):
     assert chair.post(f"{BASE}no-such-article/transitions/submit/", {}, format="json").status_code == 404
 
 
-def test_comment_on_a_section_that_does_not_exist_is_a_400(board):
+def test_comment_on_a_section_that_does_not_exist_is_a_404_naming_the_field(board):
+    """A well-formed position that names no section of the article: 404, as an id naming nothing is."""
     article = _under_review(board)
     response = client_for(board["r1"]).post(
         f"{BASE}{article.slug}/comments/", {"section": 99, "body": "x"}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "section-not-found"
     assert "section" in response.json()["error"]["detail"]
     assert not Comment.objects.exists()
 

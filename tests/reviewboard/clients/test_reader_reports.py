@@ -80,7 +80,6 @@ def test_markup_and_control_characters_are_removed_from_what_a_reader_typed(api,
         ({"text": ""}, "text"),
         ({"text": "<p></p>"}, "text"),
         ({"text": "x" * 4001}, "text"),
-        ({"section": "Nonexistent heading"}, "section"),
         ({"contact": "not an address"}, "contact"),
         ({"severity": "high"}, "severity"),
     ],
@@ -94,17 +93,33 @@ def test_bad_input_is_a_400_naming_the_field_and_nothing_is_filed(api, published
     assert not ReaderReport.objects.exists()
 
 
+def test_a_section_the_version_does_not_have_is_a_404_naming_the_field_and_nothing_is_filed(api, published):
+    """A well-formed heading that names no section of the published version: 404, listing the headings."""
+    response = api.post(URL, {**GOOD, "section": "Nonexistent heading"}, format="json")
+
+    assert response.status_code == 404, response.content
+    error = response.json()["error"]
+    assert (error["code"], error["detail"]["field"]) == ("unknown-section", "section")
+    assert error["detail"]["sections"]
+    assert not ReaderReport.objects.exists()
+
+
 def test_only_json_is_accepted(api, published):
     response = api.post(URL, GOOD)  # multipart form
     assert response.status_code == 415
     assert not ReaderReport.objects.exists()
 
 
-def test_a_body_over_the_limit_is_refused(api, published, settings):
+def test_a_body_over_the_limit_is_refused_with_413(api, published, settings):
     settings.READER_REPORT_MAX_BODY_BYTES = 200
     response = api.post(URL, {**GOOD, "text": "y" * 300}, format="json")
-    assert response.status_code == 400
-    assert response.json()["error"]["detail"] == {"field": "body"}
+    assert response.status_code == 413
+    assert response.json()["error"] == {
+        "code": "body-too-large",
+        "message": "The request body is larger than 200 bytes.",
+        "detail": {"field": "body"},
+    }
+    assert not ReaderReport.objects.exists()
 
 
 def test_reports_are_rate_limited_per_key(api, published, settings):
