@@ -1,7 +1,7 @@
 """The rules the server enforces on a request's shape are stated in the schema, from the declaration that
 validates (config.schema.AutoSchema, config.inputs.JsonInput, StatedCharField): for each, the served schema
 refuses the request and the server refuses it with 400 naming the field. Found by schemathesis' positive
-data acceptance (tests/api/test_schema.py): each was a request the schema allowed and the server refused.
+data acceptance (tests/api/test_schema_fuzz.py): each was a request the schema allowed and the server refused.
 """
 
 from __future__ import annotations
