@@ -39,7 +39,7 @@ class ReferenceInput(JsonInput):
     number = serializers.IntegerField(min_value=1, max_value=10_000)
     kind = serializers.ChoiceField(choices=Reference.Kind.choices, default=Reference.Kind.OTHER)
     title = one_line(max_length=500)
-    label = serializers.CharField(max_length=100, allow_blank=True, default="")
+    label = one_line(max_length=100, allow_blank=True, default="")
     authors = one_line(max_length=500, allow_blank=True, default="")
     publisher = one_line(max_length=300, allow_blank=True, default="")
     year = serializers.IntegerField(

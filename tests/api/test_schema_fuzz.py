@@ -1,6 +1,6 @@
-"""Schemathesis finds no server error and no response that breaks the schema, across every operation of
-the schema (read API with a key; review API as an author, a board reviewer and the chair), and a request
-the schema allows is accepted.
+"""Schemathesis finds no server error, no response that breaks the schema, no schema-violating request
+accepted and no schema-valid request refused, across every operation of the schema (read API with a key;
+review API as an author, a board reviewer and the chair).
 
 The app is called in-process through its WSGI handler, against the test database, with a bounded number
 of generated examples per operation, so that this runs in CI in bounded time. Marker fuzz: left out of

@@ -42,6 +42,8 @@ TOKEN, CREATE, DECLARE, HOOKS = (
 )
 RETRACT = "/api/v1/review/articles/live/actions/retract/"
 SECTION = {"heading": "H", "body": "", "level": "2"}
+ARTICLE = {"question": "Q?", "sections": []}
+LABEL_WITH_DEL = {"number": 1, "title": "A guideline", "label": "Practice\x7fBulletin"}
 
 # (what, who sends it, path, body, the field the 400 names)
 BODY_RULES = [
@@ -52,6 +54,7 @@ BODY_RULES = [
     ("a text is a string", "key", HOOKS, {**HOOK, "description": 0}, "description"),
     ("an integer is a number", "author", CREATE, {"question": "Q?", "sections": [SECTION]}, "sections"),
     ("a question is one line", "author", CREATE, {"question": "Two\u2028lines?", "sections": []}, "question"),
+    ("a reference's label is one line", "author", CREATE, {**ARTICLE, "references": [LABEL_WITH_DEL]}, "label"),
     ("one form of article", "author", CREATE, {"markdown": "# Q?\n", "question": "Q?"}, "question"),
     ("a form complete", "author", CREATE, {"question": "Q?"}, "sections"),
     ("a Word file in base64", "author", CREATE, {"docx_base64": "not base64!"}, "docx_base64"),
