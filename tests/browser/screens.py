@@ -28,6 +28,7 @@ from articles.importing import parse_document, read_source
 from articles.models import ReviewState
 from references import integrity
 from reviewboard.review.actions.catalog import ACTIONS
+from tests.factories import AuthorFactory, ChairFactory, ReviewerFactory
 
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -50,6 +51,18 @@ WIDER_THAN_VIEW = """[...document.querySelectorAll('body *')]
   .slice(0, 6).map(e => e.tagName + '#' + e.id + '.' + e.className)"""
 SEED_ARTICLE = Path(__file__).resolve().parents[2] / "articles" / "demo" / "back-pain.txt"
 MARKER = re.compile(r"\[\d+(?:\s*[,\u2013-]\s*\d+)*\]")
+
+
+def board_cast() -> tuple[Any, Any, list[Any]]:
+    """The people of every walkthrough (their usernames are ``USERNAMES``, which no screen may show): an
+    author, the chair and two reviewers."""
+    author = AuthorFactory(username="awriter", first_name="Alex", last_name="Writer")
+    chair = ChairFactory(username="cchair", first_name="Carla", last_name="Chair")
+    reviewers = [
+        ReviewerFactory(username="aosler", first_name="Ada", last_name="Osler"),
+        ReviewerFactory(username="bcushing", first_name="Ben", last_name="Cushing"),
+    ]
+    return author, chair, reviewers
 
 
 def check_screen(page: Page, folder: Path, name: str, main: Locator | None = None) -> None:

@@ -35,6 +35,7 @@ from tests.browser.screens import (
     Budget,
     Tally,
     below_the_bar,
+    board_cast,
     check_screen,
     heights,
     record_task,
@@ -43,7 +44,6 @@ from tests.browser.screens import (
     success,
     write_figures,
 )
-from tests.factories import AuthorFactory, ChairFactory, ReviewerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -150,12 +150,7 @@ def answer_and_sign(page: Page, folder: Path, figures: dict[str, object], who: s
 def test_the_structured_review_and_the_chairs_decision_per_role(board, eager_tasks, login, artifacts):
     folder = artifacts / "walkthrough"
     folder.mkdir(exist_ok=True)
-    author = AuthorFactory(username="awriter", first_name="Alex", last_name="Writer")
-    chair = ChairFactory(username="cchair", first_name="Carla", last_name="Chair")
-    reviewers = [
-        ReviewerFactory(username="aosler", first_name="Ada", last_name="Osler"),
-        ReviewerFactory(username="bcushing", first_name="Ben", last_name="Cushing"),
-    ]
+    author, chair, reviewers = board_cast()
     for position, text in enumerate(CHECKLIST, start=1):
         ChecklistItem.objects.create(text=text, position=position)
     article = content_create(content=seed_with_markers_fixed(), author=author)

@@ -43,6 +43,7 @@ from tests.browser.screens import (
     SEED_ARTICLE,
     Budget,
     Tally,
+    board_cast,
     check_screen,
     confirmed,
     heights,
@@ -52,7 +53,7 @@ from tests.browser.screens import (
     success,
     write_figures,
 )
-from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
+from tests.factories import ArticleFactory, AuthorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,10 +103,7 @@ def test_review_walkthrough_per_role(board, eager_tasks, quorum_approves, login,
     # tests/browser/test_decision_walkthrough.py (issue 18). Each reviewer accepts before judging (issue 18).
     folder = artifacts / "walkthrough"
     folder.mkdir(exist_ok=True)
-    author = AuthorFactory(username="awriter", first_name="Alex", last_name="Writer")
-    ChairFactory(username="cchair", first_name="Carla", last_name="Chair")
-    reviewer1 = ReviewerFactory(username="aosler", first_name="Ada", last_name="Osler")
-    reviewer2 = ReviewerFactory(username="bcushing", first_name="Ben", last_name="Cushing")
+    author, _, (reviewer1, reviewer2) = board_cast()
     article = ArticleFactory(authors=[author], question=QUESTION)
     review_screen = f"/admin/articles/article/{article.pk}/review/"
     figures: dict[str, object] = {}

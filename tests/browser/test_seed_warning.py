@@ -17,8 +17,7 @@ from reviewboard.models import SignOff
 from reviewboard.review import selectors, services
 from reviewboard.review.services.content import content_create
 from reviewboard.review.warnings import round_warnings
-from tests.browser.screens import seed_with_markers_fixed
-from tests.factories import AuthorFactory, ChairFactory, ReviewerFactory
+from tests.browser.screens import board_cast, seed_with_markers_fixed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,12 +48,7 @@ def test_the_seed_cannot_be_published_until_its_air_travel_reference_is_acknowle
 ):
     folder = artifacts / "seed-warning"
     folder.mkdir(exist_ok=True)
-    author = AuthorFactory(username="awriter", first_name="Alex", last_name="Writer")
-    chair = ChairFactory(username="cchair", first_name="Carla", last_name="Chair")
-    reviewers = [
-        ReviewerFactory(username="aosler", first_name="Ada", last_name="Osler"),
-        ReviewerFactory(username="bcushing", first_name="Ben", last_name="Cushing"),
-    ]
+    author, chair, reviewers = board_cast()
     article = content_create(content=seed_with_markers_fixed(), author=author)
     article = services.article_submit(article=article, user=author)  # no error left: only warnings
     for reviewer in reviewers:
