@@ -21,7 +21,7 @@ from articles.models import ReviewState
 from config.inputs import JsonInput
 from config.schema import StatedCharField
 from references.models import Reference
-from reviewboard.models import DeclaredRelationship
+from reviewboard.models import DeclaredRelationship, ReviewReport
 from reviewboard.review import selectors
 from reviewboard.review.actions import TRANSITIONS
 
@@ -264,7 +264,7 @@ class ChecklistAnswerInput(JsonInput):
 
 
 class ReviewReportInput(JsonInput):
-    recommendation = serializers.ChoiceField(choices=["approve", "minor_revisions", "major_revisions", "reject"])
+    recommendation = serializers.ChoiceField(choices=ReviewReport.Recommendation.values)
     checklist = ChecklistAnswerInput(many=True, max_length=200, help_text="Every active checklist item answered.")
     comments_to_author = serializers.CharField(required=False, allow_blank=True, default="", max_length=20_000)
     confidential_comments = serializers.CharField(
