@@ -33,26 +33,31 @@ def ensure_board_groups(*, using: str = "default") -> list[str]:
 
     if "auth_group" not in connections[using].introspection.table_names():
         return []
-    created = []
-    for name, spec in board_group_spec().items():
-        if Group.objects.using(using).filter(name=name).exists():
-            continue
-        wanted = list(spec["custom"])
-        for (app_label, model), actions in spec["models"].items():
-            wanted += [f"{app_label}.{action}_{model}" for action in actions]
-        wanted += [f"{app_label}.view_{model}" for app_label, model in spec["view"]]
-        perms = []
+    existing = set(Group.objects.using(using).values_list("name", flat=True))
+    missing = {name: _dotted_permissions(spec) for name, spec in board_group_spec().items() if name not in existing}
+    if not missing:
+        return []
+    codenames = {dotted.split(".")[1] for wanted in missing.values() for dotted in wanted}
+    found = {
+        f"{perm.content_type.app_label}.{perm.codename}": perm
+        for perm in Permission.objects.using(using).filter(codename__in=codenames).select_related("content_type")
+    }
+    for name, wanted in missing.items():
         for dotted in wanted:
-            app_label, codename = dotted.split(".")
-            perm = Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename).first()
-            if perm is None:
+            if dotted not in found:
                 logger.warning("Permission %s is missing; group %r is created without it.", dotted, name)
-                continue
-            perms.append(perm)
         group = Group.objects.using(using).create(name=name)
-        group.permissions.add(*perms)
-        created.append(name)
-    return created
+        group.permissions.add(*(found[dotted] for dotted in wanted if dotted in found))
+    return list(missing)
+
+
+def _dotted_permissions(spec: dict) -> list[str]:
+    """``app_label.codename`` of each permission a group of ``board_group_spec`` holds."""
+    wanted = list(spec["custom"])
+    for (app_label, model), actions in spec["models"].items():
+        wanted += [f"{app_label}.{action}_{model}" for action in actions]
+    wanted += [f"{app_label}.view_{model}" for app_label, model in spec["view"]]
+    return wanted
 
 
 def ensure_board_groups_after_migrate(sender, *, using: str = "default", verbosity: int = 1, **kwargs) -> None:
