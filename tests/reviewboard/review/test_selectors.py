@@ -109,6 +109,32 @@ def test_active_reviewers_are_the_users_reviewer_is_active_accepts():
     assert in_sql == in_python == {"in-group", "direct", "super"}
 
 
+def test_active_open_assignments_are_those_of_active_reviewers_in_one_query(article, chair, django_assert_num_queries):
+    review_round = round_for(article)
+    reviewers = [
+        make_reviewer("active-1"),
+        make_reviewer("profile-inactive", active=False),
+        make_reviewer("user-inactive", is_active=False),
+        make_reviewer("active-2"),
+        UserFactory(username="no-profile", groups=["Board reviewers"]),
+        UserFactory(username="left-the-group"),
+    ]
+    ReviewerProfileFactory(user=reviewers[-1])
+    for reviewer in reviewers:
+        Assignment.objects.create(article=article, round=review_round, reviewer=reviewer, assigned_by=chair)
+    closed = make_reviewer("closed")
+    Assignment.objects.create(
+        article=article, round=review_round, reviewer=closed, assigned_by=chair, closed_at=timezone.now()
+    )
+
+    with django_assert_num_queries(1):
+        active = selectors.active_open_assignments(article)
+
+    assert [a.reviewer.username for a in active] == ["active-1", "active-2"]
+    fresh = [type(u).objects.get(pk=u.pk) for u in reviewers]
+    assert [u.username for u in fresh if board_selectors.reviewer_is_active(u)] == ["active-1", "active-2"]
+
+
 @pytest.mark.parametrize(("quorum", "required"), [(None, 2), (0, 2), (3, 3)])
 def test_quorum_of_is_article_quorum(article, settings, quorum, required):
     settings.REVIEW_DEFAULT_QUORUM = 2
