@@ -21,7 +21,7 @@ from reviewboard.models import Assignment, AuditEntry, SignOff
 from reviewboard.review import services
 from reviewboard.review.actions import ACTIONS, TRANSITIONS
 from tests.factories import ArticleFactory, round_for
-from tests.reviewboard.conftest import make_author, make_chair, make_reviewer, snapshot
+from tests.reviewboard.conftest import make_author, make_chair, make_reviewer
 
 pytestmark = pytest.mark.django_db
 
@@ -178,10 +178,8 @@ def test_role_transition_state(world, cast, role, transition, state, unchanged):
         assert list(AuditEntry.objects.filter(seq__gt=audit_before).values_list("action", flat=True)) == [transition]
     else:
         assert transition not in services.available_transitions(article=article, user=user)
-        before = snapshot(article)
-        with unchanged(article), pytest.raises(refusal) as exc:
+        with unchanged(article), pytest.raises(refusal) as exc:  # unchanged: the snapshot before and after
             services.article_transition(article=article, user=user, name=transition, **BECAUSE)
-        assert snapshot(article) == before
         if refusal is Conflict:
             assert exc.value.code == "invalid-state"
             assert exc.value.detail["state"] == state
