@@ -236,14 +236,17 @@ class ArticleReviewAdminMixin(ReviewActionsAdminMixin):
         assign_form = None
         if may_assign:
             taken = [a.reviewer_id for a in assignments if a.closed_at is None]
-            candidates = board_selectors.active_reviewers().exclude(pk__in=taken).exclude(authored_articles=article)
+            candidates = list(
+                board_selectors.active_reviewers().exclude(pk__in=taken).exclude(authored_articles=article)
+            )
+            conflicts = board_selectors.reviewer_conflicts(article, candidates, now=now)
             assign_form = {
                 "url": self.review_url("assign", article),
                 # Flagged before they are picked: an expired declaration, a declared interest, a credential.
                 "reviewers": [
                     {"pk": u.pk, "label": reviewer_label(u), "conflict": conflict.message if conflict else ""}
                     for u in candidates
-                    for conflict in [board_selectors.reviewer_conflict(article, u, now=now)]
+                    for conflict in [conflicts[u.pk]]
                 ],
                 "required_specialty": article.required_specialty if article.required_specialty_id else None,
             }

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from articles.models import Article
@@ -111,20 +111,66 @@ def credential_status(credential: Credential, *, today: date | None = None) -> s
     return "verified" if credential.is_verified else "not verified"
 
 
+@dataclass(frozen=True)
+class OnRecord:
+    """What the conflict-of-interest rule reads about one reviewer for one article."""
+
+    authored: bool
+    declaration: Declaration | None
+    credentials: list[Credential]
+
+
+def on_record(article: Article, reviewers: list[AbstractBaseUser]) -> dict[int, OnRecord]:
+    """``OnRecord`` of each reviewer, by user pk, in the same few queries for one reviewer or a whole list:
+    the article's authors among them, each one's newest declaration (``current_declaration``) with its
+    relationships, and their credentials (``credentials_on_record``)."""
+    pks = [reviewer.pk for reviewer in reviewers]
+    if not pks:
+        return {}
+    authored = set(article.authors.filter(pk__in=pks).values_list("pk", flat=True))
+    newest = Declaration.objects.filter(member=OuterRef("member")).order_by("-signed_at", "-id").values("pk")[:1]
+    declarations = {
+        declaration.member_id: declaration
+        for declaration in Declaration.objects.filter(member__in=pks, pk=Subquery(newest)).prefetch_related(
+            "relationships__specialties"
+        )
+    }
+    credentials: dict[int, list[Credential]] = {pk: [] for pk in pks}
+    for credential in (
+        Credential.objects.filter(profile__user__in=pks).annotate(member_pk=F("profile__user")).order_by("kind", "id")
+    ):
+        credentials[credential.member_pk].append(credential)
+    return {pk: OnRecord(pk in authored, declarations.get(pk), credentials[pk]) for pk in pks}
+
+
 def reviewer_conflict(
     article: Article, reviewer: AbstractBaseUser, *, now: datetime | None = None
 ) -> ConflictOfInterest | None:
     """The one conflict-of-interest rule (assignment, acceptance, start of review, sign-off), first reason first:
     an author of the article (never overridable); no declaration of interests, or an expired one; a declared
     relationship touching the article's topic or required specialty; an expired credential on record, or no
-    verified, unexpired credential at all."""
+    verified, unexpired credential at all. ``reviewer_conflicts`` asks it of many reviewers at once."""
+    return reviewer_conflicts(article, [reviewer], now=now)[reviewer.pk]
+
+
+def reviewer_conflicts(
+    article: Article, reviewers: list[AbstractBaseUser], *, now: datetime | None = None
+) -> dict[int, ConflictOfInterest | None]:
+    """``reviewer_conflict`` of each reviewer, by user pk, with what is on record read once for all of them."""
     now = now or timezone.now()
+    records = on_record(article, reviewers)
+    return {reviewer.pk: _conflict(article, reviewer, records[reviewer.pk], now) for reviewer in reviewers}
+
+
+def _conflict(
+    article: Article, reviewer: AbstractBaseUser, record: OnRecord, now: datetime
+) -> ConflictOfInterest | None:
     name = permissions.display_name(reviewer)
-    if article.authors.filter(pk=reviewer.pk).exists():
+    if record.authored:
         return ConflictOfInterest(
             "author-of-article", f"{name} is an author of this article and cannot review it.", overridable=False
         )
-    declaration = current_declaration(reviewer)
+    declaration = record.declaration
     if declaration is None:
         return ConflictOfInterest("declaration-missing", f"{name} has no declaration of interests on record.")
     if declaration.is_expired(now):
@@ -141,15 +187,14 @@ def reviewer_conflict(
             + "; ".join(r.describe() for r in relevant)
             + ".",
         )
-    credentials = credentials_on_record(reviewer)
-    expired = [c for c in credentials if c.is_expired(now.date())]
+    expired = [c for c in record.credentials if c.is_expired(now.date())]
     if expired:
         return ConflictOfInterest(
             "credential-expired",
             f"{name}'s credential {expired[0].name} expired on {expired[0].expires_on:%Y-%m-%d}; "
             "it must be renewed (or removed) first.",
         )
-    if not verified_credentials(credentials, today=now.date()):
+    if not verified_credentials(record.credentials, today=now.date()):
         return ConflictOfInterest("credential-unverified", f"{name} has no verified credential on record.")
     return None
 
@@ -163,10 +208,17 @@ def conflict_of_interest(article: Article, reviewer: AbstractBaseUser) -> str | 
 def conflict_stands(article: Article, assignment: Assignment) -> ConflictOfInterest | None:
     """The conflict of an assignment's reviewer that the chair has not overridden (an override covers an
     overridable conflict only), or None."""
-    conflict = reviewer_conflict(article, assignment.reviewer)
-    if conflict is None or (conflict.overridable and assignment.override_reason):
-        return None
-    return conflict
+    return standing_conflicts(article, [assignment])[assignment.pk]
+
+
+def standing_conflicts(article: Article, assignments: list[Assignment]) -> dict[int, ConflictOfInterest | None]:
+    """``conflict_stands`` of each assignment, by assignment pk, read once for all of them."""
+    conflicts = reviewer_conflicts(article, [assignment.reviewer for assignment in assignments])
+    return {
+        assignment.pk: None if conflict is None or (conflict.overridable and assignment.override_reason) else conflict
+        for assignment in assignments
+        for conflict in [conflicts[assignment.reviewer_id]]
+    }
 
 
 def disclosure(declaration: Declaration | None, article: Article, *, now: datetime | None = None) -> dict:

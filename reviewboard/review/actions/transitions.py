@@ -103,11 +103,9 @@ def _enough_active_reviewers(ctx: ActionContext) -> Unmet | None:
 
 
 def _no_conflicted_reviewer(ctx: ActionContext) -> Unmet | None:
-    conflicted = [
-        (a.reviewer, conflict)
-        for a in selectors.open_assignments(ctx.article)
-        if (conflict := board_selectors.conflict_stands(ctx.article, a)) is not None
-    ]
+    assignments = list(selectors.open_assignments(ctx.article))
+    standing = board_selectors.standing_conflicts(ctx.article, assignments)
+    conflicted = [(a.reviewer, standing[a.pk]) for a in assignments if standing[a.pk] is not None]
     if not conflicted:
         return None
     names = [user.get_username() for user, _ in conflicted]

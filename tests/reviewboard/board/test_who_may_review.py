@@ -193,3 +193,71 @@ def test_the_chair_gets_an_email_when_a_reviewer_declines(
     declined = [m for m in mailoutbox if m.subject.startswith("Assignment declined")]
     assert [m.to for m in declined] == [["chair@example.org"]]
     assert "On leave until June." in declined[0].body
+
+
+def test_the_conflicts_of_many_reviewers_are_the_rule_of_each_read_in_a_few_queries(
+    submitted, author, django_assert_max_num_queries
+):
+    """``reviewer_conflicts`` (the chair's assign form, the start of review) gives, for every kind of conflict,
+    what ``reviewer_conflict`` gives one reviewer at a time, in queries that do not grow with the reviewers."""
+    from reviewboard.board import selectors as board_selectors
+
+    clear = make_reviewer("clear")
+    expired = make_reviewer("expired-declaration")
+    expire_declaration(expired)
+    interested = make_reviewer("interested")
+    declaration_sign(
+        user=interested,
+        relationships=[{"organisation": "Acme Spine Devices", "kind": "consultancy", "topics": ["Back pain"]}],
+    )
+    old_interest = make_reviewer("old-interest")  # the newest declaration counts: this one has nothing to declare
+    declaration_sign(
+        user=old_interest,
+        relationships=[{"organisation": "Acme Spine Devices", "kind": "consultancy", "topics": ["Back pain"]}],
+    )
+    declaration_sign(user=old_interest, nothing_to_declare=True)
+    lapsed = make_reviewer("lapsed-credential")
+    Credential.objects.filter(profile__user=lapsed).update(expires_on=timezone.localdate() - timedelta(days=1))
+    unverified = make_reviewer("unverified")
+    Credential.objects.filter(profile__user=unverified).update(verified_at=None, verified_by=None)
+    undeclared = make_reviewer("undeclared")
+    Declaration.objects.filter(member=undeclared).delete()
+    reviewers = [clear, expired, interested, old_interest, lapsed, unverified, undeclared, author]
+
+    one_by_one = {u.pk: board_selectors.reviewer_conflict(submitted, u) for u in reviewers}
+    with django_assert_max_num_queries(5):
+        together = board_selectors.reviewer_conflicts(submitted, reviewers)
+
+    assert together == one_by_one
+    assert {u.username: (c.code if c else None) for u, c in zip(reviewers, together.values(), strict=True)} == {
+        "clear": None,
+        "expired-declaration": "declaration-expired",
+        "interested": "declared-interest",
+        "old-interest": None,
+        "lapsed-credential": "credential-expired",
+        "unverified": "credential-unverified",
+        "undeclared": "declaration-missing",
+        "author": "author-of-article",
+    }
+
+
+def test_the_chairs_assign_form_reads_the_candidates_conflicts_in_queries_that_do_not_grow(submitted, chair):
+    """The review screen flags each candidate's conflict before the chair picks: read for all at once."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.reviewboard.admin.screens import logged_in, page
+
+    client = logged_in(chair)
+    page(client, submitted)  # warm: sessions, permissions, templates
+
+    def queries(candidates: list) -> int:
+        with CaptureQueriesContext(connections["default"]) as captured:
+            html = page(client, submitted)
+        assert all(f'value="{c.pk}"' in html for c in candidates)  # each one offered in the form
+        return len(captured.captured_queries)
+
+    few = queries([make_reviewer(f"candidate-{i}", last_name=f"Candidate {i}") for i in range(2)])
+    many = queries([make_reviewer(f"candidate-{i}", last_name=f"Candidate {i}") for i in range(2, 10)])
+
+    assert many == few
