@@ -40,6 +40,7 @@ from reviewboard.admin.dashboard import NEEDS, needs_rows
 from reviewboard.admin.in_place import InPlaceAdminMixin
 from reviewboard.admin.review import ArticleReviewAdminMixin
 from reviewboard.admin.review_screen import ReviewScreenAdminMixin, preview_of
+from reviewboard.admin.review_words import in_groups
 from reviewboard.board import permissions
 from reviewboard.review import selectors
 from reviewboard.review.services.content import article_review_settings_update, content_create, content_update
@@ -446,13 +447,16 @@ class ArticleAdmin(
             )
         )
         problems = explain(report.findings)
+        warning_groups = sum(1 for problem in problems if not problem.is_error)
         return {
             "content_banner": edit_banner(article.state),
             "content_hash": content.content_hash,
             "integrity_errors": [{"finding": f, "location": finding_location(f)} for f in report.errors],
             "integrity_warnings": [{"finding": f, "location": finding_location(f)} for f in report.warnings],
             "problems": problems,
-            "problem_warnings": sum(1 for problem in problems if not problem.is_error),
+            # counted as the panel lists them (one entry per problem), in the words of the jump strip
+            "problem_warnings": in_groups(len(report.warnings), warning_groups),
+            "findings_words": in_groups(len(report.errors) + len(report.warnings), len(problems)),
             "preview": preview_of(content),
             "published_versions": [
                 {"version": v, "short_hash": v.content_hash[:12], "is_live": v.pk == article.live_version_id}

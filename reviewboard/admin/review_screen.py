@@ -143,6 +143,8 @@ def jump_links(context: dict[str, Any], *, first_open: dict[str, Any] | None, op
     """
     review = context["review"]
     findings = len(context.get("integrity_errors") or []) + len(context.get("integrity_warnings") or [])
+    # "Findings (8 in 3 groups)": the panel lists one entry per problem, and says so in the same words
+    findings_words = context.get("findings_words") or str(findings)
     to_answer = len(review["sign_off"]["warnings"]) if review.get("sign_off") else 0
     candidates = [
         (
@@ -150,7 +152,7 @@ def jump_links(context: dict[str, Any], *, first_open: dict[str, Any] | None, op
             f"Open threads ({open_count})",
             f"comment-{first_open['comment'].pk}" if first_open else "",
         ),
-        (bool(findings), f"Findings ({findings})", "integrity-panel"),
+        (bool(findings), f"Findings ({findings_words})", "integrity-panel"),
         # what a signing reviewer answers before their sign-off counts (the reasons are typed there)
         (bool(to_answer), f"Warnings to answer ({to_answer})", "warnings-panel"),
         (bool(review.get("since_my_round")), "Since your round", "since-my-round"),

@@ -67,6 +67,14 @@ def confirm_words(name: str) -> str:
 REVIEW_STATES = FROZEN_STATES
 
 
+def in_groups(count: int, groups: int) -> str:
+    """A count of findings as the findings panel lists them, one entry per problem: "8 in 3 groups" (the
+    jump strip and the panel say the same), or just "8" when each finding is its own entry."""
+    if groups >= count:
+        return str(count)
+    return f"{count} in {groups} group{'' if groups == 1 else 's'}"
+
+
 def reviewer_label(user: Any) -> str:
     name = user.get_full_name() or user.get_username()
     profile = getattr(user, "reviewer_profile", None)

@@ -2,7 +2,8 @@
  * - A form with data-confirm asks before it posts (start the review, sign off...).
  * - On a phone the review screen's sections fold to their headings (with their thread counts); a link to
  *   something inside a folded section (the jump strip, a finding, an e-mail's #comment-N) opens it.
- * - A link to a part of the review screen lands below its sticky bar, not under it.
+ * - A link to a part of the review screen lands below its sticky bar, not under it; on a wide screen the
+ *   column of panels beside the article sticks just under the bar (it scrolls on its own to a jump's panel).
  */
 (function () {
   "use strict";
@@ -25,10 +26,13 @@
     return target;
   }
 
-  // The review screen's bar sticks to the top: a jump (the strip, an e-mail's #comment-N) lands below it.
+  // The review screen's bar sticks to the top: a jump (the strip, an e-mail's #comment-N) lands below it,
+  // and on a wide screen the panels' column sticks just under it (--review-bar-height, articles/admin.css).
   function padForBar() {
     var bar = document.getElementById("review-bar");
-    if (bar) document.documentElement.style.scrollPaddingTop = (bar.offsetHeight + 8) + "px";
+    if (!bar) return;
+    document.documentElement.style.scrollPaddingTop = (bar.offsetHeight + 8) + "px";
+    document.documentElement.style.setProperty("--review-bar-height", bar.offsetHeight + "px");
   }
 
   function foldForPhone() {

@@ -53,11 +53,12 @@ CHECKLIST = (
     "Evidence current",
     "Each reference supports its claim",
 )
-# The review screen's heights: issue 20's 6,000 px on a phone holds. On a desktop the seed article alone is
-# about 2,700 px (its draft screen: 2,926, within issue 20's 3,000, asserted in test_review_walkthrough.py);
-# issue 18's panels (eight warnings to answer, the report, the reports side by side) bring it to about
-# 3,700-4,400 px: held here under 5,000 so that it does not grow unnoticed.
-DESKTOP_MAX, PHONE_MAX = 5_000, 6_000
+# The review screen's heights, issue 20's budgets in every task: at most 3,000 px on a desktop, 6,000 px on a
+# phone. On a wide screen issue 18's panels (eight warnings to answer, the report, the reports, the letters)
+# sit in a column beside the article that sticks under the bar and scrolls on its own, so the page is about
+# as high as the seed article (about 2,300 px; 2,600-2,750 px with the bar, the findings and the invitation).
+# On a phone they follow the article (about 3,400-4,200 px).
+DESKTOP_MAX, PHONE_MAX = 3_000, 6_000
 # Each task's clicks and inputs, from where the person starts it, and the heights of its screen.
 ACCEPT = Budget(2, 1, DESKTOP_MAX, PHONE_MAX)  # home: the invitation; tick "no conflict"; accept
 REPORT = Budget(2, 3 + len(CHECKLIST), DESKTOP_MAX, PHONE_MAX)  # jump; recommendation, checklist, 2 texts; file

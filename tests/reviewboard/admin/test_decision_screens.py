@@ -8,15 +8,21 @@ their home page."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from articles.importing import parse_document, read_source
 from articles.models import Section
+from references.explain import explain
+from references.integrity import check_content
 from reviewboard.admin.dashboard import task_panels
 from reviewboard.models import ChecklistItem, DecisionLetter
 from reviewboard.review import selectors, services
+from reviewboard.review.services.content import content_create
 from reviewboard.review.warnings import round_warnings
 from tests.reviewboard.conftest import assignment_of, start_review
 
@@ -162,3 +168,35 @@ def test_an_author_finds_the_latest_decision_letter_on_their_home_page(warned, a
     assert "Decision letters" in jumps(html)
     others = {panel["key"]: panel for panel in task_panels(other_author)}
     assert (others["letters"]["count"], others["letters"]["tasks"]) == (0, [])
+
+
+SEED_ARTICLE = Path(__file__).resolve().parents[3] / "articles" / "demo" / "back-pain.txt"
+
+
+def findings_panel(html: str) -> str:
+    start = html.index('id="integrity-panel"')
+    return html[start : html.index('id="preview-panel"', start)]
+
+
+def test_the_jump_strip_counts_the_findings_as_the_panel_lists_them(author):
+    # the seed article, its markers pointing at its one reference (as in the decision walkthrough): eight
+    # warnings that the panel lists in three groups (the reference twice, six uncited figures in one entry)
+    content = parse_document(read_source(SEED_ARTICLE), source_name=SEED_ARTICLE.name)
+    fixed = tuple(replace(s, body=re.sub(r"\[\d+(?:\s*[,\u2013-]\s*\d+)*\]", "[1]", s.body)) for s in content.sections)
+    article = content_create(content=replace(content, sections=fixed, slug="back-pain-seed"), author=author)
+    report = check_content(replace(content, sections=fixed))
+    assert (len(report.errors), len(report.warnings), len(explain(report.findings))) == (0, 8, 3)
+
+    html = page(author, article)
+
+    panel = findings_panel(html)
+    assert "Findings (8 in 3 groups)" in jumps(html)
+    assert "<summary>Warnings for reviewers (8 in 3 groups)</summary>" in panel
+    assert panel.count('class="finding finding-warning"') == 3
+
+
+def test_one_finding_is_counted_alone(warned, author):
+    html = page(author, warned)
+
+    assert "Findings (1)" in jumps(html)
+    assert "<summary>Warnings for reviewers (1)</summary>" in findings_panel(html)
