@@ -23,9 +23,11 @@ class ReviewboardConfig(AppConfig):
     verbose_name = "Medical Advisory Board"
 
     def ready(self) -> None:
-        post_migrate.connect(_ensure_periodic_tasks, sender=self, dispatch_uid="reviewboard.ensure_periodic_tasks")
-        # The board groups come back after a flush (they are data, created by migration 0002).
+        # The board groups come back after a flush (they are data, created by migration 0002); first, so that the
+        # periodic jobs created next grant the chair's group its schedule permissions (after a flush, the other
+        # order left the group without them).
         post_migrate.connect(ensure_board_groups_after_migrate, sender=self, dispatch_uid="reviewboard.board_groups")
+        post_migrate.connect(_ensure_periodic_tasks, sender=self, dispatch_uid="reviewboard.ensure_periodic_tasks")
         discover_outbox_consumers()
 
 

@@ -34,7 +34,7 @@ def ensure_board_groups(*, using: str = "default") -> list[str]:
     if "auth_group" not in connections[using].introspection.table_names():
         return []
     existing = set(Group.objects.using(using).values_list("name", flat=True))
-    missing = {name: _dotted_permissions(spec) for name, spec in board_group_spec().items() if name not in existing}
+    missing = {name: dotted_permissions(spec) for name, spec in board_group_spec().items() if name not in existing}
     if not missing:
         return []
     codenames = {dotted.split(".")[1] for wanted in missing.values() for dotted in wanted}
@@ -51,7 +51,7 @@ def ensure_board_groups(*, using: str = "default") -> list[str]:
     return list(missing)
 
 
-def _dotted_permissions(spec: dict) -> list[str]:
+def dotted_permissions(spec: dict) -> list[str]:
     """``app_label.codename`` of each permission a group of ``board_group_spec`` holds."""
     wanted = list(spec["custom"])
     for (app_label, model), actions in spec["models"].items():
