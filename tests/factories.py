@@ -19,7 +19,6 @@ User = get_user_model()
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        django_get_or_create = ("username",)
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
@@ -165,27 +164,32 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def with_content(self, create, extracted, **kwargs):
         if not create or extracted is False:
             return
-        Section.objects.create(
-            article=self,
-            position=1,
-            heading="First-line treatment",
-            level=2,
-            body="Stay active and avoid bed rest for low back pain [1].",
+        Section.objects.bulk_create(
+            [
+                Section(
+                    article=self,
+                    position=1,
+                    heading="First-line treatment",
+                    level=2,
+                    body="Stay active and avoid bed rest for low back pain [1].",
+                ),
+                Section(
+                    article=self,
+                    position=2,
+                    heading="Medication",
+                    level=2,
+                    body="- NSAIDs are the first pharmacological option for back pain [2]\n"
+                    "- Use the lowest dose [1, 2]",
+                ),
+            ]
         )
-        Section.objects.create(
-            article=self,
-            position=2,
-            heading="Medication",
-            level=2,
-            body="- NSAIDs are the first pharmacological option for back pain [2]\n- Use the lowest dose [1, 2]",
+        guideline = ReferenceFactory.build()
+        review = ReferenceFactory.build(
+            title="Nonsteroidal anti-inflammatory drugs for low back pain", kind="systematic_review"
         )
-        Citation.objects.create(article=self, number=1, reference=ReferenceFactory())
-        Citation.objects.create(
-            article=self,
-            number=2,
-            reference=ReferenceFactory(
-                title="Nonsteroidal anti-inflammatory drugs for low back pain", kind="systematic_review"
-            ),
+        Reference.objects.bulk_create([guideline, review])
+        Citation.objects.bulk_create(
+            [Citation(article=self, number=1, reference=guideline), Citation(article=self, number=2, reference=review)]
         )
 
     @factory.post_generation

@@ -9,7 +9,7 @@ from django.utils import timezone
 from articles.content import content_from_article
 from articles.models import Article, PublishedVersion, Section
 from articles.publishing import published_version_create, published_version_render
-from references.models import Citation
+from references.models import Citation, Reference
 from tests.factories import ArticleFactory, ReferenceFactory
 
 REVIEWERS = [{"name": "Dr Ada Osler", "credentials": "MD, FACP"}, {"name": "Dr Ben Sims", "credentials": "MD"}]
@@ -41,13 +41,15 @@ def set_state(article: Article, state: str, **fields) -> None:
 
 
 def big_article(*, sections: int = 12, citations: int = 15, **kwargs) -> Article:
-    """An article with many sections and citations (each section cites three references)."""
+    """An article with many sections and citations (each section cites three references), written in bulk."""
     article = ArticleFactory(with_content=False, **kwargs)
-    for number in range(1, citations + 1):
-        Citation.objects.create(article=article, number=number, reference=ReferenceFactory())
-    for position in range(1, sections + 1):
-        cited = [(position + k - 1) % citations + 1 for k in range(3)]
-        Section.objects.create(
+    references = Reference.objects.bulk_create(ReferenceFactory.build_batch(citations))
+    Citation.objects.bulk_create(
+        Citation(article=article, number=number, reference=reference)
+        for number, reference in enumerate(references, start=1)
+    )
+    Section.objects.bulk_create(
+        Section(
             article=article,
             position=position,
             heading=f"Section {position}",
@@ -55,6 +57,9 @@ def big_article(*, sections: int = 12, citations: int = 15, **kwargs) -> Article
             body=f"Paragraph about back pain **care** {position} [{cited[0]}].\n\n"
             f"- item one [{cited[1]}]\n- item two [{cited[2]}]\n  - nested *item*",
         )
+        for position in range(1, sections + 1)
+        for cited in [[(position + k - 1) % citations + 1 for k in range(3)]]
+    )
     return article
 
 

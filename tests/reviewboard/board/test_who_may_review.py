@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from articles.models import PublishedVersion
@@ -12,6 +13,7 @@ from config.exceptions import Conflict, InvalidInput
 from reviewboard.board.declarations import declaration_sign
 from reviewboard.models import Assignment, AuditEntry, Credential, Declaration, Event, SignOff
 from reviewboard.review import services
+from tests.factories import ReviewerProfileFactory
 from tests.reviewboard.conftest import assignment_of, make_reviewer, sign, snapshot, start_review, submit
 
 # About who may review, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
@@ -79,8 +81,10 @@ def test_an_override_without_a_conflict_and_an_override_of_authorship_are_refuse
     with pytest.raises(InvalidInput) as exc:
         services.assignment_create(article=submitted, reviewer=reviewers[0], user=chair, override_reason="why not")
     assert exc.value.code == "override-not-needed"
-    make_reviewer("author-reviewer")
-    author_reviewer = make_reviewer("author")  # the article's author, now also a reviewer
+    # the article's author, now also a reviewer
+    author.groups.add(Group.objects.get(name="Board reviewers"))
+    ReviewerProfileFactory(user=author)
+    author_reviewer = type(author).objects.get(pk=author.pk)
     with pytest.raises(Conflict) as exc:
         services.assignment_create(article=submitted, reviewer=author_reviewer, user=chair, override_reason="trust me")
     assert exc.value.detail == {"reviewer": "author", "reason": "author-of-article", "overridable": False}
