@@ -5,9 +5,9 @@ never uses sessions, CSRF, messages, the admin's authentication or its second fa
 WhiteNoise: it authenticates with API keys (DRF), and those middlewares cost a large share of a
 request answered from memory (bench/RESULTS.md). ``MIDDLEWARE_BY_NAMESPACE`` names, per URL
 namespace, the middleware a GET or HEAD request resolving into it runs through instead; the read
-API keeps its security headers (SecurityMiddleware, X-Frame-Options, Content-Security-Policy) and
-CommonMiddleware (Content-Length, refused user agents). Every other request, and any other method,
-goes through ``MIDDLEWARE`` as before.
+API's is one middleware, ``config.middleware.ReadAPIMiddleware``, which keeps its security headers,
+its https redirect, its refusals (user agents, hosts) and its outage answer. Every other request, and
+any other method, goes through ``MIDDLEWARE`` as before.
 
 One Django handler per middleware list, each built by Django's own ``load_middleware``; which one
 answers is decided from the path (resolved once per distinct path, remembered).

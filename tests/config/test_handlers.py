@@ -66,7 +66,7 @@ def test_a_read_api_get_skips_the_middleware_it_never_uses(application):
     chain = middleware_classes(handler)
 
     assert handler is not application.full
-    assert chain == settings.READ_API_MIDDLEWARE
+    assert chain == settings.READ_API_MIDDLEWARE == ["config.middleware.ReadAPIMiddleware"]
     for unused in (
         "SessionMiddleware",
         "CsrfViewMiddleware",
@@ -114,6 +114,7 @@ def test_the_read_api_keeps_its_security_headers_and_sets_no_cookie(application)
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "default-src 'none'" in headers["Content-Security-Policy"]  # the API's own (test_read_api_middleware)
     assert headers["Referrer-Policy"] == "same-origin"
     assert headers["Content-Length"] == str(len(body))
     assert "Set-Cookie" not in headers
