@@ -88,6 +88,8 @@ def check_visible(view: ReaderView | None, *, not_found=_not_found) -> ReaderVie
 
 
 def _etag_matches(if_none_match: str, etag: str) -> bool:
+    if if_none_match == etag:  # the usual revalidation: the ETag sent back as it was given
+        return True
     if if_none_match.strip() == "*":
         return True
     return any(tag.removeprefix("W/") == etag for tag in parse_etags(if_none_match))
