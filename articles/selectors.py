@@ -22,7 +22,7 @@ from functools import cache
 
 from django.conf import settings
 from django.db import connection, connections
-from django.db.models import Case, CharField, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BigIntegerField, Case, CharField, F, Func, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import NullIf
 from django.db.models.sql import Query
 
@@ -178,6 +178,23 @@ def article_live_view(*, slug: str) -> ReaderView | None:
     return None if row is None else ReaderView(*row)
 
 
+# SQLite stores a date-time as text; strftime would round its microseconds to milliseconds (.999999 to
+# the next second), so the whole seconds are cut first. strftime's %s is escaped twice: for this
+# template, then for the parameter style of the statement it ends up in.
+SQLITE_EPOCH_SECONDS = "CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER)"
+
+
+class EpochSeconds(Func):
+    """The whole seconds since the epoch of a date-time (what ``Last-Modified`` carries), computed by the
+    database: a bigint, not a timestamptz that psycopg and Django parse and convert on every read."""
+
+    output_field = BigIntegerField()
+    template = "FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template=SQLITE_EPOCH_SECONDS, **extra_context)
+
+
 @dataclass(frozen=True)
 class VersionRow:
     """One version as the detail endpoints need it; ``payload_json`` is None when the caller
@@ -186,7 +203,7 @@ class VersionRow:
     state: str
     version_id: int | None
     etag: str | None
-    rendered_at: datetime | None
+    last_modified: int | None  # when it was rendered, in seconds since the epoch (EpochSeconds)
     payload_json: str | None
 
     @property
@@ -201,6 +218,12 @@ class VersionRow:
 AUDIENCE_COLUMNS = {"clinician": ("etag", "payload_json"), "patient": ("patient_etag", "patient_payload_json")}
 
 
+def _epoch_seconds(column: str) -> str:
+    """``EpochSeconds`` of a column, for the hand-built statements (executed with parameters)."""
+    template = SQLITE_EPOCH_SECONDS if connection.vendor == "sqlite" else EpochSeconds.template
+    return template % {"expressions": column}
+
+
 @cache
 def _live_sql(audience: str = "clinician") -> str:
     etag, payload = AUDIENCE_COLUMNS[audience]
@@ -209,7 +232,7 @@ def _live_sql(audience: str = "clinician") -> str:
     # Only quoted table and column names from the models are interpolated; values are parameters.
     return (
         f"SELECT CASE WHEN {a('retracted_at')} IS NOT NULL THEN %s ELSE {a('state')} END, "  # noqa: S608
-        f"{v('id')}, NULLIF({v(etag)}, ''), {v('rendered_at')}, "
+        f"{v('id')}, NULLIF({v(etag)}, ''), {_epoch_seconds(v('rendered_at'))}, "
         f"CASE WHEN {v(etag)} = %s THEN NULL ELSE {v(payload)} END "
         f"FROM {q(Article._meta.db_table)} a LEFT JOIN {q(PublishedVersion._meta.db_table)} v "
         f"ON {v('id')} = {a('live_version')} AND {v('rendered_at')} IS NOT NULL "
@@ -236,8 +259,13 @@ def version_row(*, slug: str, number: int, known_etag: str, audience: str = "cli
     payload = Case(When(**{etag: known_etag}, then=Value(None)), default=F(payload_json))
     row = (
         PublishedVersion.objects.filter(article__slug=slug, number=number, rendered_at__isnull=False)
-        .annotate(payload_or_null=payload, reader_state=reader_state("article__"), the_etag=NullIf(etag, Value("")))
-        .values_list("reader_state", "pk", "the_etag", "rendered_at", "payload_or_null")
+        .annotate(
+            payload_or_null=payload,
+            reader_state=reader_state("article__"),
+            the_etag=NullIf(etag, Value("")),
+            rendered_epoch=EpochSeconds("rendered_at"),
+        )
+        .values_list("reader_state", "pk", "the_etag", "rendered_epoch", "payload_or_null")
         .first()
     )
     return None if row is None else VersionRow(*row)
@@ -248,8 +276,8 @@ def version_row_by_id(*, version_id: int, audience: str = "clinician") -> Versio
     etag, payload_json = AUDIENCE_COLUMNS[audience]
     row = (
         PublishedVersion.objects.filter(pk=version_id, rendered_at__isnull=False)
-        .annotate(reader_state=reader_state("article__"))
-        .values_list("reader_state", "pk", etag, "rendered_at", payload_json)
+        .annotate(reader_state=reader_state("article__"), rendered_epoch=EpochSeconds("rendered_at"))
+        .values_list("reader_state", "pk", etag, "rendered_epoch", payload_json)
         .first()
     )
     return None if row is None else VersionRow(*row)

@@ -5,8 +5,9 @@
 
 Calls the WSGI application directly, alternating, best of ``--repeat`` runs of ``--number`` requests:
 the plain view (no middleware), the same bytes through the full MIDDLEWARE (``ceiling``), and the
-detail (micro-cached), the 304 and the uncached detail, each through the read API's own short list
-(``config.handlers``, as served) and through the full MIDDLEWARE (as before). Prints microseconds per
+detail (micro-cached) and the 304, each through the read API's own middleware (``config.handlers``,
+as served) and through the full MIDDLEWARE (as before); with ``API_DETAIL_CACHE_SECONDS=0`` in the
+environment, the detail and the 304 are the uncached ones (a query each). Prints microseconds per
 request and the ratios to the plain view. Far less noisy than the HTTP bench on a shared machine.
 """
 

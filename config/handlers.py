@@ -5,12 +5,15 @@ never uses sessions, CSRF, messages, the admin's authentication or its second fa
 WhiteNoise: it authenticates with API keys (DRF), and those middlewares cost a large share of a
 request answered from memory (bench/RESULTS.md). ``MIDDLEWARE_BY_NAMESPACE`` names, per URL
 namespace, the middleware a GET or HEAD request resolving into it runs through instead; the read
-API keeps its security headers (SecurityMiddleware, X-Frame-Options, Content-Security-Policy) and
-CommonMiddleware (Content-Length, refused user agents). Every other request, and any other method,
-goes through ``MIDDLEWARE`` as before.
+API's is one middleware, ``config.middleware.ReadAPIMiddleware``, which keeps its security headers,
+its https redirect, its refusals (user agents, hosts) and its outage answer. Every other request, and
+any other method, goes through ``MIDDLEWARE`` as before.
 
 One Django handler per middleware list, each built by Django's own ``load_middleware``; which one
-answers is decided from the path (resolved once per distinct path, remembered).
+answers is decided from the path, resolved once per distinct path and remembered (``resolved``). A
+handler of a namespace's own list takes the view from that remembered match too, instead of
+resolving the path again on every request as Django does: on a read answered from memory that
+second resolution (three nested resolvers) was one of the largest costs left.
 """
 
 from __future__ import annotations
@@ -19,9 +22,25 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
-from django.urls import Resolver404, get_resolver
+from django.urls import Resolver404, ResolverMatch, get_resolver
+from django.urls.resolvers import URLResolver
 
 LEAN_METHODS = frozenset({"GET", "HEAD"})
+
+
+@lru_cache(maxsize=4096)
+def _resolved(resolver: URLResolver, path_info: str) -> ResolverMatch | None:
+    try:
+        return resolver.resolve(path_info)
+    except Resolver404:
+        return None
+
+
+def resolved(path_info: str) -> ResolverMatch | None:
+    """The match of ``path_info`` in the current URLconf (None: no view), resolved once per path and
+    URLconf. The requests of one path share it: read-only, as Django's own code treats it (the view
+    gets its keyword arguments as a copy)."""
+    return _resolved(get_resolver(), path_info)
 
 
 class MiddlewareListHandler(WSGIHandler):
@@ -41,6 +60,15 @@ class MiddlewareListHandler(WSGIHandler):
         finally:
             settings.MIDDLEWARE = saved
 
+    def resolve_request(self, request):
+        """Django's, with the match of the path as the dispatcher remembered it."""
+        if not hasattr(request, "urlconf"):  # a middleware may set its own URLconf: Django's way then
+            match = resolved(request.path_info)
+            if match is not None:
+                request.resolver_match = match
+                return match
+        return super().resolve_request(request)
+
 
 class NamespaceDispatchingApplication:
     """WSGI entry point: a GET/HEAD resolving into a namespace of ``MIDDLEWARE_BY_NAMESPACE`` is handled
@@ -52,12 +80,10 @@ class NamespaceDispatchingApplication:
             namespace: MiddlewareListHandler(middleware)
             for namespace, middleware in getattr(settings, "MIDDLEWARE_BY_NAMESPACE", {}).items()
         }
-        self.handler_for_path = lru_cache(maxsize=4096)(self._handler_for_path)
 
-    def _handler_for_path(self, path_info: str) -> WSGIHandler:
-        try:
-            match = get_resolver().resolve(path_info)
-        except Resolver404:
+    def handler_for_path(self, path_info: str) -> WSGIHandler:
+        match = resolved(path_info)
+        if match is None:
             return self.full
         return self.lean.get(match.namespace, self.full)
 

@@ -9,9 +9,10 @@ request was doing raises a connection error. ``outage_response`` turns it into:
   or a template context (both may be what is down);
 
 each with ``Retry-After`` (``OUTAGE_RETRY_AFTER_SECONDS``) and ``Cache-Control: no-store``, so no
-CDN or browser keeps it. ``OutageMiddleware`` does it for an error raised in a view (nearly all:
+CDN or browser keeps it. ``outage_answer`` does it for an error raised in a view (nearly all:
 sessions and users are loaded lazily, inside the view), without a traceback per request in the log
-(one warning per dependency at most every 30 s); ``handler500`` (``config.urls``) for one raised
+(one warning per dependency at most every 30 s): ``OutageMiddleware`` calls it, and so does the read
+API's own middleware (``config.middleware.ReadAPIMiddleware``); ``handler500`` (``config.urls``) for one raised
 elsewhere. ``/healthz`` reports the same outages itself (``config.views.healthz``). Nothing heals
 here: Django drops a broken database connection at the end of the request, so the first request
 after PostgreSQL is back is served normally, without a restart.
@@ -88,6 +89,17 @@ def _log(dependency: str, exc: BaseException) -> None:
         logger.warning("The %s is unreachable; answering 503 (%s: %s).", dependency, exc.__class__.__name__, exc)
 
 
+def outage_answer(request: HttpRequest, exception: BaseException) -> HttpResponse | None:
+    """The 503 for an error a view raised because a dependency is down (logged at most every 30 s), or
+    None for any other error. What ``OutageMiddleware`` and the read API's middleware
+    (``config.middleware.ReadAPIMiddleware``) answer."""
+    dependency = dependency_down(exception)
+    if dependency is None:
+        return None
+    _log(dependency, exception)
+    return outage_response(request, dependency)
+
+
 class OutageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -96,11 +108,7 @@ class OutageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        dependency = dependency_down(exception)
-        if dependency is None:
-            return None
-        _log(dependency, exception)
-        return outage_response(request, dependency)
+        return outage_answer(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -30,8 +30,12 @@ docs/architecture.md ("A retraction reaches every cache") says why this design.
 
 from __future__ import annotations
 
+from functools import cache
+
 import requests
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.http.request import HttpHeaders
 
@@ -44,6 +48,7 @@ def article_key(slug: str) -> str:
     return f"article-{slug}"
 
 
+@cache
 def cache_control() -> str:
     return (
         f"public, max-age={settings.API_CACHE_MAX_AGE}, "
@@ -51,6 +56,7 @@ def cache_control() -> str:
     )
 
 
+@cache
 def key_headers() -> str:
     """What a shared cache must key readable answers on: the API key's header, unless anyone may read
     (``API_PUBLIC_READ``). Without it a CDN would hand a keyed client's answer to a request that
@@ -62,6 +68,14 @@ def key_headers() -> str:
     if custom:
         return f"Authorization, {HttpHeaders.parse_header_name(custom)}"
     return "Authorization"
+
+
+@receiver(setting_changed)
+def _forget_headers(**kwargs) -> None:
+    # Both are built once per process from the settings (a settings lookup that misses, such as
+    # API_KEY_CUSTOM_HEADER unset, costs an exception: microseconds on every readable answer).
+    cache_control.cache_clear()
+    key_headers.cache_clear()
 
 
 def cacheable(response: HttpResponse, *keys: str) -> HttpResponse:

@@ -83,9 +83,9 @@ def confirmed(key: Hashable, etag: str, *, asked_at: float | None = None) -> Pay
 
 
 def remember(
-    key: Hashable, *, etag: str, payload_json: str, rendered_at: datetime, asked_at: float | None = None
+    key: Hashable, *, etag: str, payload_json: str, last_modified: int, asked_at: float | None = None
 ) -> Payload:
-    last_modified = epoch_seconds(rendered_at)
+    """Keep the bytes of ``etag``, rendered at ``last_modified`` (seconds since the epoch)."""
     entry = Payload(
         etag=etag,
         content=payload_json.encode("utf-8"),

@@ -20,9 +20,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from functools import cache
 
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -92,6 +95,19 @@ def _count_shared(backend, bucket: str, timeout: int) -> int | None:
         return None
 
 
+@cache
+def _counts_in_process() -> bool:
+    """Whether the default cache is a local-memory one, private to the process (each thread gets its own
+    backend object, of the class CACHES names): decided once, not by looking the backend up per request."""
+    return isinstance(caches["default"], LocMemCache)
+
+
+@receiver(setting_changed)
+def _forget_backend(*, setting: str, **kwargs) -> None:
+    if setting == "CACHES":
+        _counts_in_process.cache_clear()
+
+
 class FixedWindowRateThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         # Read at request time (DRF binds THROTTLE_RATES at import); a scope without a rate is not limited.
@@ -107,10 +123,9 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         now = time.time()
         window = int(now // self.duration)
         self.wait_seconds = (window + 1) * self.duration - now
-        backend = caches["default"]  # DRF's ``cache`` attribute is a proxy to it
         count = None
-        if not isinstance(backend, LocMemCache):
-            count = _count_shared(backend, f"{key}:{window}", self.duration + 1)
+        if not _counts_in_process():  # DRF's ``cache`` attribute is a proxy to caches["default"]
+            count = _count_shared(caches["default"], f"{key}:{window}", self.duration + 1)
         if count is None:
             count = _count_in_process(key, window)
         return count <= self.num_requests

@@ -88,6 +88,8 @@ def check_visible(view: ReaderView | None, *, not_found=_not_found) -> ReaderVie
 
 
 def _etag_matches(if_none_match: str, etag: str) -> bool:
+    if if_none_match == etag:  # the usual revalidation: the ETag sent back as it was given
+        return True
     if if_none_match.strip() == "*":
         return True
     return any(tag.removeprefix("W/") == etag for tag in parse_etags(if_none_match))
@@ -154,11 +156,11 @@ def serve_version(
     """
     if row.payload_json is not None:
         payload = payloads.remember(
-            cache_key, etag=row.etag, payload_json=row.payload_json, rendered_at=row.rendered_at, asked_at=asked_at
+            cache_key, etag=row.etag, payload_json=row.payload_json, last_modified=row.last_modified, asked_at=asked_at
         )
     else:
         payload = payloads.confirmed(cache_key, row.etag, asked_at=asked_at)
-    last_modified = payloads.epoch_seconds(row.rendered_at)
+    last_modified = row.last_modified
     slug = cache_key[1]
     if is_current(request, etag=row.etag, last_modified=last_modified):
         return _headers(HttpResponseNotModified(), etag=row.etag, last_modified=last_modified, slug=slug)

@@ -67,16 +67,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# The read API (URL namespace "articles-api", GET and HEAD) runs through only these (config/handlers.py):
-# its security headers, and CommonMiddleware's Content-Length; it never uses sessions, CSRF, messages,
-# the admin's authentication and second factor, django-axes or WhiteNoise.
-READ_API_MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "config.outages.OutageMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.middleware.CSPMiddleware",
-]
+# The read API (URL namespace "articles-api", GET and HEAD) runs through only this (config/handlers.py):
+# one middleware doing what SecurityMiddleware, OutageMiddleware, CommonMiddleware, XFrameOptionsMiddleware
+# and CSPMiddleware do for it, from the same settings (config/middleware.py). It never uses sessions, CSRF,
+# messages, the admin's authentication and second factor, django-axes or WhiteNoise.
+READ_API_MIDDLEWARE = ["config.middleware.ReadAPIMiddleware"]
 MIDDLEWARE_BY_NAMESPACE = {"articles-api": READ_API_MIDDLEWARE}
 
 # django-axes first: it refuses a locked-out username before any password is checked.
@@ -100,6 +95,16 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# The read API's own policy (its GET and HEAD answers, config.middleware.ReadAPIMiddleware): it serves JSON
+# only, which loads nothing and must not be framed (OWASP REST Security Cheat Sheet: frame-ancestors 'none'
+# on every API response, default-src 'none' in depth). Same shape as above; empty: no policy header.
+READ_API_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
         "frame-ancestors": ["'none'"],
     },
 }

@@ -87,6 +87,17 @@ def test_when_anyone_may_read_the_answer_is_shared_by_everyone(client, published
     assert not response.has_header("Vary")
 
 
+def test_the_cache_headers_follow_a_changed_setting(api, published, settings):
+    api.get("/api/v1/articles/back-pain/")  # the headers of these settings are now built and kept
+    settings.API_CACHE_MAX_AGE = 30
+    settings.API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
+
+    response = api.get("/api/v1/articles/back-pain/")
+
+    assert response["Cache-Control"] == "public, max-age=30, stale-while-revalidate=45"
+    assert response["Vary"] == "Authorization, X-Api-Key"
+
+
 @pytest.mark.parametrize("path", ["/api/v1/articles/back-pain/", "/api/v1/articles/back-pain/versions/2/"])
 def test_a_304_keeps_the_cache_headers(api, published, path):
     etag = api.get(path)["ETag"]

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import RequestFactory
+from django.urls.resolvers import URLResolver
 from rest_framework_api_key.models import APIKey
 
-from articles.api import payloads
+from articles.api import payloads, views
 from articles.api.authentication import clear_api_key_cache
 from articles.api.throttling import clear_counters
 from config.handlers import NamespaceDispatchingApplication
@@ -66,7 +67,7 @@ def test_a_read_api_get_skips_the_middleware_it_never_uses(application):
     chain = middleware_classes(handler)
 
     assert handler is not application.full
-    assert chain == settings.READ_API_MIDDLEWARE
+    assert chain == settings.READ_API_MIDDLEWARE == ["config.middleware.ReadAPIMiddleware"]
     for unused in (
         "SessionMiddleware",
         "CsrfViewMiddleware",
@@ -114,6 +115,7 @@ def test_the_read_api_keeps_its_security_headers_and_sets_no_cookie(application)
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "default-src 'none'" in headers["Content-Security-Policy"]  # the API's own (test_read_api_middleware)
     assert headers["Referrer-Policy"] == "same-origin"
     assert headers["Content-Length"] == str(len(body))
     assert "Set-Cookie" not in headers
@@ -126,3 +128,46 @@ def test_a_read_api_error_keeps_the_json_shape_and_headers(application):
     assert status == 401
     assert b'"error"' in body
     assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_read_api_path_is_resolved_once_not_on_every_request(application, monkeypatch):
+    article = ArticleFactory()
+    approve(article)
+    _, key = APIKey.objects.create_key(name="web site")
+    path, auth = f"/api/v1/articles/{article.slug}/", {"HTTP_AUTHORIZATION": f"Api-Key {key}"}
+    assert call(application, "GET", path, **auth)[0] == 200  # the path is resolved now
+    resolved = []
+    original = URLResolver.resolve
+
+    def counted(self, path_info):
+        resolved.append(path_info)
+        return original(self, path_info)
+
+    monkeypatch.setattr(URLResolver, "resolve", counted)
+
+    answers = [call(application, "GET", path, **auth)[0] for _ in range(3)]
+
+    assert answers == [200, 200, 200]
+    assert resolved == []
+
+
+def test_the_view_sees_the_match_of_its_path(application, monkeypatch):
+    seen = []
+    original = views.serve_live
+
+    def spy(request, slug):
+        seen.append((request.resolver_match.view_name, request.resolver_match.kwargs, slug))
+        return original(request, slug)
+
+    monkeypatch.setattr(views, "serve_live", spy)
+    first, second = ArticleFactory(), ArticleFactory()
+    approve(first)
+    approve(second)
+    _, key = APIKey.objects.create_key(name="web site")
+
+    for article in (first, second, first):
+        call(application, "GET", f"/api/v1/articles/{article.slug}/", HTTP_AUTHORIZATION=f"Api-Key {key}")
+
+    assert seen == [
+        ("articles-api:article-detail", {"slug": slug}, slug) for slug in (first.slug, second.slug, first.slug)
+    ]

@@ -1,6 +1,7 @@
 """The Content-Security-Policy header is built once per process (``config.middleware``), and is
-still exactly django-csp's: the same value on the read API and the admin, a changed setting is
-followed, and a response with its own policy goes through django-csp unchanged."""
+still exactly django-csp's: the same value on the board's API and the admin, a changed setting is
+followed, and a response with its own policy goes through django-csp unchanged. (The read API's GET
+and HEAD answers carry their own policy: tests/config/test_read_api_middleware.py.)"""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from config.middleware import CSPMiddleware
 pytestmark = pytest.mark.django_db
 
 
-def test_the_read_api_and_the_admin_carry_django_csps_policy(client):
+def test_the_board_api_and_the_admin_carry_django_csps_policy(client):
     expected = build_policy()
 
-    api = client.get("/api/v1/articles/")  # 401 without a key: still a response of this site
+    api = client.get("/api/v1/review/articles/")  # 401 without a token: still a response of this site
     admin = client.get("/admin/login/")
 
     assert api[HEADER] == expected

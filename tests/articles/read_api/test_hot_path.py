@@ -228,3 +228,27 @@ def test_the_micro_cache_answers_without_the_database_until_it_expires(
     assert cached.content == old.content
     assert not_modified.status_code == 304
     assert expired.status_code == 410
+
+
+@pytest.mark.parametrize("micro_cache_seconds", [0, 60])
+@pytest.mark.parametrize(
+    ("if_none_match", "status"),
+    [
+        ("{etag}", 304),
+        ("W/{etag}", 304),
+        ('"older", {etag}', 304),
+        ("*", 304),
+        (" * ", 304),
+        ('"older"', 200),
+        ("{etag}x", 200),
+        ("", 200),
+    ],
+)
+def test_if_none_match_is_read_as_rfc_9110_says(api, published, settings, micro_cache_seconds, if_none_match, status):
+    settings.API_DETAIL_CACHE_SECONDS = micro_cache_seconds
+    etag = api.get(detail(published.slug))["ETag"]  # with the micro-cache on, the next answers come from it
+
+    response = api.get(detail(published.slug), HTTP_IF_NONE_MATCH=if_none_match.format(etag=etag))
+
+    assert response.status_code == status
+    assert response["ETag"] == etag

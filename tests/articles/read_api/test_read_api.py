@@ -4,7 +4,7 @@ and API keys and throttling (the hot paths' budgets: test_hot_path.py)."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -44,6 +44,23 @@ def test_approved_article_is_served_byte_for_byte(api, published):
     assert response["ETag"] == published.live_version.etag
     assert response["Last-Modified"] == http_date(int(published.live_version.rendered_at.timestamp()))
     assert slugs_in(api.get(LIST)) == [published.slug]
+
+
+@pytest.mark.parametrize("micro_cache_seconds", [0, 60])
+@pytest.mark.parametrize("path", ["{slug}/", "{slug}/versions/1/"])
+def test_last_modified_is_the_render_time_to_the_whole_second(api, published, settings, path, micro_cache_seconds):
+    settings.API_DETAIL_CACHE_SECONDS = micro_cache_seconds
+    rendered = datetime(2026, 3, 1, 9, 30, 15, 999_999, tzinfo=UTC)
+    PublishedVersion.objects.filter(article=published).update(rendered_at=rendered)
+    url = "/api/v1/articles/" + path.format(slug=published.slug)
+
+    first, second = api.get(url), api.get(url)  # the second from the micro-cache when it is on
+    unchanged = api.get(url, HTTP_IF_MODIFIED_SINCE="Sun, 01 Mar 2026 09:30:15 GMT")
+    changed = api.get(url, HTTP_IF_MODIFIED_SINCE="Sun, 01 Mar 2026 09:30:14 GMT")
+
+    assert first.status_code == second.status_code == 200
+    assert first["Last-Modified"] == second["Last-Modified"] == "Sun, 01 Mar 2026 09:30:15 GMT"
+    assert (unchanged.status_code, changed.status_code) == (304, 200)
 
 
 @pytest.mark.parametrize("state", ["draft", "submitted", "under_review", "changes_requested", "archived"])
@@ -417,13 +434,15 @@ def test_throttled_per_key_with_retry_after(client, published, settings):
 
 @pytest.mark.xdist_group("redis")  # shares the real Redis (and clears it): one xdist worker runs these
 def test_throttle_counts_in_a_shared_cache_when_one_is_configured(client, published, settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL},
-    }
     rates = {"api_key": "2/min", "anon": "1/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     _, key = APIKey.objects.create_key(name="shared")
     auth = {"HTTP_AUTHORIZATION": f"Api-Key {key}"}
+    client.get(detail(published.slug), **auth)  # counted in the process: the local-memory cache of the tests
+    throttling.clear_counters()
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL},
+    }
 
     statuses = [client.get(detail(published.slug), **auth).status_code for _ in range(3)]
 
