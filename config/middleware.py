@@ -13,7 +13,6 @@ On the read API this was about a sixth of the time of a request served from memo
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -26,9 +25,10 @@ from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.handlers.exception import response_for_exception
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.common import CommonMiddleware
 from django.middleware.security import SecurityMiddleware
 
 from config.outages import outage_answer
@@ -95,11 +95,10 @@ MAX_REMEMBERED_HOSTS = 64
 class ReadAPISettings:
     """What ``ReadAPIMiddleware`` reads from the settings: once per process, forgotten when one changes."""
 
-    ssl_redirect: bool
-    ssl_host: str | None
-    redirect_exempt: tuple[re.Pattern[str], ...]
-    user_agents: tuple[re.Pattern[str], ...]
-    prepend_www: bool
+    # Django's own, built from the settings as they are now: its https redirect, and CommonMiddleware's
+    # refusals (user agents, the Host) and PREPEND_WWW, asked only when a setting turns them on.
+    security: SecurityMiddleware | None
+    common: CommonMiddleware | None
     debug: bool
     # (over https, with the policy) -> what every answer carries (unless the view set it)
     headers: dict[tuple[bool, bool], tuple[StoredHeader, ...]]
@@ -136,11 +135,8 @@ def _no_view(request: HttpRequest) -> None:  # pragma: no cover - the middleware
 def read_api_settings() -> ReadAPISettings:
     policy = read_api_policy()
     return ReadAPISettings(
-        ssl_redirect=settings.SECURE_SSL_REDIRECT,
-        ssl_host=settings.SECURE_SSL_HOST,
-        redirect_exempt=tuple(re.compile(pattern) for pattern in settings.SECURE_REDIRECT_EXEMPT),
-        user_agents=tuple(settings.DISALLOWED_USER_AGENTS),
-        prepend_www=settings.PREPEND_WWW,
+        security=SecurityMiddleware(_no_view) if settings.SECURE_SSL_REDIRECT else None,
+        common=CommonMiddleware(_no_view) if settings.DISALLOWED_USER_AGENTS or settings.PREPEND_WWW else None,
         debug=settings.DEBUG,
         headers={
             (secure, with_policy): _headers_of_a_blank_response(secure=secure, policy=policy if with_policy else "")
@@ -163,7 +159,8 @@ class ReadAPIMiddleware:
     - before the view: the redirect of plain http to https (``SECURE_SSL_REDIRECT``, ``SECURE_SSL_HOST``,
       ``SECURE_REDIRECT_EXEMPT``), a refused user agent (``DISALLOWED_USER_AGENTS``: 403), a Host that
       is not allowed (``ALLOWED_HOSTS``: 400; a Host once accepted is not checked again until a setting
-      changes), ``PREPEND_WWW``; answered as Django answers them;
+      changes), ``PREPEND_WWW``: by Django's own SecurityMiddleware and CommonMiddleware, asked only when
+      a setting turns that on;
     - a view that raised because the database or Redis is down: ``config.outages.outage_answer`` (503);
     - on every answer: ``Content-Length``, then each header of ``read_api_settings().headers`` the
       response does not carry yet. Those are what SecurityMiddleware (HSTS on https, nosniff,
@@ -204,24 +201,18 @@ class ReadAPIMiddleware:
 
     @staticmethod
     def refusal(read: ReadAPISettings, request: HttpRequest, secure: bool) -> HttpResponseBase | None:
-        """A redirect, or an exception, instead of the view's answer (SecurityMiddleware's and
-        CommonMiddleware's ``process_request``); None for the usual request."""
-        if read.ssl_redirect and not secure:
-            path = request.path.lstrip("/")
-            if not any(pattern.search(path) for pattern in read.redirect_exempt):
-                host = read.ssl_host or request.get_host()
-                return HttpResponsePermanentRedirect(f"https://{host}{request.get_full_path()}")
-        if read.user_agents:
-            user_agent = request.META.get("HTTP_USER_AGENT")
-            if user_agent is not None and any(pattern.search(user_agent) for pattern in read.user_agents):
-                raise PermissionDenied("Forbidden user agent")
+        """A redirect, or an exception, instead of the view's answer: SecurityMiddleware's and
+        CommonMiddleware's own ``process_request`` when a setting turns on what they do; None for the
+        usual request, after the Host check (once per Host)."""
+        if read.security is not None and not secure and (redirect := read.security.process_request(request)):
+            return redirect
+        if read.common is not None:
+            return read.common.process_request(request)  # refused agents (403), the Host, PREPEND_WWW
         raw_host = request._get_raw_host()
         if raw_host not in read.allowed_hosts:
             request.get_host()  # refuses a Host not in ALLOWED_HOSTS (DisallowedHost: 400)
             if len(read.allowed_hosts) < MAX_REMEMBERED_HOSTS:
                 read.allowed_hosts.add(raw_host)
-        if read.prepend_www and raw_host and not raw_host.startswith("www."):
-            return HttpResponsePermanentRedirect(f"{request.scheme}://www.{raw_host}{request.get_full_path()}")
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
