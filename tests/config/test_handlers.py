@@ -7,7 +7,6 @@ import pytest
 from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from django.test import RequestFactory
 from django.urls.resolvers import URLResolver
 from rest_framework_api_key.models import APIKey
 
@@ -16,6 +15,7 @@ from articles.api.authentication import clear_api_key_cache
 from articles.api.throttling import clear_counters
 from config.handlers import NamespaceDispatchingApplication
 from tests.articles.publishing_helpers import approve
+from tests.config.wsgi import call
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,17 +35,6 @@ def application(settings):
     clear_api_key_cache()
     clear_counters()
     payloads.clear()
-
-
-def call(application, method: str, path: str, **headers) -> tuple[int, dict[str, str], bytes]:
-    environ = RequestFactory().generic(method, path, **headers).environ
-    answer = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        answer["status"], answer["headers"] = int(status.split()[0]), dict(response_headers)
-
-    body = b"".join(application(environ, start_response))
-    return answer["status"], answer["headers"], body
 
 
 def middleware_classes(handler) -> list[str]:

@@ -16,7 +16,6 @@ from csp.utils import build_policy
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from django.test import RequestFactory
 from rest_framework_api_key.models import APIKey
 
 from articles.api import payloads, views
@@ -24,6 +23,7 @@ from articles.api.authentication import clear_api_key_cache
 from articles.api.throttling import clear_counters
 from config.handlers import NamespaceDispatchingApplication
 from tests.articles.publishing_helpers import approve, set_state
+from tests.config.wsgi import call
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,17 +76,6 @@ def published(db):
     approve(article)
     article.refresh_from_db()
     return article
-
-
-def call(application, method: str, path: str, **extra) -> tuple[int, dict[str, str], bytes]:
-    environ = RequestFactory().generic(method, path, **extra).environ
-    answer = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        answer["status"], answer["headers"] = int(status.split()[0]), dict(response_headers)
-
-    body = b"".join(application(environ, start_response))
-    return answer["status"], answer["headers"], body
 
 
 def directives(policy: str) -> set[str]:
