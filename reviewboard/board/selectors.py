@@ -42,14 +42,18 @@ class ConflictOfInterest:
     overridable: bool = True
 
 
+def newest_declarations(member_pks: list[int]) -> QuerySet[Declaration]:
+    """Each member's newest declaration of interests (expired or not; by ``signed_at``, then ``id``), with
+    its relationships: the one rule for which declaration counts, for one member or many."""
+    newest = Declaration.objects.filter(member=OuterRef("member")).order_by("-signed_at", "-id").values("pk")[:1]
+    return Declaration.objects.filter(member__in=member_pks, pk=Subquery(newest)).prefetch_related(
+        "relationships__specialties"
+    )
+
+
 def current_declaration(member: AbstractBaseUser) -> Declaration | None:
     """The member's newest declaration of interests (expired or not), or None."""
-    return (
-        Declaration.objects.filter(member=member)
-        .prefetch_related("relationships__specialties")
-        .order_by("-signed_at", "-id")
-        .first()
-    )
+    return newest_declarations([member.pk]).first()
 
 
 def declaration_warning(member: AbstractBaseUser, *, now: datetime | None = None) -> dict | None:
@@ -90,11 +94,15 @@ def relevant_relationships(
     return found
 
 
+def credentials_of(member_pks: list[int]) -> QuerySet[Credential]:
+    """The credentials on record of these members' reviewer profiles, in the order the board reads them."""
+    return Credential.objects.filter(profile__user__in=member_pks).order_by("kind", "id")
+
+
 def credentials_on_record(member: AbstractBaseUser) -> list[Credential]:
-    profile = getattr(member, "reviewer_profile", None)
-    if profile is None:
+    if getattr(member, "reviewer_profile", None) is None:
         return []
-    return list(Credential.objects.filter(profile=profile).order_by("kind", "id"))
+    return list(credentials_of([member.pk]))
 
 
 def verified_credentials(credentials: list[Credential], *, today: date | None = None) -> list[Credential]:
@@ -122,23 +130,15 @@ class OnRecord:
 
 def on_record(article: Article, reviewers: list[AbstractBaseUser]) -> dict[int, OnRecord]:
     """``OnRecord`` of each reviewer, by user pk, in the same few queries for one reviewer or a whole list:
-    the article's authors among them, each one's newest declaration (``current_declaration``) with its
-    relationships, and their credentials (``credentials_on_record``)."""
+    the article's authors among them, each one's newest declaration (``newest_declarations``) with its
+    relationships, and their credentials (``credentials_of``)."""
     pks = [reviewer.pk for reviewer in reviewers]
     if not pks:
         return {}
     authored = set(article.authors.filter(pk__in=pks).values_list("pk", flat=True))
-    newest = Declaration.objects.filter(member=OuterRef("member")).order_by("-signed_at", "-id").values("pk")[:1]
-    declarations = {
-        declaration.member_id: declaration
-        for declaration in Declaration.objects.filter(member__in=pks, pk=Subquery(newest)).prefetch_related(
-            "relationships__specialties"
-        )
-    }
+    declarations = {declaration.member_id: declaration for declaration in newest_declarations(pks)}
     credentials: dict[int, list[Credential]] = {pk: [] for pk in pks}
-    for credential in (
-        Credential.objects.filter(profile__user__in=pks).annotate(member_pk=F("profile__user")).order_by("kind", "id")
-    ):
+    for credential in credentials_of(pks).annotate(member_pk=F("profile__user")):
         credentials[credential.member_pk].append(credential)
     return {pk: OnRecord(pk in authored, declarations.get(pk), credentials[pk]) for pk in pks}
 
