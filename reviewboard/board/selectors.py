@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from articles.models import Article
@@ -247,18 +247,28 @@ def reviewer_is_active(user: AbstractBaseUser) -> bool:
 def active_reviewers() -> QuerySet[AbstractBaseUser]:
     """The users ``reviewer_is_active`` accepts, as a queryset (who may be assigned): active, holding the
     review permission (through a group or directly; a superuser holds every permission, as ``has_perm``
-    says), with an active reviewer profile. Loaded for labels, ordered by name."""
+    says), with an active reviewer profile. Loaded for labels, ordered by name.
+
+    The permission is asked with ``EXISTS``, not by joining users to their groups' and their own
+    permissions: that join has a row per user, group permission and own permission, needs a DISTINCT, and
+    PostgreSQL's estimate of it (a million rows for a board of 20) set off JIT compilation, 0.5-0.9 s a
+    query."""
+    user_model = get_user_model()
     app_label, codename = permissions.REVIEWER_PERM.split(".")
-    holds_review_perm = (
-        Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
-        | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label)
-        | Q(is_superuser=True)
+    review_permission = {"codename": codename, "content_type__app_label": app_label}
+    through_a_group = user_model.groups.through.objects.filter(
+        user_id=OuterRef("pk"), **{f"group__permissions__{k}": v for k, v in review_permission.items()}
+    )
+    held_directly = user_model.user_permissions.through.objects.filter(
+        user_id=OuterRef("pk"), **{f"permission__{k}": v for k, v in review_permission.items()}
     )
     return (
-        get_user_model()
-        .objects.filter(holds_review_perm, is_active=True, reviewer_profile__active=True)
+        user_model.objects.filter(
+            Exists(through_a_group) | Exists(held_directly) | Q(is_superuser=True),
+            is_active=True,
+            reviewer_profile__active=True,
+        )
         .select_related("reviewer_profile")
         .prefetch_related("reviewer_profile__specialties")
         .order_by("last_name", "first_name", "username")
-        .distinct()
     )

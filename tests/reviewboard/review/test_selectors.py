@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.utils import timezone
 
 from articles.models import Article
@@ -107,6 +109,34 @@ def test_active_reviewers_are_the_users_reviewer_is_active_accepts():
     in_python = {u.username for u in fresh.values() if board_selectors.reviewer_is_active(u)}
 
     assert in_sql == in_python == {"in-group", "direct", "super"}
+
+
+def test_a_reviewer_holding_the_permission_several_ways_is_listed_once():
+    review_perm = Permission.objects.get(codename="review_article", content_type__app_label="articles")
+    second_group = Group.objects.create(name="Guest reviewers")
+    second_group.permissions.add(review_perm)
+    reviewer = make_reviewer("three-ways")
+    reviewer.groups.add(second_group)
+    reviewer.user_permissions.add(review_perm)
+
+    assert list(board_selectors.active_reviewers().values_list("username", flat=True)) == ["three-ways"]
+
+
+def test_the_reviewer_list_is_planned_cheap_enough_not_to_set_off_jit_compilation():
+    """Joined through users' groups and permissions with a DISTINCT, the list was estimated at over a
+    million rows for a board of twenty: PostgreSQL compiled it with JIT, 0.5-0.9 s a query."""
+    for name in ("in-group", "other"):
+        make_reviewer(name)
+    sql, params = board_selectors.active_reviewers().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit_above_cost')::float")
+        (jit_above_cost,) = cursor.fetchone()
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+
+    assert plan[0]["Plan"]["Total Cost"] < jit_above_cost
 
 
 def test_active_open_assignments_are_those_of_active_reviewers_in_one_query(article, chair, django_assert_num_queries):
