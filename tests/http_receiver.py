@@ -14,6 +14,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
+def serve(server: ThreadingHTTPServer) -> None:
+    """Serves ``server`` on a daemon thread. It checks for ``shutdown()`` every 10 ms: at the default
+    half second, stopping a test's server cost each test that used one 0.5 s (82 tests, 34 s)."""
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+
+
 @dataclass
 class Received:
     method: str
@@ -69,7 +75,7 @@ class Receiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        serve(self._server)
         return self
 
     def stop(self) -> None:

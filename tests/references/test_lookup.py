@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
@@ -20,6 +19,7 @@ from articles.content import ArticleContent, CitationData, ReferenceData, Sectio
 from references.integrity import POSSIBLE_REFERENCE_MISMATCH, check_content
 from references.lookup import CROSSREF, PUBMED, lookup_reference, with_registered_data
 from references.models import Reference
+from tests.http_receiver import serve
 
 OARSI = "OARSI guidelines for the non-surgical management of knee, hip, and polyarticular osteoarthritis"
 CROSSREF_WORKS = {
@@ -94,8 +94,7 @@ class Registry(BaseHTTPRequestHandler):
 @pytest.fixture
 def registry(settings):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Registry)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve(server)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     settings.REFERENCE_LOOKUP_ENABLED = True
     settings.REFERENCE_LOOKUP_CROSSREF_URL = f"{base}/crossref"
