@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.utils import timezone
 
 from articles.content import ArticleContent, content_from_article
 from articles.models import Article, ReviewState
@@ -30,6 +29,7 @@ from reviewboard.board import selectors as board_selectors
 from reviewboard.models import (
     Assignment,
     DecisionLetter,
+    Declaration,
     ReviewRound,
     SignOff,
 )
@@ -188,44 +188,53 @@ def _submit(ctx: ActionContext) -> None:
     )
     ctx.round = round_
     article.review_hash = round_.content_hash
-    carried: list[str] = []
-    if previous is not None and previous.outcome == ReviewRound.Outcome.CHANGES_REQUESTED:
-        # The reviewers still assigned when the round ended (not those the chair removed), once each.
-        ended_with = previous.assignments.filter(close_reason=ReviewRound.Outcome.CHANGES_REQUESTED)
-        for assignment in ended_with.select_related("reviewer", "reviewer__reviewer_profile").order_by("pk"):
-            reviewer = assignment.reviewer
-            if reviewer.get_username() in carried:
-                continue
-            # The one rule, as at the start of review: a conflict the chair overrode does not stand, and the
-            # override (its reason and the conflict it covered) comes along with the reviewer.
-            if (
-                board_selectors.reviewer_is_active(reviewer)
-                and board_selectors.conflict_stands(article, assignment) is None
-            ):
-                Assignment.objects.create(
-                    article=article,
-                    round=round_,
-                    reviewer=reviewer,
-                    assigned_by=ctx.user,
-                    override_reason=assignment.override_reason,
-                    override_conflict=assignment.override_conflict,
-                    **_kept_acceptance(assignment),
-                )
-                carried.append(reviewer.get_username())
+    carried = _carry_over(ctx, previous, round_) if previous is not None else []
     ctx.audit_hash = round_.content_hash
     ctx.audit_data.update({"round": round_.number, "reviewers_carried_over": carried})
     ctx.emit("article.submitted", round=round_.number)
 
 
-def _kept_acceptance(previous: Assignment) -> dict[str, Any]:
-    """A reviewer carried over keeps their acceptance while the declaration they accepted under is still
-    their current one and valid now; a new or expired declaration means accepting again."""
-    declaration = board_selectors.current_declaration(previous.reviewer)
+def _carry_over(ctx: ActionContext, previous: ReviewRound, round_: ReviewRound) -> list[str]:
+    """After changes were requested, the reviewers still assigned when that round ended (not those the
+    chair removed) are assigned to the new one, once each, while they are active and no conflict stands.
+    The one rule, as at the start of review: a conflict the chair overrode does not stand, and the override
+    (its reason and the conflict it covered) comes along with the reviewer. Read once for all of them."""
+    if previous.outcome != ReviewRound.Outcome.CHANGES_REQUESTED:
+        return []
+    ended_with = previous.assignments.filter(close_reason=ReviewRound.Outcome.CHANGES_REQUESTED)
+    candidates = list(ended_with.select_related("reviewer", "reviewer__reviewer_profile").order_by("pk"))
+    reviewer_pks = list({assignment.reviewer_id for assignment in candidates})
+    active = set(board_selectors.active_reviewers().filter(pk__in=reviewer_pks).values_list("pk", flat=True))
+    standing = board_selectors.standing_conflicts(ctx.article, candidates)
+    declarations = {d.member_id: d for d in board_selectors.newest_declarations(reviewer_pks)}
+    carried: dict[int, Assignment] = {}  # by reviewer: the first of their assignments that may be carried over
+    for assignment in candidates:
+        if assignment.reviewer_id in active and standing[assignment.pk] is None:
+            carried.setdefault(assignment.reviewer_id, assignment)
+    Assignment.objects.bulk_create(
+        Assignment(
+            article=ctx.article,
+            round=round_,
+            reviewer=assignment.reviewer,
+            assigned_by=ctx.user,
+            override_reason=assignment.override_reason,
+            override_conflict=assignment.override_conflict,
+            **_kept_acceptance(assignment, declarations.get(assignment.reviewer_id), ctx.now),
+        )
+        for assignment in carried.values()
+    )
+    return [assignment.reviewer.get_username() for assignment in carried.values()]
+
+
+def _kept_acceptance(previous: Assignment, declaration: Declaration | None, now: datetime) -> dict[str, Any]:
+    """A reviewer carried over keeps their acceptance while the declaration they accepted under (``previous``)
+    is still their current one (``declaration``) and valid now; a new or expired declaration means accepting
+    again."""
     if (
         previous.accepted_at is None
         or declaration is None
         or declaration.pk != previous.accepted_declaration_id
-        or declaration.is_expired(timezone.now())
+        or declaration.is_expired(now)
     ):
         return {}
     return {"accepted_at": previous.accepted_at, "accepted_declaration": declaration}

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from reviewboard.models import Assignment, AuditEntry, Declaration, ReviewRound
 from reviewboard.review import services
-from tests.reviewboard.conftest import sign, submit
+from tests.reviewboard.conftest import make_reviewer, sign, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +69,27 @@ def test_resubmission_does_not_carry_over_a_conflict_nobody_overrode(overridden_
     round_2 = ReviewRound.objects.get(article=article, number=2)
     carried = Assignment.objects.filter(round=round_2, closed_at__isnull=True)
     assert sorted(a.reviewer.username for a in carried) == ["reviewer1"]
+
+
+def _resubmission_queries(article, author, chair, reviewers) -> int:
+    submitted = submit(article, author)
+    for reviewer in reviewers:
+        services.assignment_create(article=submitted, reviewer=reviewer, user=chair)
+    under_review = services.review_start(article=submitted, user=chair)
+    services.article_request_changes(article=under_review, user=chair, comment="Please fix the dose")
+    with CaptureQueriesContext(connection) as queries:
+        resubmitted = submit(under_review, author)
+    assert resubmitted.assignments.filter(round__number=2).count() == len(reviewers)
+    return len(queries)
+
+
+def test_the_carry_over_reads_the_reviewers_once_for_all_of_them(make_cast, make_article):
+    """Whether each is active, their conflicts and their declarations: one read for all of them, not one
+    per reviewer carried over."""
+    small, large = make_cast("small"), make_cast("large")
+    large["reviewers"] += [make_reviewer(f"large-reviewer{i}") for i in (4, 5, 6)]
+
+    two = _resubmission_queries(make_article(small["author"]), small["author"], small["chair"], small["reviewers"][:2])
+    six = _resubmission_queries(make_article(large["author"]), large["author"], large["chair"], large["reviewers"])
+
+    assert six == two
