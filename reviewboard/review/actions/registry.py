@@ -186,6 +186,16 @@ class ActionContext:
     # What the body leaves for after its audit entry and events, in the same transaction (the re-review
     # flags a library correction raises, each its own audited action).
     then: list[Callable[[], Any]] = field(default_factory=list)
+    # What ``read_once`` has read for this action.
+    _read: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def read_once(self, key: str, read: Callable[[], R]) -> R:
+        """``read()`` the first time this action asks for ``key``, the same answer after: a condition and
+        the body that read the same rows of the locked article read them once. Only for rows nothing
+        writes between the two (the checks run before the body)."""
+        if key not in self._read:
+            self._read[key] = read()
+        return self._read[key]
 
     def emit(self, type: str, *, version_id: int | None = None, **payload: Any) -> None:
         """Record an event: written to the outbox in this transaction, delivered after commit. Only the

@@ -77,8 +77,18 @@ def close_round(ctx: ActionContext, outcome: str, *, close_reason: str = "") -> 
 # --- conditions ---------------------------------------------------------------------------------
 
 
+def _content(ctx: ActionContext) -> ArticleContent:
+    """The article's content as submitting reads it: checked, then frozen into the round, read once."""
+    return ctx.read_once("content", lambda: content_from_article(ctx.article))
+
+
+def _active_open_assignments(ctx: ActionContext) -> list[Assignment]:
+    """What starting the review counts, checks and dates, read once."""
+    return ctx.read_once("active_open_assignments", lambda: selectors.active_open_assignments(ctx.article))
+
+
 def _no_integrity_errors(ctx: ActionContext) -> Unmet | None:
-    report = check_content(content_from_article(ctx.article))
+    report = check_content(_content(ctx))
     if not report.has_errors:
         return None
     # In the words people act on (references.explain); the codes stay in the detail for API clients.
@@ -92,7 +102,7 @@ def _no_integrity_errors(ctx: ActionContext) -> Unmet | None:
 
 def _enough_active_reviewers(ctx: ActionContext) -> Unmet | None:
     quorum = selectors.article_quorum(ctx.article)
-    active = selectors.active_open_assignments(ctx.article)
+    active = _active_open_assignments(ctx)
     if len(active) >= quorum:
         return None
     return Unmet(
@@ -120,7 +130,7 @@ def _required_specialty_covered(ctx: ActionContext) -> Unmet | None:
     specialty = ctx.article.required_specialty
     if specialty is None:
         return None
-    for assignment in selectors.active_open_assignments(ctx.article):
+    for assignment in _active_open_assignments(ctx):
         if assignment.reviewer.reviewer_profile.specialties.filter(pk=specialty.pk).exists():
             return None
     return Unmet(
@@ -176,7 +186,7 @@ HAS_LIVE_VERSION = Condition("has_live_version", _has_live_version)
 
 def _submit(ctx: ActionContext) -> None:
     article = ctx.article
-    content = content_from_article(article)
+    content = _content(ctx)
     previous = ReviewRound.objects.filter(article=article).order_by("-number").first()
     round_ = ReviewRound.objects.create(
         article=article,
@@ -247,7 +257,7 @@ def _withdraw(ctx: ActionContext) -> None:
 
 def _start_review(ctx: ActionContext) -> None:
     due_at = ctx.now + settings.REVIEW_DEFAULT_DUE
-    assignments = selectors.active_open_assignments(ctx.article)
+    assignments = _active_open_assignments(ctx)
     Assignment.objects.filter(pk__in=[a.pk for a in assignments], due_at__isnull=True).update(due_at=due_at)
     ids = [a.pk for a in assignments]
     ctx.audit_data.update(
