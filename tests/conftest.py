@@ -3,6 +3,7 @@ from django.db import connection
 from django.test import TransactionTestCase
 
 from tests import db_flush
+from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 
 
@@ -24,6 +25,15 @@ def reviewers(db):
 @pytest.fixture
 def article(db, author):
     return ArticleFactory(authors=[author])
+
+
+@pytest.fixture
+def published(db):
+    """An approved article (slug ``back-pain``) with its rendered published version, read back."""
+    article = ArticleFactory(slug="back-pain")
+    approve(article)
+    article.refresh_from_db()
+    return article
 
 
 @pytest.fixture

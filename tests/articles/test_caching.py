@@ -33,7 +33,8 @@ def api(client):
 
 
 @pytest.fixture
-def published(db):
+def published_twice(db):
+    """Approved twice: a live version 2 beside version 1 (``back-pain``)."""
     article = ArticleFactory(slug="back-pain")
     approve(article)
     approve(article)
@@ -51,7 +52,7 @@ def published(db):
         ("/api/v1/changes/?since=2000-01-01T00:00:00Z", "changes"),
     ],
 )
-def test_every_read_endpoint_sends_cache_control_and_a_surrogate_key(api, published, path, key):
+def test_every_read_endpoint_sends_cache_control_and_a_surrogate_key(api, published_twice, path, key):
     response = api.get(path)
     assert response.status_code == 200, response.content
     assert response["Cache-Control"] == PUBLIC
@@ -61,13 +62,15 @@ def test_every_read_endpoint_sends_cache_control_and_a_surrogate_key(api, publis
 @pytest.mark.parametrize(
     "path", ["/api/v1/articles/", "/api/v1/articles/back-pain/", "/api/v1/changes/?since=2000-01-01T00:00:00Z"]
 )
-def test_a_cache_keeps_one_copy_per_api_key_so_a_request_without_one_is_never_answered_from_it(api, published, path):
+def test_a_cache_keeps_one_copy_per_api_key_so_a_request_without_one_is_never_answered_from_it(
+    api, published_twice, path
+):
     assert api.get(path)["Vary"] == "Authorization"
     etag = api.get("/api/v1/articles/back-pain/")["ETag"]
     assert api.get("/api/v1/articles/back-pain/", HTTP_IF_NONE_MATCH=etag)["Vary"] == "Authorization"
 
 
-def test_a_custom_key_header_is_varied_on_too(client, published, settings):
+def test_a_custom_key_header_is_varied_on_too(client, published_twice, settings):
     settings.API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
     _, key = APIKey.objects.create_key(name="cdn origin")
 
@@ -77,7 +80,7 @@ def test_a_custom_key_header_is_varied_on_too(client, published, settings):
     assert response["Vary"] == "Authorization, X-Api-Key"
 
 
-def test_when_anyone_may_read_the_answer_is_shared_by_everyone(client, published, settings):
+def test_when_anyone_may_read_the_answer_is_shared_by_everyone(client, published_twice, settings):
     settings.API_PUBLIC_READ = True
 
     response = client.get("/api/v1/articles/back-pain/")
@@ -87,7 +90,7 @@ def test_when_anyone_may_read_the_answer_is_shared_by_everyone(client, published
     assert not response.has_header("Vary")
 
 
-def test_the_cache_headers_follow_a_changed_setting(api, published, settings):
+def test_the_cache_headers_follow_a_changed_setting(api, published_twice, settings):
     api.get("/api/v1/articles/back-pain/")  # the headers of these settings are now built and kept
     settings.API_CACHE_MAX_AGE = 30
     settings.API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
@@ -99,7 +102,7 @@ def test_the_cache_headers_follow_a_changed_setting(api, published, settings):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/articles/back-pain/", "/api/v1/articles/back-pain/versions/2/"])
-def test_a_304_keeps_the_cache_headers(api, published, path):
+def test_a_304_keeps_the_cache_headers(api, published_twice, path):
     etag = api.get(path)["ETag"]
     response = api.get(path, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 304
@@ -116,8 +119,8 @@ def test_a_304_keeps_the_cache_headers(api, published, path):
         "/api/v1/articles/back-pain/changes/",
     ],
 )
-def test_a_retracted_article_is_never_stored_by_a_cache(api, published, path):
-    set_state(published, "retracted", retraction_reason="Dose error", retracted_at=published.approved_at)
+def test_a_retracted_article_is_never_stored_by_a_cache(api, published_twice, path):
+    set_state(published_twice, "retracted", retraction_reason="Dose error", retracted_at=published_twice.approved_at)
     response = api.get(path)
     assert response.status_code == 410
     assert response["Cache-Control"] == "no-store"
@@ -127,13 +130,13 @@ def test_a_retracted_article_is_never_stored_by_a_cache(api, published, path):
     ("path", "status"),
     [("/api/v1/articles/nope/", 404), ("/api/v1/changes/?since=yesterday", 400), ("/api/v1/articles/?page=99", 400)],
 )
-def test_errors_are_not_stored(api, published, path, status):
+def test_errors_are_not_stored(api, published_twice, path, status):
     response = api.get(path)
     assert response.status_code == status
     assert response["Cache-Control"] == "no-store"
 
 
-def test_without_a_key_the_answer_is_401_and_not_stored(client, published):
+def test_without_a_key_the_answer_is_401_and_not_stored(client, published_twice):
     response = client.get("/api/v1/articles/back-pain/")
     assert response.status_code == 401
     assert response["Cache-Control"] == "no-store"
@@ -175,11 +178,11 @@ def test_publishing_a_version_purges_the_article_the_lists_and_the_feed(cdn):
 
 
 @pytest.mark.parametrize("method", ["PURGE", "POST"])
-def test_retracting_purges_through_the_outbox_with_the_configured_method(cdn, settings, published, chair, method):
+def test_retracting_purges_through_the_outbox_with_the_configured_method(cdn, settings, published_twice, chair, method):
     settings.PURGE_METHOD = method
     deliver_all()
     cdn.received.clear()
-    services.article_retract(article=published, user=chair, reason="Dose error")
+    services.article_retract(article=published_twice, user=chair, reason="Dose error")
     deliver_all()
     # version.retracted drops the article's answers (twice: after the micro-cache, and the repeat);
     # article.status_changed its status and pending content (neither is micro-cached: at once).
@@ -188,20 +191,20 @@ def test_retracting_purges_through_the_outbox_with_the_configured_method(cdn, se
     assert purges[6:] == [(method, "status-back-pain"), (method, "pending-back-pain"), (method, "changes")]
 
 
-def test_archiving_purges_too(cdn, published, chair):
+def test_archiving_purges_too(cdn, published_twice, chair):
     deliver_all()
     cdn.received.clear()
-    services.article_retract(article=published, user=chair, reason="Dose error")
+    services.article_retract(article=published_twice, user=chair, reason="Dose error")
     cdn.received.clear()
-    services.article_archive(article=published, user=chair)
+    services.article_archive(article=published_twice, user=chair)
     deliver_all()
     assert ("PURGE", "article-back-pain") in purged(cdn)
 
 
-def test_a_cdn_that_fails_is_retried_and_the_other_consumers_are_not_held_back(cdn, published, chair, mailoutbox):
+def test_a_cdn_that_fails_is_retried_and_the_other_consumers_are_not_held_back(cdn, published_twice, chair, mailoutbox):
     cdn.status = 503
     deliver_all()
-    services.article_retract(article=published, user=chair, reason="Dose error")
+    services.article_retract(article=published_twice, user=chair, reason="Dose error")
     event = Event.objects.get(type="version.retracted")
     assert outbox.deliver(event.pk) == "waiting"  # the purge waits out the micro-cache; the e-mail went
     event.refresh_from_db()

@@ -22,9 +22,8 @@ from articles.api import payloads, views
 from articles.api.authentication import clear_api_key_cache
 from articles.api.throttling import clear_counters
 from config.handlers import NamespaceDispatchingApplication
-from tests.articles.publishing_helpers import approve, set_state
+from tests.articles.publishing_helpers import set_state
 from tests.config.wsgi import call
-from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -68,14 +67,6 @@ def serve(production_like):
 @pytest.fixture
 def key(db):
     return APIKey.objects.create_key(name="web site")[1]
-
-
-@pytest.fixture
-def published(db):
-    article = ArticleFactory()
-    approve(article)
-    article.refresh_from_db()
-    return article
 
 
 def directives(policy: str) -> set[str]:

@@ -12,9 +12,6 @@ import psycopg
 import pytest
 from django.db import connections
 
-from tests.articles.publishing_helpers import approve
-from tests.factories import ArticleFactory
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 connection = connections["default"]
@@ -32,13 +29,6 @@ def api(client, settings):
     client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {key}"
     yield client
     payloads.clear()
-
-
-@pytest.fixture
-def published(db):
-    article = ArticleFactory()
-    approve(article)
-    return article
 
 
 def next_request() -> None:

@@ -144,7 +144,7 @@ def editor(db):
 
 
 @pytest.fixture
-def published(db):
+def published_version(db):
     """An approved article's published version, rendered; it cites [1] and [2]."""
     from tests.articles.publishing_helpers import approve
 
@@ -176,15 +176,15 @@ def test_correct_saves_normalised_fields(editor):
 
 @pytest.mark.django_db
 def test_correct_regenerates_the_published_versions_citing_it_after_commit(
-    editor, published, eager_tasks, django_capture_on_commit_callbacks
+    editor, published_version, eager_tasks, django_capture_on_commit_callbacks
 ):
-    reference = cited(published, 1)
-    approved_title = payload_reference(published, 1)["title"]
-    source, content_hash = published.source, published.content_hash
+    reference = cited(published_version, 1)
+    approved_title = payload_reference(published_version, 1)["title"]
+    source, content_hash = published_version.source, published_version.content_hash
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         reference_correct(reference=reference, user=editor, title="Corrected guideline title")
-    assert payload_reference(published, 1)["notice"] is None  # not before commit
+    assert payload_reference(published_version, 1)["notice"] is None  # not before commit
     assert callbacks
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -192,14 +192,14 @@ def test_correct_regenerates_the_published_versions_citing_it_after_commit(
             callback()
 
     # Readers keep the approved citation, with a notice that its record was corrected since.
-    cited_now = payload_reference(published, 1)
+    cited_now = payload_reference(published_version, 1)
     assert cited_now["title"] == approved_title != "Corrected guideline title"
     assert cited_now["notice"]["kind"] == "corrected"
-    published.refresh_from_db()
-    assert (published.source, published.content_hash) == (source, content_hash)
-    assert published.render_requested_at is None
-    published.article.refresh_from_db()
-    assert published.article.review_overdue
+    published_version.refresh_from_db()
+    assert (published_version.source, published_version.content_hash) == (source, content_hash)
+    assert published_version.render_requested_at is None
+    published_version.article.refresh_from_db()
+    assert published_version.article.review_overdue
 
 
 @pytest.mark.django_db
@@ -305,19 +305,21 @@ def test_mark_superseded_names_the_newer_record(editor, django_capture_on_commit
 
 @pytest.mark.django_db
 def test_mark_withdrawn_regenerates_the_published_versions_citing_it(
-    editor, published, eager_tasks, django_capture_on_commit_callbacks
+    editor, published_version, eager_tasks, django_capture_on_commit_callbacks
 ):
-    reference = cited(published, 2)
-    before = published.rendered_at
+    reference = cited(published_version, 2)
+    before = published_version.rendered_at
 
     with django_capture_on_commit_callbacks(execute=True):
         reference_mark_status(reference=reference, user=editor, status="withdrawn")
 
     reference.refresh_from_db()
     assert reference.status == "withdrawn"
-    published.refresh_from_db()
-    assert json.loads(published.payload_json)["last_updated"].startswith(reference.updated_at.date().isoformat())
-    assert published.rendered_at > before
+    published_version.refresh_from_db()
+    assert json.loads(published_version.payload_json)["last_updated"].startswith(
+        reference.updated_at.date().isoformat()
+    )
+    assert published_version.rendered_at > before
 
 
 @pytest.mark.django_db
@@ -351,9 +353,9 @@ def test_mark_status_needs_permission():
 @pytest.mark.django_db
 @pytest.mark.parametrize("action", ["correct", "withdraw"])
 def test_only_editors_change_a_reference_that_published_versions_cite(
-    published, action, django_capture_on_commit_callbacks
+    published_version, action, django_capture_on_commit_callbacks
 ):
-    reference = cited(published, 1)
+    reference = cited(published_version, 1)
     before = (reference.title, reference.status)
     author = user_in("Authors")
     if action == "correct":

@@ -15,8 +15,6 @@ from rest_framework_api_key.models import APIKey
 from articles.api import payloads
 from articles.api.authentication import clear_api_key_cache
 from articles.api.throttling import clear_counters
-from tests.articles.publishing_helpers import approve
-from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,13 +45,6 @@ def redis_down(settings):
 def key():
     _, key = APIKey.objects.create_key(name="web site")
     return key
-
-
-@pytest.fixture
-def published():
-    article = ArticleFactory(slug="back-pain")
-    approve(article)
-    return article
 
 
 def test_keyed_reads_answer_while_the_cache_is_down(client, redis_down, key, published, caplog):

@@ -10,8 +10,6 @@ from rest_framework_api_key.models import APIKey
 from articles.api import payloads
 from articles.api.authentication import clear_api_key_cache
 from articles.api.throttling import clear_counters
-from tests.articles.publishing_helpers import approve
-from tests.factories import ArticleFactory
 
 
 @pytest.fixture(autouse=True)
@@ -38,11 +36,3 @@ def api_key(db):
 def api(client, api_key):
     client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {api_key}"
     return client
-
-
-@pytest.fixture
-def published(db):
-    article = ArticleFactory()
-    approve(article)
-    article.refresh_from_db()
-    return article

@@ -30,14 +30,6 @@ def keyed(name: str = "web site") -> APIClient:
 
 
 @pytest.fixture
-def published(db):
-    article = ArticleFactory(slug="back-pain")
-    approve(article)
-    article.refresh_from_db()
-    return article
-
-
-@pytest.fixture
 def api(published):
     return keyed()
 

@@ -16,7 +16,6 @@ from django.utils import timezone
 from reviewboard.delivery import events, notifications, outbox
 from reviewboard.models import Event, EventDelivery
 from reviewboard.review import services
-from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory
 from tests.http_receiver import Receiver
 
@@ -38,13 +37,6 @@ def cdn(settings):
     settings.PURGE_URL = receiver.url
     yield receiver
     receiver.stop()
-
-
-@pytest.fixture
-def published(db):
-    article = ArticleFactory(slug="back-pain")
-    approve(article)
-    return article
 
 
 def deliver_all() -> None:

@@ -39,14 +39,6 @@ def endpoint(receiver):
     return endpoint
 
 
-@pytest.fixture
-def published(db):
-    article = ArticleFactory(slug="back-pain")
-    approve(article)
-    article.refresh_from_db()
-    return article
-
-
 def event(type_: str, article: Article, **payload) -> Event:
     """An outbox event as an action writes it, delivered to its consumers (the fan-out among them)."""
     event_id = outbox.emit(type_, article=article, **payload)
