@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.content import ArticleContent, SectionData, content_from_article
@@ -180,6 +182,24 @@ def test_start_review_keeps_a_due_date_the_chair_chose(submitted, chair, reviewe
     services.review_start(article=submitted, user=chair)
 
     assert assignment_of(submitted, reviewers[0]).due_at == chosen
+
+
+def reads_of(queries, table: str) -> int:
+    return sum(1 for q in queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"])
+
+
+def test_submitting_and_starting_read_what_their_checks_and_body_share_once(article, author, chair, reviewers):
+    with CaptureQueriesContext(connection) as submitting:
+        submitted = services.article_submit(article=article, user=author)
+    for reviewer in reviewers[:2]:
+        services.assignment_create(article=submitted, reviewer=reviewer, user=chair)
+    with CaptureQueriesContext(connection) as starting:
+        services.review_start(article=submitted, user=chair)
+
+    # the integrity check and the round's snapshot: one read of the sections
+    assert reads_of(submitting.captured_queries, "articles_section") == 1
+    # the quorum, the specialty and the due dates: one read of the active assignments; the conflicts' one more
+    assert reads_of(starting.captured_queries, "reviewboard_assignment") == 2
 
 
 def test_start_review_needs_the_quorum_of_active_reviewers(submitted, chair, reviewers, unchanged):
