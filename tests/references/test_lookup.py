@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from io import StringIO
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -19,7 +19,7 @@ from articles.content import ArticleContent, CitationData, ReferenceData, Sectio
 from references.integrity import POSSIBLE_REFERENCE_MISMATCH, check_content
 from references.lookup import CROSSREF, PUBMED, lookup_reference, with_registered_data
 from references.models import Reference
-from tests.http_receiver import serve
+from tests.http_receiver import LocalServer, serve
 
 OARSI = "OARSI guidelines for the non-surgical management of knee, hip, and polyarticular osteoarthritis"
 CROSSREF_WORKS = {
@@ -93,7 +93,7 @@ class Registry(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def registry(settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+    server = LocalServer(("127.0.0.1", 0), Registry)
     serve(server)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     settings.REFERENCE_LOOKUP_ENABLED = True
