@@ -255,12 +255,13 @@ def active_reviewers() -> QuerySet[AbstractBaseUser]:
     query."""
     user_model = get_user_model()
     app_label, codename = permissions.REVIEWER_PERM.split(".")
-    review_permission = {"codename": codename, "content_type__app_label": app_label}
     through_a_group = user_model.groups.through.objects.filter(
-        user_id=OuterRef("pk"), **{f"group__permissions__{k}": v for k, v in review_permission.items()}
+        user_id=OuterRef("pk"),
+        group__permissions__codename=codename,
+        group__permissions__content_type__app_label=app_label,
     )
     held_directly = user_model.user_permissions.through.objects.filter(
-        user_id=OuterRef("pk"), **{f"permission__{k}": v for k, v in review_permission.items()}
+        user_id=OuterRef("pk"), permission__codename=codename, permission__content_type__app_label=app_label
     )
     return (
         user_model.objects.filter(
