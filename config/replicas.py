@@ -19,8 +19,9 @@ mechanisms, one per direction:
 - **Readers skip a lagging replica** (``choose``): each server process checks the replicas at most once
   per ``REPLICA_CHECK_SECONDS`` (one small query to the primary and one to each replica) and reads
   only from those that are reachable, past their fence, and less than ``REPLICA_MAX_LAG_SECONDS``
-  behind. None usable: the primary. A replica that fails during a request is taken out for
-  ``REPLICA_RETRY_SECONDS`` and the request is answered again from the primary (reads are idempotent).
+  behind. None usable: the primary. A replica that fails during a request, on a new connection (a
+  persistent one it dropped is first replaced, ``_answer``), is taken out for ``REPLICA_RETRY_SECONDS``
+  and the request is answered again from the primary (reads are idempotent).
 
 ``replica_status()`` is what ``/healthz`` reports: per replica, reachable or not, bytes and seconds
 behind the primary, whether it is in use.
@@ -278,21 +279,25 @@ def read_view(view: Callable) -> Callable:
 
 
 def _answer(view: Callable, alias: str, request, args: tuple, kwargs: dict):
+    """Run ``view`` on ``alias``. A failed server or connection (not a failed query): a connection opened
+    by an earlier request may only have been dropped since (the database restarted), so the view runs once
+    more on a new one to the same database; then a replica is taken out and the primary answers; then the
+    error stands (the outage answer, 503). At most two runs per database."""
     reconnected = False
     while True:
         reused = _checked_by_first_query(alias)
         try:
             return view(request, *args, **kwargs)
         except (OperationalError, InterfaceError):  # the server or the connection failed, not the query
-            if alias != PRIMARY:
-                logger.warning("Replica %s failed during a read; reading from the primary", alias, exc_info=True)
-                mark_down(alias)
-                alias = PRIMARY
-                _reading.set(PRIMARY)
-            elif reused and not reconnected:
-                logger.info("A persistent database connection was dropped; reading again on a new one")
+            if reused and not reconnected:
+                logger.info("A persistent connection to %s was dropped; reading again on a new one", alias)
                 _close(alias)
                 reconnected = True
+            elif alias != PRIMARY:
+                logger.warning("Replica %s failed during a read; reading from the primary", alias, exc_info=True)
+                mark_down(alias)
+                alias, reconnected = PRIMARY, False
+                _reading.set(PRIMARY)
             else:
                 raise
 

@@ -139,6 +139,55 @@ def test_a_replica_failing_during_a_request_is_answered_again_from_the_primary(m
     assert replicas.choose() == PRIMARY  # taken out for REPLICA_RETRY_SECONDS
 
 
+def _dropped_once(monkeypatch, fails: dict[str, int]):
+    """A view whose first ``fails[alias]`` runs on ``alias`` fail as a connection the server dropped does;
+    every alias's connection was opened by an earlier request (what ``_checked_by_first_query`` reports)."""
+    used = []
+    monkeypatch.setattr(replicas, "_checked_by_first_query", lambda alias: True)
+
+    def view(request):
+        alias = replicas.read_alias()
+        used.append(alias)
+        if used.count(alias) <= fails.get(alias, 0):
+            raise OperationalError("server closed the connection unexpectedly")
+        return "answer"
+
+    return view, used
+
+
+def test_a_replica_connection_dropped_by_a_replica_restart_reconnects_and_keeps_the_replica(monkeypatch):
+    # The replica restarted: every server thread's persistent connection to it is dead, the replica is up.
+    # Taking the replica out for it sent each such thread's next read to the primary: with the primary
+    # down (a failover), a 503 for REPLICA_RETRY_SECONDS per thread (seen in tests/cluster).
+    FakeCluster(monkeypatch, "replica0")
+    view, used = _dropped_once(monkeypatch, {"replica0": 1, PRIMARY: 9})
+
+    assert replicas.read_view(view)(None) == "answer"
+
+    assert used == ["replica0", "replica0"]  # once more on a new connection, the primary never asked
+    assert replicas.choose() == "replica0"  # still in use
+
+
+def test_a_replica_that_fails_on_a_new_connection_too_is_taken_out(monkeypatch):
+    FakeCluster(monkeypatch, "replica0")
+    view, used = _dropped_once(monkeypatch, {"replica0": 2})
+
+    assert replicas.read_view(view)(None) == "answer"
+
+    assert used == ["replica0", "replica0", PRIMARY]
+    assert replicas.choose() == PRIMARY  # taken out for REPLICA_RETRY_SECONDS
+
+
+def test_a_replica_and_a_primary_both_down_is_an_error_after_one_new_connection_each(monkeypatch):
+    FakeCluster(monkeypatch, "replica0")
+    view, used = _dropped_once(monkeypatch, {"replica0": 9, PRIMARY: 9})
+
+    with pytest.raises(OperationalError):
+        replicas.read_view(view)(None)
+
+    assert used == ["replica0", "replica0", PRIMARY, PRIMARY]  # bounded: no loop
+
+
 def test_a_failing_query_is_not_taken_for_a_replica_down(monkeypatch):
     FakeCluster(monkeypatch, "replica0")
 
