@@ -154,11 +154,16 @@ def reviewer_conflict(
 
 
 def reviewer_conflicts(
-    article: Article, reviewers: list[AbstractBaseUser], *, now: datetime | None = None
+    article: Article,
+    reviewers: list[AbstractBaseUser],
+    *,
+    now: datetime | None = None,
+    records: dict[int, OnRecord] | None = None,
 ) -> dict[int, ConflictOfInterest | None]:
-    """``reviewer_conflict`` of each reviewer, by user pk, with what is on record read once for all of them."""
+    """``reviewer_conflict`` of each reviewer, by user pk, with what is on record read once for all of them
+    (or ``records``, ``on_record``'s answer read already: the acceptance records the declaration it checked)."""
     now = now or timezone.now()
-    records = on_record(article, reviewers)
+    records = records if records is not None else on_record(article, reviewers)
     return {reviewer.pk: _conflict(article, reviewer, records[reviewer.pk], now) for reviewer in reviewers}
 
 
@@ -205,15 +210,20 @@ def conflict_of_interest(article: Article, reviewer: AbstractBaseUser) -> str | 
     return conflict.message if conflict is not None else None
 
 
-def conflict_stands(article: Article, assignment: Assignment) -> ConflictOfInterest | None:
+def conflict_stands(
+    article: Article, assignment: Assignment, *, record: OnRecord | None = None
+) -> ConflictOfInterest | None:
     """The conflict of an assignment's reviewer that the chair has not overridden (an override covers an
-    overridable conflict only), or None."""
-    return standing_conflicts(article, [assignment])[assignment.pk]
+    overridable conflict only), or None. ``record``: what ``on_record`` read of the reviewer already."""
+    records = {assignment.reviewer_id: record} if record is not None else None
+    return standing_conflicts(article, [assignment], records=records)[assignment.pk]
 
 
-def standing_conflicts(article: Article, assignments: list[Assignment]) -> dict[int, ConflictOfInterest | None]:
+def standing_conflicts(
+    article: Article, assignments: list[Assignment], *, records: dict[int, OnRecord] | None = None
+) -> dict[int, ConflictOfInterest | None]:
     """``conflict_stands`` of each assignment, by assignment pk, read once for all of them."""
-    conflicts = reviewer_conflicts(article, [assignment.reviewer for assignment in assignments])
+    conflicts = reviewer_conflicts(article, [assignment.reviewer for assignment in assignments], records=records)
     return {
         assignment.pk: None if conflict is None or (conflict.overridable and assignment.override_reason) else conflict
         for assignment in assignments

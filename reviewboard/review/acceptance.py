@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 from config.exceptions import Conflict
 from reviewboard.board import permissions
+from reviewboard.board import selectors as board_selectors
 from reviewboard.models import Assignment
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
     from articles.models import Article
+    from reviewboard.review.actions.registry import ActionContext
 
 
 def require_accepted(assignment: Assignment, *, doing: str) -> None:
@@ -35,3 +37,12 @@ def require_accepted_reviewer(article: Article, user: AbstractBaseUser, *, doing
     assignment = article.assignments.filter(reviewer=user, closed_at__isnull=True).select_related("round").first()
     if assignment is not None:
         require_accepted(assignment, doing=doing)
+
+
+def on_record_of(ctx: ActionContext, reviewer: AbstractBaseUser) -> board_selectors.OnRecord:
+    """What the conflict-of-interest rule reads of ``reviewer`` for the action's article, read once per
+    action: accepting and signing off check the conflict and then record the declaration they checked,
+    not a second read of it."""
+    return ctx.read_once(
+        f"on_record:{reviewer.pk}", lambda: board_selectors.on_record(ctx.article, [reviewer])[reviewer.pk]
+    )

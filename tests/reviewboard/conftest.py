@@ -36,6 +36,11 @@ def make_reviewer(username: str, *, credentials: str = "MD, FACP", specialties=(
     return user
 
 
+def reads_of(queries, table: str) -> int:
+    """How many of ``queries`` (CaptureQueriesContext's) read ``table``."""
+    return sum(1 for q in queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"])
+
+
 def content_hash(article) -> str:
     return content_from_article(article).content_hash
 

@@ -16,6 +16,7 @@ from reviewboard.board import selectors as board_selectors
 from reviewboard.models import (
     Assignment,
 )
+from reviewboard.review.acceptance import on_record_of
 from reviewboard.review.actions.registry import Action, ActionContext, Field, entry_point
 from reviewboard.review.actions.rules import ALL_STATES, ASSIGNMENT_REVIEWER, CHAIR, COMMENT, name_of, person_name
 
@@ -138,7 +139,7 @@ def _validate_accept(ctx: ActionContext) -> None:
             code="no-conflict-required",
             detail={"field": "no_conflict"},
         )
-    conflict = board_selectors.conflict_stands(ctx.article, assignment)
+    conflict = board_selectors.conflict_stands(ctx.article, assignment, record=on_record_of(ctx, assignment.reviewer))
     if conflict is not None:
         raise Conflict(conflict.message, code="conflict-of-interest", detail={"reason": conflict.code})
 
@@ -151,7 +152,7 @@ def _accept_assignment(ctx: ActionContext) -> Assignment:
     if ctx.article.state == ReviewState.UNDER_REVIEW and not assignment.due_explicit:
         assignment.due_at = ctx.now + settings.REVIEW_DEFAULT_DUE
         fields.append("due_at")
-    declaration = board_selectors.current_declaration(ctx.user)
+    declaration = on_record_of(ctx, ctx.user).declaration  # the one the conflict check read
     assignment.accepted_declaration = declaration
     fields.append("accepted_declaration")
     assignment.save(update_fields=fields)

@@ -22,7 +22,7 @@ from reviewboard.models import (
     SignOff,
 )
 from reviewboard.review import selectors
-from reviewboard.review.acceptance import require_accepted
+from reviewboard.review.acceptance import on_record_of, require_accepted
 from reviewboard.review.actions.registry import Action, ActionContext, Condition, Field, Unmet, entry_point
 from reviewboard.review.actions.rules import ASSIGNMENT_REVIEWER, short_hash, states
 from reviewboard.review.decisions import chair_decides
@@ -52,7 +52,7 @@ def _validate_sign_off(ctx: ActionContext) -> None:
         raise Conflict(
             "Your reviewer profile is inactive.", code="reviewer-inactive", detail={"reviewer": user.get_username()}
         )
-    conflict = board_selectors.conflict_stands(ctx.article, assignment)
+    conflict = board_selectors.conflict_stands(ctx.article, assignment, record=on_record_of(ctx, assignment.reviewer))
     if conflict is not None:
         raise Conflict(conflict.message, code="conflict-of-interest", detail={"reason": conflict.code})
     signed = ctx.inputs["content_hash"].strip().lower()
@@ -120,7 +120,7 @@ def _sign_off(ctx: ActionContext) -> SignOff:
                 content_hash=content_hash,
                 decision=SignOff.Decision.APPROVE,
                 comment=ctx.inputs.get("comment", ""),
-                declaration=board_selectors.current_declaration(ctx.user),
+                declaration=on_record_of(ctx, ctx.user).declaration,  # the one the conflict check read
                 acknowledgements=ctx.inputs["acknowledgements"],
             )
     except IntegrityError as exc:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article, PublishedVersion, ReviewState, Section
 from config.exceptions import Conflict, InvalidInput, NotAllowed
 from reviewboard.models import AuditEntry, SignOff
 from reviewboard.review import services
 from tests.factories import ArticleFactory
-from tests.reviewboard.conftest import assignment_of, content_hash, sign, start_review
+from tests.reviewboard.conftest import assignment_of, content_hash, reads_of, sign, start_review
 
 # Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
@@ -28,6 +30,24 @@ def test_sign_off_records_reviewer_hash_comment_and_audit(under_review, reviewer
     entry = AuditEntry.objects.order_by("-seq").first()
     assert (entry.action, entry.actor, entry.content_hash) == ("sign_off", reviewers[0], under_review.review_hash)
     assert (entry.data["signed"], entry.data["required"]) == (1, 2)
+
+
+def test_accepting_and_signing_off_record_the_declaration_their_conflict_check_read(article, author, chair, reviewers):
+    # One read of the reviewer's declaration for the check and the record: a second read could return a
+    # declaration signed in between, recorded as the one this reviewer accepted or signed under unchecked.
+    under_review = start_review(article, author, chair, reviewers[:2], accept=False)
+    with CaptureQueriesContext(connection) as accepting:
+        services.assignment_accept(
+            assignment=assignment_of(under_review, reviewers[0]), user=reviewers[0], no_conflict=True
+        )
+    with CaptureQueriesContext(connection) as signing:
+        signoff = sign(under_review, reviewers[0])
+
+    assert reads_of(accepting.captured_queries, "reviewboard_declaration") == 1
+    assert reads_of(signing.captured_queries, "reviewboard_declaration") == 1
+    newest = reviewers[0].declarations.order_by("-signed_at", "-id").first()
+    assert assignment_of(under_review, reviewers[0]).accepted_declaration == newest
+    assert signoff.declaration == newest
 
 
 def test_the_last_needed_sign_off_approves_in_the_same_transaction(

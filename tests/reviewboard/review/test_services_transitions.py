@@ -22,6 +22,7 @@ from tests.reviewboard.conftest import (
     assignment_of,
     content_hash,
     make_reviewer,
+    reads_of,
     sign,
     submit,
 )
@@ -182,10 +183,6 @@ def test_start_review_keeps_a_due_date_the_chair_chose(submitted, chair, reviewe
     services.review_start(article=submitted, user=chair)
 
     assert assignment_of(submitted, reviewers[0]).due_at == chosen
-
-
-def reads_of(queries, table: str) -> int:
-    return sum(1 for q in queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"])
 
 
 def test_submitting_and_starting_read_what_their_checks_and_body_share_once(article, author, chair, reviewers):
