@@ -213,10 +213,13 @@ def _carry_over(ctx: ActionContext, previous: ReviewRound, round_: ReviewRound) 
         return []
     ended_with = previous.assignments.filter(close_reason=ReviewRound.Outcome.CHANGES_REQUESTED)
     candidates = list(ended_with.select_related("reviewer", "reviewer__reviewer_profile").order_by("pk"))
-    reviewer_pks = list({assignment.reviewer_id for assignment in candidates})
-    active = set(board_selectors.active_reviewers().filter(pk__in=reviewer_pks).values_list("pk", flat=True))
-    standing = board_selectors.standing_conflicts(ctx.article, candidates)
-    declarations = {d.member_id: d for d in board_selectors.newest_declarations(reviewer_pks)}
+    reviewers = list({assignment.reviewer_id: assignment.reviewer for assignment in candidates}.values())
+    active = set(
+        board_selectors.active_reviewers().filter(pk__in=[r.pk for r in reviewers]).values_list("pk", flat=True)
+    )
+    # One read of what is on record: the conflicts are judged on the declarations the acceptances are kept by.
+    records = board_selectors.on_record(ctx.article, reviewers)
+    standing = board_selectors.standing_conflicts(ctx.article, candidates, records=records)
     carried: dict[int, Assignment] = {}  # by reviewer: the first of their assignments that may be carried over
     for assignment in candidates:
         if assignment.reviewer_id in active and standing[assignment.pk] is None:
@@ -229,7 +232,7 @@ def _carry_over(ctx: ActionContext, previous: ReviewRound, round_: ReviewRound) 
             assigned_by=ctx.user,
             override_reason=assignment.override_reason,
             override_conflict=assignment.override_conflict,
-            **_kept_acceptance(assignment, declarations.get(assignment.reviewer_id), ctx.now),
+            **_kept_acceptance(assignment, records[assignment.reviewer_id].declaration, ctx.now),
         )
         for assignment in carried.values()
     )
