@@ -67,8 +67,8 @@ class QuickFlush:
 
 def flush_by_delete(execute: Callable, sql: str, params, many: bool, context) -> object:
     """An execute wrapper: Django's flush ``TRUNCATE`` becomes a ``DELETE`` of each table (but those
-        ``QuickFlush`` keeps), as the superuser bypassing triggers for the flush's own transaction, as only a
-        superuser can. A ``TRUNCATE`` with RESTART IDENTITY or CASCADE is run as is (past the triggers too), any
+    ``QuickFlush`` keeps), as the superuser bypassing triggers for the flush's own transaction, as only a
+    superuser can. A ``TRUNCATE`` with RESTART IDENTITY or CASCADE is run as is (past the triggers too), any
     other statement untouched."""
     if not (sql.startswith("TRUNCATE") and context["connection"].vendor == "postgresql"):
         return execute(sql, params, many, context)
