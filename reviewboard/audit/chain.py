@@ -79,7 +79,9 @@ def _actor_name(actor: AbstractBaseUser | None) -> str:
     return (actor.get_full_name() or actor.get_username())[:150]
 
 
-@transaction.atomic
+# savepoint=False: inside the action's transaction, no savepoint of its own (two round trips an action);
+# an append that fails fails the action. Called alone, it still gets a transaction for its lock.
+@transaction.atomic(savepoint=False)
 def audit_append(
     *,
     action: str,

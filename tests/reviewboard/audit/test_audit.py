@@ -132,6 +132,17 @@ def test_every_action_of_a_review_writes_one_entry(under_review, author, reviewe
     assert audit_verify() is None
 
 
+def test_an_entry_is_written_in_its_actions_transaction_without_a_savepoint_of_its_own(under_review, reviewers):
+    """A savepoint around each append cost every action two round trips and undid nothing the action's own
+    transaction does not: a failed append fails the action."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        services.comment_create(article=under_review, user=reviewers[0], body="Dose?")
+    savepoints = [q["sql"] for q in queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 1, savepoints  # the action's own transaction (a savepoint inside the test's)
+
+
 # --- verify_audit_log ---------------------------------------------------------------------
 
 
