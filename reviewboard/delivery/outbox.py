@@ -53,19 +53,14 @@ MAX_ATTEMPTS = 8
 
 
 def record(ctx: ActionContext) -> list[int]:
-    """Write the events ``ctx`` emitted (inside the action's transaction); deliver them after commit."""
-    return [
-        emit(
-            pending.type,
-            article=ctx.article,
-            review_round=ctx.round,
-            version_id=pending.version_id,
-            actor=ctx.user,
-            now=ctx.now,
-            **pending.payload,
-        )
-        for pending in ctx.events
-    ]
+    """Write the events ``ctx`` emitted (inside the action's transaction); deliver them after commit.
+    However many events and types, two inserts: the events, then their deliveries."""
+    envelope = {"article": ctx.article, "round": ctx.round, "actor": ctx.user}
+    return _write(
+        [(pending.type, {**envelope, "version_id": pending.version_id}, pending.payload) for pending in ctx.events],
+        now=ctx.now,
+        enqueue=True,
+    )
 
 
 def emit(
@@ -99,12 +94,21 @@ def emit_many(
     payload) pairs, the envelope's keys among ``article``, ``round``, ``version_id``, ``actor``.
     ``enqueue=False``: the caller delivers them itself once it has committed (``deliver_now``: a sweep,
     already running in a worker); what it does not deliver, the ``deliver_pending`` sweep does."""
+    return _write([(type, envelope, payload) for envelope, payload in items], now=now, enqueue=enqueue)
+
+
+def _write(
+    items: list[tuple[str, dict[str, Any], dict[str, Any]]], *, now: datetime | None, enqueue: bool
+) -> list[int]:
+    """Events (type, envelope, payload) and their deliveries, in two inserts; their ids, in order."""
+    if not items:
+        return []
     strict = getattr(settings, "OUTBOX_STRICT_EVENTS", False)
     now = now or timezone.now()
-    consumers = events.consumers_of(type)
-    rows, problems = [], []
-    for envelope, payload in items:
-        problem = events.payload_problem(type, payload) or (None if consumers else f"Nobody consumes {type!r}.")
+    rows, problems, consumers = [], [], []
+    for type, envelope, payload in items:
+        consumers.append(events.consumers_of(type))
+        problem = events.payload_problem(type, payload) or (None if consumers[-1] else f"Nobody consumes {type!r}.")
         if problem and strict:
             raise events.EventTypeError(problem)
         actor = envelope.get("actor")
@@ -123,15 +127,17 @@ def emit_many(
         )
         problems.append(problem)
     created = Event.objects.bulk_create(rows)
-    for event, problem in zip(created, problems, strict=True):
+    deliverable = []
+    for event, problem, keys in zip(created, problems, consumers, strict=True):
         if problem:
-            logger.error("Event %s (%s) will not be delivered: %s", event.pk, type, problem)
-    deliverable = [event.pk for event, problem in zip(created, problems, strict=True) if not problem]
+            logger.error("Event %s (%s) will not be delivered: %s", event.pk, event.type, problem)
+        else:
+            deliverable.append((event.pk, keys))
     EventDelivery.objects.bulk_create(
-        EventDelivery(event_id=event_id, consumer=key) for event_id in deliverable for key in consumers
+        EventDelivery(event_id=event_id, consumer=key) for event_id, keys in deliverable for key in keys
     )
     if enqueue:
-        for event_id in deliverable:
+        for event_id, _ in deliverable:
             enqueue_after_commit(deliver_event, event_id)
     return [event.pk for event in created]
 

@@ -217,6 +217,25 @@ def test_without_strict_events_an_unknown_type_is_recorded_failed_never_delivere
     assert "will not be delivered" in caplog.text
 
 
+def test_an_action_writes_all_its_events_and_their_deliveries_in_two_inserts(article, author):
+    """Submitting emits two events of two types: one insert of events and one of deliveries, each event with
+    the consumers of its own type (it used to be two inserts an event)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.reviewboard.conftest import submit
+
+    with CaptureQueriesContext(connection) as queries:
+        submit(article, author)
+
+    inserts = [q["sql"].split('"')[1] for q in queries if q["sql"].startswith('INSERT INTO "reviewboard_event')]
+    assert inserts == ["reviewboard_event", "reviewboard_eventdelivery"]
+    written = Event.objects.filter(article=article).order_by("-pk")[:2]
+    assert {event.type: sorted(deliveries(event)) for event in written} == {
+        event_type: sorted(events.consumers_of(event_type))
+        for event_type in ("article.submitted", "article.status_changed")
+    }
+
+
 def test_every_declared_type_has_a_consumer_and_a_line_in_the_docs():
     assert events.unconsumed_types() == []
     with open("docs/architecture.md", encoding="utf-8") as architecture:
