@@ -53,16 +53,20 @@ def pending_content_store(
         ],
     }
     ids = {str(number): ref_id for number, ref_id in cited_reference_ids(article=article, content=content).items()}
-    pending, _ = PendingContent.objects.update_or_create(
-        article=article,
-        defaults={
-            "round": round_number,
-            "content_hash": content.content_hash,
-            "submitted_at": submitted_at,
-            "source": source,
-            "reference_ids": ids,
-            "payload_json": canonical_json(payload),
-        },
+    # One INSERT ... ON CONFLICT UPDATE: update_or_create took two savepoints, a locking read and the insert.
+    fields = {
+        "round": round_number,
+        "content_hash": content.content_hash,
+        "submitted_at": submitted_at,
+        "source": source,
+        "reference_ids": ids,
+        "payload_json": canonical_json(payload),
+    }
+    (pending,) = PendingContent.objects.bulk_create(
+        [PendingContent(article=article, **fields)],
+        update_conflicts=True,
+        unique_fields=["article"],
+        update_fields=list(fields),
     )
     return pending
 
