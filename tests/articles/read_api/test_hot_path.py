@@ -1,5 +1,5 @@
-"""The read API's hot paths: the query budget of the detail and the list, the list's one index scan and
-its prepared statement, and the per-process micro-cache and keyed fast path."""
+"""The read API's hot paths: the list's one index scan and its prepared statement, and the per-process
+micro-cache and keyed fast path (their query budget: test_query_budget.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from articles import selectors
 from articles.api import listing, payloads
 from articles.models import Article
 from articles.publishing import article_payload_refresh
-from tests.articles.publishing_helpers import approve, big_article, many_reviewers, set_state
+from tests.articles.publishing_helpers import approve, set_state
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,53 +23,6 @@ LIST = "/api/v1/articles/"
 
 def detail(slug: str) -> str:
     return f"/api/v1/articles/{slug}/"
-
-
-# --- query budget -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def heavy(db):
-    articles = []
-    for n in range(25):
-        article = big_article(sections=12, citations=15, slug=f"heavy-{n}")
-        approve(article, reviewers=many_reviewers(8))
-        articles.append(article)
-    return articles
-
-
-def test_detail_costs_at_most_two_queries_even_with_many_sections(api, heavy, django_assert_max_num_queries):
-    slug = heavy[0].slug
-    with django_assert_max_num_queries(2):
-        response = api.get(detail(slug))
-    assert response.status_code == 200
-    assert len(response.json()["sections"]) == 12
-    assert len(response.json()["reviewers"]) == 8
-    with django_assert_max_num_queries(2):
-        assert api.get(detail(slug), HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
-    with django_assert_max_num_queries(2):
-        assert api.get(detail(slug), HTTP_IF_NONE_MATCH='"stale"').status_code == 200
-    with django_assert_max_num_queries(2):
-        assert api.get(detail(slug) + "versions/1/").status_code == 200
-    with django_assert_max_num_queries(2):
-        assert api.get(detail(slug) + "versions/").status_code == 200
-
-
-@pytest.mark.parametrize("page_size", [1, 10, 25, 100])
-def test_list_page_costs_one_query_for_any_size_and_position(
-    api, heavy, page_size, django_assert_num_queries, django_assert_max_num_queries
-):
-    with django_assert_max_num_queries(2):  # the key on a cold cache + the page
-        first = api.get(LIST, {"page_size": page_size, "topic": "back pain", "q": "back"})
-    with django_assert_num_queries(1):
-        api.get(LIST, {"page_size": page_size})
-    with django_assert_num_queries(1):
-        api.get(LIST, {"page_size": min(page_size, 20), "expand": "full"})
-    if first.json()["next"]:
-        with django_assert_num_queries(1):
-            assert api.get(first.json()["next"]).status_code == 200
-    assert first.status_code == 200
-    assert len(first.json()["results"]) == min(page_size, 25)
 
 
 def test_the_list_query_is_one_index_scan_from_the_cursor_without_a_sort(api, published, monkeypatch):

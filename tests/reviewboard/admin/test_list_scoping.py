@@ -5,12 +5,12 @@ pages), while a user who may see it reads it everywhere (so each surface is show
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 from django.test import Client
 
 from reviewboard.models import Assignment, AuditEntry, Comment, SignOff
 from reviewboard.review import services
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
+from tests.module_world import module_world
 from tests.reviewboard.api.clients import client_for
 from tests.reviewboard.conftest import make_author, sign, start_review
 
@@ -24,9 +24,8 @@ COMMENT = "Confidential comment on the second section"
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """Under review with reviewer1 and reviewer2; reviewer2 signed off with a remark, reviewer1 commented; a
-    third reviewer and an author of other articles outside it. Built once for the module in a transaction
-    rolled back at its end (each test runs in its own savepoint inside it)."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    third reviewer and an author of other articles outside it. Built once for the module (tests/module_world.py)."""
+    with module_world(django_db_blocker):
         author, chair = AuthorFactory(username="author"), ChairFactory(username="chair")
         reviewers = [ReviewerFactory(username=f"reviewer{i}") for i in (1, 2, 3)]
         article = ArticleFactory(authors=[author], question=QUESTION)
@@ -34,7 +33,6 @@ def world(django_db_setup, django_db_blocker):
         services.comment_create(article=article, user=reviewers[0], body=COMMENT, blocking=False)
         sign(article, reviewers[1], comment=REMARK)
         yield {"article": article, "reviewers": reviewers, "another author": make_author("another-author")}
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 from django.utils import timezone
 
 from articles.content import content_from_article
@@ -21,6 +20,7 @@ from reviewboard.models import Assignment, AuditEntry, SignOff
 from reviewboard.review import services
 from reviewboard.review.actions import ACTIONS, TRANSITIONS
 from tests.factories import ArticleFactory, round_for
+from tests.module_world import module_world
 from tests.reviewboard.conftest import make_author, make_chair, make_reviewer
 
 pytestmark = pytest.mark.django_db
@@ -126,9 +126,8 @@ def user_for(role: str, cast: dict):
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """The cast and one ready article per state (and one under review nobody signed yet), built once for the
-    module inside a transaction rolled back at its end; each test runs in its own savepoint inside it (the
-    ``db`` fixture), so what a test changes is undone before the next one, as with ``setUpTestData``."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    module (tests/module_world.py): what a test changes is undone before the next one."""
+    with module_world(django_db_blocker):
         author = make_author("m-author")
         cast = {
             "author": author,
@@ -149,7 +148,6 @@ def world(django_db_setup, django_db_blocker):
         for pk in articles.values():
             Article.objects.get(pk=pk).authors.add(cast["inactive"])
         yield {"cast": cast, "articles": articles}
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
