@@ -177,7 +177,7 @@ def _write_sections(article: Article, content: ArticleContent) -> None:
         # Move the current rows out of the way of the unique (article, position) constraint.
         offset = max(s.position for s in existing) + len(content.sections) + 1
         article.sections.update(position=F("position") + offset)
-    kept: set[int] = set()
+    kept: list[Section] = []
     to_create: list[Section] = []
     ordered = [*content.audience_sections(CLINICIAN), *(s for s in content.sections if s.audience != CLINICIAN)]
     for position, data in enumerate(ordered, start=1):
@@ -185,8 +185,7 @@ def _write_sections(article: Article, content: ArticleContent) -> None:
         if candidates:
             section = candidates.pop(0)
             section.position, section.level, section.body = position, data.level, data.body
-            section.save(update_fields=["position", "level", "body"])
-            kept.add(section.pk)
+            kept.append(section)
         else:
             to_create.append(
                 Section(
@@ -198,7 +197,8 @@ def _write_sections(article: Article, content: ArticleContent) -> None:
                     audience=data.audience,
                 )
             )
-    article.sections.exclude(pk__in=kept).delete()
+    article.sections.exclude(pk__in=[section.pk for section in kept]).delete()
+    Section.objects.bulk_update(kept, ["position", "level", "body"])  # one statement, however many sections
     Section.objects.bulk_create(to_create)
 
 
