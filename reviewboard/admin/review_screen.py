@@ -31,6 +31,7 @@ from references.models import Citation, Reference
 from reviewboard.admin.review_actions import review_action
 from reviewboard.board import permissions
 from reviewboard.models import Comment
+from reviewboard.reading import reads_kept
 from reviewboard.review import selectors
 
 REFERENCE_KINDS = dict(Reference.Kind.choices)
@@ -292,7 +293,12 @@ class ReviewScreenAdminMixin:
         return TemplateResponse(request, "admin/articles/article/review/screen.html", context)
 
     def _review_context(self, request: HttpRequest, article: Article) -> dict[str, Any]:
-        """Everything the review screen draws (also what an in-place answer redraws a part of)."""
+        """Everything the review screen draws (also what an in-place answer redraws a part of): reads only,
+        so each rule's read is made once for the whole screen (``reviewboard.reading``)."""
+        with reads_kept():
+            return self._draw(request, article)
+
+    def _draw(self, request: HttpRequest, article: Article) -> dict[str, Any]:
         prefetch_related_objects(
             [article], "sections", Prefetch("citations", queryset=Citation.objects.select_related("reference"))
         )

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from reviewboard.reading import kept
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
@@ -50,6 +52,7 @@ def _active(user: AbstractBaseUser | None) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+@kept
 def is_author(article: Article, user: AbstractBaseUser) -> bool:
     if not _active(user) or article.pk is None:
         return False
@@ -119,6 +122,7 @@ def is_board_member(user: AbstractBaseUser | None) -> bool:
     return _active(user) and any(user.has_perm(perm) for perm in (CHAIR_PERM, REVIEWER_PERM, EDITOR_PERM))
 
 
+@kept
 def is_assigned_reviewer(article: Article, user: AbstractBaseUser) -> bool:
     if not _active(user) or not user.has_perm(REVIEWER_PERM) or article.pk is None:
         return False

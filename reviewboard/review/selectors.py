@@ -34,6 +34,7 @@ from reviewboard.models import (
     ReviewRound,
     SignOff,
 )
+from reviewboard.reading import kept
 from reviewboard.review.decisions import chair_decides
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ def quorum_of(field: str = "quorum") -> Coalesce:
     return Coalesce(NullIf(field, Value(0)), Value(settings.REVIEW_DEFAULT_QUORUM))
 
 
+@kept
 def open_round(article: Article) -> ReviewRound | None:
     """The article's open review round (at most one: a partial unique constraint), or None."""
     return ReviewRound.objects.filter(article=article, closed_at__isnull=True).first()
@@ -156,6 +158,7 @@ def describe_answer(assignment: Assignment) -> str:
     return "No answer yet"
 
 
+@kept
 def own_assignment(article: Article, user: AbstractBaseUser | None) -> Assignment | None:
     """The reviewer's open assignment on the article, else their latest one (the refusal then names the
     round it belonged to)."""
@@ -225,6 +228,7 @@ def signers(article: Article, content_hash: str) -> list[AbstractBaseUser]:
     return list(seen.values())
 
 
+@kept
 def signoff_progress(article: Article, content_hash: str | None = None) -> SignOffProgress:
     """Progress toward approval of ``content_hash`` (default: the hash frozen on submit)."""
     content_hash = article.review_hash if content_hash is None else content_hash

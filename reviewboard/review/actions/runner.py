@@ -27,6 +27,7 @@ from articles.models import Article
 from config.exceptions import Conflict, InvalidInput, NotAllowed, ServiceError
 from reviewboard.audit.chain import audit_append
 from reviewboard.delivery import outbox
+from reviewboard.reading import reads_kept
 from reviewboard.review import selectors, tracker
 from reviewboard.review.actions.catalog import ACTIONS, TRANSITIONS
 from reviewboard.review.actions.registry import Action, ActionContext, bind_runner
@@ -305,7 +306,15 @@ def refusal(name: str, *, article: Article, user: AbstractBaseUser | None, targe
 def refusals(
     *, article: Article, user: AbstractBaseUser | None, names: tuple[str, ...] = TRANSITIONS
 ) -> dict[str, ServiceError | None]:
-    """``refusal`` for each of ``names``, reading the open round once (a screen asks about every button)."""
+    """``refusal`` for each of ``names``, each rule's read made once for all of them (a screen asks about
+    every button; ``reviewboard.reading``: nothing is written here)."""
+    with reads_kept():
+        return _refusals(article, user, names)
+
+
+def _refusals(
+    article: Article, user: AbstractBaseUser | None, names: tuple[str, ...]
+) -> dict[str, ServiceError | None]:
     open_round = selectors.open_round(article)
     answers: dict[str, ServiceError | None] = {}
     for name in names:

@@ -246,3 +246,25 @@ def test_the_seed_pages_findings_read_as_problems_with_places_to_go():
     assert warnings
     assert "Reference 1 has no DOI, PubMed ID or link" in warnings[0].sentence
     assert warnings[0].places[0].link_text == "reference 1"
+
+
+@pytest.mark.parametrize("who", ["chair", "assigned reviewer", "author"])
+def test_drawing_the_screen_runs_no_query_twice(under_review, author, chair, reviewers, who):
+    """Each panel and each button asks the same rules (the open round, whether the user is assigned, their
+    own assignment): one pass over the screen keeps each answer (``reviewboard.reading``), where a
+    reviewer's screen used to ask some of them four times."""
+    from collections import Counter
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = {"chair": chair, "assigned reviewer": reviewers[0], "author": author}[who]
+    client = logged_in(user)
+    client.get(review_url(under_review))  # the session and permission caches warm
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(review_url(under_review))
+
+    assert response.status_code == 200
+    asked = Counter(q["sql"] for q in queries if q["sql"].startswith("SELECT"))
+    assert {sql[:160]: times for sql, times in asked.items() if times > 1} == {}
