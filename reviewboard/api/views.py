@@ -33,6 +33,7 @@ from reviewboard.api import serializers as s
 from reviewboard.board import permissions
 from reviewboard.board.declarations import declaration_sign
 from reviewboard.models import Assignment, ChecklistItem, Comment, Declaration, ReviewRound, SignOff
+from reviewboard.reading import reads_kept
 from reviewboard.review import decisions, selectors, services
 from reviewboard.review.actions import TRANSITIONS, get_transition, surface
 from reviewboard.review.services.content import content_create
@@ -154,7 +155,8 @@ def _review_detail(article: Article, user: Any) -> dict[str, Any]:
 
 
 def _detail_response(article: Article, user: Any, *, status_code: int = status.HTTP_200_OK) -> Response:
-    return Response(s.ArticleReviewOutput(_review_detail(article, user)).data, status=status_code)
+    with reads_kept():  # reads only (after the write of a POST): each rule's read once
+        return Response(s.ArticleReviewOutput(_review_detail(article, user)).data, status=status_code)
 
 
 class ReviewArticleListView(APIView):

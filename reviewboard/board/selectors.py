@@ -23,6 +23,7 @@ from reviewboard.models import (
     Declaration,
     DeclaredRelationship,
 )
+from reviewboard.reading import kept
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -51,6 +52,7 @@ def newest_declarations(member_pks: list[int]) -> QuerySet[Declaration]:
     )
 
 
+@kept
 def current_declaration(member: AbstractBaseUser) -> Declaration | None:
     """The member's newest declaration of interests (expired or not), or None."""
     return newest_declarations([member.pk]).first()

@@ -268,3 +268,24 @@ def test_drawing_the_screen_runs_no_query_twice(under_review, author, chair, rev
     assert response.status_code == 200
     asked = Counter(q["sql"] for q in queries if q["sql"].startswith("SELECT"))
     assert {sql[:160]: times for sql, times in asked.items() if times > 1} == {}
+
+
+@pytest.mark.parametrize("who", ["chair", "assigned reviewer", "author"])
+def test_the_review_apis_detail_and_the_home_page_run_no_query_twice(under_review, author, chair, reviewers, who):
+    from collections import Counter
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.reviewboard.api.clients import client_for
+
+    user = {"chair": chair, "assigned reviewer": reviewers[0], "author": author}[who]
+    pages = ((client_for(user), f"/api/v1/review/articles/{under_review.slug}/"), (logged_in(user), "/admin/"))
+    for client, path in pages:
+        client.get(path)  # the session and permission caches warm
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+
+        assert response.status_code == 200
+        asked = Counter(q["sql"] for q in queries if q["sql"].startswith("SELECT"))
+        assert {sql[:160]: times for sql, times in asked.items() if times > 1} == {}, path
