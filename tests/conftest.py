@@ -1,8 +1,8 @@
 import pytest
 from django.db import connection
-from django.test import TransactionTestCase
+from django.test import Client, TransactionTestCase
 
-from tests import db_flush
+from tests import db_flush, logins
 from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
 
@@ -66,6 +66,14 @@ def _quick_flush():
         patch.setattr(TransactionTestCase, "_fixture_teardown", db_flush.fixture_teardown)
         yield
     connection.execute_wrappers.remove(db_flush.flush_by_delete)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_login():
+    """``Client.force_login`` writes the session a login leaves, without the login (tests/logins.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", logins.force_login)
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

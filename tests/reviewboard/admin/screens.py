@@ -31,12 +31,6 @@ def transition_url(article, name: str) -> str:
 QUEUE_URL = "/admin/reviewboard/assignment/queue/"
 
 
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def message_list(response) -> list[tuple[int, str]]:
     return [(m.level, str(m)) for m in get_messages(response.wsgi_request)]
 

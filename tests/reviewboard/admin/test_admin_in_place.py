@@ -4,20 +4,14 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from reviewboard.models import Comment
 from reviewboard.review import services
+from tests.logins import logged_in
 from tests.reviewboard.conftest import start_review
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def url(view: str, article, *args) -> str:

@@ -16,6 +16,7 @@ from articles.models import PublishedVersion, ReviewState, Section
 from reviewboard.models import Assignment, AuditEntry, Comment, SignOff
 from reviewboard.review import selectors, services
 from reviewboard.review.actions import ACTIONS
+from tests.logins import logged_in
 from tests.reviewboard.admin.screens import (
     QUEUE_URL,
     action_url,
@@ -23,7 +24,6 @@ from tests.reviewboard.admin.screens import (
     change_url,
     errors,
     fresh,
-    logged_in,
     message_list,
     page,
     reach,

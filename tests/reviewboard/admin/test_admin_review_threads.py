@@ -18,12 +18,12 @@ from reviewboard.admin.review_words import person_name
 from reviewboard.audit.chain import audit_verify
 from reviewboard.models import Assignment, AuditEntry, Comment, Specialty
 from reviewboard.review import services
+from tests.logins import logged_in
 from tests.reviewboard.admin.screens import (
     action_url,
     change_url,
     errors,
     fresh,
-    logged_in,
     message_list,
     page,
     reach,

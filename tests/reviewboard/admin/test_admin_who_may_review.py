@@ -16,12 +16,12 @@ from reviewboard.board.credentials import credential_verify
 from reviewboard.board.declarations import declaration_sign
 from reviewboard.models import Assignment, AuditEntry, Credential, Declaration, Event
 from reviewboard.review import services
+from tests.logins import logged_in
 from tests.reviewboard.admin.screens import (
     QUEUE_URL,
     action_url,
     change_url,
     errors,
-    logged_in,
     page,
     successes,
 )

@@ -13,16 +13,11 @@ from django.utils import timezone
 from reviewboard.admin.dashboard import task_panels
 from reviewboard.models import Assignment, Declaration
 from reviewboard.review import services
+from tests.logins import logged_in
 from tests.reviewboard.conftest import assignment_of, start_review, submit
 
 # Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def home(client: Client) -> str:

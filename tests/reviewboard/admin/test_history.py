@@ -6,24 +6,18 @@ import csv
 import io
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from reviewboard.board import permissions
 from reviewboard.review import services
+from tests.logins import logged_in
 from tests.reviewboard.conftest import start_review
 
 # Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
 
 LIST = "/admin/reviewboard/auditentry/"
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

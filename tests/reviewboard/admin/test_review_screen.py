@@ -8,7 +8,6 @@ import re
 import pytest
 from django.contrib import messages
 from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 from django.utils.html import strip_tags
 
@@ -18,6 +17,7 @@ from reviewboard.board import permissions
 from reviewboard.models import AuditEntry, Comment
 from reviewboard.review import services
 from reviewboard.review.actions.catalog import ACTIONS, audit_label
+from tests.logins import logged_in
 from tests.reviewboard.conftest import sign, start_review
 
 # About the review screen, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
@@ -32,12 +32,6 @@ def review_url(article) -> str:
 
 def url(view: str, article, *args) -> str:
     return reverse(f"admin:articles_article_{view}", args=[article.pk, *args])
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def said(response, level=messages.SUCCESS) -> list[str]:

@@ -250,7 +250,8 @@ def test_the_chairs_assign_form_reads_the_candidates_conflicts_in_queries_that_d
     from django.db import connections
     from django.test.utils import CaptureQueriesContext
 
-    from tests.reviewboard.admin.screens import logged_in, page
+    from tests.logins import logged_in
+    from tests.reviewboard.admin.screens import page
 
     client = logged_in(chair)
     page(client, submitted)  # warm: sessions, permissions, templates

@@ -8,21 +8,15 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail, signing
-from django.test import Client
 
 from reviewboard.delivery import links
 from reviewboard.delivery.notifications import email_reviewers_review_started
 from reviewboard.models import Assignment, Event, UsedLink
 from reviewboard.review import activity, services
+from tests.logins import logged_in
 from tests.reviewboard.conftest import assignment_of, start_review
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_bell_counts_what_others_did_on_my_articles_until_i_look(article, author, other_author, chair, reviewers):
