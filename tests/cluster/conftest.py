@@ -42,13 +42,21 @@ def poll(condition, *, what: str, polls: int = MAX_POLLS, interval: float = POLL
 class Cluster:
     def __init__(self, directory: str) -> None:
         self.directory = directory
-        self.app_ports = [58001, 58002]
-        self.primary_port, self.replica_port, self.restore_port = 55432, 55433, 55434
+        # The rig's ports, handed to scripts/cluster (below the range of outgoing connections' ports: see there).
+        self.app_ports = [18001, 18002]
+        self.primary_port, self.replica_port, self.restore_port = 15432, 15433, 15434
+        self.redis_port = 16379
 
     def script(self, *args: str) -> str:
+        ports = {
+            "CLUSTER_PG_PORTS": f"{self.primary_port} {self.replica_port}",
+            "CLUSTER_RESTORE_PORT": str(self.restore_port),
+            "CLUSTER_REDIS_PORT": str(self.redis_port),
+            "CLUSTER_APP_PORTS": " ".join(map(str, self.app_ports)),
+        }
         result = subprocess.run(
             [str(SCRIPT), *args],
-            env={**os.environ, "CLUSTER_DIR": self.directory},
+            env={**os.environ, "CLUSTER_DIR": self.directory, **ports},
             capture_output=True,
             text=True,
             check=False,
@@ -189,7 +197,15 @@ def cluster():
     rig = Cluster(directory)
     already = "app1: running" in rig.script("status")
     if not already:
-        rig.script("start")
+        # What a run that failed to start left behind (its data directories, configured with the ports of
+        # that day) is removed first: this directory is the tests' own.
+        rig.script("destroy")
+        try:
+            rig.script("start")
+        except BaseException:
+            if os.environ.get("CLUSTER_KEEP") != "1":
+                rig.script("destroy")
+            raise
     yield rig
     if not already and os.environ.get("CLUSTER_KEEP") != "1":
         rig.script("destroy")
