@@ -23,7 +23,8 @@ _kept: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("reviewboard_r
 
 @contextmanager
 def reads_kept() -> Iterator[None]:
-    """Within: each ``@kept`` read answers once per arguments (nested: the outer pass keeps them)."""
+    """Within: each ``@kept`` read answers once per arguments (nested: the outer pass keeps them). Also a
+    decorator, ``@reads_kept()``: a pass for each call of the function."""
     if _kept.get() is not None:
         yield
         return

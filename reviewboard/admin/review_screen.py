@@ -292,13 +292,10 @@ class ReviewScreenAdminMixin:
         context = self._review_context(request, article)
         return TemplateResponse(request, "admin/articles/article/review/screen.html", context)
 
+    @reads_kept()
     def _review_context(self, request: HttpRequest, article: Article) -> dict[str, Any]:
         """Everything the review screen draws (also what an in-place answer redraws a part of): reads only,
         so each rule's read is made once for the whole screen (``reviewboard.reading``)."""
-        with reads_kept():
-            return self._draw(request, article)
-
-    def _draw(self, request: HttpRequest, article: Article) -> dict[str, Any]:
         prefetch_related_objects(
             [article], "sections", Prefetch("citations", queryset=Citation.objects.select_related("reference"))
         )

@@ -154,9 +154,9 @@ def _review_detail(article: Article, user: Any) -> dict[str, Any]:
     }
 
 
+@reads_kept()  # reads only (after the write of a POST): each rule's read once
 def _detail_response(article: Article, user: Any, *, status_code: int = status.HTTP_200_OK) -> Response:
-    with reads_kept():  # reads only (after the write of a POST): each rule's read once
-        return Response(s.ArticleReviewOutput(_review_detail(article, user)).data, status=status_code)
+    return Response(s.ArticleReviewOutput(_review_detail(article, user)).data, status=status_code)
 
 
 class ReviewArticleListView(APIView):

@@ -105,10 +105,10 @@ def _write(
         return []
     strict = getattr(settings, "OUTBOX_STRICT_EVENTS", False)
     now = now or timezone.now()
-    rows, problems, consumers = [], [], []
+    consumers = {type: events.consumers_of(type) for type, _, _ in items}  # once a type, not once an event
+    rows, problems = [], []
     for type, envelope, payload in items:
-        consumers.append(events.consumers_of(type))
-        problem = events.payload_problem(type, payload) or (None if consumers[-1] else f"Nobody consumes {type!r}.")
+        problem = events.payload_problem(type, payload) or (None if consumers[type] else f"Nobody consumes {type!r}.")
         if problem and strict:
             raise events.EventTypeError(problem)
         actor = envelope.get("actor")
@@ -128,11 +128,11 @@ def _write(
         problems.append(problem)
     created = Event.objects.bulk_create(rows)
     deliverable = []
-    for event, problem, keys in zip(created, problems, consumers, strict=True):
+    for event, problem in zip(created, problems, strict=True):
         if problem:
             logger.error("Event %s (%s) will not be delivered: %s", event.pk, event.type, problem)
         else:
-            deliverable.append((event.pk, keys))
+            deliverable.append((event.pk, consumers[event.type]))
     EventDelivery.objects.bulk_create(
         EventDelivery(event_id=event_id, consumer=key) for event_id, keys in deliverable for key in keys
     )

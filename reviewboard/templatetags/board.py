@@ -17,21 +17,21 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
+@reads_kept()
 def board_dashboard(context: dict[str, Any]) -> dict[str, Any]:
     """The admin home's counts for the user: their role's buckets (linking to the filtered article list)
     and, for a reviewer, their queue with the number overdue. Reads only: each rule's read once."""
     user = context["request"].user
-    with reads_kept():
-        queue = list(selectors.review_queue(user=user).values_list("due_at", flat=True))
-        now = timezone.now()
-        return {
-            "lines": dashboard(user, list_url=reverse("admin:articles_article_changelist")),
-            "panels": task_panels(user),
-            "queue_count": len(queue),
-            "queue_overdue": sum(1 for due in queue if due and due < now),
-            "queue_next_due": next((due for due in queue if due), None),
-            "declaration": board_selectors.declaration_warning(user, now=now),
-        }
+    queue = list(selectors.review_queue(user=user).values_list("due_at", flat=True))
+    now = timezone.now()
+    return {
+        "lines": dashboard(user, list_url=reverse("admin:articles_article_changelist")),
+        "panels": task_panels(user),
+        "queue_count": len(queue),
+        "queue_overdue": sum(1 for due in queue if due and due < now),
+        "queue_next_due": next((due for due in queue if due), None),
+        "declaration": board_selectors.declaration_warning(user, now=now),
+    }
 
 
 # What board members never need on their home page (superusers keep the whole app list): the scheduler's

@@ -303,18 +303,12 @@ def refusal(name: str, *, article: Article, user: AbstractBaseUser | None, targe
     return None
 
 
+@reads_kept()
 def refusals(
     *, article: Article, user: AbstractBaseUser | None, names: tuple[str, ...] = TRANSITIONS
 ) -> dict[str, ServiceError | None]:
     """``refusal`` for each of ``names``, each rule's read made once for all of them (a screen asks about
     every button; ``reviewboard.reading``: nothing is written here)."""
-    with reads_kept():
-        return _refusals(article, user, names)
-
-
-def _refusals(
-    article: Article, user: AbstractBaseUser | None, names: tuple[str, ...]
-) -> dict[str, ServiceError | None]:
     open_round = selectors.open_round(article)
     answers: dict[str, ServiceError | None] = {}
     for name in names:
