@@ -23,6 +23,7 @@ from articles.api.authentication import clear_api_key_cache
 from articles.api.throttling import clear_counters
 from config.handlers import NamespaceDispatchingApplication
 from tests.articles.publishing_helpers import set_state
+from tests.articles.read_api.paths import detail
 from tests.config.wsgi import call
 
 pytestmark = pytest.mark.django_db
@@ -75,10 +76,6 @@ def directives(policy: str) -> set[str]:
 
 def without_csp(headers: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in headers.items() if name != HEADER}
-
-
-def detail(slug: str) -> str:
-    return f"/api/v1/articles/{slug}/"
 
 
 @pytest.mark.parametrize("scheme", SCHEMES.values(), ids=SCHEMES.keys())

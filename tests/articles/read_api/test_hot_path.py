@@ -14,15 +14,10 @@ from articles.api import listing, payloads
 from articles.models import Article
 from articles.publishing import article_payload_refresh
 from tests.articles.publishing_helpers import approve, set_state
+from tests.articles.read_api.paths import LIST, detail
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
-
-LIST = "/api/v1/articles/"
-
-
-def detail(slug: str) -> str:
-    return f"/api/v1/articles/{slug}/"
 
 
 def test_the_list_query_is_one_index_scan_from_the_cursor_without_a_sort(api, published, monkeypatch):

@@ -8,15 +8,10 @@ import pytest
 
 from articles.models import Article
 from tests.articles.publishing_helpers import approve, big_article, many_reviewers
+from tests.articles.read_api.paths import LIST, detail
 from tests.module_world import module_world
 
 pytestmark = pytest.mark.django_db
-
-LIST = "/api/v1/articles/"
-
-
-def detail(slug: str) -> str:
-    return f"/api/v1/articles/{slug}/"
 
 
 @pytest.fixture(scope="module")

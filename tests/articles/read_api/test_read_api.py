@@ -17,15 +17,10 @@ from articles.api.authentication import clear_api_key_cache
 from articles.models import Article, PublishedVersion, Section
 from articles.publishing import article_payload_refresh
 from tests.articles.publishing_helpers import approve, set_state
+from tests.articles.read_api.paths import LIST, detail
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
-
-LIST = "/api/v1/articles/"
-
-
-def detail(slug: str) -> str:
-    return f"/api/v1/articles/{slug}/"
 
 
 def slugs_in(response) -> list[str]:
