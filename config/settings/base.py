@@ -77,7 +77,7 @@ MIDDLEWARE_BY_NAMESPACE = {"articles-api": READ_API_MIDDLEWARE}
 # django-axes first: it refuses a locked-out username before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.ModelBackendInOneQuery",
 ]
 
 # Content-Security-Policy (django-csp) on every response: the admin and the API docs load scripts,

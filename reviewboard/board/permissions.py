@@ -69,9 +69,10 @@ def is_chair(user: AbstractBaseUser) -> bool:
 
 def chairs() -> QuerySet:
     """The users ``is_chair`` accepts, as a queryset (who is told what the chair must know)."""
-    # Permissions are held through ModelBackend (django-axes' backend, listed first, only refuses locked logins).
+    # Permissions are held through the model backend (accounts.backends; django-axes' backend, listed first,
+    # only refuses locked logins).
     users = get_user_model()._default_manager.with_perm(
-        CHAIR_PERM, include_superusers=True, backend="django.contrib.auth.backends.ModelBackend"
+        CHAIR_PERM, include_superusers=True, backend="accounts.backends.ModelBackendInOneQuery"
     )
     return users.filter(is_active=True)
 
