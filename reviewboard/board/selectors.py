@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from articles.models import Article
@@ -43,19 +43,26 @@ class ConflictOfInterest:
     overridable: bool = True
 
 
-def newest_declarations(member_pks: list[int]) -> QuerySet[Declaration]:
+def newest_declarations(member_pks: list[int]) -> list[Declaration]:
     """Each member's newest declaration of interests (expired or not; by ``signed_at``, then ``id``), with
-    its relationships: the one rule for which declaration counts, for one member or many."""
+    its relationships: the one rule for which declaration counts, for one member or many.
+
+    Each declaration says in the same query whether it has any relationship (``has_relationships``); only
+    those that have are read for them (most say "nothing to declare": no second query then)."""
     newest = Declaration.objects.filter(member=OuterRef("member")).order_by("-signed_at", "-id").values("pk")[:1]
-    return Declaration.objects.filter(member__in=member_pks, pk=Subquery(newest)).prefetch_related(
-        "relationships__specialties"
+    declarations = list(
+        Declaration.objects.filter(member__in=member_pks, pk=Subquery(newest))
+        .annotate(has_relationships=Exists(DeclaredRelationship.objects.filter(declaration=OuterRef("pk"))))
+        .order_by("pk")
     )
+    prefetch_related_objects([d for d in declarations if d.has_relationships], "relationships__specialties")
+    return declarations
 
 
 @kept
 def current_declaration(member: AbstractBaseUser) -> Declaration | None:
     """The member's newest declaration of interests (expired or not), or None."""
-    return newest_declarations([member.pk]).first()
+    return next(iter(newest_declarations([member.pk])), None)
 
 
 def declaration_warning(member: AbstractBaseUser, *, now: datetime | None = None) -> dict | None:
@@ -83,6 +90,8 @@ def relevant_relationships(
 ) -> list[DeclaredRelationship]:
     """The declared relationships that touch ``article``: its topic (ignoring case) or its required specialty,
     and that are ongoing or ended within ``RELATIONSHIP_LOOKBACK``."""
+    if not getattr(declaration, "has_relationships", True):  # newest_declarations read that it has none
+        return []
     today = today or timezone.localdate()
     topic = (article.topic or "").strip().casefold()
     found = []

@@ -37,7 +37,14 @@ def lock_article(article_id: int) -> Article:
 
 
 def lock_assignment(assignment_id: int) -> Assignment:
-    assignment = assignment_qs_select_for_update().filter(pk=assignment_id).first()
+    """The assignment row, locked, with its reviewer and their profile read in the same query (every action
+    on an assignment asks who the reviewer is); only the assignment's row is locked."""
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("reviewer__reviewer_profile")
+        .filter(pk=assignment_id)
+        .first()
+    )
     if assignment is None:
         raise NotFound(f"Assignment {assignment_id} does not exist.", code="assignment-not-found")
     return assignment

@@ -245,6 +245,29 @@ def test_the_conflicts_of_many_reviewers_are_the_rule_of_each_read_in_a_few_quer
     }
 
 
+def test_declarations_with_nothing_to_declare_are_read_in_one_query_and_relationships_only_where_declared(
+    submitted, django_assert_num_queries
+):
+    from reviewboard.board import selectors as board_selectors
+
+    clear = [make_reviewer(f"clear-{i}") for i in range(3)]
+    interested = make_reviewer("interested")
+    declaration_sign(
+        user=interested,
+        relationships=[{"organisation": "Acme Spine Devices", "kind": "consultancy", "topics": ["Back pain"]}],
+    )
+
+    with django_assert_num_queries(1):
+        nothing = board_selectors.newest_declarations([u.pk for u in clear])
+        assert [board_selectors.relevant_relationships(d, submitted) for d in nothing] == [[], [], []]
+    with django_assert_num_queries(3):  # the declarations, their relationships, the relationships' specialties
+        (declared,) = board_selectors.newest_declarations([interested.pk])
+    with django_assert_num_queries(0):
+        assert [r.organisation for r in board_selectors.relevant_relationships(declared, submitted)] == [
+            "Acme Spine Devices"
+        ]
+
+
 def test_the_chairs_assign_form_reads_the_candidates_conflicts_in_queries_that_do_not_grow(submitted, chair):
     """The review screen flags each candidate's conflict before the chair picks: read for all at once."""
     from django.db import connections

@@ -192,3 +192,19 @@ def test_reviewer_cannot_remove_an_assignment(submitted, chair, reviewers, uncha
         services.assignment_remove(assignment=assignment, user=reviewers[0])
 
     assert submitted.state == ReviewState.SUBMITTED
+
+
+def test_an_actions_assignment_lock_reads_its_reviewer_and_locks_only_the_assignment(submitted, chair, reviewers):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reviewboard.review.lock_objects import lock_assignment
+
+    assignment = services.assignment_create(article=submitted, reviewer=reviewers[0], user=chair)
+
+    with CaptureQueriesContext(connection) as queries:
+        locked = lock_assignment(assignment.pk)
+        assert (locked.reviewer.username, locked.reviewer.reviewer_profile.active) == ("reviewer1", True)
+
+    assert len(queries) == 1
+    assert queries[0]["sql"].endswith('FOR UPDATE OF "reviewboard_assignment"')
