@@ -8,18 +8,30 @@ from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, Reviewe
 
 
 @pytest.fixture
-def author(db):
+def author(db, request):
+    if (world := module_people(request)) is not None:
+        return world.author()
     return AuthorFactory(username="author")
 
 
 @pytest.fixture
-def chair(db):
+def chair(db, request):
+    if (world := module_people(request)) is not None:
+        return world.chair()
     return ChairFactory(username="chair")
 
 
 @pytest.fixture
-def reviewers(db):
+def reviewers(db, request):
+    if (world := module_people(request)) is not None:
+        return world.reviewers()
     return [ReviewerFactory(username=f"reviewer{i}") for i in (1, 2, 3)]
+
+
+def module_people(request):
+    """The module's ``review_world`` (tests/reviewboard/review_world.py) when the module uses one: then
+    ``author``, ``chair`` and ``reviewers`` are its people, read fresh, not made again for each test."""
+    return request.getfixturevalue("review_world") if "review_world" in request.fixturenames else None
 
 
 @pytest.fixture

@@ -7,11 +7,14 @@ is in a state the workflow can really produce.
 from __future__ import annotations
 
 import pytest
+from pytest_django.fixtures import validate_django_db
 
 from articles.content import content_from_article
 from reviewboard.board.groups import ensure_board_groups
 from reviewboard.review import services
 from tests.factories import ArticleFactory, ReviewerProfileFactory, UserFactory
+from tests.module_world import module_world
+from tests.reviewboard.review_world import build_review_world
 
 
 @pytest.fixture
@@ -91,9 +94,31 @@ def accept_all(article, reviewers):
 
 
 @pytest.fixture
-def under_review(article, author, chair, reviewers):
-    """Under review with reviewer1 and reviewer2 assigned and accepted (quorum 2); reviewer3 is not assigned."""
-    return start_review(article, author, chair, reviewers[:2])
+def under_review(request, author, chair, reviewers):
+    """Under review with reviewer1 and reviewer2 assigned and accepted (quorum 2); reviewer3 is not assigned.
+    In a module that uses ``review_world``, the world's article (tests/reviewboard/review_world.py), not ``article``."""
+    if "review_world" in request.fixturenames:
+        return request.getfixturevalue("review_world").under_review()
+    return start_review(request.getfixturevalue("article"), author, chair, reviewers[:2])
+
+
+@pytest.fixture(scope="module")
+def review_world(django_db_setup, django_db_blocker):
+    """The people and the article under review of a module, built once for it: the module says
+    ``pytestmark = [..., pytest.mark.usefixtures("review_world")]`` (before each test's own transaction)."""
+    with module_world(django_db_blocker):
+        yield build_review_world()
+
+
+@pytest.fixture(autouse=True)
+def _no_transactional_test_in_a_review_world(request):
+    """A module that uses ``review_world`` runs in one transaction: a transactional test would commit into it."""
+    if "review_world" not in request.fixturenames:
+        return
+    marker = request.node.get_closest_marker("django_db")
+    transaction, reset_sequences, *_ = validate_django_db(marker) if marker is not None else (False, False)
+    if transaction or reset_sequences or {"transactional_db", "live_server"} & set(request.fixturenames):
+        pytest.fail("A module that uses review_world runs in one transaction: no transactional test in it.")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from reviewboard.review import services
 from tests.articles.publishing_helpers import approve
 from tests.reviewboard.conftest import assignment_of, snapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world")]
 
 
 def test_the_snapshot_changes_with_each_thing_it_guards(under_review, reviewers, chair):

@@ -21,7 +21,7 @@ from tests.logins import logged_in
 from tests.reviewboard.conftest import sign, start_review
 
 # About the review screen, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world", "quorum_approves")]
 
 RAW_STATE_CODES = ("under_review", "changes_requested", "sign_off", "request_changes", "start_review")
 

@@ -12,7 +12,7 @@ from tests.factories import ArticleFactory
 from tests.reviewboard.conftest import content_hash, sign
 
 # Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world", "quorum_approves")]
 
 
 def test_reviewer_comments_on_a_section(under_review, reviewers):

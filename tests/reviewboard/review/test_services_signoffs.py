@@ -14,7 +14,7 @@ from tests.factories import ArticleFactory
 from tests.reviewboard.conftest import assignment_of, content_hash, reads_of, sign, start_review
 
 # Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world", "quorum_approves")]
 
 
 def test_sign_off_records_reviewer_hash_comment_and_audit(under_review, reviewers):

@@ -28,7 +28,7 @@ from tests.reviewboard.conftest import (
 )
 
 # About the transitions, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world", "quorum_approves")]
 
 
 def last_audit() -> AuditEntry:
@@ -555,4 +555,4 @@ def test_services_lock_and_reread_a_stale_instance(article, author):
         services.article_submit(article=stale, user=author)
 
     assert exc.value.code == "invalid-state"
-    assert AuditEntry.objects.filter(action="submit").count() == 1
+    assert AuditEntry.objects.filter(article=article, action="submit").count() == 1

@@ -18,7 +18,7 @@ from reviewboard.review.actions.signoffs import signoff_withdraw
 from tests.reviewboard.api.clients import client_for
 from tests.reviewboard.conftest import sign
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world", "quorum_approves")]
 
 
 def test_a_reviewer_withdraws_their_sign_off_and_it_no_longer_counts(under_review, reviewers):
