@@ -12,7 +12,7 @@ from tests.articles.publishing_helpers import approve
 from tests.factories import ArticleFactory, AuthorFactory
 from tests.http_receiver import Receiver
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world")]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from reviewboard.review import services
 from tests.logins import logged_in
 from tests.reviewboard.conftest import start_review
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world")]
 
 
 def url(view: str, article, *args) -> str:

@@ -27,7 +27,7 @@ from tests.reviewboard.admin.screens import (
 )
 from tests.reviewboard.conftest import make_reviewer, start_review, submit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world")]
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from reviewboard.review.services.content import content_create
 from reviewboard.review.warnings import round_warnings
 from tests.reviewboard.conftest import assignment_of, start_review
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world")]
 
 SIGN_OFF_FORM = 'form="sign-off-form"'
 

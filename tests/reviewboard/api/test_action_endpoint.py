@@ -15,7 +15,7 @@ from reviewboard.review.actions import ACTIONS, surface
 from tests.factories import ArticleFactory
 from tests.reviewboard.api.clients import client_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world")]
 
 BASE = "/api/v1/review/articles/"
 

@@ -17,7 +17,7 @@ from tests.factories import ReviewerProfileFactory
 from tests.reviewboard.conftest import assignment_of, make_reviewer, sign, snapshot, start_review, submit
 
 # About who may review, not who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world", "quorum_approves")]
 
 
 def expire_declaration(user, *, days_ago: int = 1) -> None:

@@ -16,7 +16,7 @@ from reviewboard.review import actions
 from tests.articles.publishing_helpers import approve, set_state
 from tests.factories import ArticleFactory, AuthorFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world", "clean_api_caches")]
 
 URL = "/api/v1/articles/back-pain/reports/"
 GOOD = {"kind": "outdated", "section": "Medication", "text": "The dose was changed by the 2025 guideline."}

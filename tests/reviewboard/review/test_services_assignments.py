@@ -15,7 +15,7 @@ from reviewboard.review import services
 from tests.factories import UserFactory
 from tests.reviewboard.conftest import make_reviewer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world")]
 
 
 def test_chair_assigns_a_reviewer_to_a_submitted_article(submitted, chair, reviewers, mailoutbox):

@@ -20,7 +20,7 @@ from reviewboard.review.services.content import content_update
 from tests.reviewboard.conftest import sign, start_review
 
 # Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_api_caches", "quorum_approves")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world", "clean_api_caches", "quorum_approves")]
 
 
 @pytest.fixture
