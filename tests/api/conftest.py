@@ -4,6 +4,7 @@ find, and the served schema (tests/api/served_schema.py, loaded on first use).""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import signals
 from django.core.cache import cache
 from django.db import close_old_connections
@@ -13,13 +14,16 @@ from accounts.services import api_token_issue
 from articles.api import payloads
 from articles.api.authentication import clear_api_key_cache
 from articles.api.throttling import clear_counters
+from articles.models import Article
 from tests.articles.publishing_helpers import approve, set_state
 from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
+from tests.module_world import module_world
 
 
 @pytest.fixture
-def credentials(db, settings):
-    """An API key for the read API and a token per board role for the review API; generous rates."""
+def credentials(db, settings, request):
+    """An API key for the read API and a token per board role for the review API; generous rates. In a
+    module that uses ``api_world``, the world's (read fresh), not issued again for each test."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"api_key": "100000/min", "anon": "100000/min", "reader_reports": "100000/min"},
@@ -28,6 +32,14 @@ def credentials(db, settings):
     clear_counters()
     clear_api_key_cache()
     payloads.clear()
+    if "api_world" in request.fixturenames:
+        issued = request.getfixturevalue("api_world")["credentials"]
+        users = get_user_model().objects.in_bulk([pk for pk in issued["users"].values()])
+        return {**issued, "users": {role: users[pk] for role, pk in issued["users"].items()}}
+    return _issue_credentials()
+
+
+def _issue_credentials() -> dict:
     _, key = APIKey.objects.create_key(name="schemathesis")
     users = {
         "author": AuthorFactory(username="schema-author"),
@@ -39,8 +51,14 @@ def credentials(db, settings):
 
 
 @pytest.fixture
-def content(db):
+def content(db, request):
     """Something for the generated requests to find: live, superseded and retracted versions."""
+    if "api_world" in request.fixturenames:
+        return Article.objects.get(pk=request.getfixturevalue("api_world")["content"])
+    return _make_content()
+
+
+def _make_content():
     live = ArticleFactory(slug="live")
     approve(live)
     approve(live)
@@ -49,6 +67,19 @@ def content(db):
     set_state(retracted, "retracted", retraction_reason="Wrong dose")
     ArticleFactory(slug="draft")
     return live
+
+
+@pytest.fixture(scope="module")
+def api_world(django_db_setup, django_db_blocker):
+    """``credentials`` and ``content`` built once for a module that says
+    ``pytestmark = [..., pytest.mark.usefixtures("api_world")]`` (tests/module_world.py; no transactional test
+    in it): most of the schema tests only read them."""
+    with module_world(django_db_blocker):
+        issued = _issue_credentials()
+        yield {
+            "credentials": {**issued, "users": {role: user.pk for role, user in issued["users"].items()}},
+            "content": _make_content().pk,
+        }
 
 
 @pytest.fixture

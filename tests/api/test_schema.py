@@ -12,6 +12,9 @@ from accounts.services import api_token_issue
 from tests.api.served_schema import CHECKS, EXCLUDED
 from tests.factories import ArticleFactory
 
+# The credentials and content the real answers are read with: built once for the module (tests/api/conftest.py).
+pytestmark = pytest.mark.usefixtures("api_world")
+
 READ_CASES = [
     ("/api/v1/articles/", {}, {}, {}),
     ("/api/v1/articles/", {}, {"topic": "back pain", "page_size": 1}, {}),
