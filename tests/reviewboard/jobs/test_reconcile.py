@@ -173,7 +173,7 @@ def approve_through_the_board(article, author, chair, reviewers) -> Article:
 @pytest.fixture
 def healthy_board(author, chair, reviewers, quorum_approves):
     """Many articles approved by the board's own workflow: approval clears ``review_hash``."""
-    return [approve_through_the_board(ArticleFactory(authors=[author]), author, chair, reviewers[:2]) for _ in range(6)]
+    return [approve_through_the_board(ArticleFactory(authors=[author]), author, chair, reviewers[:2]) for _ in range(3)]
 
 
 def test_a_healthy_board_with_many_approved_articles_reports_nothing_missing(healthy_board, mailoutbox):
