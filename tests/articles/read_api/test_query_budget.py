@@ -11,7 +11,8 @@ from tests.articles.publishing_helpers import approve, big_article, many_reviewe
 from tests.articles.read_api.paths import LIST, detail
 from tests.module_world import module_world
 
-pytestmark = pytest.mark.django_db
+# One xdist worker runs the module, so that the articles are built once, not once per worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("query_budget")]
 
 
 @pytest.fixture(scope="module")
