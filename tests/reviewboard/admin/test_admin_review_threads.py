@@ -33,7 +33,7 @@ from tests.reviewboard.admin.screens import (
 from tests.reviewboard.conftest import assignment_of, make_author, make_reviewer, sign, start_review, submit
 
 # Not about who ends a review: "the quorum approves" (issue 18's board setting; default: the chair).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quorum_approves")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world", "quorum_approves")]
 
 
 # --- comments ---------------------------------------------------------------------------------

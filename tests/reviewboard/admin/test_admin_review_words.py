@@ -15,7 +15,7 @@ from reviewboard.models import Assignment
 from reviewboard.review import services
 from tests.reviewboard.conftest import start_review, submit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_world")]
 
 
 def screen(user, article) -> str:
