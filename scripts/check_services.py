@@ -24,7 +24,7 @@ else:
             connect_timeout=3,
             autocommit=True,
         ) as conn:
-            # The suite uses test_<name>; the database itself must exist for `makemigrations --check`.
+            # The suite makes test_<name>; the database itself is made here too, for commands run against it.
             name = parsed.path.lstrip("/")
             if name and not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
                 conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
