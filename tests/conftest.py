@@ -4,34 +4,27 @@ from django.test import Client, TransactionTestCase
 
 from tests import db_flush, logins
 from tests.articles.publishing_helpers import approve
-from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
+from tests.factories import ArticleFactory, the_author, the_chair, the_reviewers
+from tests.reviewboard.review_world import review_world_of
 
 
+# In a module that uses ``review_world`` (tests/reviewboard/review_world.py), the world's people, read fresh.
 @pytest.fixture
 def author(db, request):
-    if (world := module_people(request)) is not None:
-        return world.author()
-    return AuthorFactory(username="author")
+    world = review_world_of(request)
+    return world.author() if world is not None else the_author()
 
 
 @pytest.fixture
 def chair(db, request):
-    if (world := module_people(request)) is not None:
-        return world.chair()
-    return ChairFactory(username="chair")
+    world = review_world_of(request)
+    return world.chair() if world is not None else the_chair()
 
 
 @pytest.fixture
 def reviewers(db, request):
-    if (world := module_people(request)) is not None:
-        return world.reviewers()
-    return [ReviewerFactory(username=f"reviewer{i}") for i in (1, 2, 3)]
-
-
-def module_people(request):
-    """The module's ``review_world`` (tests/reviewboard/review_world.py) when the module uses one: then
-    ``author``, ``chair`` and ``reviewers`` are its people, read fresh, not made again for each test."""
-    return request.getfixturevalue("review_world") if "review_world" in request.fixturenames else None
+    world = review_world_of(request)
+    return world.reviewers() if world is not None else the_reviewers()
 
 
 @pytest.fixture

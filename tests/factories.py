@@ -108,6 +108,19 @@ class ReviewerProfileFactory(factory.django.DjangoModelFactory):
         )
 
 
+# The shared fixtures' cast (tests/conftest.py, the module worlds): author, chair, reviewer1 to reviewer3.
+def the_author():
+    return AuthorFactory(username="author")
+
+
+def the_chair():
+    return ChairFactory(username="chair")
+
+
+def the_reviewers():
+    return [ReviewerFactory(username=f"reviewer{i}") for i in (1, 2, 3)]
+
+
 class ReferenceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Reference

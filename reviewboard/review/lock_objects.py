@@ -20,10 +20,6 @@ def article_qs_select_for_update() -> QuerySet[Article]:
     return Article.objects.select_for_update().order_by("pk")
 
 
-def assignment_qs_select_for_update() -> QuerySet[Assignment]:
-    return Assignment.objects.select_for_update().order_by("pk")
-
-
 def comment_qs_select_for_update() -> QuerySet[Comment]:
     return Comment.objects.select_for_update().order_by("pk")
 

@@ -34,7 +34,7 @@ def credentials(db, settings, request):
     payloads.clear()
     if "api_world" in request.fixturenames:
         issued = request.getfixturevalue("api_world")["credentials"]
-        users = get_user_model().objects.in_bulk([pk for pk in issued["users"].values()])
+        users = get_user_model().objects.in_bulk(list(issued["users"].values()))
         return {**issued, "users": {role: users[pk] for role, pk in issued["users"].items()}}
     return _issue_credentials()
 

@@ -14,7 +14,7 @@ from reviewboard.board.groups import ensure_board_groups
 from reviewboard.review import services
 from tests.factories import ArticleFactory, ReviewerProfileFactory, UserFactory
 from tests.module_world import module_world
-from tests.reviewboard.review_world import build_review_world
+from tests.reviewboard.review_world import build_review_world, review_world_of
 
 
 @pytest.fixture
@@ -93,13 +93,18 @@ def accept_all(article, reviewers):
     return article
 
 
+def put_under_review(article, author, chair, reviewers):
+    """Under review with reviewer1 and reviewer2 assigned and accepted (quorum 2); reviewer3 is not assigned."""
+    return start_review(article, author, chair, reviewers[:2])
+
+
 @pytest.fixture
 def under_review(request, author, chair, reviewers):
-    """Under review with reviewer1 and reviewer2 assigned and accepted (quorum 2); reviewer3 is not assigned.
-    In a module that uses ``review_world``, the world's article (tests/reviewboard/review_world.py), not ``article``."""
-    if "review_world" in request.fixturenames:
-        return request.getfixturevalue("review_world").under_review()
-    return start_review(request.getfixturevalue("article"), author, chair, reviewers[:2])
+    """``put_under_review``'s article; in a module that uses ``review_world``, the world's (not ``article``)."""
+    world = review_world_of(request)
+    if world is not None:
+        return world.under_review()
+    return put_under_review(request.getfixturevalue("article"), author, chair, reviewers)
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +118,7 @@ def review_world(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _no_transactional_test_in_a_review_world(request):
     """A module that uses ``review_world`` runs in one transaction: a transactional test would commit into it."""
-    if "review_world" not in request.fixturenames:
+    if review_world_of(request) is None:
         return
     marker = request.node.get_closest_marker("django_db")
     transaction, reset_sequences, *_ = validate_django_db(marker) if marker is not None else (False, False)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from articles.models import Article
-from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
+from tests.factories import ArticleFactory, the_author, the_chair, the_reviewers
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,14 @@ class ReviewWorld:
         return Article.objects.get(pk=self.under_review_pk)
 
 
-def build_review_world() -> ReviewWorld:
-    from tests.reviewboard.conftest import start_review
+def review_world_of(request) -> ReviewWorld | None:
+    """The module's world when its module uses ``review_world``, else None (the fixtures make their own)."""
+    return request.getfixturevalue("review_world") if "review_world" in request.fixturenames else None
 
-    author = AuthorFactory(username="author")
-    chair = ChairFactory(username="chair")
-    reviewers = [ReviewerFactory(username=f"reviewer{i}") for i in (1, 2, 3)]
-    article = start_review(ArticleFactory(authors=[author]), author, chair, reviewers[:2])
+
+def build_review_world() -> ReviewWorld:
+    from tests.reviewboard.conftest import put_under_review
+
+    author, chair, reviewers = the_author(), the_chair(), the_reviewers()
+    article = put_under_review(ArticleFactory(authors=[author]), author, chair, reviewers)
     return ReviewWorld(author.pk, chair.pk, tuple(r.pk for r in reviewers), article.pk)

@@ -9,10 +9,10 @@ from django.test import Client
 
 from reviewboard.models import Assignment, AuditEntry, Comment, SignOff
 from reviewboard.review import services
-from tests.factories import ArticleFactory, AuthorFactory, ChairFactory, ReviewerFactory
+from tests.factories import ArticleFactory, the_author, the_chair, the_reviewers
 from tests.module_world import module_world
 from tests.reviewboard.api.clients import client_for
-from tests.reviewboard.conftest import make_author, sign, start_review
+from tests.reviewboard.conftest import make_author, put_under_review, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +26,8 @@ def world(django_db_setup, django_db_blocker):
     """Under review with reviewer1 and reviewer2; reviewer2 signed off with a remark, reviewer1 commented; a
     third reviewer and an author of other articles outside it. Built once for the module (tests/module_world.py)."""
     with module_world(django_db_blocker):
-        author, chair = AuthorFactory(username="author"), ChairFactory(username="chair")
-        reviewers = [ReviewerFactory(username=f"reviewer{i}") for i in (1, 2, 3)]
-        article = ArticleFactory(authors=[author], question=QUESTION)
-        article = start_review(article, author, chair, reviewers[:2])
+        author, chair, reviewers = the_author(), the_chair(), the_reviewers()
+        article = put_under_review(ArticleFactory(authors=[author], question=QUESTION), author, chair, reviewers)
         services.comment_create(article=article, user=reviewers[0], body=COMMENT, blocking=False)
         sign(article, reviewers[1], comment=REMARK)
         yield {"article": article, "reviewers": reviewers, "another author": make_author("another-author")}
